@@ -1,0 +1,59 @@
+# The two set-up commands: `make run` and `make test`. Everything else is a helper of theirs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint typecheck pytest docs bench fuzz clean
+
+help:
+	@echo "make run    - create .venv, install fcsdk, run the example handler locally"
+	@echo "make test   - create .venv, install dev extras, run ruff, mypy, pytest+coverage, docs"
+	@echo "make bench  - run the benchmarks (ratios against in-process baselines)"
+	@echo "make fuzz   - run the short atheris fuzzing session"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall when the project's metadata changes.
+$(VENV)/.run-installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[oss]'
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.run-installed
+
+run: $(VENV)/.run-installed
+	$(PY) -m fcsdk invoke index.main --code-dir examples/orders \
+	    --event-file examples/orders/event.json
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
+pytest: $(VENV)/.dev-installed
+	rm -f .coverage .coverage.*
+	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage combine --quiet
+	$(BIN)/coverage report
+
+docs: $(VENV)/.dev-installed
+	$(BIN)/mkdocs build --strict --quiet --site-dir site
+
+test: lint typecheck pytest docs
+
+bench: $(VENV)/.dev-installed
+	$(PY) -m benchmarks
+
+fuzz: $(VENV)/.dev-installed
+	$(PY) -m pip install --quiet atheris
+	$(PY) -m benchmarks.fuzz
+
+clean:
+	rm -rf $(VENV) site .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache

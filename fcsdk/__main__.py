@@ -1,0 +1,7 @@
+"""``python -m fcsdk``: the fcsdk command line."""
+
+import sys
+
+from fcsdk.cli import main
+
+sys.exit(main())

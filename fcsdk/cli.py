@@ -1,0 +1,46 @@
+"""The ``fcsdk`` command line: ``fcsdk invoke`` and the other local-run tools.
+
+Each sub-command lives in its own module under ``fcsdk/_cli/`` with two
+functions, ``configure(parser)`` and ``run(args) -> int``; this module only
+dispatches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+# sub-command -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "invoke": ("fcsdk._cli.invoke", "invoke an event handler once, as the FC runtime does"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the ``fcsdk`` argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="fcsdk", description="Run Function Compute Python handlers locally."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        module.configure(command)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``fcsdk`` command line and return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    code: int = args._run(args)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,427 @@
+"""Typed models of the Function Compute invocation context.
+
+The runtime hands every handler a plain ``context`` object whose shape
+depends on the runtime generation (see ``docs/context.md``). :class:`FCContext`
+is one frozen pydantic model for all of them, built by
+:meth:`FCContext.from_runtime`.
+
+Building it sits on every invocation's hot path, so ``from_runtime`` does not
+run pydantic validation: it reads the runtime's attributes, normalises them by
+hand (``''`` to ``None``, numbers to ``int``) and assembles the models
+directly. The sub-models that rarely change between invocations (function,
+service, credentials) are reused from a small cache keyed by their values;
+they are frozen, so sharing them is safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic.alias_generators import to_camel
+
+from fcsdk.exceptions import ContextError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = [
+    "Credentials",
+    "FCContext",
+    "FunctionMeta",
+    "RuntimeContext",
+    "ServiceMeta",
+    "Tracing",
+]
+
+_MODEL_CONFIG = ConfigDict(
+    frozen=True,
+    populate_by_name=True,
+    alias_generator=to_camel,
+    extra="ignore",
+    # Built on first use: most invocations never validate or dump a context.
+    defer_build=True,
+)
+
+
+class RuntimeContext(Protocol):
+    """What fcsdk reads from the runtime's own context object: only ``request_id``.
+
+    Every other attribute of section 2 of the platform reference is optional.
+    """
+
+    @property
+    def request_id(self) -> str: ...
+
+
+class Credentials(BaseModel):
+    """Temporary STS credentials of the function's role.
+
+    ``access_key_secret`` and ``security_token`` are :class:`~pydantic.SecretStr`:
+    they print as ``'**********'`` and are dumped masked unless asked for with
+    ``.get_secret_value()``.
+
+    Example:
+        >>> c = Credentials(access_key_id="STS.k", access_key_secret="s3cr3t", security_token="t0k")
+        >>> c
+        Credentials(access_key_id='STS.k', access_key_secret=SecretStr('**********'), security_token=SecretStr('**********'))
+        >>> c.access_key_secret.get_secret_value()
+        's3cr3t'
+    """  # noqa: E501
+
+    model_config = _MODEL_CONFIG
+
+    access_key_id: str
+    access_key_secret: SecretStr
+    security_token: SecretStr | None = None
+
+
+class FunctionMeta(BaseModel):
+    """The function's own metadata; ``version_id``/``qualifier`` come from the 3.12 runtime."""
+
+    model_config = _MODEL_CONFIG
+
+    name: str | None = None
+    handler: str | None = None
+    memory: int | None = Field(default=None, description="Memory size in MB.")
+    timeout: int | None = Field(default=None, description="Timeout in seconds.")
+    version_id: str | None = None
+    qualifier: str | None = None
+
+
+class ServiceMeta(BaseModel):
+    """The FC 2.0 service the function belongs to (absent on the 3.12 runtime)."""
+
+    model_config = _MODEL_CONFIG
+
+    name: str | None = None
+    log_project: str | None = None
+    log_store: str | None = None
+    qualifier: str | None = None
+    version_id: str | None = None
+
+
+class Tracing(BaseModel):
+    """Tracing Analysis data the runtime passes along, when tracing is on."""
+
+    model_config = _MODEL_CONFIG
+
+    span_context: str | None = None
+    jaeger_endpoint: str | None = None
+    span_baggages: dict[str, str] = Field(default_factory=dict)
+
+
+class FCContext(BaseModel):
+    """The typed invocation context, the same for every runtime generation.
+
+    Build it with :meth:`from_runtime` from whatever the runtime passed.
+    ``raw`` keeps that original object.
+
+    Example:
+        >>> from fcsdk.testing import fake_context
+        >>> ctx = FCContext.from_runtime(fake_context(request_id="r-1", region="cn-hangzhou"))
+        >>> ctx.request_id, ctx.region
+        ('r-1', 'cn-hangzhou')
+    """
+
+    model_config = _MODEL_CONFIG
+
+    request_id: str
+    region: str | None = None
+    account_id: str | None = None
+    retry_count: int = 0
+    credentials: Credentials | None = None
+    function: FunctionMeta = Field(default_factory=FunctionMeta)
+    service: ServiceMeta | None = None
+    tracing: Tracing | None = None
+    log_project: str | None = None
+    log_store: str | None = None
+
+    _raw: Any = PrivateAttr(default=None)
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def from_runtime(cls, obj: object) -> FCContext:
+        """Build an ``FCContext`` from the runtime's context, of any generation.
+
+        Accepts the runtime's plain object (3.6/3.9/3.10 shape or 3.12 shape),
+        a dict such as the runtime's ``to_json()`` gives (snake_case or
+        camelCase keys), or an ``FCContext`` (returned as is). Empty strings
+        become ``None``; credentials missing from the object are read from
+        the ``ALIBABA_CLOUD_*`` environment variables (the 3.12 runtime's
+        way); an empty access key means no credentials.
+
+        Raises:
+            ContextError: ``obj`` is ``None`` or has no request id.
+        """
+        if type(obj) is cls:
+            return obj
+        if isinstance(obj, FCContext):
+            return obj
+        if obj is None:
+            raise ContextError(
+                "context is None: the FC runtime always passes its context object; "
+                "in tests use fcsdk.testing.fake_context() or fcsdk.testing.invoke()"
+            )
+        get = _getter(obj)
+        request_id = get("request_id", "requestId")
+        if not request_id:
+            raise ContextError(
+                f"the context object ({type(obj).__name__}) has no request_id: "
+                "it is not a Function Compute context"
+            )
+        function = get("function")
+        service = get("service")
+        function_meta = _function_meta(function)
+        service_meta = _service_meta(service) if service is not None else None
+        log_project = _str(get("log_project", "logProject"))
+        log_store = _str(get("log_store", "logStore"))
+        if service_meta is not None:
+            log_project = log_project or service_meta.log_project
+            log_store = log_store or service_meta.log_store
+        tracing = get("tracing")
+        values = {
+            "request_id": str(request_id),
+            "region": _str(get("region")),
+            "account_id": _str(get("account_id", "accountId")),
+            "retry_count": _int(get("retry_count", "retryCount")) or 0,
+            "credentials": _credentials(get("credentials")),
+            "function": function_meta,
+            "service": service_meta,
+            "tracing": _tracing(tracing) if tracing is not None else None,
+            "log_project": log_project,
+            "log_store": log_store,
+        }
+        ctx = _assemble(cls, values)
+        object.__setattr__(ctx, "__pydantic_private__", {"_raw": obj})
+        return ctx
+
+    # -- convenience ----------------------------------------------------------------------
+
+    @property
+    def raw(self) -> Any:
+        """The runtime's own context object this was built from (``None`` if built by hand)."""
+        private = self.__pydantic_private__
+        return private.get("_raw") if private else None
+
+    @property
+    def function_name(self) -> str | None:
+        """The function's name."""
+        return self.function.name
+
+    @property
+    def qualifier(self) -> str | None:
+        """The alias or version invoked, from ``function`` (3.12) or ``service`` (older)."""
+        if self.function.qualifier:
+            return self.function.qualifier
+        return self.service.qualifier if self.service is not None else None
+
+    @property
+    def version_id(self) -> str | None:
+        """The published version invoked, from ``function`` (3.12) or ``service`` (older)."""
+        if self.function.version_id:
+            return self.function.version_id
+        return self.service.version_id if self.service is not None else None
+
+    @property
+    def logger(self) -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+        """The runtime's logger when it gave one, else a logger that carries the request id.
+
+        On the 3.6-3.10 runtimes ``context.logger`` is ``None`` unless instance
+        concurrency is above one; then the runtime's ``getLogger()`` (the root
+        logger, formatted with the request id) is used.
+        """
+        raw = self.raw
+        runtime_logger = getattr(raw, "logger", None)
+        if isinstance(runtime_logger, logging.Logger | logging.LoggerAdapter):
+            return runtime_logger
+        get_logger = getattr(raw, "getLogger", None)
+        if callable(get_logger):
+            candidate = get_logger()
+            if isinstance(candidate, logging.Logger | logging.LoggerAdapter):
+                return candidate
+        return logging.LoggerAdapter(
+            logging.getLogger("fcsdk.handler"), {"fc_request_id": self.request_id}
+        )
+
+    def with_raw(self, raw: object) -> Self:
+        """Return a copy of this context whose :attr:`raw` is ``raw``."""
+        copy = self.model_copy()
+        object.__setattr__(copy, "__pydantic_private__", {"_raw": raw})
+        return copy
+
+
+# -- helpers: kept out of the class so that the hot path is plain function calls -------
+
+_M = TypeVar("_M", bound=BaseModel)
+_CACHE_LIMIT = 64
+_cache: dict[tuple[Any, ...], BaseModel] = {}
+
+
+def _assemble(cls: type[_M], values: dict[str, Any]) -> _M:
+    """Create a model instance from already-normalised values, without validation.
+
+    This is what ``model_construct`` does, minus the per-field default
+    handling, which the callers have already done.
+    """
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+def _cached(cls: type[_M], key: tuple[Any, ...], names: tuple[str, ...]) -> _M:
+    """Return the (frozen, shareable) model for these values, building it once."""
+    full_key = (cls, *key)
+    hit = _cache.get(full_key)
+    if hit is not None:
+        return hit  # type: ignore[return-value]
+    model = _assemble(cls, dict(zip(names, key, strict=True)))
+    if len(_cache) >= _CACHE_LIMIT:
+        _cache.clear()
+    _cache[full_key] = model
+    return model
+
+
+_Getter = Any  # Callable[..., Any]; kept loose so that the hot path avoids Protocol checks
+
+
+def _getter(obj: object) -> _Getter:
+    """Return ``get(*names)``: the first non-missing attribute or key of ``obj``."""
+    if isinstance(obj, Mapping):
+        mapping = obj
+
+        def get_key(*names: str) -> Any:
+            for name in names:
+                value = mapping.get(name)
+                if value is not None:
+                    return value
+            return None
+
+        return get_key
+
+    def get_attr(*names: str) -> Any:
+        for name in names:
+            value = getattr(obj, name, None)
+            if value is not None:
+                return value
+        return None
+
+    return get_attr
+
+
+def _str(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return value if type(value) is str else str(value)
+
+
+def _int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if type(value) is int:
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+_FUNCTION_FIELDS = ("name", "handler", "memory", "timeout", "version_id", "qualifier")
+
+
+def _function_meta(function: object) -> FunctionMeta:
+    if function is None:
+        return _cached(FunctionMeta, (None,) * 6, _FUNCTION_FIELDS)
+    get = _getter(function)
+    key = (
+        _str(get("name")),
+        _str(get("handler")),
+        _int(get("memory")),
+        _int(get("timeout")),
+        _str(get("version_id", "versionId")),
+        _str(get("qualifier")),
+    )
+    return _cached(FunctionMeta, key, _FUNCTION_FIELDS)
+
+
+_SERVICE_FIELDS = ("name", "log_project", "log_store", "qualifier", "version_id")
+
+
+def _service_meta(service: object) -> ServiceMeta:
+    get = _getter(service)
+    key = (
+        _str(get("name")),
+        _str(get("log_project", "logProject")),
+        _str(get("log_store", "logStore")),
+        _str(get("qualifier")),
+        _str(get("version_id", "versionId")),
+    )
+    return _cached(ServiceMeta, key, _SERVICE_FIELDS)
+
+
+_CREDENTIAL_FIELDS = ("access_key_id", "access_key_secret", "security_token")
+
+
+def _credentials(credentials: object) -> Credentials | None:
+    """Credentials from the context object, else from the 3.12 runtime's environment."""
+    if credentials is not None:
+        get = _getter(credentials)
+        key_id = _str(get("access_key_id", "accessKeyId"))
+        if key_id:
+            return _make_credentials(
+                key_id,
+                _str(get("access_key_secret", "accessKeySecret")),
+                _str(get("security_token", "securityToken")),
+            )
+    environ = os.environ
+    key_id = environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
+    if not key_id:
+        return None
+    return _make_credentials(
+        key_id,
+        environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET") or None,
+        environ.get("ALIBABA_CLOUD_SECURITY_TOKEN") or None,
+    )
+
+
+def _make_credentials(key_id: str, secret: str | None, token: str | None) -> Credentials:
+    full_key = (Credentials, key_id, secret, token)
+    hit = _cache.get(full_key)
+    if hit is not None:
+        return hit  # type: ignore[return-value]
+    model = _assemble(
+        Credentials,
+        {
+            "access_key_id": key_id,
+            "access_key_secret": SecretStr(secret or ""),
+            "security_token": SecretStr(token) if token else None,
+        },
+    )
+    if len(_cache) >= _CACHE_LIMIT:
+        _cache.clear()
+    _cache[full_key] = model
+    return model
+
+
+def _tracing(tracing: object) -> Tracing:
+    get = _getter(tracing)
+    baggages = get("span_baggages", "spanBaggages")
+    return _assemble(
+        Tracing,
+        {
+            "span_context": _str(get("span_context", "spanContext")),
+            "jaeger_endpoint": _str(get("jaeger_endpoint", "jaegerEndpoint")),
+            "span_baggages": (
+                {str(k): str(v) for k, v in baggages.items()}
+                if isinstance(baggages, Mapping)
+                else {}
+            ),
+        },
+    )

@@ -1,0 +1,264 @@
+"""The one error tree of fcsdk.
+
+Every error the library raises on purpose derives from :class:`FCSDKError`, so
+``except fc.FCSDKError`` catches them all. Where an error is also a classic
+Python error, it derives from that builtin too, so code written against the
+builtin keeps working::
+
+    FCSDKError
+    ├── EventDecodeError(FCSDKError, ValueError)     raw input kept, pydantic error as __cause__
+    ├── ResultEncodeError(FCSDKError, TypeError)     a handler returned what the runtime cannot send
+    ├── ContextError(FCSDKError, TypeError)          the context object is not an FC context
+    ├── HTTPError(FCSDKError)                        status, detail, headers
+    │   ├── BadRequest                    400
+    │   ├── Unauthorized                  401
+    │   ├── Forbidden                     403
+    │   ├── NotFound                      404
+    │   ├── MethodNotAllowed              405  (allowed methods in ``Allow``)
+    │   ├── PayloadTooLarge               413
+    │   ├── UnsupportedMediaType          415
+    │   ├── RequestValidationError        422  (field errors in ``errors``)
+    │   └── InternalServerError           500
+    ├── ConfigurationError(FCSDKError)               a missing extra, a bad option
+    ├── CredentialsError(FCSDKError)                 no usable credentials for a cloud call
+    └── HandlerLoadError(FCSDKError)                 the runtime's load failures, by their names:
+        ├── InvalidHandleName                        handler string without a dot
+        ├── ImportModuleError                        the module cannot be found or imported
+        ├── UserCodeSyntaxError                      the module has a syntax error
+        ├── UserCodeError                            the module raised while being imported
+        └── HandlerNotFound                          the module has no such function
+
+Messages say what was wrong and where (``event.events[0].oss.object.size:
+Input should be a valid integer``) and never carry a secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+__all__ = [
+    "BadRequest",
+    "ConfigurationError",
+    "ContextError",
+    "CredentialsError",
+    "EventDecodeError",
+    "FCSDKError",
+    "Forbidden",
+    "HTTPError",
+    "HandlerLoadError",
+    "HandlerNotFound",
+    "ImportModuleError",
+    "InternalServerError",
+    "InvalidHandleName",
+    "MethodNotAllowed",
+    "NotFound",
+    "PayloadTooLarge",
+    "RequestValidationError",
+    "ResultEncodeError",
+    "Unauthorized",
+    "UnsupportedMediaType",
+    "UserCodeError",
+    "UserCodeSyntaxError",
+]
+
+
+class FCSDKError(Exception):
+    """The root of every error fcsdk raises on purpose."""
+
+
+class EventDecodeError(FCSDKError, ValueError):
+    """The event could not be turned into the handler's event model.
+
+    Attributes:
+        raw: the event exactly as the runtime handed it over.
+        errors: one ``(path, message)`` pair per failing field, ``path`` in
+            the form ``event.events[0].oss.object.size``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        raw: object = None,
+        errors: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.raw = raw
+        self.errors: list[tuple[str, str]] = list(errors)
+
+
+class ResultEncodeError(FCSDKError, TypeError):
+    """A handler returned a value that cannot be sent back as the invocation result."""
+
+
+class ContextError(FCSDKError, TypeError):
+    """The object passed as ``context`` is not a Function Compute context."""
+
+
+class HTTPError(FCSDKError):
+    """An error that has an HTTP status; raised anywhere in a handler it becomes that response.
+
+    Args:
+        detail: a human-readable explanation, sent in the problem body.
+        status: the HTTP status code; subclasses fix it.
+        headers: extra response headers (``Allow`` for 405, say).
+
+    Example:
+        >>> raise NotFound("no order A1")  # doctest: +SKIP
+    """
+
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal Server Error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.detail = detail if detail is not None else self.title
+        if status is not None:
+            self.status = status  # type: ignore[misc]
+        self.headers: dict[str, str] = dict(headers or {})
+        super().__init__(self.detail)
+
+    def to_problem(self) -> dict[str, Any]:
+        """Return the JSON problem body (RFC 9457 fields) for this error."""
+        return {
+            "type": "about:blank",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+
+
+class BadRequest(HTTPError):
+    """400: the request is malformed."""
+
+    status = 400
+    title = "Bad Request"
+
+
+class Unauthorized(HTTPError):
+    """401: the request lacks valid authentication."""
+
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(HTTPError):
+    """403: the caller may not do this."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(HTTPError):
+    """404: nothing lives at this path."""
+
+    status = 404
+    title = "Not Found"
+
+
+class MethodNotAllowed(HTTPError):
+    """405: the path exists but not for this method; ``Allow`` lists the methods that work."""
+
+    status = 405
+    title = "Method Not Allowed"
+
+    def __init__(
+        self,
+        allowed: Sequence[str],
+        detail: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.allowed = sorted(set(allowed))
+        merged = {"Allow": ", ".join(self.allowed), **(headers or {})}
+        super().__init__(detail, headers=merged)
+
+
+class PayloadTooLarge(HTTPError):
+    """413: the request body is over the configured limit."""
+
+    status = 413
+    title = "Payload Too Large"
+
+
+class UnsupportedMediaType(HTTPError):
+    """415: the request body's content type is not one this endpoint reads."""
+
+    status = 415
+    title = "Unsupported Media Type"
+
+
+class RequestValidationError(HTTPError):
+    """422: the request parsed but did not validate; ``errors`` lists each field error.
+
+    Each error is a dict with ``loc`` (a list of path parts), ``msg`` and
+    ``type``, the same keys pydantic uses, without the offending input.
+    """
+
+    status = 422
+    title = "Unprocessable Content"
+
+    def __init__(
+        self,
+        errors: Sequence[Mapping[str, Any]],
+        detail: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.errors = [dict(e) for e in errors]
+        super().__init__(detail or "The request did not validate.", headers=headers)
+
+    def to_problem(self) -> dict[str, Any]:
+        """Return the problem body with the field errors under ``errors``."""
+        body = super().to_problem()
+        body["errors"] = self.errors
+        return body
+
+
+class InternalServerError(HTTPError):
+    """500: the handler failed."""
+
+    status = 500
+    title = "Internal Server Error"
+
+
+class ConfigurationError(FCSDKError):
+    """fcsdk is set up wrongly: a missing optional dependency, a bad option, a bad endpoint."""
+
+
+class CredentialsError(FCSDKError):
+    """No usable credentials for a call that needs them (a function without a role, say)."""
+
+
+class HandlerLoadError(FCSDKError):
+    """The handler string could not be resolved to a callable, as the runtime reports it.
+
+    The subclasses carry the runtime's own ``errorType`` names, so a local run
+    reports the same type the platform would.
+    """
+
+
+class InvalidHandleName(HandlerLoadError):
+    """The handler string has no dot: it must be ``module.function``."""
+
+
+class ImportModuleError(HandlerLoadError):
+    """The handler's module cannot be found, or one of its imports failed."""
+
+
+class UserCodeSyntaxError(HandlerLoadError):
+    """The handler's module has a syntax error."""
+
+
+class UserCodeError(HandlerLoadError):
+    """The handler's module raised an exception while being imported."""
+
+
+class HandlerNotFound(HandlerLoadError):
+    """The handler's module has no attribute of that name, or it is not callable."""

@@ -1,0 +1,224 @@
+"""``@fc.handler`` and the lifecycle hooks: typed events and contexts for FC handlers.
+
+The runtime calls ``handler(event, context)`` with the invocation payload as
+``bytes`` and its own plain context object. A decorated handler turns the
+payload into the type the user asked for, the context into an
+:class:`~fcsdk.FCContext`, and the return value into bytes the runtime sends
+back unchanged.
+
+Example:
+    >>> import fcsdk as fc
+    >>> from pydantic import BaseModel
+    >>> class Order(BaseModel):
+    ...     order_id: str
+    ...     amount: int
+    >>> @fc.handler
+    ... def main(event: Order, context: fc.FCContext) -> dict[str, bool]:
+    ...     return {"accepted": event.amount > 0}
+    >>> from fcsdk.testing import fake_context
+    >>> main(b'{"order_id": "A1", "amount": 3}', fake_context())
+    b'{"accepted":true}'
+"""
+
+from __future__ import annotations
+
+import functools
+import typing
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar, overload
+
+from fcsdk._decode import Decoder, RawEvent, build_decoder, encode_result
+from fcsdk.context import FCContext
+from fcsdk.exceptions import ConfigurationError
+
+__all__ = [
+    "EventHandler",
+    "LifecycleHook",
+    "handler",
+    "initializer",
+    "pre_freeze",
+    "pre_stop",
+]
+
+E = TypeVar("E")
+R = TypeVar("R")
+
+_UNSET: Any = object()
+
+
+def _first_param_annotation(func: Callable[..., Any]) -> Any:
+    """Return the annotation of ``func``'s first parameter, or ``bytes`` when there is none."""
+    code = getattr(func, "__code__", None)
+    if code is None or code.co_argcount == 0:
+        return bytes
+    name = code.co_varnames[0]
+    try:
+        hints = typing.get_type_hints(func)
+    except Exception as exc:
+        raise ConfigurationError(
+            f"cannot resolve the annotations of {func.__qualname__}: {exc}; "
+            "pass event_model= explicitly"
+        ) from exc
+    return hints.get(name, bytes)
+
+
+def _wants_context(func: Callable[..., Any]) -> bool:
+    """Whether ``func`` takes a second positional parameter for the context."""
+    code = getattr(func, "__code__", None)
+    if code is None:
+        import inspect
+
+        params = [
+            p
+            for p in inspect.signature(func).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+        ]
+        return len(params) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)
+    positional = code.co_argcount
+    if isinstance(func, functools.partial):  # pragma: no cover - partial has no __code__
+        positional -= len(func.args)
+    has_varargs = bool(code.co_flags & 0x04)
+    return positional >= 2 or has_varargs
+
+
+class EventHandler(Generic[E, R]):
+    """A decorated event handler: what ``@fc.handler`` returns.
+
+    Call it as the runtime does, ``handler(event, context)``; the user's own
+    function stays available as ``__wrapped__``.
+
+    Attributes:
+        event_model: the type the event is decoded into (resolved on first call
+            when it came from the annotation).
+    """
+
+    __wrapped__: Callable[..., R]
+
+    def __init__(self, func: Callable[..., R], *, event_model: Any = _UNSET) -> None:
+        self._func = func
+        self._explicit_model = event_model
+        self._decode: Decoder | None = None
+        self._with_context = _wants_context(func)
+        functools.update_wrapper(self, func)
+
+    @property
+    def event_model(self) -> Any:
+        """The type events are decoded into."""
+        if self._explicit_model is not _UNSET:
+            return self._explicit_model
+        return _first_param_annotation(self._func)
+
+    def _setup(self) -> Decoder:
+        # Built on the first event, not at import: schema building is the
+        # largest part of a cold start, and a module may define many handlers.
+        decode = build_decoder(self.event_model)
+        self._decode = decode
+        return decode
+
+    def __call__(self, event: RawEvent, context: Any = None, /) -> bytes | str:
+        """Decode ``event``, call the user's function, and encode its result."""
+        decode = self._decode or self._setup()
+        value = decode(event)
+        if self._with_context:
+            ctx = context if type(context) is FCContext else FCContext.from_runtime(context)
+            result = self._func(value, ctx)
+        else:
+            result = self._func(value)
+        return encode_result(result)
+
+    def __repr__(self) -> str:
+        return f"<fcsdk handler {self._func.__module__}.{self._func.__qualname__}>"
+
+
+class _Decorator(Generic[E]):
+    """``@fc.handler(event_model=M)``: checks the function's event parameter against ``M``."""
+
+    def __init__(self, event_model: Any) -> None:
+        self._event_model = event_model
+
+    @overload
+    def __call__(self, func: Callable[[E, FCContext], R], /) -> EventHandler[E, R]: ...
+    @overload
+    def __call__(self, func: Callable[[E], R], /) -> EventHandler[E, R]: ...
+    def __call__(self, func: Callable[..., Any], /) -> EventHandler[Any, Any]:
+        return EventHandler(func, event_model=self._event_model)
+
+
+class _InferringDecorator(Protocol):
+    """``@fc.handler()``: the event type comes from the function's annotation."""
+
+    @overload
+    def __call__(self, func: Callable[[E, FCContext], R], /) -> EventHandler[E, R]: ...
+    @overload
+    def __call__(self, func: Callable[[E], R], /) -> EventHandler[E, R]: ...
+
+
+@overload
+def handler(func: Callable[[E, FCContext], R], /) -> EventHandler[E, R]: ...
+@overload
+def handler(func: Callable[[E], R], /) -> EventHandler[E, R]: ...
+@overload
+def handler(*, event_model: type[E]) -> _Decorator[E]: ...
+@overload
+def handler(*, event_model: Any) -> _Decorator[Any]: ...
+@overload
+def handler() -> _InferringDecorator: ...
+def handler(func: Callable[..., Any] | None = None, /, *, event_model: Any = _UNSET) -> Any:
+    """Make ``func`` an FC event handler with a typed event and context.
+
+    Usable bare (``@fc.handler``: the event type is the first parameter's
+    annotation, raw ``bytes`` when it has none) or with options
+    (``@fc.handler(event_model=M)``). ``M`` may be anything pydantic's
+    ``TypeAdapter`` understands: a model, ``list[M]``, a union, a dataclass,
+    a ``TypedDict``, ``dict[str, Any]``, ``str`` (UTF-8 text), ``bytes``
+    (unchanged) or ``Any`` (parsed JSON).
+
+    The decorated handler accepts the event as ``bytes``, ``str``,
+    ``bytearray``, ``memoryview`` or an already-decoded ``dict``/``list``;
+    its second argument, the runtime's context, reaches the function as an
+    :class:`~fcsdk.FCContext` (a one-parameter function gets no context).
+    It returns ``bytes`` (``str`` when the function returned ``str``).
+
+    Raises:
+        EventDecodeError: the event does not decode into the model (when called).
+        ResultEncodeError: the function returned something that cannot be sent.
+    """
+    if func is not None:
+        return EventHandler(func)
+    return _Decorator(event_model)
+
+
+class LifecycleHook:
+    """A decorated lifecycle hook: the runtime's ``hook(context)`` gets a typed context."""
+
+    __wrapped__: Callable[[FCContext], object]
+
+    def __init__(self, func: Callable[[FCContext], object], kind: str) -> None:
+        self._func = func
+        self.kind = kind
+        functools.update_wrapper(self, func)
+
+    def __call__(self, context: Any, /) -> None:
+        """Run the hook with the runtime's context, converted to an :class:`FCContext`."""
+        self._func(FCContext.from_runtime(context))
+
+    def __repr__(self) -> str:
+        return f"<fcsdk {self.kind} {self._func.__module__}.{self._func.__qualname__}>"
+
+
+def initializer(func: Callable[[FCContext], object], /) -> LifecycleHook:
+    """Mark ``func`` as the instance initializer (``initializer: index.init`` in the config).
+
+    The runtime calls it once per instance, before the first invocation.
+    """
+    return LifecycleHook(func, "initializer")
+
+
+def pre_stop(func: Callable[[FCContext], object], /) -> LifecycleHook:
+    """Mark ``func`` as the PreStop hook, run before the instance is reclaimed."""
+    return LifecycleHook(func, "pre_stop")
+
+
+def pre_freeze(func: Callable[[FCContext], object], /) -> LifecycleHook:
+    """Mark ``func`` as the PreFreeze hook (FC 2.0 only), run before the instance is frozen."""
+    return LifecycleHook(func, "pre_freeze")
