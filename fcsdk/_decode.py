@@ -219,7 +219,7 @@ def encode_result(value: object) -> bytes | str:
                 f"cannot encode the {kind.__qualname__} the handler returned: {exc}"
             ) from exc
     try:
-        return to_json(value, fallback=_fallback)
+        return to_json(value, fallback=_fallback, inf_nan_mode="null")
     except ResultEncodeError:
         raise
     except (PydanticSerializationError, ValueError, TypeError, RecursionError) as exc:

@@ -42,6 +42,8 @@ _MODEL_CONFIG = ConfigDict(
     populate_by_name=True,
     alias_generator=to_camel,
     extra="ignore",
+    # Validation errors must never echo a secret back.
+    hide_input_in_errors=True,
     # Built on first use: most invocations never validate or dump a context.
     defer_build=True,
 )
@@ -114,7 +116,7 @@ class Tracing(BaseModel):
     span_baggages: dict[str, str] = Field(default_factory=dict)
 
 
-class FCContext(BaseModel):
+class FCContext(BaseModel):  # noqa: PLW1641 - pydantic adds __hash__ to frozen models
     """The typed invocation context, the same for every runtime generation.
 
     Build it with :meth:`from_runtime` from whatever the runtime passed.
@@ -247,6 +249,12 @@ class FCContext(BaseModel):
         return logging.LoggerAdapter(
             logging.getLogger("fcsdk.handler"), {"fc_request_id": self.request_id}
         )
+
+    def __eq__(self, other: object) -> bool:
+        """Contexts are equal when their fields are; the runtime object behind them is ignored."""
+        if not isinstance(other, FCContext):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
 
     def with_raw(self, raw: object) -> Self:
         """Return a copy of this context whose :attr:`raw` is ``raw``."""

@@ -93,6 +93,8 @@ class EventHandler(Generic[E, R]):
     """
 
     __wrapped__: Callable[..., R]
+    __name__: str
+    __qualname__: str
 
     def __init__(self, func: Callable[..., R], *, event_model: Any = _UNSET) -> None:
         self._func = func
@@ -192,6 +194,8 @@ class LifecycleHook:
     """A decorated lifecycle hook: the runtime's ``hook(context)`` gets a typed context."""
 
     __wrapped__: Callable[[FCContext], object]
+    __name__: str
+    __qualname__: str
 
     def __init__(self, func: Callable[[FCContext], object], kind: str) -> None:
         self._func = func
