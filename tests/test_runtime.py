@@ -1,0 +1,169 @@
+"""Tests for fcsdk/_runtime.py: the runtime-style loader, result conversion and error JSON."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import fcsdk as fc
+from fcsdk._runtime import error_payload, load_handler, runtime_result
+from fcsdk.exceptions import (
+    HandlerNotFound,
+    ImportModuleError,
+    InvalidHandleName,
+    UserCodeError,
+    UserCodeSyntaxError,
+)
+
+
+@pytest.fixture
+def code_dir(tmp_path: Path) -> Iterator[Path]:
+    """A function code folder with a few modules, removed from sys.modules afterwards."""
+    (tmp_path / "index.py").write_text("def handler(event, context):\n    return event\n")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "__init__.py").write_text("")
+    (tmp_path / "src" / "app.py").write_text("def main(event, context):\n    return b'sub'\n")
+    (tmp_path / "broken.py").write_text("def handler(:\n")
+    (tmp_path / "raises.py").write_text("raise RuntimeError('boom at import')\n")
+    (tmp_path / "needs.py").write_text("import no_such_dependency_xyz\n")
+    (tmp_path / "notcallable.py").write_text("handler = 3\n")
+    yield tmp_path
+    for name in ["index", "src", "src.app", "broken", "raises", "needs", "notcallable"]:
+        sys.modules.pop(name, None)
+    while str(tmp_path) in sys.path:
+        sys.path.remove(str(tmp_path))
+
+
+class TestLoadHandler:
+    def test_module_dot_function(self, code_dir: Path) -> None:
+        """index.handler loads handler from index.py in the code folder."""
+        assert load_handler("index.handler", code_dir)(b"x", None) == b"x"
+        assert sys.path[0] == str(code_dir.resolve())
+
+    def test_sub_folder(self, code_dir: Path) -> None:
+        """src/app.main loads main from src/app.py (a / in the module part is a folder)."""
+        assert load_handler("src/app.main", code_dir)(b"", None) == b"sub"
+
+    def test_file_colon_function(self, code_dir: Path) -> None:
+        """path/to/file.py:function is accepted for convenience."""
+        assert load_handler("src/app.py:main", code_dir)(b"", None) == b"sub"
+        assert load_handler(str(code_dir / "index.py") + ":handler")(b"y", None) == b"y"
+
+    def test_no_dot(self, code_dir: Path) -> None:
+        """A handler string without a dot is InvalidHandleName."""
+        with pytest.raises(InvalidHandleName, match=r"module\.function"):
+            load_handler("index", code_dir)
+        with pytest.raises(InvalidHandleName):
+            load_handler("index.", code_dir)
+        with pytest.raises(InvalidHandleName, match="nothing after"):
+            load_handler("index.py:", code_dir)
+
+    def test_missing_module(self, code_dir: Path) -> None:
+        """A module that does not exist is ImportModuleError."""
+        with pytest.raises(ImportModuleError, match="Unable to import module 'nope'"):
+            load_handler("nope.handler", code_dir)
+
+    def test_missing_dependency(self, code_dir: Path) -> None:
+        """A module whose own import fails is ImportModuleError naming the dependency."""
+        with pytest.raises(ImportModuleError, match="no_such_dependency_xyz"):
+            load_handler("needs.handler", code_dir)
+
+    def test_syntax_error(self, code_dir: Path) -> None:
+        """A syntax error is UserCodeSyntaxError with file and line."""
+        with pytest.raises(UserCodeSyntaxError, match=r"broken\.py, line 1"):
+            load_handler("broken.handler", code_dir)
+
+    def test_raises_at_import(self, code_dir: Path) -> None:
+        """A module raising at import is UserCodeError with the exception."""
+        with pytest.raises(UserCodeError, match="RuntimeError: boom at import"):
+            load_handler("raises.handler", code_dir)
+
+    def test_handler_not_found(self, code_dir: Path) -> None:
+        """A missing or non-callable attribute is HandlerNotFound."""
+        with pytest.raises(HandlerNotFound, match="'nothere' not found"):
+            load_handler("index.nothere", code_dir)
+        with pytest.raises(HandlerNotFound, match="not callable"):
+            load_handler("notcallable.handler", code_dir)
+
+    def test_same_module_name_from_two_folders(
+        self, code_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    ) -> None:
+        """Loading index.handler from another folder does not reuse the first index module."""
+        other = tmp_path_factory.mktemp("other")
+        (other / "index.py").write_text("def handler(event, context):\n    return b'other'\n")
+        assert load_handler("index.handler", code_dir)(b"first", None) == b"first"
+        try:
+            assert load_handler("index.handler", other)(b"", None) == b"other"
+        finally:
+            sys.path.remove(str(other.resolve()))
+
+    def test_import_error_inside_module(self, code_dir: Path) -> None:
+        """An ImportError that is not a missing module is ImportModuleError too."""
+        (code_dir / "badname.py").write_text("from json import no_such_name\n")
+        try:
+            with pytest.raises(ImportModuleError, match="no_such_name"):
+                load_handler("badname.handler", code_dir)
+        finally:
+            sys.modules.pop("badname", None)
+
+    def test_load_errors_are_fcsdk_errors(self) -> None:
+        """All load errors share HandlerLoadError and FCSDKError."""
+        assert issubclass(UserCodeError, fc.HandlerLoadError)
+        assert issubclass(fc.HandlerLoadError, fc.FCSDKError)
+
+
+class TestRuntimeResult:
+    def test_conversions(self) -> None:
+        """str is UTF-8, bytes unchanged, others json.dumps(indent=4, sort_keys=True)."""
+        assert runtime_result("é") == "é".encode()
+        assert runtime_result(b"\x00") == b"\x00"
+        assert runtime_result(bytearray(b"a")) == b"a"
+        assert runtime_result(None) == b"null"
+        assert (
+            runtime_result({"b": 1, "a": [1]}) == b'{\n    "a": [\n        1\n    ],\n    "b": 1\n}'
+        )
+
+    def test_runtime_defaults(self) -> None:
+        """Decimal becomes float, dates isoformat, to_json() objects their result."""
+
+        class Legacy:
+            def to_json(self) -> str:
+                return "legacy"
+
+        value = {
+            "d": decimal.Decimal("2.5"),
+            "t": datetime.date(2026, 1, 2),
+            "l": Legacy(),
+        }
+        assert json.loads(runtime_result(value)) == {"d": 2.5, "t": "2026-01-02", "l": "legacy"}
+
+    def test_unserialisable(self) -> None:
+        """A set fails as on the runtime, with TypeError."""
+        with pytest.raises(TypeError, match="set"):
+            runtime_result({1, 2})
+
+
+class TestErrorPayload:
+    def test_shape(self) -> None:
+        """errorMessage, errorType and stackTrace entries [file, 'line N', 'in func', code]."""
+
+        def fail() -> None:
+            raise ValueError("bad value")
+
+        try:
+            fail()
+        except ValueError as exc:
+            payload = error_payload(exc)
+        assert payload["errorMessage"] == "bad value"
+        assert payload["errorType"] == "ValueError"
+        last = payload["stackTrace"][-1]
+        assert last[0].endswith("test_runtime.py")
+        assert last[1].startswith("line ")
+        assert last[2] == "in fail"
+        assert last[3] == 'raise ValueError("bad value")'
