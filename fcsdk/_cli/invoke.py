@@ -1,4 +1,12 @@
-"""``fcsdk invoke``: load a handler as the runtime does, call it once, print the result."""
+"""``fcsdk invoke``: load a handler as the runtime does, call it, print what it sends back.
+
+The event comes from ``--event``, ``--event-file`` or stdin, as bytes,
+unchanged. The result goes to stdout exactly as the runtime would send it;
+the runtime's log lines (``FC Invoke Start RequestId: ...``, the handler's
+own logging in the runtime's format, ``FC Invoke End ...``) go to stderr. On
+error stdout gets the runtime's error JSON and the exit code is 1; bad
+options exit with 2.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +16,118 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fcsdk._runtime import error_payload, load_handler, runtime_result
-from fcsdk.exceptions import HandlerLoadError
+from fcsdk._runtime import runtime_result
+from fcsdk.exceptions import ConfigurationError
 
-__all__ = ["configure", "run"]
+__all__ = ["add_function_options", "configure", "function_config", "run"]
+
+RUNTIMES = ("python3.9", "python3.10", "python3.12")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def add_function_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options shared by ``invoke`` and ``serve``: what the function config says."""
+    parser.add_argument("--code-dir", default=".", help="the function's code folder (default .)")
+    parser.add_argument(
+        "--runtime",
+        choices=RUNTIMES,
+        default="python3.10",
+        help="which runtime generation's context and variables to give (default python3.10)",
+    )
+    parser.add_argument(
+        "--initializer", metavar="HANDLER", help="initializer hook, e.g. index.init"
+    )
+    parser.add_argument("--pre-stop", metavar="HANDLER", help="PreStop hook, e.g. index.pre_stop")
+    parser.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=60.0,
+        metavar="S",
+        help="the function's timeout in seconds (default 60)",
+    )
+    parser.add_argument(
+        "--memory", type=_positive_int, default=512, metavar="MB", help="memory size (default 512)"
+    )
+    parser.add_argument("--function-name", default="my-function", help="default my-function")
+    parser.add_argument("--service-name", default="my-service", help="default my-service")
+    parser.add_argument("--region", default="cn-hangzhou", help="default cn-hangzhou")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an environment variable for the function (repeatable)",
+    )
+    parser.add_argument(
+        "--env-file", action="append", default=[], metavar="PATH", help="a .env file (repeatable)"
+    )
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add ``fcsdk invoke``'s options to ``parser``."""
-    parser.add_argument("handler", help="handler string, e.g. index.main or src/app.handler")
-    parser.add_argument("--code-dir", default=".", help="the function's code folder (default .)")
+    parser.add_argument(
+        "handler", help="handler string: index.main, src/app.handler or path/to/file.py:func"
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--event", help="the event payload, as text")
     source.add_argument("--event-file", help="a file holding the event payload (bytes)")
+    add_function_options(parser)
     parser.add_argument(
-        "--runtime",
-        choices=["python3.9", "python3.10", "python3.12"],
-        default="python3.10",
-        help="which runtime generation's context to pass (default python3.10)",
+        "--repeat",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="invoke N times on the same warm instance (one result per line)",
     )
+
+
+def function_config(args: argparse.Namespace, **overrides: Any) -> Any:
+    """Build the :class:`FunctionConfig` the parsed options describe.
+
+    Raises:
+        ConfigurationError: an ``--env`` item or ``--env-file`` is malformed.
+    """
+    from fcsdk._local.env import parse_env_assignments, parse_env_file
+    from fcsdk._local.instance import FunctionConfig
+
+    env: dict[str, str] = {}
+    for path in args.env_file:
+        env.update(parse_env_file(path))
+    env.update(parse_env_assignments(args.env))
+    values: dict[str, Any] = {
+        "handler": args.handler,
+        "code_dir": Path(args.code_dir),
+        "name": args.function_name,
+        "runtime": args.runtime,
+        "initializer": args.initializer,
+        "pre_stop": args.pre_stop,
+        "memory": args.memory,
+        "timeout": args.timeout,
+        "service_name": args.service_name,
+        "region": args.region,
+        "env": env,
+    }
+    values.update(overrides)
+    return FunctionConfig(**values)
 
 
 def _read_event(args: argparse.Namespace) -> bytes:
@@ -39,15 +140,11 @@ def _read_event(args: argparse.Namespace) -> bytes:
     return sys.stdin.buffer.read()
 
 
-def _fail(payload: dict[str, Any]) -> int:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
-    return 1
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``fcsdk invoke`` and return the exit code (0 ok, 1 handler error, 2 usage)."""
-    from fcsdk.testing import fake_context
+    from fcsdk._local.env import applied_environment
+    from fcsdk._local.instance import Instance, invocation_error
+    from fcsdk._local.logs import RuntimeLogs
 
     try:
         event = _read_event(args)
@@ -55,17 +152,30 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"fcsdk invoke: cannot read the event: {exc}\n")
         return 2
     try:
-        func = load_handler(args.handler, args.code_dir)
-    except HandlerLoadError as exc:
-        return _fail({"errorMessage": str(exc), "errorType": type(exc).__name__})
-    context = fake_context(runtime=args.runtime, handler=args.handler)
-    try:
-        result = runtime_result(func(event, context))
-    except Exception as exc:
-        return _fail(error_payload(exc))
+        config = function_config(args)
+    except ConfigurationError as exc:
+        sys.stderr.write(f"fcsdk invoke: {exc}\n")
+        return 2
+    logs = RuntimeLogs(sys.stderr)
+    instance = Instance(config, logs)
     out = sys.stdout.buffer
-    out.write(result)
-    if sys.stdout.isatty():
-        out.write(b"\n")
-    out.flush()
-    return 0
+    failed = False
+    with applied_environment(instance.environment()):
+        logs.install()
+        try:
+            for _ in range(args.repeat):
+                try:
+                    body = instance.call(lambda func, ctx: runtime_result(func(event, ctx)))
+                except Exception as exc:
+                    failed = True
+                    body = json.dumps(invocation_error(exc), ensure_ascii=False).encode()
+                    body += b"\n"
+                else:
+                    if args.repeat > 1 or sys.stdout.isatty():
+                        body += b"\n"
+                out.write(body)
+                out.flush()
+            instance.stop()
+        finally:
+            logs.uninstall()
+    return 1 if failed else 0

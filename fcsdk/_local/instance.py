@@ -1,0 +1,322 @@
+"""A warm function instance: the handler and its hooks, loaded once, called many times.
+
+What the FC runtime does for one instance, in one process: load the handler
+(and the ``initializer``/``pre_stop`` hooks named in the configuration), run
+the initializer once before the first invocation, give each invocation a
+fresh request id and a context of the chosen runtime generation, run up to
+``concurrency`` invocations at once, each in its own thread, and answer a
+timeout when one runs past ``timeout`` seconds.
+
+A thread cannot be killed, so a timed-out handler keeps running in the
+background (FC would recycle the whole instance); its concurrency slot is
+given back at once so the instance keeps serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from fcsdk._local.env import runtime_variables
+from fcsdk._local.logs import RuntimeLogs, current_request_id
+from fcsdk._runtime import error_payload, load_handler
+from fcsdk.exceptions import FCSDKError, HandlerLoadError
+from fcsdk.testing._context import FCContext, RuntimeShape, fake_context, new_request_id
+
+__all__ = [
+    "FunctionConfig",
+    "FunctionTimeout",
+    "Instance",
+    "InstanceBusy",
+    "invocation_error",
+    "new_request_id",
+]
+
+T = TypeVar("T")
+
+# Frames of the stand-in itself, left out of the stack traces users see.
+_OWN_FRAMES = tuple(
+    str(Path(__file__).resolve().parent.parent / sub) + os.sep for sub in ("_local", "_cli")
+)
+
+DEFAULT_FAKE_KEY_ID = "STS.fake-access-key-id"
+DEFAULT_FAKE_SECRET = "fake-access-key-secret"
+DEFAULT_FAKE_TOKEN = "fake-security-token"
+
+
+class FunctionTimeout(FCSDKError):
+    """An invocation ran past the function's timeout (answered as FC answers it)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        shown = f"{seconds:g}"
+        super().__init__(f"Function timed out after {shown} seconds")
+
+
+class InstanceBusy(FCSDKError):
+    """Every concurrency slot stayed taken for as long as a request may wait."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionConfig:
+    """What FC's function configuration says about one function.
+
+    Example:
+        >>> FunctionConfig(handler="index.handler").timeout
+        60.0
+    """
+
+    handler: str
+    code_dir: Path = field(default_factory=Path)
+    name: str = "my-function"
+    runtime: RuntimeShape = "python3.10"
+    initializer: str | None = None
+    pre_stop: str | None = None
+    memory: int = 512
+    timeout: float = 60.0
+    concurrency: int = 1
+    service_name: str = "my-service"
+    region: str = "cn-hangzhou"
+    account_id: str = "1234567890123456"
+    qualifier: str = "LATEST"
+    version_id: str = ""
+    env: Mapping[str, str] = field(default_factory=dict)
+    access_key_id: str = DEFAULT_FAKE_KEY_ID
+    access_key_secret: str = field(default=DEFAULT_FAKE_SECRET, repr=False)
+    security_token: str = field(default=DEFAULT_FAKE_TOKEN, repr=False)
+
+
+class _Box(Generic[T]):
+    """What a worker thread hands back: a value or an exception."""
+
+    def __init__(self) -> None:
+        self.value: T | None = None
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+        self.abandoned = False
+
+
+class Instance:
+    """One warm instance of a function, safe to call from many threads.
+
+    Example:
+        >>> import io, pathlib, tempfile
+        >>> code = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (code / "doc_hello.py").write_text("def h(event, context):\\n    return event\\n")
+        >>> inst = Instance(FunctionConfig(handler="doc_hello.h", code_dir=code),
+        ...                 RuntimeLogs(io.StringIO()))
+        >>> inst.call(lambda func, ctx: func(b"hi", ctx))
+        b'hi'
+    """
+
+    def __init__(self, config: FunctionConfig, logs: RuntimeLogs) -> None:
+        self.config = config
+        self.logs = logs
+        self.instance_id = f"c-{uuid.uuid4().hex[:24]}"
+        self._slots = threading.BoundedSemaphore(config.concurrency)
+        self._load_lock = threading.Lock()
+        self._handler: Callable[..., Any] | None = None
+        self._initialized = False
+        self._stopped = False
+
+    @property
+    def code_dir(self) -> Path:
+        """The function's code folder, absolute."""
+        return self.config.code_dir.resolve()
+
+    def environment(self) -> dict[str, str]:
+        """Return the variables this instance's process sees: FC's own, then the user's."""
+        cfg = self.config
+        env = runtime_variables(
+            function_name=cfg.name,
+            handler=cfg.handler,
+            code_dir=str(self.code_dir),
+            runtime=cfg.runtime,
+            memory=cfg.memory,
+            region=cfg.region,
+            account_id=cfg.account_id,
+            service_name=cfg.service_name,
+            qualifier=cfg.qualifier,
+            version_id=cfg.version_id,
+            instance_id=self.instance_id,
+            access_key_id=cfg.access_key_id,
+            access_key_secret=cfg.access_key_secret,
+            security_token=cfg.security_token,
+        )
+        env.update(cfg.env)
+        return env
+
+    def context(self, request_id: str) -> FCContext:
+        """Return a runtime-shaped context for one invocation."""
+        cfg = self.config
+        extra: dict[str, Any] = {}
+        if cfg.runtime != "python3.12":
+            # The older runtimes set context.logger only with instance concurrency > 1.
+            extra["logger"] = logging.getLogger() if cfg.concurrency > 1 else None
+        return fake_context(
+            runtime=cfg.runtime,
+            request_id=request_id,
+            region=cfg.region,
+            account_id=cfg.account_id,
+            function_name=cfg.name,
+            handler=cfg.handler,
+            memory=cfg.memory,
+            timeout=max(1, round(cfg.timeout)),
+            service_name=cfg.service_name,
+            qualifier=cfg.qualifier,
+            version_id=cfg.version_id,
+            access_key_id=cfg.access_key_id,
+            access_key_secret=cfg.access_key_secret,
+            security_token=cfg.security_token,
+            **extra,
+        )
+
+    def load(self) -> Callable[..., Any]:
+        """Load the handler (once; a failure is retried on the next call).
+
+        Raises:
+            HandlerLoadError: the runtime's load error, by its name.
+        """
+        with self._load_lock:
+            if self._handler is None:
+                self._handler = load_handler(self.config.handler, self.code_dir)
+            return self._handler
+
+    def _hook(self, name: str | None) -> Callable[..., Any] | None:
+        return None if name is None else load_handler(name, self.code_dir)
+
+    def _initialize(self, request_id: str) -> None:
+        """Run the initializer once per instance; on failure it runs again next time."""
+        with self._load_lock:
+            if self._initialized:
+                return
+            hook = self._hook(self.config.initializer)
+            if hook is not None:
+                self.logs.frame("FC Initialize Start", request_id)
+                try:
+                    hook(self.context(request_id))
+                except BaseException:
+                    self.logs.frame("FC Initialize End", request_id, ", Error: Unhandled")
+                    raise
+                self.logs.frame("FC Initialize End", request_id)
+            self._initialized = True
+
+    def call(
+        self,
+        work: Callable[[Callable[..., Any], FCContext], T],
+        *,
+        request_id: str | None = None,
+        timeout: float | None = None,
+    ) -> T:
+        """Run ``work(handler, context)`` as one invocation and return what it returns.
+
+        The initializer runs first if it has not yet succeeded. ``work`` runs
+        in a thread of its own with the invocation's request id set for
+        logging, framed by the runtime's ``FC Invoke Start``/``End`` lines.
+
+        Raises:
+            InstanceBusy: no concurrency slot became free within the timeout.
+            FunctionTimeout: the invocation ran past the timeout.
+            HandlerLoadError: the handler could not be loaded.
+            Exception: whatever the handler, the initializer or ``work`` raised.
+        """
+        rid = request_id or new_request_id()
+        limit = self.config.timeout if timeout is None else timeout
+        if not self._slots.acquire(timeout=limit):
+            raise InstanceBusy(
+                f"all {self.config.concurrency} concurrency slot(s) stayed busy for {limit:g} s"
+            )
+        box: _Box[T] = _Box()
+        worker = threading.Thread(
+            target=self._run, args=(work, rid, box), name=f"fc-invoke-{rid}", daemon=True
+        )
+        try:
+            worker.start()
+            if not box.done.wait(limit):
+                box.abandoned = True
+                self.logs.frame("FC Invoke End", rid, ", Error: Function timed out")
+                raise FunctionTimeout(limit)
+        finally:
+            self._slots.release()
+        if box.error is not None:
+            raise box.error
+        return box.value  # type: ignore[return-value]
+
+    def _run(
+        self, work: Callable[[Callable[..., Any], FCContext], T], rid: str, box: _Box[T]
+    ) -> None:
+        current_request_id.set(rid)
+        try:
+            try:
+                func = self.load()
+                self._initialize(rid)
+            except BaseException as exc:
+                box.error = exc
+                self._log_exception(exc)
+                return
+            self.logs.frame("FC Invoke Start", rid)
+            try:
+                box.value = work(func, self.context(rid))
+            except BaseException as exc:  # everything is reported to the caller
+                box.error = exc
+                self._log_exception(exc)
+            if not box.abandoned:
+                self.logs.frame("FC Invoke End", rid)
+        finally:
+            box.done.set()
+
+    def _log_exception(self, exc: BaseException) -> None:
+        text = "".join(traceback.format_exception(exc)).rstrip()
+        logging.getLogger("fcsdk.local").error("%s", text)
+
+    def stop(self) -> None:
+        """Run the ``pre_stop`` hook once, if the instance ever started; errors are logged."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self.config.pre_stop is None or not self._initialized:
+            return
+        rid = new_request_id()
+        current_request_id.set(rid)
+        self.logs.frame("FC PreStop Start", rid)
+        try:
+            hook = self._hook(self.config.pre_stop)
+            assert hook is not None
+            hook(self.context(rid))
+        except Exception as exc:
+            self._log_exception(exc)
+            self.logs.frame("FC PreStop End", rid, ", Error: Unhandled")
+        else:
+            self.logs.frame("FC PreStop End", rid)
+        finally:
+            current_request_id.set("")
+
+
+def apply_process_environment(instance: Instance) -> None:
+    """Set the instance's variables in ``os.environ`` for the rest of the process."""
+    os.environ.update(instance.environment())
+
+
+def invocation_error(exc: BaseException) -> dict[str, Any]:
+    """Return the JSON body FC sends for a failed invocation.
+
+    A handler's exception gives the runtime's error JSON with its stack
+    trace; a load failure its runtime error type and message (the frames
+    would be fcsdk's own); a timeout FC's bare ``errorMessage``.
+    """
+    if isinstance(exc, FunctionTimeout):
+        return {"errorMessage": str(exc)}
+    if isinstance(exc, HandlerLoadError):
+        return {"errorMessage": str(exc), "errorType": type(exc).__name__}
+    payload = error_payload(exc)
+    payload["stackTrace"] = [
+        frame for frame in payload["stackTrace"] if not str(frame[0]).startswith(_OWN_FRAMES)
+    ]
+    return payload
