@@ -1,0 +1,60 @@
+"""RocketMQ trigger (ApsaraMQ for RocketMQ through EventBridge): a batch of messages.
+
+Example:
+    >>> from fcsdk._decode import build_decoder
+    >>> from fcsdk.events import RocketMQEvent
+    >>> from fcsdk.testing.events import rocketmq_batch
+    >>> decode = build_decoder(list[RocketMQEvent])
+    >>> [event.data.tags for event in decode(rocketmq_batch(bodies=["hi"], tags="TagA"))]
+    ['TagA']
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic
+
+from pydantic import Field
+from typing_extensions import TypeVar
+
+from fcsdk.events._base import EventModel
+from fcsdk.events._fields import EMBEDDED_VALUE
+from fcsdk.events.cloudevents import CloudEvent
+
+__all__ = ["RocketMQData", "RocketMQEvent"]
+
+B = TypeVar("B", default=Any)
+
+
+class RocketMQData(EventModel, Generic[B]):
+    """The ``data`` of a RocketMQ event: one message.
+
+    ``system_properties`` holds the broker's own keys (``TAGS``, ``KEYS``,
+    ``UNIQ_KEY``, offsets...), ``user_properties`` the producer's.
+    """
+
+    topic: str
+    system_properties: dict[str, Any] = Field(default_factory=dict, alias="systemProperties")
+    user_properties: dict[str, Any] = Field(default_factory=dict, alias="userProperties")
+    body: Annotated[B, EMBEDDED_VALUE]
+
+    @property
+    def tags(self) -> str | None:
+        """The message's tag (``TAGS``), if any."""
+        value = self.system_properties.get("TAGS")
+        return None if value is None else str(value)
+
+    @property
+    def keys(self) -> str | None:
+        """The message's keys (``KEYS``), if any."""
+        value = self.system_properties.get("KEYS")
+        return None if value is None else str(value)
+
+    @property
+    def message_id(self) -> str | None:
+        """The message id the producer saw (``UNIQ_KEY``), if any."""
+        value = self.system_properties.get("UNIQ_KEY")
+        return None if value is None else str(value)
+
+
+class RocketMQEvent(CloudEvent[RocketMQData[B]], Generic[B]):
+    """A RocketMQ trigger's CloudEvent (type ``mq:Topic:SendMessage``); a batch is ``list[...]``."""
