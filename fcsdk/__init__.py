@@ -33,7 +33,8 @@ from fcsdk.exceptions import (
 from fcsdk.handler import EventHandler, LifecycleHook, handler, initializer, pre_freeze, pre_stop
 
 if TYPE_CHECKING:
-    from fcsdk import events, testing
+    from fcsdk import events, oss, testing
+    from fcsdk.exceptions import InvalidBucketNameError
 
 __version__ = "0.1.0"
 
@@ -41,6 +42,8 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "events": "fcsdk.events",
     "testing": "fcsdk.testing",
+    "oss": "fcsdk.oss",
+    "InvalidBucketNameError": "fcsdk.exceptions",
 }
 
 __all__ = [
@@ -58,6 +61,7 @@ __all__ = [
     "HTTPError",
     "HandlerLoadError",
     "InternalServerError",
+    "InvalidBucketNameError",
     "LifecycleHook",
     "MethodNotAllowed",
     "NotFound",
@@ -72,6 +76,7 @@ __all__ = [
     "events",
     "handler",
     "initializer",
+    "oss",
     "pre_freeze",
     "pre_stop",
     "testing",

@@ -26,7 +26,10 @@ from pydantic.alias_generators import to_camel
 from fcsdk.exceptions import ContextError
 
 if TYPE_CHECKING:
+    import oss2
     from typing_extensions import Self
+
+    from fcsdk.oss import AuthVersion
 
 __all__ = [
     "Credentials",
@@ -261,6 +264,48 @@ class FCContext(BaseModel):  # noqa: PLW1641 - pydantic adds __hash__ to frozen 
         copy = self.model_copy()
         object.__setattr__(copy, "__pydantic_private__", {"_raw": raw})
         return copy
+
+    def oss_bucket(
+        self,
+        bucket_name: str,
+        *,
+        endpoint: str | None = None,
+        internal: bool | None = None,
+        region: str | None = None,
+        auth_version: "AuthVersion" = "v4",
+        **bucket_options: Any,
+    ) -> "oss2.Bucket":
+        """Return an ``oss2.Bucket`` signed (``oss2.StsAuth``) with this invocation's credentials.
+
+        The endpoint is ``endpoint``, else ``FCSDK_OSS_ENDPOINT``, else the
+        region's internal endpoint (the public one with ``internal=False``).
+        Signature v4 by default, ``auth_version="v1"`` on request. Buckets
+        are cached per credentials, endpoint, bucket and options; ``oss2`` is
+        imported on the first call only. See :mod:`fcsdk.oss`.
+
+        Raises:
+            InvalidBucketNameError: OSS forbids the bucket name.
+            CredentialsError: the invocation has no usable credentials (no role).
+            ConfigurationError: ``oss2`` is not installed (``pip install 'fcsdk[oss]'``),
+                the endpoint is not a URL, or an option is unknown.
+
+        Example:
+            >>> from fcsdk.testing import fake_context
+            >>> ctx = FCContext.from_runtime(fake_context())
+            >>> ctx.oss_bucket("my-bucket", endpoint="http://127.0.0.1:9000").bucket_name
+            'my-bucket'
+        """
+        from fcsdk.oss import oss_bucket
+
+        return oss_bucket(
+            self,
+            bucket_name,
+            endpoint=endpoint,
+            internal=internal,
+            region=region,
+            auth_version=auth_version,
+            **bucket_options,
+        )
 
 
 # -- helpers: kept out of the class so that the hot path is plain function calls -------

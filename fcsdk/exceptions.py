@@ -20,6 +20,7 @@ builtin keeps working::
     │   ├── RequestValidationError        422  (field errors in ``errors``)
     │   └── InternalServerError           500
     ├── ConfigurationError(FCSDKError)               a missing extra, a bad option
+    │   └── InvalidBucketNameError(ConfigurationError, ValueError)  OSS forbids the bucket name
     ├── CredentialsError(FCSDKError)                 no usable credentials for a cloud call
     └── HandlerLoadError(FCSDKError)                 the runtime's load failures, by their names:
         ├── InvalidHandleName                        handler string without a dot
@@ -50,6 +51,7 @@ __all__ = [
     "HandlerNotFound",
     "ImportModuleError",
     "InternalServerError",
+    "InvalidBucketNameError",
     "InvalidHandleName",
     "MethodNotAllowed",
     "NotFound",
@@ -230,6 +232,10 @@ class InternalServerError(HTTPError):
 
 class ConfigurationError(FCSDKError):
     """fcsdk is set up wrongly: a missing optional dependency, a bad option, a bad endpoint."""
+
+
+class InvalidBucketNameError(ConfigurationError, ValueError):
+    """A bucket name that OSS forbids, caught before any request is sent."""
 
 
 class CredentialsError(FCSDKError):
