@@ -15,7 +15,6 @@ raise ``pydantic.ValidationError`` or :class:`~fcsdk.EventDecodeError`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, get_args, get_origin
 
@@ -50,7 +49,10 @@ def to_bytes(event: object) -> bytes:
     if isinstance(event, bytearray | memoryview):
         return bytes(event)
     if isinstance(event, dict | list):
-        return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+        try:
+            return to_json(event)
+        except (PydanticSerializationError, ValueError) as exc:
+            raise EventDecodeError(f"cannot encode the event as JSON: {exc}", raw=event) from exc
     raise EventDecodeError(
         f"event must be bytes, str, bytearray, memoryview, dict or list, "
         f"not {type(event).__name__}",
@@ -209,15 +211,17 @@ def encode_result(value: object) -> bytes | str:
     kind = type(value)
     if kind is bytes or kind is str:
         return value  # type: ignore[return-value]
-    if isinstance(value, bytearray | memoryview):
-        return bytes(value)
-    if isinstance(value, BaseModel):
+    # pydantic models and pydantic dataclasses carry their own serializer.
+    serializer = getattr(kind, "__pydantic_serializer__", None)
+    if serializer is not None and not isinstance(value, type):
         try:
-            return value.__pydantic_serializer__.to_json(value)
+            return serializer.to_json(value)  # type: ignore[no-any-return]
         except PydanticSerializationError as exc:
             raise ResultEncodeError(
                 f"cannot encode the {kind.__qualname__} the handler returned: {exc}"
             ) from exc
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
     try:
         return to_json(value, fallback=_fallback, inf_nan_mode="null")
     except ResultEncodeError:

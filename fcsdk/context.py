@@ -6,26 +6,30 @@ is one frozen pydantic model for all of them, built by
 :meth:`FCContext.from_runtime`.
 
 Building it sits on every invocation's hot path, so ``from_runtime`` does not
-run pydantic validation: it reads the runtime's attributes, normalises them by
-hand (``''`` to ``None``, numbers to ``int``) and assembles the models
-directly. The sub-models that rarely change between invocations (function,
-service, credentials) are reused from a small cache keyed by their values;
-they are frozen, so sharing them is safe.
+run pydantic validation, and for the runtime's own object it does not even
+read it until the handler uses the context: the first field read (or dump,
+repr, copy...) reads the runtime's attributes, normalises them by hand
+(``''`` to ``None``, numbers to ``int``) and assembles the models directly.
+The sub-models that rarely change between invocations (function, service,
+credentials) are reused from a small cache keyed by their values; they are
+frozen, so sharing them is safe.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: pydantic would compile every
+# string annotation when the classes are created, which is most of the cost
+# of importing this module.
 
-import logging
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
-from pydantic.alias_generators import to_camel
 
 from fcsdk.exceptions import ContextError
 
 if TYPE_CHECKING:
+    import logging
+
     import oss2
     from typing_extensions import Self
 
@@ -40,10 +44,17 @@ __all__ = [
     "Tracing",
 ]
 
+
+def _to_camel(name: str) -> str:
+    """``access_key_id`` -> ``accessKeyId`` (the runtime's ``to_json()`` names)."""
+    first, *rest = name.split("_")
+    return first + "".join(part.capitalize() for part in rest)
+
+
 _MODEL_CONFIG = ConfigDict(
     frozen=True,
     populate_by_name=True,
-    alias_generator=to_camel,
+    alias_generator=_to_camel,
     extra="ignore",
     # Validation errors must never echo a secret back.
     hide_input_in_errors=True,
@@ -150,7 +161,7 @@ class FCContext(BaseModel):  # noqa: PLW1641 - pydantic adds __hash__ to frozen 
     # -- construction -------------------------------------------------------------------
 
     @classmethod
-    def from_runtime(cls, obj: object) -> FCContext:
+    def from_runtime(cls, obj: object) -> "FCContext":
         """Build an ``FCContext`` from the runtime's context, of any generation.
 
         Accepts the runtime's plain object (3.6/3.9/3.10 shape or 3.12 shape),
@@ -163,47 +174,50 @@ class FCContext(BaseModel):  # noqa: PLW1641 - pydantic adds __hash__ to frozen 
         Raises:
             ContextError: ``obj`` is ``None`` or has no request id.
         """
-        if type(obj) is cls:
-            return obj
-        if isinstance(obj, FCContext):
-            return obj
+        if FCContext in type(obj).__mro__:  # cheaper than isinstance on a model class
+            return obj  # type: ignore[return-value]
         if obj is None:
             raise ContextError(
                 "context is None: the FC runtime always passes its context object; "
                 "in tests use fcsdk.testing.fake_context() or fcsdk.testing.invoke()"
             )
-        get = _getter(obj)
-        request_id = get("request_id", "requestId")
-        if not request_id:
-            raise ContextError(
-                f"the context object ({type(obj).__name__}) has no request_id: "
-                "it is not a Function Compute context"
-            )
-        function = get("function")
-        service = get("service")
-        function_meta = _function_meta(function)
-        service_meta = _service_meta(service) if service is not None else None
-        log_project = _str(get("log_project", "logProject"))
-        log_store = _str(get("log_store", "logStore"))
-        if service_meta is not None:
-            log_project = log_project or service_meta.log_project
-            log_store = log_store or service_meta.log_store
-        tracing = get("tracing")
-        values = {
-            "request_id": str(request_id),
-            "region": _str(get("region")),
-            "account_id": _str(get("account_id", "accountId")),
-            "retry_count": _int(get("retry_count", "retryCount")) or 0,
-            "credentials": _credentials(get("credentials")),
-            "function": function_meta,
-            "service": service_meta,
-            "tracing": _tracing(tracing) if tracing is not None else None,
-            "log_project": log_project,
-            "log_store": log_store,
-        }
-        ctx = _assemble(cls, values)
-        object.__setattr__(ctx, "__pydantic_private__", {"_raw": obj})
+        if not (getattr(obj, "request_id", None) or getattr(obj, "requestId", None)):
+            if isinstance(obj, Mapping):
+                # A dict is read at once: there is no runtime object to keep reading from.
+                ctx = _assemble(cls, _values_from_runtime(obj))
+                object.__setattr__(ctx, "__pydantic_private__", {"_raw": obj})
+                return ctx
+            _no_request_id(obj)
+        # The runtime's object: its fields are read on first use (see _lazy_dict).
+        private: dict[str, Any] = {"_raw": obj, "_lazy": True}
+        if getattr(obj, "credentials", None) is None:
+            # 3.12: the credentials live in the environment, which the runtime
+            # rewrites when they rotate: take this invocation's now.
+            private["_env"] = _environment_credentials()
+        ctx = cls.__new__(cls)
+        _FIELDS_SET_SLOT.__set__(ctx, _ALL_FIELDS_SET.copy())
+        _EXTRA_SLOT.__set__(ctx, None)
+        _PRIVATE_SLOT.__set__(ctx, private)
         return ctx
+
+    if not TYPE_CHECKING:
+        # Contexts built by from_runtime() from the runtime's object start with an
+        # empty instance dict and fill it from the runtime's object the first time
+        # a field is read (__getattr__) or the model is used as a whole (dump,
+        # repr, copy, pickle, equality, nested serialisation: all of these go
+        # through the ``__dict__`` attribute). A handler that never reads its
+        # context pays only for creating the object.
+        __dict__ = property(
+            lambda self: _lazy_dict(self),  # noqa: PLW0108 - _lazy_dict is defined below
+            lambda self, value: _INSTANCE_DICT.__set__(self, value),  # noqa: PLW0108
+        )
+
+        def __getattr__(self, name: str) -> Any:
+            if name in _FIELD_NAMES:
+                values = _lazy_dict(self)
+                if name in values:
+                    return values[name]
+            return super().__getattr__(name)
 
     # -- convenience ----------------------------------------------------------------------
 
@@ -233,13 +247,15 @@ class FCContext(BaseModel):  # noqa: PLW1641 - pydantic adds __hash__ to frozen 
         return self.service.version_id if self.service is not None else None
 
     @property
-    def logger(self) -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+    def logger(self) -> "logging.Logger | logging.LoggerAdapter[logging.Logger]":
         """The runtime's logger when it gave one, else a logger that carries the request id.
 
         On the 3.6-3.10 runtimes ``context.logger`` is ``None`` unless instance
         concurrency is above one; then the runtime's ``getLogger()`` (the root
         logger, formatted with the request id) is used.
         """
+        import logging
+
         raw = self.raw
         runtime_logger = getattr(raw, "logger", None)
         if isinstance(runtime_logger, logging.Logger | logging.LoggerAdapter):
@@ -259,7 +275,7 @@ class FCContext(BaseModel):  # noqa: PLW1641 - pydantic adds __hash__ to frozen 
             return NotImplemented
         return type(self) is type(other) and self.__dict__ == other.__dict__
 
-    def with_raw(self, raw: object) -> Self:
+    def with_raw(self, raw: object) -> "Self":
         """Return a copy of this context whose :attr:`raw` is ``raw``."""
         copy = self.model_copy()
         object.__setattr__(copy, "__pydantic_private__", {"_raw": raw})
@@ -311,6 +327,66 @@ class FCContext(BaseModel):  # noqa: PLW1641 - pydantic adds __hash__ to frozen 
 # -- helpers: kept out of the class so that the hot path is plain function calls -------
 
 _M = TypeVar("_M", bound=BaseModel)
+_INSTANCE_DICT: Any = BaseModel.__dict__["__dict__"]  # the real per-instance dict slot
+_FIELDS_SET_SLOT: Any = BaseModel.__dict__["__pydantic_fields_set__"]
+_EXTRA_SLOT: Any = BaseModel.__dict__["__pydantic_extra__"]
+_PRIVATE_SLOT: Any = BaseModel.__dict__["__pydantic_private__"]
+_FIELD_NAMES = frozenset(FCContext.model_fields)
+_ALL_FIELDS_SET = set(_FIELD_NAMES)
+
+
+def _no_request_id(obj: object) -> NoReturn:
+    raise ContextError(
+        f"the context object ({type(obj).__name__}) has no request_id: "
+        "it is not a Function Compute context"
+    )
+
+
+def _lazy_dict(ctx: FCContext) -> dict[str, Any]:
+    """Return ``ctx``'s instance dict, first filling it from the runtime object if pending."""
+    values: dict[str, Any] = _INSTANCE_DICT.__get__(ctx)
+    if not values:
+        private = object.__getattribute__(ctx, "__pydantic_private__")
+        if private and private.get("_lazy"):
+            values.update(_values_from_runtime(private["_raw"], private.get("_env")))
+            private["_lazy"] = False
+    return values
+
+
+def _values_from_runtime(
+    obj: object, env: tuple[str | None, str | None, str | None] | None = None
+) -> dict[str, Any]:
+    """Read and normalise every field of ``FCContext`` from the runtime's object or a dict.
+
+    ``env`` is the ``ALIBABA_CLOUD_*`` credentials captured when the context was
+    created; without it they are read now.
+    """
+    get = _getter(obj)
+    request_id = get("request_id", "requestId")
+    if not request_id:
+        _no_request_id(obj)
+    service = get("service")
+    service_meta = _service_meta(service) if service is not None else None
+    log_project = _str(get("log_project", "logProject"))
+    log_store = _str(get("log_store", "logStore"))
+    if service_meta is not None:
+        log_project = log_project or service_meta.log_project
+        log_store = log_store or service_meta.log_store
+    tracing = get("tracing")
+    return {
+        "request_id": str(request_id),
+        "region": _str(get("region")),
+        "account_id": _str(get("account_id", "accountId")),
+        "retry_count": _int(get("retry_count", "retryCount")) or 0,
+        "credentials": _credentials(get("credentials"), env),
+        "function": _function_meta(get("function")),
+        "service": service_meta,
+        "tracing": _tracing(tracing) if tracing is not None else None,
+        "log_project": log_project,
+        "log_store": log_store,
+    }
+
+
 _CACHE_LIMIT = 64
 _cache: dict[tuple[Any, ...], BaseModel] = {}
 
@@ -422,7 +498,19 @@ def _service_meta(service: object) -> ServiceMeta:
 _CREDENTIAL_FIELDS = ("access_key_id", "access_key_secret", "security_token")
 
 
-def _credentials(credentials: object) -> Credentials | None:
+def _environment_credentials() -> tuple[str | None, str | None, str | None]:
+    """The 3.12 runtime's credentials: the ``ALIBABA_CLOUD_*`` environment variables."""
+    environ = os.environ
+    return (
+        environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"),
+        environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+        environ.get("ALIBABA_CLOUD_SECURITY_TOKEN"),
+    )
+
+
+def _credentials(
+    credentials: object, env: tuple[str | None, str | None, str | None] | None = None
+) -> Credentials | None:
     """Credentials from the context object, else from the 3.12 runtime's environment."""
     if credentials is not None:
         get = _getter(credentials)
@@ -433,15 +521,10 @@ def _credentials(credentials: object) -> Credentials | None:
                 _str(get("access_key_secret", "accessKeySecret")),
                 _str(get("security_token", "securityToken")),
             )
-    environ = os.environ
-    key_id = environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
-    if not key_id:
+    env_key_id, env_secret, env_token = env if env is not None else _environment_credentials()
+    if not env_key_id:
         return None
-    return _make_credentials(
-        key_id,
-        environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET") or None,
-        environ.get("ALIBABA_CLOUD_SECURITY_TOKEN") or None,
-    )
+    return _make_credentials(env_key_id, env_secret or None, env_token or None)
 
 
 def _make_credentials(key_id: str, secret: str | None, token: str | None) -> Credentials:

@@ -42,8 +42,11 @@ __all__ = [
 
 E = TypeVar("E")
 R = TypeVar("R")
+E_co = TypeVar("E_co", covariant=True)
+R_co = TypeVar("R_co", covariant=True)
 
 _UNSET: Any = object()
+_from_runtime = FCContext.from_runtime
 
 
 def _first_param_annotation(func: Callable[..., Any]) -> Any:
@@ -81,55 +84,65 @@ def _wants_context(func: Callable[..., Any]) -> bool:
     return positional >= 2 or has_varargs
 
 
-class EventHandler(Generic[E, R]):
+class EventHandler(Protocol[E_co, R_co]):
     """A decorated event handler: what ``@fc.handler`` returns.
 
-    Call it as the runtime does, ``handler(event, context)``; the user's own
-    function stays available as ``__wrapped__``.
-
-    Attributes:
-        event_model: the type the event is decoded into (resolved on first call
-            when it came from the annotation).
+    Call it as the runtime does, ``handler(event, context)``. At run time it
+    is a plain function (the cheapest thing to call) carrying the user's
+    function as ``__wrapped__``, its name, docstring and module, and
+    ``event_model``: the type events are decoded into (``None`` until the
+    first call when it comes from an annotation that cannot be resolved yet).
     """
 
-    __wrapped__: Callable[..., R]
     __name__: str
     __qualname__: str
-
-    def __init__(self, func: Callable[..., R], *, event_model: Any = _UNSET) -> None:
-        self._func = func
-        self._explicit_model = event_model
-        self._decode: Decoder | None = None
-        self._with_context = _wants_context(func)
-        functools.update_wrapper(self, func)
+    __module__: str
 
     @property
-    def event_model(self) -> Any:
-        """The type events are decoded into."""
-        if self._explicit_model is not _UNSET:
-            return self._explicit_model
-        return _first_param_annotation(self._func)
+    def __wrapped__(self) -> Callable[..., R_co]: ...
+    @property
+    def event_model(self) -> Any: ...
+    def __call__(self, event: RawEvent, context: Any = None, /) -> bytes | str: ...
 
-    def _setup(self) -> Decoder:
+
+def _make_handler(func: Callable[..., Any], event_model: Any) -> EventHandler[Any, Any]:
+    """Wrap ``func`` as an event handler; the decoder is built on the first event."""
+    with_context = _wants_context(func)
+    from_runtime = _from_runtime
+    explicit = event_model is not _UNSET
+    decode: Decoder | None = None
+
+    def resolve() -> Decoder:
         # Built on the first event, not at import: schema building is the
         # largest part of a cold start, and a module may define many handlers.
-        decode = build_decoder(self.event_model)
-        self._decode = decode
+        nonlocal decode
+        model = event_model if explicit else _first_param_annotation(func)
+        event_handler.event_model = model  # type: ignore[attr-defined]
+        decode = build_decoder(model)
         return decode
 
-    def __call__(self, event: RawEvent, context: Any = None, /) -> bytes | str:
-        """Decode ``event``, call the user's function, and encode its result."""
-        decode = self._decode or self._setup()
-        value = decode(event)
-        if self._with_context:
-            ctx = context if type(context) is FCContext else FCContext.from_runtime(context)
-            result = self._func(value, ctx)
-        else:
-            result = self._func(value)
-        return encode_result(result)
+    if with_context:
 
-    def __repr__(self) -> str:
-        return f"<fcsdk handler {self._func.__module__}.{self._func.__qualname__}>"
+        def event_handler(event: RawEvent, context: Any = None, /) -> bytes | str:
+            value = (decode or resolve())(event)
+            ctx = context if type(context) is FCContext else from_runtime(context)
+            return encode_result(func(value, ctx))
+
+    else:
+
+        def event_handler(event: RawEvent, context: Any = None, /) -> bytes | str:
+            return encode_result(func((decode or resolve())(event)))
+
+    functools.update_wrapper(event_handler, func)
+    if explicit:
+        event_handler.event_model = event_model  # type: ignore[attr-defined]
+    else:
+        try:
+            event_handler.event_model = _first_param_annotation(func)  # type: ignore[attr-defined]
+        except ConfigurationError:
+            event_handler.event_model = None  # type: ignore[attr-defined]  # retried on first call
+    event_handler.current_decoder = lambda: decode  # type: ignore[attr-defined]  # for tests
+    return event_handler  # type: ignore[return-value]
 
 
 class _Decorator(Generic[E]):
@@ -143,7 +156,7 @@ class _Decorator(Generic[E]):
     @overload
     def __call__(self, func: Callable[[E], R], /) -> EventHandler[E, R]: ...
     def __call__(self, func: Callable[..., Any], /) -> EventHandler[Any, Any]:
-        return EventHandler(func, event_model=self._event_model)
+        return _make_handler(func, self._event_model)
 
 
 class _InferringDecorator(Protocol):
@@ -186,7 +199,7 @@ def handler(func: Callable[..., Any] | None = None, /, *, event_model: Any = _UN
         ResultEncodeError: the function returned something that cannot be sent.
     """
     if func is not None:
-        return EventHandler(func)
+        return _make_handler(func, _UNSET)
     return _Decorator(event_model)
 
 

@@ -339,3 +339,53 @@ class TestLogger:
         raw = SimpleNamespace(request_id="r", logger=None, getLogger=lambda: "nope")
         logger = FCContext.from_runtime(raw).logger
         assert isinstance(logger, logging.LoggerAdapter)
+
+
+class TestLazyReading:
+    def test_runtime_object_read_only_when_used(self) -> None:
+        """Creating the context reads only request_id; fields are read on first use."""
+        reads: list[str] = []
+
+        class Spy:
+            request_id = "r-spy"
+
+            def __getattr__(self, name: str) -> object:
+                reads.append(name)
+                return None
+
+        ctx = FCContext.from_runtime(Spy())
+        assert set(reads) <= {"credentials"}
+        reads.clear()
+        assert ctx.function.name is None
+        assert "function" in reads
+
+    def test_nested_serialisation(self) -> None:
+        """A lazily built context nested in another model serialises in full."""
+        from pydantic import BaseModel, ConfigDict
+
+        class Envelope(BaseModel):
+            model_config = ConfigDict(arbitrary_types_allowed=True)
+            context: FCContext
+
+        ctx = FCContext.from_runtime(fake_context(request_id="nested", region="r"))
+        dumped = Envelope(context=ctx).model_dump()
+        assert dumped["context"]["request_id"] == "nested"
+        assert dumped["context"]["region"] == "r"
+        secret = dumped["context"]["credentials"]["access_key_secret"]
+        assert secret.get_secret_value() == "fake-access-key-secret"
+
+    def test_every_whole_model_operation_sees_fields(self) -> None:
+        """repr, dump, iteration, copy and equality all see the fields of a lazy context."""
+        make = lambda: FCContext.from_runtime(fake_context(request_id="w"))  # noqa: E731
+        assert "request_id='w'" in repr(make())
+        assert make().model_dump()["request_id"] == "w"
+        assert dict(make())["request_id"] == "w"
+        assert make().model_copy().request_id == "w"
+        assert make() == make()
+        assert make().model_fields_set >= {"request_id", "function"}
+
+    def test_unknown_attribute(self) -> None:
+        """An unknown attribute of a lazy context raises AttributeError."""
+        ctx = FCContext.from_runtime(fake_context())
+        with pytest.raises(AttributeError):
+            _ = ctx.no_such_field  # type: ignore[attr-defined]
