@@ -44,7 +44,7 @@ pytest: $(VENV)/.dev-installed
 	$(BIN)/coverage report
 
 docs: $(VENV)/.dev-installed
-	$(BIN)/mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 
 test: lint typecheck pytest docs
 
