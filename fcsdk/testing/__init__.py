@@ -17,15 +17,37 @@ from fcsdk.testing._context import RuntimeShape, fake_context
 from fcsdk.testing._invoke import invoke
 
 if TYPE_CHECKING:
-    pass
+    from fcsdk.testing._platform import (
+        apigw_event,
+        fc3_http_event,
+        read_apigw_response,
+        read_fc3_response,
+        wsgi_environ,
+    )
+    from fcsdk.testing.http import HttpClient, HttpResponse
 
 # name -> module that defines it; imported on first attribute access.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "HttpClient": "fcsdk.testing.http",
+    "HttpResponse": "fcsdk.testing.http",
+    "apigw_event": "fcsdk.testing._platform",
+    "fc3_http_event": "fcsdk.testing._platform",
+    "read_apigw_response": "fcsdk.testing._platform",
+    "read_fc3_response": "fcsdk.testing._platform",
+    "wsgi_environ": "fcsdk.testing._platform",
+}
 
 __all__ = [
+    "HttpClient",
+    "HttpResponse",
     "RuntimeShape",
+    "apigw_event",
     "fake_context",
+    "fc3_http_event",
     "invoke",
+    "read_apigw_response",
+    "read_fc3_response",
+    "wsgi_environ",
 ]
 
 

@@ -1,0 +1,328 @@
+"""What each FC HTTP place hands a handler, built from request parts, and its answer read back.
+
+Pure functions, shared by :class:`fcsdk.testing.HttpClient` and the local
+server (``fcsdk serve``):
+
+* :func:`wsgi_environ`: the PEP 3333 environ FC 2.0 builds (its own keys
+  ``fc.context`` and ``fc.request_uri``, ``SERVER_NAME`` ``FCRUNTIME``,
+  repeated headers joined with commas, the process environment copied in);
+* :func:`fc3_http_event`: the FC 3.0 HTTP trigger event;
+* :func:`apigw_event`: the API Gateway event;
+* :func:`read_fc3_response`, :func:`read_apigw_response`: the handler's JSON
+  answer read back into ``(status, header pairs, body bytes)``.
+
+Request parts are given the same way to all three: ``path`` is the
+percent-encoded path as a client sends it (it may carry FC 2.0's
+``/2016-08-15/proxy/<service>/<function>`` prefix), ``query`` a query string
+or ``(name, value)`` pairs or a mapping, ``headers`` pairs or a mapping.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote, unquote_to_bytes, urlencode
+
+__all__ = [
+    "HeaderInput",
+    "QueryInput",
+    "apigw_event",
+    "fc3_http_event",
+    "read_apigw_response",
+    "read_fc3_response",
+    "wsgi_environ",
+]
+
+QueryInput = str | Mapping[str, str] | Iterable[tuple[str, str]] | None
+"""A query string (``"a=1&a=2"``), a mapping, or ``(name, value)`` pairs."""
+
+HeaderInput = Mapping[str, str] | Iterable[tuple[str, str]] | None
+"""Headers as a mapping or as ``(name, value)`` pairs (repeats allowed)."""
+
+_TEXTUAL = ("text/", "application/json", "application/xml", "application/x-www-form-urlencoded")
+
+
+def _query_pairs(query: QueryInput) -> list[tuple[str, str]]:
+    if query is None:
+        return []
+    if isinstance(query, str):
+        from urllib.parse import parse_qsl
+
+        return parse_qsl(query, keep_blank_values=True)
+    if isinstance(query, Mapping):
+        return [(str(k), str(v)) for k, v in query.items()]
+    return [(str(k), str(v)) for k, v in query]
+
+
+def _query_string(query: QueryInput) -> str:
+    if isinstance(query, str):
+        return query
+    return urlencode(_query_pairs(query), quote_via=quote)
+
+
+def _header_pairs(headers: HeaderInput) -> list[tuple[str, str]]:
+    if headers is None:
+        return []
+    if isinstance(headers, Mapping):
+        return [(str(k), str(v)) for k, v in headers.items()]
+    return [(str(k), str(v)) for k, v in headers]
+
+
+def _joined_headers(headers: HeaderInput) -> dict[str, str]:
+    """Repeated headers joined with commas under the first spelling, as FC 3.0 sends them."""
+    joined: dict[str, str] = {}
+    spelled: dict[str, str] = {}
+    for name, value in _header_pairs(headers):
+        key = spelled.setdefault(name.lower(), name)
+        joined[key] = f"{joined[key]},{value}" if key in joined else value
+    return joined
+
+
+def _split_path(path: str) -> tuple[str, str]:
+    raw_path, _, query = path.partition("?")
+    return raw_path or "/", query
+
+
+def wsgi_environ(
+    method: str = "GET",
+    path: str = "/",
+    *,
+    query: QueryInput = None,
+    headers: HeaderInput = None,
+    body: bytes = b"",
+    client_ip: str = "127.0.0.1",
+    context: object = None,
+    process_environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Return the WSGI environ FC 2.0 builds for this request.
+
+    Args:
+        method: the HTTP method.
+        path: the percent-encoded path; a ``?query`` part is used when ``query`` is None.
+        query: the query (string, mapping or pairs).
+        headers: request headers; repeats are joined with commas into one ``HTTP_*`` key.
+        body: the body bytes (``CONTENT_LENGTH`` is their length).
+        client_ip: ``REMOTE_ADDR``.
+        context: the runtime's context object, under ``fc.context``.
+        process_environ: the process environment copied in (``os.environ`` by default).
+
+    Example:
+        >>> env = wsgi_environ("POST", "/a%20b?x=1", headers=[("X-T", "1"), ("X-T", "2")])
+        >>> env["PATH_INFO"], env["QUERY_STRING"], env["HTTP_X_T"], env["fc.request_uri"]
+        ('/a b', 'x=1', '1,2', '/a%20b?x=1')
+    """
+    raw_path, inline_query = _split_path(path)
+    query_string = _query_string(query) if query is not None else inline_query
+    environ: dict[str, Any] = dict(os.environ if process_environ is None else process_environ)
+    for key in [
+        k for k in environ if k.startswith("HTTP_") or k in ("CONTENT_TYPE", "CONTENT_LENGTH")
+    ]:
+        del environ[key]  # a process variable must not pose as a request header
+    environ.update(
+        {
+            "REQUEST_METHOD": method.upper(),
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1"),
+            "QUERY_STRING": query_string.encode("utf-8").decode("latin-1"),
+            "CONTENT_TYPE": "application/octet-stream",
+            "CONTENT_LENGTH": str(len(body)),
+            "SERVER_NAME": "FCRUNTIME",
+            "SERVER_PORT": "9000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": client_ip,
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": _input(body),
+            "wsgi.errors": _errors(),
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "fc.context": context,
+            "fc.request_uri": raw_path + (f"?{query_string}" if query_string else ""),
+        }
+    )
+    for name, value in _joined_headers(headers).items():
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_LENGTH":
+            environ[key] = value
+            continue
+        if key != "CONTENT_TYPE":
+            key = "HTTP_" + key
+        environ[key] = value.encode("utf-8").decode("latin-1")
+    return environ
+
+
+def _input(body: bytes) -> Any:
+    import io
+
+    return io.BytesIO(body)
+
+
+def _errors() -> Any:
+    import sys
+
+    return sys.stderr
+
+
+def _event_body(body: bytes, headers: HeaderInput, is_base64: bool | None) -> tuple[str, bool]:
+    if is_base64 is None:
+        content_type = ""
+        for name, value in _header_pairs(headers):
+            if name.lower() == "content-type":
+                content_type = value.lower()
+        textual = not content_type or content_type.startswith(_TEXTUAL)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            textual = False
+        else:
+            if textual:
+                return text, False
+        is_base64 = True
+    if is_base64:
+        return base64.b64encode(body).decode("ascii"), True
+    return body.decode("utf-8", "surrogateescape"), False
+
+
+def fc3_http_event(
+    method: str = "GET",
+    path: str = "/",
+    *,
+    query: QueryInput = None,
+    headers: HeaderInput = None,
+    body: bytes = b"",
+    client_ip: str = "127.0.0.1",
+    request_id: str = "1-6560a1b2-0123456789abcdef",
+    is_base64: bool | None = None,
+    domain_prefix: str = "demo-abc",
+    region: str = "cn-hangzhou",
+    account_id: str = "1234567890",
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Return the FC 3.0 HTTP trigger event for this request (as a dict; JSON-encode to send).
+
+    Repeated headers and query parameters are joined with commas; ``rawPath``
+    keeps the percent-encoding, ``requestContext.http.path`` is decoded; the
+    body is base64 when it is binary (``is_base64=None`` decides by content
+    type and UTF-8 validity). Shape: the platform reference, section 3.
+
+    Example:
+        >>> event = fc3_http_event("GET", "/a%20b", query=[("t", "1"), ("t", "2")])
+        >>> event["rawPath"], event["requestContext"]["http"]["path"], event["queryParameters"]
+        ('/a%20b', '/a b', {'t': '1,2'})
+    """
+    raw_path, inline_query = _split_path(path)
+    pairs = _query_pairs(query if query is not None else inline_query)
+    joined_query: dict[str, str] = {}
+    for name, value in pairs:
+        joined_query[name] = f"{joined_query[name]},{value}" if name in joined_query else value
+    joined_headers = _joined_headers(headers)
+    text, encoded = _event_body(body, headers, is_base64)
+    when = now or datetime.now(timezone.utc)
+    user_agent = next((v for k, v in joined_headers.items() if k.lower() == "user-agent"), "")
+    return {
+        "version": "v1",
+        "rawPath": raw_path,
+        "headers": joined_headers,
+        "queryParameters": joined_query,
+        "body": text,
+        "isBase64Encoded": encoded,
+        "requestContext": {
+            "accountId": account_id,
+            "domainName": f"{domain_prefix}.{region}.fcapp.run",
+            "domainPrefix": domain_prefix,
+            "http": {
+                "method": method.upper(),
+                "path": unquote_to_bytes(raw_path).decode("utf-8", "replace"),
+                "protocol": "HTTP/1.1",
+                "sourceIp": client_ip,
+                "userAgent": user_agent,
+            },
+            "requestId": request_id,
+            "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "timeEpoch": str(int(when.timestamp() * 1000)),
+        },
+    }
+
+
+def apigw_event(
+    method: str = "GET",
+    path: str = "/",
+    *,
+    query: QueryInput = None,
+    headers: HeaderInput = None,
+    body: bytes = b"",
+    path_parameters: Mapping[str, str] | None = None,
+    is_base64: bool | None = None,
+) -> dict[str, Any]:
+    """Return the API Gateway event for this request (``path`` decoded, as API Gateway sends it).
+
+    Example:
+        >>> apigw_event("POST", "/orders", body=b"hi")["httpMethod"]
+        'POST'
+    """
+    raw_path, inline_query = _split_path(path)
+    pairs = _query_pairs(query if query is not None else inline_query)
+    joined_query: dict[str, str] = {}
+    for name, value in pairs:
+        joined_query[name] = f"{joined_query[name]},{value}" if name in joined_query else value
+    text, encoded = _event_body(body, headers, is_base64)
+    return {
+        "path": unquote_to_bytes(raw_path).decode("utf-8", "replace"),
+        "httpMethod": method.upper(),
+        "headers": _joined_headers(headers),
+        "queryParameters": joined_query,
+        "pathParameters": dict(path_parameters or {}),
+        "body": text,
+        "isBase64Encoded": encoded,
+    }
+
+
+def _read(
+    data: bytes | str | Mapping[str, Any], model: Any
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    parsed = json.loads(data) if isinstance(data, bytes | str) else dict(data)
+    answer = model.model_validate(parsed)
+    pairs: list[tuple[str, str]] = []
+    for name, value in answer.headers.items():
+        if isinstance(value, list):
+            pairs.extend((name, item) for item in value)
+        else:
+            pairs.append((name, value))
+    return answer.status_code, pairs, answer.body_bytes
+
+
+def read_fc3_response(
+    data: bytes | str | Mapping[str, Any],
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Read an FC 3.0 HTTP answer back into ``(status, header pairs, body bytes)``.
+
+    List-valued headers give one pair per value.
+
+    Raises:
+        pydantic.ValidationError: the answer is not shaped as FC 3.0 expects.
+        ValueError: the answer is not JSON, or its base64 body is not base64.
+    """
+    from fcsdk.events.http import HTTPTriggerResponse
+
+    return _read(data, HTTPTriggerResponse)
+
+
+def read_apigw_response(
+    data: bytes | str | Mapping[str, Any],
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Read an API Gateway answer back into ``(status, header pairs, body bytes)``.
+
+    ``statusCode`` may be a number or a numeric string.
+
+    Raises:
+        pydantic.ValidationError: the answer is not shaped as API Gateway expects.
+        ValueError: the answer is not JSON, or its base64 body is not base64.
+    """
+    from fcsdk.events.http import APIGatewayResponse
+
+    return _read(data, APIGatewayResponse)

@@ -1,0 +1,38 @@
+"""HTTP for Function Compute: ``@fc.http``, ``fc.HttpApp``, ``fc.from_wsgi`` and their parts.
+
+The package is named ``web`` (not ``http``) because ``fc.http`` is the
+decorator. Everything here is re-exported from ``fcsdk`` and loaded on first
+use, so an event-only function never imports it.
+
+* :mod:`fcsdk.web.datastructures`: Headers, QueryParams, FormData, UploadFile
+* :mod:`fcsdk.web.request` / :mod:`fcsdk.web.response`: the sans-IO objects
+* :mod:`fcsdk.web.wsgi`: FC 2.0's WSGI place; :mod:`fcsdk.web.events`: FC 3.0 / API Gateway
+* :mod:`fcsdk.web.adapter`: ``@fc.http``; :mod:`fcsdk.web.routing`: ``HttpApp``;
+  :mod:`fcsdk.web.wsgi_app`: ``from_wsgi``
+"""
+
+from __future__ import annotations
+
+from fcsdk.web.adapter import HttpHandler, http
+from fcsdk.web.datastructures import FormData, Headers, QueryParams, UploadFile
+from fcsdk.web.request import Request
+from fcsdk.web.response import JSONResponse, RedirectResponse, Response, StreamingResponse
+from fcsdk.web.routing import HttpApp
+from fcsdk.web.wsgi_app import WSGIHandler, from_wsgi
+
+__all__ = [
+    "FormData",
+    "Headers",
+    "HttpApp",
+    "HttpHandler",
+    "JSONResponse",
+    "QueryParams",
+    "RedirectResponse",
+    "Request",
+    "Response",
+    "StreamingResponse",
+    "UploadFile",
+    "WSGIHandler",
+    "from_wsgi",
+    "http",
+]

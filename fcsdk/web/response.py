@@ -1,0 +1,347 @@
+"""``fc.Response`` and friends, and turning whatever a handler returns into one.
+
+A response is status, headers and a body. Subclasses change the default
+media type and how the content is rendered (:meth:`Response.render`), in the
+manner of starlette. The adapters write a response out per place: through
+``start_response`` on FC 2.0, as the response JSON on FC 3.0 and API Gateway.
+
+Example:
+    >>> import fcsdk as fc
+    >>> r = fc.JSONResponse({"ok": True}, status=201)
+    >>> r.status, r.body, r.headers["content-type"]
+    (201, b'{"ok":true}', 'application/json')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from http import HTTPStatus
+from typing import Any, ClassVar, Literal
+from urllib.parse import quote
+
+from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError, to_json
+
+from fcsdk.exceptions import ResultEncodeError
+from fcsdk.web.datastructures import Headers
+
+__all__ = [
+    "JSONResponse",
+    "RedirectResponse",
+    "Response",
+    "StreamingResponse",
+    "to_response",
+]
+
+HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]] | Headers | None
+"""What ``headers=`` accepts."""
+
+SameSite = Literal["lax", "strict", "none"]
+
+
+class Response:
+    """An HTTP response with a complete body.
+
+    Args:
+        body: ``str`` (encoded as UTF-8), ``bytes``, or ``None`` for no body.
+        status: the status code.
+        headers: response headers (pairs keep repeats).
+        content_type: the ``Content-Type``; a ``text/*`` type gets ``; charset=utf-8``.
+
+    Example:
+        >>> r = Response("Hello!\\n", content_type="text/plain")
+        >>> r.headers["Content-Type"], r.body
+        ('text/plain; charset=utf-8', b'Hello!\\n')
+    """
+
+    media_type: ClassVar[str | None] = None
+    charset: ClassVar[str] = "utf-8"
+
+    def __init__(
+        self,
+        body: Any = None,
+        *,
+        status: int = 200,
+        headers: HeadersInput = None,
+        content_type: str | None = None,
+    ) -> None:
+        self.status = status
+        self.headers = Headers(headers)
+        self.body: bytes = self.render(body)
+        media = content_type or self.media_type
+        if media is not None and "content-type" not in self.headers:
+            if media.startswith("text/") and "charset=" not in media:
+                media = f"{media}; charset={self.charset}"
+            self.headers._items.append(("Content-Type", media))
+
+    def render(self, content: Any) -> bytes:
+        """Return the body bytes for ``content``."""
+        if content is None:
+            return b""
+        if isinstance(content, bytes):
+            return content
+        if isinstance(content, str):
+            return content.encode(self.charset)
+        if isinstance(content, bytearray | memoryview):
+            return bytes(content)
+        raise ResultEncodeError(
+            f"a Response body must be str or bytes, not {type(content).__name__}: "
+            "use JSONResponse for data, StreamingResponse for an iterable"
+        )
+
+    # -- cookies --------------------------------------------------------------------------
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        *,
+        max_age: int | None = None,
+        expires: datetime | int | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: SameSite | None = "lax",
+    ) -> None:
+        """Add a ``Set-Cookie`` header (several cookies give several headers).
+
+        ``expires`` is a datetime or seconds from now. The value is
+        percent-quoted when it holds characters a cookie cannot carry.
+
+        Example:
+            >>> r = Response()
+            >>> r.set_cookie("sid", "abc", httponly=True)
+            >>> r.headers.getall("set-cookie")
+            ['sid=abc; Path=/; HttpOnly; SameSite=Lax']
+        """
+        if not key or any(c in key for c in ' ;,="\t\r\n'):
+            raise ResultEncodeError(f"invalid cookie name {key!r}")
+        if any(c in value for c in ' ;,"\\\t\r\n') or not value.isascii():
+            value = quote(value, safe="")
+        parts = [f"{key}={value}"]
+        if max_age is not None:
+            parts.append(f"Max-Age={int(max_age)}")
+        if expires is not None:
+            when = (
+                expires
+                if isinstance(expires, datetime)
+                else datetime.fromtimestamp(
+                    datetime.now(timezone.utc).timestamp() + expires, timezone.utc
+                )
+            )
+            parts.append(f"Expires={format_datetime(when.astimezone(timezone.utc), usegmt=True)}")
+        if domain:
+            parts.append(f"Domain={domain}")
+        if path:
+            parts.append(f"Path={path}")
+        if secure:
+            parts.append("Secure")
+        if httponly:
+            parts.append("HttpOnly")
+        if samesite:
+            parts.append(f"SameSite={samesite.capitalize()}")
+        self.headers.add("Set-Cookie", "; ".join(parts))
+
+    def delete_cookie(
+        self,
+        key: str,
+        *,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: SameSite | None = "lax",
+    ) -> None:
+        """Tell the client to drop cookie ``key`` (an expired, empty ``Set-Cookie``)."""
+        self.set_cookie(
+            key,
+            "",
+            max_age=0,
+            expires=datetime(1970, 1, 1, tzinfo=timezone.utc),
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+        )
+
+    # -- writing ------------------------------------------------------------------------
+
+    def iter_body(self) -> Iterator[bytes]:
+        """Yield the body in chunks (one chunk for a complete body)."""
+        if self.body:
+            yield self.body
+
+    def close(self) -> None:
+        """Release what the body holds (nothing for a complete body)."""
+
+    @property
+    def status_line(self) -> str:
+        """The WSGI status line, ``"200 OK"``.
+
+        Raises:
+            ResultEncodeError: the status is not a three-digit code.
+        """
+        line = _STATUS_LINES.get(self.status)
+        if line is not None:
+            return line
+        status = self.status
+        if type(status) is not int or not 100 <= status <= 999:
+            raise ResultEncodeError(f"invalid HTTP status {status!r}: expected 100..999")
+        return f"{status} Unknown"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.status} {self.headers.get('content-type')!r}>"
+
+
+_STATUS_LINES = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
+
+
+def _json_fallback(value: Any) -> Any:
+    to_json_method = getattr(value, "to_json", None)
+    if callable(to_json_method):
+        return to_json_method()
+    raise ResultEncodeError(
+        f"cannot send a {type(value).__qualname__} as JSON: return data, a pydantic model, "
+        "a dataclass, or a Response"
+    )
+
+
+def render_json(content: Any) -> bytes:
+    """Encode ``content`` as compact UTF-8 JSON (models by alias, datetimes as ISO 8601).
+
+    Raises:
+        ResultEncodeError: the content cannot be encoded.
+    """
+    try:
+        return to_json(content, by_alias=True, fallback=_json_fallback)
+    except ResultEncodeError:
+        raise
+    except (PydanticSerializationError, ValueError, TypeError, RecursionError) as exc:
+        raise ResultEncodeError(f"cannot encode the response as JSON: {exc}") from exc
+
+
+class JSONResponse(Response):
+    """A JSON response: dicts, lists, pydantic models, dataclasses, datetimes...
+
+    Example:
+        >>> JSONResponse([1, "two"]).body
+        b'[1,"two"]'
+    """
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        """Return ``content`` as compact JSON."""
+        return render_json(content)
+
+
+class RedirectResponse(Response):
+    """A redirect to ``url`` (307 by default, so the method and body are kept).
+
+    Example:
+        >>> r = RedirectResponse("/orders/7", status=303)
+        >>> r.status, r.headers["location"]
+        (303, '/orders/7')
+    """
+
+    def __init__(self, url: str, *, status: int = 307, headers: HeadersInput = None) -> None:
+        super().__init__(None, status=status, headers=headers)
+        self.headers["Location"] = quote(url, safe=":/%#?=@[]!$&'()*+,;~")
+
+
+class StreamingResponse(Response):
+    """A response whose body is an iterable of ``bytes``/``str``, written as it is produced.
+
+    On FC 2.0 (WSGI) each chunk goes out as it is yielded; the FC 3.0 and API
+    Gateway answers are one JSON document, so there the chunks are joined.
+    The iterable's ``close()`` is called when the response is done.
+
+    Example:
+        >>> r = StreamingResponse((f"line {i}\\n" for i in range(2)), content_type="text/plain")
+        >>> b"".join(r.iter_body())
+        b'line 0\\nline 1\\n'
+    """
+
+    def __init__(
+        self,
+        content: Iterable[bytes | str],
+        *,
+        status: int = 200,
+        headers: HeadersInput = None,
+        content_type: str | None = None,
+    ) -> None:
+        self._content = content
+        super().__init__(None, status=status, headers=headers, content_type=content_type)
+
+    def iter_body(self) -> Iterator[bytes]:
+        """Yield each chunk of the iterable, ``str`` encoded as UTF-8."""
+        for chunk in self._content:
+            if isinstance(chunk, str):
+                yield chunk.encode(self.charset)
+            elif isinstance(chunk, bytes | bytearray | memoryview):
+                yield bytes(chunk)
+            else:
+                raise ResultEncodeError(
+                    f"a StreamingResponse chunk must be bytes or str, not {type(chunk).__name__}"
+                )
+
+    def close(self) -> None:
+        """Call the iterable's ``close()``, if it has one."""
+        close = getattr(self._content, "close", None)
+        if callable(close):
+            close()
+
+
+def _looks_like_html(text: str) -> bool:
+    return text.lstrip()[:1] == "<"
+
+
+def to_response(value: object) -> Response:
+    """Turn a handler's return value into a :class:`Response`.
+
+    ``Response`` as is; ``dict``/``list``/pydantic model/dataclass as JSON;
+    ``str`` as ``text/html`` when it starts with ``<``, else ``text/plain``;
+    ``bytes`` as ``application/octet-stream``; ``None`` as ``204 No Content``;
+    ``(body, status)`` and ``(body, status, headers)`` tuples.
+
+    Raises:
+        ResultEncodeError: the value cannot be sent.
+
+    Example:
+        >>> to_response(("created", 201)).status
+        201
+    """
+    if isinstance(value, Response):
+        return value
+    if isinstance(value, tuple):
+        if len(value) not in (2, 3) or not isinstance(value[1], int):
+            raise ResultEncodeError(
+                "a tuple result must be (body, status) or (body, status, headers), "
+                f"got a {len(value)}-tuple"
+            )
+        response = to_response(value[0])
+        response.status = value[1]
+        if len(value) == 3:
+            for name, header in Headers(value[2]).items():
+                response.headers[name] = header
+        return response
+    if isinstance(value, str):
+        return Response(
+            value, content_type="text/html" if _looks_like_html(value) else "text/plain"
+        )
+    if isinstance(value, bytes | bytearray | memoryview):
+        return Response(bytes(value), content_type="application/octet-stream")
+    if value is None:
+        return Response(None, status=204)
+    if isinstance(value, dict | list | BaseModel) or dataclasses.is_dataclass(value):
+        return JSONResponse(value)
+    raise ResultEncodeError(
+        f"a handler returned a {type(value).__module__}.{type(value).__qualname__}, "
+        "which is not a response: return a Response, str, bytes, a dict/list, a pydantic "
+        "model, a dataclass, None, or a (body, status[, headers]) tuple"
+    )
