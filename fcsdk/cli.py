@@ -17,6 +17,7 @@ __all__ = ["main"]
 # sub-command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "invoke": ("fcsdk._cli.invoke", "invoke an event handler once, as the FC runtime does"),
+    "serve": ("fcsdk._cli.serve", "serve a handler behind a local HTTP trigger, as FC would"),
 }
 
 

@@ -1,0 +1,258 @@
+"""``fcsdk serve``: put a handler behind a local HTTP trigger, as FC would run it.
+
+A threaded server on 127.0.0.1 answers the HTTP trigger (FC 2.0 WSGI or FC
+3.0 event, on plain paths and under FC 2.0's proxy prefix) and event
+invocations (``POST /invoke``), with the function's initializer, pre-stop
+hook, instance concurrency, timeout, environment and a local OSS server with
+injected credentials. ``--reload`` restarts the instance when the code
+changes; ``--config`` serves several functions, each in its own process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from fcsdk._cli.invoke import _positive_int, add_function_options, function_config
+from fcsdk.exceptions import ConfigurationError
+
+__all__ = ["OSS_HANDOFF_ENV", "configure", "run"]
+
+OSS_HANDOFF_ENV = "FCSDK_SERVE_OSS"
+"""How a supervising ``fcsdk serve`` hands its OSS server to the processes it starts."""
+
+_MODE_NAMES = {"wsgi": "FC 2.0 WSGI", "event": "FC 3.0 event"}
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add ``fcsdk serve``'s options to ``parser``."""
+    parser.add_argument(
+        "handler",
+        nargs="?",
+        help="handler string: index.handler, src/app.handler or path/to/file.py:func",
+    )
+    add_function_options(parser)
+    parser.add_argument(
+        "--mode",
+        choices=["wsgi", "event"],
+        help="how HTTP reaches the handler: wsgi (FC 2.0) or event (FC 3.0); "
+        "default event for python3.12, wsgi otherwise",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=9000, help="port to listen on (9000; 0: any)")
+    parser.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="instance concurrency: requests run at once, each in a thread (default 1)",
+    )
+    parser.add_argument("--no-oss", action="store_true", help="do not start the local OSS server")
+    parser.add_argument(
+        "--oss-dir", default=".fcsdk/oss", help="folder of the local OSS server (.fcsdk/oss)"
+    )
+    parser.add_argument(
+        "--bucket",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a bucket to create in the local OSS server (repeatable)",
+    )
+    parser.add_argument(
+        "--reload", action="store_true", help="restart the instance when a .py file changes"
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="a JSON file describing several functions to serve (see the local guide)",
+    )
+    parser.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
+    parser.set_defaults(_serve_actions=list(parser._actions))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``fcsdk serve``; return 0 after a clean stop, 2 for bad options or a busy port."""
+    from fcsdk._local import supervisor
+
+    try:
+        if args.config is not None:
+            return supervisor.serve_config(Path(args.config))
+        if args.handler is None:
+            raise ConfigurationError("give a handler string (e.g. index.handler) or --config FILE")
+        if args.reload and args.listen_fd is None:
+            return supervisor.serve_reloading(args, child_argv(args))
+        return serve(args)
+    except ConfigurationError as exc:
+        sys.stderr.write(f"fcsdk serve: {exc}\n")
+        return 2
+
+
+def child_argv(args: argparse.Namespace) -> list[str]:
+    """Return the command-line arguments that reproduce ``args`` (without ``--reload``)."""
+    argv: list[str] = []
+    for action in args._serve_actions:
+        value = getattr(args, action.dest, None)
+        if action.dest in ("help", "reload", "listen_fd") or value == action.default:
+            continue
+        if not action.option_strings:
+            argv.append(str(value))
+        elif action.nargs == 0:
+            argv.append(action.option_strings[0])
+        elif isinstance(value, list):
+            for item in value:
+                argv += [action.option_strings[0], str(item)]
+        else:
+            argv += [action.option_strings[0], str(value)]
+    return argv
+
+
+def new_credentials() -> dict[str, str]:
+    """Return fresh temporary credentials for the local OSS server and the function."""
+    return {
+        "access_key_id": "STS.local" + secrets.token_hex(8),
+        "access_key_secret": secrets.token_urlsafe(24),
+        "security_token": secrets.token_urlsafe(48),
+    }
+
+
+@contextmanager
+def local_oss(*, root: Path, buckets: list[str]) -> Iterator[dict[str, Any]]:
+    """Run the local OSS server with fresh credentials; yield ``{endpoint, buckets, credentials}``.
+
+    Raises:
+        ConfigurationError: the OSS extra or the local server is not available.
+    """
+    try:
+        import oss2
+
+        from fcsdk.testing.oss import LocalOSSServer  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"the local OSS server needs fcsdk[oss] ({exc}); pass --no-oss to serve without it"
+        ) from exc
+    creds = new_credentials()
+    root.mkdir(parents=True, exist_ok=True)
+    with LocalOSSServer(root=root, **creds) as server:
+        endpoint = str(server.endpoint)
+        auth = oss2.StsAuth(
+            creds["access_key_id"], creds["access_key_secret"], creds["security_token"]
+        )
+        for name in buckets:
+            bucket = oss2.Bucket(auth, endpoint, name)
+            try:
+                bucket.get_bucket_info()
+            except oss2.exceptions.NoSuchBucket:
+                bucket.create_bucket()
+        yield {"endpoint": endpoint, "buckets": buckets, "credentials": creds}
+
+
+def _oss_banner(oss: dict[str, Any]) -> str:
+    names = ", ".join(repr(name) for name in oss["buckets"])
+    shown = f" (bucket{'s' if len(oss['buckets']) > 1 else ''} {names})" if names else ""
+    return f"local OSS at {oss['endpoint']}{shown}, credentials injected"
+
+
+def _bind(args: argparse.Namespace) -> socket.socket | None:
+    """Return the inherited listening socket, if a supervisor passed one."""
+    if args.listen_fd is None:
+        return None
+    return socket.socket(fileno=args.listen_fd)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Serve one function in this process until Ctrl-C or SIGTERM."""
+    oss_handoff = os.environ.pop(OSS_HANDOFF_ENV, None)
+    if args.no_oss:
+        return _serve(args, None)
+    if oss_handoff is not None:
+        return _serve(args, json.loads(oss_handoff))
+    with local_oss(root=Path(args.oss_dir), buckets=list(args.bucket)) as oss:
+        return _serve(args, oss)
+
+
+def _serve(args: argparse.Namespace, oss: dict[str, Any] | None) -> int:
+    from fcsdk._local.instance import Instance
+    from fcsdk._local.logs import RuntimeLogs
+    from fcsdk._local.server import HostedFunction, LocalServer, Mode, is_loopback
+    from fcsdk.exceptions import HandlerLoadError
+
+    extra: dict[str, Any] = {"concurrency": args.concurrency}
+    if oss is not None:
+        extra.update(oss["credentials"])
+    config = function_config(args, **extra)
+    if oss is not None:
+        env = {"FCSDK_OSS_ENDPOINT": oss["endpoint"], **config.env}
+        config = dataclasses.replace(config, env=env)
+    chosen = args.mode or ("event" if args.runtime == "python3.12" else "wsgi")
+    mode: Mode = "event" if chosen == "event" else "wsgi"
+    logs = RuntimeLogs(sys.stderr)
+    instance = Instance(config, logs)
+    hosted = {config.name: HostedFunction(instance, mode)}
+    inherited = _bind(args)
+    try:
+        server = LocalServer(
+            (args.host, args.port), hosted, logs, bind_and_activate=inherited is None
+        )
+    except OSError as exc:
+        sys.stderr.write(f"fcsdk serve: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
+        return 2
+    if inherited is not None:
+        server.socket.close()
+        server.socket = inherited
+        server.server_address = inherited.getsockname()
+    os.environ.update(instance.environment())
+    logs.install()
+    url = f"http://{args.host}:{server.server_address[1]}"
+    if not is_loopback(args.host):
+        logs.message(
+            f"warning: listening on {args.host}, reachable from other machines; "
+            "fcsdk serve is for local development only"
+        )
+    try:
+        instance.load()
+    except HandlerLoadError as exc:
+        logs.message(f"warning: {type(exc).__name__}: {exc} (every request answers this error)")
+    logs.message(f"serving {config.handler} (HTTP trigger, {_MODE_NAMES[mode]}) on {url}")
+    logs.message(f"FC 2.0 path: {url}/2016-08-15/proxy/{config.service_name}/{config.name}/")
+    logs.message(f"event invocation: curl -X POST {url}/invoke -d '{{}}'")
+    if oss is not None:
+        logs.message(_oss_banner(oss))
+    return _run_until_stopped(server, instance, logs)
+
+
+def _run_until_stopped(server: Any, instance: Any, logs: Any) -> int:
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    loop = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2})
+    loop.start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        logs.message("stopping")
+        server.shutdown()
+        loop.join()
+        left = server.wait_async(10.0)
+        if left:
+            logs.message(f"{left} async invocation(s) still running; not waiting longer")
+        instance.stop()
+        server.server_close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        logs.uninstall()
+    return 0
