@@ -18,6 +18,8 @@ __all__ = ["main"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "invoke": ("fcsdk._cli.invoke", "invoke an event handler once, as the FC runtime does"),
     "serve": ("fcsdk._cli.serve", "serve a handler behind a local HTTP trigger, as FC would"),
+    "init": ("fcsdk._cli.init", "create a new function project from a template"),
+    "package": ("fcsdk._cli.package", "build a deployable zip (or layer) for an FC Python runtime"),
 }
 
 

@@ -22,6 +22,9 @@ builtin keeps working::
     ├── ConfigurationError(FCSDKError)               a missing extra, a bad option
     │   └── InvalidBucketNameError(ConfigurationError, ValueError)  OSS forbids the bucket name
     ├── CredentialsError(FCSDKError)                 no usable credentials for a cloud call
+    ├── PackageError(FCSDKError)                     ``fcsdk package`` could not build the zip
+    │   ├── NoMatchingWheelError                     a requirement has no wheel for the runtime
+    │   └── PackageTooLargeError                     the zip passes FC's code package size limit
     └── HandlerLoadError(FCSDKError)                 the runtime's load failures, by their names:
         ├── InvalidHandleName                        handler string without a dot
         ├── ImportModuleError                        the module cannot be found or imported
@@ -54,7 +57,10 @@ __all__ = [
     "InvalidBucketNameError",
     "InvalidHandleName",
     "MethodNotAllowed",
+    "NoMatchingWheelError",
     "NotFound",
+    "PackageError",
+    "PackageTooLargeError",
     "PayloadTooLarge",
     "RequestValidationError",
     "ResultEncodeError",
@@ -268,3 +274,44 @@ class UserCodeError(HandlerLoadError):
 
 class HandlerNotFound(HandlerLoadError):
     """The handler's module has no attribute of that name, or it is not callable."""
+
+
+class PackageError(FCSDKError):
+    """``fcsdk package`` could not build the code package (pip failed, say)."""
+
+
+class NoMatchingWheelError(PackageError):
+    """A requirement has no wheel built for the target runtime's Python and platform.
+
+    Attributes:
+        requirement: the name of the distribution pip could not find a wheel of.
+        tags: the wheel tags that would have fitted, most specific first.
+        pip_output: the last lines pip printed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        requirement: str,
+        tags: Sequence[str] = (),
+        pip_output: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.requirement = requirement
+        self.tags = list(tags)
+        self.pip_output = pip_output
+
+
+class PackageTooLargeError(PackageError):
+    """The package passes a size limit of FC's code packages.
+
+    Attributes:
+        size: the size found, in bytes.
+        limit: the limit it passes, in bytes.
+    """
+
+    def __init__(self, message: str, *, size: int, limit: int) -> None:
+        super().__init__(message)
+        self.size = size
+        self.limit = limit

@@ -1,0 +1,113 @@
+"""``fcsdk package``: a deployable zip (or layer) of a project for an FC Python runtime."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from fcsdk._ship.target import ARCHES, DEFAULT_MAX_MB, RUNTIMES
+
+__all__ = ["configure", "run"]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add ``fcsdk package``'s options to ``parser``."""
+    parser.add_argument(
+        "project", nargs="?", default=".", help="the project folder (default: the current one)"
+    )
+    parser.add_argument(
+        "--runtime",
+        choices=list(RUNTIMES),
+        default="python3.12",
+        help="the FC runtime to build for (default python3.12)",
+    )
+    parser.add_argument(
+        "--arch", choices=list(ARCHES), default="x86_64", help="CPU architecture (x86_64)"
+    )
+    parser.add_argument(
+        "--python-version",
+        metavar="3.X",
+        help="build for this CPython instead of the runtime's own (a custom runtime's, say)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        help="the zip to write (default dist/<name>-<runtime>.zip in the project)",
+    )
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument(
+        "--layer",
+        action="store_true",
+        help="build an FC layer: the dependencies only, under python/",
+    )
+    kind.add_argument(
+        "--no-deps",
+        action="store_true",
+        help="your code only, for a function whose dependencies come from a layer",
+    )
+    parser.add_argument(
+        "--include-tests", action="store_true", help="ship the tests too (left out by default)"
+    )
+    parser.add_argument(
+        "-r",
+        "--requirements",
+        help="a requirements file (default requirements.txt, else pyproject.toml dependencies)",
+    )
+    parser.add_argument(
+        "--find-links",
+        action="append",
+        default=[],
+        metavar="DIR_OR_URL",
+        help="also look for wheels here (pip --find-links; repeatable)",
+    )
+    parser.add_argument("--index-url", help="a package index other than PyPI (pip --index-url)")
+    parser.add_argument(
+        "--no-index", action="store_true", help="look only in --find-links (pip --no-index)"
+    )
+    parser.add_argument(
+        "--max-zip-mb",
+        type=float,
+        default=DEFAULT_MAX_MB,
+        help=f"fail when the zip passes this size (default {DEFAULT_MAX_MB}, FC's limit for "
+        "a ZIP uploaded by a developer tool or OSS; 100 in smaller regions or through the API)",
+    )
+    parser.add_argument(
+        "--max-unzipped-mb",
+        type=float,
+        default=DEFAULT_MAX_MB,
+        help=f"fail when the unpacked files pass this size (default {DEFAULT_MAX_MB})",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``fcsdk package``: 0 built, 1 the build failed, 2 a usage error."""
+    from fcsdk._ship.build import build_package
+    from fcsdk._ship.requirements import PipOptions
+    from fcsdk.exceptions import ConfigurationError, PackageError
+
+    pip = PipOptions(
+        find_links=tuple(args.find_links), index_url=args.index_url, no_index=args.no_index
+    )
+    try:
+        report = build_package(
+            args.project,
+            runtime=args.runtime,
+            arch=args.arch,
+            python_version=args.python_version,
+            output=args.output,
+            layer=args.layer,
+            with_deps=not args.no_deps,
+            include_tests=args.include_tests,
+            requirements=args.requirements,
+            pip=pip,
+            max_zip_mb=args.max_zip_mb,
+            max_unzipped_mb=args.max_unzipped_mb,
+        )
+    except ConfigurationError as exc:
+        sys.stderr.write(f"fcsdk package: {exc}\n")
+        return 2
+    except PackageError as exc:
+        sys.stderr.write(f"fcsdk package: error: {exc}\n")
+        return 1
+    sys.stdout.write(report.render() + "\n")
+    return 0

@@ -1,0 +1,201 @@
+"""``fcsdk init``'s templates: a small function project a user can grow.
+
+The templates are package data under ``templates/``: ``common/`` holds the
+files every project gets (Makefile, README, tool settings, ignore files),
+``<template>/`` the handler, its tests, ``requirements.txt`` and ``s.yaml``.
+A file ``name.tmpl`` becomes ``name``, ``dot-name.tmpl`` becomes ``.name``,
+and ``{{key}}`` placeholders are filled in; nothing else is interpreted, so
+``$(VENV)`` in a Makefile and ``${vars.region}`` in ``s.yaml`` stay as written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+
+from fcsdk.exceptions import ConfigurationError
+
+__all__ = ["TEMPLATES", "Template", "create_project", "render"]
+
+# FC function names: letters, digits, "_" and "-", not starting with a digit or "-".
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
+_PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
+
+
+@dataclass(frozen=True)
+class Template:
+    """One kind of project ``fcsdk init`` makes.
+
+    Attributes:
+        name: the ``--template`` value.
+        summary: one sentence for the README and ``s.yaml``'s description.
+        invoke_args: the event options of ``make invoke``.
+        local: a README paragraph on running it locally.
+        trigger: the trigger ``s.yaml`` declares, for the README (empty for none).
+    """
+
+    name: str
+    summary: str
+    invoke_args: str
+    local: str
+    trigger: str = ""
+
+
+TEMPLATES: dict[str, Template] = {
+    t.name: t
+    for t in (
+        Template(
+            name="http",
+            summary="An HTTP function: a small JSON API behind an FC HTTP trigger.",
+            invoke_args="--event-file event.json",
+            local="`event.json` is an FC 3.0 HTTP trigger event for `GET /hello/world`; "
+            "the tests call the routes through `fcsdk.testing.HttpClient`.",
+            trigger="an HTTP trigger",
+        ),
+        Template(
+            name="event",
+            summary="An event function: a typed JSON payload in, a typed answer out.",
+            invoke_args="--event-file event.json",
+            local="`event.json` is the payload; `fcsdk invoke index.handler --event "
+            "'{...}'` takes one inline.",
+        ),
+        Template(
+            name="oss",
+            summary="An OSS function: it summarises each object uploaded under incoming/.",
+            invoke_args="--event-file event.json",
+            local="`event.json` is an OSS trigger event. The function reads and writes the "
+            "bucket, so a local run needs an OSS endpoint: set `FCSDK_OSS_ENDPOINT` (the "
+            "tests start `fcsdk.testing.oss.LocalOSSServer` on 127.0.0.1 and point there).",
+            trigger="an OSS trigger",
+        ),
+        Template(
+            name="timer",
+            summary="A scheduled function: a timer trigger runs a configured job.",
+            invoke_args="--event-file event.json",
+            local="`event.json` is a timer trigger event whose payload is the job's settings.",
+            trigger="a timer trigger",
+        ),
+    )
+}
+
+
+def render(text: str, values: dict[str, str]) -> str:
+    """Fill the ``{{key}}`` placeholders of ``text``.
+
+    Raises:
+        ConfigurationError: a placeholder has no value (a broken template).
+
+    Example:
+        >>> render("name: {{name}}, shell: $(VENV)", {"name": "orders"})
+        'name: orders, shell: $(VENV)'
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in values:
+            raise ConfigurationError(f"template placeholder {{{{{key}}}}} has no value")
+        return values[key]
+
+    return _PLACEHOLDER.sub(fill, text)
+
+
+def _target_name(relative: str) -> str:
+    parts = relative.split("/")
+    leaf = parts[-1].removesuffix(".tmpl")
+    if leaf.startswith("dot-"):
+        leaf = "." + leaf[len("dot-") :]
+    return "/".join([*parts[:-1], leaf])
+
+
+def _walk(folder: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:
+    found: list[tuple[str, Traversable]] = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.is_dir():
+            found += _walk(entry, f"{prefix}{entry.name}/")
+        elif entry.name.endswith(".tmpl"):
+            found.append((prefix + entry.name, entry))
+    return found
+
+
+def create_project(
+    path: str | Path,
+    *,
+    template: str = "event",
+    runtime: str = "python3.12",
+    fcsdk_version: str | None = None,
+) -> list[Path]:
+    """Create a new function project in ``path`` from ``template``.
+
+    The project's name is the folder's name. An existing folder is used only
+    when it is empty: nothing is ever overwritten.
+
+    Args:
+        path: the folder to create (or an empty one to fill).
+        template: ``http``, ``event``, ``oss`` or ``timer``.
+        runtime: the FC runtime for ``s.yaml`` and the Makefile.
+        fcsdk_version: the fcsdk version ``requirements.txt`` pins (default:
+            the running one).
+
+    Returns:
+        The files created, in order.
+
+    Raises:
+        ConfigurationError: an unknown template or runtime, a name FC does not
+            accept for a function, or a folder that exists and is not empty.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> where = pathlib.Path(tempfile.mkdtemp()) / "orders"
+        >>> sorted(p.name for p in create_project(where, template="event"))[:3]
+        ['.fcignore', '.gitignore', 'Makefile']
+    """
+    from fcsdk._ship.target import RUNTIMES
+
+    chosen = TEMPLATES.get(template)
+    if chosen is None:
+        raise ConfigurationError(
+            f"unknown template {template!r}: expected one of {', '.join(TEMPLATES)}"
+        )
+    if runtime not in RUNTIMES:
+        raise ConfigurationError(
+            f"unknown runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}"
+        )
+    root = Path(path).absolute()
+    name = root.name
+    if not _NAME.match(name):
+        raise ConfigurationError(
+            f"{name!r} cannot name an FC function: use 1 to 64 letters, digits, '_' or '-', "
+            "starting with a letter or '_'"
+        )
+    if root.exists():
+        if not root.is_dir():
+            raise ConfigurationError(f"{root} exists and is not a folder")
+        if any(root.iterdir()):
+            raise ConfigurationError(f"{root} is not empty: fcsdk init never overwrites files")
+    if fcsdk_version is None:
+        import fcsdk
+
+        fcsdk_version = fcsdk.__version__
+    values = {
+        "name": name,
+        "template": chosen.name,
+        "runtime": runtime,
+        "fcsdk_version": fcsdk_version,
+        "summary": chosen.summary,
+        "invoke_args": chosen.invoke_args,
+        "local": chosen.local,
+        "trigger_row": f", {chosen.trigger}" if chosen.trigger else "",
+    }
+    base = resources.files(__name__).joinpath("templates")
+    sources = _walk(base.joinpath("common")) + _walk(base.joinpath(chosen.name))
+    root.mkdir(parents=True, exist_ok=True)
+    created: list[Path] = []
+    for relative, source in sources:
+        dest = root / _target_name(relative)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(render(source.read_text(encoding="utf-8"), values), encoding="utf-8")
+        created.append(dest)
+    return created

@@ -1,0 +1,284 @@
+"""``fcsdk package``'s engine: stage the dependencies, add the code, write and check the zip."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fcsdk._ship.archive import write_zip
+from fcsdk._ship.ignore import IgnoreRules, collect_files
+from fcsdk._ship.requirements import PipOptions, find_requirements, install_for_target
+from fcsdk._ship.target import DEFAULT_MAX_MB, RUNTIMES, Target
+from fcsdk.exceptions import ConfigurationError, PackageTooLargeError
+
+__all__ = ["DEFAULT_MAX_MB", "MB", "PackageReport", "build_package", "format_size"]
+
+MB = 1024 * 1024
+
+YOUR_CODE = "(your code)"
+
+# What pip leaves in a --target folder that a function never uses.
+_STAGING_IGNORES = IgnoreRules(["__pycache__/", "*.py[co]", "/bin/"])
+
+
+def format_size(size: int) -> str:
+    """Return ``size`` in bytes as ``11.2 MB``, ``340 KB`` or ``12 B``.
+
+    Example:
+        >>> format_size(11_744_051), format_size(348_160), format_size(12)
+        ('11.2 MB', '340 KB', '12 B')
+    """
+    if size >= MB:
+        return f"{size / MB:.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} B"
+
+
+@dataclass(frozen=True)
+class PackageReport:
+    """What ``fcsdk package`` built.
+
+    Attributes:
+        path: the zip written.
+        target: the runtime it was built for.
+        layer: whether it is an FC layer (dependencies under ``python/``).
+        zipped_size: the zip's size in bytes.
+        unzipped_size: the size of every file in it, unpacked.
+        file_count: how many files it holds.
+        sha256: the zip's SHA-256, the same for the same inputs.
+        largest: the biggest parts as ``(name, bytes)``, biggest first: each
+            installed distribution, and the project's own code.
+        warnings: things the user should know that did not stop the build.
+    """
+
+    path: Path
+    target: Target
+    layer: bool
+    zipped_size: int
+    unzipped_size: int
+    file_count: int
+    sha256: str
+    largest: list[tuple[str, int]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def render(self, *, top: int = 5) -> str:
+        """Return the human-readable summary ``fcsdk package`` prints."""
+        kind = "layer" if self.layer else "code package"
+        t = self.target
+        lines = [
+            f"{self.path}: {format_size(self.zipped_size)}, {self.file_count} files",
+            f"  {kind} for {t.runtime} (CPython {t.python_version}, "
+            f"manylinux_{t.glibc[0]}_{t.glibc[1]} {t.arch})",
+            f"  unzipped  {format_size(self.unzipped_size)}",
+            f"  sha256    {self.sha256}",
+        ]
+        if self.largest:
+            width = max(len(name) for name, _ in self.largest[:top])
+            lines.append("  largest:")
+            lines += [
+                f"    {name.ljust(width)}  {format_size(size):>9}"
+                for name, size in self.largest[:top]
+            ]
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def project_name(project: Path) -> str:
+    """The name used for the zip: ``[project].name`` of ``pyproject.toml``, else the folder's."""
+    name = project.resolve().name
+    pyproject = project / "pyproject.toml"
+    if pyproject.is_file():
+        from fcsdk._ship.requirements import _load_toml
+
+        declared = _load_toml(pyproject).get("project", {}).get("name")
+        if isinstance(declared, str) and declared:
+            name = declared
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "function"
+
+
+def _distribution_of(staging: Path) -> dict[str, str]:
+    """Map each installed file (relative to ``staging``) to its distribution's name and version."""
+    owner: dict[str, str] = {}
+    for dist_info in sorted(staging.glob("*.dist-info")):
+        label = dist_info.name[: -len(".dist-info")].replace("-", " ", 1)
+        record = dist_info / "RECORD"
+        if not record.is_file():
+            continue
+        with record.open(encoding="utf-8", newline="") as fh:
+            for row in csv.reader(fh):
+                if row:
+                    owner[row[0]] = label
+    return owner
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def build_package(
+    project: str | Path = ".",
+    *,
+    runtime: str = "python3.12",
+    arch: str = "x86_64",
+    python_version: str | None = None,
+    output: str | Path | None = None,
+    layer: bool = False,
+    with_deps: bool = True,
+    include_tests: bool = False,
+    requirements: str | Path | None = None,
+    pip: PipOptions | None = None,
+    max_zip_mb: float = DEFAULT_MAX_MB,
+    max_unzipped_mb: float = DEFAULT_MAX_MB,
+) -> PackageReport:
+    """Build a deployable zip of ``project`` for an FC Python runtime.
+
+    The requirements are installed for the target as binary wheels only,
+    the project's files are added (less what the defaults and ``.fcignore``
+    leave out), and the zip is written with sorted entries and fixed
+    timestamps and permissions, so the same inputs give the same bytes.
+
+    Args:
+        project: the project folder.
+        runtime: ``python3.10`` or ``python3.12``.
+        arch: the CPU architecture (``x86_64``).
+        python_version: build for another CPython (``3.11``) than the runtime's.
+        output: the zip to write (default ``dist/<name>-<runtime>.zip`` in
+            the project, ``dist/<name>-layer-<runtime>.zip`` for a layer).
+        layer: build an FC layer: only the dependencies, under ``python/``.
+        with_deps: install the requirements (``False`` when a layer brings them).
+        include_tests: ship the tests too.
+        requirements: a requirements file other than ``requirements.txt``.
+        pip: where pip looks for distributions.
+        max_zip_mb: the largest zip FC accepts, in MB.
+        max_unzipped_mb: the largest unpacked size to allow, in MB.
+
+    Returns:
+        A :class:`PackageReport`; ``render()`` gives the summary to print.
+
+    Raises:
+        ConfigurationError: a bad option, no such project, or nothing to package.
+        NoMatchingWheelError: a requirement has no wheel for the target.
+        PackageTooLargeError: the package passes a size limit.
+        PackageError: pip failed for another reason.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (root / "index.py").write_text("def handler(event, context):\\n    return event\\n")
+        >>> report = build_package(root, with_deps=False, output=root / "out.zip")
+        >>> report.path.name, report.file_count, report.largest
+        ('out.zip', 1, [('(your code)', 47)])
+    """
+    root = Path(project).resolve()
+    if not root.is_dir():
+        raise ConfigurationError(f"project folder not found: {root}")
+    if layer and not with_deps:
+        raise ConfigurationError("a layer holds the dependencies: --layer and --no-deps conflict")
+    if max_zip_mb <= 0 or max_unzipped_mb <= 0:
+        raise ConfigurationError("size limits must be positive numbers of MB")
+    target = Target.for_runtime(runtime, arch=arch, python_version=python_version)
+    reqs = None
+    if with_deps:
+        reqs = find_requirements(root, requirements=Path(requirements) if requirements else None)
+    if output is None:
+        own = RUNTIMES[runtime][0]
+        suffix = runtime if target.python_version == own else f"python{target.python_version}"
+        kind = "-layer" if layer else ""
+        dest = root / "dist" / f"{project_name(root)}{kind}-{suffix}.zip"
+    else:
+        dest = Path(output).resolve()
+    if dest.suffix != ".zip":
+        raise ConfigurationError(f"the output must be a .zip file, got {dest}")
+    warnings: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="fcsdk-package-") as tmp:
+        staging = Path(tmp) / "deps"
+        staging.mkdir()
+        if reqs is not None:
+            if reqs.empty:
+                warnings.append(
+                    "no requirements found (requirements.txt or pyproject.toml "
+                    "dependencies): the package holds your code only"
+                )
+            install_for_target(reqs, staging, target, pip=pip, scratch=Path(tmp))
+        entries: dict[str, Path] = {}
+        owners: dict[str, str] = {}
+        dist_of = _distribution_of(staging)
+        prefix = "python/" if layer else ""
+        for rel, path in collect_files(staging, _STAGING_IGNORES):
+            entries[prefix + rel] = path
+            owners[prefix + rel] = dist_of.get(rel) or _top_level(rel)
+        if not layer:
+            rules = IgnoreRules.for_project(root, include_tests=include_tests)
+            for rel, path in _code_files(root, rules, dest):
+                if rel in entries:
+                    warnings.append(
+                        f"{rel} is both in your code and in a dependency: yours is kept"
+                    )
+                entries[rel] = path
+                owners[rel] = YOUR_CODE
+            top_modules = [r for r, o in owners.items() if o == YOUR_CODE and "/" not in r]
+            if not any(r.endswith(".py") for r in top_modules):
+                warnings.append(f"no Python module at the top of {root}: is the handler there?")
+        if not entries:
+            raise ConfigurationError(f"nothing to package in {root}")
+        sizes = {rel: path.stat().st_size for rel, path in entries.items()}
+        unzipped = sum(sizes.values())
+        if unzipped > max_unzipped_mb * MB:
+            raise PackageTooLargeError(
+                f"the package would unzip to {format_size(unzipped)}, over the "
+                f"{max_unzipped_mb:g} MB limit; largest parts: "
+                + ", ".join(f"{n} {format_size(s)}" for n, s in _largest(owners, sizes)[:5]),
+                size=unzipped,
+                limit=int(max_unzipped_mb * MB),
+            )
+        write_zip(dest, entries.items())
+    zipped = dest.stat().st_size
+    if zipped > max_zip_mb * MB:
+        dest.unlink()
+        raise PackageTooLargeError(
+            f"the zip is {format_size(zipped)}, over FC's {max_zip_mb:g} MB code package "
+            "limit (--max-zip-mb); move dependencies to a layer (--layer), or upload "
+            "through OSS",
+            size=zipped,
+            limit=int(max_zip_mb * MB),
+        )
+    return PackageReport(
+        path=dest,
+        target=target,
+        layer=layer,
+        zipped_size=zipped,
+        unzipped_size=unzipped,
+        file_count=len(entries),
+        sha256=_sha256(dest),
+        largest=_largest(owners, sizes),
+        warnings=warnings,
+    )
+
+
+def _top_level(rel: str) -> str:
+    return rel.split("/", 1)[0]
+
+
+def _code_files(root: Path, rules: IgnoreRules, dest: Path) -> Iterator[tuple[str, Path]]:
+    for rel, path in collect_files(root, rules):
+        if path.resolve() == dest or path.name.endswith(".zip.partial"):
+            continue
+        yield rel, path
+
+
+def _largest(owners: dict[str, str], sizes: dict[str, int]) -> list[tuple[str, int]]:
+    totals: Counter[str] = Counter()
+    for rel, size in sizes.items():
+        totals[owners[rel]] += size
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))
