@@ -33,7 +33,8 @@ from fcsdk.exceptions import (
 from fcsdk.handler import EventHandler, LifecycleHook, handler, initializer, pre_freeze, pre_stop
 
 if TYPE_CHECKING:
-    from fcsdk import events, oss, testing
+    from fcsdk import events, logging, oss, testing
+    from fcsdk.logging import log_event, logger
     from fcsdk.exceptions import InvalidBucketNameError
     from fcsdk.web import (
         FormData,
@@ -56,6 +57,9 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "events": "fcsdk.events",
     "testing": "fcsdk.testing",
+    "logging": "fcsdk.logging",
+    "logger": "fcsdk.logging",
+    "log_event": "fcsdk.logging",
     "oss": "fcsdk.oss",
     "InvalidBucketNameError": "fcsdk.exceptions",
     "http": "fcsdk.web",
@@ -114,6 +118,9 @@ __all__ = [
     "handler",
     "http",
     "initializer",
+    "log_event",
+    "logger",
+    "logging",
     "oss",
     "pre_freeze",
     "pre_stop",

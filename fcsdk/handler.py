@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar, overload
 
 from fcsdk._decode import Decoder, RawEvent, build_decoder, encode_result
+from fcsdk._invocation import enter, enter_hook, leave
 from fcsdk.context import FCContext
 from fcsdk.exceptions import ConfigurationError
 
@@ -47,6 +48,12 @@ R_co = TypeVar("R_co", covariant=True)
 
 _UNSET: Any = object()
 _from_runtime = FCContext.from_runtime
+
+
+def _log_event(event: object, context: Any) -> None:
+    from fcsdk.logging import log_event
+
+    log_event(event)
 
 
 def _first_param_annotation(func: Callable[..., Any]) -> Any:
@@ -105,7 +112,9 @@ class EventHandler(Protocol[E_co, R_co]):
     def __call__(self, event: RawEvent, context: Any = None, /) -> bytes | str: ...
 
 
-def _make_handler(func: Callable[..., Any], event_model: Any) -> EventHandler[Any, Any]:
+def _make_handler(
+    func: Callable[..., Any], event_model: Any, *, log_event: bool = False
+) -> EventHandler[Any, Any]:
     """Wrap ``func`` as an event handler; the decoder is built on the first event."""
     with_context = _wants_context(func)
     from_runtime = _from_runtime
@@ -124,14 +133,27 @@ def _make_handler(func: Callable[..., Any], event_model: Any) -> EventHandler[An
     if with_context:
 
         def event_handler(event: RawEvent, context: Any = None, /) -> bytes | str:
-            value = (decode or resolve())(event)
             ctx = context if type(context) is FCContext else from_runtime(context)
-            return encode_result(func(value, ctx))
+            token = enter(ctx)
+            try:
+                if log_event:
+                    _log_event(event, ctx)
+                return encode_result(func((decode or resolve())(event), ctx))
+            finally:
+                leave(token)
 
     else:
 
         def event_handler(event: RawEvent, context: Any = None, /) -> bytes | str:
-            return encode_result(func((decode or resolve())(event)))
+            # The context is not built for a handler that does not take one;
+            # logging reads the request id straight from the runtime's object.
+            token = enter(context)
+            try:
+                if log_event:
+                    _log_event(event, context)
+                return encode_result(func((decode or resolve())(event)))
+            finally:
+                leave(token)
 
     functools.update_wrapper(event_handler, func)
     if explicit:
@@ -148,15 +170,16 @@ def _make_handler(func: Callable[..., Any], event_model: Any) -> EventHandler[An
 class _Decorator(Generic[E]):
     """``@fc.handler(event_model=M)``: checks the function's event parameter against ``M``."""
 
-    def __init__(self, event_model: Any) -> None:
+    def __init__(self, event_model: Any, log_event: bool = False) -> None:
         self._event_model = event_model
+        self._log_event = log_event
 
     @overload
     def __call__(self, func: Callable[[E, FCContext], R], /) -> EventHandler[E, R]: ...
     @overload
     def __call__(self, func: Callable[[E], R], /) -> EventHandler[E, R]: ...
     def __call__(self, func: Callable[..., Any], /) -> EventHandler[Any, Any]:
-        return _make_handler(func, self._event_model)
+        return _make_handler(func, self._event_model, log_event=self._log_event)
 
 
 class _InferringDecorator(Protocol):
@@ -173,12 +196,18 @@ def handler(func: Callable[[E, FCContext], R], /) -> EventHandler[E, R]: ...
 @overload
 def handler(func: Callable[[E], R], /) -> EventHandler[E, R]: ...
 @overload
-def handler(*, event_model: type[E]) -> _Decorator[E]: ...
+def handler(*, event_model: type[E], log_event: bool = ...) -> _Decorator[E]: ...
 @overload
-def handler(*, event_model: Any) -> _Decorator[Any]: ...
+def handler(*, event_model: Any, log_event: bool = ...) -> _Decorator[Any]: ...
 @overload
-def handler() -> _InferringDecorator: ...
-def handler(func: Callable[..., Any] | None = None, /, *, event_model: Any = _UNSET) -> Any:
+def handler(*, log_event: bool = ...) -> _InferringDecorator: ...
+def handler(
+    func: Callable[..., Any] | None = None,
+    /,
+    *,
+    event_model: Any = _UNSET,
+    log_event: bool = False,
+) -> Any:
     """Make ``func`` an FC event handler with a typed event and context.
 
     Usable bare (``@fc.handler``: the event type is the first parameter's
@@ -194,13 +223,18 @@ def handler(func: Callable[..., Any] | None = None, /, *, event_model: Any = _UN
     :class:`~fcsdk.FCContext` (a one-parameter function gets no context).
     It returns ``bytes`` (``str`` when the function returned ``str``).
 
+    While the function runs, its invocation is the current one for
+    ``fc.logger`` (records carry its request id). ``log_event=True`` logs
+    each incoming event at INFO through ``fc.logger``, secrets redacted
+    (see :func:`fcsdk.logging.log_event`).
+
     Raises:
         EventDecodeError: the event does not decode into the model (when called).
         ResultEncodeError: the function returned something that cannot be sent.
     """
     if func is not None:
         return _make_handler(func, _UNSET)
-    return _Decorator(event_model)
+    return _Decorator(event_model, log_event)
 
 
 class LifecycleHook:
@@ -217,7 +251,12 @@ class LifecycleHook:
 
     def __call__(self, context: Any, /) -> None:
         """Run the hook with the runtime's context, converted to an :class:`FCContext`."""
-        self._func(FCContext.from_runtime(context))
+        ctx = FCContext.from_runtime(context)
+        token = enter_hook(ctx)
+        try:
+            self._func(ctx)
+        finally:
+            leave(token)
 
     def __repr__(self) -> str:
         return f"<fcsdk {self.kind} {self._func.__module__}.{self._func.__qualname__}>"
