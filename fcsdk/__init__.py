@@ -22,6 +22,7 @@ from fcsdk.exceptions import (
     HandlerLoadError,
     HTTPError,
     InternalServerError,
+    InvalidBucketNameError,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
@@ -35,7 +36,6 @@ from fcsdk.handler import EventHandler, LifecycleHook, handler, initializer, pre
 if TYPE_CHECKING:
     from fcsdk import events, logging, oss, testing
     from fcsdk.logging import log_event, logger
-    from fcsdk.exceptions import InvalidBucketNameError
     from fcsdk.web import (
         FormData,
         Headers,
@@ -61,7 +61,6 @@ _LAZY: dict[str, str] = {
     "logger": "fcsdk.logging",
     "log_event": "fcsdk.logging",
     "oss": "fcsdk.oss",
-    "InvalidBucketNameError": "fcsdk.exceptions",
     "http": "fcsdk.web",
     "FormData": "fcsdk.web",
     "Headers": "fcsdk.web",
