@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 from urllib.parse import quote
 
 from pydantic import ValidationError
-from pydantic_core import to_json
+from pydantic_core import from_json, to_json
 
 from fcsdk._decode import format_validation_error, to_bytes
 from fcsdk.exceptions import BadRequest, EventDecodeError, PayloadTooLarge
@@ -72,9 +72,9 @@ _NOT_HTTP = (
 def _parse(event: object) -> dict[str, Any]:
     if isinstance(event, dict):
         return event
-    data = to_bytes(event)
+    data = event if type(event) is bytes else to_bytes(event)
     try:
-        parsed = json.loads(data)
+        parsed = from_json(data)
     except (ValueError, RecursionError) as exc:
         raise EventDecodeError(f"{_NOT_HTTP}; the payload is not JSON ({exc})", raw=event) from exc
     if not isinstance(parsed, dict):
@@ -85,9 +85,12 @@ def _parse(event: object) -> dict[str, Any]:
 def _str_map(value: object) -> dict[str, str] | None:
     if value is None:
         return {}
-    if isinstance(value, dict) and all(type(k) is str and type(v) is str for k, v in value.items()):
-        return value
-    return None
+    if type(value) is not dict:
+        return None
+    for item in value.values():
+        if type(item) is not str:
+            return None
+    return value
 
 
 def _model_error(kind: EventKind, data: dict[str, Any], raw: object) -> EventDecodeError:
@@ -113,7 +116,7 @@ def _checked_headers(headers: dict[str, str]) -> Headers:
 
 
 def _body_loader(
-    body: str | None, is_base64: object, declared: str | None, limit: int
+    body: str | None, is_base64: object, headers: dict[str, str], limit: int
 ) -> Callable[[], bytes]:
     def load() -> bytes:
         if not body:
@@ -135,6 +138,7 @@ def _body_loader(
             raise PayloadTooLarge(
                 f"the body ({len(data)} bytes) is over the limit of {limit} bytes"
             )
+        declared = _declared_length(headers)
         if declared is not None:
             _check_length(declared, len(data))
         return data
@@ -154,6 +158,9 @@ def _check_length(declared: str, actual: int) -> None:
 
 
 def _declared_length(headers: dict[str, str]) -> str | None:
+    found = headers.get("Content-Length") or headers.get("content-length")
+    if found is not None:
+        return found
     for name, value in headers.items():
         if len(name) == 14 and name.lower() == "content-length":
             return value
@@ -202,16 +209,16 @@ def _fc3_request(
     if not raw_path:
         path = http.get("path") or "/"
         raw_path = quote(str(path), safe=_PATH_SAFE)
-    request_id = rc.get("requestId")
+    request_id = getattr(context, "request_id", None) or rc.get("requestId")
     return Request._lazy(
         method.upper(),
         raw_path,
         QueryParams.from_event(query),
         lambda: _checked_headers(headers),
-        _body_loader(body, data.get("isBase64Encoded"), _declared_length(headers), limit),
+        _body_loader(body, data.get("isBase64Encoded"), headers, limit),
         str(http.get("sourceIp") or ""),
         context,
-        None if context is not None else str(request_id or ""),
+        str(request_id or ""),
         "",
     )
 
@@ -238,10 +245,10 @@ def _apigw_request(data: dict[str, Any], raw: object, context: object, limit: in
         quote(path or "/", safe=_PATH_SAFE),
         QueryParams.from_event(query),
         lambda: _checked_headers(headers),
-        _body_loader(body, data.get("isBase64Encoded"), _declared_length(headers), limit),
+        _body_loader(body, data.get("isBase64Encoded"), headers, limit),
         "",
         context,
-        None if context is not None else "",
+        None,
         "",
     )
     request.path_params.update(path_params)
@@ -276,6 +283,13 @@ def is_text_response(
     return False
 
 
+@functools.lru_cache(maxsize=256)
+def _is_text_cached(
+    content_type: str | None, content_encoding: str | None, text_types: tuple[str, ...]
+) -> bool:
+    return is_text_response(content_type, content_encoding, text_types)
+
+
 def encode_event_response(
     kind: EventKind,
     response: Response,
@@ -299,24 +313,25 @@ def encode_event_response(
         response.close()
     headers: dict[str, Any] = {}
     spelled: dict[str, str] = {}
+    content_type = content_encoding = None
     for name, value in response.headers._items:
         check_header(name, value)
         lowered = name.lower()
+        if lowered == "content-type":
+            content_type = content_type or value
+        elif lowered == "content-encoding":
+            content_encoding = content_encoding or value
         first = spelled.get(lowered)
         if first is None:
             spelled[lowered] = name
             headers[name] = value
+            continue
+        current = headers[first]
+        if multi_value_headers == "list":
+            headers[first] = [*current, value] if isinstance(current, list) else [current, value]
         else:
-            current = headers[first]
-            if multi_value_headers == "list":
-                headers[first] = (
-                    [*current, value] if isinstance(current, list) else [current, value]
-                )
-            else:
-                headers[first] = f"{current}, {value}"
-    text = is_text_response(
-        response.headers.get("content-type"), response.headers.get("content-encoding"), text_types
-    )
+            headers[first] = f"{current}, {value}"
+    text = _is_text_cached(content_type, content_encoding, tuple(text_types))
     encoded_body: str
     if text:
         try:

@@ -19,12 +19,12 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, unquote_to_bytes
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import from_json
 
 from fcsdk.exceptions import BadRequest, RequestValidationError
 from fcsdk.web.datastructures import (
@@ -298,7 +298,7 @@ class Request:
         if not body:
             raise BadRequest("expected a JSON body, got an empty body")
         try:
-            return json.loads(body)
+            return from_json(body)
         except (ValueError, RecursionError) as exc:
             raise BadRequest(f"the body is not valid JSON: {exc}") from None
 

@@ -69,10 +69,10 @@ class Response:
         content_type: str | None = None,
     ) -> None:
         self.status = status
-        self.headers = Headers(headers)
+        self.headers = Headers._trusted([]) if headers is None else Headers(headers)
         self.body: bytes = self.render(body)
         media = content_type or self.media_type
-        if media is not None and "content-type" not in self.headers:
+        if media is not None and (headers is None or "content-type" not in self.headers):
             if media.startswith("text/") and "charset=" not in media:
                 media = f"{media}; charset={self.charset}"
             self.headers._items.append(("Content-Type", media))
