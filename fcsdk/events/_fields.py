@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import typing
 from datetime import datetime, timezone
 from typing import Annotated, Any, TypeVar
 
@@ -31,11 +30,10 @@ _B64_FLAG = "fcsdk_base64"
 def _resolve(source: Any) -> Any:
     """Return the type a field really has: a TypeVar's default (``str``) when unparametrised."""
     if isinstance(source, TypeVar):
-        default = getattr(source, "__default__", None)
-        no_default = getattr(typing, "NoDefault", None)
-        if default is None or default is no_default:
-            return Any
-        return default
+        has_default = getattr(source, "has_default", None)
+        if has_default is not None and has_default():
+            return source.__default__  # type: ignore[attr-defined]
+        return Any
     return source
 
 
