@@ -134,7 +134,11 @@ class LocalServer(ThreadingHTTPServer):
         super().__init__(address, _Handler, bind_and_activate)
 
     def lookup(self, name: str) -> HostedFunction | None:
-        """Return the function called ``name``; with one function, any name reaches it."""
+        """Return the function called ``name``; with one function, any name reaches it.
+
+        Leniency lets the seed's pages, which hard-code
+        ``/2016-08-15/proxy/service_name/func_name/``, work unchanged.
+        """
         found = self.functions.get(name)
         if found is None and len(self.functions) == 1:
             return self.default
@@ -352,7 +356,8 @@ class _Handler(BaseHTTPRequestHandler):
         invoke = _INVOKE_API.match(path)
         if self.command == "POST" and (path == "/invoke" or invoke):
             name = invoke.group("v3") or invoke.group("v2") if invoke else None
-            target = self.server.default if name is None else self.server.lookup(name)
+            # The API names the function exactly; only proxy paths are lenient.
+            target = self.server.default if name is None else self.server.functions.get(name)
             if target is None:
                 raise _Reject(404, "FunctionNotFound", f"function {name!r} does not exist")
             return self._invoke(target, body, rid)

@@ -1,0 +1,3 @@
+"""A module that raises while being imported."""
+
+raise RuntimeError("misconfigured at import time")

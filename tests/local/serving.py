@@ -1,0 +1,79 @@
+"""Start ``fcsdk serve`` in a subprocess on a free port and stop it, for the tests.
+
+Every wait is bounded; the server is always stopped (SIGTERM, then SIGKILL).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = Path(__file__).resolve().parent / "apps"
+_BANNER = re.compile(r"on (http://127\.0\.0\.1:(\d+))")
+
+
+class Served:
+    """A running ``fcsdk serve`` process: its URL and its log."""
+
+    def __init__(self, process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+        self.process = process
+        self.url = url
+        self.log_path = log
+
+    def log(self) -> str:
+        """Return what the server wrote so far (stdout and stderr)."""
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Stop the server (``sig`` first, SIGKILL after 20 s) and return its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        return self.process.returncode
+
+
+def start(*args: str, env: dict[str, str] | None = None, wait: float = 30.0) -> Served:
+    """Start ``python -m fcsdk serve ARGS --port 0`` and wait for its banner."""
+    log = Path(tempfile.mkstemp(prefix="fcsdk-serve-", suffix=".log")[1])
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fcsdk", "serve", *args, "--port", "0"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        )
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        found = _BANNER.search(log.read_text(errors="replace"))
+        if found:
+            return Served(process, found.group(1), log)
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    process.kill()
+    process.wait(5)
+    raise RuntimeError(f"fcsdk serve did not start:\n{log.read_text(errors='replace')}")
+
+
+@contextmanager
+def served(*args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
+    """Run ``fcsdk serve`` for the duration of the block."""
+    server = start(*args, env=env)
+    try:
+        yield server
+    finally:
+        server.stop()
