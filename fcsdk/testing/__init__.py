@@ -25,11 +25,13 @@ if TYPE_CHECKING:
         wsgi_environ,
     )
     from fcsdk.testing.http import HttpClient, HttpResponse
+    from fcsdk.testing.oss import LocalOSSServer
 
 # name -> module that defines it; imported on first attribute access.
 _LAZY: dict[str, str] = {
     "HttpClient": "fcsdk.testing.http",
     "HttpResponse": "fcsdk.testing.http",
+    "LocalOSSServer": "fcsdk.testing.oss",
     "apigw_event": "fcsdk.testing._platform",
     "fc3_http_event": "fcsdk.testing._platform",
     "read_apigw_response": "fcsdk.testing._platform",
@@ -40,6 +42,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "HttpClient",
     "HttpResponse",
+    "LocalOSSServer",
     "RuntimeShape",
     "apigw_event",
     "fake_context",

@@ -13,3 +13,24 @@ def fc_context() -> Any:
     from fcsdk.testing import fake_context
 
     return fake_context()
+
+
+@pytest.fixture
+def oss_server(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A running :class:`~fcsdk.testing.oss.LocalOSSServer` that ``context.oss_bucket()`` uses.
+
+    It accepts :func:`~fcsdk.testing.fake_context`'s credentials, security
+    token included (and checked), has a bucket named ``test-bucket``, and is
+    reached through ``FCSDK_OSS_ENDPOINT`` for the duration of the test.
+    """
+    from fcsdk.testing.oss import LocalOSSServer
+
+    server = LocalOSSServer(
+        access_key_id="STS.fake-access-key-id",
+        access_key_secret="fake-access-key-secret",
+        security_token="fake-security-token",
+        buckets=["test-bucket"],
+    )
+    with server:
+        monkeypatch.setenv("FCSDK_OSS_ENDPOINT", server.endpoint)
+        yield server
