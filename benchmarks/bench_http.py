@@ -130,7 +130,7 @@ def _fcsdk_handlers() -> tuple[Any, Any]:
 def _werkzeug_app() -> Any:
     from werkzeug.wrappers import Request, Response
 
-    @Request.application  # type: ignore[arg-type]
+    @Request.application
     def app(request: Request) -> Response:
         return Response(json.dumps(_result(request.get_json())), mimetype="application/json")
 
@@ -162,7 +162,7 @@ def _powertools_call() -> Callable[[], object]:
         function_name = "bench"
         aws_request_id = "r-1"
 
-    context = _LambdaContext()
+    context: Any = _LambdaContext()
     return lambda: resolver.resolve(APIGW_EVENT, context)
 
 

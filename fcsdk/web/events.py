@@ -75,11 +75,21 @@ def _parse(event: object) -> dict[str, Any]:
     data = event if type(event) is bytes else to_bytes(event)
     try:
         parsed = from_json(data)
-    except (ValueError, RecursionError) as exc:
-        raise EventDecodeError(f"{_NOT_HTTP}; the payload is not JSON ({exc})", raw=event) from exc
+    except ValueError:
+        parsed = _parse_lenient(event, data)
     if not isinstance(parsed, dict):
         raise EventDecodeError(f"{_NOT_HTTP}; got a JSON {type(parsed).__name__}", raw=event)
     return parsed
+
+
+def _parse_lenient(event: object, data: bytes) -> Any:
+    """The slow path: the stdlib parser accepts lone surrogates, which are then a 400."""
+    import json
+
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise EventDecodeError(f"{_NOT_HTTP}; the payload is not JSON ({exc})", raw=event) from exc
 
 
 def _str_map(value: object) -> dict[str, str] | None:

@@ -72,6 +72,9 @@ class Response:
         self.headers = Headers._trusted([]) if headers is None else Headers(headers)
         self.body: bytes = self.render(body)
         media = content_type or self.media_type
+        if media is None and status not in (204, 304):
+            # PEP 3333 and browsers want a type; str is text, anything else opaque bytes.
+            media = "text/plain" if body is None or isinstance(body, str) else _OCTETS
         if media is not None and (headers is None or "content-type" not in self.headers):
             if media.startswith("text/") and "charset=" not in media:
                 media = f"{media}; charset={self.charset}"
@@ -198,6 +201,7 @@ class Response:
         return f"<{type(self).__name__} {self.status} {self.headers.get('content-type')!r}>"
 
 
+_OCTETS = "application/octet-stream"
 _STATUS_LINES = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
 
 

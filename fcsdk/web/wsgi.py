@@ -187,6 +187,9 @@ def _header_list(response: Response, body_length: int | None) -> list[tuple[str,
     items = response.headers._items
     for name, value in items:
         check_header(name, value)
+    if response.status in (204, 304):
+        # These carry no content, so no Content-Type or Content-Length (PEP 3333, RFC 9110).
+        return [(k, v) for k, v in items if k.lower() not in ("content-type", "content-length")]
     if body_length is not None and "content-length" not in response.headers:
         return [*items, ("Content-Length", str(body_length))]
     return list(items)

@@ -1,0 +1,209 @@
+"""Tests for fcsdk.web.datastructures: headers, query parameters, cookies, forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from fcsdk.exceptions import BadRequest, ResultEncodeError
+from fcsdk.web.datastructures import (
+    FormData,
+    Headers,
+    QueryParams,
+    UploadFile,
+    check_header,
+    check_percent_escapes,
+    parse_cookie_header,
+    split_list_header,
+)
+
+
+class TestSplitListHeader:
+    def test_plain_items_are_trimmed(self) -> None:
+        """Items are split at commas and trimmed; empty items dropped."""
+        assert split_list_header("gzip, deflate,,br ") == ["gzip", "deflate", "br"]
+
+    def test_commas_inside_quotes_are_kept(self) -> None:
+        """A comma inside a quoted string does not split, escapes included."""
+        assert split_list_header('W/"a,b", "c\\",d"') == ['W/"a,b"', '"c\\",d"']
+
+
+class TestHeaders:
+    def test_lookup_is_case_insensitive(self) -> None:
+        """get, [] and `in` ignore case; a missing header gives the default."""
+        headers = Headers({"Content-Type": "text/plain"})
+        assert headers["content-type"] == "text/plain"
+        assert headers.get("CONTENT-TYPE") == "text/plain"
+        assert headers.get("x", "d") == "d"
+        assert "Content-type" in headers
+        assert 3 not in headers
+        with pytest.raises(KeyError):
+            _ = headers["missing"]
+
+    def test_getall_splits_only_list_headers(self) -> None:
+        """List-valued headers split at commas; Cookie, dates and unknown headers never do."""
+        headers = Headers(
+            [
+                ("Accept", "text/html,application/json"),
+                ("Cookie", "a=1, b=2"),
+                ("If-Modified-Since", "Sat, 29 Oct 1994 19:43:31 GMT"),
+                ("X-Custom", "a,b"),
+                ("Accept", "image/png"),
+            ]
+        )
+        assert headers.getall("accept") == ["text/html", "application/json", "image/png"]
+        assert headers.getall("cookie") == ["a=1, b=2"]
+        assert headers.getall("if-modified-since") == ["Sat, 29 Oct 1994 19:43:31 GMT"]
+        assert headers.getall("x-custom") == ["a,b"]
+        assert headers.getall("nothing") == []
+
+    def test_get_returns_the_first_occurrence(self) -> None:
+        """get returns the first of repeated headers, as it arrived."""
+        headers = Headers([("Set-Cookie", "a=1"), ("set-cookie", "b=2")])
+        assert headers.get("set-cookie") == "a=1"
+        assert headers.getall("Set-Cookie") == ["a=1", "b=2"]
+
+    def test_keys_items_len_iter(self) -> None:
+        """keys are distinct names as first spelled; items keep repeats; len counts pairs."""
+        headers = Headers([("A", "1"), ("a", "2"), ("B", "3")])
+        assert headers.keys() == ["A", "B"]
+        assert list(headers) == ["A", "B"]
+        assert headers.items() == [("A", "1"), ("a", "2"), ("B", "3")]
+        assert len(headers) == 3
+
+    def test_mutation(self) -> None:
+        """add appends, item assignment replaces all, del/pop remove all, setdefault keeps."""
+        headers = Headers()
+        headers.add("X-A", "1")
+        headers.add("x-a", "2")
+        headers["X-A"] = "3"
+        assert headers.getall("x-a") == ["3"]
+        assert headers.setdefault("x-a", "9") == "3"
+        assert headers.setdefault("X-B", "4") == "4"
+        assert headers.pop("x-b") == "4"
+        assert headers.pop("x-b", "gone") == "gone"
+        del headers["X-A"]
+        assert len(headers) == 0
+        with pytest.raises(KeyError):
+            del headers["X-A"]
+
+    def test_crlf_is_refused(self) -> None:
+        """A CR, LF or NUL in a header name or value raises ResultEncodeError."""
+        headers = Headers()
+        with pytest.raises(ResultEncodeError, match="response splitting"):
+            headers.add("X-A", "1\r\nSet-Cookie: evil=1")
+        with pytest.raises(ResultEncodeError):
+            headers["X-B\n"] = "1"
+        with pytest.raises(ResultEncodeError, match="not a valid header name"):
+            check_header("Bad Name", "1")
+        with pytest.raises(ResultEncodeError):
+            check_header("", "1")
+
+    def test_equality_ignores_case_and_order(self) -> None:
+        """Headers compare by lower-cased pairs; other types are not equal."""
+        assert Headers([("A", "1"), ("b", "2")]) == Headers([("B", "2"), ("a", "1")])
+        assert Headers([("A", "1")]) != Headers([("A", "2")])
+        assert Headers() != {}
+        assert Headers(Headers({"A": "1"})) == Headers({"a": "1"})
+        assert repr(Headers({"A": "1"})) == "Headers([('A', '1')])"
+
+
+class TestQueryParams:
+    def test_from_string_keeps_repeats(self) -> None:
+        """Repeated parameters give getall the separate values and get the joined one."""
+        query = QueryParams.from_string("tag=a&tag=b&empty=&sp=a+b&pct=%C3%A9")
+        assert query.getall("tag") == ["a", "b"]
+        assert query.get("tag") == "a,b"
+        assert query["empty"] == ""
+        assert query["sp"] == "a b"
+        assert query["pct"] == "é"
+        assert query.keys() == ["tag", "empty", "sp", "pct"]
+        assert len(query) == 4
+        assert list(query) == query.keys()
+
+    def test_event_values_are_split_at_commas(self) -> None:
+        """An event's joined values split for getall and stay whole for get."""
+        query = QueryParams.from_event({"tag": "a,b", "q": "x"})
+        assert query.getall("tag") == ["a", "b"]
+        assert query.get("tag") == "a,b"
+        assert query.multi_items() == [("tag", "a"), ("tag", "b"), ("q", "x")]
+        assert query == QueryParams.from_string("tag=a&tag=b&q=x")
+
+    def test_missing_and_defaults(self) -> None:
+        """Missing names give defaults, KeyError for [], an empty list for getall."""
+        query = QueryParams()
+        assert query.get("a") is None
+        assert query.get("a", "d") == "d"
+        assert query.getall("a") == []
+        assert "a" not in query
+        assert query.from_string("") == query
+        with pytest.raises(KeyError):
+            _ = query["a"]
+        assert query != "a"
+
+    def test_get_int(self) -> None:
+        """get_int converts, defaults when missing, and answers 400 on a non-integer."""
+        query = QueryParams.from_string("page=2&bad=x")
+        assert query.get_int("page") == 2
+        assert query.get_int("none", 1) == 1
+        with pytest.raises(BadRequest, match="'bad' must be an integer"):
+            query.get_int("bad")
+
+    @pytest.mark.parametrize("text", ["a=%zz", "a=%4", "a=%", "%g0=1"])
+    def test_bad_percent_encoding_is_400(self, text: str) -> None:
+        """A % not followed by two hex digits is a BadRequest naming the position."""
+        with pytest.raises(BadRequest, match="invalid percent-encoding"):
+            QueryParams.from_string(text)
+
+    def test_non_utf8_is_400(self) -> None:
+        """Percent-escapes that decode to non-UTF-8 bytes are a BadRequest."""
+        with pytest.raises(BadRequest, match="UTF-8"):
+            QueryParams.from_string("a=%ff")
+
+    def test_repr(self) -> None:
+        """The repr lists the pairs."""
+        assert repr(QueryParams([("a", "1")])) == "QueryParams([('a', '1')])"
+
+
+class TestPercentEscapes:
+    def test_valid_escapes_pass(self) -> None:
+        """Well-formed escapes raise nothing."""
+        check_percent_escapes("/a%20b%2F", "path")
+
+
+class TestParseCookieHeader:
+    def test_lenient_parsing(self) -> None:
+        """Quoted values lose quotes, junk is skipped, the first of a name wins."""
+        assert parse_cookie_header('sid=abc; theme="dark"; junk; =x; sid=other; e=') == {
+            "sid": "abc",
+            "theme": "dark",
+            "e": "",
+        }
+
+
+class TestUploadFile:
+    def test_accessors(self) -> None:
+        """size, read(), file and repr describe the file."""
+        upload = UploadFile(b"abc", filename="a.txt", content_type="text/plain")
+        assert upload.size == 3
+        assert upload.read() == b"abc"
+        assert upload.file.read() == b"abc"
+        assert "a.txt" in repr(upload)
+        assert upload.headers == Headers()
+
+
+class TestFormData:
+    def test_multi_valued_access(self) -> None:
+        """get/getall/[]/in/files/len/iter work on the pairs."""
+        upload = UploadFile(b"x", filename="f")
+        form = FormData([("a", "1"), ("a", "2"), ("f", upload), ("f", UploadFile(b"y"))])
+        assert form["a"] == "1"
+        assert form.getall("a") == ["1", "2"]
+        assert form.get("zz") is None
+        assert form.files() == {"f": upload}
+        assert "f" in form
+        assert list(form) == ["a", "f"]
+        assert len(form) == 2
+        assert len(form.multi_items()) == 4
+        assert "FormData" in repr(form)
+        with pytest.raises(KeyError):
+            _ = form["zz"]

@@ -1,0 +1,317 @@
+"""Tests for fcsdk.web.events: FC 3.0 and API Gateway events in, response JSON out."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+import fcsdk as fc
+from fcsdk.exceptions import BadRequest, EventDecodeError, PayloadTooLarge, ResultEncodeError
+from fcsdk.testing import apigw_event, fake_context, fc3_http_event
+from fcsdk.web.events import (
+    DEFAULT_TEXT_TYPES,
+    encode_event_response,
+    is_text_response,
+    request_from_event,
+)
+
+# The platform reference's own FC 3.0 sample (section 3).
+SAMPLE: dict[str, Any] = {
+    "version": "v1",
+    "rawPath": "/orders/a%20b",
+    "headers": {"Content-Type": "application/json", "Accept": "text/html,application/json"},
+    "queryParameters": {"page": "2", "tag": "a,b"},
+    "body": "eyJrIjoxfQ==",
+    "isBase64Encoded": True,
+    "requestContext": {
+        "accountId": "1234567890",
+        "domainName": "demo-abc.cn-hangzhou.fcapp.run",
+        "domainPrefix": "demo-abc",
+        "http": {
+            "method": "POST",
+            "path": "/orders/a b",
+            "protocol": "HTTP/1.1",
+            "sourceIp": "203.0.113.7",
+            "userAgent": "curl/8.5.0",
+        },
+        "requestId": "1-6560a1b2-0123456789abcdef",
+        "time": "2026-11-23T08:00:00Z",
+        "timeEpoch": "1763884800000",
+        "triggerId": "t-1",
+    },
+}
+
+
+class TestFC3Event:
+    def test_sample(self) -> None:
+        """The documented sample gives every request part."""
+        kind, request = request_from_event(json.dumps(SAMPLE).encode())
+        assert kind == "fc3"
+        assert request.method == "POST"
+        assert request.path == "/orders/a b"
+        assert request.query.getall("tag") == ["a", "b"]
+        assert request.headers.getall("accept") == ["text/html", "application/json"]
+        assert request.json() == {"k": 1}
+        assert request.client_ip == "203.0.113.7"
+        assert request.request_id == "1-6560a1b2-0123456789abcdef"
+
+    def test_context_request_id_wins(self) -> None:
+        """The runtime context's request id is preferred over the event's."""
+        _, request = request_from_event(SAMPLE, fake_context(request_id="ctx-1"))
+        assert request.request_id == "ctx-1"
+
+    def test_empty_fields_are_tolerated(self) -> None:
+        """Empty ids, empty maps, null body and a missing rawPath are fine."""
+        event = {
+            "requestContext": {"requestId": "", "http": {"method": "get", "path": "/x y"}},
+            "queryParameters": {},
+            "headers": None,
+            "body": None,
+        }
+        _, request = request_from_event(event)
+        assert request.method == "GET"
+        assert request.raw_path == "/x%20y"
+        assert request.body == b""
+        assert request.request_id == ""
+
+    def test_text_body(self) -> None:
+        """A non-base64 body is its UTF-8 bytes."""
+        _, request = request_from_event(
+            {**SAMPLE, "body": "héllo", "isBase64Encoded": False, "headers": {}}
+        )
+        assert request.body == "héllo".encode()
+
+    def test_bad_base64_is_400(self) -> None:
+        """A body flagged base64 that is not base64 is a BadRequest."""
+        _, request = request_from_event({**SAMPLE, "body": "!!!"})
+        with pytest.raises(BadRequest, match="base64"):
+            _ = request.body
+
+    def test_lone_surrogate_body_is_400(self) -> None:
+        """A text body that cannot be UTF-8 encoded is a BadRequest."""
+        _, request = request_from_event(
+            b'{"requestContext": {"http": {"method": "POST"}}, "body": "\\udcff"}'
+        )
+        with pytest.raises(BadRequest, match="UTF-8"):
+            _ = request.body
+
+    def test_non_utf8_header_is_400(self) -> None:
+        """A header holding a lone surrogate is a BadRequest when headers are read."""
+        _, request = request_from_event(
+            b'{"requestContext": {"http": {"method": "GET"}}, "headers": {"X": "\\udcff"}}'
+        )
+        with pytest.raises(BadRequest, match="'X'"):
+            _ = request.headers
+
+    @pytest.mark.parametrize(
+        ("declared", "message"),
+        [("5", "says 5"), ("50", "says 50"), ("-1", "negative"), ("x", "not a number")],
+    )
+    def test_content_length_lies_are_400(self, declared: str, message: str) -> None:
+        """A Content-Length header that disagrees with the body is a BadRequest."""
+        event = {**SAMPLE, "headers": {"content-LENGTH": declared}}
+        _, request = request_from_event(event)
+        with pytest.raises(BadRequest, match=message):
+            _ = request.body
+
+    def test_matching_content_length_passes(self) -> None:
+        """A truthful Content-Length is accepted."""
+        _, request = request_from_event({**SAMPLE, "headers": {"Content-Length": "7"}})
+        assert request.body == b'{"k":1}'
+
+    def test_body_over_the_limit_is_413(self) -> None:
+        """A body over the limit is a 413, before or after base64 decoding."""
+        big = base64.b64encode(b"x" * 100).decode()
+        _, request = request_from_event({**SAMPLE, "body": big}, max_body_size=10)
+        with pytest.raises(PayloadTooLarge):
+            _ = request.body
+        _, request = request_from_event(
+            {**SAMPLE, "body": "x" * 20, "isBase64Encoded": False}, max_body_size=10
+        )
+        with pytest.raises(PayloadTooLarge):
+            _ = request.body
+        _, request = request_from_event(
+            {**SAMPLE, "body": base64.b64encode(b"x" * 12).decode()}, max_body_size=10
+        )
+        with pytest.raises(PayloadTooLarge, match="12 bytes"):
+            _ = request.body
+
+
+class TestAPIGatewayEvent:
+    def test_parts(self) -> None:
+        """Method, encoded path, query, path parameters and body are read."""
+        event = apigw_event(
+            "PUT", "/a%20b/%25", query="x=1&x=2", body=b"\x00\x01", path_parameters={"id": "7"}
+        )
+        kind, request = request_from_event(json.dumps(event), fake_context(request_id="r-3"))
+        assert kind == "apigw"
+        assert request.raw_path == "/a%20b/%25"
+        assert request.path == "/a b/%"
+        assert request.query.getall("x") == ["1", "2"]
+        assert request.path_params == {"id": "7"}
+        assert request.body == b"\x00\x01"
+        assert request.request_id == "r-3"
+
+    def test_minimal(self) -> None:
+        """Only httpMethod is needed."""
+        _, request = request_from_event({"httpMethod": "get"})
+        assert (request.method, request.raw_path, request.body) == ("GET", "/", b"")
+
+
+class TestNotAnHttpEvent:
+    @pytest.mark.parametrize(
+        ("event", "message"),
+        [
+            (b"not json", "not JSON"),
+            (b"[1, 2]", "JSON list"),
+            (b'{"triggerTime": "x"}', "not an HTTP event"),
+            ({"events": []}, "not an HTTP event"),
+            (b"", "not JSON"),
+        ],
+    )
+    def test_other_payloads_are_event_decode_errors(self, event: object, message: str) -> None:
+        """Anything that is neither HTTP shape raises EventDecodeError with the raw input."""
+        with pytest.raises(EventDecodeError, match=message) as info:
+            request_from_event(event)
+        assert info.value.raw is event
+
+    @pytest.mark.parametrize(
+        ("event", "field"),
+        [
+            ({"requestContext": {"http": {"method": 5}}}, "event.requestContext.http.method"),
+            ({"requestContext": {"http": "GET"}}, "event.requestContext.http"),
+            (
+                {"requestContext": {"http": {"method": "GET"}}, "headers": {"a": 1}},
+                "event.headers.a",
+            ),
+            ({"requestContext": {"http": {"method": "GET"}}, "body": 5}, "event.body"),
+            ({"requestContext": {"http": {"method": "GET"}}, "rawPath": 5}, "event.rawPath"),
+            (
+                {"requestContext": {"http": {"method": "GET"}}, "queryParameters": []},
+                "event.queryParameters",
+            ),
+            ({"httpMethod": 1}, "event.httpMethod"),
+            ({"httpMethod": "GET", "pathParameters": {"a": []}}, "event.pathParameters.a"),
+            ({"httpMethod": "GET", "path": 3}, "event.path"),
+            ({"httpMethod": "GET", "body": {}}, "event.body"),
+            ({"httpMethod": "GET", "headers": "x"}, "event.headers"),
+            ({"httpMethod": "GET", "queryParameters": {"a": None}}, "event.queryParameters.a"),
+        ],
+    )
+    def test_wrong_field_types_name_the_field(self, event: dict[str, Any], field: str) -> None:
+        """A field of the wrong type is an EventDecodeError naming it (the models' check)."""
+        with pytest.raises(EventDecodeError) as info:
+            request_from_event(event)
+        assert field in str(info.value)
+
+    def test_other_input_types(self) -> None:
+        """An event that is not bytes/str/dict is an EventDecodeError."""
+        with pytest.raises(EventDecodeError):
+            request_from_event(3.5)
+
+
+class TestIsTextResponse:
+    @pytest.mark.parametrize(
+        ("content_type", "encoding", "text"),
+        [
+            ("text/html; charset=utf-8", None, True),
+            ("application/json", "identity", True),
+            ("application/vnd.api+json", None, True),
+            ("image/svg+xml", None, True),
+            ("image/png", None, False),
+            (None, None, False),
+            ("text/plain", "gzip", False),
+            ("application/jsonx", None, False),
+        ],
+    )
+    def test_decision(self, content_type: str | None, encoding: str | None, text: bool) -> None:
+        """Textual types without a content encoding are text; the rest base64."""
+        assert is_text_response(content_type, encoding, DEFAULT_TEXT_TYPES) is text
+
+
+class TestEncodeEventResponse:
+    def test_fc3_text(self) -> None:
+        """A JSON response is sent as text with its status and headers."""
+        answer = json.loads(encode_event_response("fc3", fc.JSONResponse({"a": 1}, status=201)))
+        assert answer == {
+            "statusCode": 201,
+            "headers": {"Content-Type": "application/json"},
+            "isBase64Encoded": False,
+            "body": '{"a":1}',
+        }
+
+    def test_binary_is_base64(self) -> None:
+        """Binary content, gzip, or non-UTF-8 text go base64."""
+        for response in (
+            fc.Response(b"\x89PNG", content_type="image/png"),
+            fc.Response(b"x", headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"}),
+            fc.Response(b"\xff", content_type="text/plain"),
+        ):
+            answer = json.loads(encode_event_response("apigw", response))
+            assert answer["isBase64Encoded"] is True
+            assert base64.b64decode(answer["body"]) == response.body
+
+    def test_custom_text_types(self) -> None:
+        """A configured text type list is honoured."""
+        response = fc.Response(b"abc", content_type="application/x-custom")
+        answer = json.loads(
+            encode_event_response("fc3", response, text_types=["application/x-custom"])
+        )
+        assert answer["body"] == "abc"
+
+    def test_repeated_headers(self) -> None:
+        """Repeats become a list by default, or are joined; case-variants merge."""
+        response = fc.Response("x")
+        response.set_cookie("a", "1")
+        response.set_cookie("b", "2")
+        response.headers.add("set-cookie", "c=3")
+        response.headers.add("Vary", "Accept")
+        response.headers.add("vary", "Origin")
+        listed = json.loads(encode_event_response("fc3", response))["headers"]
+        assert listed["Set-Cookie"] == [
+            "a=1; Path=/; SameSite=Lax",
+            "b=2; Path=/; SameSite=Lax",
+            "c=3",
+        ]
+        assert listed["Vary"] == ["Accept", "Origin"]
+        joined = json.loads(encode_event_response("fc3", response, multi_value_headers="join"))[
+            "headers"
+        ]
+        assert joined["Vary"] == "Accept, Origin"
+
+    def test_head_and_streaming(self) -> None:
+        """HEAD sends no body; a streaming body is joined and closed."""
+        closed: list[bool] = []
+
+        def produce() -> Any:
+            try:
+                yield "a"
+                yield "b"
+            finally:
+                closed.append(True)
+
+        answer = json.loads(
+            encode_event_response("fc3", fc.StreamingResponse(produce(), content_type="text/plain"))
+        )
+        assert answer["body"] == "ab"
+        assert closed == [True]
+        head = json.loads(encode_event_response("fc3", fc.Response("abc"), head=True))
+        assert head["body"] == ""
+
+    def test_crlf_and_bad_status_are_refused(self) -> None:
+        """A header with CR/LF or an invalid status raises ResultEncodeError."""
+        response = fc.Response("x")
+        response.headers._items.append(("X", "a\nb"))
+        with pytest.raises(ResultEncodeError):
+            encode_event_response("fc3", response)
+        with pytest.raises(ResultEncodeError):
+            encode_event_response("fc3", fc.Response("x", status=1000))
+
+    def test_fc3_factory_round_trip(self) -> None:
+        """The FC 3.0 factory's event reads back through the adapter unchanged."""
+        event = fc3_http_event("DELETE", "/x", headers={"A": "1"})
+        _, request = request_from_event(event)
+        assert (request.method, request.headers["a"]) == ("DELETE", "1")
