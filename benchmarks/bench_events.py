@@ -1,0 +1,103 @@
+"""Benchmarks of the trigger models: an OSS event through ``@fc.handler`` against the floor.
+
+decode: the 1-record OSS fixture (``tests/events/oss_put_object.json``, as
+the platform sends it) through ``@fc.handler(event_model=events.OSSEvent)``
+with a runtime-shaped context, the handler returning the object key, against
+the bare floor ``OSSEvent.model_validate_json`` reading the same key. Target: at most
+1.3x the floor (issue 5, point 4).
+
+batch: a 10-message Kafka batch through ``list[KafkaEvent[Click]]`` (shape
+handling plus the per-value JSON parse) against validating the same batch
+with a plain ``TypeAdapter`` over the array; reported, no target.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+from pydantic import BaseModel, TypeAdapter
+
+import fcsdk as fc
+from benchmarks._runner import Case
+from fcsdk import events
+from fcsdk.testing.events import kafka_batch
+
+ROOT = Path(__file__).resolve().parents[1]
+OSS_EVENT = (ROOT / "tests" / "events" / "oss_put_object.json").read_bytes()
+
+
+class Click(BaseModel):
+    """A user's own Kafka payload."""
+
+    page: str
+    ms: int
+
+
+def runtime_context() -> SimpleNamespace:
+    """A context object shaped like the 3.10 runtime's."""
+    return SimpleNamespace(
+        request_id="1-6560a1b2-0123456789abcdef",
+        credentials=SimpleNamespace(
+            access_key_id="STS.k", access_key_secret="s", security_token="t"
+        ),
+        function=SimpleNamespace(name="f", handler="index.handler", memory=512, timeout=60),
+        service=SimpleNamespace(
+            name="svc", log_project="", log_store="", qualifier="", version_id=""
+        ),
+        region="cn-hangzhou",
+        account_id="1234567890123456",
+        retry_count=0,
+        tracing=None,
+        logger=None,
+    )
+
+
+@fc.handler(event_model=events.OSSEvent)
+def on_upload(event: events.OSSEvent, context: fc.FCContext) -> str:
+    """Return the object key, what a thumbnailer reads first."""
+    return event.events[0].oss.object.key
+
+
+@fc.handler(event_model=list[events.KafkaEvent[Click]])
+def on_clicks(batch: list[events.KafkaEvent[Click]], context: fc.FCContext) -> None:
+    """Touch every value."""
+    for event in batch:
+        _ = event.data.value.page
+
+
+def cases() -> list[Case]:
+    """The OSS decode case (with its target) and the Kafka batch case."""
+    context = runtime_context()
+    oss_event = events.OSSEvent
+    batch = kafka_batch(values=[{"page": f"/p{i}", "ms": i} for i in range(10)])
+    plain = TypeAdapter(list[events.KafkaEvent[Click]])
+
+    def floor_oss() -> str:
+        return oss_event.model_validate_json(OSS_EVENT).events[0].oss.object.key
+
+    assert on_upload(OSS_EVENT, context) == floor_oss()
+
+    def fcsdk_oss() -> object:
+        return on_upload(OSS_EVENT, context)
+
+    def fcsdk_kafka() -> object:
+        return on_clicks(batch, context)
+
+    def floor_kafka() -> object:
+        return [e.data.value.page for e in plain.validate_json(batch)]
+
+    return [
+        Case(
+            name="decode: @fc.handler(event_model=events.OSSEvent), 1-record OSS fixture",
+            subject=fcsdk_oss,
+            baselines={"floor OSSEvent.model_validate_json": floor_oss},
+            targets={"floor OSSEvent.model_validate_json": 1.3},
+        ),
+        Case(
+            name="batch: list[KafkaEvent[Click]], 10 messages (3 delivery shapes accepted)",
+            subject=fcsdk_kafka,
+            baselines={"TypeAdapter.validate_json (array only)": floor_kafka},
+            calls=200,
+        ),
+    ]
