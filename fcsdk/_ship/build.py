@@ -73,7 +73,8 @@ class PackageReport:
         kind = "layer" if self.layer else "code package"
         t = self.target
         lines = [
-            f"{self.path}: {format_size(self.zipped_size)}, {self.file_count} files",
+            f"{_shown(self.path)}: {format_size(self.zipped_size)}, "
+            f"{self.file_count} file{'' if self.file_count == 1 else 's'}",
             f"  {kind} for {t.runtime} (CPython {t.python_version}, "
             f"manylinux_{t.glibc[0]}_{t.glibc[1]} {t.arch})",
             f"  unzipped  {format_size(self.unzipped_size)}",
@@ -88,6 +89,14 @@ class PackageReport:
             ]
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working folder when it lies inside it, else absolute."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def project_name(project: Path) -> str:
