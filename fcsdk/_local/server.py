@@ -416,11 +416,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _http_trigger(self, target: HostedFunction, request: IncomingRequest, rid: str) -> str:
         instance = target.instance
-        port = str(self.server.server_address[1])
         if target.mode == "wsgi":
 
             def work(func: Callable[..., Any], ctx: Any) -> HTTPAnswer:
-                return call_wsgi(func, wsgi_environ(request, context=ctx, server_port=port))
+                return call_wsgi(func, wsgi_environ(request, context=ctx))
 
         else:
             event = http_event(request, request_id=rid, account_id=instance.config.account_id)

@@ -3,23 +3,19 @@
 FC 2.0 calls the handler as a WSGI application with a PEP 3333 environ plus
 FC's keys (``fc.context``, ``fc.request_uri``); FC 3.0 calls an event handler
 with the HTTP-trigger event JSON and turns the response JSON it returns back
-into HTTP. Both directions live here, on plain values, with no socket.
+into HTTP. The environ and the event are built by the shared platform
+builders of :mod:`fcsdk.testing._platform` (the same ones ``HttpClient``
+uses); this module adds what only a server needs: the request as read from
+the socket, running a WSGI app to completion, and FC's leniency about what
+an FC 3.0 handler returns.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime
-import io
 import json
-import os
-import sys
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote, unquote_to_bytes
 
 __all__ = [
     "HTTPAnswer",
@@ -29,6 +25,8 @@ __all__ = [
     "read_http_response",
     "wsgi_environ",
 ]
+
+_FRAMING = frozenset({"transfer-encoding", "content-length", "connection", "expect"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,14 +42,6 @@ class IncomingRequest:
     host: str
     request_uri: str
 
-    def joined_headers(self) -> dict[str, str]:
-        """Return the headers by canonical name, repeated ones joined with commas."""
-        joined: dict[str, str] = {}
-        for name, value in self.headers:
-            key = "-".join(part.capitalize() for part in name.split("-"))
-            joined[key] = f"{joined[key]},{value}" if key in joined else value
-        return joined
-
 
 @dataclass(frozen=True)
 class HTTPAnswer:
@@ -62,46 +52,29 @@ class HTTPAnswer:
     body: bytes
 
 
-def wsgi_environ(
-    request: IncomingRequest, *, context: object, server_port: str = "9000"
-) -> dict[str, Any]:
+def _forwarded_headers(request: IncomingRequest) -> list[tuple[str, str]]:
+    # The body is read whole before the function runs: framing headers do not pass on.
+    return [(n, v) for n, v in request.headers if n.lower() not in _FRAMING]
+
+
+def wsgi_environ(request: IncomingRequest, *, context: object) -> dict[str, Any]:
     """Return the PEP 3333 environ FC 2.0 builds for ``request``.
 
-    A copy of the process environment comes first, as on FC, then the
-    standard keys with FC's values, one ``HTTP_*`` key per header (repeats
-    joined with commas), ``fc.context`` and ``fc.request_uri``.
+    ``PATH_INFO`` is the path past any proxy prefix, as on FC 2.0's
+    endpoint; ``fc.request_uri`` is the full request URI the client sent.
     """
-    environ: dict[str, Any] = dict(os.environ)
-    content_type = "application/octet-stream"
-    for name, value in request.joined_headers().items():
-        upper = name.upper().replace("-", "_")
-        if upper == "CONTENT_TYPE":
-            content_type = value
-        elif upper != "CONTENT_LENGTH":
-            environ["HTTP_" + upper] = value
-    environ.update(
-        {
-            "REQUEST_METHOD": request.method,
-            "PATH_INFO": unquote_to_bytes(request.raw_path).decode("latin-1"),
-            "QUERY_STRING": request.query,
-            "CONTENT_TYPE": content_type,
-            "CONTENT_LENGTH": str(len(request.body)),
-            "SCRIPT_NAME": "",
-            "SERVER_NAME": "FCRUNTIME",
-            "SERVER_PORT": server_port,
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": request.client_ip,
-            "wsgi.version": (1, 0),
-            "wsgi.input": io.BytesIO(request.body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.url_scheme": "http",
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-            "fc.context": context,
-            "fc.request_uri": request.request_uri,
-        }
+    from fcsdk.testing._platform import wsgi_environ as build
+
+    environ = build(
+        request.method,
+        request.raw_path,
+        query=request.query,
+        headers=_forwarded_headers(request),
+        body=request.body,
+        client_ip=request.client_ip,
+        context=context,
     )
+    environ["fc.request_uri"] = request.request_uri
     return environ
 
 
@@ -165,37 +138,18 @@ def call_wsgi(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> H
 
 def http_event(request: IncomingRequest, *, request_id: str, account_id: str) -> bytes:
     """Return the FC 3.0 HTTP-trigger event (JSON bytes) for ``request``."""
-    query: dict[str, str] = {}
-    for key, value in parse_qsl(request.query, keep_blank_values=True):
-        query[key] = f"{query[key]},{value}" if key in query else value
-    headers = request.joined_headers()
-    now = time.time()
-    domain = request.host.rsplit(":", 1)[0] if request.host else "127.0.0.1"
-    event = {
-        "version": "v1",
-        "rawPath": request.raw_path,
-        "headers": headers,
-        "queryParameters": query,
-        "body": base64.b64encode(request.body).decode("ascii") if request.body else "",
-        "isBase64Encoded": bool(request.body),
-        "requestContext": {
-            "accountId": account_id,
-            "domainName": domain,
-            "domainPrefix": domain.split(".", 1)[0],
-            "http": {
-                "method": request.method,
-                "path": unquote(request.raw_path),
-                "protocol": "HTTP/1.1",
-                "sourceIp": request.client_ip,
-                "userAgent": headers.get("User-Agent", ""),
-            },
-            "requestId": request_id,
-            "time": datetime.datetime.fromtimestamp(now, datetime.timezone.utc).strftime(
-                "%Y-%m-%dT%H:%M:%SZ"
-            ),
-            "timeEpoch": str(int(now * 1000)),
-        },
-    }
+    from fcsdk.testing._platform import fc3_http_event
+
+    event = fc3_http_event(
+        request.method,
+        request.raw_path,
+        query=request.query,
+        headers=_forwarded_headers(request),
+        body=request.body,
+        client_ip=request.client_ip,
+        request_id=request_id,
+        account_id=account_id,
+    )
     return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -207,38 +161,18 @@ def read_http_response(payload: bytes) -> HTTPAnswer:
     go out); anything else is sent as the body of a 200, as FC does.
 
     Raises:
-        ValueError: the response JSON is malformed (bad status, headers or base64 body).
+        ValueError: the response JSON is malformed (bad status, headers or
+            base64 body); pydantic's ``ValidationError`` is one.
     """
+    from fcsdk.testing._platform import read_fc3_response
+
     try:
         data = json.loads(payload)
     except ValueError:
         data = None
     if not (isinstance(data, dict) and "statusCode" in data):
         return HTTPAnswer(200, [("Content-Type", "application/json")], payload)
-    raw_status = data["statusCode"]
-    try:
-        status = int(raw_status)
-    except (TypeError, ValueError):
-        status = 0
-    if isinstance(raw_status, bool) or not 100 <= status <= 599:
-        raise ValueError(f"the response JSON's statusCode must be 100-599, got {raw_status!r}")
-    headers: list[tuple[str, str]] = []
-    raw_headers = data.get("headers") or {}
-    if not isinstance(raw_headers, dict):
-        raise ValueError(f"the response JSON's headers must be an object, got {raw_headers!r}")
-    for name, value in raw_headers.items():
-        for item in value if isinstance(value, list) else [value]:
-            headers.append((str(name), item if isinstance(item, str) else json.dumps(item)))
-    body = data.get("body")
-    if body is None:
-        content = b""
-    elif not isinstance(body, str):
-        raise ValueError(f"the response JSON's body must be a string, got {type(body).__name__}")
-    elif data.get("isBase64Encoded"):
-        try:
-            content = base64.b64decode(body, validate=True)
-        except binascii.Error as exc:
-            raise ValueError(f"the response JSON's body is not valid base64: {exc}") from exc
-    else:
-        content = body.encode("utf-8")
-    return HTTPAnswer(status, headers, content)
+    status, headers, body = read_fc3_response(data)
+    if not 100 <= status <= 599:
+        raise ValueError(f"the response JSON's statusCode must be 100-599, got {status}")
+    return HTTPAnswer(status, headers, body)
