@@ -131,30 +131,24 @@ def local_oss(*, root: Path, buckets: list[str]) -> Iterator[dict[str, Any]]:
     """Run the local OSS server with fresh credentials; yield ``{endpoint, buckets, credentials}``.
 
     Raises:
-        ConfigurationError: the OSS extra or the local server is not available.
+        ConfigurationError: a bucket name OSS forbids, or the folder cannot be used.
     """
-    try:
-        import oss2
+    from fcsdk.testing.oss import LocalOSSServer
 
-        from fcsdk.testing.oss import LocalOSSServer  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        raise ConfigurationError(
-            f"the local OSS server needs fcsdk[oss] ({exc}); pass --no-oss to serve without it"
-        ) from exc
     creds = new_credentials()
-    root.mkdir(parents=True, exist_ok=True)
-    with LocalOSSServer(root=root, **creds) as server:
-        endpoint = str(server.endpoint)
-        auth = oss2.StsAuth(
-            creds["access_key_id"], creds["access_key_secret"], creds["security_token"]
-        )
-        for name in buckets:
-            bucket = oss2.Bucket(auth, endpoint, name)
-            try:
-                bucket.get_bucket_info()
-            except oss2.exceptions.NoSuchBucket:
-                bucket.create_bucket()
-        yield {"endpoint": endpoint, "buckets": buckets, "credentials": creds}
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        server = LocalOSSServer(
+            access_key_id=creds["access_key_id"],
+            access_key_secret=creds["access_key_secret"],
+            security_token=creds["security_token"],
+            root=root,
+            buckets=buckets,
+        ).start()
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"cannot start the local OSS server: {exc}") from exc
+    with server:
+        yield {"endpoint": server.endpoint, "buckets": list(buckets), "credentials": creds}
 
 
 def _oss_banner(oss: dict[str, Any]) -> str:
