@@ -20,7 +20,15 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BeforeValidator, GetCoreSchemaHandler, PlainSerializer
 from pydantic_core import PydanticCustomError, core_schema, from_json, to_json
 
-__all__ = ["EMBEDDED", "EMBEDDED_VALUE", "Base64", "EpochMillis", "EpochSeconds", "ISOTime"]
+__all__ = [
+    "EMBEDDED",
+    "EMBEDDED_VALUE",
+    "Base64",
+    "EpochMillis",
+    "EpochMillisOrISO",
+    "EpochSeconds",
+    "ISOTime",
+]
 
 T = TypeVar("T")
 
@@ -218,7 +226,19 @@ EpochSeconds = Annotated[
 ]
 """An integer count of seconds since the epoch, as a UTC ``datetime``; dumps back to the integer."""
 
+
+def _millis_or_iso(value: Any) -> Any:
+    if isinstance(value, str) and _ISO_PREFIX.match(value):
+        return value
+    return _epoch(1000)(value)
+
+
 EpochMillis = Annotated[
     datetime, BeforeValidator(_epoch(1000)), PlainSerializer(_epoch_dump(1000), return_type=int)
 ]
 """An integer count of milliseconds since the epoch, as a UTC ``datetime``; dumps back to it."""
+
+EpochMillisOrISO = Annotated[
+    datetime, BeforeValidator(_millis_or_iso), PlainSerializer(_epoch_dump(1000), return_type=int)
+]
+"""Integer epoch milliseconds or ISO 8601 text, as a UTC ``datetime``; dumps as milliseconds."""

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import Field, TypeAdapter, ValidationError
 
 from fcsdk.events._base import EventModel
-from fcsdk.events._fields import EpochMillis, ISOTime
+from fcsdk.events._fields import EpochMillisOrISO
 
 __all__ = ["DestinationEvent", "DestinationRequestContext", "DestinationResponseContext"]
 
@@ -58,7 +58,7 @@ class DestinationEvent(EventModel):
     ``parse_request(Model)``/``parse_response(Model)`` validate them.
     """
 
-    timestamp: EpochMillis | ISOTime
+    timestamp: EpochMillisOrISO
     request_context: DestinationRequestContext = Field(alias="requestContext")
     request_payload: str = Field(default="", alias="requestPayload")
     response_context: DestinationResponseContext = Field(alias="responseContext")

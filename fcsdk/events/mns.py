@@ -60,6 +60,8 @@ _PYTHON_FIELDS = (
     "message_id",
     "attributes",
 )
+_JSON_SET = frozenset(_JSON_FIELDS)
+_PYTHON_SET = frozenset(_PYTHON_FIELDS)
 
 
 class MNSTopicEvent(EventModel, Generic[B]):
@@ -85,7 +87,9 @@ class MNSTopicEvent(EventModel, Generic[B]):
     def _collect_attributes(cls, data: Any) -> Any:
         if not isinstance(data, dict) or "attributes" in data:
             return data
-        known = set(_JSON_FIELDS) | set(_PYTHON_FIELDS)
+        # The platform's shape uses its own names; Python names only when none are present,
+        # so an attribute called "message" is never mistaken for the body.
+        known = _JSON_SET if _JSON_SET.intersection(data) else _PYTHON_SET
         attributes = {k: v for k, v in data.items() if k not in known}
         if not attributes:
             return data

@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field, TypeAdapter, ValidationError
+from typing_extensions import Self
 
 from fcsdk.events._base import EventModel
 from fcsdk.exceptions import ConfigurationError, EventDecodeError
@@ -124,6 +125,17 @@ def _json_object(data: bytes) -> Any:
         ) from exc
 
 
+def _payload(raw: Any) -> Any:
+    """Return the event's content: CBOR decoded, a JSON object parsed, decoded data as is."""
+    if isinstance(raw, dict | list):
+        return raw
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogateescape")
+    data = bytes(raw)
+    # A CBOR map never starts with "{" (0x7b is a text string), so this is JSON.
+    return _json_object(data) if data.lstrip()[:1] == b"{" else _load_cbor(data)
+
+
 class TablestoreEvent(EventModel):
     """A Tablestore stream trigger's event: a batch of row changes."""
 
@@ -131,36 +143,26 @@ class TablestoreEvent(EventModel):
     records: list[TablestoreRecord] = Field(alias="Records")
 
     @classmethod
-    def from_cbor(cls, data: bytes) -> TablestoreEvent:
+    def from_cbor(cls, data: bytes) -> Self:
         """Decode the platform's CBOR payload.
 
         Raises:
             EventDecodeError: the bytes are not CBOR, or not a Tablestore event.
             ConfigurationError: ``cbor2`` is not installed.
         """
-        decode: Callable[[Any], TablestoreEvent] = cls.__fcsdk_decoder__(cls)
-        from pydantic import ValidationError
-
         from fcsdk._decode import format_validation_error
 
         try:
-            return decode(data)
+            return cls.model_validate(_payload(data))
         except ValidationError as exc:
             raise format_validation_error(exc, data) from exc
 
     @classmethod
     def __fcsdk_decoder__(cls, tp: Any) -> Callable[[Any], Any]:
         """Return the decoder ``@fc.handler`` uses: CBOR bytes (or a JSON object) to ``tp``."""
-        adapter: TypeAdapter[Any] = TypeAdapter(tp)
+        validate: Callable[[Any], Any] = TypeAdapter(tp).validate_python
 
         def decode(raw: Any) -> Any:
-            if isinstance(raw, dict | list):
-                return adapter.validate_python(raw)
-            if isinstance(raw, str):
-                raw = raw.encode("utf-8", "surrogateescape")
-            data = bytes(raw)
-            # A CBOR map never starts with "{" (0x7b is a text string), so this is JSON.
-            value = _json_object(data) if data.lstrip()[:1] == b"{" else _load_cbor(data)
-            return adapter.validate_python(value)
+            return validate(_payload(raw))
 
         return decode

@@ -68,6 +68,15 @@ class TestDestinationEvent:
         payload["timestamp"] = "2026-11-23T07:49:00Z"
         assert DestinationEvent.model_validate(payload).timestamp.year == 2026
 
+    @pytest.mark.parametrize("stamp", ["yesterday", 1.5, None, True])
+    def test_bad_timestamp(self, stamp: object) -> None:
+        """A timestamp that is neither epoch milliseconds nor ISO text is named."""
+        payload = data("destination_success.json")
+        payload["timestamp"] = stamp
+        with pytest.raises(fc.EventDecodeError) as info:
+            invoke(on_result, payload)
+        assert [path for path, _ in info.value.errors] == ["event.timestamp"]
+
     def test_parse_error_names_payload(self) -> None:
         """A payload that does not fit names event.requestPayload.<field>."""
         event = DestinationEvent.model_validate_json(raw("destination_success.json"))

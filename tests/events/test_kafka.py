@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
+from typing_extensions import assert_type
 
 import fcsdk as fc
 from fcsdk import events
@@ -76,6 +78,17 @@ class TestKafkaEvent:
             "page": "/home",
             "ms": 120,
         }
+
+
+class TestKafkaTyping:
+    def test_static_types(self) -> None:
+        """mypy sees the value as Any by default and as the parameter when given."""
+        plain = build_decoder(list[KafkaEvent])(raw("kafka_object.json"))[0]
+        typed: KafkaEvent[Click] = KafkaEvent[Click].model_validate(data("kafka_object.json")[0])
+        assert_type(plain, Any)
+        assert_type(typed.data.value, Click)
+        assert_type(typed.data.offset, int)
+        assert typed.data.value.page == "/home"
 
 
 class TestKafkaHandler:

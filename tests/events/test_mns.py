@@ -69,6 +69,27 @@ class TestMNSTopicEvent:
         raw_event = mns_topic_event(message="eyJvcmRlcl9pZCI6IkEyIiwiYW1vdW50IjoxfQ==")
         assert MNSTopicEvent[Base64[Order]].model_validate_json(raw_event).message.order_id == "A2"
 
+    def test_attribute_named_like_a_field(self) -> None:
+        """An attribute whose key is a Python field name ("message") stays an attribute."""
+        event = MNSTopicEvent.model_validate_json(
+            mns_topic_event(message="body", attributes={"message": "m"})
+        )
+        assert event.message == "body"
+        assert event.attributes == {"message": "m"}
+
+    def test_python_names(self) -> None:
+        """A dict keyed by the Python names validates too, extra keys becoming attributes."""
+        event = MNSTopicEvent.model_validate(
+            {
+                **MNSTopicEvent.model_validate_json(raw("mns_topic_json_plain.json")).model_dump(
+                    exclude={"attributes"}
+                ),
+                "k": 1,
+            }
+        )
+        assert event.message == "hello world"
+        assert event.attributes == {"k": 1}
+
     def test_python_names_with_attributes(self) -> None:
         """A dict that already holds ``attributes`` is taken as is."""
         event = MNSTopicEvent.model_validate(

@@ -61,6 +61,14 @@ class TestSLSBadInput:
             invoke(etl, payload)
         assert "in range" in info.value.errors[0][1]
 
+    def test_missing_source(self) -> None:
+        """An event without its source is named."""
+        payload = data("sls.json")
+        del payload["source"]["endCursor"]
+        with pytest.raises(fc.EventDecodeError) as info:
+            invoke(etl, payload)
+        assert info.value.errors == [("event.source.endCursor", "Field required")]
+
     def test_shard_id_wrong_type(self) -> None:
         """A shard id that is not an integer is named."""
         payload = data("sls.json")

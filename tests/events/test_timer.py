@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel
+from typing_extensions import assert_type
 
 import fcsdk as fc
 from fcsdk import events
@@ -98,6 +99,16 @@ class TestTimerHandler:
     def test_invoke_plain(self) -> None:
         """The unparametrised model hands over the payload text unchanged."""
         assert invoke(plain_tick, raw("timer.json")) == b"nightly-cleanup"
+
+
+class TestTimerTyping:
+    def test_static_types(self) -> None:
+        """mypy sees payload as str by default and as the parameter when given."""
+        plain = TimerEvent.model_validate_json(raw("timer.json"))
+        parsed = TimerEvent[JobSpec].model_validate_json(raw("timer_json_payload.json"))
+        assert_type(plain.payload, str)
+        assert_type(parsed.payload, JobSpec)
+        assert_type(plain.trigger_time, datetime)
 
 
 class TestTimerBadInput:
