@@ -703,17 +703,16 @@ class Operations:
 
     @staticmethod
     def _chosen_parts(wanted: list[tuple[int, str]], available: dict[int, Part]) -> list[Part]:
+        numbers = [number for number, _ in wanted]
+        if any(a >= b for a, b in zip(numbers, numbers[1:], strict=False)):
+            raise OSSError(
+                400,
+                "InvalidPartOrder",
+                "The list of parts was not in ascending order. The parts list must be "
+                "specified in order by part number.",
+            )
         chosen: list[Part] = []
-        previous = 0
         for number, etag in wanted:
-            if number <= previous:
-                raise OSSError(
-                    400,
-                    "InvalidPartOrder",
-                    "The list of parts was not in ascending order. The parts list must be "
-                    "specified in order by part number.",
-                )
-            previous = number
             part = available.get(number)
             if part is None or _strip_etag(part.etag) != _strip_etag(etag):
                 raise OSSError(

@@ -225,6 +225,10 @@ class OSSHTTPServer(ThreadingHTTPServer):
             self._connections.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection that broke (a client went away): log it, do not print a traceback."""
+        logger.debug("connection from %s ended with an error", client_address, exc_info=True)
+
     def close_connections(self) -> None:
         """End every open (keep-alive) connection, so that no thread lingers."""
         with self._connections_lock:
