@@ -233,12 +233,16 @@ def _path_getter(name: str, annotation: Any, converter: str) -> _Getter:
     return get_typed
 
 
+_JSON_OR_UNSPECIFIED = frozenset({"application/json", "application/octet-stream", ""})
+
+
 def _body_getter(model: type[BaseModel]) -> _Getter:
     def get_body(request: Request, raw: dict[str, str], errors: list[dict[str, Any]]) -> Any:
         content_type = request.headers.get("content-type")
         if content_type:
             media = parse_content_type(content_type)[0]
-            if media != "application/json" and not media.endswith("+json"):
+            # FC 2.0 reports a missing Content-Type as application/octet-stream.
+            if media not in _JSON_OR_UNSPECIFIED and not media.endswith("+json"):
                 raise UnsupportedMediaType(f"expected a JSON body, got {media}")
         body = request.body
         if not body:
