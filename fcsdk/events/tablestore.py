@@ -129,9 +129,9 @@ def _payload(raw: Any) -> Any:
     """Return the event's content: CBOR decoded, a JSON object parsed, decoded data as is."""
     if isinstance(raw, dict | list):
         return raw
-    if isinstance(raw, str):
-        raw = raw.encode("utf-8", "surrogateescape")
-    data = bytes(raw)
+    from fcsdk._decode import to_bytes
+
+    data = to_bytes(raw)  # str, bytearray, memoryview; anything else is an EventDecodeError
     # A CBOR map never starts with "{" (0x7b is a text string), so this is JSON.
     return _json_object(data) if data.lstrip()[:1] == b"{" else _load_cbor(data)
 

@@ -129,6 +129,14 @@ class TestTablestoreBadInput:
             invoke(on_rows, cbor2.dumps(doc))
         assert info.value.errors[0][0].startswith("event.Records[0].PrimaryKey[0].Value")
 
+    def test_not_bytes(self) -> None:
+        """An event of a type the runtime never passes is an EventDecodeError, not zero bytes."""
+        with pytest.raises(fc.EventDecodeError, match="must be bytes"):
+            on_rows(5, fake_context())  # type: ignore[arg-type]
+        out = on_rows(memoryview(raw("tablestore.cbor")), fake_context())
+        assert isinstance(out, bytes)
+        assert out.startswith(b'[["PutRow"')
+
     def test_not_a_map(self) -> None:
         """Valid CBOR that is not a map gives a typed error, via from_cbor too."""
         with pytest.raises(fc.EventDecodeError, match="valid dictionary"):
