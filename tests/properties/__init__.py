@@ -1,0 +1,1 @@
+"""Property tests: every parser answers any input with a value or a typed fcsdk error."""
