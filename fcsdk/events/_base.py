@@ -12,13 +12,15 @@ class EventModel(BaseModel):
 
     Attributes are snake_case over the platform's own names (its aliases):
     ``model_dump(by_alias=True)`` gives the platform's shape back. Unknown
-    fields are ignored (the platform adds fields over time), and the schema
-    is built on first use, not at import, to keep cold starts short.
+    fields are ignored (the platform adds fields over time), instances are
+    immutable (an event is a fact), and the schema is built on first use,
+    not at import, to keep cold starts short.
     """
 
     model_config = ConfigDict(
         defer_build=True,
         extra="ignore",
+        frozen=True,
         populate_by_name=True,
         ser_json_bytes="base64",
         val_json_bytes="base64",

@@ -86,6 +86,12 @@ class TestOSSEvent:
         event = OSSEvent.model_validate(payload)
         assert "storageClass" not in event.events[0].oss.object.model_dump(by_alias=True)
 
+    def test_immutable(self) -> None:
+        """An event is a fact: assigning to a field is refused."""
+        record = OSSEvent.model_validate_json(raw("oss_put_object.json")).events[0]
+        with pytest.raises(ValidationError, match="frozen"):
+            record.region = "cn-beijing"  # type: ignore[misc]
+
     def test_snake_case_names_construct(self) -> None:
         """A model can be built from the Python names too (populate by name)."""
         obj = events.OSSObject(key="k", size=1, delta_size=1, etag="e")
