@@ -6,6 +6,9 @@ with a runtime-shaped context, the handler returning the object key, against
 the bare floor ``OSSEvent.model_validate_json`` reading the same key. Target: at most
 1.3x the floor (issue 5, point 4).
 
+The same event through a handler that returns ``None`` is reported too
+(no target): its result encoding (``null``) is part of the handler's cost.
+
 batch: a 10-message Kafka batch through ``list[KafkaEvent[Click]]`` (shape
 handling plus the per-value JSON parse) against validating the same batch
 with a plain ``TypeAdapter`` over the array; reported, no target.
@@ -59,6 +62,12 @@ def on_upload(event: events.OSSEvent, context: fc.FCContext) -> str:
     return event.events[0].oss.object.key
 
 
+@fc.handler(event_model=events.OSSEvent)
+def on_upload_none(event: events.OSSEvent, context: fc.FCContext) -> None:
+    """Read the key and return nothing (the result is then encoded as ``null``)."""
+    _ = event.events[0].oss.object.key
+
+
 @fc.handler(event_model=list[events.KafkaEvent[Click]])
 def on_clicks(batch: list[events.KafkaEvent[Click]], context: fc.FCContext) -> None:
     """Touch every value."""
@@ -81,6 +90,9 @@ def cases() -> list[Case]:
     def fcsdk_oss() -> object:
         return on_upload(OSS_EVENT, context)
 
+    def fcsdk_oss_none() -> object:
+        return on_upload_none(OSS_EVENT, context)
+
     def fcsdk_kafka() -> object:
         return on_clicks(batch, context)
 
@@ -93,6 +105,11 @@ def cases() -> list[Case]:
             subject=fcsdk_oss,
             baselines={"floor OSSEvent.model_validate_json": floor_oss},
             targets={"floor OSSEvent.model_validate_json": 1.3},
+        ),
+        Case(
+            name="decode, handler returning None (result encoded as null): same event",
+            subject=fcsdk_oss_none,
+            baselines={"floor OSSEvent.model_validate_json": floor_oss},
         ),
         Case(
             name="batch: list[KafkaEvent[Click]], 10 messages (3 delivery shapes accepted)",
