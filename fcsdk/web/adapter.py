@@ -168,7 +168,7 @@ class PlaceAdapter:
 def _restart(start_response: StartResponse) -> StartResponse:
     """``start_response`` that passes ``exc_info`` so a second call is allowed by PEP 3333."""
 
-    def again(status: str, headers: list[tuple[str, str]]) -> Callable[[bytes], object]:
+    def again(status: str, headers: list[tuple[str, str]]) -> Any:
         return start_response(status, headers, sys.exc_info())
 
     return again
@@ -180,6 +180,9 @@ class HttpHandler(PlaceAdapter, Generic[R]):
     The user's function stays available as ``__wrapped__``; :meth:`handle`
     runs one :class:`Request` through it and returns the :class:`Response`.
     """
+
+    __name__: str
+    __qualname__: str
 
     def __init__(
         self,

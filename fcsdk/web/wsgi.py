@@ -38,7 +38,8 @@ __all__ = [
 ]
 
 WSGIEnvironment = dict[str, Any]
-StartResponse = Callable[..., Callable[[bytes], object]]
+StartResponse = Callable[..., Any]
+"""PEP 3333's ``start_response(status, headers, exc_info=None) -> write``."""
 WSGIApp = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
 
 FC_PROXY_PREFIX = re.compile(r"^/2016-08-15/proxy/[^/?]+/[^/?]+")

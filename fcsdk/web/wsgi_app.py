@@ -114,7 +114,7 @@ class WSGIHandler(PlaceAdapter):
         request_id = _request_id(environ.get("fc.context"))
         started: list[bool] = []
 
-        def tracking_start(*args: Any) -> Callable[[bytes], object]:
+        def tracking_start(*args: Any) -> Any:
             started.append(True)
             return start_response(*args)
 

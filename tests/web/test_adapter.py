@@ -13,9 +13,10 @@ import pytest
 import fcsdk as fc
 from fcsdk.exceptions import ConfigurationError, EventDecodeError
 from fcsdk.testing import HttpClient, fake_context, wsgi_environ
+from fcsdk.testing.http import Via
 from fcsdk.web.adapter import HttpHandler, is_wsgi_call, run_user_code
 
-PLACES = ["wsgi", "fc3", "apigw"]
+PLACES: list[Via] = ["wsgi", "fc3", "apigw"]
 
 
 @fc.http
@@ -39,7 +40,7 @@ def reads_json(request: fc.Request) -> dict[str, Any]:
 
 @fc.http
 def fails(request: fc.Request) -> str:
-    secret = fake_context().credentials.access_key_secret
+    secret = fake_context().credentials.access_key_secret  # type: ignore[attr-defined]
     raise RuntimeError(f"database password is {secret}")
 
 
@@ -57,27 +58,27 @@ def evil_header(request: fc.Request) -> fc.Response:
 
 class TestThreePlaces:
     @pytest.mark.parametrize("via", PLACES)
-    def test_issue_example(self, via: str) -> None:
+    def test_issue_example(self, via: Via) -> None:
         """The issue's hello works unchanged in all three places."""
-        client = HttpClient(hello, via=via)  # type: ignore[arg-type]
+        client = HttpClient(hello, via=via)
         response = client.get("/", params={"name": "FC"})
         assert response.status_code == 200
         assert response.text == "Hello FC!\n"
         assert response.headers["content-type"] == "text/plain; charset=utf-8"
 
     @pytest.mark.parametrize("via", PLACES)
-    def test_binary_echo(self, via: str) -> None:
+    def test_binary_echo(self, via: Via) -> None:
         """Binary bodies survive every place byte for byte."""
         data = bytes(range(256))
         response = HttpClient(echo, via=via).post(
             "/", body=data, headers={"Content-Type": "image/png"}
-        )  # type: ignore[arg-type]
+        )
         assert response.content == data
 
     @pytest.mark.parametrize("via", PLACES)
-    def test_head_has_no_body(self, via: str) -> None:
+    def test_head_has_no_body(self, via: Via) -> None:
         """HEAD answers with the headers and no body."""
-        response = HttpClient(hello, via=via).head("/")  # type: ignore[arg-type]
+        response = HttpClient(hello, via=via).head("/")
         assert response.status_code == 200
         assert response.content == b""
 
@@ -105,21 +106,21 @@ class TestThreePlaces:
 
 class TestErrors:
     @pytest.mark.parametrize("via", PLACES)
-    def test_http_error_is_a_problem_body(self, via: str) -> None:
+    def test_http_error_is_a_problem_body(self, via: Via) -> None:
         """An HTTPError becomes its status with a JSON problem body."""
-        response = HttpClient(not_found, via=via).get("/")  # type: ignore[arg-type]
+        response = HttpClient(not_found, via=via).get("/")
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["detail"] == "no order A1"
 
     @pytest.mark.parametrize("via", PLACES)
     def test_exception_is_500_with_request_id(
-        self, via: str, caplog: pytest.LogCaptureFixture
+        self, via: Via, caplog: pytest.LogCaptureFixture
     ) -> None:
         """An exception is a 500 naming the request id; the traceback is only in the log."""
         ctx = fake_context(request_id="req-500")
         with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
-            response = HttpClient(fails, via=via, context=ctx).get("/")  # type: ignore[arg-type]
+            response = HttpClient(fails, via=via, context=ctx).get("/")
         assert response.status_code == 500
         assert response.json()["request_id"] == "req-500"
         assert "password" not in response.text
@@ -128,34 +129,34 @@ class TestErrors:
         assert "RuntimeError" in caplog.text
 
     @pytest.mark.parametrize("via", PLACES)
-    def test_malformed_json_is_400(self, via: str) -> None:
+    def test_malformed_json_is_400(self, via: Via) -> None:
         """A malformed JSON body read with request.json() is a 400."""
-        response = HttpClient(reads_json, via=via).post(  # type: ignore[arg-type]
+        response = HttpClient(reads_json, via=via).post(
             "/", body=b"{nope", headers={"Content-Type": "application/json"}
         )
         assert response.status_code == 400
         assert "not valid JSON" in response.json()["detail"]
 
     @pytest.mark.parametrize("via", PLACES)
-    def test_crlf_header_is_refused(self, via: str, caplog: pytest.LogCaptureFixture) -> None:
+    def test_crlf_header_is_refused(self, via: Via, caplog: pytest.LogCaptureFixture) -> None:
         """A header value with CR/LF is never sent: the answer is a 500."""
         with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
-            response = HttpClient(evil_header, via=via).get("/")  # type: ignore[arg-type]
+            response = HttpClient(evil_header, via=via).get("/")
         assert response.status_code == 500
         assert "admin" not in response.headers.items().__repr__()
         assert "response splitting" in caplog.text
 
     @pytest.mark.parametrize("via", PLACES)
-    def test_unsupported_result_is_500(self, via: str) -> None:
+    def test_unsupported_result_is_500(self, via: Via) -> None:
         """A result that is not a response (a set) becomes a 500."""
         handler = fc.http(lambda request: {1, 2})
-        assert HttpClient(handler, via=via).get("/").status_code == 500  # type: ignore[arg-type]
+        assert HttpClient(handler, via=via).get("/").status_code == 500
 
     @pytest.mark.parametrize("via", PLACES)
-    def test_bad_percent_encoding_in_path_is_400(self, via: str) -> None:
+    def test_bad_percent_encoding_in_path_is_400(self, via: Via) -> None:
         """A path with an invalid escape is a 400 once the handler reads it (raw-path places)."""
         handler = fc.http(lambda request: request.path)
-        response = HttpClient(handler, via=via).get("/a%zz")  # type: ignore[arg-type]
+        response = HttpClient(handler, via=via).get("/a%zz")
         if via == "apigw":
             # API Gateway sends the decoded path: '%zz' is literal text there.
             assert response.text == "/a%zz"
@@ -163,10 +164,10 @@ class TestErrors:
             assert response.status_code == 400
 
     @pytest.mark.parametrize("via", PLACES)
-    def test_bad_query_is_400(self, via: str) -> None:
+    def test_bad_query_is_400(self, via: Via) -> None:
         """Invalid percent-encoding or non-UTF-8 in the query is a 400."""
         handler = fc.http(lambda request: request.query.get("q") or "")
-        client = HttpClient(handler, via=via)  # type: ignore[arg-type]
+        client = HttpClient(handler, via=via)
         if via == "wsgi":
             assert client.get("/?q=%ff").status_code == 400
             assert client.get("/?q=%zz").status_code == 400

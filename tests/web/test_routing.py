@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 import fcsdk as fc
 from fcsdk.exceptions import ConfigurationError
 from fcsdk.testing import HttpClient, fake_context
+from fcsdk.testing.http import Via
 from fcsdk.web.routing import Route
 
-PLACES = ["wsgi", "fc3", "apigw"]
+PLACES: list[Via] = ["wsgi", "fc3", "apigw"]
 
 
 class NewOrder(BaseModel):
@@ -124,7 +125,7 @@ class TestRoutes:
     def test_encoded_slash_stays_in_one_parameter(self) -> None:
         """%2F inside a segment is one parameter, decoded (raw-path places)."""
         for via in ("wsgi", "fc3"):
-            response = HttpClient(make_app(), via=via).get("/names/a%2Fb")  # type: ignore[arg-type]
+            response = HttpClient(make_app(), via=via).get("/names/a%2Fb")
             assert response.json() == {"name": "a/b", "params": {"name": "a/b"}}
 
     def test_query_parameters(self, client: HttpClient) -> None:
@@ -281,7 +282,7 @@ class TestConfiguration:
     def test_unresolvable_annotation(self) -> None:
         """An annotation that cannot be resolved is a ConfigurationError naming the function."""
 
-        def bad(x: "Missing") -> str:  # type: ignore[name-defined]  # noqa: F821
+        def bad(x: Missing) -> str:  # type: ignore[name-defined]  # noqa: F821
             return ""
 
         with pytest.raises(ConfigurationError, match="cannot resolve"):
@@ -296,7 +297,7 @@ class TestConfiguration:
             return request.method
 
         @app.get("/plain")
-        def plain(request):  # type: ignore[no-untyped-def]
+        def plain(request):
             return request.path
 
         client = HttpClient(app)

@@ -220,7 +220,7 @@ class TestWriteWsgi:
     def test_head_sends_no_body(self) -> None:
         """head=True keeps the headers and sends no body."""
         response = fc.Response("hi")
-        status, headers, body = run(
+        _status, headers, body = run(
             lambda e, s: write_wsgi(response, s, head=True), wsgi_environ("HEAD")
         )
         assert body == b""
@@ -238,7 +238,7 @@ class TestWriteWsgi:
                 closed.append(True)
 
         response = fc.StreamingResponse(produce())
-        status, headers, body = run(lambda e, s: write_wsgi(response, s), wsgi_environ())
+        _status, headers, body = run(lambda e, s: write_wsgi(response, s), wsgi_environ())
         assert body == b"ab"
         assert closed == [True]
         assert not any(k == "Content-Length" for k, _ in headers)

@@ -14,16 +14,18 @@ import pytest
 
 import fcsdk as fc
 from fcsdk.testing import HttpClient, fake_context, wsgi_environ
+from fcsdk.testing.http import Via
 from fcsdk.web.wsgi_app import WSGIHandler
 
-PLACES = ["wsgi", "fc3", "apigw"]
+PLACES: list[Via] = ["wsgi", "fc3", "apigw"]
 PREFIX = "/2016-08-15/proxy/my-service/my-function"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "signin" / "index.py"
 
 
 def load_signin() -> Any:
     spec = importlib.util.spec_from_file_location("signin_example", EXAMPLE)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -34,9 +36,9 @@ SIGNIN = load_signin()
 
 class TestSigninExample:
     @pytest.mark.parametrize("via", PLACES)
-    def test_form_get_post_and_query_login(self, via: str) -> None:
+    def test_form_get_post_and_query_login(self, via: Via) -> None:
         """The seed's sign-in app: form GET, form POST, query-string login, in every place."""
-        client = HttpClient(SIGNIN.handler, via=via)  # type: ignore[arg-type]
+        client = HttpClient(SIGNIN.handler, via=via)
         assert client.get("/").text == "<h1>Home</h1>"
         form = client.get("/signin")
         assert form.status_code == 200
@@ -70,8 +72,10 @@ class TestSigninExample:
 
 
 def _call(app: Any, environ: dict[str, Any]) -> bytes:
-    statuses: list[str] = []
-    result = validator(app)(environ, lambda s, h, e=None: statuses.append(s))
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        return lambda data: None
+
+    result: Any = validator(app)(environ, start_response)
     try:
         return b"".join(result)
     finally:
@@ -91,7 +95,7 @@ class TestEnviron:
         ctx = fake_context(request_id="r-env")
         for via in PLACES:
             seen.clear()
-            HttpClient(fc.from_wsgi(app), via=via, context=ctx).get("/x")  # type: ignore[arg-type]
+            HttpClient(fc.from_wsgi(app), via=via, context=ctx).get("/x")
             assert seen["fc.context"] is ctx
             assert isinstance(seen["fcsdk.context"], fc.FCContext)
             assert seen["fcsdk.context"].request_id == "r-env"
@@ -112,7 +116,7 @@ class TestEnviron:
 
 class TestFailures:
     @pytest.mark.parametrize("via", PLACES)
-    def test_app_exception_is_500(self, via: str, caplog: pytest.LogCaptureFixture) -> None:
+    def test_app_exception_is_500(self, via: Via, caplog: pytest.LogCaptureFixture) -> None:
         """An exception from the app is a 500 with the request id, traceback only logged."""
 
         def app(environ: Any, start_response: Any) -> list[bytes]:
@@ -120,7 +124,7 @@ class TestFailures:
 
         ctx = fake_context(request_id="r-fail")
         with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
-            response = HttpClient(fc.from_wsgi(app), via=via, context=ctx).get("/")  # type: ignore[arg-type]
+            response = HttpClient(fc.from_wsgi(app), via=via, context=ctx).get("/")
         assert response.status_code == 500
         assert response.json()["request_id"] == "r-fail"
         assert "secret" not in response.text
@@ -257,9 +261,9 @@ def __getattr__(name: str) -> Any:
 
 class TestDjango:
     @pytest.mark.parametrize("via", PLACES)
-    def test_django_app(self, via: str) -> None:
+    def test_django_app(self, via: Via) -> None:
         """A real Django app runs in every place: path, query, body, cookies both ways."""
-        client = HttpClient(fc.from_wsgi(_django_app()), via=via)  # type: ignore[arg-type]
+        client = HttpClient(fc.from_wsgi(_django_app()), via=via)
         set_response = client.get("/cookie")
         assert set_response.text == "set"
         assert client.cookies == {"sid": "abc", "theme": "dark"}
