@@ -7,6 +7,13 @@ The platform often wraps the user's own data in a string: a timer's
 as JSON into ``P``; ``Base64[P]`` undoes base64 first. Timestamps accept only
 the form the platform sends: ISO 8601 text, or integer epoch seconds or
 milliseconds, and serialise back to that form.
+
+Example:
+    >>> from pydantic import TypeAdapter
+    >>> TypeAdapter(Base64[dict[str, int]]).validate_python("eyJuIjogMX0=")
+    {'n': 1}
+    >>> TypeAdapter(EpochSeconds).validate_python(0).isoformat()
+    '1970-01-01T00:00:00+00:00'
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import json
 import subprocess
 import sys
@@ -71,6 +73,37 @@ class TestNamespace:
     def test_reached_from_top_level(self) -> None:
         """fc.events is the same module."""
         assert fc.events is events
+
+
+MODULES = [
+    "fcsdk.events",
+    "fcsdk.events._fields",
+    "fcsdk.events.cdn",
+    "fcsdk.events.cloudevents",
+    "fcsdk.events.destination",
+    "fcsdk.events.dts",
+    "fcsdk.events.kafka",
+    "fcsdk.events.mns",
+    "fcsdk.events.mns_queue",
+    "fcsdk.events.mqtt",
+    "fcsdk.events.oss",
+    "fcsdk.events.rabbitmq",
+    "fcsdk.events.rocketmq",
+    "fcsdk.events.sls",
+    "fcsdk.events.tablestore",
+    "fcsdk.events.timer",
+    "fcsdk.testing.events",
+]
+
+
+class TestDocstringExamples:
+    @pytest.mark.parametrize("name", MODULES)
+    def test_examples_run(self, name: str) -> None:
+        """Every docstring example in the events modules and factories runs as written."""
+        module = importlib.import_module(name)
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0
+        assert result.attempted > 0
 
 
 class TestLaziness:
