@@ -300,6 +300,8 @@ class OSSRequestHandler(BaseHTTPRequestHandler):
                 request_id=request_id,
             )
             operation, handler = self.server.operations.route(request)
+            if operation == "Unknown":
+                handler(request)  # NotImplemented, whoever asks
             auth = authenticate(
                 SignedRequest(self.command, bucket, key, request.params, headers),
                 self.server.keyring,

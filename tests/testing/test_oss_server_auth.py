@@ -1,0 +1,252 @@
+"""Tests for fcsdk/testing/oss.py: signature and security-token checks, as oss2 sees them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import oss2
+import pytest
+import requests
+from oss2 import exceptions as oe
+
+from fcsdk.testing._oss import signing
+from fcsdk.testing._oss.errors import OSSError
+from fcsdk.testing.oss import LocalOSSServer
+from tests.testing.oss_support import AK, BUCKET, REGION, SECRET, TOKEN, client, new_server
+
+
+@pytest.fixture
+def server() -> Iterator[LocalOSSServer]:
+    with new_server() as srv:
+        client(srv).put_object("obj.txt", b"content")
+        srv.clear_requests()
+        yield srv
+
+
+def error_of(call: Any) -> oe.ServerError:
+    with pytest.raises(oe.ServerError) as info:
+        call()
+    return info.value
+
+
+class TestAccepted:
+    @pytest.mark.parametrize("version", ["v1", "v4"])
+    def test_header_signing_recorded(self, server: LocalOSSServer, version: str) -> None:
+        """v1 and v4 header signatures pass and are recorded with the token's presence."""
+        assert client(server, auth_version=version).get_object("obj.txt").read() == b"content"
+        (record,) = server.requests
+        assert (record.method, record.path, record.operation) == (
+            "GET",
+            "/test-bucket/obj.txt",
+            "GetObject",
+        )
+        assert (record.auth, record.access_key_id, record.token_present) == (version, AK, True)
+        assert (record.status, record.error_code) == (200, None)
+
+    @pytest.mark.parametrize("version", ["v1", "v4"])
+    def test_presigned_urls(self, server: LocalOSSServer, version: str) -> None:
+        """sign_url GET and PUT URLs work with a plain HTTP client; signatures are redacted."""
+        bucket = client(server, auth_version=version)
+        url = bucket.sign_url("GET", "dir/ü name.txt", 60, slash_safe=True)
+        put_url = bucket.sign_url("PUT", "dir/ü name.txt", 60, slash_safe=True)
+        assert requests.put(put_url, data=b"via url", timeout=10).status_code == 200
+        assert requests.get(url, timeout=10).content == b"via url"
+        record = server.requests[-1]
+        assert record.auth == f"{version}-presigned"
+        assert record.token_present
+        assert "****" in record.query
+        assert TOKEN not in record.query
+
+    def test_put_object_with_url(self, server: LocalOSSServer) -> None:
+        """oss2's put/get_object_with_url round-trip through signed URLs."""
+        bucket = client(server, auth_version="v1")
+        bucket.put_object_with_url(bucket.sign_url("PUT", "signed.bin", 60), b"abc")
+        assert bucket.get_object_with_url(bucket.sign_url("GET", "signed.bin", 60)).read() == b"abc"
+
+    def test_no_token_configured_ignores_token(self) -> None:
+        """With security_token=None the server takes long-term keys, token or not."""
+        with LocalOSSServer(buckets=["b-1"]) as srv:
+            for token in (None, "anything"):
+                bucket = client(
+                    srv, "b-1", key_id=srv.access_key_id, secret=srv.access_key_secret, token=token
+                )
+                bucket.put_object("k", b"v")
+            assert [r.token_present for r in srv.requests] == [False, True]
+
+
+class TestRefused:
+    @pytest.mark.parametrize("version", ["v1", "v4"])
+    def test_wrong_access_key(self, server: LocalOSSServer, version: str) -> None:
+        """An unknown access key id is InvalidAccessKeyId (403)."""
+        error = error_of(
+            lambda: client(server, auth_version=version, key_id="STS.other").get_object("obj.txt")
+        )
+        assert (error.status, error.code) == (403, "InvalidAccessKeyId")
+        assert error.details["OSSAccessKeyId"] == "STS.other"
+
+    @pytest.mark.parametrize("version", ["v1", "v4"])
+    def test_wrong_secret(self, server: LocalOSSServer, version: str) -> None:
+        """A wrong secret is SignatureDoesNotMatch; the error shows the string to sign, no secret."""
+        bucket = client(server, auth_version=version, secret="wrong-secret")
+        with pytest.raises(oe.SignatureDoesNotMatch) as info:
+            bucket.put_object("obj.txt", b"x")
+        error = info.value
+        assert error.status == 403
+        assert error.details["StringToSign"]
+        assert error.request_id
+        shown = str(error) + str(error.body)
+        assert SECRET not in shown
+        assert TOKEN not in shown
+        record = server.requests[-1]
+        assert (record.status, record.error_code, record.auth) == (403, "SignatureDoesNotMatch", "")
+
+    @pytest.mark.parametrize("version", ["v1", "v4"])
+    def test_head_errors_come_through_x_oss_err(self, server: LocalOSSServer, version: str) -> None:
+        """A refused HEAD still raises the right class (the XML rides in x-oss-err)."""
+        with pytest.raises(oe.SignatureDoesNotMatch):
+            client(server, auth_version=version, secret="nope").head_object("obj.txt")
+
+    @pytest.mark.parametrize(("token", "message"), [(None, "missing"), ("forged", "invalid")])
+    def test_missing_or_wrong_token(
+        self, server: LocalOSSServer, token: str | None, message: str
+    ) -> None:
+        """STS keys without their token, or with another, are InvalidSecurityToken (403)."""
+        error = error_of(lambda: client(server, token=token).get_object("obj.txt"))
+        assert (error.status, error.code) == (403, "InvalidSecurityToken")
+        assert message in error.message
+
+    def test_rotation_expires_old_sts_credentials(self, server: LocalOSSServer) -> None:
+        """After rotation the old STS set is expired and the new one works."""
+        old = client(server)
+        server.rotate_credentials(
+            access_key_id="STS.new", access_key_secret="new-secret", security_token="new-token"
+        )
+        error = error_of(lambda: old.get_object("obj.txt"))
+        assert (error.status, error.code) == (403, "InvalidSecurityToken")
+        assert "expired" in error.message
+        new = client(server, key_id="STS.new", secret="new-secret", token="new-token")
+        assert new.get_object("obj.txt").read() == b"content"
+        assert (server.access_key_id, server.security_token) == ("STS.new", "new-token")
+
+    def test_rotation_disables_old_long_term_key(self) -> None:
+        """After rotation an old long-term key is InvalidAccessKeyId."""
+        with LocalOSSServer(access_key_id="LTAIold", access_key_secret="s", buckets=["b-2"]) as srv:
+            old = client(srv, "b-2", key_id="LTAIold", secret="s", token=None)
+            old.put_object("k", b"v")
+            srv.rotate_credentials(access_key_id="LTAInew", access_key_secret="s2")
+            error = error_of(lambda: old.get_object("k"))
+            assert (error.status, error.code) == (403, "InvalidAccessKeyId")
+            with pytest.raises(ValueError, match="non-empty"):
+                srv.rotate_credentials(access_key_id="", access_key_secret="x")
+
+    @pytest.mark.parametrize("version", ["v1", "v4"])
+    def test_expired_url(self, server: LocalOSSServer, version: str) -> None:
+        """A presigned URL past its expiry is AccessDenied 'Request has expired.'."""
+        bucket = client(server, auth_version=version)
+        url = bucket.sign_url("GET", "obj.txt", 1)
+        if version == "v1":
+            url = bucket.sign_url("GET", "obj.txt", -10)
+        else:
+            time.sleep(2.1)
+        with pytest.raises(oe.AccessDenied) as info:
+            bucket.get_object_with_url(url)
+        assert info.value.message == "Request has expired."
+
+    @pytest.mark.parametrize("version", ["v1", "v4"])
+    def test_tampered_url(self, server: LocalOSSServer, version: str) -> None:
+        """A presigned URL for another key does not match its signature."""
+        url = client(server, auth_version=version).sign_url("GET", "obj.txt", 60)
+        response = requests.get(url.replace("obj.txt", "other.txt"), timeout=10)
+        assert response.status_code == 403
+        assert b"<Code>SignatureDoesNotMatch</Code>" in response.content
+
+    def test_anonymous(self, server: LocalOSSServer) -> None:
+        """An unsigned request is AccessDenied."""
+        bucket = oss2.Bucket(oss2.AnonymousAuth(), server.endpoint, BUCKET)
+        with pytest.raises(oe.AccessDenied):
+            bucket.get_object("obj.txt")
+
+    def test_v2_is_refused_clearly(self, server: LocalOSSServer) -> None:
+        """Signature v2 is an InvalidArgument naming what is supported."""
+        bucket = oss2.Bucket(
+            oss2.StsAuth(AK, SECRET, TOKEN, auth_version="v2"), server.endpoint, BUCKET
+        )
+        with pytest.raises(oe.InvalidArgument) as info:
+            bucket.get_object("obj.txt")
+        assert "v1 and v4" in info.value.message
+
+    def test_skewed_clock(self, server: LocalOSSServer, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A Date 20 minutes off is RequestTimeTooSkewed."""
+        old = oss2.utils.http_date(int(time.time()) - 1200)
+        monkeypatch.setattr(oss2.auth.utils, "http_date", lambda: old)
+        error = error_of(lambda: client(server, auth_version="v1").get_object("obj.txt"))
+        assert (error.status, error.code) == (403, "RequestTimeTooSkewed")
+
+    @pytest.mark.parametrize(
+        ("headers", "params", "code"),
+        [
+            ({"Authorization": "OSS no-colon"}, {}, "InvalidArgument"),
+            ({"Authorization": f"OSS {AK}:sig"}, {}, "AccessDenied"),
+            (
+                {"Authorization": "OSS4-HMAC-SHA256 Credential=bad, Signature=x"},
+                {},
+                "InvalidArgument",
+            ),
+            ({}, {"OSSAccessKeyId": AK}, "AccessDenied"),
+            (
+                {},
+                {
+                    "x-oss-signature-version": "OSS4-HMAC-SHA256",
+                    "x-oss-credential": f"{AK}/20260101/{REGION}/oss/aliyun_v4_request",
+                    "x-oss-security-token": TOKEN,
+                },
+                "AccessDenied",
+            ),
+        ],
+    )
+    def test_malformed_authentication(
+        self, server: LocalOSSServer, headers: dict[str, str], params: dict[str, str], code: str
+    ) -> None:
+        """Malformed signatures get OSS errors in XML, never a traceback."""
+        headers = {"x-oss-security-token": TOKEN, **headers}
+        response = requests.get(
+            f"{server.endpoint}/{BUCKET}/obj.txt", headers=headers, params=params, timeout=10
+        )
+        assert response.status_code in (400, 403)
+        assert f"<Code>{code}</Code>".encode() in response.content
+        assert b"<RequestId>" in response.content
+
+
+class TestSigningUnit:
+    def keyring(self) -> signing.Keyring:
+        return signing.Keyring(signing.CredentialSet(AK, SECRET, TOKEN))
+
+    def signed_v4(self, **header_changes: str) -> signing.SignedRequest:
+        req = oss2.http.Request(
+            "GET", "http://127.0.0.1/test-bucket/k", region=REGION, product="oss"
+        )
+        oss2.auth.ProviderAuthV4(
+            oss2.credentials.StaticCredentialsProvider(AK, SECRET, TOKEN)
+        )._sign_request(req, BUCKET, "k")
+        headers = {k.lower(): v for k, v in req.headers.items() if v is not None}
+        headers.update(header_changes)
+        return signing.SignedRequest("GET", BUCKET, "k", [], headers)
+
+    def test_v4_time_checks(self) -> None:
+        """v4 rejects a skewed x-oss-date and a scope date that does not match it."""
+        req = self.signed_v4()
+        assert signing.authenticate(req, self.keyring()).scheme == "v4"
+        with pytest.raises(OSSError, match="RequestTimeTooSkewed"):
+            signing.authenticate(req, self.keyring(), now=time.time() + 3600)
+        with pytest.raises(OSSError, match="does not match x-oss-date"):
+            signing.authenticate(
+                self.signed_v4(**{"x-oss-date": "20200101T000000Z"}), self.keyring(), now=1577836800
+            )
+        with pytest.raises(OSSError, match="missing or invalid"):
+            signing.authenticate(self.signed_v4(**{"x-oss-date": "garbage"}), self.keyring())
+
+    def test_credential_set_repr_hides_secret(self) -> None:
+        """A CredentialSet's repr shows the key id only."""
+        assert SECRET not in repr(signing.CredentialSet(AK, SECRET, TOKEN))

@@ -1,0 +1,317 @@
+"""Tests for fcsdk/testing/oss.py: the HTTP edge (bad requests, unimplemented ones), the
+server's lifecycle, folder storage, and heavy use (many threads)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import oss2
+import pytest
+import requests
+from oss2 import exceptions as oe
+
+from fcsdk.testing import LocalOSSServer as LazyLocalOSSServer
+from fcsdk.testing._oss import server as server_module
+from fcsdk.testing._oss import storage
+from fcsdk.testing.oss import LocalOSSServer
+from tests.testing.oss_support import BUCKET, client, new_server
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LocalOSSServer]:
+    with new_server() as srv:
+        client(srv).put_object("obj.txt", b"content")
+        yield srv
+
+
+def raw(server: LocalOSSServer, request: bytes, *, read: int = 65536) -> bytes:
+    """Send raw bytes to the server and return what it answers."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+        conn.sendall(request)
+        conn.shutdown(socket.SHUT_WR)
+        data = b""
+        while len(data) < read:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+class TestNotImplemented:
+    def test_unimplemented_operations_answer_xml(self, server: LocalOSSServer) -> None:
+        """Operations the server lacks raise oss2's NotImplemented, not a crash."""
+        bucket = client(server)
+        with pytest.raises(oe.NotImplemented):
+            bucket.put_object_acl("obj.txt", oss2.OBJECT_ACL_PUBLIC_READ)
+        with pytest.raises(oe.NotImplemented):
+            bucket.put_symlink("obj.txt", "link")
+        with pytest.raises(oe.NotImplemented):
+            bucket.get_bucket_acl()
+        with pytest.raises(oe.NotImplemented):
+            bucket.get_object("obj.txt", process="image/resize,w_10")
+
+    @pytest.mark.parametrize("method", ["PATCH", "OPTIONS", "POST", "DELETE"])
+    def test_unknown_methods_and_targets(self, server: LocalOSSServer, method: str) -> None:
+        """Unknown methods or service-level writes answer NotImplemented XML."""
+        response = requests.request(method, server.endpoint + "/", timeout=10)
+        assert response.status_code == 400
+        assert b"<Code>NotImplemented</Code>" in response.content
+        assert response.headers["x-oss-request-id"]
+
+
+class TestBadRequests:
+    def test_invalid_utf8_key(self, server: LocalOSSServer) -> None:
+        """A key that is not UTF-8 is InvalidObjectName."""
+        response = requests.get(f"{server.endpoint}/{BUCKET}/%FF%FE", timeout=10)
+        assert response.status_code == 400
+        assert b"InvalidObjectName" in response.content
+
+    @pytest.mark.parametrize("key", ["k" * 1024, "/leading-slash"])
+    def test_forbidden_keys(self, server: LocalOSSServer, key: str) -> None:
+        """Keys over 1023 bytes or starting with '/' are InvalidObjectName."""
+        with pytest.raises(oe.InvalidObjectName):
+            client(server).put_object(key, b"x")
+
+    def test_absolute_uri(self, server: LocalOSSServer) -> None:
+        """A request line with a full URL is InvalidURI."""
+        answer = raw(server, b"GET http://example.com/x HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 400")
+        assert b"InvalidURI" in answer
+
+    def test_put_without_length(self, server: LocalOSSServer) -> None:
+        """A PUT with neither Content-Length nor chunking is 411 (checked after auth)."""
+        url = client(server, auth_version="v1").sign_url("PUT", "nolen", 60)
+        path = url.split(str(server.port), 1)[1]
+        answer = raw(server, f"PUT {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert answer.startswith(b"HTTP/1.1 411")
+        assert b"MissingContentLength" in answer
+
+    def test_bad_content_length(self, server: LocalOSSServer) -> None:
+        """A Content-Length that is not a number is InvalidArgument and closes the connection."""
+        answer = raw(
+            server, b"PUT /test-bucket/x HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n"
+        )
+        assert answer.startswith(b"HTTP/1.1 400")
+        assert b"Connection: close" in answer
+
+    def test_malformed_chunked_body(self, server: LocalOSSServer) -> None:
+        """A broken chunked body is a 400, and the server keeps serving."""
+        url = client(server, auth_version="v1").sign_url("PUT", "chunky", 60)
+        path = url.split(str(server.port), 1)[1]
+        answer = raw(
+            server,
+            f"PUT {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".encode(),
+        )
+        assert answer.startswith(b"HTTP/1.1 400")
+        assert client(server).get_object("obj.txt").read() == b"content"
+
+    def test_body_cut_short(self, server: LocalOSSServer) -> None:
+        """A body that ends early is IncompleteBody, and nothing is stored."""
+        url = client(server, auth_version="v1").sign_url("PUT", "short", 60)
+        path = url.split(str(server.port), 1)[1]
+        answer = raw(
+            server, f"PUT {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc".encode()
+        )
+        assert b"IncompleteBody" in answer
+        assert not client(server).object_exists("short")
+
+    def test_refused_big_upload_closes(
+        self, server: LocalOSSServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A refused upload too big to drain gets its error and a closed connection."""
+        monkeypatch.setattr(server_module, "_DRAIN_LIMIT", 10)
+        answer = raw(
+            server,
+            b"PUT /test-bucket/big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n"
+            + b"x" * 1000,
+        )
+        assert answer.startswith(b"HTTP/1.1 403")
+        assert b"Connection: close" in answer
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b"<Delete><Quiet>false</Quiet></Delete>",
+            b"<NotDelete/>",
+            b"not xml",
+            b"<Delete>" + b"<Object><Key>k</Key></Object>" * 1001 + b"</Delete>",
+        ],
+    )
+    def test_malformed_delete(self, server: LocalOSSServer, body: bytes) -> None:
+        """Malformed DeleteMultipleObjects bodies are MalformedXML."""
+        bucket = client(server)
+        with pytest.raises(oe.MalformedXml):
+            bucket._Bucket__do_bucket(
+                "POST", data=body, params={"delete": "", "encoding-type": "url"}
+            )
+
+    def test_delete_quiet_and_md5(self, server: LocalOSSServer) -> None:
+        """Quiet mode lists nothing; a wrong Content-MD5 is InvalidDigest."""
+        bucket = client(server)
+        bucket.put_object("q", b"1")
+        body = b"<Delete><Quiet>true</Quiet><Object><Key>q</Key></Object></Delete>"
+        response = bucket._Bucket__do_bucket("POST", data=body, params={"delete": ""})
+        assert b"<Deleted>" not in response.read()
+        assert not bucket.object_exists("q")
+        with pytest.raises(oe.InvalidDigest):
+            bucket._Bucket__do_bucket(
+                "POST", data=body, params={"delete": ""}, headers={"Content-MD5": "AAAA"}
+            )
+
+    def test_bucket_config_must_be_xml(self, server: LocalOSSServer) -> None:
+        """A PutBucket body that is not CreateBucketConfiguration XML is MalformedXML."""
+        with pytest.raises(oe.MalformedXml):
+            client(server, "xml-bucket").create_bucket(input=b"<Wrong/>")
+
+    def test_internal_error_is_xml(
+        self, server: LocalOSSServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A bug inside the server answers InternalError XML (500), never a traceback."""
+
+        def broken(request: Any) -> Any:
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(server._operations, "head_object", broken)
+        with pytest.raises(oe.ServerError) as info:
+            client(server).head_object("obj.txt")
+        assert (info.value.status, info.value.code) == (500, "InternalError")
+        assert "boom" not in str(info.value)
+
+    def test_client_leaving_mid_download(self, server: LocalOSSServer) -> None:
+        """A client that hangs up mid-download does not break the server."""
+        client(server).put_object("large", b"z" * (3 * storage.CHUNK))
+        got = client(server).get_object("large")
+        got.read(10)
+        got.close()
+        assert client(server).get_object("obj.txt").read() == b"content"
+
+
+class TestLifecycle:
+    def test_start_stop_idempotent(self) -> None:
+        """start twice is one server; stop twice is fine; port needs a running server."""
+        srv = LocalOSSServer()
+        with pytest.raises(RuntimeError, match="not running"):
+            _ = srv.port
+        assert "stopped" in repr(srv)
+        assert srv.start() is srv.start()
+        assert srv.endpoint in repr(srv)
+        srv.stop()
+        srv.stop()
+
+    def test_lazy_export(self) -> None:
+        """fcsdk.testing exports LocalOSSServer lazily."""
+        assert LazyLocalOSSServer is LocalOSSServer
+
+    @pytest.mark.parametrize(
+        "kwargs",
+        [{"access_key_id": ""}, {"access_key_secret": ""}, {"port": 70000}],
+    )
+    def test_bad_arguments(self, kwargs: dict[str, Any]) -> None:
+        """Empty keys or an impossible port are a ValueError."""
+        with pytest.raises(ValueError):
+            LocalOSSServer(**kwargs)
+
+    def test_port_taken(self) -> None:
+        """A taken port raises OSError at start."""
+        with LocalOSSServer() as first:
+            with pytest.raises(OSError):
+                LocalOSSServer(port=first.port).start()
+
+    def test_environ(self) -> None:
+        """environ() gives the endpoint and credentials variables."""
+        with LocalOSSServer(security_token="t") as srv:
+            env = srv.environ()
+            assert env["FCSDK_OSS_ENDPOINT"] == srv.endpoint
+            assert env["ALIBABA_CLOUD_SECURITY_TOKEN"] == "t"
+        with LocalOSSServer() as srv:
+            assert "ALIBABA_CLOUD_SECURITY_TOKEN" not in srv.environ()
+
+    def test_stop_ends_keep_alive_connections(self) -> None:
+        """stop() closes idle keep-alive connections, so no handler thread lingers."""
+        before = set(threading.enumerate())
+        srv = new_server()
+        bucket = client(srv)
+        bucket.put_object("k", b"v")
+        srv.stop()
+        started = [t for t in threading.enumerate() if t not in before]
+        for thread in started:
+            thread.join(5)
+        assert not [t for t in started if t.is_alive()]
+        srv.clear_requests()
+        assert srv.requests == []
+
+
+class TestFolderStore:
+    def test_persists_across_restarts(self, tmp_path: Path) -> None:
+        """Objects of every kind survive a restart on the same folder."""
+        with new_server(root=tmp_path) as srv:
+            bucket = client(srv)
+            bucket.put_object("dir/ü.txt", b"normal", headers={"x-oss-meta-a": "1"})
+            bucket.append_object("log", 0, b"a")
+            bucket.append_object("log", 1, b"b")
+            upload_id = bucket.init_multipart_upload("mp").upload_id
+            etag = bucket.upload_part("mp", upload_id, 1, b"m").etag
+            bucket.complete_multipart_upload("mp", upload_id, [oss2.models.PartInfo(1, etag)])
+            bucket.copy_object(BUCKET, "dir/ü.txt", "copy")
+            bucket.put_object("gone", b"x")
+            bucket.delete_object("gone")
+            bucket.put_object("dir/ü.txt", b"normal, again")
+            client(srv, "temp-bucket").create_bucket()
+            client(srv, "temp-bucket").delete_bucket()
+        assert not (tmp_path / "temp-bucket").exists()
+        (tmp_path / BUCKET / "tmp").mkdir(exist_ok=True)
+        (tmp_path / BUCKET / "tmp" / "stale.data").write_bytes(b"left over")
+        with new_server(root=tmp_path) as srv:
+            bucket = client(srv)
+            assert srv.object_keys(BUCKET) == ["copy", "dir/ü.txt", "log", "mp"]
+            assert bucket.get_object("dir/ü.txt").read() == b"normal, again"
+            assert bucket.get_object("copy").read() == b"normal"
+            assert bucket.head_object("copy").headers["x-oss-meta-a"] == "1"
+            assert bucket.get_object("log").read() == b"ab"
+            assert bucket.append_object("log", 2, b"c").next_position == 3
+            assert bucket.get_object("mp").read() == b"m"
+        assert not (tmp_path / BUCKET / "tmp" / "stale.data").exists()
+
+
+class TestConcurrency:
+    @pytest.mark.parametrize("folder", [False, True])
+    def test_fifty_threads_lose_nothing(self, tmp_path: Path, folder: bool) -> None:
+        """50 threads each uploading and reading back distinct objects lose nothing."""
+        with new_server(root=tmp_path if folder else None) as srv:
+            bucket = client(srv, connect_timeout=30)
+            errors: list[BaseException] = []
+
+            def work(i: int) -> None:
+                try:
+                    for j in range(4):
+                        key = f"t/{i:02d}/{j} ü"
+                        data = f"{i}-{j}".encode() * (i + 1)
+                        bucket.put_object(key, data)
+                        assert bucket.get_object(key).read() == data
+                except BaseException as exc:  # collected for the main thread
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=work, args=(i,)) for i in range(50)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            assert not errors
+            keys = [o.key for o in oss2.ObjectIteratorV2(bucket, prefix="t/")]
+            assert len(keys) == 200
+            assert len(srv.requests) >= 400
+
+
+class TestCrc:
+    def test_pure_python_crc_matches(self) -> None:
+        """The pure-Python CRC-64 fallback matches the crcmod one, chained or not."""
+        data = bytes(range(256)) * 3
+        assert storage.crc64_pure(data) == storage.crc64(data, 0)
+        assert storage.crc64_pure(data[100:], storage.crc64_pure(data[:100])) == storage.crc64(
+            data, 0
+        )
