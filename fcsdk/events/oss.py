@@ -31,13 +31,31 @@ __all__ = [
 ]
 
 
+class OSSUserIdentity(EventModel):
+    """The account that made the request."""
+
+    principal_id: str | None = Field(default=None, alias="principalId")
+
+
 class OSSBucket(EventModel):
-    """The bucket the object lives in."""
+    """The bucket the object lives in.
+
+    ``owner_identity`` is the owner's account id as FC delivers it (a
+    string); OSS's own notification format nests it as ``{"principalId"}``,
+    which is accepted too. ``owner_id`` gives the id either way.
+    """
 
     arn: str
     name: str
-    owner_identity: str = Field(alias="ownerIdentity")
+    owner_identity: str | OSSUserIdentity = Field(alias="ownerIdentity")
     virtual_bucket: str | None = Field(default=None, alias="virtualBucket")
+
+    @property
+    def owner_id(self) -> str | None:
+        """The bucket owner's account id."""
+        if isinstance(self.owner_identity, str):
+            return self.owner_identity
+        return self.owner_identity.principal_id
 
 
 class OSSObjectMeta(EventModel):
@@ -85,12 +103,6 @@ class OSSResponseElements(EventModel):
     """The OSS request id, for support tickets and log searches."""
 
     request_id: str | None = Field(default=None, alias="requestId")
-
-
-class OSSUserIdentity(EventModel):
-    """The account that made the request."""
-
-    principal_id: str | None = Field(default=None, alias="principalId")
 
 
 class OSSRecord(EventModel):

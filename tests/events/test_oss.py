@@ -86,6 +86,15 @@ class TestOSSEvent:
         event = OSSEvent.model_validate(payload)
         assert "storageClass" not in event.events[0].oss.object.model_dump(by_alias=True)
 
+    def test_owner_identity_both_forms(self) -> None:
+        """The bucket owner is read from a string (FC) or a principalId object (OSS)."""
+        payload = data("oss_put_object.json")
+        assert OSSEvent.model_validate(payload).events[0].oss.bucket.owner_id == "1648956412345678"
+        payload["events"][0]["oss"]["bucket"]["ownerIdentity"] = {"principalId": "42"}
+        event = OSSEvent.model_validate(payload)
+        assert event.events[0].oss.bucket.owner_id == "42"
+        assert_round_trip(OSSEvent, event, payload)
+
     def test_immutable(self) -> None:
         """An event is a fact: assigning to a field is refused."""
         record = OSSEvent.model_validate_json(raw("oss_put_object.json")).events[0]
