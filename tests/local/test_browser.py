@@ -71,9 +71,9 @@ class TestBrowserSignIn:
     def test_form_renders(self, signin: Served) -> None:
         """Chromium's --dump-dom of the form page shows the sign-in form."""
         _need_browser()
-        dom = dump_dom(signin.url + "/signin")
+        dom = dump_dom(signin.url + "/2016-08-15/proxy/service_name/func_name/signin")
         assert '<input name="username">' in dom
-        assert 'action="/2016-08-15/proxy/' in dom
+        assert 'action="/2016-08-15/proxy/service_name/func_name/signin"' in dom
 
     def test_right_password(self, browser: Browser, signin: Served) -> None:
         """Typing admin/password and submitting shows Hello, admin!"""
