@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import subprocess
 import sys
 import threading
@@ -10,11 +12,12 @@ from typing import Any
 
 import oss2
 import pytest
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 import fcsdk as fc
 from fcsdk import oss as fcoss
-from fcsdk.testing import fake_context
+from fcsdk.testing import fake_context, invoke
+from fcsdk.testing.oss import LocalOSSServer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -360,3 +363,124 @@ class TestImport:
             cwd=ROOT,
         )
         assert out.stdout.strip() == "False"
+
+
+def load_example() -> Any:
+    """Import examples/oss_upload/index.py as a module."""
+    path = ROOT / "examples" / "oss_upload" / "index.py"
+    spec = importlib.util.spec_from_file_location("oss_upload_example", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Upload(BaseModel):
+    bucket: str
+    object_name: str
+    message: str
+
+
+@fc.handler(event_model=Upload)
+def upload(event: Upload, context: fc.FCContext) -> str:
+    bucket = context.oss_bucket(event.bucket)
+    bucket.put_object(event.object_name, event.message)
+    return "success"
+
+
+EVENT = {"bucket": "test-bucket", "object_name": "notes/hello.txt", "message": "hi"}
+
+
+class TestEndToEnd:
+    def test_issue_example(self, oss_server: LocalOSSServer) -> None:
+        """The issue's handler uploads through the fixture's server, signed v4 with the token."""
+        assert invoke(upload, EVENT) == b"success"
+        assert oss_server.object_keys("test-bucket") == ["notes/hello.txt"]
+        (record,) = oss_server.requests
+        assert (record.operation, record.auth, record.token_present) == ("PutObject", "v4", True)
+        assert record.status == 200
+
+    def test_seed_example_module(self, oss_server: LocalOSSServer) -> None:
+        """examples/oss_upload runs end to end with the seed's event shape."""
+        module = load_example()
+        event = json.loads((ROOT / "examples" / "oss_upload" / "event.json").read_text("utf-8"))
+        event["bucket"] = "test-bucket"
+        assert invoke(module.main, event) == b"success"
+        bucket = ctx().oss_bucket("test-bucket")
+        assert bucket.get_object("hello/world.txt").read() == b"Hello from Function Compute"
+
+    def test_v1_through_context(self, oss_server: LocalOSSServer) -> None:
+        """auth_version='v1' reaches the server signed v1."""
+        bucket = ctx().oss_bucket("test-bucket", auth_version="v1")
+        bucket.put_object("v1.txt", b"1")
+        assert oss_server.requests[-1].auth == "v1"
+
+    def test_python312_credentials_from_environment(
+        self, oss_server: LocalOSSServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Under a 3.12-shaped context the credentials come from ALIBABA_CLOUD_* variables."""
+        oss_server.rotate_credentials(
+            access_key_id="STS.from-env", access_key_secret="env-secret", security_token="env-tok"
+        )
+        for name, value in oss_server.environ().items():
+            monkeypatch.setenv(name, value)
+        context = fake_context(runtime="python3.12")
+        assert not hasattr(context, "credentials")
+        assert invoke(upload, EVENT, context) == b"success"
+        record = oss_server.requests[-1]
+        assert (record.access_key_id, record.token_present, record.status) == (
+            "STS.from-env",
+            True,
+            200,
+        )
+
+    def test_rotation_between_invocations(self, oss_server: LocalOSSServer) -> None:
+        """A second invocation with rotated credentials signs with the new keys."""
+        first = fake_context()
+        assert invoke(upload, EVENT, first) == b"success"
+        oss_server.rotate_credentials(
+            access_key_id="STS.rotated", access_key_secret="rotated-secret", security_token="rot"
+        )
+        second = fake_context(
+            access_key_id="STS.rotated", access_key_secret="rotated-secret", security_token="rot"
+        )
+        assert invoke(upload, EVENT, second) == b"success"
+        assert [r.access_key_id for r in oss_server.requests] == [
+            "STS.fake-access-key-id",
+            "STS.rotated",
+        ]
+        with pytest.raises(oss2.exceptions.ServerError) as info:
+            invoke(upload, EVENT, first)
+        assert (info.value.status, info.value.code) == (403, "InvalidSecurityToken")
+
+    @pytest.mark.parametrize(
+        ("change", "code"),
+        [
+            ({"access_key_id": "STS.unknown"}, "InvalidAccessKeyId"),
+            ({"access_key_secret": "not-the-secret"}, "SignatureDoesNotMatch"),
+            ({"security_token": "stolen"}, "InvalidSecurityToken"),
+        ],
+    )
+    def test_wrong_credentials(
+        self, oss_server: LocalOSSServer, change: dict[str, str], code: str
+    ) -> None:
+        """Wrong credentials give oss2's 403 errors, with no secret in the message."""
+        with pytest.raises(oss2.exceptions.ServerError) as info:
+            invoke(upload, EVENT, fake_context(**change))
+        assert (info.value.status, info.value.code) == (403, code)
+        assert "not-the-secret" not in str(info.value)
+        assert "fake-security-token" not in str(info.value)
+
+    def test_bucket_cache_reused_within_invocation(self, oss_server: LocalOSSServer) -> None:
+        """Many calls in one invocation share one bucket (one connection pool)."""
+
+        @fc.handler
+        def many(event: bytes, context: fc.FCContext) -> int:
+            buckets = {id(context.oss_bucket("test-bucket")) for _ in range(20)}
+            for i in range(5):
+                context.oss_bucket("test-bucket").put_object(f"m/{i}", b"x")
+            return len(buckets)
+
+        assert invoke(many, b"") == b"1"
+        assert len(oss_server.object_keys("test-bucket")) == 5
