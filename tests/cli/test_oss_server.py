@@ -1,0 +1,108 @@
+"""Tests for fcsdk/_cli/oss_server.py: ``fcsdk oss-server``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import oss2
+import pytest
+
+from fcsdk.cli import main
+from fcsdk.testing.oss import LocalOSSServer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """Start ``python -m fcsdk oss-server`` and read the variables it prints."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fcsdk", "oss-server", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    env: dict[str, str] = {}
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line or line.startswith("Press Ctrl-C"):
+            break
+        if line.strip().startswith("export "):
+            name, _, value = line.strip()[len("export ") :].partition("=")
+            env[name] = value.strip("'")
+    return proc, env
+
+
+@pytest.mark.slow
+class TestOssServerProcess:
+    @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+    def test_serves_and_stops_cleanly(self, tmp_path: Path, sig: signal.Signals) -> None:
+        """It prints the endpoint and credentials, serves oss2, and exits 0 on SIGTERM/Ctrl-C."""
+        proc, env = start(
+            "--dir", str(tmp_path), "--bucket", "demo", "--security-token", "cli-token"
+        )
+        try:
+            assert env["ALIBABA_CLOUD_SECURITY_TOKEN"] == "cli-token"
+            auth = oss2.StsAuth(
+                env["ALIBABA_CLOUD_ACCESS_KEY_ID"],
+                env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
+                env["ALIBABA_CLOUD_SECURITY_TOKEN"],
+            )
+            bucket = oss2.Bucket(auth, env["FCSDK_OSS_ENDPOINT"], "demo")
+            bucket.put_object("from-cli.txt", b"stored")
+        finally:
+            proc.send_signal(sig)
+            out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        assert "stopped" in out
+        with LocalOSSServer(root=tmp_path) as again:
+            assert again.object_keys("demo") == ["from-cli.txt"]
+
+
+class TestOssServerInProcess:
+    def test_sigterm_stops(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """In process, SIGTERM ends the loop and returns 0."""
+        timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
+        timer.start()
+        try:
+            assert main(["oss-server", "--bucket", "demo"]) == 0
+        finally:
+            timer.cancel()
+        out = capsys.readouterr().out
+        assert "LocalOSSServer listening on http://127.0.0.1:" in out
+        assert "storing in memory" in out
+        assert "ALIBABA_CLOUD_SECURITY_TOKEN" not in out
+
+    def test_ctrl_c_stops(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """In process, Ctrl-C (SIGINT) ends the loop and returns 0."""
+        timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        try:
+            assert main(["oss-server"]) == 0
+        finally:
+            timer.cancel()
+        assert "stopped" in capsys.readouterr().out
+
+    def test_bad_bucket_name(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A forbidden bucket name exits 2 with the reason."""
+        assert main(["oss-server", "--bucket", "Bad_Name"]) == 2
+        assert "invalid OSS bucket name" in capsys.readouterr().err
+
+    def test_port_taken(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A taken port exits 2."""
+        with LocalOSSServer() as other:
+            assert main(["oss-server", "--port", str(other.port)]) == 2
+        assert "fcsdk oss-server:" in capsys.readouterr().err
+
+    def test_empty_key(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """An empty access key id exits 2."""
+        assert main(["oss-server", "--access-key-id", ""]) == 2
+        assert "non-empty" in capsys.readouterr().err
