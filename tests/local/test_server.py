@@ -1,0 +1,207 @@
+"""Tests for fcsdk/_local/server.py: the HTTP front, in-process, with a real HTTP client."""
+
+from __future__ import annotations
+
+import io
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from fcsdk._local.instance import FunctionConfig, Instance, InstanceBusy
+from fcsdk._local.logs import RuntimeLogs
+from fcsdk._local.server import HostedFunction, LocalServer, _Handler, is_loopback
+from tests.local.serving import APPS
+
+HEADERS_APP = """
+def handler(environ, start_response):
+    kind = environ["PATH_INFO"]
+    if kind == "/bad-name":
+        start_response("200 OK", [("Bad Name", "x")])
+    elif kind == "/not-latin1":
+        start_response("200 OK", [("X-Name", "\\u00e9\\u4e2d")])
+    else:
+        start_response("200 OK", [("X-Fc-Request-Id", "spoofed"), ("Connection", "keep-alive")])
+    return [environ["fc.context"].function.name.encode()]
+"""
+
+
+@pytest.fixture(scope="module")
+def code(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A code folder with a WSGI app that answers odd headers."""
+    folder = tmp_path_factory.mktemp("server_code")
+    (folder / "headers_app.py").write_text(HEADERS_APP)
+    yield folder
+    sys.modules.pop("headers_app", None)
+
+
+@pytest.fixture(scope="module")
+def server(code: Path) -> Iterator[tuple[LocalServer, str, io.StringIO]]:
+    """A server hosting two functions in-process: 'first' (default) and 'second'."""
+    out = io.StringIO()
+    logs = RuntimeLogs(out)
+    hosted = {
+        name: HostedFunction(
+            Instance(FunctionConfig(handler="headers_app.handler", code_dir=code, name=name), logs),
+            "wsgi",
+        )
+        for name in ("first", "second")
+    }
+    local = LocalServer(("127.0.0.1", 0), hosted, logs)
+    thread = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield local, f"http://127.0.0.1:{local.server_address[1]}", out
+    finally:
+        local.shutdown()
+        thread.join(10)
+        local.server_close()
+
+
+class TestRouting:
+    def test_proxy_routes_by_name(self, server: tuple[LocalServer, str, io.StringIO]) -> None:
+        """With several functions, the proxy prefix picks one by name; plain paths the first."""
+        _, url, _ = server
+        assert httpx.get(url + "/2016-08-15/proxy/s/second/x", timeout=10).text == "second"
+        assert httpx.get(url + "/2016-08-15/proxy/s/first", timeout=10).text == "first"
+        assert httpx.get(url + "/x", timeout=10).text == "first"
+
+    def test_unknown_proxy_function(self, server: tuple[LocalServer, str, io.StringIO]) -> None:
+        """A proxy path naming no hosted function is FC's 404 FunctionNotFound."""
+        _, url, _ = server
+        response = httpx.get(url + "/2016-08-15/proxy/s/third/x", timeout=10)
+        assert response.status_code == 404
+        assert response.json()["errorCode"] == "FunctionNotFound"
+
+    def test_own_request_id_wins(self, server: tuple[LocalServer, str, io.StringIO]) -> None:
+        """The app cannot spoof x-fc-request-id or hop-by-hop headers."""
+        _, url, _ = server
+        response = httpx.get(url + "/ok", timeout=10)
+        assert response.headers.get_list("x-fc-request-id") != ["spoofed"]
+        assert len(response.headers.get_list("x-fc-request-id")) == 1
+
+    @pytest.mark.parametrize(
+        ("path", "message"),
+        [("/bad-name", "invalid response header name"), ("/not-latin1", "is not latin-1")],
+    )
+    def test_bad_headers(
+        self, server: tuple[LocalServer, str, io.StringIO], path: str, message: str
+    ) -> None:
+        """Headers that cannot go on the wire answer 502 saying why."""
+        _, url, _ = server
+        response = httpx.get(url + path, timeout=10)
+        assert response.status_code == 502
+        assert message in response.json()["errorMessage"]
+
+
+class TestFailures:
+    def test_busy_is_429(
+        self, server: tuple[LocalServer, str, io.StringIO], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An instance with no free slot answers FC's 429 ResourceThrottled."""
+        local, url, _ = server
+
+        def busy(*args: Any, **kwargs: Any) -> Any:
+            raise InstanceBusy("all 1 concurrency slot(s) stayed busy for 60 s")
+
+        monkeypatch.setattr(local.default.instance, "call", busy)
+        response = httpx.get(url + "/ok", timeout=10)
+        assert response.status_code == 429
+        assert response.headers["x-fc-error-type"] == "FcCommonError"
+        assert response.json()["errorCode"] == "ResourceThrottled"
+
+    def test_internal_error_is_500(
+        self, server: tuple[LocalServer, str, io.StringIO], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A bug in the server itself answers 500 and is logged; the server lives on."""
+        _, url, out = server
+
+        def broken(self: Any, body: bytes, rid: str) -> str:
+            raise RuntimeError("bug in routing")
+
+        monkeypatch.setattr(_Handler, "_route", broken)
+        response = httpx.get(url + "/ok", timeout=10)
+        assert response.status_code == 500
+        assert response.json() == {
+            "errorCode": "InternalServerError",
+            "errorMessage": "bug in routing",
+        }
+        assert "internal error in fcsdk serve" in out.getvalue()
+        monkeypatch.undo()
+        assert httpx.get(url + "/ok", timeout=10).status_code == 200
+
+    def test_client_gone_while_answering(
+        self, server: tuple[LocalServer, str, io.StringIO], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A client that hangs up before the answer is written is logged, not fatal."""
+        _, url, out = server
+
+        def hung_up(self: Any, *args: Any, **kwargs: Any) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        monkeypatch.setattr(_Handler, "_send", hung_up)
+        with pytest.raises(httpx.RemoteProtocolError):
+            httpx.get(url + "/ok", timeout=10)
+        assert "client gone while answering" in out.getvalue()
+
+    def test_handle_error_logs(self, server: tuple[LocalServer, str, io.StringIO]) -> None:
+        """An error escaping a connection is logged with its traceback."""
+        local, _, out = server
+        try:
+            raise ValueError("escaped")
+        except ValueError:
+            local.handle_error(None, ("10.0.0.1", 5))
+        assert "error on a connection from 10.0.0.1" in out.getvalue()
+        assert "ValueError: escaped" in out.getvalue()
+
+
+class TestServerObject:
+    def test_needs_a_function(self) -> None:
+        """A server with no function is a ValueError."""
+        with pytest.raises(ValueError, match="at least one function"):
+            LocalServer(("127.0.0.1", 0), {}, RuntimeLogs(io.StringIO()))
+
+    def test_wait_async(self) -> None:
+        """wait_async returns how many background jobs outlive the wait."""
+        logs = RuntimeLogs(io.StringIO())
+        instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+        local = LocalServer(("127.0.0.1", 0), {"f": HostedFunction(instance, "event")}, logs)
+        try:
+            release = threading.Event()
+
+            def job() -> None:
+                release.wait(5)
+
+            local.run_async(job)
+            assert local.wait_async(0.05) == 1
+            release.set()
+            assert local.wait_async(5) == 0
+        finally:
+            local.server_close()
+
+    @pytest.mark.parametrize(
+        ("host", "expected"),
+        [
+            ("127.0.0.1", True),
+            ("127.1.2.3", True),
+            ("localhost", True),
+            ("::1", True),
+            ("0.0.0.0", False),
+        ],
+    )
+    def test_is_loopback(self, host: str, expected: bool) -> None:
+        """Only loopback addresses count as loopback."""
+        assert is_loopback(host) is expected
+
+    def test_unresolvable_is_not_loopback(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A name that does not resolve is not loopback."""
+
+        def fail(*args: Any) -> Any:
+            raise OSError("no such name")
+
+        monkeypatch.setattr("socket.getaddrinfo", fail)
+        assert is_loopback("name.invalid") is False
