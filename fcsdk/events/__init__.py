@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from fcsdk.events._fields import (
         Base64,
     )
+    from fcsdk.events._parse import (
+        parse,
+    )
     from fcsdk.events.cdn import (
         CDNCachedObjectsParameter,
         CDNCachedObjectsRecord,
@@ -172,6 +175,7 @@ _LAZY: dict[str, str] = {
     "TablestoreRecord": "fcsdk.events.tablestore",
     "TablestoreValue": "fcsdk.events.tablestore",
     "TimerEvent": "fcsdk.events.timer",
+    "parse": "fcsdk.events._parse",
 }
 
 __all__ = [
@@ -232,6 +236,7 @@ __all__ = [
     "TablestoreRecord",
     "TablestoreValue",
     "TimerEvent",
+    "parse",
 ]
 
 

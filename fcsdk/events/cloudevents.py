@@ -8,10 +8,9 @@ function through EventBridge: the event is a JSON **array** of CloudEvents
 
 Example:
     >>> from fcsdk.events import CloudEvent
-    >>> from fcsdk._decode import build_decoder
-    >>> decode = build_decoder(list[CloudEvent[dict[str, int]]])
+    >>> from fcsdk.events import parse
     >>> raw = b'{"id": "1", "source": "s", "specversion": "1.0", "type": "t", "data": {"n": 1}}'
-    >>> [event.data for event in decode(raw)]
+    >>> [event.data for event in parse(list[CloudEvent[dict[str, int]]], raw)]
     [{'n': 1}]
 """
 

@@ -1,10 +1,9 @@
 """DTS trigger (Data Transmission Service change tracking through EventBridge): row changes.
 
 Example:
-    >>> from fcsdk._decode import build_decoder
-    >>> from fcsdk.events import DTSEvent
+    >>> from fcsdk.events import DTSEvent, parse
     >>> from fcsdk.testing.events import dts_batch
-    >>> batch = build_decoder(list[DTSEvent])(dts_batch(operation="INSERT", table="orders"))
+    >>> batch = parse(list[DTSEvent], dts_batch(operation="INSERT", table="orders"))
     >>> batch[0].data.operation_type, batch[0].data.table_schema.table_name
     ('INSERT', 'orders')
 """

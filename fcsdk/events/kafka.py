@@ -2,13 +2,12 @@
 
 Example:
     >>> from pydantic import BaseModel
-    >>> from fcsdk._decode import build_decoder
-    >>> from fcsdk.events import KafkaEvent
+    >>> from fcsdk.events import KafkaEvent, parse
     >>> from fcsdk.testing.events import kafka_batch
     >>> class Click(BaseModel):
     ...     page: str
-    >>> decode = build_decoder(list[KafkaEvent[Click]])
-    >>> [event.data.value for event in decode(kafka_batch(values=['{"page": "/"}']))]
+    >>> batch = parse(list[KafkaEvent[Click]], kafka_batch(values=['{"page": "/"}']))
+    >>> [event.data.value for event in batch]
     [Click(page='/')]
 """
 

@@ -1,11 +1,10 @@
 """MNS queue trigger (through EventBridge): a batch of queue messages.
 
 Example:
-    >>> from fcsdk._decode import build_decoder
-    >>> from fcsdk.events import MNSQueueEvent
+    >>> from fcsdk.events import MNSQueueEvent, parse
     >>> from fcsdk.testing.events import mns_queue_batch
-    >>> decode = build_decoder(list[MNSQueueEvent])
-    >>> [event.data.message_body for event in decode(mns_queue_batch(bodies=["a", "b"]))]
+    >>> batch = parse(list[MNSQueueEvent], mns_queue_batch(bodies=["a", "b"]))
+    >>> [event.data.message_body for event in batch]
     ['a', 'b']
 """
 

@@ -1,10 +1,9 @@
 """MQTT trigger (ApsaraMQ for MQTT through EventBridge): a batch of messages.
 
 Example:
-    >>> from fcsdk._decode import build_decoder
-    >>> from fcsdk.events import MQTTEvent
+    >>> from fcsdk.events import MQTTEvent, parse
     >>> from fcsdk.testing.events import mqtt_batch
-    >>> batch = build_decoder(list[MQTTEvent])(mqtt_batch(bodies=["on"], topic="home/lamp"))
+    >>> batch = parse(list[MQTTEvent], mqtt_batch(bodies=["on"], topic="home/lamp"))
     >>> batch[0].data.props.first_topic, batch[0].data.body
     ('home', 'on')
 """

@@ -1,10 +1,9 @@
 """RabbitMQ trigger (ApsaraMQ for RabbitMQ through EventBridge): a batch of messages.
 
 Example:
-    >>> from fcsdk._decode import build_decoder
-    >>> from fcsdk.events import RabbitMQEvent
+    >>> from fcsdk.events import RabbitMQEvent, parse
     >>> from fcsdk.testing.events import rabbitmq_batch
-    >>> batch = build_decoder(list[RabbitMQEvent])(rabbitmq_batch(bodies=["hi"], routing_key="rk"))
+    >>> batch = parse(list[RabbitMQEvent], rabbitmq_batch(bodies=["hi"], routing_key="rk"))
     >>> batch[0].data.envelope.routing_key, batch[0].data.body
     ('rk', 'hi')
 """

@@ -1,11 +1,10 @@
 """RocketMQ trigger (ApsaraMQ for RocketMQ through EventBridge): a batch of messages.
 
 Example:
-    >>> from fcsdk._decode import build_decoder
-    >>> from fcsdk.events import RocketMQEvent
+    >>> from fcsdk.events import RocketMQEvent, parse
     >>> from fcsdk.testing.events import rocketmq_batch
-    >>> decode = build_decoder(list[RocketMQEvent])
-    >>> [event.data.tags for event in decode(rocketmq_batch(bodies=["hi"], tags="TagA"))]
+    >>> batch = parse(list[RocketMQEvent], rocketmq_batch(bodies=["hi"], tags="TagA"))
+    >>> [event.data.tags for event in batch]
     ['TagA']
 """
 

@@ -10,8 +10,7 @@ from pydantic import BaseModel
 
 import fcsdk as fc
 from fcsdk import events
-from fcsdk._decode import build_decoder
-from fcsdk.events import CloudEvent
+from fcsdk.events import CloudEvent, parse
 from fcsdk.events.cloudevents import normalize_batch
 from fcsdk.testing import invoke
 from fcsdk.testing.events import kafka_batch
@@ -57,12 +56,12 @@ class TestCloudEvent:
     )
     def test_every_eventbridge_fixture(self, name: str) -> None:
         """The bare envelope parses every EventBridge fixture and round-trips it."""
-        batch = build_decoder(list[CloudEvent])(raw(name))
+        batch = parse(list[CloudEvent], raw(name))
         assert_round_trip(list[CloudEvent], batch, data(name))
 
     def test_extensions(self) -> None:
         """The CloudEvents attributes and Alibaba's aliyun* extensions are typed."""
-        event = build_decoder(list[CloudEvent])(raw("mns_queue.json"))[0]
+        event = parse(list[CloudEvent], raw("mns_queue.json"))[0]
         assert event.specversion == "1.0"
         assert event.type == "mns:Queue:SendMessage"
         assert event.datacontenttype == "application/json;charset=utf-8"
@@ -94,7 +93,7 @@ class TestBatchShapes:
     )
     def test_three_shapes_parse(self, name: str) -> None:
         """An array, a single object and an array of JSON strings all give a list of events."""
-        batch = build_decoder(list[events.KafkaEvent])(raw(name))
+        batch = parse(list[events.KafkaEvent], raw(name))
         assert [e.data.value["page"] for e in batch] == ["/home", "/cart"][: len(batch)]
 
     @pytest.mark.parametrize("shape", ["array", "object", "strings"])

@@ -6,8 +6,7 @@ import pytest
 
 import fcsdk as fc
 from fcsdk import events
-from fcsdk._decode import build_decoder
-from fcsdk.events import DTSEvent
+from fcsdk.events import DTSEvent, parse
 from fcsdk.testing import invoke
 from fcsdk.testing.events import dts_batch
 from tests.events._fixtures import assert_round_trip, data, raw
@@ -24,12 +23,12 @@ def changes(batch: list[events.DTSEvent], context: fc.FCContext) -> list[object]
 class TestDTSEvent:
     def test_fixture_round_trips(self) -> None:
         """The DTS fixture parses and round-trips (``schema`` is ``table_schema`` in Python)."""
-        batch = build_decoder(list[DTSEvent])(raw("dts.json"))
+        batch = parse(list[DTSEvent], raw("dts.json"))
         assert_round_trip(list[DTSEvent], batch, data("dts.json"))
 
     def test_fields(self) -> None:
         """Row change, position, schema and images are exposed."""
-        change = build_decoder(list[DTSEvent])(raw("dts.json"))[0].data
+        change = parse(list[DTSEvent], raw("dts.json"))[0].data
         assert change.operation_type == "UPDATE"
         assert change.topic_partition.partition == 0
         assert change.offset == 3218099
@@ -50,7 +49,7 @@ class TestDTSEvent:
 
     def test_count(self) -> None:
         """dts_batch(count=3) gives three changes with increasing offsets."""
-        batch = build_decoder(list[DTSEvent])(dts_batch(count=3, table="t"))
+        batch = parse(list[DTSEvent], dts_batch(count=3, table="t"))
         assert [e.data.offset for e in batch] == [3218099, 3218100, 3218101]
 
     def test_bad_operation_type(self) -> None:

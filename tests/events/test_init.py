@@ -56,6 +56,7 @@ class TestNamespace:
             "MQTTEvent",
             "DestinationEvent",
             "Base64",
+            "parse",
             "APIGatewayEvent",
             "HTTPTriggerEvent",
         ]:
@@ -78,6 +79,7 @@ class TestNamespace:
 MODULES = [
     "fcsdk.events",
     "fcsdk.events._fields",
+    "fcsdk.events._parse",
     "fcsdk.events.cdn",
     "fcsdk.events.cloudevents",
     "fcsdk.events.destination",

@@ -7,8 +7,7 @@ from pydantic import BaseModel
 
 import fcsdk as fc
 from fcsdk import events
-from fcsdk._decode import build_decoder
-from fcsdk.events import Base64, MNSQueueEvent
+from fcsdk.events import Base64, MNSQueueEvent, parse
 from fcsdk.testing import invoke
 from fcsdk.testing.events import mns_queue_batch
 from tests.events._fixtures import assert_round_trip, data, raw
@@ -28,24 +27,24 @@ class TestMNSQueueEvent:
     @pytest.mark.parametrize("name", ["mns_queue.json", "mns_queue_base64.json"])
     def test_fixture_round_trips(self, name: str) -> None:
         """MNS queue fixtures parse and round-trip, bodies as text."""
-        batch = build_decoder(list[MNSQueueEvent])(raw(name))
+        batch = parse(list[MNSQueueEvent], raw(name))
         assert_round_trip(list[MNSQueueEvent], batch, data(name))
         assert isinstance(batch[0].data.message_body, str)
 
     def test_fields(self) -> None:
         """requestId and messageId are kept."""
-        message = build_decoder(list[MNSQueueEvent])(raw("mns_queue.json"))[1].data
+        message = parse(list[MNSQueueEvent], raw("mns_queue.json"))[1].data
         assert message.request_id == "6560A1B2C3D4E5F607182931"
         assert message.message_id.endswith("200000011")
 
     def test_base64_body(self) -> None:
         """MNSQueueEvent[Base64[Order]] decodes the SDK's base64 bodies."""
-        batch = build_decoder(list[MNSQueueEvent[Base64[Order]]])(raw("mns_queue_base64.json"))
+        batch = parse(list[MNSQueueEvent[Base64[Order]]], raw("mns_queue_base64.json"))
         assert batch[0].data.message_body == Order(order_id="A3", amount=1)
 
     def test_parametrised_dumps_text(self) -> None:
         """A parsed body dumps back to the text form the platform sends."""
-        batch = build_decoder(list[MNSQueueEvent[Order]])(raw("mns_queue.json"))
+        batch = parse(list[MNSQueueEvent[Order]], raw("mns_queue.json"))
         dumped = batch[0].model_dump(by_alias=True)["data"]["messageBody"]
         assert dumped == '{"order_id":"A1","amount":3}'
 

@@ -7,8 +7,7 @@ from pydantic import BaseModel
 
 import fcsdk as fc
 from fcsdk import events
-from fcsdk._decode import build_decoder
-from fcsdk.events import Base64, MQTTEvent, MQTTProperties
+from fcsdk.events import Base64, MQTTEvent, MQTTProperties, parse
 from fcsdk.testing import invoke
 from fcsdk.testing.events import mqtt_batch
 from tests.events._fixtures import assert_round_trip, data, raw
@@ -27,12 +26,12 @@ def lamps(batch: list[events.MQTTEvent[Lamp]], context: fc.FCContext) -> list[ob
 class TestMQTTEvent:
     def test_fixture_round_trips(self) -> None:
         """The MQTT fixture parses and round-trips."""
-        batch = build_decoder(list[MQTTEvent])(raw("mqtt.json"))
+        batch = parse(list[MQTTEvent], raw("mqtt.json"))
         assert_round_trip(list[MQTTEvent], batch, data("mqtt.json"))
 
     def test_props(self) -> None:
         """The topic is rebuilt from its two parts; the client id is kept."""
-        props = build_decoder(list[MQTTEvent])(raw("mqtt.json"))[0].data.props
+        props = parse(list[MQTTEvent], raw("mqtt.json"))[0].data.props
         assert props.topic == "home/livingroom/lamp"
         assert props.client_id == "GID_lamp@@@device-17"
         assert MQTTProperties().topic is None
@@ -43,7 +42,7 @@ class TestMQTTEvent:
         assert invoke(lamps, raw("mqtt.json")) == b'[["home/livingroom/lamp","on"]]'
         out = invoke(lamps, mqtt_batch(bodies=['{"power": "off"}'], topic="a/b"))
         assert out == b'[["a/b","off"]]'
-        b64 = build_decoder(list[MQTTEvent[Base64[Lamp]]])(mqtt_batch(bodies=[b'{"power": "on"}']))
+        b64 = parse(list[MQTTEvent[Base64[Lamp]]], mqtt_batch(bodies=[b'{"power": "on"}']))
         assert b64[0].data.body == Lamp(power="on")
 
     def test_bad_body(self) -> None:

@@ -7,8 +7,7 @@ from pydantic import BaseModel
 
 import fcsdk as fc
 from fcsdk import events
-from fcsdk._decode import build_decoder
-from fcsdk.events import RabbitMQEvent
+from fcsdk.events import RabbitMQEvent, parse
 from fcsdk.testing import invoke
 from fcsdk.testing.events import rabbitmq_batch
 from tests.events._fixtures import assert_round_trip, data, raw
@@ -30,7 +29,7 @@ def orders(batch: list[events.RabbitMQEvent[Order]], context: fc.FCContext) -> l
 class TestRabbitMQEvent:
     def test_fixture_round_trips(self) -> None:
         """The RabbitMQ fixture parses and round-trips; the object body stays an object."""
-        batch = build_decoder(list[RabbitMQEvent])(raw("rabbitmq.json"))
+        batch = parse(list[RabbitMQEvent], raw("rabbitmq.json"))
         assert_round_trip(list[RabbitMQEvent], batch, data("rabbitmq.json"))
         message = batch[0].data
         assert message.body == {"order_id": "A1", "amount": 3}

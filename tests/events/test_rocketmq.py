@@ -7,8 +7,7 @@ from pydantic import BaseModel
 
 import fcsdk as fc
 from fcsdk import events
-from fcsdk._decode import build_decoder
-from fcsdk.events import RocketMQEvent
+from fcsdk.events import RocketMQEvent, parse
 from fcsdk.testing import invoke
 from fcsdk.testing.events import rocketmq_batch
 from tests.events._fixtures import assert_round_trip, data, raw
@@ -27,12 +26,12 @@ def orders(batch: list[events.RocketMQEvent[Order]], context: fc.FCContext) -> l
 class TestRocketMQEvent:
     def test_fixture_round_trips(self) -> None:
         """The RocketMQ fixture parses and round-trips."""
-        batch = build_decoder(list[RocketMQEvent])(raw("rocketmq.json"))
+        batch = parse(list[RocketMQEvent], raw("rocketmq.json"))
         assert_round_trip(list[RocketMQEvent], batch, data("rocketmq.json"))
 
     def test_properties(self) -> None:
         """System properties give tags, keys and the message id; user properties are kept."""
-        message = build_decoder(list[RocketMQEvent])(raw("rocketmq.json"))[0].data
+        message = parse(list[RocketMQEvent], raw("rocketmq.json"))[0].data
         assert message.topic == "orders"
         assert message.tags == "created"
         assert message.keys == "A1"
@@ -42,7 +41,7 @@ class TestRocketMQEvent:
 
     def test_missing_properties(self) -> None:
         """Without TAGS/KEYS/UNIQ_KEY the helpers give None."""
-        message = build_decoder(list[RocketMQEvent])(rocketmq_batch())[0].data
+        message = parse(list[RocketMQEvent], rocketmq_batch())[0].data
         assert message.tags is None
         assert message.keys is None
         assert message.message_id is not None

@@ -11,7 +11,7 @@ import pytest
 from pydantic import BaseModel
 
 from fcsdk import events
-from fcsdk._decode import build_decoder
+from fcsdk.events import parse
 from fcsdk.testing import events as factories
 from tests.events._fixtures import data
 
@@ -152,7 +152,7 @@ class TestFactories:
 
     def test_batches_parse_with_their_models(self) -> None:
         """Every batch factory parses with its own model, one event per item."""
-        pairs = [
+        pairs: list[tuple[bytes, Any]] = [
             (
                 factories.kafka_batch(values=["a", "b"], key="k", timestamp=1),
                 list[events.KafkaEvent],
@@ -167,7 +167,7 @@ class TestFactories:
             (factories.mqtt_batch(bodies=["a", "b"]), list[events.MQTTEvent]),
         ]
         for payload, tp in pairs:
-            batch = build_decoder(tp)(payload)
+            batch = parse(tp, payload)
             assert len(batch) == 2
             assert batch[0].id != batch[1].id
 
