@@ -7,6 +7,7 @@ import logging
 import subprocess
 import sys
 from typing import Any
+from wsgiref.validate import validator
 
 import pytest
 
@@ -88,8 +89,16 @@ class TestThreePlaces:
         answer = json.loads(hello(event.encode(), fake_context()))
         assert answer["body"] == "Hello x!\n"
         statuses: list[str] = []
-        body = hello(wsgi_environ("GET", "/"), lambda s, h, e=None: statuses.append(s))
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            statuses.append(status)
+            return lambda data: None
+
+        body: Any = validator(hello)(wsgi_environ("GET", "/"), start_response)
         assert b"".join(body) == b"Hello world!\n"
+        body.close()
         assert statuses == ["200 OK"]
 
     def test_event_that_is_not_http(self) -> None:

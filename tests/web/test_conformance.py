@@ -177,5 +177,14 @@ class TestAnyInput:
         environ["QUERY_STRING"] = query.decode("latin-1")
         environ["HTTP_X_RAW"] = header.replace(b"\r", b"").replace(b"\n", b"").decode("latin-1")
         statuses: list[str] = []
-        b"".join(handler(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            statuses.append(status)
+            return lambda data: None
+
+        result: Any = validator(handler)(environ, start_response)
+        b"".join(result)
+        result.close()
         assert statuses[0][:1] in ("2", "4")

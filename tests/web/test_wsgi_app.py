@@ -138,7 +138,7 @@ class TestFailures:
             raise RuntimeError("late")
 
         with pytest.raises(RuntimeError, match="late"):
-            fc.from_wsgi(app)(wsgi_environ(), lambda *a: None)
+            _call(fc.from_wsgi(app), wsgi_environ())
 
     def test_event_app_failing_mid_body_is_500(self) -> None:
         """In an event place, an app whose body iterator fails gives a 500."""
