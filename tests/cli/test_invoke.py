@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -108,4 +110,184 @@ class TestInvokeInProcess:
         """fcsdk without a sub-command exits with argparse's usage error."""
         with pytest.raises(SystemExit) as info:
             main([])
+        assert info.value.code == 2
+
+
+APPS = ROOT / "tests" / "local" / "apps"
+RID_LINE = r"FC Invoke Start RequestId: (1-[0-9a-f]{8}-[0-9a-f]{24})"
+
+
+class TestInvokeRuntime:
+    def test_log_framing_and_format(self) -> None:
+        """stderr has FC's framing and the runtime's log line with the request id."""
+        result = run("invoke", "events_app.handler", "--code-dir", str(APPS), "--event", "hi")
+        assert result.returncode == 0
+        assert result.stdout == b"HI"
+        err = result.stderr.decode()
+        rid = re.search(RID_LINE, err)
+        assert rid, err
+        assert f"FC Invoke End RequestId: {rid.group(1)}" in err
+        assert re.search(
+            rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z {rid.group(1)} \[INFO\] got 2 bytes", err
+        )
+
+    def test_repeat_reuses_warm_instance(self) -> None:
+        """--repeat N: one initializer run, N calls with fresh request ids, one line each."""
+        result = run(
+            "invoke",
+            "events_app.handler",
+            "--code-dir",
+            str(APPS),
+            "--initializer",
+            "events_app.init",
+            "--repeat",
+            "3",
+            "--event",
+            "info",
+        )
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.decode().split("}\n")
+        infos = [json.loads(line + "}") for line in lines if line.strip()]
+        assert [info["init_calls"] for info in infos] == [1, 1, 1]
+        assert len({info["request_id"] for info in infos}) == 3
+        assert result.stderr.decode().count("FC Initialize Start") == 1
+
+    def test_initializer_failure(self) -> None:
+        """A failing initializer prints its error JSON and exits 1."""
+        result = run(
+            "invoke",
+            "events_app.handler",
+            "--code-dir",
+            str(APPS),
+            "--initializer",
+            "events_app.bad_init",
+            "--event",
+            "x",
+        )
+        assert result.returncode == 1
+        assert json.loads(result.stdout)["errorMessage"] == "cannot connect to the database"
+
+    def test_timeout(self) -> None:
+        """A handler past --timeout prints FC's timeout error and exits 1."""
+        started = time.monotonic()
+        result = run(
+            "invoke",
+            "events_app.handler",
+            "--code-dir",
+            str(APPS),
+            "--timeout",
+            "0.5",
+            "--event",
+            "sleep30",
+        )
+        assert time.monotonic() - started < 20
+        assert result.returncode == 1
+        assert json.loads(result.stdout) == {"errorMessage": "Function timed out after 0.5 seconds"}
+
+    def test_unsendable_result(self) -> None:
+        """A result the runtime cannot send is the runtime's TypeError."""
+        result = run("invoke", "events_app.handler", "--code-dir", str(APPS), "--event", "set")
+        assert result.returncode == 1
+        assert json.loads(result.stdout)["errorType"] == "TypeError"
+
+    def test_json_result_as_runtime_sends_it(self) -> None:
+        """A dict is sent as json.dumps(indent=4, sort_keys=True)."""
+        result = run("invoke", "events_app.to_json_result", "--code-dir", str(APPS))
+        assert result.stdout == b'{\n    "a": [\n        1,\n        2\n    ],\n    "b": 1\n}'
+
+    def test_module_raising_at_import(self) -> None:
+        """A module that raises at import reports UserCodeError."""
+        result = run("invoke", "broken_import.handler", "--code-dir", str(APPS), "--event", "")
+        assert result.returncode == 1
+        payload = json.loads(result.stdout)
+        assert payload["errorType"] == "UserCodeError"
+        assert "misconfigured at import time" in payload["errorMessage"]
+
+    def test_file_path_handler(self) -> None:
+        """path/to/file.py:function is accepted."""
+        result = run("invoke", str(APPS / "events_app.py") + ":handler", "--event", "abc")
+        assert result.stdout == b"ABC"
+
+    def test_pre_stop_runs_at_the_end(self, tmp_path: Path) -> None:
+        """--pre-stop runs once after the last call."""
+        mark = tmp_path / "mark"
+        options = ["--code-dir", str(APPS), "--pre-stop", "events_app.stop", "--event", "x"]
+        result = subprocess.run(
+            [sys.executable, "-m", "fcsdk", "invoke", "events_app.handler", *options],
+            capture_output=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "MARK_FILE": str(mark)},
+        )
+        assert result.returncode == 0
+        assert mark.read_text().startswith("pre_stop 1-")
+        assert b"FC PreStop End RequestId:" in result.stderr
+
+
+class TestInvokeEnvironment:
+    def test_env_and_env_file(self, tmp_path: Path) -> None:
+        """--env-file then --env values reach the handler; FC_* are set for the runtime."""
+        env_file = tmp_path / ".env"
+        env_file.write_text("MY_A=from-file\nMY_B=from-file\n")
+        result = run(
+            "invoke",
+            "events_app.handler",
+            "--code-dir",
+            str(APPS),
+            "--env-file",
+            str(env_file),
+            "--env",
+            "MY_B=from-flag",
+            "--function-name",
+            "orders",
+            "--memory",
+            "1024",
+            "--runtime",
+            "python3.12",
+            "--event",
+            "info",
+        )
+        info = json.loads(result.stdout)
+        assert info["env"]["MY_A"] == "from-file"
+        assert info["env"]["MY_B"] == "from-flag"
+        assert info["env"]["FC_FUNCTION_NAME"] == "orders"
+        assert info["env"]["FC_FUNCTION_MEMORY_SIZE"] == "1024"
+        assert info["env"]["FC_RUNTIME_VERSION"] == "python3.12"
+        assert info["env"]["ALIBABA_CLOUD_ACCESS_KEY_ID"] == "STS.fake-access-key-id"
+        assert info["function"] == "orders"
+
+    def test_bad_env_file_is_usage_error(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A malformed env file is exit code 2 naming the file and line."""
+        env_file = tmp_path / ".env"
+        env_file.write_text("JUSTAWORD\n")
+        options = ["--env-file", str(env_file), "--event", ""]
+        code = main(["invoke", "events_app.handler", "--code-dir", str(APPS), *options])
+        assert code == 2
+        assert f"{env_file}:1: expected KEY=VALUE" in capsys.readouterr().err
+
+    def test_environment_restored_in_process(
+        self, capsysbinary: pytest.CaptureFixture[bytes]
+    ) -> None:
+        """In-process, the function's variables are gone after the call."""
+        try:
+            options = ["--code-dir", str(APPS), "--env", "MY_X=1", "--event", "info"]
+            code = main(["invoke", "events_app.handler", *options])
+        finally:
+            sys.modules.pop("events_app", None)
+            if str(APPS) in sys.path:
+                sys.path.remove(str(APPS))
+        assert code == 0
+        assert json.loads(capsysbinary.readouterr().out)["env"]["MY_X"] == "1"
+        assert "MY_X" not in os.environ
+        assert "FC_FUNCTION_NAME" not in os.environ
+
+    @pytest.mark.parametrize(
+        ("option", "value"), [("--repeat", "0"), ("--repeat", "x"), ("--timeout", "-1")]
+    )
+    def test_bad_numbers(self, option: str, value: str) -> None:
+        """Non-positive --repeat/--timeout are argparse usage errors."""
+        with pytest.raises(SystemExit) as info:
+            main(["invoke", "events_app.handler", option, value])
         assert info.value.code == 2
