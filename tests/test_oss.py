@@ -463,7 +463,7 @@ class TestEndToEnd:
         ],
     )
     def test_wrong_credentials(
-        self, oss_server: LocalOSSServer, change: dict[str, str], code: str
+        self, oss_server: LocalOSSServer, change: dict[str, Any], code: str
     ) -> None:
         """Wrong credentials give oss2's 403 errors, with no secret in the message."""
         with pytest.raises(oss2.exceptions.ServerError) as info:

@@ -88,7 +88,7 @@ class TestRefused:
 
     @pytest.mark.parametrize("version", ["v1", "v4"])
     def test_wrong_secret(self, server: LocalOSSServer, version: str) -> None:
-        """A wrong secret is SignatureDoesNotMatch; the error shows the string to sign, no secret."""
+        """A wrong secret is SignatureDoesNotMatch, showing the string to sign but no secret."""
         bucket = client(server, auth_version=version, secret="wrong-secret")
         with pytest.raises(oe.SignatureDoesNotMatch) as info:
             bucket.put_object("obj.txt", b"x")

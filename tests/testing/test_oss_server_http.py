@@ -213,14 +213,13 @@ class TestLifecycle:
     )
     def test_bad_arguments(self, kwargs: dict[str, Any]) -> None:
         """Empty keys or an impossible port are a ValueError."""
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"non-empty|port"):
             LocalOSSServer(**kwargs)
 
     def test_port_taken(self) -> None:
         """A taken port raises OSError at start."""
-        with LocalOSSServer() as first:
-            with pytest.raises(OSError):
-                LocalOSSServer(port=first.port).start()
+        with LocalOSSServer() as first, pytest.raises(OSError, match="in use"):
+            LocalOSSServer(port=first.port).start()
 
     def test_environ(self) -> None:
         """environ() gives the endpoint and credentials variables."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import itertools
 import re
 import time
 from collections.abc import Callable
@@ -704,7 +705,7 @@ class Operations:
     @staticmethod
     def _chosen_parts(wanted: list[tuple[int, str]], available: dict[int, Part]) -> list[Part]:
         numbers = [number for number, _ in wanted]
-        if any(a >= b for a, b in zip(numbers, numbers[1:], strict=False)):
+        if any(a >= b for a, b in itertools.pairwise(numbers)):
             raise OSSError(
                 400,
                 "InvalidPartOrder",
