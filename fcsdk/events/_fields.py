@@ -24,7 +24,7 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BeforeValidator, GetCoreSchemaHandler, PlainSerializer
+from pydantic import BeforeValidator, GetCoreSchemaHandler, PlainSerializer, ValidationError
 from pydantic_core import PydanticCustomError, core_schema, from_json, to_json
 
 __all__ = [
@@ -53,13 +53,19 @@ def _resolve(source: Any) -> Any:
 
 
 def _json_text(value: Any, nxt: core_schema.ValidatorFunctionWrapHandler) -> Any:
-    if isinstance(value, str):
-        try:
-            parsed = from_json(value)
-        except ValueError:
-            return nxt(value)  # not JSON: the target type may still take the text
+    if not isinstance(value, str):
+        return nxt(value)
+    try:
+        parsed = from_json(value)
+    except ValueError:
+        return nxt(value)  # not JSON: the target type may still take the text
+    if isinstance(parsed, dict | list):
         return nxt(parsed)
-    return nxt(value)
+    try:
+        return nxt(parsed)
+    except ValidationError:
+        # A scalar whose text is what the type wants: "1" for an enum of strings.
+        return nxt(value)
 
 
 def _json_dump(value: Any, nxt: core_schema.SerializerFunctionWrapHandler) -> str:
@@ -72,7 +78,8 @@ def _b64_bytes(value: Any) -> bytes:
     if not isinstance(value, str):
         raise PydanticCustomError("base64_type", "Input should be a base64 string")
     try:
-        return base64.b64decode(value, validate=True)
+        # Line breaks (MIME-style base64) are tolerated; anything else outside the alphabet is not.
+        return base64.b64decode("".join(value.split()), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise PydanticCustomError(
             "base64_decode", "Input should be valid base64: {reason}", {"reason": str(exc)}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timezone
 from typing import Annotated, Any, Generic
 
 import pytest
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 from typing_extensions import TypeVar
 
 from fcsdk.events import Base64
@@ -35,6 +36,18 @@ class TestEmbedded:
         assert box.value == Point(x=1)
         assert box.model_dump() == {"value": '{"x":1}'}
 
+    def test_scalar_text_fallback(self) -> None:
+        """A JSON scalar that does not fit is retried as text: "1" for a str enum or a str type."""
+
+        class Level(enum.Enum):
+            ONE = "1"
+
+        assert Box[Level].model_validate({"value": "1"}).value is Level.ONE
+        short = Annotated[str, StringConstraints(max_length=3)]
+        assert Box[short].model_validate({"value": "123"}).value == "123"
+        with pytest.raises(ValidationError):
+            Box[Level].model_validate({"value": "2"})
+
     def test_value_marker_dumps_object(self) -> None:
         """EMBEDDED_VALUE parses strings too but dumps the value itself."""
         adapter = TypeAdapter(Annotated[Point, EMBEDDED_VALUE])
@@ -48,6 +61,10 @@ class TestEmbedded:
 
 
 class TestBase64:
+    def test_line_breaks_tolerated(self) -> None:
+        """MIME-style base64 with line breaks decodes."""
+        assert TypeAdapter(Base64[str]).validate_python("aGVs\nbG8=\n") == "hello"
+
     def test_text_and_round_trip(self) -> None:
         """Base64[str] decodes to text and dumps back to the same base64."""
         adapter = TypeAdapter(Base64[str])
