@@ -11,7 +11,8 @@ about::
     def test_thumbnail() -> None:
         assert invoke(on_upload, oss_event(key="a.png")) == b'"a.png"'
 
-Times default to a fixed instant so that outputs are reproducible. The
+Times default to a fixed instant so that outputs are reproducible; a naive
+``datetime`` given to a factory is taken as UTC. The
 EventBridge factories (``*_batch``) take ``shape=`` to produce the older
 delivery forms: ``"object"`` (a single CloudEvent, one message only) and
 ``"strings"`` (an array of JSON strings).
@@ -56,10 +57,18 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def _utc(value: datetime | None) -> datetime:
+    """Return ``value`` (default: the fixed instant) in UTC; a naive time is taken as UTC."""
+    moment = value or _DEFAULT_TIME
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
 def _iso(value: datetime | str | None, *, millis: bool = False) -> str:
     if isinstance(value, str):
         return value
-    moment = (value or _DEFAULT_TIME).astimezone(timezone.utc)
+    moment = _utc(value)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     if millis:
         text += f".{moment.microsecond // 1000:03d}"
@@ -69,7 +78,7 @@ def _iso(value: datetime | str | None, *, millis: bool = False) -> str:
 def _epoch(value: datetime | int | None, scale: int) -> int:
     if isinstance(value, int):
         return value
-    return round((value or _DEFAULT_TIME).timestamp() * scale)
+    return round(_utc(value).timestamp() * scale)
 
 
 def _plain(value: Any) -> Any:

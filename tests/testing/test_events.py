@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import cbor2
@@ -112,6 +112,20 @@ class TestFactories:
         }
         only_type = json.loads(factories.oss_event(mime_type="image/png"))
         assert only_type["events"][0]["oss"]["object"]["objectMeta"] == {"mimeType": "image/png"}
+
+    def test_naive_times_are_utc(self) -> None:
+        """A naive datetime is taken as UTC, whatever the machine's time zone."""
+        naive = datetime(2026, 1, 2, 3, 4, 5)
+        aware = datetime(2026, 1, 2, 11, 4, 5, tzinfo=timezone(timedelta(hours=8)))
+        assert (
+            json.loads(factories.timer_event(trigger_time=naive))["triggerTime"]
+            == "2026-01-02T03:04:05Z"
+        )
+        assert (
+            json.loads(factories.timer_event(trigger_time=aware))["triggerTime"]
+            == "2026-01-02T03:04:05Z"
+        )
+        assert json.loads(factories.sls_event(cursor_time=naive))["cursorTime"] == 1767323045
 
     def test_timer_payload_forms(self) -> None:
         """timer_event keeps text, JSON-encodes data and models, base64-encodes bytes."""
