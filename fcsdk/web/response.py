@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
-from email.utils import format_datetime
 from http import HTTPStatus
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote
@@ -129,6 +128,8 @@ class Response:
         if max_age is not None:
             parts.append(f"Max-Age={int(max_age)}")
         if expires is not None:
+            from email.utils import format_datetime  # only when a cookie expires: cold start
+
             when = (
                 expires
                 if isinstance(expires, datetime)

@@ -45,7 +45,6 @@ Example:
 
 from __future__ import annotations
 
-import inspect
 import re
 import typing
 from collections.abc import Callable, Iterable
@@ -153,6 +152,7 @@ class Route:
 
 _Getter = Callable[[Request, dict[str, str], list[dict[str, Any]]], Any]
 _MISSING: Any = object()
+_REQUIRED: Any = object()
 
 
 def _is_model(annotation: Any) -> bool:
@@ -173,6 +173,8 @@ def _make_binder(route: Route) -> Callable[[Request, dict[str, str]], object]:
     getters: list[tuple[str, _Getter]] = []
     body_seen = False
     request_only = True
+    import inspect  # at the first request of a route, not at import: cold start
+
     for name, param in inspect.signature(func).parameters.items():
         annotation = hints.get(name, Any)
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
@@ -194,7 +196,8 @@ def _make_binder(route: Route) -> Callable[[Request, dict[str, str]], object]:
             body_seen = True
             getters.append((name, _body_getter(annotation)))
         else:
-            getters.append((name, _query_getter(name, annotation, param.default)))
+            default = _REQUIRED if param.default is param.empty else param.default
+            getters.append((name, _query_getter(name, annotation, default)))
     if request_only and len(getters) == 1:
         return lambda request, raw: func(request)
 
@@ -271,11 +274,11 @@ def _query_getter(name: str, annotation: Any, default: Any) -> _Getter:
     many = get_origin(annotation) in (list, tuple, set, frozenset)
     plain = annotation is Any or annotation is str
     adapter: TypeAdapter[Any] | None = None if plain else TypeAdapter(annotation)
-    if many and default is inspect.Parameter.empty:
+    if many and default is _REQUIRED:
         default = _MISSING
         required = False
     else:
-        required = default is inspect.Parameter.empty
+        required = default is _REQUIRED
 
     def get_query(request: Request, raw: dict[str, str], errors: list[dict[str, Any]]) -> Any:
         query = request.query
