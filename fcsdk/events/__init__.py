@@ -5,7 +5,7 @@ PascalCase) names to snake_case attributes, ignores unknown fields, and
 builds its schema on first use. The models load lazily: using
 :class:`OSSEvent` does not import the Kafka model.
 
-Example:
+Examples:
     >>> import fcsdk as fc
     >>> from fcsdk import events
     >>> from fcsdk.testing import invoke

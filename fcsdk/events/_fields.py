@@ -8,7 +8,7 @@ as JSON into ``P``; ``Base64[P]`` undoes base64 first. Timestamps accept only
 the form the platform sends: ISO 8601 text, or integer epoch seconds or
 milliseconds, and serialise back to that form.
 
-Example:
+Examples:
     >>> from pydantic import TypeAdapter
     >>> TypeAdapter(Base64[dict[str, int]]).validate_python("eyJuIjogMX0=")
     {'n': 1}
@@ -192,7 +192,7 @@ Base64 = Annotated[T, _Base64()]
 text as JSON into ``Order``. A plain ``bytes`` parameter is base64-decoded
 already (JSON has no other way to carry bytes).
 
-Example:
+Examples:
     >>> from pydantic import TypeAdapter
     >>> TypeAdapter(Base64[dict[str, int]]).validate_python("eyJuIjogMX0=")
     {'n': 1}

@@ -29,7 +29,7 @@ def parse(tp: type[T], raw: RawEvent) -> T:
         EventDecodeError: ``raw`` does not decode into ``tp``; the message and
             ``errors`` name each failing field by its path.
 
-    Example:
+    Examples:
         >>> from fcsdk import events
         >>> from fcsdk.testing.events import kafka_batch
         >>> batch = events.parse(list[events.KafkaEvent], kafka_batch(values=["a", "b"]))

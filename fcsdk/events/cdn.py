@@ -6,7 +6,7 @@ the record classes form a union discriminated by ``event_name``, so
 parameter's fields. An event name this SDK does not know yet parses as
 :class:`CDNOtherRecord` with the parameter as a plain dict.
 
-Example:
+Examples:
     >>> from fcsdk.events import CDNEvent, CDNLogFileCreatedRecord
     >>> from fcsdk.testing.events import cdn_event
     >>> record = CDNEvent.model_validate_json(cdn_event(event_name="LogFileCreated")).events[0]

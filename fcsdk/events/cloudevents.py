@@ -6,7 +6,7 @@ function through EventBridge: the event is a JSON **array** of CloudEvents
 *strings*; a model declared as ``list[SomeEvent]`` accepts all three, and
 ``SomeEvent`` alone accepts a single event (or a batch of exactly one).
 
-Example:
+Examples:
     >>> from fcsdk.events import CloudEvent
     >>> from fcsdk.events import parse
     >>> raw = b'{"id": "1", "source": "s", "specversion": "1.0", "type": "t", "data": {"n": 1}}'

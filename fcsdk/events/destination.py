@@ -1,6 +1,6 @@
 """Async invocation destinations: the record FC sends on an invocation's success or failure.
 
-Example:
+Examples:
     >>> from fcsdk.events import DestinationEvent
     >>> from fcsdk.testing.events import destination_event
     >>> event = DestinationEvent.model_validate_json(

@@ -1,6 +1,6 @@
 """DTS trigger (Data Transmission Service change tracking through EventBridge): row changes.
 
-Example:
+Examples:
     >>> from fcsdk.events import DTSEvent, parse
     >>> from fcsdk.testing.events import dts_batch
     >>> batch = parse(list[DTSEvent], dts_batch(operation="INSERT", table="orders"))

@@ -1,6 +1,6 @@
 """Kafka trigger (ApsaraMQ for Kafka through EventBridge): a batch of records.
 
-Example:
+Examples:
     >>> from pydantic import BaseModel
     >>> from fcsdk.events import KafkaEvent, parse
     >>> from fcsdk.testing.events import kafka_batch

@@ -10,7 +10,7 @@
 
 The MNS *queue* trigger arrives through EventBridge: see :class:`~fcsdk.events.MNSQueueEvent`.
 
-Example:
+Examples:
     >>> from fcsdk.events import MNSTopicEvent
     >>> from fcsdk.testing.events import mns_topic_event
     >>> raw = mns_topic_event(message="hi", attributes={"k": "v"})

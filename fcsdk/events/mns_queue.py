@@ -1,6 +1,6 @@
 """MNS queue trigger (through EventBridge): a batch of queue messages.
 
-Example:
+Examples:
     >>> from fcsdk.events import MNSQueueEvent, parse
     >>> from fcsdk.testing.events import mns_queue_batch
     >>> batch = parse(list[MNSQueueEvent], mns_queue_batch(bodies=["a", "b"]))

@@ -1,6 +1,6 @@
 """MQTT trigger (ApsaraMQ for MQTT through EventBridge): a batch of messages.
 
-Example:
+Examples:
     >>> from fcsdk.events import MQTTEvent, parse
     >>> from fcsdk.testing.events import mqtt_batch
     >>> batch = parse(list[MQTTEvent], mqtt_batch(bodies=["on"], topic="home/lamp"))

@@ -1,6 +1,6 @@
 """OSS trigger: object created, removed and other bucket notifications.
 
-Example:
+Examples:
     >>> from fcsdk.events import OSSEvent
     >>> from fcsdk.testing.events import oss_event
     >>> event = OSSEvent.model_validate_json(oss_event(key="photos/a%20b.png", size=3))

@@ -1,6 +1,6 @@
 """RabbitMQ trigger (ApsaraMQ for RabbitMQ through EventBridge): a batch of messages.
 
-Example:
+Examples:
     >>> from fcsdk.events import RabbitMQEvent, parse
     >>> from fcsdk.testing.events import rabbitmq_batch
     >>> batch = parse(list[RabbitMQEvent], rabbitmq_batch(bodies=["hi"], routing_key="rk"))

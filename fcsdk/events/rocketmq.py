@@ -1,6 +1,6 @@
 """RocketMQ trigger (ApsaraMQ for RocketMQ through EventBridge): a batch of messages.
 
-Example:
+Examples:
     >>> from fcsdk.events import RocketMQEvent, parse
     >>> from fcsdk.testing.events import rocketmq_batch
     >>> batch = parse(list[RocketMQEvent], rocketmq_batch(bodies=["hi"], tags="TagA"))

@@ -1,6 +1,6 @@
 """Log Service (SLS) trigger: a shard's new data between two cursors, for an ETL job.
 
-Example:
+Examples:
     >>> from fcsdk.events import SLSEvent
     >>> from fcsdk.testing.events import sls_event
     >>> event = SLSEvent.model_validate_json(sls_event(project="logs", shard_id=2))

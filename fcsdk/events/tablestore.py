@@ -5,7 +5,7 @@ decodes it with the ``cbor2`` package (``pip install 'fcsdk[tablestore]'``);
 an event that is a JSON object (a hand-written test event, or a ``dict``)
 is accepted too.
 
-Example:
+Examples:
     >>> from fcsdk.events import TablestoreEvent
     >>> from fcsdk.testing.events import tablestore_event
     >>> event = TablestoreEvent.from_cbor(tablestore_event(primary_key={"id": 7}, columns={"n": 1}))

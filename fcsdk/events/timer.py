@@ -1,6 +1,6 @@
 """Timer trigger: a cron or interval tick carrying the trigger's configured payload.
 
-Example:
+Examples:
     >>> from pydantic import BaseModel
     >>> from fcsdk.events import TimerEvent
     >>> class JobSpec(BaseModel):

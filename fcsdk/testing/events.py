@@ -125,7 +125,7 @@ def oss_event(
     to ``size`` for a created object and ``-size`` for a removed one.
     ``mime_type``/``user_meta`` add the optional ``objectMeta``.
 
-    Example:
+    Examples:
         >>> import json
         >>> json.loads(oss_event(key="a.png"))["events"][0]["oss"]["object"]["key"]
         'a.png'
@@ -182,7 +182,7 @@ def timer_event(
     ``payload`` is sent as the platform sends it, a string: anything else
     (a dict, a pydantic model) is JSON-encoded into that string first.
 
-    Example:
+    Examples:
         >>> timer_event(payload={"job": "sync"})
         b'{"triggerTime":"2026-11-23T07:49:00Z","triggerName":"timer","payload":"{\\\\"job\\\\":\\\\"sync\\\\"}"}'
     """
@@ -210,7 +210,7 @@ def sls_event(
 ) -> bytes:
     """Return a Log Service trigger event (platform reference, section 4, "Log Service").
 
-    Example:
+    Examples:
         >>> import json
         >>> json.loads(sls_event(shard_id=3))["source"]["shardId"]
         3
@@ -274,7 +274,7 @@ def cdn_event(
     ``eventParameter`` gets the shape ``event_name`` calls for, with
     believable values; ``parameter`` replaces it entirely.
 
-    Example:
+    Examples:
         >>> import json
         >>> json.loads(cdn_event(event_name="CdnDomainAdded"))["events"][0]["eventParameter"]
         {'domain': 'www.example.com'}
@@ -314,7 +314,7 @@ def mns_topic_event(
     are attributes and the bare message body when there are none.
     ``message`` that is not text is JSON-encoded (bytes: base64).
 
-    Example:
+    Examples:
         >>> mns_topic_event(message="raw body", format="STREAM")
         b'raw body'
     """
@@ -353,7 +353,7 @@ def tablestore_event(
     as ``Put`` columns; ``deleted_columns`` adds ``DeleteAllVersions``
     columns. Needs ``cbor2`` (``pip install 'fcsdk[tablestore]'``).
 
-    Example:
+    Examples:
         >>> tablestore_event(primary_key={"id": 1})[:4]
         b'\\xa2gVe'
     """
@@ -429,7 +429,7 @@ def kafka_batch(
     One CloudEvent per value, offsets counting up from ``offset``. A ``str``
     value is sent as text, ``bytes`` as base64, anything else as a JSON object.
 
-    Example:
+    Examples:
         >>> import json
         >>> json.loads(kafka_batch(values=[{"page": "/"}]))[0]["data"]["value"]
         {'page': '/'}
@@ -469,7 +469,7 @@ def rocketmq_batch(
 
     ``body`` is text; a body that is not text is JSON-encoded into it.
 
-    Example:
+    Examples:
         >>> import json
         >>> event = json.loads(rocketmq_batch(bodies=["hi"], tags="TagA"))[0]
         >>> event["data"]["systemProperties"]["TAGS"]
@@ -510,7 +510,7 @@ def rabbitmq_batch(
 ) -> bytes:
     """Return a RabbitMQ trigger batch (platform reference, section 4, "EventBridge-based").
 
-    Example:
+    Examples:
         >>> import json
         >>> json.loads(rabbitmq_batch(routing_key="rk"))[0]["data"]["envelope"]["routingKey"]
         'rk'
@@ -547,7 +547,7 @@ def mns_queue_batch(
 
     ``messageBody`` is text; a body that is not text is JSON-encoded into it.
 
-    Example:
+    Examples:
         >>> import json
         >>> json.loads(mns_queue_batch(bodies=["a"]))[0]["data"]["messageBody"]
         'a'
@@ -585,7 +585,7 @@ def dts_batch(
     (default: an image of row ``id=1``, none for a ``DELETE``) and
     ``before`` (default: none, the row for a ``DELETE``) are the images.
 
-    Example:
+    Examples:
         >>> import json
         >>> json.loads(dts_batch(operation="DELETE"))[0]["data"]["operationType"]
         'DELETE'
@@ -638,7 +638,7 @@ def mqtt_batch(
     ``topic`` is split as MQTT sends it: ``firstTopic`` (the first level) and
     ``secondTopic`` (the rest, with its leading ``/``).
 
-    Example:
+    Examples:
         >>> import json
         >>> json.loads(mqtt_batch(topic="home/lamp"))[0]["data"]["props"]["secondTopic"]
         '/lamp'
@@ -677,7 +677,7 @@ def destination_event(
     makes it a failure record; ``condition`` defaults to ``Success`` or to
     the error.
 
-    Example:
+    Examples:
         >>> import json
         >>> record = json.loads(destination_event(error="UnhandledInvocationError"))
         >>> record["requestContext"]["condition"]
