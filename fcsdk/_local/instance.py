@@ -299,11 +299,6 @@ class Instance:
             current_request_id.set("")
 
 
-def apply_process_environment(instance: Instance) -> None:
-    """Set the instance's variables in ``os.environ`` for the rest of the process."""
-    os.environ.update(instance.environment())
-
-
 def invocation_error(exc: BaseException) -> dict[str, Any]:
     """Return the JSON body FC sends for a failed invocation.
 

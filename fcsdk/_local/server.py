@@ -456,11 +456,6 @@ def _check_answer(answer: HTTPAnswer, limit: int) -> None:
             raise ValueError(f"response header {name!r} is not latin-1: {value!r}") from None
 
 
-def port_in_use_message(host: str, port: int, exc: OSError) -> str:
-    """Return the message for a port that cannot be bound."""
-    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
-
-
 def is_loopback(host: str) -> bool:
     """Return True when ``host`` is only reachable from this machine."""
     if host in ("localhost", "::1") or host.startswith("127."):

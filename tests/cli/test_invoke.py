@@ -291,3 +291,24 @@ class TestInvokeEnvironment:
         with pytest.raises(SystemExit) as info:
             main(["invoke", "events_app.handler", option, value])
         assert info.value.code == 2
+
+
+class TestInvokeStdin:
+    def test_terminal_stdin_means_empty_event(
+        self, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+    ) -> None:
+        """With no event option and a terminal on stdin, the event is empty (no waiting)."""
+
+        class Terminal:
+            def isatty(self) -> bool:
+                return True
+
+        monkeypatch.setattr(sys, "stdin", Terminal())
+        try:
+            code = main(["invoke", "events_app.handler", "--code-dir", str(APPS)])
+        finally:
+            sys.modules.pop("events_app", None)
+            while str(APPS) in sys.path:
+                sys.path.remove(str(APPS))
+        assert code == 0
+        assert capsysbinary.readouterr().out == b""

@@ -205,3 +205,35 @@ class TestServerObject:
 
         monkeypatch.setattr("socket.getaddrinfo", fail)
         assert is_loopback("name.invalid") is False
+
+
+class TestSlowClients:
+    @pytest.mark.parametrize(
+        "head",
+        [
+            b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab",
+            b"POST /invoke HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+        ],
+    )
+    def test_stalled_body_times_out(self, head: bytes) -> None:
+        """A client that stops sending mid-body is dropped after the read timeout."""
+        import socket
+
+        out = io.StringIO()
+        logs = RuntimeLogs(out)
+        instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+        local = LocalServer(
+            ("127.0.0.1", 0), {"f": HostedFunction(instance, "event")}, logs, read_timeout=0.3
+        )
+        thread = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            address = ("127.0.0.1", local.server_address[1])
+            with socket.create_connection(address, timeout=10) as sock:
+                sock.sendall(head)
+                assert sock.recv(100) == b""  # closed by the server, nothing answered
+            assert "client gone (reading the body failed" in out.getvalue()
+        finally:
+            local.shutdown()
+            thread.join(10)
+            local.server_close()

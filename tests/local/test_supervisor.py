@@ -56,13 +56,14 @@ class TestReload:
         assert "reloaded.handler: code changed, restarting" in server.log()
 
     def test_crashed_child_waits_for_change(self, tmp_path: Path) -> None:
-        """A child that dies is reported, and restarted by the next change."""
+        """A child that dies is reported, and restarted by the next change; OSS is shared."""
         shutil.copy(APPS / "events_app.py", tmp_path / "events_app.py")
         with served(
             "events_app.handler",
             "--code-dir",
             str(tmp_path),
-            "--no-oss",
+            "--oss-dir",
+            str(tmp_path / "oss"),
             "--reload",
             "--initializer",
             "events_app.init",
@@ -80,6 +81,7 @@ class TestReload:
             (tmp_path / "events_app.py").touch()
             (tmp_path / "events_app.py").write_text((APPS / "events_app.py").read_text() + "\n")
             assert wait_for(server.url, "").status_code == 200
+        assert server.log().count("local OSS at ") >= 2, "supervisor and child name the same OSS"
 
 
 def _child_pids(pid: int) -> list[int]:
@@ -122,7 +124,12 @@ class TestConfig:
 
     def test_serves_every_function(self, tmp_path: Path) -> None:
         """--config starts one server per function and prints their URLs and hints."""
-        server = start("--config", str(self._config(tmp_path)))
+        (tmp_path / ".env").write_text("MY_FROM_FILE=1\n")
+        config = self._config(tmp_path, oss={"dir": "oss", "buckets": ["demo"]})
+        data = json.loads(config.read_text())
+        data["functions"][1]["env_file"] = ".env"
+        config.write_text(json.dumps(data))
+        server = start("--config", str(config))
         try:
             deadline = time.monotonic() + 20
             while len(re.findall(r"fcsdk: (web|events): (http://\S+)", server.log())) < 2:
@@ -135,9 +142,24 @@ class TestConfig:
             info = httpx.post(urls["events"] + "/invoke", content=b"info", timeout=20).json()
             assert info["env"]["FC_FUNCTION_NAME"] == "events"
             assert info["env"]["MY_FLAG"] == "yes"
+            assert info["env"]["MY_FROM_FILE"] == "1"
+            assert "local OSS at http://127.0.0.1:" in server.log()
+            assert (tmp_path / "oss").is_dir()
             assert server.stop() == 0
         finally:
             server.stop()
+
+    def test_child_failure_stops_all(
+        self, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    ) -> None:
+        """Without reload, a child that exits stops the others and passes its exit code on."""
+        config = self._config(tmp_path)
+        data = json.loads(config.read_text())
+        data["functions"][1]["env"] = {"1BAD": "x"}
+        config.write_text(json.dumps(data))
+        assert main(["serve", "--config", str(config)]) == 2
+        err = capfd.readouterr().err
+        assert "events: exited with 2; stopping" in err
 
     def test_busy_port(self, tmp_path: Path) -> None:
         """A busy port in the config is exit code 2 with the function named."""
