@@ -29,10 +29,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from fcsdk.testing._oss.errors import OSSError
+from fcsdk.testing._oss.folder import FolderStore
 from fcsdk.testing._oss.operations import Operations
 from fcsdk.testing._oss.server import OSSHTTPServer, RecordedRequest
 from fcsdk.testing._oss.signing import CredentialSet, Keyring
-from fcsdk.testing._oss.storage import FolderStore, MemoryStore, Store
+from fcsdk.testing._oss.storage import MemoryStore, Store
 
 if TYPE_CHECKING:
     from typing_extensions import Self

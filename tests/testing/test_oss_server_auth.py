@@ -247,6 +247,10 @@ class TestSigningUnit:
         with pytest.raises(OSSError, match="missing or invalid"):
             signing.authenticate(self.signed_v4(**{"x-oss-date": "garbage"}), self.keyring())
 
+    def test_v1_subresources_match_oss2(self) -> None:
+        """The server signs v1 over exactly the sub-resources the installed oss2 signs."""
+        assert signing.V1_SUBRESOURCES == oss2.auth.ProviderAuth._subresource_key_set
+
     def test_credential_set_repr_hides_secret(self) -> None:
         """A CredentialSet's repr shows the key id only."""
         assert SECRET not in repr(signing.CredentialSet(AK, SECRET, TOKEN))

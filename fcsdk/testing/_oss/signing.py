@@ -26,96 +26,23 @@ from fcsdk.testing._oss.errors import OSSError
 __all__ = ["AuthResult", "CredentialSet", "Keyring", "authenticate"]
 
 # The query parameters oss2's v1 signer puts in the canonical resource.
-V1_SUBRESOURCES = frozenset(
-    [
-        "response-content-type",
-        "response-content-language",
-        "response-cache-control",
-        "logging",
-        "response-content-encoding",
-        "acl",
-        "uploadId",
-        "uploads",
-        "partNumber",
-        "group",
-        "link",
-        "delete",
-        "website",
-        "location",
-        "objectInfo",
-        "objectMeta",
-        "response-expires",
-        "response-content-disposition",
-        "cors",
-        "lifecycle",
-        "restore",
-        "qos",
-        "referer",
-        "stat",
-        "bucketInfo",
-        "append",
-        "position",
-        "security-token",
-        "live",
-        "comp",
-        "status",
-        "vod",
-        "startTime",
-        "endTime",
-        "x-oss-process",
-        "symlink",
-        "callback",
-        "callback-var",
-        "tagging",
-        "encryption",
-        "versions",
-        "versioning",
-        "versionId",
-        "policy",
-        "requestPayment",
-        "x-oss-traffic-limit",
-        "qosInfo",
-        "asyncFetch",
-        "x-oss-request-payer",
-        "sequential",
-        "inventory",
-        "inventoryId",
-        "continuation-token",
-        "worm",
-        "wormId",
-        "wormExtend",
-        "replication",
-        "replicationLocation",
-        "replicationProgress",
-        "transferAcceleration",
-        "cname",
-        "metaQuery",
-        "x-oss-ac-source-ip",
-        "x-oss-ac-subnet-mask",
-        "x-oss-ac-vpc-id",
-        "x-oss-ac-forward-allow",
-        "resourceGroup",
-        "style",
-        "styleName",
-        "x-oss-async-process",
-        "regionList",
-        "x-oss-write-get-object-response",
-        "bucketArchiveDirectRead",
-        "httpsConfig",
-        "redundancyTransition",
-        "x-oss-target-redundancy-type",
-        "x-oss-redundancy-transition-taskid",
-        "accessPoint",
-        "accessPointPolicy",
-        "publicAccessBlock",
-        "x-oss-access-point-name",
-        "requesterQosInfo",
-        "qosRequester",
-        "resourcePoolInfo",
-        "resourcePool",
-        "resourcePoolBuckets",
-    ]
-)
+_V1_NAMES = """
+response-content-type response-content-language response-cache-control logging
+response-content-encoding acl uploadId uploads partNumber group link delete website
+location objectInfo objectMeta response-expires response-content-disposition cors lifecycle
+restore qos referer stat bucketInfo append position security-token live comp status vod
+startTime endTime x-oss-process symlink callback callback-var tagging encryption versions
+versioning versionId policy requestPayment x-oss-traffic-limit qosInfo asyncFetch
+x-oss-request-payer sequential inventory inventoryId continuation-token worm wormId
+wormExtend replication replicationLocation replicationProgress transferAcceleration cname
+metaQuery x-oss-ac-source-ip x-oss-ac-subnet-mask x-oss-ac-vpc-id x-oss-ac-forward-allow
+resourceGroup style styleName x-oss-async-process regionList
+x-oss-write-get-object-response bucketArchiveDirectRead httpsConfig redundancyTransition
+x-oss-target-redundancy-type x-oss-redundancy-transition-taskid accessPoint
+accessPointPolicy publicAccessBlock x-oss-access-point-name requesterQosInfo qosRequester
+resourcePoolInfo resourcePool resourcePoolBuckets
+"""
+V1_SUBRESOURCES = frozenset(_V1_NAMES.split())
 _V4_DEFAULT_SIGNED = ("content-type", "content-md5")
 MAX_SKEW = 15 * 60
 _MISMATCH = (
