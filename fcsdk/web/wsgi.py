@@ -28,6 +28,7 @@ from fcsdk.web.response import Response
 __all__ = [
     "FC_PROXY_PREFIX",
     "LengthRequired",
+    "SelfClosingIterable",
     "StartResponse",
     "WSGIApp",
     "WSGIEnvironment",
@@ -218,27 +219,44 @@ def write_wsgi(
     if head:
         response.close()
         return []
-    return _ClosingIterator(response)
+    return SelfClosingIterable(response.iter_body(), response.close)
 
 
 def _is_streaming(response: Response) -> bool:
     return type(response).iter_body is not Response.iter_body
 
 
-class _ClosingIterator:
-    """The WSGI body of a streaming response: chunks as produced, ``close()`` passed on."""
+class SelfClosingIterable:
+    """A WSGI body that runs ``close`` once, when exhausted, failing, or closed by the server.
 
-    __slots__ = ("_chunks", "_response")
+    PEP 3333 has the server call the body's ``close()``; FC 2.0's runtime does
+    not. Closing on exhaustion makes cleanup (a generator's ``finally``,
+    Flask's teardown handlers) run there too; a server that does call
+    ``close()`` is still served, and a second call does nothing.
+    """
 
-    def __init__(self, response: Response) -> None:
-        self._response = response
-        self._chunks = response.iter_body()
+    __slots__ = ("_chunks", "_close", "_closed")
+
+    def __init__(self, chunks: Iterable[bytes], close: Callable[[], object]) -> None:
+        self._chunks = iter(chunks)
+        self._close = close
+        self._closed = False
 
     def __iter__(self) -> Iterator[bytes]:
-        return self._chunks
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            return next(self._chunks)
+        except BaseException:  # StopIteration included: the body is over, clean up
+            self.close()
+            raise
 
     def close(self) -> None:
-        self._response.close()
+        """Run the close callback, once."""
+        if not self._closed:
+            self._closed = True
+            self._close()
 
 
 def environ_from_request(

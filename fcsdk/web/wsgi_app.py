@@ -43,6 +43,7 @@ from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE
 from fcsdk.web.response import Response
 from fcsdk.web.wsgi import (
     FC_PROXY_PREFIX,
+    SelfClosingIterable,
     StartResponse,
     WSGIApp,
     WSGIEnvironment,
@@ -119,7 +120,7 @@ class WSGIHandler(PlaceAdapter):
             return start_response(*args)
 
         try:
-            return run_user_code(request_id, self.app, environ, tracking_start)
+            result = run_user_code(request_id, self.app, environ, tracking_start)
         except Exception:
             logger.exception("the WSGI app failed on request %s", request_id)
             if started:
@@ -128,6 +129,11 @@ class WSGIHandler(PlaceAdapter):
                 internal_error_response(request_id),
                 lambda status, headers: start_response(status, headers, sys.exc_info()),
             )
+        close = getattr(result, "close", None)
+        if callable(close):
+            # FC 2.0's runtime never calls close(): run it when the body is exhausted.
+            return SelfClosingIterable(result, close)
+        return result
 
     def event(self, event: object, context: object = None) -> bytes:
         """Run the app on one FC 3.0 or API Gateway request; return the response JSON.

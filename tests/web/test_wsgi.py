@@ -16,6 +16,7 @@ from fcsdk.testing import fake_context, wsgi_environ
 from fcsdk.web.request import Request
 from fcsdk.web.wsgi import (
     LengthRequired,
+    SelfClosingIterable,
     environ_from_request,
     request_from_environ,
     split_proxy_prefix,
@@ -310,3 +311,39 @@ class TestSplitProxyPrefix:
     def test_bare_prefix_gives_root(self) -> None:
         """The prefix alone leaves '/' as the path."""
         assert split_proxy_prefix("/2016-08-15/proxy/s/f") == ("/2016-08-15/proxy/s/f", "/")
+
+
+class TestSelfClosingIterable:
+    def test_closes_when_exhausted_without_the_server(self) -> None:
+        """FC 2.0 never calls close(): the streaming body closes itself when exhausted."""
+        closed: list[bool] = []
+
+        def produce() -> Any:
+            try:
+                yield b"a"
+            finally:
+                closed.append(True)
+
+        body = write_wsgi(fc.StreamingResponse(produce()), lambda *a: None)
+        assert b"".join(body) == b"a"
+        assert closed == [True]
+        body.close()  # type: ignore[attr-defined]  # a compliant server's second close: no-op
+        assert closed == [True]
+
+    def test_closes_on_stop_and_on_failure(self) -> None:
+        """The body closes on StopIteration and on an exception, which propagates."""
+        closed: list[bool] = []
+        iterable = SelfClosingIterable([b"a"], lambda: closed.append(True))
+        assert next(iterable) == b"a"
+        with pytest.raises(StopIteration):
+            next(iterable)
+        assert closed == [True]
+
+        def failing() -> Any:
+            yield b"x"
+            raise RuntimeError("boom")
+
+        broken = SelfClosingIterable(failing(), lambda: closed.append(True))
+        with pytest.raises(RuntimeError):
+            list(broken)
+        assert closed == [True, True]

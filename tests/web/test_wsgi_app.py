@@ -286,3 +286,34 @@ class TestDjango:
         data = client.get(f"{PREFIX}/echo/b").json()
         assert data["script"] == PREFIX
         assert data["path"] == f"{PREFIX}/echo/b"
+
+
+class TestClosing:
+    def test_flask_teardown_runs_without_the_server_closing(self) -> None:
+        """FC 2.0 never calls close(): Flask's teardown still runs once the body is read."""
+        from flask import Flask
+
+        torn_down: list[bool] = []
+        app = Flask("teardown")
+
+        @app.get("/")
+        def index() -> str:
+            return "ok"
+
+        @app.teardown_request
+        def teardown(exc: BaseException | None) -> None:
+            torn_down.append(True)
+
+        body = fc.from_wsgi(app)(wsgi_environ("GET", "/"), lambda *a: lambda data: None)
+        assert b"".join(body) == b"ok"
+        assert torn_down == [True]
+
+    def test_plain_list_is_passed_through(self) -> None:
+        """A body without close() is returned as the app gave it."""
+        body = [b"x"]
+
+        def app(environ: Any, start_response: Any) -> list[bytes]:
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return body
+
+        assert fc.from_wsgi(app)(wsgi_environ(), lambda *a: None) is body
