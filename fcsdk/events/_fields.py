@@ -24,7 +24,15 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BeforeValidator, GetCoreSchemaHandler, PlainSerializer, ValidationError
+from pydantic import (
+    BeforeValidator,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+)
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema, from_json, to_json
 
 __all__ = [
@@ -91,8 +99,9 @@ def _b64_dump(value: bytes) -> str:
 
 
 def _bytes_schema() -> core_schema.CoreSchema:
-    return core_schema.no_info_plain_validator_function(
+    return core_schema.no_info_before_validator_function(
         _b64_bytes,
+        core_schema.bytes_schema(),
         serialization=core_schema.plain_serializer_function_ser_schema(_b64_dump),
         metadata={_B64_FLAG: True},
     )
@@ -181,6 +190,11 @@ class _Base64:
             metadata={_B64_FLAG: True},
         )
 
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"type": "string", "contentEncoding": "base64"}
+
     def __repr__(self) -> str:
         return "BASE64"
 
@@ -236,7 +250,10 @@ ISOTime = Annotated[datetime, BeforeValidator(_iso_only)]
 """An ISO 8601 time as the platform writes it (``2026-11-23T07:49:00Z``); numbers are refused."""
 
 EpochSeconds = Annotated[
-    datetime, BeforeValidator(_epoch(1)), PlainSerializer(_epoch_dump(1), return_type=int)
+    datetime,
+    BeforeValidator(_epoch(1)),
+    PlainSerializer(_epoch_dump(1), return_type=int),
+    WithJsonSchema({"type": "integer", "description": "seconds since the epoch"}),
 ]
 """An integer count of seconds since the epoch, as a UTC ``datetime``; dumps back to the integer."""
 
@@ -248,11 +265,22 @@ def _millis_or_iso(value: Any) -> Any:
 
 
 EpochMillis = Annotated[
-    datetime, BeforeValidator(_epoch(1000)), PlainSerializer(_epoch_dump(1000), return_type=int)
+    datetime,
+    BeforeValidator(_epoch(1000)),
+    PlainSerializer(_epoch_dump(1000), return_type=int),
+    WithJsonSchema({"type": "integer", "description": "milliseconds since the epoch"}),
 ]
 """An integer count of milliseconds since the epoch, as a UTC ``datetime``; dumps back to it."""
 
 EpochMillisOrISO = Annotated[
-    datetime, BeforeValidator(_millis_or_iso), PlainSerializer(_epoch_dump(1000), return_type=int)
+    datetime,
+    BeforeValidator(_millis_or_iso),
+    PlainSerializer(_epoch_dump(1000), return_type=int),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "integer"}, {"type": "string", "format": "date-time"}],
+            "description": "milliseconds since the epoch, or an ISO 8601 time",
+        }
+    ),
 ]
 """Integer epoch milliseconds or ISO 8601 text, as a UTC ``datetime``; dumps as milliseconds."""

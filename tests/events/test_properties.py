@@ -7,9 +7,10 @@ import json
 from typing import Any
 
 import cbor2
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 import fcsdk as fc
 from fcsdk import events
@@ -43,6 +44,7 @@ MODELS: list[Any] = [
     list[events.MNSQueueEvent[Order]],
     list[events.DTSEvent],
     list[events.MQTTEvent[Order]],
+    list[events.MQTTEvent[bytes]],
 ]
 DECODERS = [build_decoder(tp) for tp in MODELS]
 
@@ -89,6 +91,23 @@ def replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
     copy = dict(value) if isinstance(value, dict) else list(value)
     copy[path[0]] = replace(value[path[0]], path[1:], new)
     return copy
+
+
+class TestJSONSchema:
+    @pytest.mark.parametrize("tp", MODELS, ids=repr)
+    def test_every_model_has_a_json_schema(self, tp: Any) -> None:
+        """Every model (generic parameters and Base64 included) produces a JSON schema."""
+        adapter: TypeAdapter[Any] = TypeAdapter(tp)
+        assert adapter.json_schema()
+        assert adapter.json_schema(mode="serialization")
+
+    def test_wire_forms(self) -> None:
+        """Epoch fields say integer and base64 fields say base64 string, as on the wire."""
+        schema = TypeAdapter(list[events.KafkaEvent[events.Base64[Order]]]).json_schema()
+        (name,) = [k for k in schema["$defs"] if k.startswith("KafkaData")]
+        data_def = schema["$defs"][name]["properties"]
+        assert data_def["timestamp"]["type"] == "integer"
+        assert data_def["value"] == {"contentEncoding": "base64", "type": "string"}
 
 
 class TestAnyInput:
