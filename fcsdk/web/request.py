@@ -349,12 +349,21 @@ class Request:
 
     @property
     def request_id(self) -> str:
-        """The invocation's request id (from the context, else from the event), or ``''``."""
+        """The invocation's request id, or ``''``; never raises.
+
+        From the context, else the event's ``requestContext.requestId``, else
+        FC's ``X-Fc-Request-Id`` request header.
+        """
         if self._request_id is None:
             raw = self.raw_context
             found = getattr(raw, "request_id", None)
             if found is None and isinstance(raw, Mapping):
                 found = raw.get("request_id") or raw.get("requestId")
+            if not found:
+                try:
+                    found = self.headers.get("x-fc-request-id")
+                except BadRequest:  # used while answering errors: must not fail
+                    found = None
             self._request_id = str(found) if found else ""
         return self._request_id
 

@@ -148,3 +148,18 @@ class TestContext:
     def test_repr(self) -> None:
         """The repr shows method and path."""
         assert repr(Request(method="post", raw_path="/x")) == "<Request POST /x>"
+
+
+class TestRequestIdFallback:
+    def test_header_when_no_context(self) -> None:
+        """Without a context the X-Fc-Request-Id header gives the id."""
+        assert Request(headers={"X-Fc-Request-Id": "h-1"}).request_id == "h-1"
+
+    def test_unreadable_headers_give_empty(self) -> None:
+        """A request whose headers cannot be read still has an id ('')."""
+        request = Request._lazy("GET", "/", "", _bad_headers, lambda: b"", "", None, None, "")
+        assert request.request_id == ""
+
+
+def _bad_headers() -> Headers:
+    raise BadRequest("bad header")
