@@ -211,6 +211,8 @@ def encode_result(value: object) -> bytes | str:
     kind = type(value)
     if kind is bytes or kind is str:
         return value  # type: ignore[return-value]
+    if value is None:
+        return b"null"
     # pydantic models and pydantic dataclasses carry their own serializer.
     serializer = getattr(kind, "__pydantic_serializer__", None)
     if serializer is not None and not isinstance(value, type):

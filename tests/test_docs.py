@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,9 @@ def test_page_examples_run(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     modules_before = set(sys.modules)
     environ_before = dict(os.environ)
-    namespace: dict[str, object] = {"__name__": f"docs_{page.stem}"}
+    module = types.ModuleType(f"docs_{page.stem}")
+    sys.modules[module.__name__] = module  # pydantic generics look up their caller's module
+    namespace = module.__dict__
     try:
         for number, block in enumerate(python_blocks(page), start=1):
             code = compile(block, f"{page.name}[block {number}]", "exec")
