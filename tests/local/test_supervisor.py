@@ -194,6 +194,42 @@ class TestConfig:
         assert main(["serve", "--config", str(tmp_path / "nope.json")]) == 2
         assert "cannot read the config" in capsys.readouterr().err
 
+    def test_examples_served(self, tmp_path: Path) -> None:
+        """The examples of `make run` all answer: sign-in form, order API, OSS upload, orders."""
+        source = ROOT / "examples" / "fcsdk-local.json"
+        data = json.loads(source.read_text())
+        data["port"] = 0
+        data["oss"]["dir"] = str(tmp_path / "oss")
+        for entry in data["functions"]:
+            entry["code_dir"] = str(source.parent / entry["code_dir"])
+        config = tmp_path / "examples.json"
+        config.write_text(json.dumps(data))
+        server = start("--config", str(config))
+        try:
+            pattern = r"fcsdk: (\w+): (http://127\.0\.0\.1:\d+)  \("
+            deadline = time.monotonic() + 30
+            while len(re.findall(pattern, server.log())) < len(data["functions"]):
+                assert time.monotonic() < deadline, server.log()
+                time.sleep(0.05)
+            urls = dict(re.findall(pattern, server.log()))
+            assert f"open {urls['signin']}/signin in a browser" in server.log()
+            form = {"username": "admin", "password": "password"}
+            signed = httpx.post(urls["signin"] + "/signin", data=form, timeout=20)
+            assert "Hello, admin!" in signed.text
+            created = httpx.post(urls["orders_api"] + "/orders", json={"item": "tea", "qty": 2})
+            assert created.status_code == 201, created.text
+            listed = httpx.get(urls["orders_api"] + "/orders", timeout=20).json()
+            assert [order["item"] for order in listed] == ["tea"]
+            event = (ROOT / "examples" / "oss_upload" / "event.json").read_bytes()
+            uploaded = httpx.post(urls["oss_upload"] + "/invoke", content=event, timeout=20)
+            assert "x-fc-error-type" not in uploaded.headers, uploaded.text
+            event = (ROOT / "examples" / "orders" / "event.json").read_bytes()
+            receipt = httpx.post(urls["orders"] + "/invoke", content=event, timeout=20)
+            assert receipt.content == b'{"order_id":"A1","accepted":true}'
+            assert server.stop() == 0
+        finally:
+            server.stop()
+
     def test_examples_config_is_valid(self) -> None:
         """The config `make run` uses parses and names existing code folders."""
         path = ROOT / "examples" / "fcsdk-local.json"
