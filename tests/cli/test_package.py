@@ -18,12 +18,13 @@ import stat
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from fcsdk._ship import archive, build, requirements
-from fcsdk._ship.build import build_package, format_size, project_name
+from fcsdk._ship.build import PackageReport, build_package, format_size, project_name
 from fcsdk._ship.ignore import IgnoreRules, collect_files
 from fcsdk._ship.requirements import PipOptions, Requirements, find_requirements
 from fcsdk._ship.target import Target
@@ -130,7 +131,20 @@ def local(wheelhouse: Path) -> PipOptions:
     return PipOptions(find_links=(str(wheelhouse),), no_index=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module", autouse=True)
+def _pip_runs_unmeasured() -> Iterator[None]:
+    """pip's subprocesses run no fcsdk code: keep coverage's start-up hook out of them.
+
+    Under ``coverage run`` (``patch = subprocess``) every child Python starts
+    a tracer, which makes pip several times slower for nothing to measure.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("COVERAGE_PROCESS_CONFIG", raising=False)
+        patch.delenv("COVERAGE_PROCESS_START", raising=False)
+        yield
+
+
+@pytest.fixture(scope="module")
 def fcsdk_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding a wheel of fcsdk built from this checkout (fcsdk is not on PyPI)."""
     out = tmp_path_factory.mktemp("fcsdk-wheel")
@@ -735,7 +749,7 @@ def wheel_tags(zip_path: Path, dist_prefix: str) -> list[str]:
     return [line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("Tag: ")]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project whose handler uses fcsdk and pydantic, pinned like the scaffold pins it."""
     import fcsdk
@@ -761,19 +775,29 @@ def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return project
 
 
+@pytest.fixture(scope="module")
+def real_builds(
+    tmp_path_factory: pytest.TempPathFactory, sample_project: Path, fcsdk_wheels: Path
+) -> dict[str, PackageReport]:
+    """The sample project packaged for python3.10 and python3.12, resolved from PyPI."""
+    out = tmp_path_factory.mktemp("real-builds")
+    pip = PipOptions(find_links=(str(fcsdk_wheels),))
+    return {
+        runtime: build_package(
+            sample_project, runtime=runtime, output=out / f"{runtime}.zip", pip=pip
+        )
+        for runtime in ("python3.10", "python3.12")
+    }
+
+
 @pytest.mark.slow
 class TestRealRuntimes:
     @pytest.mark.parametrize(("runtime", "abi"), [("python3.10", "cp310"), ("python3.12", "cp312")])
     def test_wheels_are_built_for_the_runtime(
-        self, tmp_path: Path, sample_project: Path, fcsdk_wheels: Path, runtime: str, abi: str
+        self, runtime: str, abi: str, real_builds: dict[str, PackageReport]
     ) -> None:
         """pydantic-core inside the zip is the runtime's CPython build for manylinux x86-64."""
-        report = build_package(
-            sample_project,
-            runtime=runtime,
-            output=tmp_path / "out.zip",
-            pip=PipOptions(find_links=(str(fcsdk_wheels),)),
-        )
+        report = real_builds[runtime]
         tags = wheel_tags(report.path, "pydantic_core")
         assert tags
         for tag in tags:
@@ -782,23 +806,27 @@ class TestRealRuntimes:
             assert platform.startswith("manylinux")
             assert platform.endswith("_x86_64")
         listed = names(report.path)
-        assert any(
-            n == f"pydantic_core/_pydantic_core.cpython-{abi[2:]}-x86_64-linux-gnu.so"
-            for n in listed
-        )
+        assert f"pydantic_core/_pydantic_core.cpython-{abi[2:]}-x86_64-linux-gnu.so" in listed
         assert "fcsdk/__init__.py" in listed
         assert "fcsdk/_scaffold/templates/event/index.py.tmpl" in listed
         assert wheel_tags(report.path, "fcsdk") == ["py3-none-any"]
 
     def test_two_builds_give_the_same_hash(
-        self, tmp_path: Path, sample_project: Path, fcsdk_wheels: Path
+        self,
+        tmp_path: Path,
+        sample_project: Path,
+        fcsdk_wheels: Path,
+        real_builds: dict[str, PackageReport],
     ) -> None:
-        """Resolving and packing twice for python3.12 gives byte-identical zips."""
-        pip = PipOptions(find_links=(str(fcsdk_wheels),))
-        one = build_package(sample_project, output=tmp_path / "1.zip", pip=pip)
-        two = build_package(sample_project, output=tmp_path / "2.zip", pip=pip)
-        assert one.sha256 == two.sha256
-        assert one.file_count == two.file_count > 50
+        """Resolving and packing again for python3.12 gives a byte-identical zip."""
+        again = build_package(
+            sample_project,
+            output=tmp_path / "again.zip",
+            pip=PipOptions(find_links=(str(fcsdk_wheels),)),
+        )
+        first = real_builds["python3.12"]
+        assert again.sha256 == first.sha256 == sha256(first.path)
+        assert again.file_count == first.file_count > 50
 
     def test_handler_runs_from_the_unpacked_zip_in_isolation(
         self, tmp_path: Path, sample_project: Path, fcsdk_wheels: Path
