@@ -317,10 +317,13 @@ def encode_event_response(
         ResultEncodeError: a header would split the response, or the status is invalid.
     """
     _ = response.status_line  # validates the status
-    try:
-        body = b"" if head else b"".join(response.iter_body())
-    finally:
-        response.close()
+    if type(response).iter_body is Response.iter_body:  # a complete body: nothing to close
+        body = b"" if head else response.body
+    else:
+        try:
+            body = b"" if head else b"".join(response.iter_body())
+        finally:
+            response.close()
     headers: dict[str, Any] = {}
     spelled: dict[str, str] = {}
     content_type = content_encoding = None
@@ -341,7 +344,8 @@ def encode_event_response(
             headers[first] = [*current, value] if isinstance(current, list) else [current, value]
         else:
             headers[first] = f"{current}, {value}"
-    text = _is_text_cached(content_type, content_encoding, tuple(text_types))
+    types = text_types if type(text_types) is tuple else tuple(text_types)
+    text = _is_text_cached(content_type, content_encoding, types)
     encoded_body: str
     if text:
         try:
