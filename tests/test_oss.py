@@ -159,6 +159,13 @@ class TestEndpoint:
         with pytest.raises(fc.ConfigurationError, match="invalid region"):
             ctx().oss_bucket("my-bucket", region="cn hangzhou!")
 
+    def test_host_check(self) -> None:
+        """Host names and IPv6 literals are checked character by character."""
+        assert fcoss._valid_host("oss.example.com")
+        assert fcoss._valid_host("::1")
+        assert not fcoss._valid_host("zz::1")
+        assert not fcoss._valid_host(None)
+
     def test_ipv6_rejected_by_oss2_is_a_configuration_error(self) -> None:
         """Settings oss2 itself rejects surface as ConfigurationError, not oss2's ClientError."""
         with pytest.raises(fc.ConfigurationError, match="oss2 rejected"):

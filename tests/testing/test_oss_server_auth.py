@@ -195,6 +195,7 @@ class TestRefused:
                 "InvalidArgument",
             ),
             ({}, {"OSSAccessKeyId": AK}, "AccessDenied"),
+            ({"Authorization": f"OSS {AK}:sig", "Date": "not a date"}, {}, "AccessDenied"),
             (
                 {},
                 {
@@ -249,7 +250,8 @@ class TestSigningUnit:
 
     def test_v1_subresources_match_oss2(self) -> None:
         """The server signs v1 over exactly the sub-resources the installed oss2 signs."""
-        assert signing.V1_SUBRESOURCES == oss2.auth.ProviderAuth._subresource_key_set
+        expected = oss2.auth.ProviderAuth._subresource_key_set
+        assert expected == signing.V1_SUBRESOURCES
 
     def test_credential_set_repr_hides_secret(self) -> None:
         """A CredentialSet's repr shows the key id only."""

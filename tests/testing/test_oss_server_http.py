@@ -3,6 +3,7 @@ server's lifecycle, folder storage, and heavy use (many threads)."""
 
 from __future__ import annotations
 
+import io
 import socket
 import threading
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from oss2 import exceptions as oe
 from fcsdk.testing import LocalOSSServer as LazyLocalOSSServer
 from fcsdk.testing._oss import server as server_module
 from fcsdk.testing._oss import storage
+from fcsdk.testing._oss.errors import OSSError
+from fcsdk.testing._oss.operations import Operations
 from fcsdk.testing.oss import LocalOSSServer
 from tests.testing.oss_support import BUCKET, client, new_server
 
@@ -109,6 +112,36 @@ class TestBadRequests:
         )
         assert answer.startswith(b"HTTP/1.1 400")
         assert client(server).get_object("obj.txt").read() == b"content"
+
+    def test_chunked_with_trailers(self, server: LocalOSSServer) -> None:
+        """A chunked body with chunk extensions and trailers is stored whole."""
+        url = client(server, auth_version="v1").sign_url("PUT", "trailed", 60)
+        path = url.split(str(server.port), 1)[1]
+        answer = raw(
+            server,
+            f"PUT {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: 1\r\n\r\n".encode(),
+        )
+        assert answer.startswith(b"HTTP/1.1 200")
+        assert client(server).get_object("trailed").read() == b"abcde"
+
+    def test_chunked_cut_short(self, server: LocalOSSServer) -> None:
+        """A chunked body that ends inside a chunk is IncompleteBody."""
+        url = client(server, auth_version="v1").sign_url("PUT", "cut", 60)
+        path = url.split(str(server.port), 1)[1]
+        answer = raw(
+            server,
+            f"PUT {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "10\r\nabc".encode(),
+        )
+        assert b"IncompleteBody" in answer
+
+    def test_xml_body_too_large(self, server: LocalOSSServer) -> None:
+        """An XML body over 2 MB is EntityTooLarge, not read into memory whole."""
+        body = b"<Delete>" + b" " * (3 * 1024 * 1024) + b"</Delete>"
+        with pytest.raises(oe.ServerError) as info:
+            client(server)._Bucket__do_bucket("POST", data=body, params={"delete": ""})
+        assert (info.value.status, info.value.code) == (400, "EntityTooLarge")
 
     def test_body_cut_short(self, server: LocalOSSServer) -> None:
         """A body that ends early is IncompleteBody, and nothing is stored."""
@@ -274,7 +307,80 @@ class TestFolderStore:
             assert bucket.get_object("log").read() == b"ab"
             assert bucket.append_object("log", 2, b"c").next_position == 3
             assert bucket.get_object("mp").read() == b"m"
+            with pytest.raises(oe.InvalidDigest):
+                bucket.put_object("bad-md5", b"x", headers={"Content-MD5": "AAAA"})
+            assert not bucket.object_exists("bad-md5")
         assert not (tmp_path / BUCKET / "tmp" / "stale.data").exists()
+
+
+class TestRaces:
+    """Races between requests, made to happen at the exact moment."""
+
+    def request(self, method: str, key: str, params: list[tuple[str, str]], body: bytes) -> Any:
+        headers = {"content-length": str(len(body))}
+        return server_module.Request(
+            method=method,
+            bucket="race",
+            key=key,
+            params=params,
+            headers=headers,
+            body=server_module.BodyReader(io.BytesIO(body), headers),
+            request_id="r",
+        )
+
+    def operations(self) -> tuple[Operations, storage.Store]:
+        store = storage.MemoryStore()
+        store.create_bucket("race")
+        return Operations(store, "cn-hangzhou"), store
+
+    def test_object_made_normal_during_append(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """An append whose target turns into a normal object meanwhile is refused, data dropped."""
+        ops, store = self.operations()
+        receive = ops._receive
+
+        def racing(request: Any, *, crc: int = 0) -> Any:
+            writer = receive(request, crc=crc)
+            meta = storage.ObjectMeta("log", 1, '"X"', 0, "text/plain", 0.0)
+            blob = store.writer("race")
+            blob.write(b"n")
+            store.put("race", meta, blob.finish())
+            return writer
+
+        monkeypatch.setattr(ops, "_receive", racing)
+        request = self.request("POST", "log", [("append", ""), ("position", "0")], b"abc")
+        with pytest.raises(OSSError, match="ObjectNotAppendable"):
+            ops.append_object(request)
+
+    def test_bucket_deleted_during_put(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A put into a bucket deleted meanwhile is NoSuchBucket."""
+        ops, store = self.operations()
+        receive = ops._receive
+
+        def racing(request: Any, *, crc: int = 0) -> Any:
+            writer = receive(request, crc=crc)
+            store.delete_bucket("race")
+            return writer
+
+        monkeypatch.setattr(ops, "_receive", racing)
+        with pytest.raises(OSSError, match="NoSuchBucket"):
+            ops.put_object(self.request("PUT", "k", [], b"abc"))
+
+    def test_upload_completed_twice_at_once(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Of two completes racing on one upload, the second is NoSuchUpload."""
+        ops, store = self.operations()
+        store.bucket("race").uploads["U"] = storage.Upload("U", "k", 0.0, "a/b", {}, {})
+        ops.upload_part(self.request("PUT", "k", [("partNumber", "1"), ("uploadId", "U")], b"p"))
+        writer = store.writer
+
+        def racing(bucket: str, **kwargs: Any) -> Any:
+            store.bucket("race").uploads.pop("U", None)
+            return writer(bucket, **kwargs)
+
+        monkeypatch.setattr(store, "writer", racing)
+        complete = self.request("POST", "k", [("uploadId", "U")], b"")
+        complete.headers["x-oss-complete-all"] = "yes"
+        with pytest.raises(OSSError, match="NoSuchUpload"):
+            ops.complete_upload(complete)
 
 
 class TestConcurrency:

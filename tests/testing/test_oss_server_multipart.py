@@ -113,6 +113,11 @@ class TestMultipart:
         assert info.value.code == "InvalidPartOrder"
         with pytest.raises(oe.MalformedXml):
             bucket._Bucket__do_object("POST", "bad", params={"uploadId": upload_id}, data=b"<x")
+        no_number = (
+            b"<CompleteMultipartUpload><Part><ETag>x</ETag></Part></CompleteMultipartUpload>"
+        )
+        with pytest.raises(oe.MalformedXml):
+            bucket._Bucket__do_object("POST", "bad", params={"uploadId": upload_id}, data=no_number)
         with pytest.raises(oe.ServerError) as info:
             bucket._Bucket__do_object(
                 "POST",

@@ -109,6 +109,8 @@ class TestPutGet:
         with pytest.raises(oe.InvalidDigest):
             bucket.put_object("digest", b"data", headers={"Content-MD5": wrong})
         assert not bucket.object_exists("digest")
+        with pytest.raises(oe.InvalidDigest):
+            bucket.put_object("digest", b"data", headers={"Content-MD5": "not base64!"})
         right = base64.b64encode(hashlib.md5(b"data").digest()).decode()
         bucket.put_object("digest", b"data", headers={"Content-MD5": right})
         assert bucket.object_exists("digest")
@@ -267,6 +269,8 @@ class TestDeleteCopyAppend:
             bucket.copy_object(BUCKET, "same", "t", headers={"x-oss-metadata-directive": "MERGE"})
         with pytest.raises(oe.NotImplemented):
             bucket.copy_object(BUCKET, "same", "t", params={"versionId": "v1"})
+        with pytest.raises(oe.InvalidArgument):
+            bucket.put_object("t", b"", headers={"x-oss-copy-source": f"/{BUCKET}"})
 
     def test_append(self, bucket: Any) -> None:
         """append_object grows an appendable object and reports the next position and CRC."""
@@ -292,6 +296,10 @@ class TestDeleteCopyAppend:
             bucket.append_object("normal", 1, b"d")
         with pytest.raises(oe.PositionNotEqualToLength):
             bucket.append_object("fresh-append", 5, b"d")
+        with pytest.raises(oe.InvalidArgument):
+            bucket._Bucket__do_object(
+                "POST", "app", data=b"d", params={"append": "", "position": ""}
+            )
 
     def test_copy_of_appendable_is_normal(self, bucket: Any) -> None:
         """A copy of an appendable object is a normal object."""

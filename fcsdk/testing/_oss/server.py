@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from fcsdk.testing._oss import xml
-from fcsdk.testing._oss.errors import OSSError, not_implemented
+from fcsdk.testing._oss.errors import OSSError
 from fcsdk.testing._oss.signing import AuthResult, Keyring, SignedRequest, authenticate
 from fcsdk.testing._oss.storage import CHUNK, Store
 
@@ -119,11 +119,6 @@ class BodyReader:
     def present(self) -> bool:
         """Whether the request declared a body (length or chunked)."""
         return self.chunked or self.length is not None
-
-    @property
-    def done(self) -> bool:
-        """Whether the whole body has been read."""
-        return self._done
 
     def chunks(self) -> Iterator[bytes]:
         """Yield the body in chunks of at most 1 MiB."""
@@ -405,11 +400,6 @@ def _close(body: object) -> None:
     close = getattr(body, "close", None)
     if callable(close):
         close()
-
-
-def unsupported(request: Request) -> Response:
-    """The operation for requests this server does not implement."""
-    raise not_implemented(f"{request.method} with these parameters")
 
 
 def http_date(timestamp: float | None = None) -> str:
