@@ -374,11 +374,10 @@ class OSSRequestHandler(BaseHTTPRequestHandler):
             length = len(body) if length is None else length
         self.send_response(response.status)
         self.send_header("x-oss-request-id", request_id)
-        self.send_header("x-oss-server-time", "1")
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(length or 0))
-        if self.close_connection:
+        if self.close_connection and "Connection" not in response.headers:
             self.send_header("Connection", "close")
         self.end_headers()
         if self.command == "HEAD":
