@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.config is not None:
-            return supervisor.serve_config(Path(args.config))
+            return supervisor.serve_config(Path(args.config), reload=args.reload)
         if args.handler is None:
             raise ConfigurationError("give a handler string (e.g. index.handler) or --config FILE")
         if args.reload and args.listen_fd is None:

@@ -287,8 +287,12 @@ def _function_argv(entry: LocalFunction, config: LocalConfig, base: Path) -> lis
     return argv
 
 
-def serve_config(path: Path) -> int:
-    """Serve every function of a config file, each in its own process on its own port."""
+def serve_config(path: Path, *, reload: bool = False) -> int:
+    """Serve every function of a config file, each in its own process on its own port.
+
+    ``reload`` (or ``"reload": true`` in the file) restarts a function's
+    process when its code changes.
+    """
     config = load_config(path)
     base = path.resolve().parent
     logs = RuntimeLogs(sys.stderr)
@@ -323,4 +327,4 @@ def serve_config(path: Path) -> int:
             )
         for line in summary:
             logs.message(line)
-        return _supervise(children, logs, reload=config.reload)
+        return _supervise(children, logs, reload=reload or config.reload)

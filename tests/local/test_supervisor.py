@@ -160,6 +160,7 @@ class TestConfig:
         assert main(["serve", "--config", str(config)]) == 2
         err = capfd.readouterr().err
         assert "events: exited with 2; stopping" in err
+        assert "'1BAD' is not a valid environment variable name" in err
 
     def test_busy_port(self, tmp_path: Path) -> None:
         """A busy port in the config is exit code 2 with the function named."""
