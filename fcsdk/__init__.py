@@ -35,6 +35,7 @@ from fcsdk.handler import EventHandler, LifecycleHook, handler, initializer, pre
 
 if TYPE_CHECKING:
     from fcsdk import events, logging, oss, testing
+    from fcsdk.exceptions import LengthRequired
     from fcsdk.logging import log_event, logger
     from fcsdk.web import (
         FormData,
@@ -73,6 +74,7 @@ _LAZY: dict[str, str] = {
     "StreamingResponse": "fcsdk.web",
     "UploadFile": "fcsdk.web",
     "from_wsgi": "fcsdk.web",
+    "LengthRequired": "fcsdk.exceptions",
 }
 
 __all__ = [
@@ -95,6 +97,7 @@ __all__ = [
     "InternalServerError",
     "InvalidBucketNameError",
     "JSONResponse",
+    "LengthRequired",
     "LifecycleHook",
     "MethodNotAllowed",
     "NotFound",

@@ -15,6 +15,7 @@ builtin keeps working::
     │   ├── Forbidden                     403
     │   ├── NotFound                      404
     │   ├── MethodNotAllowed              405  (allowed methods in ``Allow``)
+    │   ├── LengthRequired                411  (a body without ``Content-Length``)
     │   ├── PayloadTooLarge               413
     │   ├── UnsupportedMediaType          415
     │   ├── RequestValidationError        422  (field errors in ``errors``)
@@ -56,6 +57,7 @@ __all__ = [
     "InternalServerError",
     "InvalidBucketNameError",
     "InvalidHandleName",
+    "LengthRequired",
     "MethodNotAllowed",
     "NoMatchingWheelError",
     "NotFound",
@@ -315,3 +317,10 @@ class PackageTooLargeError(PackageError):
         super().__init__(message)
         self.size = size
         self.limit = limit
+
+
+class LengthRequired(HTTPError):
+    """411: a request body arrived without a ``Content-Length``."""
+
+    status = 411
+    title = "Length Required"

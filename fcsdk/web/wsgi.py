@@ -20,14 +20,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from fcsdk.exceptions import BadRequest, HTTPError, PayloadTooLarge
+from fcsdk.exceptions import BadRequest, LengthRequired, PayloadTooLarge
 from fcsdk.web.datastructures import Headers, QueryParams, check_header
 from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE, Request
 from fcsdk.web.response import Response
 
 __all__ = [
     "FC_PROXY_PREFIX",
-    "LengthRequired",
     "SelfClosingIterable",
     "StartResponse",
     "WSGIApp",
@@ -45,13 +44,6 @@ WSGIApp = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
 
 FC_PROXY_PREFIX = re.compile(r"^/2016-08-15/proxy/[^/?]+/[^/?]+")
 """The path prefix of a request through the FC 2.0 API endpoint."""
-
-
-class LengthRequired(HTTPError):
-    """411: a body arrived without a ``Content-Length``."""
-
-    status = 411
-    title = "Length Required"
 
 
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"

@@ -11,11 +11,10 @@ from wsgiref.validate import validator
 import pytest
 
 import fcsdk as fc
-from fcsdk.exceptions import BadRequest, PayloadTooLarge, ResultEncodeError
+from fcsdk.exceptions import BadRequest, LengthRequired, PayloadTooLarge, ResultEncodeError
 from fcsdk.testing import fake_context, wsgi_environ
 from fcsdk.web.request import Request
 from fcsdk.web.wsgi import (
-    LengthRequired,
     SelfClosingIterable,
     environ_from_request,
     request_from_environ,
