@@ -126,9 +126,16 @@ def new_credentials() -> dict[str, str]:
     }
 
 
+def oss_port_for(port: int) -> int:
+    """Return the OSS port to try first: the function's port + 100 (9000 gives 9100), or any."""
+    return port + 100 if 0 < port <= 65435 else 0
+
+
 @contextmanager
-def local_oss(*, root: Path, buckets: list[str]) -> Iterator[dict[str, Any]]:
+def local_oss(*, root: Path, buckets: list[str], port: int = 0) -> Iterator[dict[str, Any]]:
     """Run the local OSS server with fresh credentials; yield ``{endpoint, buckets, credentials}``.
+
+    It listens on ``port`` when that is free, else on any free port.
 
     Raises:
         ConfigurationError: a bucket name OSS forbids, or the folder cannot be used.
@@ -136,17 +143,27 @@ def local_oss(*, root: Path, buckets: list[str]) -> Iterator[dict[str, Any]]:
     from fcsdk.testing.oss import LocalOSSServer
 
     creds = new_credentials()
+    server = None
     try:
         root.mkdir(parents=True, exist_ok=True)
-        server = LocalOSSServer(
-            access_key_id=creds["access_key_id"],
-            access_key_secret=creds["access_key_secret"],
-            security_token=creds["security_token"],
-            root=root,
-            buckets=buckets,
-        ).start()
+        for candidate in dict.fromkeys([port, 0]):
+            attempt = LocalOSSServer(
+                access_key_id=creds["access_key_id"],
+                access_key_secret=creds["access_key_secret"],
+                security_token=creds["security_token"],
+                root=root,
+                port=candidate,
+                buckets=buckets,
+            )
+            try:
+                server = attempt.start()
+                break
+            except OSError:
+                if candidate == 0:
+                    raise
     except (OSError, ValueError) as exc:
         raise ConfigurationError(f"cannot start the local OSS server: {exc}") from exc
+    assert server is not None
     with server:
         yield {"endpoint": server.endpoint, "buckets": list(buckets), "credentials": creds}
 
@@ -171,7 +188,8 @@ def serve(args: argparse.Namespace) -> int:
         return _serve(args, None)
     if oss_handoff is not None:
         return _serve(args, json.loads(oss_handoff))
-    with local_oss(root=Path(args.oss_dir), buckets=list(args.bucket)) as oss:
+    port = oss_port_for(args.port)
+    with local_oss(root=Path(args.oss_dir), buckets=list(args.bucket), port=port) as oss:
         return _serve(args, oss)
 
 

@@ -223,11 +223,13 @@ def _supervise(children: list[_Child], logs: RuntimeLogs, *, reload: bool) -> in
 
 
 def _oss_env(
-    stack: ExitStack, *, root: Path, buckets: list[str], logs: RuntimeLogs
+    stack: ExitStack, *, root: Path, buckets: list[str], port: int, logs: RuntimeLogs
 ) -> dict[str, str]:
-    from fcsdk._cli.serve import OSS_HANDOFF_ENV, _oss_banner, local_oss
+    from fcsdk._cli.serve import OSS_HANDOFF_ENV, _oss_banner, local_oss, oss_port_for
 
-    oss: dict[str, Any] = stack.enter_context(local_oss(root=root, buckets=buckets))
+    oss: dict[str, Any] = stack.enter_context(
+        local_oss(root=root, buckets=buckets, port=oss_port_for(port))
+    )
     logs.message(_oss_banner(oss))
     return {OSS_HANDOFF_ENV: json.dumps(oss)}
 
@@ -244,7 +246,15 @@ def serve_reloading(args: Any, argv: list[str]) -> int:
         stack.callback(sock.close)
         env = dict(os.environ)
         if not args.no_oss:
-            env.update(_oss_env(stack, root=Path(args.oss_dir), buckets=args.bucket, logs=logs))
+            env.update(
+                _oss_env(
+                    stack,
+                    root=Path(args.oss_dir),
+                    buckets=args.bucket,
+                    port=sock.getsockname()[1] if args.port else 0,
+                    logs=logs,
+                )
+            )
         watch = [Path(args.code_dir).resolve()]
         logs.message(f"reloading on changes under {watch[0]}")
         child = _Child(args.handler, [*argv, "--no-oss"] if args.no_oss else argv, sock, watch, env)
@@ -322,8 +332,11 @@ def serve_config(path: Path, *, reload: bool = False) -> int:
             summary.append(f"{entry.name}: {url}  ({entry.handler} in {entry.code_dir})")
             summary += [f"    {hint.replace('{url}', url)}" for hint in entry.hints]
         if config.oss is not None:
+            oss = config.oss
             env.update(
-                _oss_env(stack, root=base / config.oss.dir, buckets=config.oss.buckets, logs=logs)
+                _oss_env(
+                    stack, root=base / oss.dir, buckets=oss.buckets, port=config.port, logs=logs
+                )
             )
         for line in summary:
             logs.message(line)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,40 @@ class TestEmbeddedOSS:
         )
         assert result.returncode == 2
         assert "cannot start the local OSS server" in result.stderr
+
+
+def _two_ports() -> tuple[socket.socket, int]:
+    """Return a bound socket on P + 100 and the port P (free), for some P (bounded tries)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port > 65435:
+            continue
+        blocker = socket.socket()
+        try:
+            blocker.bind(("127.0.0.1", port + 100))
+        except OSError:
+            blocker.close()
+            continue
+        blocker.listen()
+        return blocker, port
+    raise RuntimeError("no pair of free ports found")
+
+
+class TestOSSPort:
+    def test_port_plus_100_or_any(self, tmp_path: Path) -> None:
+        """The OSS server takes the serve port + 100, or any free port when that is taken."""
+        blocker, port = _two_ports()
+        with (
+            blocker,
+            served(
+                "oss_app.handler", "--code-dir", str(APPS), "--oss-dir", str(tmp_path), port=port
+            ) as server,
+        ):
+            found = server.wait_log(r"local OSS at http://127\.0\.0\.1:(\d+)")
+            assert int(found.group(1)) != port + 100
+        with served(
+            "oss_app.handler", "--code-dir", str(APPS), "--oss-dir", str(tmp_path), port=port
+        ) as server:
+            server.wait_log(rf"local OSS at http://127\.0\.0\.1:{port + 100}\b")

@@ -33,6 +33,17 @@ class Served:
         """Return what the server wrote so far (stdout and stderr)."""
         return self.log_path.read_text(errors="replace")
 
+    def wait_log(self, pattern: str, seconds: float = 20.0) -> re.Match[str]:
+        """Wait (bounded) until the log matches ``pattern``; return the match."""
+        deadline = time.monotonic() + seconds
+        while True:
+            found = re.search(pattern, self.log())
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{pattern!r} not in the log:\n{self.log()}")
+            time.sleep(0.02)
+
     def stop(self, sig: int = signal.SIGTERM) -> int:
         """Stop the server (``sig`` first, SIGKILL after 20 s) and return its exit code."""
         if self.process.poll() is None:
@@ -45,12 +56,14 @@ class Served:
         return self.process.returncode
 
 
-def start(*args: str, env: dict[str, str] | None = None, wait: float = 30.0) -> Served:
-    """Start ``python -m fcsdk serve ARGS --port 0`` and wait for its banner."""
+def start(
+    *args: str, env: dict[str, str] | None = None, wait: float = 30.0, port: int = 0
+) -> Served:
+    """Start ``python -m fcsdk serve ARGS --port PORT`` (any free port) and wait for its banner."""
     log = Path(tempfile.mkstemp(prefix="fcsdk-serve-", suffix=".log")[1])
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "fcsdk", "serve", *args, "--port", "0"],
+            [sys.executable, "-m", "fcsdk", "serve", *args, "--port", str(port)],
             stdout=sink,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
@@ -70,9 +83,9 @@ def start(*args: str, env: dict[str, str] | None = None, wait: float = 30.0) -> 
 
 
 @contextmanager
-def served(*args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
+def served(*args: str, env: dict[str, str] | None = None, port: int = 0) -> Iterator[Served]:
     """Run ``fcsdk serve`` for the duration of the block."""
-    server = start(*args, env=env)
+    server = start(*args, env=env, port=port)
     try:
         yield server
     finally:
