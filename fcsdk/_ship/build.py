@@ -219,7 +219,7 @@ def build_package(
                     "no requirements found (requirements.txt or pyproject.toml "
                     "dependencies): the package holds your code only"
                 )
-            install_for_target(reqs, staging, target, pip=pip, scratch=Path(tmp))
+            install_for_target(reqs, staging, target, pip=pip, scratch=Path(tmp), cwd=root)
         entries: dict[str, Path] = {}
         owners: dict[str, str] = {}
         dist_of = _distribution_of(staging)

@@ -142,6 +142,7 @@ def install_for_target(
     *,
     pip: PipOptions | None = None,
     scratch: Path,
+    cwd: Path,
 ) -> None:
     """Install ``reqs`` into ``dest`` as wheels built for ``target``.
 
@@ -152,6 +153,8 @@ def install_for_target(
         pip: where to look for distributions.
         scratch: a folder for temporary files (a requirements file made from
             ``pyproject.toml``).
+        cwd: the folder pip runs in (the project), which relative paths in the
+            requirements (``./libs/x.whl``) are relative to.
 
     Raises:
         NoMatchingWheelError: a requirement has no wheel for ``target``.
@@ -201,7 +204,7 @@ def install_for_target(
             timeout=PIP_TIMEOUT,
             check=False,
             env=env,
-            cwd=req_file.parent,
+            cwd=cwd,
         )
     except FileNotFoundError as exc:
         raise ConfigurationError(f"cannot run pip: {options.python} not found") from exc

@@ -520,6 +520,18 @@ class TestBuildPackage:
         (project / "pyproject.toml").write_text("[project]\nname = 3\n")
         assert project_name(project) == "folder"
 
+    def test_relative_paths_in_requirements_are_from_the_project(self, tmp_path: Path) -> None:
+        """A wheel named by a path relative to the project installs, as pip run there would."""
+        project = make_project(tmp_path / "p", requirements_txt=None)
+        make_wheel(project / "vendor", "demo-dep")
+        (project / "reqs").mkdir()
+        (project / "reqs" / "prod.txt").write_text("./vendor/demo_dep-1.0-py3-none-any.whl\n")
+        (project / ".fcignore").write_text("vendor/\nreqs/\n")
+        report = build_package(project, requirements="reqs/prod.txt", pip=PipOptions(no_index=True))
+        listed = names(report.path)
+        assert "demo_dep/__init__.py" in listed
+        assert not [n for n in listed if n.startswith(("vendor/", "reqs/"))]
+
     def test_warns_without_requirements_or_handler(self, tmp_path: Path) -> None:
         """No requirements and no top-level module are warnings, not failures."""
         (tmp_path / "p" / "pkg").mkdir(parents=True)
