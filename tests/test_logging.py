@@ -290,3 +290,58 @@ class TestLogEvent:
         for _ in range(100):
             deep = [deep]
         assert "***" in json.dumps(redact(deep))
+
+
+class TestHttpInvocations:
+    """The HTTP places mark each request as the current invocation, under concurrency."""
+
+    @pytest.mark.parametrize("via", ["wsgi", "fc3", "apigw"])
+    @pytest.mark.parametrize("kind", ["http", "app", "wsgi_app"])
+    def test_concurrent_requests_log_their_own_ids(
+        self, via: str, kind: str, records: list[logging.LogRecord]
+    ) -> None:
+        """200 requests in 16 threads: every record and answer carries its own request id."""
+        from fcsdk.testing import HttpClient
+
+        def work(who: str) -> dict[str, str]:
+            ctx = current_context()
+            fc.logger.info("serving %s", who)
+            return {"who": who, "seen": str(getattr(ctx, "request_id", ""))}
+
+        handler: Any
+        if kind == "http":
+
+            @fc.http
+            def handler(request: fc.Request) -> dict[str, str]:
+                return work(request.query.get("who") or "")
+
+        elif kind == "app":
+            handler = fc.HttpApp()
+
+            @handler.get("/")
+            def index(request: fc.Request) -> dict[str, str]:
+                return work(request.query.get("who") or "")
+
+        else:
+
+            def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+                who = environ["QUERY_STRING"].removeprefix("who=")
+                start_response("200 OK", [("Content-Type", "application/json")])
+                return [json.dumps(work(who)).encode()]
+
+            handler = fc.from_wsgi(wsgi_app)
+
+        def call(i: int) -> dict[str, str]:
+            ctx = fake_context(request_id=f"req-{i}", access_key_id=f"AK-{i}")
+            client = HttpClient(handler, via=via, context=ctx)  # type: ignore[arg-type]
+            response = client.get("/", params={"who": f"req-{i}"})
+            assert response.status_code == 200, response.text
+            return dict(response.json())
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            answers = list(pool.map(call, range(200)))
+        assert all(a["who"] == a["seen"] for a in answers)
+        served = [r for r in records if r.getMessage().startswith("serving")]
+        assert len(served) == 200
+        for record in served:
+            assert record.getMessage() == f"serving {record.__dict__['request_id']}"

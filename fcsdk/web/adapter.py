@@ -31,6 +31,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar, overload
 
+from fcsdk._invocation import enter, leave
 from fcsdk.exceptions import HTTPError
 from fcsdk.web.events import (
     DEFAULT_TEXT_TYPES,
@@ -49,6 +50,7 @@ __all__ = [
     "http",
     "internal_error_response",
     "is_wsgi_call",
+    "invocation_of",
     "run_user_code",
 ]
 
@@ -56,6 +58,18 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 logger = logging.getLogger("fcsdk.web")
+
+
+def invocation_of(request: Request) -> object:
+    """What to mark as the current invocation for ``request`` (see :mod:`fcsdk.logging`).
+
+    The runtime's context when it has a request id, else the request itself
+    (whose ``request_id`` falls back to the event's and the header's).
+    """
+    raw = request.raw_context
+    if raw is not None and (getattr(raw, "request_id", None) or getattr(raw, "requestId", None)):
+        return raw
+    return request
 
 
 def run_user_code(request_id: str, func: Callable[..., T], /, *args: Any) -> T:
@@ -216,7 +230,17 @@ class HttpHandler(PlaceAdapter, Generic[R]):
         return None
 
     def handle(self, request: Request) -> Response:
-        """Run ``request`` through the handler and return the response; never raises."""
+        """Run ``request`` through the handler and return the response; never raises.
+
+        The request is the current invocation for ``fc.logger`` meanwhile.
+        """
+        token = enter(invocation_of(request))
+        try:
+            return self._handle(request)
+        finally:
+            leave(token)
+
+    def _handle(self, request: Request) -> Response:
         try:
             return to_response(run_user_code(request.request_id, self.endpoint, request))
         except Exception as exc:

@@ -29,11 +29,13 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from fcsdk._invocation import enter, leave
 from fcsdk.exceptions import FCSDKError, HTTPError
 from fcsdk.web.adapter import (
     PlaceAdapter,
     error_response,
     internal_error_response,
+    invocation_of,
     logger,
     run_user_code,
 )
@@ -113,6 +115,15 @@ class WSGIHandler(PlaceAdapter):
         """Run the app on one FC 2.0 request, the environ prepared as described above."""
         self._prepare(environ)
         request_id = _request_id(environ.get("fc.context"))
+        token = enter(environ.get("fc.context"))
+        try:
+            return self._wsgi(environ, start_response, request_id)
+        finally:
+            leave(token)
+
+    def _wsgi(
+        self, environ: WSGIEnvironment, start_response: StartResponse, request_id: str
+    ) -> Iterable[bytes]:
         started: list[bool] = []
 
         def tracking_start(*args: Any) -> Any:
@@ -147,11 +158,14 @@ class WSGIHandler(PlaceAdapter):
         except HTTPError as exc:
             return self._write_event(kind, error_response(exc), request)
         self._prepare(environ)
+        token = enter(invocation_of(request))
         try:
             response = self._collect(environ, request.request_id)
         except Exception:
             logger.exception("the WSGI app failed on request %s", request.request_id)
             response = internal_error_response(request.request_id)
+        finally:
+            leave(token)
         return self._write_event(kind, response, request)
 
     def _collect(self, environ: WSGIEnvironment, request_id: str) -> Response:
