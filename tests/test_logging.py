@@ -316,9 +316,10 @@ class TestHttpInvocations:
                 return work(request.query.get("who") or "")
 
         elif kind == "app":
-            handler = fc.HttpApp()
+            app = fc.HttpApp()
+            handler = app
 
-            @handler.get("/")
+            @app.get("/")
             def index(request: fc.Request) -> dict[str, str]:
                 return work(request.query.get("who") or "")
 
