@@ -365,11 +365,16 @@ def _session_for(oss2: Any, endpoint: str) -> Any:
 
 
 def clear_cache() -> None:
-    """Forget every cached bucket and session (tests; long-lived processes that change settings).
+    """Forget every cached bucket and close the shared sessions' connections.
+
+    For tests, and for long-lived processes that change settings.
 
     Example:
         >>> clear_cache()
     """
     with _lock:
+        sessions = list(_sessions.values())
         _buckets.clear()
         _sessions.clear()
+    for session in sessions:
+        session.session.close()

@@ -336,6 +336,16 @@ class TestCache:
         assert len(results) == 16
         assert all(r is results[0] for r in results)
 
+    def test_clear_cache_closes_sessions(self) -> None:
+        """clear_cache() forgets the buckets and closes the shared sessions' pools."""
+        bucket = ctx().oss_bucket("my-bucket", endpoint=LOCAL)
+        pools = bucket.session.session.adapters["http://"].poolmanager
+        pools.connection_from_url(LOCAL)
+        assert len(pools.pools) == 1
+        fcoss.clear_cache()
+        assert len(pools.pools) == 0
+        assert ctx().oss_bucket("my-bucket", endpoint=LOCAL) is not bucket
+
     def test_own_session_is_kept(self) -> None:
         """A session passed by the caller is used as is."""
         session = oss2.Session()
