@@ -47,11 +47,14 @@ def run(args: argparse.Namespace) -> int:
     out.write(f"Created {args.name} from the {args.template} template:\n")
     for path in sorted(created):
         out.write(f"  {path.relative_to(root).as_posix()}\n")
-    out.write(
-        "\nNext:\n"
-        f"  cd {args.name}\n"
-        "  make test                         # the project's own tests\n"
-        f"  fcsdk package --runtime {args.runtime}  # the deployable zip, in dist/\n"
-        "  s deploy                          # Serverless Devs deploys s.yaml\n"
-    )
+    steps = [
+        (f"cd {args.name}", ""),
+        ("make test", "the project's own tests"),
+        (f"fcsdk package --runtime {args.runtime}", "the deployable zip, in dist/"),
+        ("s deploy", "Serverless Devs deploys s.yaml"),
+    ]
+    width = max(len(command) for command, _ in steps)
+    out.write("\nNext:\n")
+    for command, why in steps:
+        out.write(f"  {command.ljust(width)}  # {why}\n" if why else f"  {command}\n")
     return 0
