@@ -30,6 +30,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
@@ -202,6 +203,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_error(self, format: str, *args: Any) -> None:
         self.server.logs.message(f"{self.address_string()}: {format % args}")
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Answer a request the HTTP layer refused (bad request line, unknown method) as FC does."""
+        self.log_error("code %d, message %s", code, message)
+        self.close_connection = True
+        # Nobody speaks HTTP/0.9 any more: answer with a status line and headers.
+        self.request_version = "HTTP/1.1"
+        text = message or HTTPStatus(code).phrase
+        reject = _Reject(code, "InvalidArgument" if code < 500 else "NotImplemented", text)
+        self._send_common_error(reject, new_request_id())
 
     def handle_expect_100(self) -> bool:
         """Refuse a too-large body before the client sends it."""

@@ -143,10 +143,21 @@ class TestBodyLimits:
         assert httpx.post(echo.url + "/invoke", content=b"still", timeout=10).content == b"STILL"
 
     def test_garbage_request_line(self, echo: Served) -> None:
-        """A request that is not HTTP gets a 400 and the server stays up."""
-        answer = raw_request(echo.url, b"\x16\x03\x01 not http at all\r\n\r\n")
-        assert b"400" in answer.split(b"\r\n", 1)[0]
+        """A request that is not HTTP gets FC's 400 and the server stays up."""
+        answer = raw_request(echo.url, b"GET / HTTP/1.1 extra words\r\n\r\n")
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400")
+        assert b"x-fc-request-id: 1-" in head
+        assert b"x-fc-error-type: FcCommonError" in head
+        assert b'"errorCode": "InvalidArgument"' in body
         assert httpx.post(echo.url + "/invoke", content=b"ok", timeout=10).content == b"OK"
+
+    def test_unknown_method(self, echo: Served) -> None:
+        """A method HTTP triggers do not take answers 501 with FC's error JSON."""
+        response = httpx.request("PROPFIND", echo.url + "/x", timeout=10)
+        assert response.status_code == 501
+        assert response.headers["x-fc-request-id"].startswith("1-")
+        assert response.json()["errorCode"] == "NotImplemented"
 
 
 class TestLoadErrors:
