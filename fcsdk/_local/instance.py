@@ -32,6 +32,7 @@ from fcsdk.testing._context import FCContext, RuntimeShape, fake_context, new_re
 
 __all__ = [
     "FunctionConfig",
+    "FunctionExited",
     "FunctionTimeout",
     "Instance",
     "InstanceBusy",
@@ -58,6 +59,21 @@ class FunctionTimeout(FCSDKError):
         self.seconds = seconds
         shown = f"{seconds:g}"
         super().__init__(f"Function timed out after {shown} seconds")
+
+
+class FunctionExited(FCSDKError):
+    """The handler tried to end the process (``sys.exit``, ``KeyboardInterrupt``).
+
+    On FC the runtime process dies and the request fails; locally the server
+    carries on and the request gets FC's answer.
+    """
+
+    def __init__(self, cause: BaseException) -> None:
+        self.cause = cause
+        super().__init__(
+            "Process exited unexpectedly before completing request "
+            f"({type(cause).__name__}: {cause})"
+        )
 
 
 class InstanceBusy(FCSDKError):
@@ -258,14 +274,17 @@ class Instance:
                 func = self.load()
                 self._initialize(rid)
             except BaseException as exc:
-                box.error = exc
+                box.error = exc if isinstance(exc, Exception) else FunctionExited(exc)
                 self._log_exception(exc)
                 return
             self.logs.frame("FC Invoke Start", rid)
             try:
                 box.value = work(func, self.context(rid))
-            except BaseException as exc:  # everything is reported to the caller
+            except Exception as exc:  # everything is reported to the caller
                 box.error = exc
+                self._log_exception(exc)
+            except BaseException as exc:  # SystemExit & co. must not reach the server
+                box.error = FunctionExited(exc)
                 self._log_exception(exc)
             if not box.abandoned:
                 self.logs.frame("FC Invoke End", rid)
@@ -306,7 +325,7 @@ def invocation_error(exc: BaseException) -> dict[str, Any]:
     trace; a load failure its runtime error type and message (the frames
     would be fcsdk's own); a timeout FC's bare ``errorMessage``.
     """
-    if isinstance(exc, FunctionTimeout):
+    if isinstance(exc, FunctionTimeout | FunctionExited):
         return {"errorMessage": str(exc)}
     if isinstance(exc, HandlerLoadError):
         return {"errorMessage": str(exc), "errorType": type(exc).__name__}

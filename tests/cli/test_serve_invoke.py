@@ -93,6 +93,13 @@ class TestInvoke:
         assert response.json()["errorType"] == "ValueError"
         assert response.json()["errorMessage"] == "boom"
 
+    def test_handler_calling_exit(self, events: Served) -> None:
+        """A handler calling sys.exit fails its request as on FC; the server stays up."""
+        response = httpx.post(events.url + "/invoke", content=b"exit", timeout=10)
+        assert response.headers["x-fc-error-type"] == "UnhandledInvocationError"
+        assert response.json()["errorMessage"].startswith("Process exited unexpectedly")
+        assert httpx.post(events.url + "/invoke", content=b"ok", timeout=10).content == b"OK"
+
     def test_unsendable_result(self, events: Served) -> None:
         """A result the runtime cannot send is a TypeError, as on FC."""
         response = httpx.post(events.url + "/invoke", content=b"set", timeout=10)

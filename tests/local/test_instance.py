@@ -14,6 +14,7 @@ import pytest
 
 from fcsdk._local.instance import (
     FunctionConfig,
+    FunctionExited,
     FunctionTimeout,
     Instance,
     InstanceBusy,
@@ -34,6 +35,8 @@ def handler(event, context):
     return event
 def init(context):
     CALLS.append("init")
+def exit_init(context):
+    raise SystemExit(4)
 def bad_stop(context):
     raise RuntimeError("stop failed")
 def stop(context):
@@ -150,6 +153,20 @@ class TestInstance:
         assert env["FC_INSTANCE_ID"] == instance.instance_id
         assert env["FC_REGION"] == "mine"
         assert env["EXTRA"] == "1"
+
+    @pytest.mark.parametrize("where", ["handler", "initializer"])
+    def test_exit_is_a_function_error(self, code: Path, where: str) -> None:
+        """SystemExit from the handler or the initializer becomes FunctionExited."""
+        options = {"initializer": f"{code.name}.exit_init"} if where == "initializer" else {}
+        instance, _ = make(code, **options)
+
+        def work(func: Any, ctx: Any) -> bytes:
+            raise SystemExit(3)
+
+        with pytest.raises(FunctionExited, match="Process exited unexpectedly") as info:
+            instance.call(work)
+        assert isinstance(info.value.cause, SystemExit)
+        assert invocation_error(info.value) == {"errorMessage": str(info.value)}
 
 
 class TestInvocationError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ def handler(event: bytes, context: Any) -> Any:
     logging.getLogger().info("got %d bytes", len(event))
     if event == b"crash":
         raise ValueError("boom")
+    if event == b"exit":
+        sys.exit(3)
     if event.startswith(b"sleep"):
         time.sleep(float(event[5:] or 10))
         return "slept"
