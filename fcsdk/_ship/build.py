@@ -15,7 +15,7 @@ from fcsdk._ship.archive import write_zip
 from fcsdk._ship.ignore import IgnoreRules, collect_files
 from fcsdk._ship.requirements import PipOptions, find_requirements, install_for_target
 from fcsdk._ship.target import DEFAULT_MAX_MB, RUNTIMES, Target
-from fcsdk.exceptions import ConfigurationError, PackageTooLargeError
+from fcsdk.exceptions import ConfigurationError, PackageError, PackageTooLargeError
 
 __all__ = ["DEFAULT_MAX_MB", "MB", "PackageReport", "build_package", "format_size"]
 
@@ -179,7 +179,7 @@ def build_package(
         ConfigurationError: a bad option, no such project, or nothing to package.
         NoMatchingWheelError: a requirement has no wheel for the target.
         PackageTooLargeError: the package passes a size limit.
-        PackageError: pip failed for another reason.
+        PackageError: pip failed for another reason, or the zip cannot be written.
 
     Example:
         >>> import pathlib, tempfile
@@ -187,7 +187,7 @@ def build_package(
         >>> _ = (root / "index.py").write_text("def handler(event, context):\\n    return event\\n")
         >>> report = build_package(root, with_deps=False, output=root / "out.zip")
         >>> report.path.name, report.file_count, report.largest
-        ('out.zip', 1, [('(your code)', 47)])
+        ('out.zip', 1, [('(your code)', 46)])
     """
     root = Path(project).resolve()
     if not root.is_dir():
@@ -251,7 +251,10 @@ def build_package(
                 size=unzipped,
                 limit=int(max_unzipped_mb * MB),
             )
-        write_zip(dest, entries.items())
+        try:
+            write_zip(dest, entries.items())
+        except OSError as exc:
+            raise PackageError(f"cannot write {dest}: {exc}") from exc
     zipped = dest.stat().st_size
     if zipped > max_zip_mb * MB:
         dest.unlink()

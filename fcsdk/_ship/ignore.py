@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fcsdk.exceptions import ConfigurationError
+
 __all__ = ["DEFAULT_IGNORES", "TEST_IGNORES", "IgnoreRules", "collect_files"]
 
 # What a function never needs: tool caches, virtualenvs, VCS data, build output,
@@ -130,7 +132,11 @@ def _parse(line: str) -> _Rule | None:
     text = text.lstrip("/")
     body = _translate(text)
     regex = ("^" if anchored else r"^(?:.*/)?") + body + "$"
-    return _Rule(re.compile(regex), negate, dir_only)
+    try:
+        compiled = re.compile(regex)
+    except re.error as exc:
+        raise ConfigurationError(f"invalid ignore pattern {line.strip()!r}: {exc}") from exc
+    return _Rule(compiled, negate, dir_only)
 
 
 class IgnoreRules:
@@ -145,6 +151,7 @@ class IgnoreRules:
     """
 
     def __init__(self, patterns: Iterable[str]) -> None:
+        """Parse ``patterns``; raises ConfigurationError for one that is not a valid glob."""
         self._rules = [rule for rule in map(_parse, patterns) if rule is not None]
 
     @classmethod
@@ -155,7 +162,10 @@ class IgnoreRules:
             patterns += TEST_IGNORES
         fcignore = project / ".fcignore"
         if fcignore.is_file():
-            patterns += fcignore.read_text(encoding="utf-8").splitlines()
+            try:
+                patterns += fcignore.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigurationError(f"cannot read {fcignore}: {exc}") from exc
         return cls(patterns)
 
     def ignored(self, path: str, *, is_dir: bool) -> bool:

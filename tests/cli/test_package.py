@@ -159,6 +159,28 @@ def fcsdk_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+class TestDocstringExamples:
+    @pytest.mark.parametrize(
+        "module",
+        [
+            "fcsdk._ship.target",
+            "fcsdk._ship.ignore",
+            "fcsdk._ship.build",
+            "fcsdk._ship.archive",
+            "fcsdk._ship.requirements",
+            "fcsdk._scaffold",
+        ],
+    )
+    def test_examples_run(self, module: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Every example in the packaging and scaffold docstrings runs as written."""
+        import doctest
+        import importlib
+
+        monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+        result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0
+
+
 # --------------------------------------------------------------------------- target
 
 
@@ -263,6 +285,15 @@ class TestIgnoreRules:
     def test_gitignore_syntax(self, pattern: str, path: str, is_dir: bool, ignored: bool) -> None:
         """Each pattern follows .gitignore's meaning."""
         assert IgnoreRules([pattern]).ignored(path, is_dir=is_dir) is ignored
+
+    def test_bad_fcignore(self, tmp_path: Path) -> None:
+        """An invalid pattern or an unreadable .fcignore is a ConfigurationError naming it."""
+        (tmp_path / ".fcignore").write_text("ok.py\n[z-a].py\n")
+        with pytest.raises(ConfigurationError, match=r"invalid ignore pattern '\[z-a\]\.py'"):
+            IgnoreRules.for_project(tmp_path)
+        (tmp_path / ".fcignore").write_bytes(b"\xff\xfe\x00bad")
+        with pytest.raises(ConfigurationError, match="cannot read"):
+            IgnoreRules.for_project(tmp_path)
 
     def test_files_inside_a_dropped_folder_stay_dropped(self, tmp_path: Path) -> None:
         """As in git, a negation cannot reach into a folder already left out."""
@@ -551,6 +582,13 @@ class TestBuildPackage:
         assert any("demo_dep/__init__.py" in w for w in report.warnings)
         with zipfile.ZipFile(report.path) as zf:
             assert zf.read("demo_dep/__init__.py") == b"MINE = True\n"
+
+    def test_unwritable_output(self, tmp_path: Path) -> None:
+        """A zip that cannot be written is a PackageError naming it."""
+        project = make_project(tmp_path / "p")
+        (tmp_path / "file").write_text("")
+        with pytest.raises(PackageError, match="cannot write"):
+            build_package(project, with_deps=False, output=tmp_path / "file" / "out.zip")
 
     def test_output_inside_the_project_is_not_packaged(self, tmp_path: Path) -> None:
         """A zip written into the project folder is never packed into itself."""
