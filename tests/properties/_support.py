@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, reject, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 import fcsdk as fc
 
@@ -309,6 +310,13 @@ class LoggedErrors(logging.Handler):
             raise error
 
 
+class Item(BaseModel):
+    """The JSON body the router's POST route takes."""
+
+    name: str
+    qty: int
+
+
 def app_handlers() -> dict[str, Any]:
     """The three kinds of deployable HTTP object, each reading every part of the request.
 
@@ -316,11 +324,6 @@ def app_handlers() -> dict[str, Any]:
     ``HttpApp`` with typed path, query and body parameters; ``wsgi`` is a plain
     WSGI app run through ``fc.from_wsgi`` that reads its environ and body.
     """
-    from pydantic import BaseModel
-
-    class Item(BaseModel):
-        name: str
-        qty: int
 
     @fc.http
     def reader(request: fc.Request) -> dict[str, Any]:
