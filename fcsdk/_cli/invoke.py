@@ -67,8 +67,12 @@ def add_function_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--memory", type=_positive_int, default=512, metavar="MB", help="memory size (default 512)"
     )
-    parser.add_argument("--function-name", default="my-function", help="default my-function")
-    parser.add_argument("--service-name", default="my-service", help="default my-service")
+    parser.add_argument(
+        "--function-name", default="my-function", metavar="NAME", help="default my-function"
+    )
+    parser.add_argument(
+        "--service-name", default="my-service", metavar="NAME", help="default my-service"
+    )
     parser.add_argument("--region", default="cn-hangzhou", help="default cn-hangzhou")
     parser.add_argument(
         "--env",

@@ -35,6 +35,16 @@ OSS_HANDOFF_ENV = "FCSDK_SERVE_OSS"
 _MODE_NAMES = {"wsgi": "FC 2.0 WSGI", "event": "FC 3.0 event"}
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {value}")
+    return value
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add ``fcsdk serve``'s options to ``parser``."""
     parser.add_argument(
@@ -50,7 +60,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "default event for python3.12, wsgi otherwise",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=9000, help="port to listen on (9000; 0: any)")
+    parser.add_argument(
+        "--port", type=_port, default=9000, help="port to listen on (9000; 0: any free port)"
+    )
     parser.add_argument(
         "--concurrency",
         type=_positive_int,

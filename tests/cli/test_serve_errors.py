@@ -225,7 +225,14 @@ class TestStartErrors:
         assert "'NOEQUALS': expected KEY=VALUE" in result.stderr
 
     @pytest.mark.parametrize(
-        ("option", "value"), [("--timeout", "0"), ("--timeout", "x"), ("--concurrency", "0")]
+        ("option", "value"),
+        [
+            ("--timeout", "0"),
+            ("--timeout", "x"),
+            ("--concurrency", "0"),
+            ("--port", "70000"),
+            ("--port", "http"),
+        ],
     )
     def test_bad_numbers(self, option: str, value: str) -> None:
         """A non-positive timeout or concurrency is an argparse usage error."""
