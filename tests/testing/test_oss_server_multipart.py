@@ -148,6 +148,33 @@ class TestMultipart:
         bucket.abort_multipart_upload("upc", upload_id)
 
 
+class TestListUploads:
+    def test_list_and_page(self, server: LocalOSSServer) -> None:
+        """list_multipart_uploads lists open uploads by key, folds prefixes, and pages."""
+        bucket = client(server, "uploads-bucket")
+        bucket.create_bucket()
+        made = {}
+        for key in ["a/1", "a/2", "b", "b", "ü/x"]:
+            made.setdefault(key, []).append(bucket.init_multipart_upload(key).upload_id)
+        listed = [(u.key, u.upload_id) for u in oss2.MultipartUploadIterator(bucket, max_uploads=2)]
+        assert [k for k, _ in listed] == ["a/1", "a/2", "b", "b", "ü/x"]
+        assert sorted(i for k, i in listed if k == "b") == sorted(made["b"])
+        folded = bucket.list_multipart_uploads(delimiter="/")
+        assert [u.key for u in folded.upload_list] == ["b", "b"]
+        assert folded.prefix_list == ["a/", "ü/"]
+        paged = bucket.list_multipart_uploads(delimiter="/", max_uploads=1)
+        assert paged.is_truncated
+        assert paged.prefix_list == ["a/"]
+        rest = bucket.list_multipart_uploads(delimiter="/", key_marker=paged.next_key_marker)
+        assert [u.key for u in rest.upload_list] == ["b", "b"]
+        assert rest.prefix_list == ["ü/"]
+        for key, ids in made.items():
+            for upload_id in ids:
+                bucket.abort_multipart_upload(key, upload_id)
+        assert bucket.list_multipart_uploads().upload_list == []
+        bucket.delete_bucket()
+
+
 class TestResumable:
     def test_resumable_upload_and_download(self, bucket: Any, tmp_path: Path) -> None:
         """oss2.resumable_upload (multipart, threads) and resumable_download work unchanged."""

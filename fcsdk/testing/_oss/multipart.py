@@ -211,3 +211,51 @@ class MultipartOperations(OperationBase):
                 truncated=len(parts) > max_parts,
             )
         )
+
+    def list_uploads(self, request: Request) -> Response:
+        """ListMultipartUploads (``GET /bucket?uploads``), ordered by key then upload id."""
+        args = request.args
+        prefix = args.get("prefix", "")
+        delimiter = args.get("delimiter", "")
+        key_marker = args.get("key-marker", "")
+        id_marker = args.get("upload-id-marker", "") if key_marker else ""
+        max_uploads = int_param(args, "max-uploads", 1000, 1, 1000)
+        with self.store.lock:
+            uploads = sorted(
+                (u.key, u.upload_id, u.initiated)
+                for u in self.store.bucket(request.bucket).uploads.values()
+                if u.key.startswith(prefix)
+                and (u.key > key_marker or (u.key == key_marker and u.upload_id > id_marker))
+            )
+        entries: list[tuple[str, str, float]] = []
+        prefixes: list[str] = []
+        truncated = False
+        next_key = next_id = ""
+        for key, upload_id, initiated in uploads:
+            common = None
+            if delimiter:
+                index = key.find(delimiter, len(prefix))
+                if index >= 0:
+                    common = key[: index + len(delimiter)]
+                    if common <= key_marker or (prefixes and prefixes[-1] == common):
+                        continue
+            if len(entries) + len(prefixes) >= max_uploads:
+                truncated = True
+                break
+            if common is not None:
+                prefixes.append(common)
+                next_key, next_id = common, ""
+            else:
+                entries.append((key, upload_id, initiated))
+                next_key, next_id = key, upload_id
+        body = xml.list_uploads(
+            bucket=request.bucket,
+            params=args,
+            uploads=entries,
+            prefixes=prefixes,
+            truncated=truncated,
+            next_key=next_key,
+            next_upload_id=next_id,
+            max_uploads=max_uploads,
+        )
+        return Response.xml(body)

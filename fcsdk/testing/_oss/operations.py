@@ -69,6 +69,7 @@ class Operations(ObjectOperations, MultipartOperations):
             ("GET", frozenset()): ("ListObjects", self.list_objects),
             ("GET", frozenset({"continuation-token"})): ("ListObjects", self.list_objects),
             ("GET", frozenset({"bucketInfo"})): ("GetBucketInfo", self.bucket_info),
+            ("GET", frozenset({"uploads"})): ("ListMultipartUploads", self.list_uploads),
             ("GET", frozenset({"location"})): ("GetBucketLocation", self.bucket_location),
             ("POST", frozenset({"delete"})): ("DeleteMultipleObjects", self.delete_objects),
         }

@@ -175,6 +175,42 @@ def complete_upload(bucket: str, key: str, etag: str, location: str) -> bytes:
     return render(root)
 
 
+def list_uploads(
+    *,
+    bucket: str,
+    params: dict[str, str],
+    uploads: Sequence[tuple[str, str, float]],
+    prefixes: Sequence[str],
+    truncated: bool,
+    next_key: str,
+    next_upload_id: str,
+    max_uploads: int,
+) -> bytes:
+    """``ListMultipartUploadsResult``."""
+    url = params.get("encoding-type") == "url"
+    root = ET.Element("ListMultipartUploadsResult")
+    _add(root, "Bucket", bucket)
+    if url:
+        _add(root, "EncodingType", "url")
+    _add(root, "KeyMarker", encode_key(params.get("key-marker", ""), url))
+    _add(root, "UploadIdMarker", params.get("upload-id-marker", ""))
+    _add(root, "NextKeyMarker", encode_key(next_key, url))
+    _add(root, "NextUploadIdMarker", next_upload_id)
+    _add(root, "Delimiter", encode_key(params.get("delimiter", ""), url))
+    _add(root, "Prefix", encode_key(params.get("prefix", ""), url))
+    _add(root, "MaxUploads", max_uploads)
+    _add(root, "IsTruncated", str(truncated).lower())
+    for key, upload_id, initiated in uploads:
+        node = _add(root, "Upload")
+        _add(node, "Key", encode_key(key, url))
+        _add(node, "UploadId", upload_id)
+        _add(node, "StorageClass", "Standard")
+        _add(node, "Initiated", iso_time(initiated))
+    for prefix in prefixes:
+        _add(_add(root, "CommonPrefixes"), "Prefix", encode_key(prefix, url))
+    return render(root)
+
+
 def list_parts(
     *,
     bucket: str,
