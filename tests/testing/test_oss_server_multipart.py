@@ -153,7 +153,7 @@ class TestListUploads:
         """list_multipart_uploads lists open uploads by key, folds prefixes, and pages."""
         bucket = client(server, "uploads-bucket")
         bucket.create_bucket()
-        made = {}
+        made: dict[str, list[str]] = {}
         for key in ["a/1", "a/2", "b", "b", "ü/x"]:
             made.setdefault(key, []).append(bucket.init_multipart_upload(key).upload_id)
         listed = [(u.key, u.upload_id) for u in oss2.MultipartUploadIterator(bucket, max_uploads=2)]
