@@ -294,10 +294,11 @@ class FCContext(BaseModel):  # noqa: PLW1641 - pydantic adds __hash__ to frozen 
         """Return an ``oss2.Bucket`` signed (``oss2.StsAuth``) with this invocation's credentials.
 
         The endpoint is ``endpoint``, else ``FCSDK_OSS_ENDPOINT``, else the
-        region's internal endpoint (the public one with ``internal=False``).
-        Signature v4 by default, ``auth_version="v1"`` on request. Buckets
-        are cached per credentials, endpoint, bucket and options; ``oss2`` is
-        imported on the first call only. See :mod:`fcsdk.oss`.
+        region's internal endpoint (the public one with ``internal=False``, or
+        for a bucket of another ``region``). Signature v4 by default,
+        ``auth_version="v1"`` on request. Buckets are cached per credentials,
+        endpoint, bucket and options; ``oss2`` is imported on the first call
+        only. See :mod:`fcsdk.oss`.
 
         Raises:
             InvalidBucketNameError: OSS forbids the bucket name.

@@ -12,7 +12,8 @@ The endpoint is chosen in this order:
 3. built from the region (the ``region`` argument, else the context's):
    ``https://oss-<region>-internal.aliyuncs.com`` by default, since a function
    runs in its region, or ``https://oss-<region>.aliyuncs.com`` with
-   ``internal=False``.
+   ``internal=False`` and, by default, for a bucket of another region (the
+   internal endpoint is reachable from its own region only).
 
 Buckets are cached per (credentials, endpoint, bucket, options): calls in one
 invocation share one bucket and its connection pool, and rotated credentials
@@ -270,7 +271,9 @@ def oss_bucket(
         bucket_name: the bucket, checked against OSS's naming rules first.
         endpoint: an explicit endpoint URL, over ``FCSDK_OSS_ENDPOINT`` and
             the region's.
-        internal: ``False`` for the region's public endpoint.
+        internal: ``False`` for the region's public endpoint, ``True`` for its
+            internal one; by default internal when the bucket is in the
+            function's region, public otherwise.
         region: the bucket's region, if not the function's (also used by v4
             signing).
         auth_version: ``"v4"`` (default) or ``"v1"``.
@@ -307,7 +310,11 @@ def oss_bucket(
             f"known: {', '.join(sorted(_BUCKET_OPTIONS))}"
         )
     key_id, secret, token = _secrets(context.credentials)
-    the_region = region or context.region or os.environ.get("FC_REGION") or None
+    home = context.region or os.environ.get("FC_REGION") or None
+    the_region = region or home
+    if internal is None:
+        # The internal endpoint only reaches buckets of the function's own region.
+        internal = region is None or region == home
     url = resolve_endpoint(the_region, endpoint=endpoint, internal=internal)
     if auth_version == "v4" and not the_region:
         the_region = _region_from_endpoint(url)

@@ -90,11 +90,23 @@ class TestEndpoint:
         bucket = ctx(region="cn-shanghai").oss_bucket("my-bucket", internal=False)
         assert bucket.endpoint == "https://oss-cn-shanghai.aliyuncs.com"
 
-    def test_region_argument_wins(self) -> None:
-        """region= overrides the context's region for the endpoint and the signature."""
+    def test_other_region_is_public_by_default(self) -> None:
+        """A bucket of another region gets that region's public endpoint and signature."""
         bucket = ctx(region="cn-shanghai").oss_bucket("my-bucket", region="cn-beijing")
-        assert bucket.endpoint == "https://oss-cn-beijing-internal.aliyuncs.com"
+        assert bucket.endpoint == "https://oss-cn-beijing.aliyuncs.com"
         assert bucket.region == "cn-beijing"
+
+    def test_other_region_internal_on_request(self) -> None:
+        """internal=True forces the internal endpoint (a VPC with a route to that region)."""
+        bucket = ctx(region="cn-shanghai").oss_bucket(
+            "my-bucket", region="cn-beijing", internal=True
+        )
+        assert bucket.endpoint == "https://oss-cn-beijing-internal.aliyuncs.com"
+
+    def test_own_region_given_explicitly_stays_internal(self) -> None:
+        """region= equal to the function's region keeps the internal endpoint."""
+        bucket = ctx(region="cn-shanghai").oss_bucket("my-bucket", region="cn-shanghai")
+        assert bucket.endpoint == "https://oss-cn-shanghai-internal.aliyuncs.com"
 
     def test_env_overrides_region(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """FCSDK_OSS_ENDPOINT wins over the region-built endpoint."""
