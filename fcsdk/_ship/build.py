@@ -255,6 +255,12 @@ def build_package(
             write_zip(dest, entries.items())
         except OSError as exc:
             raise PackageError(f"cannot write {dest}: {exc}") from exc
+        except UnicodeEncodeError as exc:
+            # A file name that is not valid UTF-8 on disk cannot be named in a zip.
+            raise PackageError(
+                f"cannot write {dest}: the file name {exc.object!r} is not valid UTF-8; "
+                "rename it or leave it out with .fcignore"
+            ) from exc
     zipped = dest.stat().st_size
     if zipped > max_zip_mb * MB:
         dest.unlink()

@@ -590,6 +590,15 @@ class TestBuildPackage:
         with pytest.raises(PackageError, match="cannot write"):
             build_package(project, with_deps=False, output=tmp_path / "file" / "out.zip")
 
+    def test_file_name_that_is_not_utf8(self, tmp_path: Path) -> None:
+        """A file whose name is not UTF-8 fails with its name, and leaves no zip."""
+        project = make_project(tmp_path / "p")
+        with open(os.fsencode(project) + b"/caf\xe9.py", "w") as fh:
+            fh.write("")
+        with pytest.raises(PackageError, match="not valid UTF-8"):
+            build_package(project, with_deps=False, output=tmp_path / "out.zip")
+        assert not (tmp_path / "out.zip").exists()
+
     def test_output_inside_the_project_is_not_packaged(self, tmp_path: Path) -> None:
         """A zip written into the project folder is never packed into itself."""
         project = make_project(tmp_path / "p")
