@@ -11,6 +11,7 @@ interpreter.
 from __future__ import annotations
 
 import base64
+import fnmatch
 import hashlib
 import json
 import os
@@ -22,6 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fcsdk._ship import archive, build, requirements
 from fcsdk._ship.build import PackageReport, build_package, format_size, project_name
@@ -294,6 +297,26 @@ class TestIgnoreRules:
         (tmp_path / ".fcignore").write_bytes(b"\xff\xfe\x00bad")
         with pytest.raises(ConfigurationError, match="cannot read"):
             IgnoreRules.for_project(tmp_path)
+
+    @given(pattern=st.text(max_size=30), path=st.text(max_size=30), is_dir=st.booleans())
+    def test_any_pattern_gives_a_rule_or_a_typed_error(
+        self, pattern: str, path: str, is_dir: bool
+    ) -> None:
+        """Any line parses to a rule (answering a bool) or fails with ConfigurationError."""
+        try:
+            rules = IgnoreRules([pattern])
+        except ConfigurationError:
+            return
+        assert rules.ignored(path, is_dir=is_dir) in (True, False)
+
+    @given(
+        pattern=st.text(alphabet="ab.*?", min_size=1, max_size=8),
+        name=st.text(alphabet="ab.", min_size=1, max_size=8),
+    )
+    def test_name_globs_agree_with_fnmatch(self, pattern: str, name: str) -> None:
+        """A pattern without a slash matches a file's name, at any depth, as fnmatch does."""
+        expected = fnmatch.fnmatchcase(name, pattern)
+        assert IgnoreRules([pattern]).ignored(f"deep/er/{name}", is_dir=False) is expected
 
     def test_files_inside_a_dropped_folder_stay_dropped(self, tmp_path: Path) -> None:
         """As in git, a negation cannot reach into a folder already left out."""
