@@ -60,6 +60,9 @@ KNOWN_BUGS: list[tuple[type[BaseException], str, str]] = [
     (UnicodeError, "decoding with", "fcsdk/web/request.py"),
     # Request.query_string quotes event parameters strictly: a lone surrogate in a dict event.
     (UnicodeEncodeError, "surrogates not allowed", "fcsdk/web/request.py"),
+    # LocalOSSServer's BodyReader checks Content-Length with str.isdigit, then int() fails on
+    # 4301+ digits or on digits int() refuses ("\u00b2"): a 500 InternalError, not a 400.
+    (ValueError, "int", "fcsdk/testing/_oss/server.py"),
 ]
 
 
