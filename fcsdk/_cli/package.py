@@ -32,6 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o",
         "--output",
+        metavar="FILE",
         help="the zip to write (default dist/<name>-<runtime>.zip in the project)",
     )
     kind = parser.add_mutually_exclusive_group()
@@ -51,6 +52,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-r",
         "--requirements",
+        metavar="FILE",
         help="a requirements file (default requirements.txt, else pyproject.toml dependencies)",
     )
     parser.add_argument(
@@ -60,13 +62,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="DIR_OR_URL",
         help="also look for wheels here (pip --find-links; repeatable)",
     )
-    parser.add_argument("--index-url", help="a package index other than PyPI (pip --index-url)")
+    parser.add_argument(
+        "--index-url", metavar="URL", help="a package index other than PyPI (pip --index-url)"
+    )
     parser.add_argument(
         "--no-index", action="store_true", help="look only in --find-links (pip --no-index)"
     )
     parser.add_argument(
         "--max-zip-mb",
         type=float,
+        metavar="MB",
         default=DEFAULT_MAX_MB,
         help=f"fail when the zip passes this size (default {DEFAULT_MAX_MB}, FC's limit for "
         "a ZIP uploaded by a developer tool or OSS; 100 in smaller regions or through the API)",
@@ -74,6 +79,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-unzipped-mb",
         type=float,
+        metavar="MB",
         default=DEFAULT_MAX_MB,
         help=f"fail when the unpacked files pass this size (default {DEFAULT_MAX_MB})",
     )

@@ -194,7 +194,7 @@ def build_package(
         raise ConfigurationError(f"project folder not found: {root}")
     if layer and not with_deps:
         raise ConfigurationError("a layer holds the dependencies: --layer and --no-deps conflict")
-    if max_zip_mb <= 0 or max_unzipped_mb <= 0:
+    if not (max_zip_mb > 0 and max_unzipped_mb > 0):  # NaN fails this too
         raise ConfigurationError("size limits must be positive numbers of MB")
     target = Target.for_runtime(runtime, arch=arch, python_version=python_version)
     reqs = None

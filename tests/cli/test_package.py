@@ -653,6 +653,7 @@ class TestBuildPackage:
         [
             ({"layer": True, "with_deps": False}, "conflict"),
             ({"max_zip_mb": 0}, "positive"),
+            ({"max_unzipped_mb": float("nan")}, "positive"),
             ({"output": "out.tar"}, r"\.zip"),
             ({"runtime": "python2.7"}, "unknown runtime"),
         ],
