@@ -10,6 +10,7 @@ including dicts JSON cannot carry.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 from pathlib import Path
@@ -284,7 +285,7 @@ class TestHandlerPath:
         for tp in targets:
             value = decode(tp, event)
             if not isinstance(value, fc.FCSDKError):
-                result = outcome(lambda v=value: encode_result(v))
+                result = outcome(functools.partial(encode_result, value))
                 assert isinstance(result, bytes | str | fc.ResultEncodeError), repr(result)
 
     @profile(100)

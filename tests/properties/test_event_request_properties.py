@@ -76,7 +76,7 @@ bodies = st.one_of(
 @st.composite
 def valid_events(draw: st.DrawFn) -> dict[str, Any]:
     """An FC 3.0 or API Gateway event for a random request, as the platform builds it."""
-    build = draw(st.sampled_from([fc3_http_event, apigw_event]))
+    build: Any = draw(st.sampled_from([fc3_http_event, apigw_event]))
     body = draw(bodies)
     try:
         body.decode("utf-8")
@@ -103,7 +103,8 @@ def bent_events(draw: st.DrawFn) -> dict[str, Any]:
         )
     )
     if plant == "mutate":
-        return draw(mutated(event))  # type: ignore[no-any-return]
+        bent: dict[str, Any] = draw(mutated(event))
+        return bent
     if plant == "body":
         event["body"] = draw(base64_text | weird_text)
         event["isBase64Encoded"] = draw(st.one_of(st.booleans(), json_values))
