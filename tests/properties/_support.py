@@ -58,7 +58,8 @@ KNOWN_BUGS: list[tuple[type[BaseException], str, str]] = [
     # Request.text catches UnicodeDecodeError and LookupError, not the UnicodeError some
     # codecs raise: Content-Type "text/plain; charset=undefined" (or punycode, idna).
     (UnicodeError, "decoding with", "fcsdk/web/request.py"),
-    # Request.query_string quotes event parameters strictly: a lone surrogate in a dict event.
+    # Request.query_string quotes event parameters strictly: a lone surrogate ("\\ud800") in
+    # an event's queryParameters, which the HTTP event parser's stdlib fallback lets through.
     (UnicodeEncodeError, "surrogates not allowed", "fcsdk/web/request.py"),
     # LocalOSSServer's BodyReader checks Content-Length with str.isdigit, then int() fails on
     # 4301+ digits or on digits int() refuses ("\u00b2"): a 500 InternalError, not a 400.
