@@ -99,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.config is not None:
+            if args.handler is not None:
+                raise ConfigurationError(
+                    "--config serves the functions its file names: give no handler with it"
+                )
             return supervisor.serve_config(Path(args.config), reload=args.reload)
         if args.handler is None:
             raise ConfigurationError("give a handler string (e.g. index.handler) or --config FILE")

@@ -218,6 +218,12 @@ class TestStartErrors:
         assert result.returncode == 2
         assert "give a handler string" in result.stderr
 
+    def test_config_and_handler(self) -> None:
+        """--config with a handler too is a usage error, not a silent choice."""
+        result = self._run("index.handler", "--config", "examples/fcsdk-local.json")
+        assert result.returncode == 2
+        assert "give no handler with it" in result.stderr
+
     def test_bad_env_item(self) -> None:
         """A malformed --env item is exit code 2 with the item named."""
         result = self._run("events_app.handler", "--no-oss", "--env", "NOEQUALS")
