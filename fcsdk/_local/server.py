@@ -66,6 +66,8 @@ _INVOKE_API = re.compile(
 _HOP_BY_HOP = frozenset(
     {"connection", "content-length", "keep-alive", "transfer-encoding", "x-fc-request-id"}
 )
+_MAX_TRAILERS = 100
+_NO_BODY = frozenset({204, 304})
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 
@@ -270,9 +272,7 @@ class _Handler(BaseHTTPRequestHandler):
             if size < 0:
                 raise _Reject(400, "InvalidArgument", "malformed chunked body")
             if size == 0:
-                # Trailers (if any) end with an empty line.
-                while self.rfile.readline(1026) not in (b"\r\n", b"\n", b""):
-                    pass
+                self._skip_trailers()
                 return b"".join(parts)
             total += size
             if total > limit:
@@ -283,6 +283,13 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             parts.append(self._read_exactly(size))
             self._read_exactly(2)
+
+    def _skip_trailers(self) -> None:
+        """Read the trailer lines after the last chunk, up to the empty line (bounded)."""
+        for _ in range(_MAX_TRAILERS):
+            if self.rfile.readline(8194) in (b"\r\n", b"\n", b""):
+                return
+        raise _Reject(400, "InvalidArgument", "too many trailer lines after a chunked body")
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -300,11 +307,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("x-fc-request-id", rid)
         if error_type is not None:
             self.send_header("x-fc-error-type", error_type)
-        self.send_header("Content-Length", str(len(answer.body)))
+        bodiless = answer.status in _NO_BODY
+        if answer.status != 204:
+            self.send_header("Content-Length", "0" if bodiless else str(len(answer.body)))
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and not bodiless:
             self.wfile.write(answer.body)
         self.wfile.flush()
 
@@ -456,6 +465,8 @@ def _check_answer(answer: HTTPAnswer, limit: int) -> None:
     """Refuse what could not go out on the wire (a 502, as FC answers a bad response)."""
     if len(answer.body) > limit:
         raise _too_large(len(answer.body), limit)
+    if answer.status < 200:
+        raise ValueError(f"a final response needs a status of 200 or more, got {answer.status}")
     for name, value in answer.headers:
         if not _TOKEN.match(name):
             raise ValueError(f"invalid response header name {name!r}")

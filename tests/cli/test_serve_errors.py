@@ -125,6 +125,17 @@ class TestBodyLimits:
         )
         assert answer.endswith(b"\r\n\r\nABC")
 
+    def test_endless_trailers(self, echo: Served) -> None:
+        """A chunked body followed by endless trailer lines is refused with 400."""
+        trailers = b"X-T: 1\r\n" * 150
+        answer = raw_request(
+            echo.url,
+            b"POST /invoke HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"1\r\na\r\n0\r\n" + trailers + b"\r\n",
+        )
+        assert answer.startswith(b"HTTP/1.1 400")
+        assert b"too many trailer lines" in answer
+
     @pytest.mark.parametrize(
         "request_bytes",
         [

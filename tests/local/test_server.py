@@ -20,6 +20,9 @@ from tests.local.serving import APPS
 HEADERS_APP = """
 def handler(environ, start_response):
     kind = environ["PATH_INFO"]
+    if kind.startswith("/status/"):
+        start_response(kind[8:] + " Whatever", [("Content-Type", "text/plain")])
+        return [b"a body that must not be sent"]
     if kind == "/bad-name":
         start_response("200 OK", [("Bad Name", "x")])
     elif kind == "/not-latin1":
@@ -96,6 +99,30 @@ class TestRouting:
         response = httpx.get(url + path, timeout=10)
         assert response.status_code == 502
         assert message in response.json()["errorMessage"]
+
+
+class TestStatuses:
+    @pytest.mark.parametrize("status", [204, 304])
+    def test_bodiless_statuses(
+        self, server: tuple[LocalServer, str, io.StringIO], status: int
+    ) -> None:
+        """204 and 304 go out without a body whatever the app returned."""
+        _, url, _ = server
+        with httpx.Client(timeout=10) as client:
+            response = client.get(url + f"/status/{status}")
+            assert response.status_code == status
+            assert response.content == b""
+            # The connection is still in sync: the next request on it works.
+            assert client.get(url + "/ok").text == "first"
+
+    def test_informational_status_refused(
+        self, server: tuple[LocalServer, str, io.StringIO]
+    ) -> None:
+        """A 1xx status as the final answer is a 502."""
+        _, url, _ = server
+        response = httpx.get(url + "/status/102", timeout=10)
+        assert response.status_code == 502
+        assert "200 or more" in response.json()["errorMessage"]
 
 
 class TestFailures:
