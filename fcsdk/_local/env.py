@@ -95,7 +95,8 @@ def parse_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigurationError(f"cannot read the env file {str(file)!r}: {exc}") from exc
     result: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only real line ends split lines: a quoted value may hold U+2028 and the like.
+    for number, line in enumerate(re.split(r"\r\n|\n|\r", text), start=1):
         where = f"{file}:{number}"
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fcsdk._local.env import (
     applied_environment,
@@ -50,6 +53,7 @@ class TestEnvFile:
             'DOUBLE="line\\nnext \\"q\\" \\\\ \\z"  # note\n'
             "EMPTY=\n"
             'QUOTED_EMPTY=""\n'
+            "SEPARATOR='a\u2028b'\r\n"
         )
         assert parse_env_file(path) == {
             "PLAIN": "value",
@@ -60,6 +64,7 @@ class TestEnvFile:
             "DOUBLE": 'line\nnext "q" \\ \\z',
             "EMPTY": "",
             "QUOTED_EMPTY": "",
+            "SEPARATOR": "a\u2028b",
         }
 
     @pytest.mark.parametrize(
@@ -145,3 +150,41 @@ class TestAppliedEnvironment:
             assert os.environ["FCSDK_T_NEW"] == "x"
         assert os.environ["FCSDK_T_OLD"] == "before"
         assert "FCSDK_T_NEW" not in os.environ
+
+
+class TestEnvFileProperties:
+    @settings(max_examples=200, deadline=None)
+    @given(st.text(max_size=300))
+    def test_any_text_is_a_dict_or_a_clear_error(self, text: str) -> None:
+        """Whatever the file holds, the result is a dict or a ConfigurationError."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / ".env"
+            path.write_text(text, encoding="utf-8", errors="surrogatepass")
+            message = ""
+            try:
+                result = parse_env_file(path)
+            except ConfigurationError as exc:
+                message = str(exc)
+            if message:
+                assert str(path) in message
+            else:
+                assert all(isinstance(v, str) for v in result.values())
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        st.dictionaries(
+            st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True),
+            st.text(
+                alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="'\r\n"),
+                max_size=20,
+            ),
+            max_size=5,
+        )
+    )
+    def test_single_quoted_round_trip(self, values: dict[str, str]) -> None:
+        """KEY='value' lines give back exactly the values written."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / ".env"
+            lines = "".join(f"{key}='{value}'\n" for key, value in values.items())
+            path.write_text(lines, encoding="utf-8")
+            assert parse_env_file(path) == values
