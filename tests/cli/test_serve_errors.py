@@ -13,6 +13,8 @@ import pytest
 
 from tests.local.serving import APPS, ROOT, Served, served
 
+pytestmark = pytest.mark.slow  # each test drives a real fcsdk serve process
+
 LIMIT = 6 * 1024 * 1024
 
 

@@ -15,6 +15,8 @@ import requests
 
 from tests.local.serving import APPS, Served, served
 
+pytestmark = pytest.mark.slow  # each test drives a real fcsdk serve process
+
 RID = re.compile(r"^1-[0-9a-f]{8}-[0-9a-f]{24}$")
 
 

@@ -13,6 +13,8 @@ import pytest
 
 from tests.local.serving import APPS, Served, served
 
+pytestmark = pytest.mark.slow  # each test drives a real fcsdk serve process
+
 
 @pytest.fixture(scope="module")
 def mark_file(tmp_path_factory: pytest.TempPathFactory) -> Path:

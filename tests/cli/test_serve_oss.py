@@ -13,6 +13,8 @@ import pytest
 
 from tests.local.serving import APPS, ROOT, served
 
+pytestmark = pytest.mark.slow  # each test drives a real fcsdk serve process
+
 
 class TestEmbeddedOSS:
     @pytest.mark.parametrize("runtime", ["python3.10", "python3.12"])

@@ -16,6 +16,8 @@ import pytest
 from tests.local.cdp import CHROMIUM, Browser, dump_dom
 from tests.local.serving import APPS, ROOT, Served, served
 
+pytestmark = pytest.mark.slow  # each test drives a real fcsdk serve process
+
 EXAMPLE = ROOT / "examples" / "signin"
 
 

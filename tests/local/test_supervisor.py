@@ -17,6 +17,8 @@ from fcsdk.cli import main
 from fcsdk.exceptions import ConfigurationError
 from tests.local.serving import APPS, ROOT, served, start
 
+pytestmark = pytest.mark.slow  # each test drives a real fcsdk serve process
+
 APP_V1 = "def handler(event, context):\n    return 'v1'\n"
 APP_V2 = "def handler(event, context):\n    return 'v2'\n"
 
