@@ -134,6 +134,8 @@ class LocalServer(ThreadingHTTPServer):
         self.read_timeout = read_timeout
         self._async_lock = threading.Lock()
         self._async_jobs: set[threading.Thread] = set()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler, bind_and_activate)
 
     def lookup(self, name: str) -> HostedFunction | None:

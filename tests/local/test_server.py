@@ -192,6 +192,24 @@ class TestServerObject:
         with pytest.raises(ValueError, match="at least one function"):
             LocalServer(("127.0.0.1", 0), {}, RuntimeLogs(io.StringIO()))
 
+    def test_ipv6_loopback(self) -> None:
+        """An IPv6 host is served over IPv6."""
+        logs = RuntimeLogs(io.StringIO())
+        instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+        try:
+            local = LocalServer(("::1", 0), {"f": HostedFunction(instance, "event")}, logs)
+        except OSError:
+            pytest.skip("no IPv6 loopback on this machine")
+        thread = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            url = f"http://[::1]:{local.server_address[1]}/invoke"
+            assert httpx.post(url, content=b"six", timeout=10).content == b"SIX"
+        finally:
+            local.shutdown()
+            thread.join(10)
+            local.server_close()
+
     def test_wait_async(self) -> None:
         """wait_async returns how many background jobs outlive the wait."""
         logs = RuntimeLogs(io.StringIO())
