@@ -149,6 +149,9 @@ class TestMultipart:
             st.sampled_from(
                 [
                     b"\r\n",
+                    b"\r\nBOUNDARY",
+                    b"\r\nBOUNDARY--",
+                    b"X-Junk\r\n",
                     b"--",
                     b"\r\n\r\n",
                     b"Content-Disposition: form-data",
@@ -166,11 +169,19 @@ class TestMultipart:
     )
     def test_assembled_from_multipart_tokens(self, boundary: str, pieces: list[bytes]) -> None:
         """A body assembled from multipart's own tokens and the boundary parses or answers 400."""
-        body = b"".join(pieces).replace(b"BOUNDARY", b"--" + boundary.encode())
+        delimiter = b"--" + boundary.encode()
+        body = delimiter + b"\r\n" + b"".join(pieces).replace(b"BOUNDARY", delimiter)
         form_or_bad_request(lambda: parse_multipart(body, boundary))
 
     @profile(150)
-    @given(content_type=weird_text | st.text(max_size=80), body=st.binary(max_size=100))
+    @given(
+        content_type=st.one_of(
+            weird_text,
+            st.text(max_size=80),
+            st.sampled_from(['boundary="a\\"b"', 'boundary="a\\', 'boundary="unclosed', "a;;b=;c"]),
+        ),
+        body=st.binary(max_size=100),
+    )
     def test_any_content_type(self, content_type: str, body: bytes) -> None:
         """Any Content-Type with any body gives a form, a 400 or a 415."""
         form_or_bad_request(lambda: parse_form(body, content_type))
