@@ -8,7 +8,7 @@ PY     := $(BIN)/python
 .PHONY: help run test lint typecheck pytest docs bench fuzz clean
 
 help:
-	@echo "make run    - create .venv, install fcsdk, run the example handler locally"
+	@echo "make run    - create .venv, install fcsdk, serve the examples locally (Ctrl-C stops)"
 	@echo "make test   - create .venv, install dev extras, run ruff, mypy, pytest+coverage, docs"
 	@echo "make bench  - run the benchmarks (ratios against in-process baselines)"
 	@echo "make fuzz   - run the short atheris fuzzing session"
@@ -19,16 +19,20 @@ $(PY):
 
 # Reinstall when the project's metadata changes.
 $(VENV)/.run-installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[oss]'
+	$(PY) -m pip install --quiet -e '.[examples]'
 	@touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.run-installed
 
+# The main job: the examples behind local HTTP triggers (sign-in app, order API,
+# OSS upload, the quickstart handler), with a local OSS server; Ctrl-C stops.
 run: $(VENV)/.run-installed
 	$(PY) -m fcsdk invoke index.main --code-dir examples/orders \
 	    --event-file examples/orders/event.json
+	@echo
+	$(PY) -m fcsdk serve --config examples/fcsdk-local.json
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
@@ -38,6 +42,7 @@ typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
 pytest: $(VENV)/.dev-installed
+	sh scripts/ensure-chromium.sh
 	rm -f .coverage .coverage.*
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage combine --quiet
