@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
+from fcsdk import _secrets
 from fcsdk.exceptions import ContextError
 
 if TYPE_CHECKING:
@@ -533,6 +534,7 @@ def _make_credentials(key_id: str, secret: str | None, token: str | None) -> Cre
     hit = _cache.get(full_key)
     if hit is not None:
         return hit  # type: ignore[return-value]
+    _secrets.remember(secret, token)
     model = _assemble(
         Credentials,
         {

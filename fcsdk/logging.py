@@ -1,5 +1,9 @@
 """Request-aware logging: ``fc.logger``, ``configure()`` and ``log_event()``.
 
+Secrets the context has seen (access key secrets and security tokens) are
+masked as ``***`` in every record that passes :class:`RequestContextFilter`
+(``fc.logger``'s records, and every handler's once :func:`configure` ran).
+
 Records logged while an invocation runs carry its request id, function name
 and cold-start flag as attributes (``record.request_id``,
 ``record.function_name``, ``record.cold_start``, and ``record.fc_request_id``
@@ -30,6 +34,7 @@ import traceback
 from collections.abc import Iterable, Mapping
 from typing import IO, Any, Literal
 
+from fcsdk import _secrets
 from fcsdk._invocation import current
 
 __all__ = [
@@ -97,7 +102,16 @@ class RequestContextFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Add the current invocation's attributes; never drops a record."""
+        """Add the current invocation's attributes and mask known secrets; never drops a record."""
+        if _secrets.known():
+            message = record.getMessage()
+            masked = _secrets.mask(message, REDACTED)
+            if masked != message:
+                record.msg, record.args = masked, None
+            if record.exc_info and not record.exc_text:
+                # Formatters reuse exc_text: a traceback may quote a secret.
+                text = logging.Formatter().formatException(record.exc_info)
+                record.exc_text = _secrets.mask(text, REDACTED)
         request_id, function_name, cold_start = _request_attrs()
         attrs = record.__dict__
         attrs.setdefault("request_id", request_id)
@@ -115,6 +129,10 @@ class TextFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__(RUNTIME_FORMAT, datefmt="%Y-%m-%dT%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Format as the runtime does, known secrets masked."""
+        return _secrets.mask(super().format(record), REDACTED)
 
 
 class JSONFormatter(logging.Formatter):
@@ -147,7 +165,7 @@ class JSONFormatter(logging.Formatter):
             payload["exception"] = record.exc_text
         if record.stack_info:
             payload["stack"] = record.stack_info
-        return json.dumps(payload, default=str, ensure_ascii=False)
+        return _secrets.mask(json.dumps(payload, default=str, ensure_ascii=False), REDACTED)
 
 
 logger = logging.getLogger("fcsdk.user")
@@ -262,7 +280,7 @@ def log_event(
     out = target or logger
     if not out.isEnabledFor(level):
         return
-    secrets = _secret_values(current_context())
+    secrets = _secret_values(current_context()) | set(_secrets.known())
     data: Any = event
     if isinstance(event, bytes | bytearray | memoryview | str):
         raw = bytes(event) if not isinstance(event, str) else event.encode("utf-8", "replace")
