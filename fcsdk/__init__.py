@@ -23,9 +23,11 @@ from fcsdk.exceptions import (
     HTTPError,
     InternalServerError,
     InvalidBucketNameError,
+    LengthRequired,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
+    RequestHeaderFieldsTooLarge,
     RequestValidationError,
     ResultEncodeError,
     Unauthorized,
@@ -35,13 +37,13 @@ from fcsdk.handler import EventHandler, LifecycleHook, handler, initializer, pre
 
 if TYPE_CHECKING:
     from fcsdk import events, logging, oss, testing
-    from fcsdk.exceptions import LengthRequired
     from fcsdk.logging import log_event, logger
     from fcsdk.web import (
         FormData,
         Headers,
         HttpApp,
         JSONResponse,
+        Limits,
         QueryParams,
         RedirectResponse,
         Request,
@@ -67,6 +69,7 @@ _LAZY: dict[str, str] = {
     "Headers": "fcsdk.web",
     "HttpApp": "fcsdk.web",
     "JSONResponse": "fcsdk.web",
+    "Limits": "fcsdk.web",
     "QueryParams": "fcsdk.web",
     "RedirectResponse": "fcsdk.web",
     "Request": "fcsdk.web",
@@ -74,7 +77,6 @@ _LAZY: dict[str, str] = {
     "StreamingResponse": "fcsdk.web",
     "UploadFile": "fcsdk.web",
     "from_wsgi": "fcsdk.web",
-    "LengthRequired": "fcsdk.exceptions",
 }
 
 __all__ = [
@@ -99,12 +101,14 @@ __all__ = [
     "JSONResponse",
     "LengthRequired",
     "LifecycleHook",
+    "Limits",
     "MethodNotAllowed",
     "NotFound",
     "PayloadTooLarge",
     "QueryParams",
     "RedirectResponse",
     "Request",
+    "RequestHeaderFieldsTooLarge",
     "RequestValidationError",
     "Response",
     "ResultEncodeError",

@@ -17,6 +17,7 @@ builtin keeps working::
     │   ├── MethodNotAllowed              405  (allowed methods in ``Allow``)
     │   ├── LengthRequired                411  (a body without ``Content-Length``)
     │   ├── PayloadTooLarge               413
+    │   ├── RequestHeaderFieldsTooLarge   431
     │   ├── UnsupportedMediaType          415
     │   ├── RequestValidationError        422  (field errors in ``errors``)
     │   └── InternalServerError           500
@@ -64,6 +65,7 @@ __all__ = [
     "PackageError",
     "PackageTooLargeError",
     "PayloadTooLarge",
+    "RequestHeaderFieldsTooLarge",
     "RequestValidationError",
     "ResultEncodeError",
     "Unauthorized",
@@ -195,6 +197,13 @@ class PayloadTooLarge(HTTPError):
 
     status = 413
     title = "Payload Too Large"
+
+
+class RequestHeaderFieldsTooLarge(HTTPError):
+    """431: the request carries more header fields than the configured limit."""
+
+    status = 431
+    title = "Request Header Fields Too Large"
 
 
 class UnsupportedMediaType(HTTPError):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from fcsdk.web.adapter import HttpHandler, http
 from fcsdk.web.datastructures import FormData, Headers, QueryParams, UploadFile
+from fcsdk.web.limits import Limits
 from fcsdk.web.request import Request
 from fcsdk.web.response import JSONResponse, RedirectResponse, Response, StreamingResponse
 from fcsdk.web.routing import HttpApp
@@ -26,6 +27,7 @@ __all__ = [
     "HttpApp",
     "HttpHandler",
     "JSONResponse",
+    "Limits",
     "QueryParams",
     "RedirectResponse",
     "Request",

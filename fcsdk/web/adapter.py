@@ -39,6 +39,7 @@ from fcsdk.web.events import (
     encode_event_response,
     request_from_event,
 )
+from fcsdk.web.limits import DEFAULT_LIMITS, Limits
 from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE, Request
 from fcsdk.web.response import JSONResponse, Response, to_response
 from fcsdk.web.wsgi import StartResponse, WSGIEnvironment, request_from_environ, write_wsgi
@@ -118,6 +119,7 @@ class PlaceAdapter:
         text_types: content types answered as text on FC 3.0 / API Gateway.
         multi_value_headers: carry repeated response headers as a list (``"list"``)
             or joined with ``", "`` (``"join"``) on FC 3.0 / API Gateway.
+        limits: header, form and JSON-nesting limits (see :class:`~fcsdk.web.limits.Limits`).
     """
 
     def __init__(
@@ -127,11 +129,13 @@ class PlaceAdapter:
         strip_prefix: bool = True,
         text_types: Iterable[str] = DEFAULT_TEXT_TYPES,
         multi_value_headers: MultiValueHeaders = "list",
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.max_body_size = max_body_size
         self.strip_prefix = strip_prefix
         self.text_types = tuple(text_types)
         self.multi_value_headers: MultiValueHeaders = multi_value_headers
+        self.limits = limits
 
     @overload
     def __call__(  # type: ignore[overload-overlap]  # an environ is a dict too
@@ -206,12 +210,14 @@ class HttpHandler(PlaceAdapter, Generic[R]):
         strip_prefix: bool = True,
         text_types: Iterable[str] = DEFAULT_TEXT_TYPES,
         multi_value_headers: MultiValueHeaders = "list",
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         super().__init__(
             max_body_size=max_body_size,
             strip_prefix=strip_prefix,
             text_types=text_types,
             multi_value_headers=multi_value_headers,
+            limits=limits,
         )
         self.__wrapped__ = func
         for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
@@ -259,6 +265,7 @@ class HttpHandler(PlaceAdapter, Generic[R]):
         request = request_from_environ(
             environ, max_body_size=self.max_body_size, strip_prefix=self.strip_prefix
         )
+        request.limits = self.limits
         return self._write_wsgi(self.handle(request), start_response, request)
 
     def event(self, event: object, context: object = None) -> bytes:
@@ -268,6 +275,7 @@ class HttpHandler(PlaceAdapter, Generic[R]):
             EventDecodeError: the event is not an HTTP event.
         """
         kind, request = request_from_event(event, context, max_body_size=self.max_body_size)
+        request.limits = self.limits
         return self._write_event(kind, self.handle(request), request)
 
     def __repr__(self) -> str:
@@ -293,6 +301,7 @@ def http(
     strip_prefix: bool = ...,
     text_types: Iterable[str] = ...,
     multi_value_headers: MultiValueHeaders = ...,
+    limits: Limits = ...,
 ) -> _HttpDecorator: ...
 def http(func: Callable[[Request], Any] | None = None, /, **options: Any) -> Any:
     """Make ``func(request) -> result`` an HTTP handler for FC 2.0, FC 3.0 and API Gateway.
@@ -304,7 +313,7 @@ def http(func: Callable[[Request], Any] | None = None, /, **options: Any) -> Any
     Raises:
         ConfigurationError: an unknown option.
     """
-    allowed = {"max_body_size", "strip_prefix", "text_types", "multi_value_headers"}
+    allowed = {"max_body_size", "strip_prefix", "text_types", "multi_value_headers", "limits"}
     unknown = set(options) - allowed
     if unknown:
         from fcsdk.exceptions import ConfigurationError

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from fcsdk.exceptions import BadRequest, UnsupportedMediaType
+from fcsdk.exceptions import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from fcsdk.web.datastructures import FormData, Headers, UploadFile, check_percent_escapes
+from fcsdk.web.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["parse_content_type", "parse_form", "parse_multipart", "parse_urlencoded"]
 
@@ -71,7 +72,7 @@ def parse_urlencoded(body: bytes) -> FormData:
     return FormData(pairs)
 
 
-def parse_multipart(body: bytes, boundary: str) -> FormData:
+def parse_multipart(body: bytes, boundary: str, *, limits: Limits = DEFAULT_LIMITS) -> FormData:
     """Parse a ``multipart/form-data`` body (RFC 7578) delimited by ``boundary``.
 
     A part with a ``filename`` becomes an :class:`UploadFile`; any other part a
@@ -98,6 +99,13 @@ def parse_multipart(body: bytes, boundary: str) -> FormData:
         end = body.find(separator, position)
         if end == -1:
             raise BadRequest("malformed multipart body: a part is truncated (no closing boundary)")
+        if len(items) >= limits.max_form_parts:
+            raise PayloadTooLarge(
+                f"the form has more than {limits.max_form_parts} parts; "
+                f"at most {limits.max_form_parts} are accepted"
+            )
+        if limits.max_part_size is not None and end - position > limits.max_part_size:
+            raise PayloadTooLarge(f"a form part is larger than {limits.max_part_size} bytes")
         items.append(_parse_part(body[position:end]))
         position = end + len(separator)
         if position >= len(body):
@@ -136,18 +144,27 @@ def _parse_part(part: bytes) -> tuple[str, str | UploadFile]:
     return name, _text(content, f"form field {name!r}")
 
 
-def parse_form(body: bytes, content_type: str | None) -> FormData:
+def parse_form(
+    body: bytes, content_type: str | None, *, limits: Limits = DEFAULT_LIMITS
+) -> FormData:
     """Parse a form body by its content type (urlencoded or multipart).
 
     Raises:
         BadRequest: the body is malformed.
+        PayloadTooLarge: more fields or parts than ``limits.max_form_parts``, or a
+            part over ``limits.max_part_size``.
         UnsupportedMediaType: the content type is not a form type.
     """
     media_type, params = parse_content_type(content_type or "")
     if media_type == "application/x-www-form-urlencoded":
+        fields = body.count(b"&") + 1 if body else 0
+        if fields > limits.max_form_parts:
+            raise PayloadTooLarge(
+                f"the form has {fields} fields; at most {limits.max_form_parts} are accepted"
+            )
         return parse_urlencoded(body)
     if media_type == "multipart/form-data":
-        return parse_multipart(body, params.get("boundary", ""))
+        return parse_multipart(body, params.get("boundary", ""), limits=limits)
     raise UnsupportedMediaType(
         f"expected a form body (application/x-www-form-urlencoded or multipart/form-data), "
         f"got {media_type or 'no Content-Type'}"

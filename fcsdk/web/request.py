@@ -26,7 +26,7 @@ from urllib.parse import quote, unquote_to_bytes
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import from_json
 
-from fcsdk.exceptions import BadRequest, RequestValidationError
+from fcsdk.exceptions import BadRequest, RequestHeaderFieldsTooLarge, RequestValidationError
 from fcsdk.web.datastructures import (
     FormData,
     Headers,
@@ -34,6 +34,7 @@ from fcsdk.web.datastructures import (
     check_percent_escapes,
     parse_cookie_header,
 )
+from fcsdk.web.limits import DEFAULT_LIMITS, Limits, check_json_depth
 
 if TYPE_CHECKING:
     from fcsdk.context import FCContext
@@ -91,6 +92,7 @@ class Request:
         "_query_source",
         "_request_id",
         "client_ip",
+        "limits",
         "method",
         "path_params",
         "raw_context",
@@ -101,6 +103,8 @@ class Request:
     method: str
     raw_path: str
     root_path: str
+    limits: Limits
+    """The resource limits this request is read under (set by the adapter)."""
     client_ip: str
     raw_context: object
     path_params: dict[str, Any]
@@ -120,6 +124,7 @@ class Request:
         path_params: Mapping[str, Any] | None = None,
     ) -> None:
         self.method = method.upper()
+        self.limits = DEFAULT_LIMITS
         self.raw_path = raw_path or "/"
         self.root_path = root_path
         self.client_ip = client_ip
@@ -153,6 +158,7 @@ class Request:
         """The adapters' constructor: parts as they came, derived views computed later."""
         self = cls.__new__(cls)
         self.method = method
+        self.limits = DEFAULT_LIMITS
         self.raw_path = raw_path
         self.root_path = root_path
         self.client_ip = client_ip
@@ -236,7 +242,13 @@ class Request:
         """
         if self._headers is None:
             assert self._headers_loader is not None
-            self._headers = self._headers_loader()
+            headers = self._headers_loader()
+            if len(headers) > self.limits.max_headers:
+                raise RequestHeaderFieldsTooLarge(
+                    f"the request has {len(headers)} header fields; "
+                    f"at most {self.limits.max_headers} are accepted"
+                )
+            self._headers = headers
         return self._headers
 
     @property
@@ -297,6 +309,7 @@ class Request:
         body = self.body
         if not body:
             raise BadRequest("expected a JSON body, got an empty body")
+        check_json_depth(body, self.limits.max_json_depth)
         try:
             return from_json(body)
         except (ValueError, RecursionError) as exc:
@@ -311,6 +324,7 @@ class Request:
                 under ``errors`` with ``loc`` starting at ``"body"``).
         """
         body = self.body
+        check_json_depth(body, self.limits.max_json_depth)
         target: Any = model
         try:
             if isinstance(target, type) and issubclass(target, BaseModel):
@@ -329,7 +343,7 @@ class Request:
         if self._form is None:
             from fcsdk.web.forms import parse_form
 
-            self._form = parse_form(self.body, self.content_type)
+            self._form = parse_form(self.body, self.content_type, limits=self.limits)
         return self._form
 
     # -- the FC side ----------------------------------------------------------------------

@@ -65,6 +65,7 @@ from fcsdk.web.adapter import HttpHandler, run_user_code
 from fcsdk.web.datastructures import check_percent_escapes
 from fcsdk.web.events import DEFAULT_TEXT_TYPES, MultiValueHeaders
 from fcsdk.web.forms import parse_content_type
+from fcsdk.web.limits import DEFAULT_LIMITS, Limits, check_json_depth
 from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE, Request, validation_errors
 from fcsdk.web.response import Response, to_response
 
@@ -257,6 +258,7 @@ def _body_getter(model: type[BaseModel]) -> _Getter:
                 }
             )
             return _MISSING
+        check_json_depth(body, request.limits.max_json_depth)
         try:
             return model.model_validate_json(body)
         except ValidationError as exc:
@@ -317,6 +319,7 @@ class HttpApp(HttpHandler[object]):
         strip_prefix: move FC 2.0's proxy prefix out of the path (see ``fc.http``).
         text_types: content types answered as text on FC 3.0 / API Gateway.
         multi_value_headers: carry repeated response headers as a list or joined.
+        limits: header, form and JSON-nesting limits (see :class:`~fcsdk.web.limits.Limits`).
     """
 
     def __init__(
@@ -326,6 +329,7 @@ class HttpApp(HttpHandler[object]):
         strip_prefix: bool = True,
         text_types: Iterable[str] = DEFAULT_TEXT_TYPES,
         multi_value_headers: MultiValueHeaders = "list",
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         super().__init__(
             self.dispatch,
@@ -333,6 +337,7 @@ class HttpApp(HttpHandler[object]):
             strip_prefix=strip_prefix,
             text_types=text_types,
             multi_value_headers=multi_value_headers,
+            limits=limits,
         )
         self.__qualname__ = self.__name__ = type(self).__name__
         self.routes: list[Route] = []

@@ -41,6 +41,7 @@ from fcsdk.web.adapter import (
 )
 from fcsdk.web.datastructures import Headers
 from fcsdk.web.events import DEFAULT_TEXT_TYPES, MultiValueHeaders, request_from_event
+from fcsdk.web.limits import DEFAULT_LIMITS, Limits
 from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE
 from fcsdk.web.response import Response
 from fcsdk.web.wsgi import (
@@ -83,12 +84,14 @@ class WSGIHandler(PlaceAdapter):
         strip_prefix: bool = True,
         text_types: Iterable[str] = DEFAULT_TEXT_TYPES,
         multi_value_headers: MultiValueHeaders = "list",
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         super().__init__(
             max_body_size=max_body_size,
             strip_prefix=strip_prefix,
             text_types=text_types,
             multi_value_headers=multi_value_headers,
+            limits=limits,
         )
         self.app = app
         self.__wrapped__ = app
@@ -153,6 +156,7 @@ class WSGIHandler(PlaceAdapter):
             EventDecodeError: the event is not an HTTP event.
         """
         kind, request = request_from_event(event, context, max_body_size=self.max_body_size)
+        request.limits = self.limits
         try:
             environ = environ_from_request(request)
         except HTTPError as exc:
@@ -206,6 +210,7 @@ def from_wsgi(
     strip_prefix: bool = True,
     text_types: Iterable[str] = DEFAULT_TEXT_TYPES,
     multi_value_headers: MultiValueHeaders = "list",
+    limits: Limits = DEFAULT_LIMITS,
 ) -> WSGIHandler:
     """Make any WSGI application deployable on FC 2.0, FC 3.0 and API Gateway.
 
@@ -216,6 +221,7 @@ def from_wsgi(
             into ``SCRIPT_NAME`` (on by default; it only acts when the prefix is there).
         text_types: content types answered as text on FC 3.0 / API Gateway.
         multi_value_headers: carry repeated response headers as a list or joined.
+        limits: header, form and JSON-nesting limits (see :class:`~fcsdk.web.limits.Limits`).
     """
     return WSGIHandler(
         app,
@@ -223,4 +229,5 @@ def from_wsgi(
         strip_prefix=strip_prefix,
         text_types=text_types,
         multi_value_headers=multi_value_headers,
+        limits=limits,
     )

@@ -1,0 +1,172 @@
+"""Tests for fcsdk/web/limits.py: each resource limit at its value and just past it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+import fcsdk as fc
+from fcsdk.testing import HttpClient, fake_context
+from fcsdk.web.limits import DEFAULT_LIMITS, Limits, check_json_depth
+
+PLACES = ["wsgi", "fc3", "apigw"]
+
+
+class Payload(BaseModel):
+    data: Any
+
+
+def nested(depth: int) -> bytes:
+    """A JSON document nested exactly ``depth`` levels deep."""
+    return b'{"data": ' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
+
+
+def make_app(limits: Limits = DEFAULT_LIMITS) -> fc.HttpApp:
+    app = fc.HttpApp(limits=limits)
+
+    @app.get("/headers")
+    def headers(request: fc.Request) -> dict[str, int]:
+        return {"count": len(request.headers)}
+
+    @app.post("/form")
+    def form(request: fc.Request) -> dict[str, int]:
+        return {"fields": len(list(request.form()))}
+
+    @app.post("/json")
+    def raw_json(request: fc.Request) -> dict[str, bool]:
+        request.json()
+        return {"ok": True}
+
+    @app.post("/model")
+    def model(request: fc.Request) -> dict[str, bool]:
+        request.model(Payload)
+        return {"ok": True}
+
+    @app.post("/typed")
+    def typed(request: fc.Request, body: Payload) -> dict[str, bool]:
+        return {"ok": True}
+
+    return app
+
+
+def client(via: str, limits: Limits = DEFAULT_LIMITS) -> HttpClient:
+    return HttpClient(make_app(limits), via=via, context=fake_context())  # type: ignore[arg-type]
+
+
+def many_headers(total: int, already: int) -> dict[str, str]:
+    """Extra headers so that the request carries ``total`` header fields in all."""
+    return {f"X-Extra-{i}": "v" for i in range(total - already)}
+
+
+class TestHeaderCount:
+    @pytest.mark.parametrize("via", PLACES)
+    def test_at_and_past_the_limit(self, via: str) -> None:
+        """max_headers fields pass; one more answers 431 naming the limit."""
+        c = client(via, Limits(max_headers=20))
+        base = c.get("/headers").json()["count"]
+        assert c.get("/headers", headers=many_headers(20, base)).status_code == 200
+        past = c.get("/headers", headers=many_headers(21, base))
+        assert past.status_code == 431
+        assert "at most 20" in past.json()["detail"]
+
+
+class TestFormParts:
+    @pytest.mark.parametrize("via", PLACES)
+    def test_urlencoded_fields(self, via: str) -> None:
+        """max_form_parts urlencoded fields pass; one more answers 413."""
+        c = client(via, Limits(max_form_parts=5))
+        ok = c.post("/form", data={f"f{i}": "v" for i in range(5)})
+        assert ok.json() == {"fields": 5}
+        past = c.post("/form", data={f"f{i}": "v" for i in range(6)})
+        assert past.status_code == 413
+        assert "at most 5" in past.json()["detail"]
+
+    @pytest.mark.parametrize("via", PLACES)
+    def test_multipart_parts(self, via: str) -> None:
+        """max_form_parts multipart parts pass; one more answers 413."""
+        c = client(via, Limits(max_form_parts=3))
+        files = {"upload": ("a.bin", b"\x00\x01", "application/octet-stream")}
+        ok = c.post("/form", data={"a": "1", "b": "2"}, files=files)
+        assert ok.json() == {"fields": 3}
+        past = c.post("/form", data={"a": "1", "b": "2", "c": "3"}, files=files)
+        assert past.status_code == 413
+
+    @pytest.mark.parametrize("via", PLACES)
+    def test_part_size(self, via: str) -> None:
+        """A part up to max_part_size passes; a larger one answers 413."""
+        c = client(via, Limits(max_part_size=300))
+        small = {"upload": ("a.bin", b"x" * 150, "application/octet-stream")}
+        assert c.post("/form", files=small).status_code == 200
+        big = {"upload": ("a.bin", b"x" * 301, "application/octet-stream")}
+        past = c.post("/form", files=big)
+        assert past.status_code == 413
+        assert "300 bytes" in past.json()["detail"]
+
+
+class TestJsonDepth:
+    @pytest.mark.parametrize("via", PLACES)
+    @pytest.mark.parametrize("path", ["/json", "/model", "/typed"])
+    def test_at_and_past_the_limit(self, via: str, path: str) -> None:
+        """JSON nested max_json_depth deep passes; one level more answers 400."""
+        c = client(via, Limits(max_json_depth=10))
+        headers = {"Content-Type": "application/json"}
+        assert c.post(path, body=nested(10), headers=headers).status_code == 200
+        past = c.post(path, body=nested(11), headers=headers)
+        assert past.status_code == 400
+        assert "deeper than 10 levels" in past.json()["detail"]
+
+    def test_default_depth(self) -> None:
+        """The default limit (64) accepts 64 levels and refuses 65."""
+        c = client("fc3")
+        headers = {"Content-Type": "application/json"}
+        assert c.post("/json", body=nested(64), headers=headers).status_code == 200
+        assert c.post("/json", body=nested(65), headers=headers).status_code == 400
+
+    def test_brackets_in_strings_do_not_count(self) -> None:
+        """Brackets inside strings, escaped quotes included, are not nesting."""
+        text = json.dumps({"s": '[[[[{{{{ \\" [[[[', "t": ["]]]]"]}).encode()
+        check_json_depth(text, 2)
+        with pytest.raises(fc.BadRequest):
+            check_json_depth(b'[["\\\\"], [[1]]]', 2)
+
+    def test_flat_body_is_cheap_to_check(self) -> None:
+        """Many brackets side by side are not deep."""
+        check_json_depth(b"[" + b"[]," * 100_000 + b"[]]", 2)
+
+
+class TestOptions:
+    def test_limits_validated(self) -> None:
+        """Limits below one (or a negative part size) are a ConfigurationError."""
+        with pytest.raises(fc.ConfigurationError, match="max_headers"):
+            Limits(max_headers=0)
+        with pytest.raises(fc.ConfigurationError, match="max_part_size"):
+            Limits(max_part_size=-1)
+
+    def test_every_deployable_takes_limits(self) -> None:
+        """@fc.http, HttpApp and from_wsgi accept limits=."""
+        limits = Limits(max_headers=3)
+
+        @fc.http(limits=limits)
+        def hello(request: fc.Request) -> str:
+            return str(len(request.headers))
+
+        assert hello.limits is limits
+        assert fc.HttpApp(limits=limits).limits is limits
+        assert fc.from_wsgi(lambda e, s: [], limits=limits).limits is limits
+        c = HttpClient(hello, via="fc3", context=fake_context())
+        assert c.get("/", headers=many_headers(5, 0)).status_code == 431
+
+    def test_from_wsgi_event_place_checks_headers(self) -> None:
+        """from_wsgi applies the header limit when it builds the environ from an event."""
+
+        def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+
+        handler = fc.from_wsgi(app, limits=Limits(max_headers=4))
+        c = HttpClient(handler, via="fc3", context=fake_context())
+        assert c.get("/").status_code == 200
+        assert c.get("/", headers=many_headers(10, 0)).status_code == 431
