@@ -17,12 +17,12 @@ with a plain ``TypeAdapter`` over the array; reported, no target.
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 from pydantic import BaseModel, TypeAdapter
 
 import fcsdk as fc
 from benchmarks._runner import Case
+from benchmarks.bench_core import runtime_context
 from fcsdk import events
 from fcsdk.testing.events import kafka_batch
 
@@ -35,25 +35,6 @@ class Click(BaseModel):
 
     page: str
     ms: int
-
-
-def runtime_context() -> SimpleNamespace:
-    """A context object shaped like the 3.10 runtime's."""
-    return SimpleNamespace(
-        request_id="1-6560a1b2-0123456789abcdef",
-        credentials=SimpleNamespace(
-            access_key_id="STS.k", access_key_secret="s", security_token="t"
-        ),
-        function=SimpleNamespace(name="f", handler="index.handler", memory=512, timeout=60),
-        service=SimpleNamespace(
-            name="svc", log_project="", log_store="", qualifier="", version_id=""
-        ),
-        region="cn-hangzhou",
-        account_id="1234567890123456",
-        retry_count=0,
-        tracing=None,
-        logger=None,
-    )
 
 
 @fc.handler(event_model=events.OSSEvent)
