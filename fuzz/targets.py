@@ -248,7 +248,7 @@ def _environ(data: bytes) -> dict[str, Any]:
     }
     uri = reader.chunk()
     if uri:
-        environ["fc.request_uri"] = uri.decode("utf-8", "surrogateescape")
+        environ["fc.request_uri"] = uri.decode("latin-1")  # as http.server decodes it
     length = reader.chunk()
     if length:
         environ["CONTENT_LENGTH"] = length.decode("latin-1")
@@ -335,8 +335,53 @@ def _echo(request: fc.Request) -> dict[str, Any]:
     return {"ok": True}
 
 
+def _structured_event(data: bytes) -> bytes:
+    """An FC 3.0 or API Gateway event built field by field from the input, as JSON bytes.
+
+    Text is decoded with ``surrogateescape``, so JSON's ``\\udcXX`` escapes reach the
+    parsers the way a client's lone surrogates would.
+    """
+    reader = _Data(data)
+    kind = reader.byte() % 2
+    method = reader.pick(["GET", "POST", "PUT", "HEAD", "DELETE"])
+    path = reader.text()
+    headers = {reader.text(): reader.text() for _ in range(reader.byte() % 4)}
+    query = {reader.text(): reader.text() for _ in range(reader.byte() % 3)}
+    flag = reader.pick([True, False, None, "yes", 1])
+    body = reader.rest().decode("utf-8", "surrogateescape")
+    event: dict[str, Any]
+    if kind == 0:
+        event = {
+            "rawPath": path,
+            "headers": headers,
+            "queryParameters": query,
+            "body": body,
+            "isBase64Encoded": flag,
+            "requestContext": {"http": {"method": method, "path": path}, "requestId": "r"},
+        }
+    else:
+        event = {
+            "path": path,
+            "httpMethod": method,
+            "headers": headers,
+            "queryParameters": query,
+            "pathParameters": {},
+            "body": body,
+            "isBase64Encoded": flag,
+        }
+    return json.dumps(event).encode()
+
+
 def event_request_target(data: bytes) -> None:
-    """FC 3.0 / API Gateway: the input is the event bytes, through every handler kind."""
+    """FC 3.0 / API Gateway, through every handler kind.
+
+    The first byte chooses: even, the rest is the event's JSON as it came; odd, the
+    rest builds an event field by field (:func:`_structured_event`).
+    """
+    if data and data[0] % 2:
+        data = _structured_event(data[1:])
+    elif data:
+        data = data[1:]
     result = _typed(lambda: request_from_event(data, fake_context(), max_body_size=4096))
     if isinstance(result, fc.FCSDKError):
         if not isinstance(result, fc.EventDecodeError):
@@ -366,7 +411,11 @@ def event_request_seeds() -> list[bytes]:
         apigw_event("POST", "/items/x", body=b"\xff\x00", headers={"Content-Length": "2"}),
         apigw_event("GET", "/", query={"a": "%zz"}),
     ]
-    return [json.dumps(event).encode() for event in built]
+    structured = [
+        b"\x00\x01/items/7\x00\x01Content-Type\x00application/json\x00\x01q\x00x\x00\x01{}",
+        b"\x01\x01\x00/files/a\x00\x01Cookie\x00a=1\x00\x00\x00body",
+    ]
+    return [b"\x00" + json.dumps(event).encode() for event in built] + structured
 
 
 # -- forms and multipart ---------------------------------------------------------------------------
