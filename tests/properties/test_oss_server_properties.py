@@ -360,11 +360,12 @@ class TestSignedRequests:
         check_answer(server, request_bytes("GET", target, [("Range", "bytes=1-")], b""))
 
 
-def test_server_still_serves(server: LocalOSSServer) -> None:
-    """After every fuzzed request the server still serves oss2 normally."""
-    bucket = oss2.Bucket(
-        oss2.Auth(server.access_key_id, server.access_key_secret), server.endpoint, BUCKET
-    )
-    bucket.put_object("after-fuzzing.txt", b"still here")
-    assert bucket.get_object("after-fuzzing.txt").read() == b"still here"
-    assert server.bucket_names()
+class TestAfterFuzzing:
+    def test_server_still_serves(self, server: LocalOSSServer) -> None:
+        """After every fuzzed request the server still serves oss2 normally."""
+        bucket = oss2.Bucket(
+            oss2.Auth(server.access_key_id, server.access_key_secret), server.endpoint, BUCKET
+        )
+        bucket.put_object("after-fuzzing.txt", b"still here")
+        assert bucket.get_object("after-fuzzing.txt").read() == b"still here"
+        assert server.bucket_names()
