@@ -4,8 +4,10 @@ The limits fcsdk has today:
 
 * request body size, ``max_body_size`` (FC's 6 MB by default), on ``@fc.http``,
   ``HttpApp`` and ``from_wsgi``, in all three places (413 past it);
-* JSON nesting depth: 201 levels, pydantic-core's fixed limit (400 or
-  ``EventDecodeError`` past it);
+* JSON nesting depth of events: 201 levels, pydantic-core's fixed limit
+  (``EventDecodeError`` past it); HTTP bodies have their own ``Limits.max_json_depth``
+  (tested with the other HTTP limits in ``tests/web/test_limits.py``), and past 201 the
+  parser's cap still answers 400;
 * multipart boundary length: 200 characters (400 past it);
 * LocalOSSServer: object keys of 1023 bytes, ``max-keys`` up to 1000, XML
   request bodies of 2 MiB, multipart parts of at least 100 KiB, expat's
@@ -152,17 +154,28 @@ class TestBodySize:
 
 
 class TestJSONDepth:
-    def test_request_json(self) -> None:
-        """Request.json() parses 201 levels of nesting; 202 is a 400 naming the recursion limit."""
-        assert fc.Request(body=nested(JSON_DEPTH)).json() is not None
-        with pytest.raises(fc.BadRequest, match="recursion limit"):
-            fc.Request(body=nested(JSON_DEPTH + 1)).json()
+    @staticmethod
+    def loose(body: bytes) -> fc.Request:
+        """A request whose own depth limit is far above pydantic-core's."""
+        request = fc.Request(method="POST", body=body)
+        request.limits = fc.Limits(max_json_depth=10_000)
+        return request
 
-    def test_request_model(self) -> None:
-        """Request.model() validates 201 levels; 202 is a 400, not a 422 or a crash."""
-        assert fc.Request(body=nested(JSON_DEPTH)).model(list[Any]) is not None
+    def test_request_json_past_the_parser_cap(self) -> None:
+        """With max_json_depth raised past 201, the parser's cap still answers 400, not a crash."""
+        assert self.loose(nested(JSON_DEPTH)).json() is not None
+        with pytest.raises(fc.BadRequest, match="recursion limit"):
+            self.loose(nested(JSON_DEPTH + 1)).json()
+
+    def test_request_model_past_the_parser_cap(self) -> None:
+        """Request.model() under a raised limit: 201 levels validate, 202 is a 400, not a 422."""
+        assert self.loose(nested(JSON_DEPTH)).model(list[Any]) is not None
         with pytest.raises(fc.BadRequest):
-            fc.Request(body=nested(JSON_DEPTH + 1)).model(list[Any])
+            self.loose(nested(JSON_DEPTH + 1)).model(list[Any])
+
+    def test_http_default_is_below_the_parser_cap(self) -> None:
+        """The HTTP default (Limits.max_json_depth) is lower than the parser's own 201."""
+        assert fc.Limits().max_json_depth < JSON_DEPTH
 
     @pytest.mark.parametrize("tp", [Any, list[Any], dict[str, Any]])
     def test_event_decoding(self, tp: Any) -> None:
