@@ -99,7 +99,7 @@ def bent_events(draw: st.DrawFn) -> dict[str, Any]:
     event = draw(valid_events())
     plant = draw(
         st.sampled_from(
-            ["none", "mutate", "body", "raw_path", "length", "http", "headers", "query"]
+            ["none", "mutate", "body", "raw_path", "length", "http", "headers", "query", "many"]
         )
     )
     if plant == "mutate":
@@ -122,6 +122,9 @@ def bent_events(draw: st.DrawFn) -> dict[str, Any]:
         event["headers"] = draw(st.dictionaries(weird_text, weird_text, max_size=4))
     elif plant == "query":
         event["queryParameters"] = draw(st.dictionaries(weird_text, weird_text, max_size=4))
+    elif plant == "many":  # around the header-count limit (Limits.max_headers, 128)
+        count = draw(st.integers(120, 140))
+        event.setdefault("headers", {}).update({f"X-H-{i}": "v" for i in range(count)})
     return event
 
 

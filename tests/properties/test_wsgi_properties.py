@@ -123,6 +123,8 @@ def environs(draw: st.DrawFn) -> dict[str, Any]:
         st.lists(st.tuples(st.sampled_from(HEADER_KEYS), header_values), max_size=5)
     ):
         environ[name] = value
+    if draw(st.integers(0, 9)) == 0:  # around the header-count limit (Limits.max_headers, 128)
+        environ.update({f"HTTP_X_H_{i}": "v" for i in range(draw(st.integers(120, 140)))})
     return environ
 
 
