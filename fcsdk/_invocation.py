@@ -18,8 +18,8 @@ Invocation = tuple[Any, bool]
 """``(context, cold_start)``: the context (typed or the runtime's own) and whether
 this is the instance's first invocation."""
 
-_CURRENT: ContextVar[Invocation | None] = ContextVar("fcsdk_invocation", default=None)
-_COLD = [True]
+CURRENT: ContextVar[Invocation | None] = ContextVar("fcsdk_invocation", default=None)
+COLD = [True]  # [is the next invocation the instance's first]
 
 
 def enter(context: Any) -> Token[Invocation | None]:
@@ -27,21 +27,21 @@ def enter(context: Any) -> Token[Invocation | None]:
 
     The instance's first invocation is its cold start; later ones are warm.
     """
-    cold = _COLD[0]
+    cold = COLD[0]
     if cold:
-        _COLD[0] = False
-    return _CURRENT.set((context, cold))
+        COLD[0] = False
+    return CURRENT.set((context, cold))
 
 
 def enter_hook(context: Any) -> Token[Invocation | None]:
     """Like :func:`enter`, for a lifecycle hook: it does not use up the cold start."""
-    return _CURRENT.set((context, _COLD[0]))
+    return CURRENT.set((context, COLD[0]))
 
 
-leave = _CURRENT.reset
+leave = CURRENT.reset
 """Restore the invocation that was current before :func:`enter`."""
 
 
 def current() -> Invocation | None:
     """Return ``(context, cold_start)`` of the invocation running now, or ``None``."""
-    return _CURRENT.get()
+    return CURRENT.get()

@@ -190,13 +190,14 @@ class FCContext(BaseModel):  # noqa: PLW1641 - pydantic adds __hash__ to frozen 
                 return ctx
             _no_request_id(obj)
         # The runtime's object: its fields are read on first use (see _lazy_dict).
-        private: dict[str, Any] = {"_raw": obj, "_lazy": True}
+        private: dict[str, Any] = {"_raw": obj}
         if getattr(obj, "credentials", None) is None:
             # 3.12: the credentials live in the environment, which the runtime
             # rewrites when they rotate: take this invocation's now.
             private["_env"] = _environment_credentials()
-        ctx = cls.__new__(cls)
-        _FIELDS_SET_SLOT.__set__(ctx, _ALL_FIELDS_SET.copy())
+        ctx = object.__new__(cls)
+        # Shared, never mutated: pydantic copies it before any update (model_copy).
+        _FIELDS_SET_SLOT.__set__(ctx, _ALL_FIELDS_SET)
         _EXTRA_SLOT.__set__(ctx, None)
         _PRIVATE_SLOT.__set__(ctx, private)
         return ctx
@@ -349,9 +350,8 @@ def _lazy_dict(ctx: FCContext) -> dict[str, Any]:
     values: dict[str, Any] = _INSTANCE_DICT.__get__(ctx)
     if not values:
         private = object.__getattribute__(ctx, "__pydantic_private__")
-        if private and private.get("_lazy"):
+        if private and private.get("_raw") is not None:
             values.update(_values_from_runtime(private["_raw"], private.get("_env")))
-            private["_lazy"] = False
     return values
 
 

@@ -27,8 +27,9 @@ import typing
 from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar, overload
 
+from fcsdk import _invocation
 from fcsdk._decode import Decoder, RawEvent, build_decoder, encode_result
-from fcsdk._invocation import enter, enter_hook, leave
+from fcsdk._invocation import enter_hook, leave
 from fcsdk.context import FCContext
 from fcsdk.exceptions import ConfigurationError
 
@@ -48,6 +49,13 @@ R_co = TypeVar("R_co", covariant=True)
 
 _UNSET: Any = object()
 _from_runtime = FCContext.from_runtime
+
+
+def _first_call(context: Any) -> _invocation.Invocation:
+    """The instance's first invocation: its cold start."""
+    cold = _invocation.COLD[0]
+    _invocation.COLD[0] = False
+    return (context, cold)
 
 
 def _log_event(event: object, context: Any) -> None:
@@ -118,6 +126,9 @@ def _make_handler(
     """Wrap ``func`` as an event handler; the decoder is built on the first event."""
     with_context = _wants_context(func)
     from_runtime = _from_runtime
+    # Inlined _invocation.enter(): this is every invocation's path.
+    set_current = _invocation.CURRENT.set
+    cold = _invocation.COLD
     explicit = event_model is not _UNSET
     decode: Decoder | None = None
 
@@ -134,7 +145,7 @@ def _make_handler(
 
         def event_handler(event: RawEvent, context: Any = None, /) -> bytes | str:
             ctx = context if type(context) is FCContext else from_runtime(context)
-            token = enter(ctx)
+            token = set_current((ctx, False) if not cold[0] else _first_call(ctx))
             try:
                 if log_event:
                     _log_event(event, ctx)
@@ -147,7 +158,7 @@ def _make_handler(
         def event_handler(event: RawEvent, context: Any = None, /) -> bytes | str:
             # The context is not built for a handler that does not take one;
             # logging reads the request id straight from the runtime's object.
-            token = enter(context)
+            token = set_current((context, False) if not cold[0] else _first_call(context))
             try:
                 if log_event:
                     _log_event(event, context)

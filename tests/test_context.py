@@ -389,3 +389,12 @@ class TestLazyReading:
         ctx = FCContext.from_runtime(fake_context())
         with pytest.raises(AttributeError):
             _ = ctx.no_such_field  # type: ignore[attr-defined]
+
+
+def test_model_copy_update_does_not_touch_other_contexts() -> None:
+    """model_copy(update=...) of one lazy context leaves the others' fields sets alone."""
+    first = FCContext.from_runtime(fake_context())
+    second = FCContext.from_runtime(fake_context())
+    before = set(second.model_fields_set)
+    first.model_copy(update={"region": "x"})
+    assert second.model_fields_set == before

@@ -111,7 +111,7 @@ class TestLoggerInsideInvocations:
 
     def test_cold_start_only_first(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """The first invocation of the instance is the cold start; hooks do not use it up."""
-        monkeypatch.setattr(_invocation, "_COLD", [True])
+        monkeypatch.setattr(_invocation, "COLD", [True])
         seen: list[bool] = []
 
         @fc.initializer
