@@ -64,6 +64,13 @@ KNOWN_BUGS: list[tuple[type[BaseException], str, str]] = [
     # request_from_event quotes an API Gateway "path" (or an FC 3.0 requestContext.http.path
     # when rawPath is empty) strictly: the same lone surrogate, there.
     (UnicodeEncodeError, "surrogates not allowed", "fcsdk/web/events.py"),
+    # ... and through from_wsgi's environ (wsgi.py _unquote_path), HttpApp's path parameters
+    # (routing.py _decode_segment, which passes a non-ASCII segment on undecoded), and a
+    # route that returns such a parameter as text (response.py render).
+    (UnicodeEncodeError, "surrogates not allowed", "fcsdk/web/wsgi.py"),
+    (UnicodeEncodeError, "surrogates not allowed", "fcsdk/web/routing.py"),
+    (UnicodeEncodeError, "surrogates not allowed", "fcsdk/web/response.py"),
+    (fc.ResultEncodeError, "surrogates not allowed", "fcsdk/web/response.py"),
     # LocalOSSServer checks numbers with str.isdigit/strip, then int() refuses what passed:
     # a Content-Length of 4301+ digits or "\x1c4" (server.py), a presigned URL's Expires
     # "179552682\u00b3" (signing.py): a 500 InternalError, not a 400/403.

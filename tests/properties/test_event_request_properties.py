@@ -210,6 +210,52 @@ class TestThroughHandlers:
         assert isinstance(response["body"], str)
 
 
+class TestLoneSurrogates:
+    @profile(150)
+    @given(
+        name=st.sampled_from(sorted(HANDLERS)),
+        kind=st.sampled_from(["fc3", "apigw"]),
+        where=st.sampled_from(["path", "query name", "query value", "header", "body", "cookie"]),
+        escape=st.sampled_from(["\\ud800", "\\udcff", "\\udfff", "\\ud83d"]),
+        prefix=st.sampled_from(["", "/items/", "/files/", "/items/7"]),
+    )
+    def test_json_escapes_of_lone_surrogates(
+        self, name: str, kind: str, where: str, escape: str, prefix: str
+    ) -> None:
+        """A lone surrogate spelled as a JSON escape in any field of the event bytes: below 500."""
+        text = prefix + escape
+        fields = {
+            "path": ("", "", "", "", "", ""),
+            "query name": ("/", text, "v", "X", "", ""),
+            "query value": ("/", "q", text, "X", "", ""),
+            "header": ("/", "q", "v", text, "", ""),
+            "body": ("/", "q", "v", "X", text, ""),
+            "cookie": ("/", "q", "v", "X", "", text),
+        }[where]
+        path = text if where == "path" else fields[0]
+        query = f'{{"{fields[1]}":"{fields[2]}"}}'
+        headers = f'{{"X-A":"{fields[3]}","Cookie":"a={fields[5]}"}}'
+        if kind == "fc3":
+            raw = (
+                f'{{"rawPath":"{path}","headers":{headers},"queryParameters":{query},'
+                f'"body":"{fields[4]}","requestContext":{{"http":{{"method":"GET"}}}}}}'
+            )
+        else:
+            raw = (
+                f'{{"path":"{path}","httpMethod":"GET","headers":{headers},'
+                f'"queryParameters":{query},"body":"{fields[4]}"}}'
+            )
+        with LoggedErrors() as logged:
+            answer = outcome(lambda: HANDLERS[name](raw.encode(), fake_context()))
+        if isinstance(answer, fc.FCSDKError):
+            assert isinstance(answer, fc.EventDecodeError), repr(answer)
+            return
+        status = json.loads(answer)["statusCode"]
+        if status >= 500:
+            logged.raise_first()
+        assert status < 500
+
+
 class TestBoundedResources:
     @profile(15, deadline_ms=5000)
     @given(size=st.integers(2000, 2_000_000), base64=st.booleans())
