@@ -9,6 +9,7 @@ Round trips pin that what a client encodes is what the parser gives back.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import string
 from typing import Any
@@ -28,6 +29,7 @@ from fcsdk.web.datastructures import (
     split_list_header,
 )
 from fcsdk.web.forms import parse_content_type, parse_form, parse_multipart, parse_urlencoded
+from fcsdk.web.limits import check_json_depth
 from tests.properties._support import (
     clean_text,
     damaged_bytes,
@@ -311,6 +313,30 @@ class TestRequestBody:
                 assert isinstance(result, fc.HTTPError), repr(result)
                 assert 400 <= result.status < 500
 
+    @profile(200)
+    @given(
+        value=st.recursive(
+            st.text(alphabet='[]{}"\\ab', max_size=6) | st.integers(),
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.text(alphabet='[]{}"\\k', max_size=4), inner, max_size=3)
+            ),
+            max_leaves=30,
+        ),
+        wrap=st.integers(0, 70),
+        limit=st.integers(1, 80),
+    )
+    def test_json_depth_check_agrees_with_the_parser(
+        self, value: Any, wrap: int, limit: int
+    ) -> None:
+        """The pre-parse depth check refuses a JSON body exactly when it nests deeper than the limit."""  # noqa: E501
+        document = value
+        for _ in range(wrap):
+            document = [document]
+        body = json.dumps(document).encode()
+        result = outcome(lambda: check_json_depth(body, limit))
+        assert isinstance(result, fc.BadRequest) == (_depth(document) > limit), (body, limit)
+
     @profile(20, deadline_ms=5000)
     @given(boundary=boundaries, count=st.integers(1, 2000))
     def test_multipart_memory(self, boundary: str, count: int) -> None:
@@ -318,3 +344,12 @@ class TestRequestBody:
         body = encode_multipart([("f", "x")] * count, boundary)
         peak = peak_memory(lambda: parse_multipart(body, boundary))
         assert peak < 2000 * len(body) + 1_000_000, (peak, len(body))
+
+
+def _depth(value: Any) -> int:
+    """How deep arrays and objects nest in ``value`` (a scalar is 0)."""
+    if isinstance(value, list):
+        return 1 + max((_depth(item) for item in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((_depth(item) for item in value.values()), default=0)
+    return 0
