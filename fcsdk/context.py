@@ -8,24 +8,20 @@ is one frozen pydantic model for all of them, built by
 Building it sits on every invocation's hot path, so ``from_runtime`` does not
 run pydantic validation, and for the runtime's own object it does not even
 read it until the handler uses the context: the first field read (or dump,
-repr, copy...) reads the runtime's attributes, normalises them by hand
-(``''`` to ``None``, numbers to ``int``) and assembles the models directly.
-The sub-models that rarely change between invocations (function, service,
-credentials) are reused from a small cache keyed by their values; they are
-frozen, so sharing them is safe.
+repr, copy...) fills the model from the runtime's attributes, read by
+:mod:`fcsdk._context_reader`.
 """
 
 # No `from __future__ import annotations` here: pydantic would compile every
 # string annotation when the classes are created, which is most of the cost
 # of importing this module.
 
-import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
-from fcsdk import _secrets
+from fcsdk import _context_reader as _reader
 from fcsdk.exceptions import ContextError
 
 if TYPE_CHECKING:
@@ -185,16 +181,16 @@ class FCContext(BaseModel):  # noqa: PLW1641 - pydantic adds __hash__ to frozen 
         if not (getattr(obj, "request_id", None) or getattr(obj, "requestId", None)):
             if isinstance(obj, Mapping):
                 # A dict is read at once: there is no runtime object to keep reading from.
-                ctx = _assemble(cls, _values_from_runtime(obj))
+                ctx = _reader.assemble(cls, _reader.values_from_runtime(obj))
                 object.__setattr__(ctx, "__pydantic_private__", {"_raw": obj})
                 return ctx
-            _no_request_id(obj)
+            no_request_id(obj)
         # The runtime's object: its fields are read on first use (see _lazy_dict).
         private: dict[str, Any] = {"_raw": obj}
         if getattr(obj, "credentials", None) is None:
             # 3.12: the credentials live in the environment, which the runtime
             # rewrites when they rotate: take this invocation's now.
-            private["_env"] = _environment_credentials()
+            private["_env"] = _reader.environment_credentials()
         ctx = object.__new__(cls)
         # Shared, never mutated: pydantic copies it before any update (model_copy).
         _FIELDS_SET_SLOT.__set__(ctx, _ALL_FIELDS_SET)
@@ -329,7 +325,6 @@ class FCContext(BaseModel):  # noqa: PLW1641 - pydantic adds __hash__ to frozen 
 
 # -- helpers: kept out of the class so that the hot path is plain function calls -------
 
-_M = TypeVar("_M", bound=BaseModel)
 _INSTANCE_DICT: Any = BaseModel.__dict__["__dict__"]  # the real per-instance dict slot
 _FIELDS_SET_SLOT: Any = BaseModel.__dict__["__pydantic_fields_set__"]
 _EXTRA_SLOT: Any = BaseModel.__dict__["__pydantic_extra__"]
@@ -338,7 +333,8 @@ _FIELD_NAMES = frozenset(FCContext.model_fields)
 _ALL_FIELDS_SET = set(_FIELD_NAMES)
 
 
-def _no_request_id(obj: object) -> NoReturn:
+def no_request_id(obj: object) -> NoReturn:
+    """Raise the ContextError for an object that has no request id."""
     raise ContextError(
         f"the context object ({type(obj).__name__}) has no request_id: "
         "it is not a Function Compute context"
@@ -351,216 +347,5 @@ def _lazy_dict(ctx: FCContext) -> dict[str, Any]:
     if not values:
         private = object.__getattribute__(ctx, "__pydantic_private__")
         if private and private.get("_raw") is not None:
-            values.update(_values_from_runtime(private["_raw"], private.get("_env")))
+            values.update(_reader.values_from_runtime(private["_raw"], private.get("_env")))
     return values
-
-
-def _values_from_runtime(
-    obj: object, env: tuple[str | None, str | None, str | None] | None = None
-) -> dict[str, Any]:
-    """Read and normalise every field of ``FCContext`` from the runtime's object or a dict.
-
-    ``env`` is the ``ALIBABA_CLOUD_*`` credentials captured when the context was
-    created; without it they are read now.
-    """
-    get = _getter(obj)
-    request_id = get("request_id", "requestId")
-    if not request_id:
-        _no_request_id(obj)
-    service = get("service")
-    service_meta = _service_meta(service) if service is not None else None
-    log_project = _str(get("log_project", "logProject"))
-    log_store = _str(get("log_store", "logStore"))
-    if service_meta is not None:
-        log_project = log_project or service_meta.log_project
-        log_store = log_store or service_meta.log_store
-    tracing = get("tracing")
-    return {
-        "request_id": str(request_id),
-        "region": _str(get("region")),
-        "account_id": _str(get("account_id", "accountId")),
-        "retry_count": _int(get("retry_count", "retryCount")) or 0,
-        "credentials": _credentials(get("credentials"), env),
-        "function": _function_meta(get("function")),
-        "service": service_meta,
-        "tracing": _tracing(tracing) if tracing is not None else None,
-        "log_project": log_project,
-        "log_store": log_store,
-    }
-
-
-_CACHE_LIMIT = 64
-_cache: dict[tuple[Any, ...], BaseModel] = {}
-
-
-def _assemble(cls: type[_M], values: dict[str, Any]) -> _M:
-    """Create a model instance from already-normalised values, without validation.
-
-    This is what ``model_construct`` does, minus the per-field default
-    handling, which the callers have already done.
-    """
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
-    return obj
-
-
-def _cached(cls: type[_M], key: tuple[Any, ...], names: tuple[str, ...]) -> _M:
-    """Return the (frozen, shareable) model for these values, building it once."""
-    full_key = (cls, *key)
-    hit = _cache.get(full_key)
-    if hit is not None:
-        return hit  # type: ignore[return-value]
-    model = _assemble(cls, dict(zip(names, key, strict=True)))
-    if len(_cache) >= _CACHE_LIMIT:
-        _cache.clear()
-    _cache[full_key] = model
-    return model
-
-
-_Getter = Any  # Callable[..., Any]; kept loose so that the hot path avoids Protocol checks
-
-
-def _getter(obj: object) -> _Getter:
-    """Return ``get(*names)``: the first non-missing attribute or key of ``obj``."""
-    if isinstance(obj, Mapping):
-        mapping = obj
-
-        def get_key(*names: str) -> Any:
-            for name in names:
-                value = mapping.get(name)
-                if value is not None:
-                    return value
-            return None
-
-        return get_key
-
-    def get_attr(*names: str) -> Any:
-        for name in names:
-            value = getattr(obj, name, None)
-            if value is not None:
-                return value
-        return None
-
-    return get_attr
-
-
-def _str(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return value if type(value) is str else str(value)
-
-
-def _int(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    if type(value) is int:
-        return value
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-_FUNCTION_FIELDS = ("name", "handler", "memory", "timeout", "version_id", "qualifier")
-
-
-def _function_meta(function: object) -> FunctionMeta:
-    if function is None:
-        return _cached(FunctionMeta, (None,) * 6, _FUNCTION_FIELDS)
-    get = _getter(function)
-    key = (
-        _str(get("name")),
-        _str(get("handler")),
-        _int(get("memory")),
-        _int(get("timeout")),
-        _str(get("version_id", "versionId")),
-        _str(get("qualifier")),
-    )
-    return _cached(FunctionMeta, key, _FUNCTION_FIELDS)
-
-
-_SERVICE_FIELDS = ("name", "log_project", "log_store", "qualifier", "version_id")
-
-
-def _service_meta(service: object) -> ServiceMeta:
-    get = _getter(service)
-    key = (
-        _str(get("name")),
-        _str(get("log_project", "logProject")),
-        _str(get("log_store", "logStore")),
-        _str(get("qualifier")),
-        _str(get("version_id", "versionId")),
-    )
-    return _cached(ServiceMeta, key, _SERVICE_FIELDS)
-
-
-_CREDENTIAL_FIELDS = ("access_key_id", "access_key_secret", "security_token")
-
-
-def _environment_credentials() -> tuple[str | None, str | None, str | None]:
-    """The 3.12 runtime's credentials: the ``ALIBABA_CLOUD_*`` environment variables."""
-    environ = os.environ
-    return (
-        environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"),
-        environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
-        environ.get("ALIBABA_CLOUD_SECURITY_TOKEN"),
-    )
-
-
-def _credentials(
-    credentials: object, env: tuple[str | None, str | None, str | None] | None = None
-) -> Credentials | None:
-    """Credentials from the context object, else from the 3.12 runtime's environment."""
-    if credentials is not None:
-        get = _getter(credentials)
-        key_id = _str(get("access_key_id", "accessKeyId"))
-        if key_id:
-            return _make_credentials(
-                key_id,
-                _str(get("access_key_secret", "accessKeySecret")),
-                _str(get("security_token", "securityToken")),
-            )
-    env_key_id, env_secret, env_token = env if env is not None else _environment_credentials()
-    if not env_key_id:
-        return None
-    return _make_credentials(env_key_id, env_secret or None, env_token or None)
-
-
-def _make_credentials(key_id: str, secret: str | None, token: str | None) -> Credentials:
-    full_key = (Credentials, key_id, secret, token)
-    hit = _cache.get(full_key)
-    if hit is not None:
-        return hit  # type: ignore[return-value]
-    _secrets.remember(secret, token)
-    model = _assemble(
-        Credentials,
-        {
-            "access_key_id": key_id,
-            "access_key_secret": SecretStr(secret or ""),
-            "security_token": SecretStr(token) if token else None,
-        },
-    )
-    if len(_cache) >= _CACHE_LIMIT:
-        _cache.clear()
-    _cache[full_key] = model
-    return model
-
-
-def _tracing(tracing: object) -> Tracing:
-    get = _getter(tracing)
-    baggages = get("span_baggages", "spanBaggages")
-    return _assemble(
-        Tracing,
-        {
-            "span_context": _str(get("span_context", "spanContext")),
-            "jaeger_endpoint": _str(get("jaeger_endpoint", "jaegerEndpoint")),
-            "span_baggages": (
-                {str(k): str(v) for k, v in baggages.items()}
-                if isinstance(baggages, Mapping)
-                else {}
-            ),
-        },
-    )

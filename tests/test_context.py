@@ -306,7 +306,7 @@ class TestModelBehaviour:
 
     def test_cache_is_bounded(self) -> None:
         """Many distinct functions do not grow the metadata cache without bound."""
-        from fcsdk import context as module
+        from fcsdk import _context_reader as module
 
         for i in range(200):
             FCContext.from_runtime(fake_context(function_name=f"f{i}"))
