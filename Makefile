@@ -56,9 +56,11 @@ test: lint typecheck pytest docs
 bench: $(VENV)/.dev-installed
 	$(PY) -m benchmarks
 
+# A short coverage-guided run over every parser (not part of make test).
+FUZZ_SECONDS ?= 30
 fuzz: $(VENV)/.dev-installed
 	$(PY) -m pip install --quiet atheris
-	$(PY) -m benchmarks.fuzz
+	$(PY) -m fuzz --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) site .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache

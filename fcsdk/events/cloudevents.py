@@ -32,7 +32,7 @@ __all__ = ["CloudEvent", "normalize_batch"]
 D = TypeVar("D", default=Any)
 
 
-def _invalid_json(path: str, exc: ValueError, raw: Any) -> EventDecodeError:
+def _invalid_json(path: str, exc: ValueError | TypeError, raw: Any) -> EventDecodeError:
     return EventDecodeError(
         f"cannot decode the event: {path}: Invalid JSON: {exc}",
         raw=raw,
@@ -66,7 +66,7 @@ def normalize_batch(raw: Any) -> list[Any]:
             continue
         try:
             result.append(from_json(item))
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:  # TypeError: a str with a lone surrogate
             raise _invalid_json(f"event[{index}]", exc, raw) from exc
     return result
 

@@ -32,7 +32,7 @@ from pydantic_core import from_json, to_json
 
 from fcsdk._decode import format_validation_error, to_bytes
 from fcsdk.exceptions import BadRequest, EventDecodeError, PayloadTooLarge
-from fcsdk.web.datastructures import Headers, QueryParams, check_header
+from fcsdk.web.datastructures import Headers, QueryParams, check_header, parse_content_length
 from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE, Request
 from fcsdk.web.response import Response
 
@@ -75,7 +75,10 @@ def _parse(event: object) -> dict[str, Any]:
     data = event if type(event) is bytes else to_bytes(event)
     try:
         parsed = from_json(data)
-    except ValueError:
+    except ValueError as exc:
+        if "recursion limit" in str(exc):
+            message = f"{_NOT_HTTP}; the payload nests too deeply ({exc})"
+            raise EventDecodeError(message, raw=event) from exc
         parsed = _parse_lenient(event, data)
     if not isinstance(parsed, dict):
         raise EventDecodeError(f"{_NOT_HTTP}; got a JSON {type(parsed).__name__}", raw=event)
@@ -83,13 +86,38 @@ def _parse(event: object) -> dict[str, Any]:
 
 
 def _parse_lenient(event: object, data: bytes) -> Any:
-    """The slow path: the stdlib parser accepts lone surrogates, which are then a 400."""
+    """The slow path, for JSON that escapes lone surrogates (``"\\ud800"``).
+
+    They are not valid Unicode: in the path and the query each becomes U+FFFD,
+    as an invalid byte does when bytes are decoded with ``errors="replace"``.
+    pydantic's parser refuses such documents outright.
+    """
     import json
 
     try:
-        return json.loads(data)
+        parsed = json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise EventDecodeError(f"{_NOT_HTTP}; the payload is not JSON ({exc})", raw=event) from exc
+    if not isinstance(parsed, dict):
+        return parsed
+    # Headers and the body are refused (400) when read; the path and the query,
+    # which every response's URL is rebuilt from, are repaired.
+    try:
+        return {k: v if k in ("body", "headers") else _scrub(v) for k, v in parsed.items()}
+    except RecursionError as exc:
+        message = f"{_NOT_HTTP}; the payload nests too deeply (recursion limit)"
+        raise EventDecodeError(message, raw=event) from exc
+
+
+def _scrub(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings replaced by U+FFFD."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
 
 
 def _str_map(value: object) -> dict[str, str] | None:
@@ -140,6 +168,8 @@ def _body_loader(
                 message = "the event's body is flagged base64 but is not valid base64"
                 raise BadRequest(message) from None
         else:
+            if len(body) > limit:  # at least as many bytes as characters: refuse before copying
+                raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
             try:
                 data = body.encode("utf-8")
             except UnicodeError:
@@ -157,12 +187,7 @@ def _body_loader(
 
 
 def _check_length(declared: str, actual: int) -> None:
-    try:
-        length = int(declared)
-    except ValueError:
-        raise BadRequest(f"Content-Length is not a number: {declared[:20]!r}") from None
-    if length < 0:
-        raise BadRequest(f"Content-Length is negative: {length}")
+    length = parse_content_length(declared)
     if length != actual:
         raise BadRequest(f"Content-Length says {length} bytes but the body has {actual}")
 

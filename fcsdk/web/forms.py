@@ -81,7 +81,8 @@ def parse_multipart(body: bytes, boundary: str, *, limits: Limits = DEFAULT_LIMI
     Raises:
         BadRequest: the body is not well-formed multipart.
     """
-    if not boundary or len(boundary) > 200:
+    if not boundary or len(boundary) > 200 or not boundary.isascii():
+        # RFC 2046: a boundary is 1-70 ASCII characters (200 tolerated).
         raise BadRequest("multipart/form-data without a valid boundary parameter")
     delimiter = b"--" + boundary.encode("latin-1")
     start = body.find(delimiter)

@@ -297,8 +297,10 @@ class Request:
             charset = parse_content_type(content_type)[1].get("charset", "utf-8")
         try:
             return self.body.decode(charset)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise BadRequest(f"the body is not valid {charset} text") from exc
+        except (UnicodeError, LookupError, ValueError) as exc:
+            # UnicodeError covers codecs that cannot decode at all ("undefined", "idna").
+            shown = charset.encode("ascii", "backslashreplace").decode()
+            raise BadRequest(f"the body is not valid {shown} text") from exc
 
     def json(self) -> Any:
         """Parse the body as JSON.

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fcsdk.exceptions import BadRequest, LengthRequired, PayloadTooLarge
-from fcsdk.web.datastructures import Headers, QueryParams, check_header
+from fcsdk.web.datastructures import Headers, QueryParams, check_header, parse_content_length
 from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE, Request
 from fcsdk.web.response import Response
 
@@ -104,12 +104,7 @@ def _body_reader(environ: Mapping[str, Any], limit: int) -> Callable[[], bytes]:
             if stream.read(1):
                 raise LengthRequired("a request with a body must send Content-Length")
             return b""
-        try:
-            length = int(declared)
-        except ValueError:
-            raise BadRequest(f"Content-Length is not a number: {declared[:20]!r}") from None
-        if length < 0:
-            raise BadRequest(f"Content-Length is negative: {length}")
+        length = parse_content_length(declared)
         if length > limit:
             raise PayloadTooLarge(f"the body ({length} bytes) is over the limit of {limit} bytes")
         data = stream.read(length) if length else b""

@@ -30,7 +30,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from fcsdk._invocation import enter, leave
-from fcsdk.exceptions import FCSDKError, HTTPError
+from fcsdk.exceptions import (
+    FCSDKError,
+    HTTPError,
+    PayloadTooLarge,
+    RequestHeaderFieldsTooLarge,
+)
 from fcsdk.web.adapter import (
     PlaceAdapter,
     error_response,
@@ -39,7 +44,7 @@ from fcsdk.web.adapter import (
     logger,
     run_user_code,
 )
-from fcsdk.web.datastructures import Headers
+from fcsdk.web.datastructures import Headers, parse_content_length
 from fcsdk.web.events import DEFAULT_TEXT_TYPES, MultiValueHeaders, request_from_event
 from fcsdk.web.limits import DEFAULT_LIMITS, Limits
 from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE
@@ -115,7 +120,15 @@ class WSGIHandler(PlaceAdapter):
                 environ["SCRIPT_NAME"] = match.group(0)
 
     def wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """Run the app on one FC 2.0 request, the environ prepared as described above."""
+        """Run the app on one FC 2.0 request, the environ prepared as described above.
+
+        The body size and header count are checked from the environ first
+        (413, 431); the app reads the body itself.
+        """
+        try:
+            self._check_environ(environ)
+        except HTTPError as exc:
+            return write_wsgi(error_response(exc), start_response)
         self._prepare(environ)
         request_id = _request_id(environ.get("fc.context"))
         token = enter(environ.get("fc.context"))
@@ -123,6 +136,22 @@ class WSGIHandler(PlaceAdapter):
             return self._wsgi(environ, start_response, request_id)
         finally:
             leave(token)
+
+    def _check_environ(self, environ: WSGIEnvironment) -> None:
+        declared = environ.get("CONTENT_LENGTH")
+        if declared:
+            length = parse_content_length(str(declared))
+            if length > self.max_body_size:
+                raise PayloadTooLarge(
+                    f"the body ({length} bytes) is over the limit of {self.max_body_size} bytes"
+                )
+        count = sum(1 for key in environ if key.startswith("HTTP_"))
+        count += sum(1 for key in ("CONTENT_TYPE", "CONTENT_LENGTH") if environ.get(key))
+        if count > self.limits.max_headers:
+            raise RequestHeaderFieldsTooLarge(
+                f"the request has {count} header fields; "
+                f"at most {self.limits.max_headers} are accepted"
+            )
 
     def _wsgi(
         self, environ: WSGIEnvironment, start_response: StartResponse, request_id: str

@@ -52,34 +52,7 @@ def profile(examples: int, *, deadline_ms: int = 2000) -> settings:
 #: ``(exception type, text in its message, file of the innermost frame)``; an input that hits
 #: one is set aside (``hypothesis.reject``) so that every *other* failure still fails the
 #: test. Delete an entry once it is fixed and the properties cover that input again.
-KNOWN_BUGS: list[tuple[type[BaseException], str, str]] = [
-    # parse_multipart encodes the boundary as latin-1: Content-Type "...; boundary=\u20ac".
-    (UnicodeEncodeError, "'latin-1' codec can't encode", "fcsdk/web/forms.py"),
-    # Request.text catches UnicodeDecodeError and LookupError, not the UnicodeError some
-    # codecs raise: Content-Type "text/plain; charset=undefined" (or punycode, idna).
-    (UnicodeError, "decoding with", "fcsdk/web/request.py"),
-    # Request.query_string quotes event parameters strictly: a lone surrogate ("\\ud800") in
-    # an event's queryParameters, which the HTTP event parser's stdlib fallback lets through.
-    (UnicodeEncodeError, "surrogates not allowed", "fcsdk/web/request.py"),
-    # request_from_event quotes an API Gateway "path" (or an FC 3.0 requestContext.http.path
-    # when rawPath is empty) strictly: the same lone surrogate, there.
-    (UnicodeEncodeError, "surrogates not allowed", "fcsdk/web/events.py"),
-    # ... and through from_wsgi's environ (wsgi.py _unquote_path), HttpApp's path parameters
-    # (routing.py _decode_segment, which passes a non-ASCII segment on undecoded), and a
-    # route that returns such a parameter as text (response.py render).
-    (UnicodeEncodeError, "surrogates not allowed", "fcsdk/web/wsgi.py"),
-    (UnicodeEncodeError, "surrogates not allowed", "fcsdk/web/routing.py"),
-    (UnicodeEncodeError, "surrogates not allowed", "fcsdk/web/response.py"),
-    (fc.ResultEncodeError, "surrogates not allowed", "fcsdk/web/response.py"),
-    # normalize_batch parses a batch's JSON-string items with from_json, which raises TypeError
-    # (caught: ValueError only) for a str with a lone surrogate: the list event ["\ud800"].
-    (TypeError, "Expected bytes, bytearray or str", "fcsdk/events/cloudevents.py"),
-    # LocalOSSServer checks numbers with str.isdigit/strip, then int() refuses what passed:
-    # a Content-Length of 4301+ digits or "\x1c4" (server.py), a presigned URL's Expires
-    # "179552682\u00b3" (signing.py): a 500 InternalError, not a 400/403.
-    (ValueError, "int", "fcsdk/testing/_oss/server.py"),
-    (ValueError, "int", "fcsdk/testing/_oss/signing.py"),
-]
+KNOWN_BUGS: list[tuple[type[BaseException], str, str]] = []
 
 
 def _known_bug(exc: BaseException) -> bool:

@@ -170,3 +170,86 @@ class TestOptions:
         c = HttpClient(handler, via="fc3", context=fake_context())
         assert c.get("/").status_code == 200
         assert c.get("/", headers=many_headers(10, 0)).status_code == 431
+
+
+class TestFromWsgiOnFC2:
+    def test_body_and_headers_checked_before_the_app(self) -> None:
+        """from_wsgi on FC 2.0 refuses a declared body over max_body_size (413) and too many
+        header fields (431) without calling the app; within the limits the app runs."""
+        calls: list[str] = []
+
+        def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            calls.append(environ["PATH_INFO"])
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))]
+
+        handler = fc.from_wsgi(app, max_body_size=10, limits=Limits(max_headers=6))
+        c = HttpClient(handler, via="wsgi", context=fake_context())
+        assert c.post("/ok", body=b"x" * 10).status_code == 200
+        too_big = c.post("/big", body=b"x" * 11)
+        assert too_big.status_code == 413
+        assert c.get("/many", headers=many_headers(10, 0)).status_code == 431
+        bad = c.post("/bad", body=b"x", headers={"Content-Length": "1_0"})
+        assert bad.status_code == 400
+        assert calls == ["/ok"]
+
+
+class TestFuzzFindings:
+    """Inputs the fuzzers found crashing, each now a typed error or a 4xx."""
+
+    def test_non_ascii_multipart_boundary(self) -> None:
+        """A boundary that is not ASCII is a 400, not a UnicodeEncodeError."""
+        from fcsdk.web.forms import parse_form
+
+        with pytest.raises(fc.BadRequest, match="boundary"):
+            parse_form(b"x", "multipart/form-data; boundary=\u20ac")
+
+    @pytest.mark.parametrize("charset", ["undefined", "idna", "punycode", "no-such-codec"])
+    def test_text_with_odd_charsets(self, charset: str) -> None:
+        """A charset whose codec cannot decode gives a 400."""
+        request = fc.Request(
+            method="POST", headers={"Content-Type": f"text/plain; charset={charset}"}, body=b"\xff"
+        )
+        with pytest.raises(fc.BadRequest, match="not valid"):
+            _ = request.text
+
+    @pytest.mark.parametrize("via", ["fc3", "apigw"])
+    def test_lone_surrogates_in_path_and_query(self, via: str) -> None:
+        """Escaped lone surrogates in an event's path and query become U+FFFD, not a 500."""
+
+        @fc.http
+        def echo(request: fc.Request) -> dict[str, str]:
+            return {
+                "path": request.path,
+                "q": request.query.get("q") or "",
+                "uri": request.request_uri,
+            }
+
+        def path_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [environ["PATH_INFO"].encode("latin-1")]
+
+        wsgi_app = fc.from_wsgi(path_app)
+        if via == "apigw":
+            event = b'{"httpMethod":"GET","path":"/a\\ud800","queryParameters":{"q":"\\ud800"}}'
+        else:
+            event = (
+                b'{"version":"v1","rawPath":"","requestContext":{"http":{"method":"GET",'
+                b'"path":"/a\\ud800"}},"queryParameters":{"q":"\\ud800"}}'
+            )
+        answer = json.loads(echo(event, fake_context()))
+        assert answer["statusCode"] == 200
+        assert json.loads(answer["body"]) == {
+            "path": "/a\ufffd",
+            "q": "\ufffd",
+            "uri": "/a%EF%BF%BD?q=%EF%BF%BD",
+        }
+        assert json.loads(wsgi_app(event, fake_context()))["statusCode"] == 200
+
+    def test_surrogate_string_in_a_batch(self) -> None:
+        """A batch item that is a string with a lone surrogate is an EventDecodeError."""
+        from fcsdk import events
+        from fcsdk._decode import build_decoder
+
+        with pytest.raises(fc.EventDecodeError, match=r"event\[0\]"):
+            build_decoder(list[events.CloudEvent])(["\ud800"])

@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import Any
 
-from fcsdk.testing._oss.errors import OSSError
+from fcsdk.testing._oss.errors import OSSError, is_number
 from fcsdk.testing._oss.server import Request
 from fcsdk.testing._oss.storage import Blob, BlobWriter, ObjectMeta, Store
 
@@ -26,7 +26,7 @@ def int_param(args: dict[str, str], name: str, default: int, low: int, high: int
     text = args.get(name, "")
     if text == "":
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not is_number(text) or not low <= int(text) <= high:
         raise OSSError(
             400,
             "InvalidArgument",

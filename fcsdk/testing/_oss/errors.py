@@ -43,3 +43,12 @@ def not_implemented(what: str) -> OSSError:
         "NotImplemented",
         f"LocalOSSServer does not implement {what}.",
     )
+
+
+def is_number(text: str) -> bool:
+    """Whether ``text`` is a plain decimal number (ASCII digits, at most 18 of them).
+
+    ``str.isdigit`` alone accepts ``"³"`` and Arabic-Indic digits, and ``int()``
+    accepts ``"1_0"``; a request's numbers are neither.
+    """
+    return 0 < len(text) <= 18 and text.isascii() and text.isdigit()

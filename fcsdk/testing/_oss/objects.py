@@ -263,7 +263,7 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
     As OSS does by default, a malformed range is ignored; a range that starts
     past the end is ``InvalidRange`` (416).
     """
-    match = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", header)
+    match = re.fullmatch(r"\s*bytes=(\d{0,18})-(\d{0,18})\s*", header, re.ASCII)
     if match is None or match.group(1) == match.group(2) == "":
         return None
     first, last = match.group(1), match.group(2)

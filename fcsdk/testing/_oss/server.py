@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from fcsdk.testing._oss import xml
-from fcsdk.testing._oss.errors import OSSError
+from fcsdk.testing._oss.errors import OSSError, is_number
 from fcsdk.testing._oss.signing import AuthResult, Keyring, SignedRequest, authenticate
 from fcsdk.testing._oss.storage import CHUNK, Store
 
@@ -109,9 +109,10 @@ class BodyReader:
         length = headers.get("content-length")
         self.length: int | None = None
         if not self.chunked and length is not None:
-            if not length.strip().isdigit():
+            text = length.strip(" \t")
+            if not is_number(text):
                 raise OSSError(400, "InvalidArgument", "Content-Length is not a number.")
-            self.length = int(length)
+            self.length = int(text)
         self._remaining = self.length or 0
         self._done = not self.chunked and self._remaining == 0
 
@@ -138,6 +139,8 @@ class BodyReader:
             line = self._rfile.readline(1024)
             try:
                 size = int(line.split(b";")[0].strip(), 16)
+                if size < 0:
+                    raise ValueError(size)
             except ValueError:
                 raise OSSError(400, "InvalidArgument", "Malformed chunked body.") from None
             if size == 0:
@@ -186,6 +189,8 @@ class OSSHTTPServer(ThreadingHTTPServer):
     """The threaded HTTP server: one thread per connection, daemon, closed on stop."""
 
     daemon_threads = True
+    # The default backlog of 5 resets connections when many clients connect at once.
+    request_queue_size = 128
     block_on_close = False
     allow_reuse_address = True
 

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
-from fcsdk.testing._oss.errors import OSSError
+from fcsdk.testing._oss.errors import OSSError, is_number
 
 __all__ = ["AuthResult", "CredentialSet", "Keyring", "authenticate"]
 
@@ -283,7 +283,7 @@ def _v1_url(
     access_key_id = params.get("OSSAccessKeyId", "")
     expires = params.get("Expires", "")
     provided = params.get("Signature", "")
-    if not (access_key_id and expires.isdigit() and provided):
+    if not (access_key_id and is_number(expires) and provided):
         raise OSSError(
             403,
             "AccessDenied",
@@ -420,7 +420,7 @@ def _v4_url(
     moment = params.get("x-oss-date", "")
     parsed = _parse_iso(moment)
     expires = params.get("x-oss-expires", "")
-    if parsed is None or not expires.isdigit():
+    if parsed is None or not is_number(expires):
         raise OSSError(
             403, "AccessDenied", "AccessDenied: x-oss-date or x-oss-expires is missing or invalid."
         )
