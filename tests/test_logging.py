@@ -346,3 +346,51 @@ class TestHttpInvocations:
         assert len(served) == 200
         for record in served:
             assert record.getMessage() == f"serving {record.__dict__['request_id']}"
+
+
+class TestOSSUnderConcurrency:
+    def test_each_call_signs_with_its_own_keys(self, records: list[logging.LogRecord]) -> None:
+        """200 calls in 16 threads, each with its own credentials: every OSS request is
+        signed with its own call's keys (the server checks each signature and token),
+        and every log record carries its own call's request id."""
+        from fcsdk.testing.oss import LocalOSSServer
+
+        with LocalOSSServer() as server:
+            server.create_bucket("shared")
+            for i in range(200):
+                server.add_credentials(
+                    access_key_id=f"STS.key-{i}",
+                    access_key_secret=f"secret-{i}",
+                    security_token=f"token-{i}",
+                )
+
+            @fc.handler
+            def upload(event: dict[str, int], context: fc.FCContext) -> str:
+                i = event["i"]
+                bucket = context.oss_bucket("shared", endpoint=server.endpoint)
+                bucket.put_object(f"obj-{i}", f"from {context.request_id}".encode())
+                fc.logger.info("uploaded obj-%d", i)
+                return context.request_id
+
+            def call(i: int) -> bytes | str:
+                ctx = fake_context(
+                    request_id=f"req-{i}",
+                    access_key_id=f"STS.key-{i}",
+                    access_key_secret=f"secret-{i}",
+                    security_token=f"token-{i}",
+                )
+                return upload(json.dumps({"i": i}).encode(), ctx)
+
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                assert list(pool.map(call, range(200))) == [f"req-{i}" for i in range(200)]
+            puts = [r for r in server.requests if r.operation == "PutObject"]
+            assert len(puts) == 200
+            for put in puts:
+                assert put.status == 200, put
+                assert put.token_present
+                assert put.access_key_id == f"STS.key-{put.key.removeprefix('obj-')}"
+            logged = [r for r in records if r.getMessage().startswith("uploaded")]
+            assert len(logged) == 200
+            for record in logged:
+                number = record.getMessage().removeprefix("uploaded obj-")
+                assert record.__dict__["request_id"] == f"req-{number}"

@@ -211,6 +211,22 @@ class LocalOSSServer:
             raise ValueError("rotate_credentials needs a non-empty access_key_id and secret")
         self._keyring.rotate(CredentialSet(access_key_id, access_key_secret, security_token))
 
+    def add_credentials(
+        self,
+        *,
+        access_key_id: str,
+        access_key_secret: str,
+        security_token: str | None = None,
+    ) -> None:
+        """Accept another set of credentials as well as the current ones.
+
+        For tests where several invocations, each with its own keys, reach the
+        server at once.
+        """
+        if not access_key_id or not access_key_secret:
+            raise ValueError("add_credentials needs a non-empty access_key_id and secret")
+        self._keyring.add(CredentialSet(access_key_id, access_key_secret, security_token))
+
     # -- data -----------------------------------------------------------------------------------
 
     def create_bucket(self, name: str) -> None:

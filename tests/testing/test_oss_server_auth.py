@@ -265,3 +265,21 @@ class TestSigningUnit:
     def test_credential_set_repr_hides_secret(self) -> None:
         """A CredentialSet's repr shows the key id only."""
         assert SECRET not in repr(signing.CredentialSet(AK, SECRET, TOKEN))
+
+
+class TestAddCredentials:
+    def test_extra_sets_are_accepted_alongside_the_current(self) -> None:
+        """add_credentials accepts another key set without retiring the current one."""
+        import oss2
+
+        from fcsdk.testing.oss import LocalOSSServer
+
+        with LocalOSSServer(access_key_id="STS.main", access_key_secret="main-secret") as server:
+            server.create_bucket("extra-keys")
+            server.add_credentials(access_key_id="STS.extra", access_key_secret="extra-secret")
+            for key_id, secret in (("STS.main", "main-secret"), ("STS.extra", "extra-secret")):
+                bucket = oss2.Bucket(oss2.Auth(key_id, secret), server.endpoint, "extra-keys")
+                bucket.put_object(key_id, b"x")
+            assert sorted(server.object_keys("extra-keys")) == ["STS.extra", "STS.main"]
+            with pytest.raises(ValueError, match="non-empty"):
+                server.add_credentials(access_key_id="", access_key_secret="s")

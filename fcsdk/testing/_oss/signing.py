@@ -94,6 +94,12 @@ class Keyring:
             self._expired.pop(new.access_key_id, None)
             self._current = {new.access_key_id: new}
 
+    def add(self, extra: CredentialSet) -> None:
+        """Accept ``extra`` as well as the current credentials (several callers at once)."""
+        with self._lock:
+            self._expired.pop(extra.access_key_id, None)
+            self._current[extra.access_key_id] = extra
+
     def lookup(self, access_key_id: str) -> tuple[CredentialSet | None, bool]:
         """Return ``(credentials, expired)`` for an access key id."""
         with self._lock:
