@@ -10,9 +10,9 @@ Everything here runs without Docker or a cloud account::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from fcsdk._lazy import lazy_exports
 from fcsdk.testing._context import RuntimeShape, fake_context
 from fcsdk.testing._invoke import invoke
 
@@ -54,10 +54,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'fcsdk.testing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, __all__)
