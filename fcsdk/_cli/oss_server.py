@@ -9,6 +9,8 @@ import sys
 import threading
 from types import FrameType
 
+from fcsdk.testing._context import FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET
+
 __all__ = ["configure", "run"]
 
 
@@ -23,10 +25,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)"
     )
     parser.add_argument(
-        "--access-key-id", default="STS.fake-access-key-id", help="access key id to accept"
+        "--access-key-id", default=FAKE_ACCESS_KEY_ID, help="access key id to accept"
     )
     parser.add_argument(
-        "--access-key-secret", default="fake-access-key-secret", help="secret to accept"
+        "--access-key-secret", default=FAKE_ACCESS_KEY_SECRET, help="secret to accept"
     )
     parser.add_argument(
         "--security-token",

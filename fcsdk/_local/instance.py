@@ -28,7 +28,15 @@ from fcsdk._local.env import runtime_variables
 from fcsdk._local.logs import RuntimeLogs, current_request_id
 from fcsdk._runtime import error_payload, load_handler
 from fcsdk.exceptions import FCSDKError, HandlerLoadError
-from fcsdk.testing._context import FCContext, RuntimeShape, fake_context, new_request_id
+from fcsdk.testing._context import (
+    FAKE_ACCESS_KEY_ID,
+    FAKE_ACCESS_KEY_SECRET,
+    FAKE_SECURITY_TOKEN,
+    FCContext,
+    RuntimeShape,
+    fake_context,
+    new_request_id,
+)
 
 __all__ = [
     "FunctionConfig",
@@ -47,9 +55,9 @@ _OWN_FRAMES = tuple(
     str(Path(__file__).resolve().parent.parent / sub) + os.sep for sub in ("_local", "_cli")
 )
 
-DEFAULT_FAKE_KEY_ID = "STS.fake-access-key-id"
-DEFAULT_FAKE_SECRET = "fake-access-key-secret"
-DEFAULT_FAKE_TOKEN = "fake-security-token"
+DEFAULT_FAKE_KEY_ID = FAKE_ACCESS_KEY_ID
+DEFAULT_FAKE_SECRET = FAKE_ACCESS_KEY_SECRET
+DEFAULT_FAKE_TOKEN = FAKE_SECURITY_TOKEN
 
 
 class FunctionTimeout(FCSDKError):

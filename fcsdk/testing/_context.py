@@ -12,6 +12,12 @@ RuntimeShape = Literal["python3.9", "python3.10", "python3.12"]
 
 _UNSET: Any = object()
 
+# The fake credentials every local tool agrees on: fake_context(), the oss_server
+# fixture, LocalOSSServer, `fcsdk serve` and `fcsdk oss-server`.
+FAKE_ACCESS_KEY_ID = "STS.fake-access-key-id"
+FAKE_ACCESS_KEY_SECRET = "fake-access-key-secret"
+FAKE_SECURITY_TOKEN = "fake-security-token"
+
 
 class _Plain:
     """A plain attribute bag, like the runtime's own classes (no pydantic, no magic)."""
@@ -73,9 +79,9 @@ def fake_context(
     version_id: str = "",
     log_project: str = "",
     log_store: str = "",
-    access_key_id: str = "STS.fake-access-key-id",
-    access_key_secret: str = "fake-access-key-secret",
-    security_token: str = "fake-security-token",
+    access_key_id: str = FAKE_ACCESS_KEY_ID,
+    access_key_secret: str = FAKE_ACCESS_KEY_SECRET,
+    security_token: str = FAKE_SECURITY_TOKEN,
     credentials: bool = True,
     tracing: dict[str, Any] | None = None,
     logger: logging.Logger | None = _UNSET,

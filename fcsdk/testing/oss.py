@@ -28,6 +28,7 @@ import threading
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from fcsdk.testing._context import FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET
 from fcsdk.testing._oss.errors import OSSError
 from fcsdk.testing._oss.folder import FolderStore
 from fcsdk.testing._oss.operations import Operations
@@ -41,8 +42,8 @@ if TYPE_CHECKING:
 __all__ = ["LocalOSSServer", "RecordedRequest"]
 
 # The same credentials as fcsdk.testing.fake_context(), so the two work together.
-DEFAULT_ACCESS_KEY_ID = "STS.fake-access-key-id"
-DEFAULT_ACCESS_KEY_SECRET = "fake-access-key-secret"
+DEFAULT_ACCESS_KEY_ID = FAKE_ACCESS_KEY_ID
+DEFAULT_ACCESS_KEY_SECRET = FAKE_ACCESS_KEY_SECRET
 
 
 class LocalOSSServer:

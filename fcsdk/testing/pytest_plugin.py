@@ -23,12 +23,17 @@ def oss_server(monkeypatch: pytest.MonkeyPatch) -> Any:
     token included (and checked), has a bucket named ``test-bucket``, and is
     reached through ``FCSDK_OSS_ENDPOINT`` for the duration of the test.
     """
+    from fcsdk.testing._context import (
+        FAKE_ACCESS_KEY_ID,
+        FAKE_ACCESS_KEY_SECRET,
+        FAKE_SECURITY_TOKEN,
+    )
     from fcsdk.testing.oss import LocalOSSServer
 
     server = LocalOSSServer(
-        access_key_id="STS.fake-access-key-id",
-        access_key_secret="fake-access-key-secret",
-        security_token="fake-security-token",
+        access_key_id=FAKE_ACCESS_KEY_ID,
+        access_key_secret=FAKE_ACCESS_KEY_SECRET,
+        security_token=FAKE_SECURITY_TOKEN,
         buckets=["test-bucket"],
     )
     with server:
