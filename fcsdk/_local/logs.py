@@ -14,13 +14,13 @@ import contextvars
 import logging
 import os
 import threading
-import time
 from typing import TextIO
+
+from fcsdk.logging import RUNTIME_FORMAT, TextFormatter
 
 __all__ = ["LOG_FORMAT", "RuntimeLogs", "current_request_id"]
 
-LOG_FORMAT = "%(asctime)s.%(msecs)03dZ %(fc_request_id)s [%(levelname)s] %(message)s"
-_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
+LOG_FORMAT = RUNTIME_FORMAT
 
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
     "fcsdk_local_request_id", default=""
@@ -61,9 +61,7 @@ class RuntimeLogs:
     def install(self) -> None:
         """Attach the runtime's handler and level to the root logger."""
         handler = logging.StreamHandler(self.stream)
-        formatter = logging.Formatter(LOG_FORMAT, datefmt=_DATE_FORMAT)
-        formatter.converter = time.gmtime
-        handler.setFormatter(formatter)
+        handler.setFormatter(TextFormatter())
         handler.addFilter(_RequestIdFilter())
         root = logging.getLogger()
         self._old_level = root.level
