@@ -105,10 +105,6 @@ def format_validation_error(
     return error
 
 
-def _decode_bytes(raw: Any) -> bytes:
-    return to_bytes(raw)
-
-
 def _decode_str(raw: Any) -> str:
     if isinstance(raw, str):
         return raw
@@ -145,7 +141,7 @@ def build_decoder(tp: Any) -> Decoder:
     validated as Python data, giving the same result.
     """
     if tp is bytes:
-        return _decode_bytes
+        return to_bytes
     if tp is str:
         return _decode_str
     hook = _hook_for(tp)
