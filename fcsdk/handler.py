@@ -58,7 +58,7 @@ def _first_call(context: Any) -> _invocation.Invocation:
     return (context, cold)
 
 
-def _log_event(event: object, context: Any) -> None:
+def _log_event(event: object) -> None:
     from fcsdk.logging import log_event
 
     log_event(event)
@@ -148,7 +148,7 @@ def _make_handler(
             token = set_current((ctx, False) if not cold[0] else _first_call(ctx))
             try:
                 if log_event:
-                    _log_event(event, ctx)
+                    _log_event(event)
                 return encode_result(func((decode or resolve())(event), ctx))
             finally:
                 leave(token)
@@ -161,7 +161,7 @@ def _make_handler(
             token = set_current((context, False) if not cold[0] else _first_call(context))
             try:
                 if log_event:
-                    _log_event(event, context)
+                    _log_event(event)
                 return encode_result(func((decode or resolve())(event)))
             finally:
                 leave(token)
