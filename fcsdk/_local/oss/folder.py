@@ -100,7 +100,11 @@ class _FileChunks(Iterator[bytes]):
 
     def __next__(self) -> bytes:
         remaining = self._stop - self._offset
-        chunk = os.pread(self._file.fileno(), min(CHUNK, remaining), self._offset) if remaining > 0 else b""
+        chunk = (
+            os.pread(self._file.fileno(), min(CHUNK, remaining), self._offset)
+            if remaining > 0
+            else b""
+        )
         if not chunk:
             self.close()
             raise StopIteration
@@ -261,11 +265,14 @@ class FolderStore(Store):
             stored = self.saved_object(bucket, meta, blob)
             old = target.objects.get(meta.key)
             target.objects[meta.key] = (meta, stored)
-        if old is not None and isinstance(old[1], _FileBlob) and old[1].path != stored.path:
+        if (
+            old is not None
+            and isinstance(old[1], _FileBlob)
+            and isinstance(stored, _FileBlob)
+            and old[1].path != stored.path
+        ):
             old[1].discard()
 
     def deleted_object(self, bucket: str, key: str) -> None:
         """Remove the metadata file (the data file is removed by ``discard``)."""
         self._object_base(bucket, key).with_suffix(".json").unlink(missing_ok=True)
-
-
