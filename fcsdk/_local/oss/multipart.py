@@ -119,13 +119,17 @@ class MultipartOperations(OperationBase):
                     PartNumber=str(part.number),
                 )
         writer = self.store.writer(request.bucket, size_hint=sum(p.size for p in chosen))
+        held = []
         try:
             with self.store.lock:  # held now: a part uploaded again meanwhile keeps its data
-                held = [part.blob.open() for part in chosen]
+                for part in chosen:
+                    held.append(part.blob.open())
             for blob in held:
                 for chunk in blob.read():
                     writer.write(chunk)
         except OSSError:  # a part's data went away: the upload was aborted meanwhile
+            for blob in held:
+                blob.close()
             writer.abort()
             raise OSSError(
                 404,
