@@ -31,16 +31,16 @@ _state: dict[str, object] = {"snapshot": (), "pattern": None}
 def forms(value: str) -> set[str]:
     """Every form ``value`` may take in a URL, a JSON document or a base64 blob."""
     found = {value}
+    raw = value.encode("utf-8", "surrogatepass")  # a lone surrogate must not stop masking
     for safe in ("", "/", "+", "=", "+/", "/=", "+=", "+/="):
-        encoded = quote(value, safe=safe)
+        encoded = quote(raw, safe=safe)
         found.add(encoded)
         found.add(re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded))
-    found.add(quote_plus(value, safe=""))
-    found.add(quote_plus(value, safe="/"))
+    found.add(quote_plus(raw, safe=""))
+    found.add(quote_plus(raw, safe="/"))
     for escaped in (json.dumps(value), json.dumps(value, ensure_ascii=False)):
         found.add(escaped[1:-1])
         found.add(escaped[1:-1].replace("/", "\\/"))
-    raw = value.encode("utf-8", "surrogatepass")
     for encoded_bytes in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
         text = encoded_bytes.decode("ascii")
         found.add(text)
