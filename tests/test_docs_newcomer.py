@@ -1,4 +1,4 @@
-"""A newcomer's first hour: the install, the quickstart's terminal and the guides' set-up, as written.
+"""A newcomer's first hour: the install, the quickstart's terminal, the guides' set-up.
 
 Each test runs what a page tells a user to type (or checks what it tells
 them) against the real project, through a subprocess where the user would
@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -29,6 +30,7 @@ INTERNAL_WORDS = re.compile(r"\bseed\b|\bseed's|platform reference", re.IGNORECA
 SCANNED = [ROOT / "fcsdk", DOCS, ROOT / "README.md", ROOT / "examples"]
 TEXT_SUFFIXES = {".py", ".md", ".json", ".txt", ".toml", ".cfg", ".html", ".tmpl", ".yaml", ".yml"}
 
+PIP_DRY_RUN = [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps"]
 RID = re.compile(r"1-[0-9a-f]{8}-[0-9a-f]{24}")
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
@@ -92,10 +94,7 @@ class TestInstall:
         assert argv[:2] == ["pip", "install"]
         target = argv[2].replace("/path/to/fcsdk", str(ROOT))
         # --dry-run/--no-deps/--no-build-isolation: resolve the real project without the network.
-        result = run(
-            [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps"]
-            + ["--no-build-isolation", "--report", "-", "--quiet", target]
-        )
+        result = run([*PIP_DRY_RUN, "--no-build-isolation", "--report", "-", "--quiet", target])
         assert result.returncode == 0, result.stderr
         assert '"name": "fcsdk"' in result.stdout
         assert '"oss"' in result.stdout  # the extra was recognised
@@ -113,10 +112,7 @@ class TestInstall:
         pyproject = (ROOT / "pyproject.toml").read_text()
         version = re.search(r'^version = "(.+)"', pyproject, re.MULTILINE).group(1)  # type: ignore[union-attr]
         assert documented.startswith(f"fcsdk-{version}-")
-        result = run(
-            [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--quiet"]
-            + [str(out / documented) + "[oss]"]
-        )
+        result = run([*PIP_DRY_RUN, "--quiet", str(out / documented) + "[oss]"])
         assert result.returncode == 0, result.stderr
 
     def test_index_line_is_kept_for_later(self) -> None:
@@ -166,7 +162,11 @@ class TestGuidesSayWhatToInstall:
         and page.name not in {"index.md", "quickstart.md"}
     )
     # What a page's examples use -> the word its "Before you start" line must contain.
-    INDIRECT = {"tablestore_event": "tablestore", "cbor2": "tablestore", "oss2": "oss"}
+    INDIRECT: ClassVar[dict[str, str]] = {
+        "tablestore_event": "tablestore",
+        "cbor2": "tablestore",
+        "oss2": "oss",
+    }
 
     @staticmethod
     def imports(page: Path) -> set[str]:
@@ -199,7 +199,7 @@ class TestGuidesSayWhatToInstall:
 
 class TestOSSCommandPort:
     def test_documented_oss_server_port_is_free_of_serve(self, tmp_path: Path) -> None:
-        """oss.md's oss-server runs as written, on a port `fcsdk serve` and `make run` leave alone."""
+        """oss.md's oss-server runs as written, on a port that serve and make run leave alone."""
         import argparse
 
         from fcsdk._cli.serve import configure
