@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from fcsdk.exceptions import ConfigurationError
+from fcsdk.exceptions import ConfigurationError, InvalidArgumentError
 
 __all__ = [
     "BatchShape",
@@ -406,7 +406,7 @@ def _cloud_event(kind: str, source: str, subject: str, data: Any, index: int) ->
 def _batch(events: list[dict[str, Any]], shape: BatchShape) -> bytes:
     if shape == "object":
         if len(events) != 1:
-            raise ValueError(f"shape='object' delivers one event, not {len(events)}")
+            raise InvalidArgumentError(f"shape='object' delivers one event, not {len(events)}")
         return _dumps(events[0])
     if shape == "strings":
         return _dumps([_dumps(event).decode("utf-8") for event in events])
