@@ -129,6 +129,19 @@ class TestAnonymousBodies:
             assert conn.recv(65536).startswith(b"HTTP/1.1 200")
         assert client(server).get_object("continued").read() == b"abc"
 
+    def test_waiting_client_is_not_held(self, server: LocalOSSServer) -> None:
+        """A refused client that never sends its body is closed after a bounded linger."""
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+            started = time.monotonic()
+            conn.sendall(
+                b"PUT /test-bucket/big HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"
+            )
+            answer = b""
+            while chunk := conn.recv(65536):
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 403")
+            assert time.monotonic() - started < 6
+
     def test_requests_sending_whole_body_reads_the_403(self, server: LocalOSSServer) -> None:
         """A client that sends a whole 3 MB body before reading still gets the 403 document."""
         response = requests.put(

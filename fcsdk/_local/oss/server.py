@@ -34,6 +34,7 @@ logger = logging.getLogger("fcsdk.testing.oss")
 
 _DRAIN_LIMIT = 256 * 1024 * 1024  # what an authenticated request's unread body may be
 _REFUSED_DRAIN_LIMIT = 1024 * 1024  # what is read of a refused request's body, then close
+_LINGER_SECONDS = 2.0  # how long the server waits for more of it
 _XML_LIMIT = 2 * 1024 * 1024
 _HEAD_LIMIT = 64 * 1024  # request line + headers, and a chunked body's trailers
 _RECV = 256 * 1024
@@ -444,6 +445,7 @@ class OSSRequestHandler(socketserver.BaseRequestHandler):
             # Linger as nginx does: read (and drop) a bounded amount so that the client
             # reads the answer instead of a reset, then close.
             with contextlib.suppress(OSSError, OSError):
+                connection.sock.settimeout(_LINGER_SECONDS)
                 body.drain(_REFUSED_DRAIN_LIMIT)
             return False
         return body.drain()
