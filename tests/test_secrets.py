@@ -382,3 +382,35 @@ def test_pickle_carries_the_secrets() -> None:
     assert TOKEN.encode() in data
     again = pickle.loads(data)
     assert again.credentials.access_key_secret.get_secret_value() == SECRET
+
+
+@pytest.mark.slow
+def test_serve_error_json_masks_injected_credentials(tmp_path: Path) -> None:
+    """``fcsdk serve``'s /invoke error body and its log mask the credentials it injects."""
+    import httpx
+
+    from fcsdk._platform.context import FAKE_ACCESS_KEY_SECRET, FAKE_SECURITY_TOKEN
+    from tests.local.serving import served
+
+    (tmp_path / "index.py").write_text(
+        "def main(event, context):\n"
+        "    c = context.credentials\n"
+        "    raise ValueError(c.access_key_secret + ' ' + c.security_token)\n"
+    )
+    fake = _secrets.forms(FAKE_ACCESS_KEY_SECRET) | _secrets.forms(FAKE_SECURITY_TOKEN)
+    with served("index.main", "--code-dir", str(tmp_path), "--no-oss", "--mode", "event") as srv:
+        answer = httpx.post(f"{srv.url}/invoke", content=b"{}", timeout=30)
+        assert "ValueError" in answer.text
+        assert "***" in answer.json()["errorMessage"]
+        texts = [answer.text, srv.log()]
+    assert not [form for form in fake if any(form in text for text in texts)]
+
+
+def test_fresh_serve_credentials_look_real() -> None:
+    """The credentials ``fcsdk serve`` makes for each run contain ``+``, ``/`` and ``=``."""
+    from fcsdk._local.embedded_oss import new_credentials
+
+    for _ in range(20):
+        creds = new_credentials()
+        for name in ("access_key_secret", "security_token"):
+            assert all(ch in creds[name] for ch in "+/="), creds[name]
