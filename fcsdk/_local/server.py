@@ -49,11 +49,12 @@ from fcsdk._local.trigger import (
     read_http_response,
     wsgi_environ,
 )
+from fcsdk._platform.rules import MAX_SYNC_BODY_SIZE
 from fcsdk._runtime import runtime_result
 
 __all__ = ["MAX_BODY_SIZE", "HostedFunction", "LocalServer", "Mode"]
 
-MAX_BODY_SIZE = 6 * 1024 * 1024
+MAX_BODY_SIZE = MAX_SYNC_BODY_SIZE
 """FC's limit on a synchronous request's body and on a response: 6 MB."""
 
 Mode = Literal["wsgi", "event"]

@@ -1,7 +1,7 @@
 """``fc.Request``: one HTTP request object, whichever of FC's three places it came from.
 
-The object is sans-IO: it does not know about WSGI or events. The adapters
-(:mod:`fcsdk.web.wsgi`, :mod:`fcsdk.web.events`) hand it the raw parts and
+The object is sans-IO: it does not know about WSGI or events. The places
+(:mod:`fcsdk.web.places`) hand it the raw parts and
 loaders, and every derived view (decoded path, query, headers, cookies,
 body, JSON, form, typed context) is computed on first read and kept. A
 property that is never read costs nothing.
@@ -26,6 +26,7 @@ from urllib.parse import quote, unquote_to_bytes
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import from_json
 
+from fcsdk._platform.rules import MAX_SYNC_BODY_SIZE
 from fcsdk.exceptions import BadRequest, RequestHeaderFieldsTooLarge, RequestValidationError
 from fcsdk.web.datastructures import (
     FormData,
@@ -43,7 +44,7 @@ __all__ = ["DEFAULT_MAX_BODY_SIZE", "Request", "validation_errors"]
 
 M = TypeVar("M")
 
-DEFAULT_MAX_BODY_SIZE = 6 * 1024 * 1024
+DEFAULT_MAX_BODY_SIZE = MAX_SYNC_BODY_SIZE
 """FC's own limit on a synchronous request's body: 6 MB."""
 
 _UNSET: Any = object()
