@@ -74,6 +74,14 @@ def _header_pairs(headers: HeaderInput) -> list[tuple[str, str]]:
     return [(str(k), str(v)) for k, v in headers]
 
 
+def _joined_query(query: QueryInput) -> dict[str, str]:
+    """Repeated query parameters joined with commas, as FC 3.0 and API Gateway send them."""
+    joined: dict[str, str] = {}
+    for name, value in _query_pairs(query):
+        joined[name] = f"{joined[name]},{value}" if name in joined else value
+    return joined
+
+
 def _joined_headers(headers: HeaderInput) -> dict[str, str]:
     """Repeated headers joined with commas under the first spelling, as FC 3.0 sends them."""
     joined: dict[str, str] = {}
@@ -330,10 +338,7 @@ def fc3_http_event(
         ('/a%20b', '/a b', {'t': '1,2'})
     """
     raw_path, inline_query = _split_path(path)
-    pairs = _query_pairs(query if query is not None else inline_query)
-    joined_query: dict[str, str] = {}
-    for name, value in pairs:
-        joined_query[name] = f"{joined_query[name]},{value}" if name in joined_query else value
+    joined_query = _joined_query(query if query is not None else inline_query)
     joined_headers = _joined_headers(headers)
     text, encoded = _event_body(body, headers, is_base64)
     when = now or datetime.now(timezone.utc)
@@ -380,10 +385,7 @@ def apigw_event(
         'POST'
     """
     raw_path, inline_query = _split_path(path)
-    pairs = _query_pairs(query if query is not None else inline_query)
-    joined_query: dict[str, str] = {}
-    for name, value in pairs:
-        joined_query[name] = f"{joined_query[name]},{value}" if name in joined_query else value
+    joined_query = _joined_query(query if query is not None else inline_query)
     text, encoded = _event_body(body, headers, is_base64)
     return {
         "path": unquote_to_bytes(raw_path).decode("utf-8", "replace"),

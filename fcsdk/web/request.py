@@ -40,7 +40,7 @@ from fcsdk.web.limits import DEFAULT_LIMITS, Limits, check_json_depth
 if TYPE_CHECKING:
     from fcsdk.context import FCContext
 
-__all__ = ["DEFAULT_MAX_BODY_SIZE", "Request", "validation_errors"]
+__all__ = ["DEFAULT_MAX_BODY_SIZE", "Request", "body_error", "validation_errors"]
 
 M = TypeVar("M")
 
@@ -334,7 +334,7 @@ class Request:
                 return target.model_validate_json(body)  # type: ignore[return-value]
             return TypeAdapter(target).validate_json(body)  # type: ignore[no-any-return]
         except ValidationError as exc:
-            raise _body_error(exc) from None
+            raise body_error(exc) from None
 
     def form(self) -> FormData:
         """Parse an urlencoded or ``multipart/form-data`` body.
@@ -388,7 +388,11 @@ class Request:
         return f"<Request {self.method} {self.root_path}{self.raw_path}>"
 
 
-def _body_error(exc: ValidationError) -> BadRequest | RequestValidationError:
+def body_error(exc: ValidationError) -> BadRequest | RequestValidationError:
+    """The error of a body that failed validation: 400 when it is not JSON at all, else 422.
+
+    The one statement of the rule, for :meth:`Request.model` and the routes' body parameters.
+    """
     errors = validation_errors(exc, prefix=("body",))
     for error in errors:
         if error["type"] == "json_invalid":

@@ -65,7 +65,7 @@ from fcsdk.web.adapter import HTTPHandler
 from fcsdk.web.datastructures import check_percent_escapes
 from fcsdk.web.forms import parse_content_type
 from fcsdk.web.limits import check_json_depth
-from fcsdk.web.request import Request, validation_errors
+from fcsdk.web.request import Request, body_error, validation_errors
 from fcsdk.web.response import Response, to_response
 
 if TYPE_CHECKING:
@@ -266,11 +266,10 @@ def _body_getter(model: type[BaseModel]) -> _Getter:
         try:
             return model.model_validate_json(body)
         except ValidationError as exc:
-            found = validation_errors(exc, prefix=("body",))
-            if any(error["type"] == "json_invalid" for error in found):
-                # Not JSON at all: a malformed request (400), not a value that failed validation.
-                raise BadRequest(f"the body is not valid JSON: {found[0]['msg']}") from None
-            errors.extend(found)
+            error = body_error(exc)
+            if isinstance(error, BadRequest):
+                raise error from None
+            errors.extend(error.errors)
             return _MISSING
 
     return get_body

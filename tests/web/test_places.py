@@ -38,7 +38,7 @@ class TestSelection:
 
     def test_unknown_event(self) -> None:
         """An event of no place is an EventDecodeError naming both shapes."""
-        with pytest.raises(EventDecodeError, match="requestContext.http"):
+        with pytest.raises(EventDecodeError, match=r"requestContext\.http"):
             select_event_place({"hello": 1}, None, DEFAULT_OPTIONS)
 
     def test_infer_is_exact(self) -> None:
