@@ -17,7 +17,7 @@ use, so an event-only function never imports it.
 from __future__ import annotations
 
 from fcsdk.web.adapter import HttpHandler, http
-from fcsdk.web.datastructures import FormData, Headers, QueryParams, UploadFile
+from fcsdk.web.datastructures import FormData, Headers, MutableHeaders, QueryParams, UploadFile
 from fcsdk.web.limits import Limits
 from fcsdk.web.request import Request
 from fcsdk.web.response import JSONResponse, RedirectResponse, Response, StreamingResponse
@@ -31,6 +31,7 @@ __all__ = [
     "HttpHandler",
     "JSONResponse",
     "Limits",
+    "MutableHeaders",
     "QueryParams",
     "RedirectResponse",
     "Request",

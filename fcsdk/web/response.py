@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError, to_json
 
 from fcsdk.exceptions import HTTPError, ResultEncodeError
-from fcsdk.web.datastructures import Headers
+from fcsdk.web.datastructures import Headers, MutableHeaders
 
 __all__ = [
     "JSONResponse",
@@ -71,7 +71,7 @@ class Response:
         content_type: str | None = None,
     ) -> None:
         self.status = status
-        self.headers = Headers._trusted([]) if headers is None else Headers(headers)
+        self.headers = MutableHeaders._trusted([]) if headers is None else MutableHeaders(headers)
         self.body: bytes = self.render(body)
         media = content_type or self.media_type
         if media is None and status not in (204, 304):
@@ -115,7 +115,8 @@ class Response:
         """Add a ``Set-Cookie`` header (several cookies give several headers).
 
         ``expires`` is a datetime or seconds from now. The value is
-        percent-quoted when it holds characters a cookie cannot carry.
+        percent-quoted when it holds characters a cookie cannot carry (or a
+        ``%``); :attr:`Request.cookies <fcsdk.Request.cookies>` decodes it again.
 
         Example:
             >>> r = Response()
@@ -125,7 +126,7 @@ class Response:
         """
         if not key or any(c in key for c in ' ;,="\t\r\n'):
             raise ResultEncodeError(f"invalid cookie name {key!r}")
-        if any(c in value for c in ' ;,"\\\t\r\n') or not value.isascii():
+        if any(c in value for c in ' ;,"\\%\t\r\n') or not value.isascii():
             value = quote(value, safe="")
         parts = [f"{key}={value}"]
         if max_age is not None:

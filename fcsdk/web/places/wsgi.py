@@ -294,7 +294,7 @@ def environ_from_request(request: Request) -> WSGIEnvironment:
         script_name=_unquote_path(request.root_path).decode("latin-1"),
         path_info=_unquote_path(request.raw_path).decode("latin-1"),
         query_string=request.query_string.encode("utf-8", "surrogateescape").decode("latin-1"),
-        headers=request.headers.items(),
+        headers=request.headers.multi_items(),
         body=request.body,
         client_ip=request.client_ip,
         context=request.raw_context,
