@@ -3,7 +3,7 @@
 Timed per call in the same process against a hand-written raw WSGI callable
 doing the same work (the floor), werkzeug's Request/Response, Flask with one
 route, and powertools' ``APIGatewayRestResolver`` on the equivalent event.
-Targets (issue 3, point 8): ``@fc.http`` via WSGI <= 2x the floor, ``HttpApp``
+Targets (issue 3, point 8): ``@fc.http`` via WSGI <= 2x the floor, ``HTTPApp``
 <= 2.5x, both >= 5x faster than Flask and >= 2x faster than werkzeug; the FC
 3.0 event path <= 2.5x the floor.
 """  # noqa: E501
@@ -115,7 +115,7 @@ def _fcsdk_handlers() -> tuple[Any, Any]:
     def create(request: fc.Request) -> dict[str, Any]:
         return _result(request.json())
 
-    app = fc.HttpApp()
+    app = fc.HTTPApp()
 
     @app.post("/orders")
     def create_route(request: fc.Request) -> dict[str, Any]:
@@ -167,7 +167,7 @@ def _powertools_call() -> Callable[[], object]:
 
 
 def cases() -> list[Case]:
-    """The HTTP cases: fc.http (WSGI), HttpApp (WSGI), fc.http (FC 3.0 event)."""
+    """The HTTP cases: fc.http (WSGI), HTTPApp (WSGI), fc.http (FC 3.0 event)."""
     create, app = _fcsdk_handlers()
     baselines = {
         "raw WSGI (floor)": _wsgi_call(raw_wsgi),
@@ -184,7 +184,7 @@ def cases() -> list[Case]:
             targets={"raw WSGI (floor)": 2.0, **wsgi_targets},
         ),
         Case(
-            name="HttpApp, one route, via WSGI: JSON POST",
+            name="HTTPApp, one route, via WSGI: JSON POST",
             subject=_wsgi_call(app),
             baselines=baselines,
             targets={"raw WSGI (floor)": 2.5, **wsgi_targets},

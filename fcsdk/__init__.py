@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from fcsdk.web import (
         FormData,
         Headers,
-        HttpApp,
+        HTTPApp,
         JSONResponse,
         Limits,
         MutableHeaders,
@@ -54,6 +54,8 @@ if TYPE_CHECKING:
         from_wsgi,
         http,
     )
+
+    HttpApp = HTTPApp  # deprecated: warns at run time
 
 __version__ = "0.1.0"
 
@@ -68,7 +70,7 @@ _LAZY: dict[str, str] = {
     "http": "fcsdk.web",
     "FormData": "fcsdk.web",
     "Headers": "fcsdk.web",
-    "HttpApp": "fcsdk.web",
+    "HTTPApp": "fcsdk.web",
     "JSONResponse": "fcsdk.web",
     "Limits": "fcsdk.web",
     "MutableHeaders": "fcsdk.web",
@@ -94,10 +96,10 @@ __all__ = [
     "Forbidden",
     "FormData",
     "FunctionMeta",
+    "HTTPApp",
     "HTTPError",
     "HandlerLoadError",
     "Headers",
-    "HttpApp",
     "InternalServerError",
     "InvalidBucketNameError",
     "JSONResponse",
@@ -137,4 +139,6 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, __all__)
+__getattr__, __dir__ = lazy_exports(
+    __name__, globals(), _LAZY, __all__, deprecated={"HttpApp": "HTTPApp"}
+)

@@ -3,7 +3,7 @@
 The limits fcsdk has today:
 
 * request body size, ``max_body_size`` (FC's 6 MB by default), on ``@fc.http``,
-  ``HttpApp`` and ``from_wsgi``, in all three places (413 past it);
+  ``HTTPApp`` and ``from_wsgi``, in all three places (413 past it);
 * JSON nesting depth of events: 201 levels, pydantic-core's fixed limit
   (``EventDecodeError`` past it); HTTP bodies have their own ``Limits.max_json_depth``
   (tested with the other HTTP limits in ``tests/web/test_limits.py``), and past 201 the
@@ -29,7 +29,7 @@ import requests
 
 import fcsdk as fc
 from fcsdk._decode import build_decoder
-from fcsdk.testing import HttpClient, fake_context
+from fcsdk.testing import HTTPClient, fake_context
 from fcsdk.testing.oss import LocalOSSServer
 from fcsdk.web.forms import parse_multipart
 from fcsdk.web.places import APIGatewayPlace
@@ -64,7 +64,7 @@ def make_handler(kind: str, **options: Any) -> Any:
     if kind == "http":
         return fc.http(**options)(body_length) if options else fc.http(body_length)
     if kind == "app":
-        app = fc.HttpApp(**options)
+        app = fc.HTTPApp(**options)
         app.post("/")(body_length)
         return app
     return fc.from_wsgi(wsgi_length, **options)
@@ -82,7 +82,7 @@ class TestBodySize:
     @pytest.mark.parametrize(("kind", "via"), LIMITED)
     def test_default_limit(self, via: str, kind: str) -> None:
         """A 6 MB body is read whole; one byte more is a 413 problem, in every place and kind."""
-        client = HttpClient(make_handler(kind), via=via)  # type: ignore[arg-type]
+        client = HTTPClient(make_handler(kind), via=via)  # type: ignore[arg-type]
         at = client.post("/", body=b"x" * MB6, headers={"Content-Type": "text/plain"})
         assert at.status_code == 200
         assert at.json() == {"length": MB6}
@@ -95,7 +95,7 @@ class TestBodySize:
     @pytest.mark.parametrize("limit", [0, 1, 1000])
     def test_configured_limit(self, via: str, kind: str, limit: int) -> None:
         """max_body_size=N reads N bytes and answers 413 at N + 1, for every kind and place."""
-        client = HttpClient(make_handler(kind, max_body_size=limit), via=via)  # type: ignore[arg-type]
+        client = HTTPClient(make_handler(kind, max_body_size=limit), via=via)  # type: ignore[arg-type]
         at = client.post("/", body=b"\x00" * limit)
         assert at.status_code == 200
         assert at.json() == {"length": limit}

@@ -4,7 +4,7 @@ FC 2.0 calls the handler as a WSGI application with a PEP 3333 environ plus
 FC's keys (``fc.context``, ``fc.request_uri``); FC 3.0 calls an event handler
 with the HTTP-trigger event JSON and turns the response JSON it returns back
 into HTTP. The environ and the event are built by the shared platform
-builders of :mod:`fcsdk._platform.http` (the same ones ``HttpClient``
+builders of :mod:`fcsdk._platform.http` (the same ones ``HTTPClient``
 uses); this module adds what only a server needs: the request as read from
 the socket, running a WSGI app to completion, and FC's leniency about what
 an FC 3.0 handler returns.

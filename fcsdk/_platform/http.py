@@ -1,6 +1,6 @@
 """What each FC HTTP place hands a handler, built from request parts, and its answer read back.
 
-Pure functions, shared by :class:`fcsdk.testing.HttpClient` and the local
+Pure functions, shared by :class:`fcsdk.testing.HTTPClient` and the local
 server (``fcsdk serve``):
 
 * :func:`wsgi_environ`: the PEP 3333 environ FC 2.0 builds (its own keys
@@ -245,7 +245,7 @@ def run_wsgi(
     """Run a WSGI app once and collect ``(status, header pairs, body)``; ``close()`` is called.
 
     The one WSGI runner of fcsdk: ``from_wsgi`` on events, ``fcsdk serve``
-    and ``HttpClient`` on FC 2.0 all collect an app's answer with it.
+    and ``HTTPClient`` on FC 2.0 all collect an app's answer with it.
 
     Raises:
         TypeError, ValueError: the app broke the WSGI protocol (the message says how).

@@ -18,8 +18,8 @@ Example:
     ...     start_response("200 OK", [("Content-Type", "text/plain")])
     ...     return [environ["SCRIPT_NAME"].encode(), b" ", environ["PATH_INFO"].encode()]
     >>> handler = fc.from_wsgi(app)
-    >>> from fcsdk.testing import HttpClient
-    >>> HttpClient(handler).get("/2016-08-15/proxy/svc/fn/signin").text
+    >>> from fcsdk.testing import HTTPClient
+    >>> HTTPClient(handler).get("/2016-08-15/proxy/svc/fn/signin").text
     '/2016-08-15/proxy/svc/fn /signin'
 """
 

@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 import fcsdk as fc
-from fcsdk.testing import HttpClient, fake_context
+from fcsdk.testing import HTTPClient, fake_context
 from fcsdk.web.limits import DEFAULT_LIMITS, Limits, check_json_depth
 
 PLACES = ["wsgi", "fc3", "apigw"]
@@ -24,8 +24,8 @@ def nested(depth: int) -> bytes:
     return b'{"data": ' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
 
 
-def make_app(limits: Limits = DEFAULT_LIMITS) -> fc.HttpApp:
-    app = fc.HttpApp(limits=limits)
+def make_app(limits: Limits = DEFAULT_LIMITS) -> fc.HTTPApp:
+    app = fc.HTTPApp(limits=limits)
 
     @app.get("/headers")
     def headers(request: fc.Request) -> dict[str, int]:
@@ -52,8 +52,8 @@ def make_app(limits: Limits = DEFAULT_LIMITS) -> fc.HttpApp:
     return app
 
 
-def client(via: str, limits: Limits = DEFAULT_LIMITS) -> HttpClient:
-    return HttpClient(make_app(limits), via=via, context=fake_context())  # type: ignore[arg-type]
+def client(via: str, limits: Limits = DEFAULT_LIMITS) -> HTTPClient:
+    return HTTPClient(make_app(limits), via=via, context=fake_context())  # type: ignore[arg-type]
 
 
 def many_headers(total: int, already: int) -> dict[str, str]:
@@ -146,7 +146,7 @@ class TestOptions:
             Limits(max_part_size=-1)
 
     def test_every_deployable_takes_limits(self) -> None:
-        """@fc.http, HttpApp and from_wsgi accept limits=."""
+        """@fc.http, HTTPApp and from_wsgi accept limits=."""
         limits = Limits(max_headers=3)
 
         @fc.http(limits=limits)
@@ -154,9 +154,9 @@ class TestOptions:
             return str(len(request.headers))
 
         assert hello.limits is limits
-        assert fc.HttpApp(limits=limits).limits is limits
+        assert fc.HTTPApp(limits=limits).limits is limits
         assert fc.from_wsgi(lambda e, s: [], limits=limits).limits is limits
-        c = HttpClient(hello, via="fc3", context=fake_context())
+        c = HTTPClient(hello, via="fc3", context=fake_context())
         assert c.get("/", headers=many_headers(5, 0)).status_code == 431
 
     def test_from_wsgi_event_place_checks_headers(self) -> None:
@@ -167,7 +167,7 @@ class TestOptions:
             return [b"ok"]
 
         handler = fc.from_wsgi(app, limits=Limits(max_headers=4))
-        c = HttpClient(handler, via="fc3", context=fake_context())
+        c = HTTPClient(handler, via="fc3", context=fake_context())
         assert c.get("/").status_code == 200
         assert c.get("/", headers=many_headers(10, 0)).status_code == 431
 
@@ -184,7 +184,7 @@ class TestFromWsgiOnFC2:
             return [environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))]
 
         handler = fc.from_wsgi(app, max_body_size=10, limits=Limits(max_headers=6))
-        c = HttpClient(handler, via="wsgi", context=fake_context())
+        c = HTTPClient(handler, via="wsgi", context=fake_context())
         assert c.post("/ok", body=b"x" * 10).status_code == 200
         too_big = c.post("/big", body=b"x" * 11)
         assert too_big.status_code == 413
