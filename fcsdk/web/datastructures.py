@@ -252,6 +252,17 @@ class Headers(_MultiMapping[str]):
     def _fold(name: str) -> str:
         return name.lower()
 
+    # The three lookups below are _MultiMapping's, with the folding inlined: the hot path.
+    def _values(self, name: str) -> list[str]:
+        lowered = name.lower()
+        return [value for key, value in self._items if key.lower() == lowered]
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        lowered = name.lower()
+        return any(key.lower() == lowered for key, _ in self._items)
+
     @overload
     def get(self, name: str) -> str | None: ...
     @overload
