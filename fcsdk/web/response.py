@@ -124,8 +124,12 @@ class Response:
             >>> r.headers.getall("set-cookie")
             ['sid=abc; Path=/; HttpOnly; SameSite=Lax']
         """
-        if not key or any(c in key for c in ' ;,="\t\r\n'):
-            raise ResultEncodeError(f"invalid cookie name {key!r}")
+        if not key or not _TOKEN.issuperset(key):
+            raise ResultEncodeError(f"invalid cookie name {key!r}: it must be an RFC 6265 token")
+        _check_attribute("path", path, _PATH_OCTETS)
+        _check_attribute("domain", domain, _DOMAIN_CHARS)
+        if samesite is not None and samesite not in ("lax", "strict", "none"):
+            raise ResultEncodeError(f"samesite must be 'lax', 'strict' or 'none', not {samesite!r}")
         if any(c in value for c in ' ;,"\\%\t\r\n') or not value.isascii():
             value = quote(value, safe="")
         parts = [f"{key}={value}"]
@@ -198,6 +202,28 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.status} {self.headers.get('content-type')!r}>"
+
+
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+"""A cookie name: an RFC 6265 / RFC 9110 token."""
+_PATH_OCTETS = frozenset(chr(c) for c in range(0x20, 0x7F) if c != 0x3B)
+"""A ``Path`` attribute: any printable ASCII but ``;`` (RFC 6265 ``av-octet``)."""
+_DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+"""A ``Domain`` attribute: letters, digits, hyphens and dots (RFC 6265 section 4.1.2.3)."""
+
+
+def _check_attribute(name: str, value: str | None, allowed: frozenset[str]) -> None:
+    """Refuse a cookie attribute that would add attributes of its own (``/; Domain=evil``).
+
+    Raises:
+        ResultEncodeError: ``value`` holds ``;``, a control character, or another
+            character RFC 6265 does not allow there.
+    """
+    if value and not allowed.issuperset(value):
+        bad = next(c for c in value if c not in allowed)
+        raise ResultEncodeError(
+            f"refusing cookie {name} {value!r}: {bad!r} is not allowed there (RFC 6265)"
+        )
 
 
 _OCTETS = "application/octet-stream"
