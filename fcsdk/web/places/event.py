@@ -151,7 +151,7 @@ def _check_name(name: str) -> None:
 
 
 def _checked_headers(headers: dict[str, str]) -> Headers:
-    items = [(str(name), str(value)) for name, value in headers.items()]
+    items = list(headers.items())
     for name, value in items:
         _check_name(name)
         if not value.isascii():
