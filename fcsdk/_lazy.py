@@ -22,6 +22,7 @@ def lazy_exports(
     module itself (``"events": "fcsdk.events"``) gives the module. The value is
     cached in ``namespace`` (the package's globals) after the first access.
     ``deprecated`` maps an old name to its new one (see :func:`deprecated_aliases`).
+    ``dir()`` of the package lists ``public`` and the dunders only.
     """
     names = frozenset(public)
     old_names = deprecated_aliases(package, namespace, deprecated or {})
@@ -36,7 +37,8 @@ def lazy_exports(
         return value
 
     def __dir__() -> list[str]:
-        return sorted(set(namespace) | names)
+        # The public names and the module's dunders: no imports or helpers.
+        return sorted(names | {key for key in namespace if key.startswith("__")})
 
     return __getattr__, __dir__
 

@@ -224,7 +224,11 @@ def _status_code(status: object) -> int:
         raise TypeError(f"start_response: status must be a str such as '200 OK', got {status!r}")
     word = status.split(" ", 1)[0]
     if not (word.isdigit() and len(word) == 3 and 100 <= int(word) <= 599):
-        raise ValueError(f"start_response: status must start with a 3-digit code, got {status!r}")
+        from fcsdk.exceptions import InvalidResponseError
+
+        raise InvalidResponseError(
+            f"start_response: status must start with a 3-digit code, got {status!r}"
+        )
     return int(word)
 
 
@@ -248,7 +252,7 @@ def run_wsgi(
     and ``HTTPClient`` on FC 2.0 all collect an app's answer with it.
 
     Raises:
-        TypeError, ValueError: the app broke the WSGI protocol (the message says how).
+        TypeError, InvalidResponseError: the app broke the WSGI protocol (the message says how).
         RuntimeError: the app returned without calling ``start_response``.
         Exception: whatever the app raised.
 

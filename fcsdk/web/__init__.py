@@ -14,11 +14,10 @@ use, so an event-only function never imports it.
   :mod:`fcsdk.web.wsgi_app`: ``from_wsgi``: the apps over the places
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would leave `annotations` in vars().
 from typing import TYPE_CHECKING
 
-from fcsdk._lazy import deprecated_aliases
+from fcsdk._lazy import deprecated_aliases as _deprecated_aliases
 from fcsdk.web.adapter import HTTPHandler, http
 from fcsdk.web.datastructures import FormData, Headers, MutableHeaders, QueryParams, UploadFile
 from fcsdk.web.limits import Limits
@@ -50,6 +49,7 @@ if TYPE_CHECKING:
     HttpApp = HTTPApp  # deprecated: warns at run time
     HttpHandler = HTTPHandler  # deprecated: warns at run time
 else:
-    __getattr__ = deprecated_aliases(
+    __getattr__ = _deprecated_aliases(
         __name__, globals(), {"HttpApp": "HTTPApp", "HttpHandler": "HTTPHandler"}
     )
+del TYPE_CHECKING, _deprecated_aliases  # vars() shows the public names only
