@@ -203,8 +203,10 @@ class OSSHTTPServer(ThreadingHTTPServer):
         region: str,
         operations: Any,
         record: Callable[[RecordedRequest], None],
+        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(address, OSSRequestHandler)
+        self.clock = clock
         self.store = store
         self.keyring = keyring
         self.region = region
@@ -305,6 +307,7 @@ class OSSRequestHandler(BaseHTTPRequestHandler):
             auth = authenticate(
                 SignedRequest(self.command, bucket, key, request.params, headers),
                 self.server.keyring,
+                now=self.server.clock(),
             )
             request.auth = auth
             response = handler(request)
