@@ -3,9 +3,7 @@
 Timed per call in the same process against a hand-written raw WSGI callable
 doing the same work (the floor), werkzeug's Request/Response, Flask with one
 route, and powertools' ``APIGatewayRestResolver`` on the equivalent event.
-Targets (issue 3, point 8): ``@fc.http`` via WSGI <= 2x the floor, ``HttpApp``
-<= 2.5x, both >= 5x faster than Flask and >= 2x faster than werkzeug; the FC
-3.0 event path <= 2.5x the floor.
+Targets: ``benchmarks/targets.py``.
 """  # noqa: E501
 
 from __future__ import annotations
@@ -175,25 +173,24 @@ def cases() -> list[Case]:
         "flask": _wsgi_call(_flask_app()),
         "powertools APIGatewayRest": _powertools_call(),
     }
-    wsgi_targets = {"werkzeug": 0.5, "flask": 0.2}
     return [
         Case(
+            key="http.fc_http_wsgi",
             name="@fc.http via WSGI: JSON POST",
             subject=_wsgi_call(create),
             baselines=baselines,
-            targets={"raw WSGI (floor)": 2.0, **wsgi_targets},
         ),
         Case(
+            key="http.app_wsgi",
             name="HttpApp, one route, via WSGI: JSON POST",
             subject=_wsgi_call(app),
             baselines=baselines,
-            targets={"raw WSGI (floor)": 2.5, **wsgi_targets},
         ),
         Case(
+            key="http.fc_http_event",
             name="@fc.http via the FC 3.0 event: JSON POST",
             subject=lambda: create(EVENT, CONTEXT),
             baselines=baselines,
-            targets={"raw WSGI (floor)": 2.5},
         ),
     ]
 
