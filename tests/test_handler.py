@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import decimal
+import functools
 import json
 import uuid
 from typing import Any, Literal
@@ -167,6 +168,20 @@ class TestEventModelResolution:
 
         h = fc.handler(event_model=bytes)(Callable1())
         assert h(b"", fake_context()) == "two"
+
+    def test_partial_handler(self) -> None:
+        """A functools.partial gets the context only if two positional parameters are left."""
+
+        def with_context(prefix: str, event: bytes, context: fc.FCContext) -> str:
+            return f"{prefix}:{event.decode()}:{context.function.name}"
+
+        def without(prefix: str, event: bytes) -> str:
+            return f"{prefix}:{event.decode()}"
+
+        both = fc.handler(event_model=bytes)(functools.partial(with_context, "p"))
+        assert both(b"e", fake_context(function_name="fn")) == "p:e:fn"
+        one = fc.handler(event_model=bytes)(functools.partial(without, "p"))
+        assert one(b"e", fake_context()) == "p:e"
 
     def test_adapter_built_once(self) -> None:
         """The decoder is built on the first call and reused afterwards."""

@@ -79,7 +79,7 @@ def _load_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file with tomllib (3.11+) or, on 3.10, the tomli that pip vendors."""
     if sys.version_info >= (3, 11):
         import tomllib as toml
-    else:  # pragma: no cover - Python 3.10 has no tomllib; pip carries tomli
+    else:  # Python 3.10 has no tomllib; pip carries tomli
         try:
             import tomli as toml  # type: ignore[import-not-found, unused-ignore]
         except ModuleNotFoundError:

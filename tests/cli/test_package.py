@@ -429,6 +429,12 @@ class TestFindRequirements:
         (tmp_path / "pyproject.toml").write_text('[project]\ndependencies = ["a>=1", "b"]\n')
         assert find_requirements(tmp_path).lines == ("a>=1", "b")
 
+    def test_pyproject_without_tomli(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """On 3.10 without tomli installed, pip's own copy reads pyproject.toml (3.11+: tomllib)."""
+        monkeypatch.setitem(sys.modules, "tomli", None)
+        (tmp_path / "pyproject.toml").write_text('[project]\ndependencies = ["a>=1"]\n')
+        assert find_requirements(tmp_path).lines == ("a>=1",)
+
     def test_pyproject_without_dependencies_is_empty(self, tmp_path: Path) -> None:
         """A pyproject.toml with tool settings only declares nothing."""
         (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
