@@ -428,7 +428,7 @@ class TestResults:
 
         with pytest.raises(fc.ResultEncodeError, match="Opaque"):
             fc.handler(event_model=bytes)(lambda e: Opaque())(b"", None)
-        with pytest.raises(TypeError):
+        with pytest.raises(fc.ResultEncodeError, match="Opaque"):
             fc.handler(event_model=bytes)(lambda e: {"o": Opaque()})(b"", None)
 
     def test_unencodable_model_field(self) -> None:
