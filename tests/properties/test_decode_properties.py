@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import cbor2
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -84,6 +85,7 @@ MODELS: list[Any] = [
     list[events.MNSQueueEvent[Order]],
     list[events.DTSEvent],
     list[events.MQTTEvent[Order]],
+    list[events.MQTTEvent[bytes]],
     Order,
     list[Order],
     Order | list[Order],
@@ -277,6 +279,12 @@ class TestMutatedEvents:
         """Damaged Tablestore CBOR and MNS stream payloads decode or fail cleanly."""
         decode(events.TablestoreEvent, data.draw(damaged_bytes(CBOR_SAMPLE)))
         decode(events.MNSTopicStreamEvent, data.draw(damaged_bytes(STREAM_SAMPLE)))
+
+    @profile(60)
+    @given(value=json_values)
+    def test_cbor_of_any_value(self, value: Any) -> None:
+        """Any value encoded as CBOR gives a TablestoreEvent or an EventDecodeError."""
+        decode(events.TablestoreEvent, cbor2.dumps(value))
 
     @profile(60)
     @given(sample=samples, depth=st.integers(100, 3000))
