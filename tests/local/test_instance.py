@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -126,12 +125,15 @@ class TestInstance:
     def test_busy(self, code: Path) -> None:
         """With every slot taken past the wait limit, InstanceBusy."""
         instance, _ = make(code, timeout=5)
-        release = threading.Event()
-        worker = threading.Thread(
-            target=instance.call, args=(lambda f, c: release.wait(5),), daemon=True
-        )
+        holding, release = threading.Event(), threading.Event()
+
+        def hold(handler: Any, context: Any) -> bool:
+            holding.set()  # set inside the invocation: the slot is taken by now
+            return release.wait(5)
+
+        worker = threading.Thread(target=instance.call, args=(hold,), daemon=True)
         worker.start()
-        time.sleep(0.1)
+        assert holding.wait(5)
         try:
             with pytest.raises(InstanceBusy, match="1 concurrency slot"):
                 instance.call(echo, timeout=0.1)
