@@ -10,13 +10,14 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks._runner import Extra, check, figures_of, measure, report, verdict_lines
-from benchmarks.targets import TARGETS
+from benchmarks.targets import TARGETS, Target
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], targets: Sequence[Target] = TARGETS) -> int:
     """Run the benchmark modules named in ``argv`` (all ``bench_*`` modules by default)."""
     here = Path(__file__).parent
     every = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_"))
@@ -36,7 +37,7 @@ def main(argv: list[str]) -> int:
             figures.update(extra.figures)
             for line in extra.lines:
                 print(line, flush=True)
-    verdicts = check(TARGETS, figures, complete=set(every) <= set(names))
+    verdicts = check(targets, figures, complete=set(every) <= set(names))
     print("== targets (benchmarks/targets.py; figures measured on this machine, now)")
     for line in verdict_lines(verdicts):
         print(line, flush=True)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
+import types
 from pathlib import Path
 
 import pytest
 
-from benchmarks._runner import Case, check, verdict_lines
+from benchmarks.__main__ import main
+from benchmarks._runner import Case, Extra, check, verdict_lines
 from benchmarks.targets import TARGETS, Target
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -73,3 +76,47 @@ class TestVerdicts:
         lines = verdict_lines(check(self.TABLE, {"a / floor": 1.25}, complete=False))
         assert lines[1].split() == ["2.9", "a", "/", "floor", "1.25x", "<=", "1.20x", "MISS"]
         assert lines[2].split() == ["5.4", "b", "/", "floor", "-", "<=", "0.85x", "NOT", "RUN"]
+
+
+class TestRun:
+    @pytest.fixture
+    def fake_module(self, monkeypatch: pytest.MonkeyPatch) -> str:
+        """A benchmark module with one tiny case and one extra figure, 3.0."""
+        module = types.ModuleType("benchmarks.bench_zz_fake")
+        module.cases = lambda: [  # type: ignore[attr-defined]
+            Case(
+                key="fake.call",
+                name="fake",
+                subject=int,
+                baselines={"floor": int},
+                calls=1,
+                samples=1,
+            )
+        ]
+        module.extra_report = lambda: Extra(["fake extra line"], {"fake.extra": 3.0})  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+        return "bench_zz_fake"
+
+    def test_exit_1_on_a_miss(self, fake_module: str, capsys: pytest.CaptureFixture[str]) -> None:
+        """python -m benchmarks prints each target with its figure and exits 1 on a miss."""
+        assert main([fake_module], [Target("fake.extra", 2.0, "16.4")]) == 1
+        out = capsys.readouterr().out
+        assert "fake extra line" in out
+        assert "fake  [fake.call]" in out  # figures of a case: "<key> / <baseline>"
+        assert out.splitlines()[-2].split() == [
+            "16.4",
+            "fake.extra",
+            "3.00x",
+            "<=",
+            "2.00x",
+            "MISS",
+        ]
+        assert out.splitlines()[-1] == "1 of 1 targets missed"
+
+    def test_exit_0_when_all_pass(
+        self, fake_module: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Every target met (the others not run, in a partial run) is exit 0."""
+        table = [Target("fake.extra", 3.0, "16.4"), Target("http.x / floor", 1.0, "3.8")]
+        assert main([fake_module], table) == 0
+        assert "NOT RUN" in capsys.readouterr().out
