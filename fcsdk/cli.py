@@ -43,4 +43,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     code: int = args._run(args)
     return code
-
