@@ -20,7 +20,7 @@ from fcsdk._local.instance import (
     invocation_error,
 )
 from fcsdk._local.logs import RuntimeLogs
-from fcsdk.exceptions import HandlerNotFound, InvalidHandleName
+from fcsdk.exceptions import HandlerNotFound, ImportModuleError, InvalidHandleName
 
 CODE = """
 import threading, time
@@ -145,7 +145,7 @@ class TestInstance:
         """A load error is raised each call (the runtime retries loading)."""
         instance, _ = make(tmp_path / "nomodule")
         for _ in range(2):
-            with pytest.raises(Exception, match="Unable to import module 'nomodule'"):
+            with pytest.raises(ImportModuleError, match="Unable to import module 'nomodule'"):
                 instance.call(echo)
 
     def test_environment(self, code: Path) -> None:
