@@ -379,8 +379,7 @@ class TestSignedRequests:
     def test_append_and_read_back(
         self, server: LocalOSSServer, key: str, body: bytes, position: str
     ) -> None:
-        """AppendObject at any position: accepted only at the object's length, and then
-        GetObject gives the old bytes plus the appended ones; refused, the object is unchanged."""
+        """AppendObject succeeds only at the object's length (old + new bytes); else no change."""
 
         def read() -> tuple[int, bytes]:
             target = presign(server, "GET", BUCKET, key, {}, {})
