@@ -9,7 +9,7 @@ import sys
 import threading
 from types import FrameType
 
-from fcsdk.testing._context import FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET
+from fcsdk._platform.context import FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET
 
 __all__ = ["configure", "run"]
 
@@ -66,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
+    from fcsdk._local.oss.local_server import LocalOSSServer
     from fcsdk.exceptions import InvalidBucketNameError
-    from fcsdk.testing.oss import LocalOSSServer
 
     try:
         server = LocalOSSServer(

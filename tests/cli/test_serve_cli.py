@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from fcsdk._cli import serve as serve_cli
+from fcsdk._local import embedded_oss
 from fcsdk.cli import build_parser, main
 from tests.local.serving import APPS
 
@@ -26,14 +27,14 @@ ROOT = Path(__file__).resolve().parents[2]
 # default again, and whether the OSS hand-off variable is gone from the environment.
 _CHILD = """
 import json, os, signal, sys
-from fcsdk._cli import serve as serve_cli
+from fcsdk._local import embedded_oss
 from fcsdk.cli import main
 {prelude}
 code = main(sys.argv[1:])
 sys.stderr.write("\\nRESULT " + json.dumps({{
     "code": code,
     "sigint_restored": signal.getsignal(signal.SIGINT) is signal.default_int_handler,
-    "handoff_left": serve_cli.OSS_HANDOFF_ENV in os.environ,
+    "handoff_left": embedded_oss.OSS_HANDOFF_ENV in os.environ,
 }}) + "\\n")
 """
 
@@ -120,7 +121,7 @@ class TestServeInAChild:
                 "event",
             ],
             ["POST /invoke"],
-            env={serve_cli.OSS_HANDOFF_ENV: handoff},
+            env={embedded_oss.OSS_HANDOFF_ENV: handoff},
         )
         assert result["code"] == 0
         assert answers[0].content == b""
@@ -143,7 +144,7 @@ class TestChildArgv:
 
     def test_new_credentials_are_fresh(self) -> None:
         """Each run gets new temporary credentials."""
-        first, second = serve_cli.new_credentials(), serve_cli.new_credentials()
+        first, second = embedded_oss.new_credentials(), embedded_oss.new_credentials()
         assert first["access_key_id"].startswith("STS.local")
         assert first != second
 
