@@ -201,7 +201,7 @@ def _parse(line: str) -> _Rule | None:
     anchored = "/" in text
     text = text.removeprefix("/")  # only one: git reads "//x" as anchored "/x", matching nothing
     regex = ("^" if anchored else r"^(?:.*/)?") + _translate(text) + "$"
-    return _Rule(re.compile(regex), negate, dir_only)
+    return _Rule(re.compile(regex, re.DOTALL), negate, dir_only)  # a name may hold a newline
 
 
 class IgnoreRules:

@@ -313,6 +313,8 @@ class TestIgnoreRules:
             ("[[:digit:]x].py", "7.py", False, True),
             ("[[:nope:]].py", "n.py", False, False),
             ("[a\\]]", "]", False, True),
+            ("*", "new\nline.py", False, True),  # a file name may hold a newline
+            ("**/x", "a\nb/x", False, True),
             ("\\#hash", "#hash", False, True),
             ("\\!bang", "!bang", False, True),
             ("name\\*", "name*", False, True),
@@ -428,12 +430,6 @@ class TestFindRequirements:
         """Without requirements.txt, [project].dependencies are read."""
         (tmp_path / "pyproject.toml").write_text('[project]\ndependencies = ["a>=1", "b"]\n')
         assert find_requirements(tmp_path).lines == ("a>=1", "b")
-
-    def test_pyproject_without_tomli(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        """On 3.10 without tomli installed, pip's own copy reads pyproject.toml (3.11+: tomllib)."""
-        monkeypatch.setitem(sys.modules, "tomli", None)
-        (tmp_path / "pyproject.toml").write_text('[project]\ndependencies = ["a>=1"]\n')
-        assert find_requirements(tmp_path).lines == ("a>=1",)
 
     def test_pyproject_without_dependencies_is_empty(self, tmp_path: Path) -> None:
         """A pyproject.toml with tool settings only declares nothing."""
