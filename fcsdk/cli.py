@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 from collections.abc import Sequence
 
 __all__ = ["build_parser", "main"]
@@ -54,7 +53,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     code: int = args._run(args)
     return code
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

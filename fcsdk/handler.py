@@ -92,11 +92,8 @@ def _wants_context(func: Callable[..., Any]) -> bool:
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
         ]
         return len(params) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)
-    positional = code.co_argcount
-    if isinstance(func, functools.partial):  # pragma: no cover - partial has no __code__
-        positional -= len(func.args)
     has_varargs = bool(code.co_flags & 0x04)
-    return positional >= 2 or has_varargs
+    return code.co_argcount >= 2 or has_varargs
 
 
 class EventHandler(Protocol[E_co, R_co]):

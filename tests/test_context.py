@@ -226,7 +226,7 @@ class TestFromRuntimeOtherInputs:
         """An object that is not a context at all raises ContextError."""
         with pytest.raises(fc.ContextError, match="no request_id"):
             FCContext.from_runtime(object())
-        with pytest.raises(TypeError):
+        with pytest.raises(fc.ContextError, match="request_id"):
             FCContext.from_runtime({"request_id": ""})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import decimal
+import functools
 import json
 import uuid
 from typing import Any, Literal, get_origin
@@ -168,6 +169,20 @@ class TestEventModelResolution:
 
         h = fc.handler(event_model=bytes)(Callable1())
         assert h(b"", fake_context()) == "two"
+
+    def test_partial_handler(self) -> None:
+        """A functools.partial gets the context only if two positional parameters are left."""
+
+        def with_context(prefix: str, event: bytes, context: fc.FCContext) -> str:
+            return f"{prefix}:{event.decode()}:{context.function.name}"
+
+        def without(prefix: str, event: bytes) -> str:
+            return f"{prefix}:{event.decode()}"
+
+        both = fc.handler(event_model=bytes)(functools.partial(with_context, "p"))
+        assert both(b"e", fake_context(function_name="fn")) == "p:e:fn"
+        one = fc.handler(event_model=bytes)(functools.partial(without, "p"))
+        assert one(b"e", fake_context()) == "p:e"
 
     def test_adapter_built_once(self) -> None:
         """The decoder is built on the first call, not at decoration, and reused afterwards."""
@@ -420,7 +435,7 @@ class TestResults:
 
         with pytest.raises(fc.ResultEncodeError, match="Opaque"):
             fc.handler(event_model=bytes)(lambda e: Opaque())(b"", None)
-        with pytest.raises(TypeError):
+        with pytest.raises(fc.ResultEncodeError, match="Opaque"):
             fc.handler(event_model=bytes)(lambda e: {"o": Opaque()})(b"", None)
 
     def test_unencodable_model_field(self) -> None:

@@ -46,7 +46,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until interrupted; 0 on a clean stop, 2 on bad options or a taken port."""
+    """Serve until interrupted; 0 on a clean stop, 2 on bad options or a taken port.
+
+    Ctrl-C and SIGTERM only set an event that the main thread polls: no
+    ``KeyboardInterrupt`` is raised into the middle of the server's start or
+    stop, where on Python 3.10 it could leave a thread join waiting forever.
+    """
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return _serve(args, stop)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
     from fcsdk._local.oss.local_server import LocalOSSServer
     from fcsdk.exceptions import InvalidBucketNameError
 
@@ -63,12 +82,6 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, InvalidBucketNameError, OSError) as exc:
         sys.stderr.write(f"fcsdk oss-server: {exc}\n")
         return 2
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = signal.signal(signal.SIGTERM, on_signal)
     try:
         out = sys.stdout
         where = args.dir if args.dir is not None else "memory"
@@ -80,10 +93,7 @@ def run(args: argparse.Namespace) -> int:
         out.flush()
         while not stop.wait(0.2):
             pass
-    except KeyboardInterrupt:
-        pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
         server.stop()
     sys.stdout.write("LocalOSSServer stopped.\n")
     sys.stdout.flush()

@@ -11,12 +11,17 @@ and ``{{key}}`` placeholders are filled in; nothing else is interpreted, so
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from importlib import resources
-from importlib.abc import Traversable
 from pathlib import Path
 
 from fcsdk.exceptions import ConfigurationError
+
+if sys.version_info >= (3, 11):
+    from importlib.resources.abc import Traversable
+else:  # Python 3.10 has it only here (deprecated from 3.12, removed in 3.14)
+    from importlib.abc import Traversable
 
 __all__ = ["TEMPLATES", "Template", "create_project", "render"]
 

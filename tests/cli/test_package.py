@@ -11,7 +11,6 @@ interpreter.
 from __future__ import annotations
 
 import base64
-import fnmatch
 import hashlib
 import json
 import os
@@ -23,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from fcsdk._ship import archive, build, requirements
@@ -234,6 +233,38 @@ class TestTarget:
 # --------------------------------------------------------------------------- ignore rules
 
 
+def left_out(rules: IgnoreRules, path: str) -> bool:
+    """Whether ``collect_files`` leaves out the file ``path``: it or a folder on its way ignored."""
+    parts = path.split("/")
+    folders = ["/".join(parts[: i + 1]) for i in range(len(parts) - 1)]
+    return any(rules.ignored(f, is_dir=True) for f in folders) or rules.ignored(path, is_dir=False)
+
+
+def git_ignored(repo: Path, paths: list[str]) -> dict[str, bool]:
+    """Ask git itself which of ``paths`` (files, absent from disk) ``repo/.gitignore`` ignores."""
+    out = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--stdin", "-z", "-v", "-n"],
+        cwd=repo,
+        input="\0".join(paths) + "\0",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode in (0, 1), out.stderr
+    fields = out.stdout.split("\0")
+    # -z -v -n: source, line number, pattern, path per record; no pattern when nothing matched.
+    records = [fields[i : i + 4] for i in range(0, len(fields) - 1, 4)]
+    return {path: bool(pat) and not pat.startswith("!") for _, _, pat, path in records}
+
+
+@pytest.fixture(scope="module")
+def git_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty git repository whose .gitignore a test writes (git must be installed)."""
+    repo = tmp_path_factory.mktemp("gitignore")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    return repo
+
+
 class TestIgnoreRules:
     def test_defaults_leave_out_tool_litter_secrets_and_tests(self, tmp_path: Path) -> None:
         """The defaults drop .venv, .git, caches, .env, s.yaml and tests; code stays."""
@@ -266,7 +297,7 @@ class TestIgnoreRules:
             ("docs/**/a.md", "docs/x/y/a.md", False, True),
             ("**/cache", "deep/er/cache", True, True),
             ("data/**", "data/x/y", False, True),
-            ("a**b", "a/x/b", False, True),
+            ("a**b", "a/x/b", False, False),  # git: "**" inside a name is a plain "*"
             ("sp\\ ", "sp ", False, True),
             ("build/", "build", False, False),
             ("build/", "build", True, True),
@@ -275,7 +306,15 @@ class TestIgnoreRules:
             ("[ab].py", "a.py", False, True),
             ("[!ab].py", "a.py", False, False),
             ("[!ab].py", "c.py", False, True),
-            ("[unclosed", "[unclosed", False, True),
+            ("[unclosed", "[unclosed", False, False),  # git: an unclosed class matches nothing
+            ("[]a].py", "].py", False, True),
+            ("[z-a].py", "z.py", False, True),  # git: a backwards range holds its first character
+            ("[z-a].py", "m.py", False, False),
+            ("[[:digit:]x].py", "7.py", False, True),
+            ("[[:nope:]].py", "n.py", False, False),
+            ("[a\\]]", "]", False, True),
+            ("*", "new\nline.py", False, True),  # a file name may hold a newline
+            ("**/x", "a\nb/x", False, True),
             ("\\#hash", "#hash", False, True),
             ("\\!bang", "!bang", False, True),
             ("name\\*", "name*", False, True),
@@ -290,33 +329,68 @@ class TestIgnoreRules:
         assert IgnoreRules([pattern]).ignored(path, is_dir=is_dir) is ignored
 
     def test_bad_fcignore(self, tmp_path: Path) -> None:
-        """An invalid pattern or an unreadable .fcignore is a ConfigurationError naming it."""
-        (tmp_path / ".fcignore").write_text("ok.py\n[z-a].py\n")
-        with pytest.raises(ConfigurationError, match=r"invalid ignore pattern '\[z-a\]\.py'"):
-            IgnoreRules.for_project(tmp_path)
+        """An unreadable .fcignore is a ConfigurationError naming it."""
         (tmp_path / ".fcignore").write_bytes(b"\xff\xfe\x00bad")
         with pytest.raises(ConfigurationError, match="cannot read"):
             IgnoreRules.for_project(tmp_path)
 
     @given(pattern=st.text(max_size=30), path=st.text(max_size=30), is_dir=st.booleans())
-    def test_any_pattern_gives_a_rule_or_a_typed_error(
-        self, pattern: str, path: str, is_dir: bool
-    ) -> None:
-        """Any line parses to a rule (answering a bool) or fails with ConfigurationError."""
-        try:
-            rules = IgnoreRules([pattern])
-        except ConfigurationError:
-            return
-        assert rules.ignored(path, is_dir=is_dir) in (True, False)
+    def test_any_pattern_gives_a_rule(self, pattern: str, path: str, is_dir: bool) -> None:
+        """Any line parses (git gives each a meaning); its negation answers the opposite."""
+        assume(not pattern.startswith(("!", "#")) and pattern.strip())
+        plain = IgnoreRules([pattern]).ignored(path, is_dir=is_dir)
+        assert IgnoreRules(["*", "!" + pattern]).ignored(path, is_dir=is_dir) is not plain
 
+    @settings(max_examples=150, deadline=None)
     @given(
-        pattern=st.text(alphabet="ab.*?", min_size=1, max_size=8),
-        name=st.text(alphabet="ab.", min_size=1, max_size=8),
+        pattern=st.text(alphabet="ab.*?/[]!-", min_size=1, max_size=8),
+        paths=st.lists(
+            st.lists(
+                st.text(alphabet="ab.", min_size=1, max_size=4).filter(
+                    lambda s: s not in (".", "..")
+                ),
+                min_size=1,
+                max_size=3,
+            ).map("/".join),
+            min_size=1,
+            max_size=6,
+            unique=True,
+        ),
     )
-    def test_name_globs_agree_with_fnmatch(self, pattern: str, name: str) -> None:
-        """A pattern without a slash matches a file's name, at any depth, as fnmatch does."""
-        expected = fnmatch.fnmatchcase(name, pattern)
-        assert IgnoreRules([pattern]).ignored(f"deep/er/{name}", is_dir=False) is expected
+    def test_globs_agree_with_git(self, git_repo: Path, pattern: str, paths: list[str]) -> None:
+        """Any pattern leaves out exactly the files `git check-ignore` ignores (git's wildmatch)."""
+        (git_repo / ".gitignore").write_text(pattern + "\n")
+        rules = IgnoreRules([pattern])
+        assert {path: left_out(rules, path) for path in paths} == git_ignored(git_repo, paths)
+
+    @pytest.mark.parametrize(
+        ("pattern", "path", "ignored"),
+        [
+            ("??**", "a", False),  # "**" inside a name is a plain "*": at least two characters
+            ("??**", "deep/er/a", True),  # ... and "er", a folder on the way, has two
+            ("a**b", "a/b", False),
+            ("a**b", "axyb", True),
+            ("a/**b", "a/x/b", False),
+            ("a/**/b", "a/x/y/b", True),
+            ("**/b", "x/y/b", True),
+            ("a/**", "a/x/y", True),
+            ("a/**", "a", False),
+            ("[a\\", "a", False),  # unclosed after an escape: matches nothing
+            ("b[[:x]", "b:", True),  # "[:" without ":]" is a plain "["
+            ("[a-\\]]", "a", True),  # a backwards range through an escape
+            ("[a-\\]]", "b", False),
+            ("[a-\\", "a", False),
+            ("[b-d].py", "c.py", True),
+            ("[!b-d].py", "c.py", False),
+        ],
+    )
+    def test_edge_cases_as_git_reads_them(
+        self, git_repo: Path, pattern: str, path: str, ignored: bool
+    ) -> None:
+        """'**' crosses folders only as a whole segment; classes as wildmatch; git agrees."""
+        (git_repo / ".gitignore").write_text(pattern + "\n")
+        assert git_ignored(git_repo, [path]) == {path: ignored}
+        assert left_out(IgnoreRules([pattern]), path) is ignored
 
     def test_files_inside_a_dropped_folder_stay_dropped(self, tmp_path: Path) -> None:
         """As in git, a negation cannot reach into a folder already left out."""

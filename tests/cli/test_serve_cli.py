@@ -1,17 +1,16 @@
-"""Tests for fcsdk/_cli/serve.py in-process: options, banners and a clean stop on a signal."""
+"""Tests for fcsdk/_cli/serve.py: options, banners and a clean stop on Ctrl-C (in a child)."""
 
 from __future__ import annotations
 
 import argparse
-import io
+import json
 import os
 import re
 import signal
+import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,89 +20,96 @@ from fcsdk._local import embedded_oss
 from fcsdk.cli import build_parser, main
 from tests.local.serving import APPS
 
+ROOT = Path(__file__).resolve().parents[2]
 
-@pytest.fixture
-def forget_apps() -> Iterator[None]:
-    """Forget the test apps' modules and folder after an in-process run."""
-    environ = dict(os.environ)
-    yield
-    for name in ("events_app", "web_wsgi"):
-        sys.modules.pop(name, None)
-    while str(APPS) in sys.path:
-        sys.path.remove(str(APPS))
-    os.environ.clear()
-    os.environ.update(environ)
+# Runs `fcsdk serve` in a child interpreter, optionally after a line of set-up, and
+# reports on stderr how it ended: the exit code, whether Ctrl-C's handler is the
+# default again, and whether the OSS hand-off variable is gone from the environment.
+_CHILD = """
+import json, os, signal, sys
+from fcsdk._local import embedded_oss
+from fcsdk.cli import main
+{prelude}
+code = main(sys.argv[1:])
+sys.stderr.write("\\nRESULT " + json.dumps({{
+    "code": code,
+    "sigint_restored": signal.getsignal(signal.SIGINT) is signal.default_int_handler,
+    "handoff_left": embedded_oss.OSS_HANDOFF_ENV in os.environ,
+}}) + "\\n")
+"""
 
 
-def serve_in_process(
-    argv: list[str], requests: list[str], monkeypatch: pytest.MonkeyPatch
-) -> tuple[int, list[httpx.Response], str]:
-    """Run ``fcsdk serve`` in this thread; a helper thread sends requests, then SIGINT."""
-    log = io.StringIO()
-    monkeypatch.setattr(sys, "stderr", log)
+def serve_in_child(
+    argv: list[str], requests: list[str], *, prelude: str = "", env: dict[str, str] | None = None
+) -> tuple[dict[str, Any], list[httpx.Response], str]:
+    """Run ``fcsdk serve`` in a child; send ``requests`` once it listens, then Ctrl-C (SIGINT).
+
+    The signal goes to the child only, after it said where it listens: never to pytest.
+    """
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD.format(prelude=prelude), *argv],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
+    assert child.stderr is not None
+    banner = []
     answers: list[httpx.Response] = []
-
-    def client() -> None:
-        deadline = time.monotonic() + 20
-        found = None
-        while found is None and time.monotonic() < deadline:
-            found = re.search(r"on (http://127\.0\.0\.1:\d+)", log.getvalue())
-            time.sleep(0.02)
-        url = found.group(1) if found else ""
-        try:
-            for request in requests if url else []:
-                method, _, path = request.partition(" ")
-                answers.append(httpx.request(method, url + path, timeout=10))
-        finally:
-            # Only a server still running may get the signal, never pytest itself.
-            if not finished.is_set():
-                os.kill(os.getpid(), signal.SIGINT)
-
-    finished = threading.Event()
-    thread = threading.Thread(target=client)
-    thread.start()
     try:
-        code = main(argv)
+        for line in child.stderr:  # bounded by the per-test timeout
+            banner.append(line)
+            found = re.search(r"on (http://127\.0\.0\.1:\d+)", line)
+            if found:
+                # An answer comes only once the serving loop runs, after Ctrl-C's
+                # handler is installed: only then is the signal sent.
+                for request in requests or ["GET /"]:
+                    method, _, path = request.partition(" ")
+                    answers.append(httpx.request(method, found.group(1) + path, timeout=10))
+                break
     finally:
-        finished.set()
-        thread.join(30)
-    return code, answers, log.getvalue()
+        child.send_signal(signal.SIGINT)
+        rest = child.stderr.read()  # to the end: the child has stopped
+        child.stderr.close()
+        child.wait(timeout=30)
+    log = "".join(banner) + rest
+    result = re.search(r"^RESULT (.*)$", log, re.MULTILINE)
+    assert result is not None, log
+    assert child.returncode == 0, log
+    return json.loads(result.group(1)), answers, log
 
 
-@pytest.mark.usefixtures("forget_apps")
-class TestServeInProcess:
-    def test_serves_and_stops_on_sigint(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """Serve answers, then SIGINT stops it cleanly with exit code 0."""
+@pytest.mark.slow
+class TestServeInAChild:
+    def test_serves_and_stops_on_sigint(self) -> None:
+        """Serve answers, then SIGINT stops it cleanly with exit code 0 and Ctrl-C restored."""
         options = ["--no-oss", "--port", "0", "--mode", "event"]
-        code, answers, log = serve_in_process(
-            ["serve", "events_app.handler", "--code-dir", str(APPS), *options],
-            ["POST /invoke"],
-            monkeypatch,
+        result, answers, log = serve_in_child(
+            ["serve", "events_app.handler", "--code-dir", str(APPS), *options], ["POST /invoke"]
         )
-        assert code == 0
+        assert result["code"] == 0
         assert answers[0].status_code == 200
         assert "fcsdk: stopping" in log
-        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert result["sigint_restored"] is True
 
-    def test_warns_off_loopback(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_warns_off_loopback(self) -> None:
         """A host that is not loopback gets a warning in the banner."""
-        monkeypatch.setattr("fcsdk._local.server.is_loopback", lambda host: False)
-        code, _, log = serve_in_process(
+        result, _, log = serve_in_child(
             ["serve", "events_app.handler", "--code-dir", str(APPS), "--no-oss", "--port", "0"],
             [],
-            monkeypatch,
+            prelude="import fcsdk._local.server as s; s.is_loopback = lambda host: False",
         )
-        assert code == 0
+        assert result["code"] == 0
         assert "warning: listening on 127.0.0.1, reachable from other machines" in log
 
-    def test_oss_banner_and_handoff(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_oss_banner_and_handoff(self) -> None:
         """A supervisor's OSS hand-off is used and the banner names its buckets."""
-        monkeypatch.setenv(
-            embedded_oss.OSS_HANDOFF_ENV,
+        handoff = (
             '{"endpoint": "http://127.0.0.1:1", "buckets": ["a", "b"], "credentials":'
-            ' {"access_key_id": "k", "access_key_secret": "s", "security_token": "t"}}',
+            ' {"access_key_id": "k", "access_key_secret": "s", "security_token": "t"}}'
         )
-        code, answers, log = serve_in_process(
+        result, answers, log = serve_in_child(
             [
                 "serve",
                 "events_app.handler",
@@ -115,12 +121,12 @@ class TestServeInProcess:
                 "event",
             ],
             ["POST /invoke"],
-            monkeypatch,
+            env={embedded_oss.OSS_HANDOFF_ENV: handoff},
         )
-        assert code == 0
+        assert result["code"] == 0
         assert answers[0].content == b""
         assert "local OSS at http://127.0.0.1:1 (buckets 'a', 'b'), credentials injected" in log
-        assert embedded_oss.OSS_HANDOFF_ENV not in os.environ
+        assert result["handoff_left"] is False
 
 
 class TestChildArgv:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -198,6 +199,7 @@ class TestWSGIMode:
 class TestEventMode:
     def test_event_shape(self, event: Served) -> None:
         """The handler gets FC 3.0's HTTP event JSON, a JSON body as text."""
+        sent_ms = time.time() * 1000
         response = httpx.post(
             event.url + "/echo?tag=a&tag=b&page=2",
             content=b'{"k": 1}',
@@ -215,7 +217,8 @@ class TestEventMode:
         assert ctx["http"]["method"] == "POST"
         assert ctx["http"]["userAgent"] == "tester/1"
         assert ctx["http"]["sourceIp"] == "127.0.0.1"
-        assert isinstance(ctx["timeEpoch"], str)
+        # milliseconds since the epoch, as text, taken while the request was being served
+        assert sent_ms - 1 <= int(ctx["timeEpoch"]) <= time.time() * 1000
         assert ctx["requestId"] == response.headers["x-fc-request-id"]
         assert data["context_request_id"] == ctx["requestId"]
 

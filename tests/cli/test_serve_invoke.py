@@ -156,9 +156,8 @@ class TestInvoke:
 
     def test_timeout(self, events: Served) -> None:
         """A request past --timeout answers FC's timeout error; the server stays up."""
-        started = time.monotonic()
+        # The handler sleeps 30 s: a server waiting for it would not answer within 20.
         response = httpx.post(events.url + "/invoke", content=b"sleep30", timeout=20)
-        assert time.monotonic() - started < 10
         assert response.headers["x-fc-error-type"] == "UnhandledInvocationError"
         assert response.json() == {"errorMessage": "Function timed out after 2 seconds"}
         assert httpx.post(events.url + "/invoke", content=b"ok", timeout=10).content == b"OK"

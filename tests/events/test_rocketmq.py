@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import BaseModel
 
@@ -41,10 +43,16 @@ class TestRocketMQEvent:
 
     def test_missing_properties(self) -> None:
         """Without TAGS/KEYS/UNIQ_KEY the helpers give None."""
-        message = parse(list[RocketMQEvent], rocketmq_batch())[0].data
-        assert message.tags is None
-        assert message.keys is None
-        assert message.message_id is not None
+        batch = json.loads(rocketmq_batch())
+        assert batch[0]["data"]["systemProperties"].pop("UNIQ_KEY")
+        message = parse(list[RocketMQEvent], json.dumps(batch).encode())[0].data
+        assert (message.tags, message.keys, message.message_id) == (None, None, None)
+
+    def test_message_id_is_uniq_key(self) -> None:
+        """message_id is the producer's UNIQ_KEY."""
+        batch = rocketmq_batch()
+        uniq_key = json.loads(batch)[0]["data"]["systemProperties"]["UNIQ_KEY"]
+        assert parse(list[RocketMQEvent], batch)[0].data.message_id == uniq_key
 
     def test_invoke(self) -> None:
         """A list[RocketMQEvent[Order]] handler gets parsed bodies."""

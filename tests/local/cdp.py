@@ -123,26 +123,38 @@ class Browser:
         self.timeout = timeout
         self.profile = Path(tempfile.mkdtemp(prefix="fcsdk-chromium-"))
         self.log = self.profile.parent / (self.profile.name + ".log")
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
         with self.log.open("wb") as sink:
             self.process = subprocess.Popen(
                 [
                     CHROMIUM,
                     *FLAGS,
                     f"--user-data-dir={self.profile}",
-                    f"--remote-debugging-port={self.port}",
+                    # 0: Chromium binds a free port itself and writes it to
+                    # DevToolsActivePort in the profile (no port picked, closed, then raced for)
+                    "--remote-debugging-port=0",
                     "about:blank",
                 ],
                 stdout=sink,
                 stderr=subprocess.STDOUT,
             )
+        self.port = self._active_port()
         self.ws = WebSocket(self._page_socket(), timeout=timeout)
         self.next_id = 0
         self.events: list[dict[str, Any]] = []
         self.call("Page.enable")
         self.call("Runtime.enable")
+
+    def _active_port(self) -> int:
+        """The port Chromium listens on, from the DevToolsActivePort file it writes once bound."""
+        active = self.profile / "DevToolsActivePort"
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                first_line = active.read_text().split("\n", 1)[0].strip()
+                if first_line.isdigit():
+                    return int(first_line)
+            time.sleep(0.05)
+        raise RuntimeError("chromium did not start:\n" + self.log.read_text(errors="replace"))
 
     def _page_socket(self) -> str:
         deadline = time.monotonic() + self.timeout

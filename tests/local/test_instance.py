@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from fcsdk._local.instance import (
     invocation_error,
 )
 from fcsdk._local.logs import RuntimeLogs
-from fcsdk.exceptions import HandlerNotFound, InvalidHandleName
+from fcsdk.exceptions import HandlerNotFound, ImportModuleError, InvalidHandleName
 
 CODE = """
 import threading, time
@@ -126,12 +125,15 @@ class TestInstance:
     def test_busy(self, code: Path) -> None:
         """With every slot taken past the wait limit, InstanceBusy."""
         instance, _ = make(code, timeout=5)
-        release = threading.Event()
-        worker = threading.Thread(
-            target=instance.call, args=(lambda f, c: release.wait(5),), daemon=True
-        )
+        holding, release = threading.Event(), threading.Event()
+
+        def hold(handler: Any, context: Any) -> bool:
+            holding.set()  # set inside the invocation: the slot is taken by now
+            return release.wait(5)
+
+        worker = threading.Thread(target=instance.call, args=(hold,), daemon=True)
         worker.start()
-        time.sleep(0.1)
+        assert holding.wait(5)
         try:
             with pytest.raises(InstanceBusy, match="1 concurrency slot"):
                 instance.call(echo, timeout=0.1)
@@ -143,7 +145,7 @@ class TestInstance:
         """A load error is raised each call (the runtime retries loading)."""
         instance, _ = make(tmp_path / "nomodule")
         for _ in range(2):
-            with pytest.raises(Exception, match="Unable to import module 'nomodule'"):
+            with pytest.raises(ImportModuleError, match="Unable to import module 'nomodule'"):
                 instance.call(echo)
 
     def test_environment(self, code: Path) -> None:

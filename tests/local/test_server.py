@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from fcsdk._local.instance import FunctionConfig, Instance, InstanceBusy
+from fcsdk._local.instance import FunctionConfig, Instance
 from fcsdk._local.logs import RuntimeLogs
 from fcsdk._local.server import HostedFunction, LocalServer, _Handler, is_loopback
 from tests.local.serving import APPS
@@ -126,20 +126,38 @@ class TestStatuses:
 
 
 class TestFailures:
-    def test_busy_is_429(
-        self, server: tuple[LocalServer, str, io.StringIO], monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        """An instance with no free slot answers FC's 429 ResourceThrottled."""
-        local, url, _ = server
+    def test_busy_is_429(self, code: Path) -> None:
+        """While an invocation holds the only slot past the wait, a request gets FC's 429."""
+        logs = RuntimeLogs(io.StringIO())
+        config = FunctionConfig(handler="headers_app.handler", code_dir=code, timeout=0.5)
+        instance = Instance(config, logs)
+        local = LocalServer(("127.0.0.1", 0), {"busy": HostedFunction(instance, "wsgi")}, logs)
+        loop = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        loop.start()
+        holding, release = threading.Event(), threading.Event()
 
-        def busy(*args: Any, **kwargs: Any) -> Any:
-            raise InstanceBusy("all 1 concurrency slot(s) stayed busy for 60 s")
+        def hold(handler: Any, context: Any) -> bool:
+            holding.set()
+            return release.wait(30)
 
-        monkeypatch.setattr(local.default.instance, "call", busy)
-        response = httpx.get(url + "/ok", timeout=10)
-        assert response.status_code == 429
-        assert response.headers["x-fc-error-type"] == "FcCommonError"
-        assert response.json()["errorCode"] == "ResourceThrottled"
+        # A real invocation that takes the slot (for longer than the 0.5 s a request waits).
+        holder = threading.Thread(target=instance.call, args=(hold,), kwargs={"timeout": 30})
+        holder.start()
+        try:
+            assert holding.wait(10)
+            url = f"http://127.0.0.1:{local.server_address[1]}/ok"
+            response = httpx.get(url, timeout=10)
+            assert response.status_code == 429
+            assert response.headers["x-fc-error-type"] == "FcCommonError"
+            assert response.json()["errorCode"] == "ResourceThrottled"
+            release.set()
+            holder.join(10)
+            assert httpx.get(url, timeout=10).status_code == 200  # free again: served
+        finally:
+            release.set()
+            local.shutdown()
+            loop.join(10)
+            local.server_close()
 
     def test_internal_error_is_500(
         self, server: tuple[LocalServer, str, io.StringIO], monkeypatch: pytest.MonkeyPatch

@@ -171,6 +171,14 @@ class TestRequestFromEvent:
             value if form == "dict" and isinstance(value, dict) else json.dumps(value)
         )
 
+    @profile(200)
+    @given(payload=st.binary(max_size=200) | invalid_utf8)
+    def test_any_bytes(self, payload: bytes) -> None:
+        """Any bytes as an event give a request whose every view answers, or an EventDecodeError."""
+        request = request_or_decode_error(payload)
+        if request is not None:
+            read_everything(request)
+
     @profile(150)
     @given(data=st.data(), event=valid_events())
     def test_damaged_bytes(self, data: st.DataObject, event: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -413,6 +414,13 @@ class TestConcurrency:
 
 
 class TestCrc:
+    def test_without_crcmod_the_pure_python_crc_is_used(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With crcmod not installed (oss2 can be installed without it) the fallback is picked."""
+        monkeypatch.setitem(sys.modules, "crcmod", None)
+        assert storage._fast_crc64() is storage.crc64_pure
+
     def test_pure_python_crc_matches(self) -> None:
         """The pure-Python CRC-64 fallback matches the crcmod one, chained or not."""
         data = bytes(range(256)) * 3

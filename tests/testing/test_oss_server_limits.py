@@ -7,7 +7,6 @@ limit.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 
 import oss2
@@ -72,14 +71,13 @@ class TestOSSServerLimits:
         assert past.status_code == 400
         assert b"<Code>EntityTooLarge</Code>" in past.content
 
+    @pytest.mark.timeout(60)  # expanded, the bomb would take far longer (and a gigabyte)
     def test_entity_amplification(self, bucket: oss2.Bucket) -> None:
-        """An XML entity bomb is refused as MalformedXML in well under a second."""
+        """An XML entity bomb is refused as MalformedXML, not expanded."""
         entities = b"".join(b'<!ENTITY e%d "%s">' % (i + 1, b"&e%d;" % i * 10) for i in range(9))
         bomb = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY e0 "x">' + entities + b"]>"
         bomb += b"<Delete><Object><Key>&e9;</Key></Object></Delete>"
-        started = time.monotonic()
         answer = signed_post(bucket, {"delete": ""}, bomb)
-        assert time.monotonic() - started < 5
         assert answer.status_code == 400
         assert b"<Code>MalformedXML</Code>" in answer.content
 

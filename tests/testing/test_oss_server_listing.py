@@ -143,12 +143,15 @@ class TestBuckets:
         assert name not in server.bucket_names()
 
     def test_create_with_configuration(self, server: LocalOSSServer) -> None:
-        """A CreateBucketConfiguration body is accepted."""
+        """A CreateBucketConfiguration body is accepted: the bucket exists and serves objects."""
         bucket = client(server, "configured")
         bucket.create_bucket(
             input=oss2.models.BucketCreateConfig(oss2.BUCKET_STORAGE_CLASS_STANDARD)
         )
-        bucket.delete_bucket()
+        assert "configured" in server.bucket_names()
+        assert bucket.get_bucket_info().name == "configured"
+        bucket.put_object("k", b"v")
+        assert bucket.get_object("k").read() == b"v"
 
     def test_existing_bucket(self, server: LocalOSSServer) -> None:
         """Creating a bucket twice is BucketAlreadyExists (409)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from typing import Any
 from urllib.parse import quote
@@ -15,7 +14,6 @@ import fcsdk as fc
 from fcsdk.exceptions import EventDecodeError, HTTPError
 from fcsdk.testing import fake_context, fc3_http_event, read_fc3_response, wsgi_environ
 from fcsdk.web.forms import parse_form
-from tests.web.places_support import event_request as request_from_event
 
 METHODS = st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
 SEGMENT = st.text(min_size=1, max_size=8)  # any unicode, '/' included: it travels as %2F
@@ -114,13 +112,6 @@ class TestRoundTrip:
 
 
 class TestAnyInput:
-    @settings(max_examples=200, deadline=None)
-    @given(st.binary(max_size=200))
-    def test_any_event_bytes_give_a_request_or_a_decode_error(self, data: bytes) -> None:
-        """Any bytes as an event give a Request or an EventDecodeError, never another crash."""
-        with contextlib.suppress(EventDecodeError):
-            request_from_event(data)
-
     @settings(max_examples=200, deadline=None)
     @given(
         st.dictionaries(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -45,6 +47,10 @@ class LocalOSSServer:
         port: the port to listen on; ``0`` picks a free one.
         region: the region reported in bucket information.
         buckets: buckets to create at start.
+        clock: the clock, in seconds since the epoch, that request dates
+            (``RequestTimeTooSkewed``) and presigned URL expiries are checked
+            against; pass one that runs ahead to test an expired URL without
+            waiting. ``time.time`` by default.
 
     The defaults match :func:`fcsdk.testing.fake_context`'s credentials
     (without the token), so a handler run with a fake context can reach it.
@@ -66,6 +72,7 @@ class LocalOSSServer:
         port: int = 0,
         region: str = "cn-hangzhou",
         buckets: list[str] | tuple[str, ...] = (),
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if not access_key_id or not access_key_secret:
             raise InvalidArgumentError(
@@ -77,6 +84,7 @@ class LocalOSSServer:
         self._store: Store = FolderStore(root) if root is not None else MemoryStore()
         self._operations = Operations(self._store, region)
         self._port = port
+        self._clock = clock
         self.region = region
         self._server: OSSHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -104,6 +112,7 @@ class LocalOSSServer:
                 region=self.region,
                 operations=self._operations,
                 record=self._record,
+                clock=self._clock,
             )
             thread = threading.Thread(
                 target=server.serve_forever,

@@ -270,8 +270,10 @@ class OSSHTTPServer(socketserver.ThreadingTCPServer):
         region: str,
         operations: Any,
         record: Callable[[RecordedRequest], None],
+        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(address, OSSRequestHandler)
+        self.clock = clock
         self.store = store
         self.keyring = keyring
         self.region = region
@@ -394,6 +396,7 @@ class OSSRequestHandler(socketserver.BaseRequestHandler):
             auth = authenticate(
                 SignedRequest(method, bucket, key, request.params, headers),
                 self.server.keyring,
+                now=self.server.clock(),
             )
             request.auth = auth
             response = handler(request)
