@@ -53,7 +53,7 @@ class HTTPAnswer:
     body: bytes
 
 
-_environ_copy: tuple[dict[Any, Any], dict[str, str]] = ({}, {})
+_environ_copy: list[tuple[dict[Any, Any], dict[str, str]]] = [({}, {})]
 
 
 def _process_environ() -> dict[str, str]:
@@ -62,14 +62,13 @@ def _process_environ() -> dict[str, str]:
     FC 2.0 copies the process environment into every environ; decoding it
     anew per request was most of the time a hello request took.
     """
-    global _environ_copy
     raw = getattr(os.environ, "_data", None)
     if raw is None:  # pragma: no cover - every CPython has os.environ._data
         return dict(os.environ)
-    seen, decoded = _environ_copy
+    seen, decoded = _environ_copy[0]
     if raw != seen:
         seen, decoded = dict(raw), dict(os.environ)
-        _environ_copy = (seen, decoded)
+        _environ_copy[0] = (seen, decoded)
     return decoded
 
 
