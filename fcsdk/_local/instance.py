@@ -16,9 +16,11 @@ pool of reused threads, each call in a fresh ``contextvars`` context.
 from __future__ import annotations
 
 import contextvars
+import inspect
 import logging
 import os
 import queue
+import sys
 import threading
 import traceback
 import uuid
@@ -39,7 +41,7 @@ from fcsdk._platform.context import (
     new_request_id,
 )
 from fcsdk._runtime import error_payload, load_handler
-from fcsdk.exceptions import FCSDKError, HandlerLoadError
+from fcsdk.exceptions import EventDecodeError, FCSDKError, HandlerLoadError
 
 __all__ = [
     "FunctionConfig",
@@ -47,6 +49,8 @@ __all__ = [
     "FunctionTimeout",
     "Instance",
     "InstanceBusy",
+    "WrongModeError",
+    "handler_kind",
     "invocation_error",
     "new_request_id",
 ]
@@ -84,6 +88,16 @@ class FunctionExited(FCSDKError):
         super().__init__(
             "Process exited unexpectedly before completing request "
             f"({type(cause).__name__}: {cause})"
+        )
+
+
+class WrongModeError(FCSDKError):
+    """An event handler reached by HTTP as a WSGI app (``--mode wsgi``, python3.10's default)."""
+
+    def __init__(self, handler: str) -> None:
+        super().__init__(
+            f"{handler} is an event handler (event, context), but HTTP reaches it as a WSGI app "
+            "(FC 2.0): this is an event handler: use --mode event"
         )
 
 
@@ -143,9 +157,12 @@ class Instance:
         b'hi'
     """
 
-    def __init__(self, config: FunctionConfig, logs: RuntimeLogs) -> None:
+    def __init__(self, config: FunctionConfig, logs: RuntimeLogs, *, verbose: bool = False) -> None:
         self.config = config
         self.logs = logs
+        self.verbose = verbose
+        self.kind: tuple[str, str | None] = ("unknown", None)
+        """What the loaded handler is, by :func:`handler_kind`."""
         self.instance_id = f"c-{uuid.uuid4().hex[:24]}"
         self._slots = threading.BoundedSemaphore(config.concurrency)
         # Worker threads are reused: starting one per invocation is measurable.
@@ -217,6 +234,7 @@ class Instance:
         with self._load_lock:
             if self._handler is None:
                 self._handler = load_handler(self.config.handler, self.code_dir)
+                self.kind = handler_kind(self._handler)
             return self._handler
 
     def _hook(self, name: str | None) -> Callable[..., Any] | None:
@@ -323,6 +341,17 @@ class Instance:
             box.done.set()
 
     def _log_exception(self, exc: BaseException) -> None:
+        if isinstance(exc, EventDecodeError) and not self.verbose:
+            # The caller's mistake (a browser GET on an event function, say): one line.
+            first = f"{exc.errors[0][0]}: {exc.errors[0][1]}" if exc.errors else str(exc)
+            more = f" (and {len(exc.errors) - 1} more)" if len(exc.errors) > 1 else ""
+            logging.getLogger("fcsdk.local").warning(
+                "RequestId: %s: the event does not decode: %s%s (--verbose for the traceback)",
+                current_request_id.get(),
+                first,
+                more,
+            )
+            return
         text = "".join(traceback.format_exception(exc)).rstrip()
         logging.getLogger("fcsdk.local").error("%s", text)
 
@@ -349,6 +378,41 @@ class Instance:
             current_request_id.set("")
 
 
+_PLAIN_EVENTS = (None, bytes, bytearray, str, dict, list, object, Any)
+
+
+def handler_kind(func: object) -> tuple[str, str | None]:
+    """Say what a handler is: ``("http" | "event" | "unknown", typed event model name)``.
+
+    ``@fc.http``, ``HttpApp`` and ``from_wsgi``/``from_asgi`` handlers are
+    ``http``; ``@fc.handler`` functions and plain ``(event, context)``
+    functions are ``event`` (with their model's name when it is typed); a
+    plain ``(environ, start_response)`` function is ``http``.
+    """
+    web = sys.modules.get("fcsdk.web.adapter")
+    if web is not None and isinstance(func, web.PlaceAdapter):
+        return ("http", None)
+    if hasattr(func, "event_model"):
+        model = getattr(func, "event_model", None)
+        typed = not any(model is plain for plain in _PLAIN_EVENTS)
+        return ("event", getattr(model, "__name__", repr(model)) if typed else None)
+    try:
+        names = [
+            p.name
+            for p in inspect.signature(func).parameters.values()  # type: ignore[arg-type]
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):
+        return ("unknown", None)
+    if len(names) >= 2 and names[1].lstrip("_") == "start_response":
+        return ("http", None)
+    if len(names) >= 2 and (
+        names[0].lstrip("_") in ("event", "evt") or names[1].lstrip("_") in ("context", "ctx")
+    ):
+        return ("event", None)
+    return ("unknown", None)
+
+
 def invocation_error(exc: BaseException) -> dict[str, Any]:
     """Return the JSON body FC sends for a failed invocation.
 
@@ -358,6 +422,8 @@ def invocation_error(exc: BaseException) -> dict[str, Any]:
     """
     if isinstance(exc, FunctionTimeout | FunctionExited):
         return {"errorMessage": str(exc)}
+    if isinstance(exc, WrongModeError):
+        return {"errorMessage": str(exc), "errorType": type(exc).__name__}
     if isinstance(exc, HandlerLoadError):
         return {"errorMessage": str(exc), "errorType": type(exc).__name__}
     payload = error_payload(exc)

@@ -41,6 +41,7 @@ from fcsdk._local.http1 import ClientGone, FramingError, Wire
 from fcsdk._local.instance import (
     Instance,
     InstanceBusy,
+    WrongModeError,
     invocation_error,
     new_request_id,
 )
@@ -354,6 +355,9 @@ class _Handler(socketserver.BaseRequestHandler):
 
     def _http_trigger(self, target: HostedFunction, request: IncomingRequest, rid: str) -> str:
         instance = target.instance
+        if target.mode == "wsgi" and instance.kind[0] == "event":
+            self._function_error(WrongModeError(instance.config.handler), rid, 502)
+            return "502 wrong mode"
         if target.mode == "wsgi":
 
             def work(func: Callable[..., Any], ctx: Any) -> HTTPAnswer:

@@ -38,7 +38,7 @@ def forget_apps() -> Iterator[None]:
 def serve_in_process(
     argv: list[str], requests: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> tuple[int, list[httpx.Response], str]:
-    """Run ``fcsdk serve`` in this thread; a helper thread sends requests, then SIGINT."""
+    """Run ``fcsdk serve --single-process`` in this thread; a helper sends requests, then SIGINT."""
     log = io.StringIO()
     monkeypatch.setattr(sys, "stderr", log)
     answers: list[httpx.Response] = []
@@ -63,7 +63,7 @@ def serve_in_process(
     thread = threading.Thread(target=client)
     thread.start()
     try:
-        code = main(argv)
+        code = main([*argv, "--single-process"])
     finally:
         finished.set()
         thread.join(30)
