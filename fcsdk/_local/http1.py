@@ -103,7 +103,8 @@ class Wire:
             if event is not h11.NEED_DATA:
                 return event
             if self.conn.they_are_waiting_for_100_continue:
-                self._write(self.conn.send(h11.InformationalResponse(status_code=100, headers=[])))
+                go_on = h11.InformationalResponse(status_code=100, headers=[])
+                self.sock.sendall(self.conn.send(go_on) or b"")
             idle = self.conn.their_state is h11.IDLE and not self.conn.trailing_data[0]
             try:
                 data = self.sock.recv(_RECV)
@@ -196,11 +197,7 @@ class Wire:
         if body:
             out = (out or b"") + (self.conn.send(h11.Data(data=body)) or b"")
         out = (out or b"") + (self.conn.send(h11.EndOfMessage()) or b"")
-        self._write(out)
-
-    def _write(self, data: bytes | None) -> None:
-        if data:
-            self.sock.sendall(data)
+        self.sock.sendall(out)
 
     def next_cycle(self) -> bool:
         """Get ready for the next request on this connection; False when it must close."""
@@ -213,7 +210,7 @@ class Wire:
         """Stop writing, then discard what the client still sends (bounded), as nginx does."""
         try:
             self.sock.shutdown(socket.SHUT_WR)
-        except OSError:
+        except OSError:  # pragma: no cover - the client reset the connection first
             return
         budget = max(LINGER_BYTES, 4 * self.max_body_size)
         deadline = time.monotonic() + LINGER_SECONDS
@@ -221,7 +218,7 @@ class Wire:
         while budget > 0 and time.monotonic() < deadline:
             try:
                 data = self.sock.recv(_RECV)
-            except OSError:
+            except OSError:  # pragma: no cover - the client reset, or stayed silent too long
                 return
             if not data:
                 return

@@ -266,9 +266,8 @@ def _supervise(children: list[_Child], logs: RuntimeLogs, *, reload: bool) -> in
                 ended = _ended(process.returncode)
                 if reload:
                     logs.message(f"{child.label}: {ended}; waiting for a code change to restart")
-                elif process.returncode == 0:  # stopped cleanly: Ctrl-C reaches every process
-                    stop.set()
-                    break
+                elif process.returncode == 0 and stop.wait(1.0):
+                    break  # Ctrl-C reaches every process of the group: the child stopped first
                 elif child.served() and child.may_restart():
                     logs.message(
                         f"{child.label}: the instance {ended} (did the handler call "

@@ -122,6 +122,19 @@ class TestServeInProcess:
         assert "local OSS at http://127.0.0.1:1 (buckets 'a', 'b'), credentials injected" in log
         assert embedded_oss.OSS_HANDOFF_ENV not in os.environ
 
+    def test_own_oss_in_one_process(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        """--single-process without a hand-off starts its own local OSS and names it once."""
+        options = ["--port", "0", "--mode", "event", "--oss-dir", str(tmp_path), "--bucket", "bk1"]
+        code, answers, log = serve_in_process(
+            ["serve", "events_app.handler", "--code-dir", str(APPS), *options],
+            ["POST /invoke"],
+            monkeypatch,
+        )
+        assert code == 0, log
+        assert answers[0].status_code == 200
+        assert log.count("local OSS at http://127.0.0.1:") == 1
+        assert "(bucket 'bk1')" in log
+
 
 class TestChildArgv:
     def test_round_trip(self) -> None:

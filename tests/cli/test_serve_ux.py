@@ -88,6 +88,31 @@ class TestHandlerExits:
             assert "starting a new one" in s.log()
             assert s.stop() == 0
 
+    def test_os_exit_zero_is_a_crash_too(self) -> None:
+        """os._exit(0) from a handler is not a clean stop: the instance is started again."""
+        with served("exits.handler", "--code-dir", str(APPS), "--no-oss", "--mode", "event") as s:
+            with pytest.raises(httpx.TransportError):
+                httpx.post(s.url + "/invoke", content=b"exit0", timeout=10)
+            answer = httpx.post(s.url + "/invoke", content=b"again", timeout=30)
+            assert answer.content == b"again"
+            assert "the instance exited with 0" in s.log()
+
+    def test_single_process_busy_port(self) -> None:
+        """--single-process reports a busy port with the same message."""
+        with socket.create_server(("127.0.0.1", 0)) as busy:
+            port = str(busy.getsockname()[1])
+            result = run_serve(
+                "exits.handler",
+                "--code-dir",
+                str(APPS),
+                "--no-oss",
+                "--single-process",
+                "--port",
+                port,
+            )
+        assert result.returncode == 2
+        assert "choose another port with --port N" in result.stderr
+
     def test_single_process_refuses_reload(self) -> None:
         """--single-process with --reload is refused with a reason (exit 2)."""
         result = run_serve("exits.handler", "--code-dir", str(APPS), "--single-process", "--reload")
@@ -99,7 +124,8 @@ class TestConfigOptions:
     def test_base_port_and_no_oss_apply(self, tmp_path: Path) -> None:
         """--port shifts every function's port and --no-oss starts no OSS server."""
         port = free_pair()
-        server = start("--config", str(config_file(tmp_path)), "--no-oss", port=port)
+        options = ["--no-oss", "--host", "127.0.0.1"]
+        server = start("--config", str(config_file(tmp_path)), *options, port=port)
         try:
             log = wait_log(server, r"fcsdk: (web|events): http://", 2)
             assert f"web: http://127.0.0.1:{port}  " in log
@@ -215,13 +241,17 @@ class TestBanner:
     def test_config_oss_line_and_stopping_once(self, tmp_path: Path) -> None:
         """Under --config, the local OSS line and `fcsdk: stopping` appear once each (Ctrl-C)."""
         path = config_file(tmp_path, port=0, oss={"dir": str(tmp_path / "oss")})
-        server = start("--config", str(path))
+        server = start(
+            "--config", str(path), "--oss-dir", str(tmp_path / "oss2"), "--bucket", "extra"
+        )
         wait_log(server, r"fcsdk: (web|events): http://", 2)
         wait_log(server, r"serving \S+ \(HTTP trigger", 2)
         # Ctrl-C in a terminal signals the whole process group.
         assert server.stop(signal.SIGINT) == 0
         log = server.log()
         assert log.count("local OSS at ") == 1, log
+        assert "'extra'" in log
+        assert (tmp_path / "oss2").is_dir()
         assert log.count("fcsdk: stopping") == 1, log
 
     def test_single_function_stopping_once(self, tmp_path: Path) -> None:

@@ -10,4 +10,6 @@ def handler(event: bytes, context: Any) -> bytes:
     """Echo the event; the event ``exit`` ends the process at once, as a crash would."""
     if event == b"exit":
         os._exit(3)
+    if event == b"exit0":
+        os._exit(0)
     return event
