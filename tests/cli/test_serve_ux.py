@@ -55,7 +55,7 @@ def free_pair() -> int:
     """Return a port P with P and P+1 free (bounded retries)."""
     for _ in range(50):
         with socket.create_server(("127.0.0.1", 0)) as first:
-            port = first.getsockname()[1]
+            port: int = first.getsockname()[1]
         try:
             with (
                 socket.create_server(("127.0.0.1", port)),
