@@ -83,13 +83,25 @@ class Wire:
         self.sock = sock
         self.max_body_size = max_body_size
         self.read_timeout = read_timeout
-        self.server = server.encode("latin-1")
-        self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_SIZE)
+        self.server = server
+        self.conn = self._reader(b"", closed=False)
+        self._keep_alive = False
+        self._continued = False
         sock.settimeout(read_timeout)
         with contextlib.suppress(OSError):  # not a TCP socket
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     # --- reading ----------------------------------------------------------------------
+
+    @staticmethod
+    def _reader(leftover: bytes, *, closed: bool) -> h11.Connection:
+        """An h11 reader for one request, fed what came after the previous one."""
+        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_SIZE)
+        if leftover:
+            conn.receive_data(leftover)
+        if closed:
+            conn.receive_data(b"")
+        return conn
 
     def _event(self) -> h11.Event | type[h11.NEED_DATA] | type[h11.PAUSED]:
         while True:
@@ -102,9 +114,9 @@ class Wire:
                 raise FramingError(status, "InvalidArgument", str(exc)) from None
             if event is not h11.NEED_DATA:
                 return event
-            if self.conn.they_are_waiting_for_100_continue:
-                go_on = h11.InformationalResponse(status_code=100, headers=[])
-                self.sock.sendall(self.conn.send(go_on) or b"")
+            if self.conn.they_are_waiting_for_100_continue and not self._continued:
+                self._continued = True
+                self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
             idle = self.conn.their_state is h11.IDLE and not self.conn.trailing_data[0]
             try:
                 data = self.sock.recv(_RECV)
@@ -145,6 +157,10 @@ class Wire:
             length = int(next(v for n, v in fields if n.lower() == "content-length"))
             if length > self.max_body_size:
                 raise _too_large(self.max_body_size)
+        connection = ",".join(v for n, v in fields if n.lower() == "connection").lower()
+        tokens = {token.strip() for token in connection.split(",")}
+        self._keep_alive = event.http_version == b"1.1" and "close" not in tokens
+        self._continued = False
         return RequestHead(
             event.method.decode("ascii"), event.target.decode("latin-1"), fields, length
         )
@@ -184,27 +200,34 @@ class Wire:
         *,
         close: bool = False,
     ) -> None:
-        """Send one final answer (no body for HEAD, 204 and 304; h11 knows when)."""
-        fields = [(n.encode("latin-1"), v.strip().encode("latin-1")) for n, v in headers]
-        fields += [(b"Server", self.server), (b"Date", formatdate(usegmt=True).encode())]
-        if close:
-            fields.append((b"Connection", b"close"))
+        """Send one final answer: ``headers`` must be valid fields (the caller checked them).
+
+        The answer is written here, not by h11 (whose checks of outgoing
+        fields cost more than the rest of a hello request); h11 reads each
+        request afresh, so the state it keeps is the reader's only.
+        """
         try:
-            reason = HTTPStatus(status).phrase.encode()
+            reason = HTTPStatus(status).phrase
         except ValueError:
-            reason = b""
-        out = self.conn.send(h11.Response(status_code=status, headers=fields, reason=reason))
-        if body:
-            out = (out or b"") + (self.conn.send(h11.Data(data=body)) or b"")
-        out = (out or b"") + (self.conn.send(h11.EndOfMessage()) or b"")
-        self.sock.sendall(out)
+            reason = ""
+        self._keep_alive = self._keep_alive and not close
+        lines = [f"HTTP/1.1 {status} {reason}"]
+        lines += [f"{name}: {value.strip()}" for name, value in headers]
+        lines += [f"Server: {self.server}", f"Date: {formatdate(usegmt=True)}"]
+        if not self._keep_alive:
+            lines.append("Connection: close")
+        head = "\r\n".join(lines).encode("latin-1") + b"\r\n\r\n"
+        self.sock.sendall(head + body if len(body) < 65536 else head)
+        if len(body) >= 65536:
+            self.sock.sendall(body)
 
     def next_cycle(self) -> bool:
         """Get ready for the next request on this connection; False when it must close."""
-        if self.conn.our_state is h11.DONE and self.conn.their_state is h11.DONE:
-            self.conn.start_next_cycle()
-            return True
-        return False
+        if not self._keep_alive or self.conn.their_state is not h11.DONE:
+            return False
+        leftover, closed = self.conn.trailing_data
+        self.conn = self._reader(bytes(leftover), closed=closed)
+        return True
 
     def linger(self) -> None:
         """Stop writing, then discard what the client still sends (bounded), as nginx does."""

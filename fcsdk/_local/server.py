@@ -35,8 +35,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import h11
-
 from fcsdk._local.http1 import ClientGone, FramingError, Wire
 from fcsdk._local.instance import (
     Instance,
@@ -267,7 +265,7 @@ class _Handler(socketserver.BaseRequestHandler):
         except (_Reject, FramingError) as reject:
             self.close_connection = True
             status = str(reject.status)
-            with contextlib.suppress(OSError, h11.LocalProtocolError):
+            with contextlib.suppress(OSError):
                 self._send_common_error(reject, rid)
                 self.wire.linger()
         except ClientGone as gone:
@@ -280,7 +278,7 @@ class _Handler(socketserver.BaseRequestHandler):
             self.close_connection = True
             self.server.logs.message("internal error in fcsdk serve:")
             self.server.logs.stream.write(traceback.format_exc())
-            with contextlib.suppress(OSError, h11.LocalProtocolError):
+            with contextlib.suppress(OSError):
                 self._send_common_error(_Reject(500, "InternalServerError", str(exc)), rid)
             status = "500"
         elapsed = (time.monotonic() - started) * 1000
