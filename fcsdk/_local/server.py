@@ -264,7 +264,11 @@ class _Handler(socketserver.BaseRequestHandler):
             status = self._route(body, rid)
         except (_Reject, FramingError) as reject:
             self.close_connection = True
-            status = str(reject.status)
+            status = (
+                f"{reject.status} ({reject})"
+                if isinstance(reject, FramingError)
+                else str(reject.status)
+            )
             with contextlib.suppress(OSError):
                 self._send_common_error(reject, rid)
                 self.wire.linger()
