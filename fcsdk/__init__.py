@@ -5,11 +5,9 @@ lifecycle hooks and the error tree. The HTTP layer, the trigger event models
 and logging load on first use, so a handler pays only for what it touches.
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
-from fcsdk._lazy import lazy_exports
+from fcsdk._lazy import lazy_exports as _lazy_exports
 from fcsdk.context import Credentials, FCContext, FunctionMeta, ServiceMeta, Tracing
 from fcsdk.exceptions import (
     BadRequest,
@@ -134,4 +132,5 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, __all__)
+__getattr__, __dir__ = _lazy_exports(__name__, globals(), _LAZY, __all__)
+del TYPE_CHECKING  # vars() shows the public names only

@@ -20,6 +20,7 @@ def lazy_exports(
     ``exports`` maps a name to the module that defines it; a name that is the
     module itself (``"events": "fcsdk.events"``) gives the module. The value is
     cached in ``namespace`` (the package's globals) after the first access.
+    ``dir()`` of the package lists ``public`` and the dunders only.
     """
     names = frozenset(public)
 
@@ -33,6 +34,7 @@ def lazy_exports(
         return value
 
     def __dir__() -> list[str]:
-        return sorted(set(namespace) | names)
+        # The public names and the module's dunders: no imports or helpers.
+        return sorted(names | {key for key in namespace if key.startswith("__")})
 
     return __getattr__, __dir__

@@ -25,7 +25,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Literal
@@ -34,13 +33,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fcsdk._local.embedded_oss import OSS_HANDOFF_ENV, local_oss, oss_banner, oss_port_for
 from fcsdk._local.logs import RuntimeLogs
+from fcsdk._local.reload import Watcher, watcher
 from fcsdk.exceptions import ConfigurationError
 
 __all__ = ["LocalConfig", "LocalFunction", "busy_port_message", "serve_config", "serve_supervised"]
 
-_SKIP_DIRS = frozenset({".git", ".venv", "venv", "__pycache__", ".fcsdk", "node_modules", "site"})
-_WATCH_SUFFIXES = frozenset({".py", ".html", ".json", ".env", ".txt", ".toml", ".yaml", ".yml"})
-_MAX_WATCHED = 20_000
 _POLL_SECONDS = 0.5
 _MAX_RESTARTS = 5
 """A child restarted this many times within :data:`_RESTART_WINDOW` seconds is given up on."""
@@ -121,29 +118,6 @@ def load_config(path: Path) -> LocalConfig:
     return config
 
 
-def snapshot(folders: list[Path]) -> dict[str, float]:
-    """Return ``{path: mtime}`` of the source files under ``folders`` (bounded)."""
-    seen: dict[str, float] = {}
-    for folder in folders:
-        for path in _walk(folder):
-            try:
-                seen[str(path)] = path.stat().st_mtime
-            except OSError:
-                continue
-            if len(seen) >= _MAX_WATCHED:
-                return seen
-    return seen
-
-
-def _walk(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if d not in _SKIP_DIRS and not d.endswith(".egg-info")]
-        for name in files:
-            path = Path(root, name)
-            if path.suffix in _WATCH_SUFFIXES:
-                yield path
-
-
 def listen(host: str, port: int) -> socket.socket:
     """Bind and listen on ``host:port`` (OSError when the port is taken)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -177,7 +151,7 @@ class _Child:
         self.watch = watch
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
-        self.files = snapshot(watch)
+        self.watcher: Watcher | None = None  # set by _supervise when reloading
         self.reported_exit = False
         self.restarts: list[float] = []
         self._ready: int | None = None
@@ -225,11 +199,7 @@ class _Child:
         return len(self.restarts) <= _MAX_RESTARTS
 
     def changed(self) -> bool:
-        current = snapshot(self.watch)
-        if current == self.files:
-            return False
-        self.files = current
-        return True
+        return self.watcher is not None and self.watcher.changed()
 
 
 def _ended(returncode: int) -> str:
@@ -251,6 +221,8 @@ def _supervise(children: list[_Child], logs: RuntimeLogs, *, reload: bool) -> in
     code = 0
     try:
         for child in children:
+            if reload:
+                child.watcher = watcher(child.watch)
             child.start()
         while not stop.wait(_POLL_SECONDS):
             for child in children:
@@ -284,6 +256,8 @@ def _supervise(children: list[_Child], logs: RuntimeLogs, *, reload: bool) -> in
     finally:
         for child in children:
             child.stop()
+            if child.watcher is not None:
+                child.watcher.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return code

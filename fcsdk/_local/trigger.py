@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from fcsdk.exceptions import InvalidResponseError
+
 __all__ = [
     "HTTPAnswer",
     "IncomingRequest",
@@ -104,7 +106,9 @@ def _status_code(status: object) -> int:
         raise TypeError(f"start_response: status must be a str such as '200 OK', got {status!r}")
     word = status.split(" ", 1)[0]
     if not (word.isdigit() and len(word) == 3 and 100 <= int(word) <= 599):
-        raise ValueError(f"start_response: status must start with a 3-digit code, got {status!r}")
+        raise InvalidResponseError(
+            f"start_response: status must start with a 3-digit code, got {status!r}"
+        )
     return int(word)
 
 
@@ -182,8 +186,9 @@ def read_http_response(payload: bytes) -> HTTPAnswer:
     go out); anything else is sent as the body of a 200, as FC does.
 
     Raises:
-        ValueError: the response JSON is malformed (bad status, headers or
-            base64 body); pydantic's ``ValidationError`` is one.
+        InvalidResponseError: the status is out of range, or the base64 body
+            is not base64 (a ``ValueError``).
+        pydantic.ValidationError: the response JSON is not shaped as FC 3.0 expects.
     """
     from fcsdk._platform.http import read_fc3_response
 
@@ -195,5 +200,5 @@ def read_http_response(payload: bytes) -> HTTPAnswer:
         return HTTPAnswer(200, [("Content-Type", "application/json")], payload)
     status, headers, body = read_fc3_response(data)
     if not 100 <= status <= 599:
-        raise ValueError(f"the response JSON's statusCode must be 100-599, got {status}")
+        raise InvalidResponseError(f"the response JSON's statusCode must be 100-599, got {status}")
     return HTTPAnswer(status, headers, body)

@@ -8,11 +8,9 @@ Everything here runs without Docker or a cloud account::
         assert invoke(main, {"order_id": "A1", "amount": 3}) == b'{"order_id":"A1","accepted":true}'
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
-from fcsdk._lazy import lazy_exports
+from fcsdk._lazy import lazy_exports as _lazy_exports
 from fcsdk._platform.context import RuntimeShape, fake_context
 from fcsdk.testing._invoke import invoke
 
@@ -54,4 +52,5 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, __all__)
+__getattr__, __dir__ = _lazy_exports(__name__, globals(), _LAZY, __all__)
+del TYPE_CHECKING  # vars() shows the public names only

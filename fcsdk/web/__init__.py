@@ -11,8 +11,7 @@ use, so an event-only function never imports it.
   :mod:`fcsdk.web.wsgi_app`: ``from_wsgi``
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would leave `annotations` in vars().
 from fcsdk.web.adapter import HttpHandler, http
 from fcsdk.web.datastructures import FormData, Headers, QueryParams, UploadFile
 from fcsdk.web.limits import Limits

@@ -1,7 +1,19 @@
-"""Tests for fcsdk/web/limits.py: each resource limit at its value and just past it."""
+"""The HTTP layer's resource limits, each at its value and just past it, with a typed answer.
+
+Every HTTP limit is tested here (fcsdk/web/limits.py and where the request
+reads its body): the request body size, ``max_body_size`` (FC's 6 MB by
+default) on ``@fc.http``, ``HttpApp`` and ``from_wsgi`` in all three places
+(413 past it); header count, form fields and parts, part size; JSON depth
+(``Limits.max_json_depth``, and past pydantic-core's 201 levels the parser's
+cap still answers 400); the multipart boundary (200 characters, 400 past it).
+The limits of event decoding live in tests/test_handler.py, those of the
+local OSS server in tests/testing/test_oss_server_limits.py.
+"""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from typing import Any
 
@@ -10,9 +22,21 @@ from pydantic import BaseModel
 
 import fcsdk as fc
 from fcsdk.testing import HttpClient, fake_context
+from fcsdk.web.forms import parse_multipart
 from fcsdk.web.limits import DEFAULT_LIMITS, Limits, check_json_depth
+from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE
+from fcsdk.web.wsgi import request_from_environ
 
 PLACES = ["wsgi", "fc3", "apigw"]
+MB6 = 6 * 1024 * 1024
+# from_wsgi leaves an FC 2.0 environ to the WSGI app untouched: max_body_size applies to events.
+LIMITED = [
+    (kind, via)
+    for kind in ("http", "app", "wsgi")
+    for via in PLACES
+    if (kind, via) != ("wsgi", "wsgi")
+]
+JSON_DEPTH = 201  # pydantic-core refuses a document nested deeper than this
 
 
 class Payload(BaseModel):
@@ -253,3 +277,164 @@ class TestFuzzFindings:
 
         with pytest.raises(fc.EventDecodeError, match=r"event\[0\]"):
             build_decoder(list[events.CloudEvent])(["\ud800"])
+
+
+def brackets(depth: int) -> bytes:
+    """A bare JSON array nested exactly ``depth`` levels deep."""
+    return b"[" * depth + b"]" * depth
+
+
+def body_length(request: fc.Request) -> dict[str, int]:
+    return {"length": len(request.body)}
+
+
+def wsgi_length(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    length = len(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps({"length": length}).encode()]
+
+
+def make_handler(kind: str, **options: Any) -> Any:
+    """A deployable object of ``kind`` that answers the length of the body it read."""
+    if kind == "http":
+        return fc.http(**options)(body_length) if options else fc.http(body_length)
+    if kind == "app":
+        app = fc.HttpApp(**options)
+        app.post("/")(body_length)
+        return app
+    return fc.from_wsgi(wsgi_length, **options)
+
+
+class TestBodySize:
+    def test_default_is_fc_6mb(self) -> None:
+        """The default limit is FC's own synchronous request limit: 6 MB."""
+        assert DEFAULT_MAX_BODY_SIZE == MB6
+
+    @pytest.mark.parametrize(("kind", "via"), LIMITED)
+    def test_default_limit(self, via: str, kind: str) -> None:
+        """A 6 MB body is read whole; one byte more is a 413 problem, in every place and kind."""
+        client = HttpClient(make_handler(kind), via=via)  # type: ignore[arg-type]
+        at = client.post("/", body=b"x" * MB6, headers={"Content-Type": "text/plain"})
+        assert at.status_code == 200
+        assert at.json() == {"length": MB6}
+        past = client.post("/", body=b"x" * (MB6 + 1), headers={"Content-Type": "text/plain"})
+        assert past.status_code == 413
+        assert past.json()["status"] == 413
+        assert str(MB6) in past.json()["detail"]
+
+    @pytest.mark.parametrize(("kind", "via"), LIMITED)
+    @pytest.mark.parametrize("limit", [0, 1, 1000])
+    def test_configured_limit(self, via: str, kind: str, limit: int) -> None:
+        """max_body_size=N reads N bytes and answers 413 at N + 1, for every kind and place."""
+        client = HttpClient(make_handler(kind, max_body_size=limit), via=via)  # type: ignore[arg-type]
+        at = client.post("/", body=b"\x00" * limit)
+        assert at.status_code == 200
+        assert at.json() == {"length": limit}
+        assert client.post("/", body=b"\x00" * (limit + 1)).status_code == 413
+
+    @pytest.mark.parametrize("is_base64", [True, False])
+    @pytest.mark.parametrize("size", [999, 1000, 1001, 1002, 1003, 1004])
+    def test_event_body_encodings(self, is_base64: bool, size: int) -> None:
+        """An event body, base64 or text, is accepted up to the limit and refused just past it."""
+        raw = b"a" * size
+        body = base64.b64encode(raw).decode() if is_base64 else raw.decode()
+        event = {"httpMethod": "POST", "path": "/", "body": body, "isBase64Encoded": is_base64}
+        request = fc.web.events.request_from_event(event, max_body_size=1000)[1]
+        if size <= 1000:
+            assert request.body == raw
+        else:
+            with pytest.raises(fc.PayloadTooLarge):
+                _ = request.body
+
+    def test_multibyte_text_counts_bytes(self) -> None:
+        """The limit counts the UTF-8 bytes of a text body, not its characters."""
+        event = {"httpMethod": "POST", "path": "/", "body": "\u20ac" * 334}  # 1002 bytes
+        request = fc.web.events.request_from_event(event, max_body_size=1000)[1]
+        with pytest.raises(fc.PayloadTooLarge):
+            _ = request.body
+        event["body"] = "\u20ac" * 333  # 999 bytes
+        assert len(fc.web.events.request_from_event(event, max_body_size=1000)[1].body) == 999
+
+    @pytest.mark.parametrize(("size", "ok"), [(1000, True), (1001, False)])
+    def test_wsgi_without_length(self, size: int, ok: bool) -> None:
+        """A WSGI body without Content-Length on a terminated stream obeys the same limit."""
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "wsgi.input": io.BytesIO(b"x" * size),
+            "wsgi.input_terminated": True,
+        }
+        request = request_from_environ(environ, max_body_size=1000)
+        if ok:
+            assert len(request.body) == size
+        else:
+            with pytest.raises(fc.PayloadTooLarge):
+                _ = request.body
+
+    def test_declared_length_refused_before_reading(self) -> None:
+        """A Content-Length past the limit is refused without reading the stream at all."""
+
+        class Untouchable(io.RawIOBase):
+            def read(self, size: int = -1) -> bytes:
+                raise AssertionError("the body was read")
+
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "CONTENT_LENGTH": str(10**18),
+            "wsgi.input": Untouchable(),
+        }
+        with pytest.raises(fc.PayloadTooLarge):
+            _ = request_from_environ(environ, max_body_size=1000).body
+
+
+class TestParserCap:
+    """Past the JSON parser's own cap of 201 levels: a typed answer, never a crash."""
+
+    @staticmethod
+    def loose(body: bytes) -> fc.Request:
+        """A request whose own depth limit is far above pydantic-core's."""
+        request = fc.Request(method="POST", body=body)
+        request.limits = fc.Limits(max_json_depth=10_000)
+        return request
+
+    def test_request_json_past_the_parser_cap(self) -> None:
+        """With max_json_depth raised past 201, the parser's cap still answers 400, not a crash."""
+        assert self.loose(brackets(JSON_DEPTH)).json() is not None
+        with pytest.raises(fc.BadRequest, match="recursion limit"):
+            self.loose(brackets(JSON_DEPTH + 1)).json()
+
+    def test_request_model_past_the_parser_cap(self) -> None:
+        """Request.model() under a raised limit: 201 levels validate, 202 is a 400, not a 422."""
+        assert self.loose(brackets(JSON_DEPTH)).model(list[Any]) is not None
+        with pytest.raises(fc.BadRequest):
+            self.loose(brackets(JSON_DEPTH + 1)).model(list[Any])
+
+    def test_http_default_is_below_the_parser_cap(self) -> None:
+        """The HTTP default (Limits.max_json_depth) is lower than the parser's own 201."""
+        assert fc.Limits().max_json_depth < JSON_DEPTH
+
+    @pytest.mark.parametrize("depth", [5_000, 100_000])
+    def test_http_event(self, depth: int) -> None:
+        """An HTTP event nested thousands of levels deep is an EventDecodeError, not a crash.
+
+        The HTTP event path falls back to the stdlib parser when pydantic-core refuses a
+        document, so its depth limit is the interpreter's recursion limit, not 201.
+        """
+        event = b'{"httpMethod":"GET","x":' + brackets(JSON_DEPTH - 1) + b"}"
+        assert fc.web.events.request_from_event(event)[0] == "apigw"
+        too_deep = b'{"httpMethod":"GET","x":' + brackets(depth) + b"}"
+        with pytest.raises(fc.EventDecodeError, match="recursion"):
+            fc.web.events.request_from_event(too_deep)
+
+
+class TestMultipartBoundary:
+    @pytest.mark.parametrize(("length", "ok"), [(1, True), (70, True), (200, True), (201, False)])
+    def test_boundary_length(self, length: int, ok: bool) -> None:
+        """A boundary of up to 200 characters parses; 201 is a 400."""
+        boundary = "b" * length
+        part = 'Content-Disposition: form-data; name="a"\r\n\r\n1'
+        body = f"--{boundary}\r\n{part}\r\n--{boundary}--\r\n".encode()
+        if ok:
+            assert parse_multipart(body, boundary)["a"] == "1"
+        else:
+            with pytest.raises(fc.BadRequest, match="boundary"):
+                parse_multipart(body, boundary)
