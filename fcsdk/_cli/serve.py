@@ -40,6 +40,26 @@ def _port(text: str) -> int:
     return value
 
 
+class _Given(argparse.Action):
+    """Store the value and remember that it was given (a default is not overridden by it)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        given: set[str] = set(getattr(namespace, "_given", ()))
+        namespace._given = given | {self.dest}
+
+
+def _given(args: argparse.Namespace, name: str) -> Any:
+    """Return option ``name`` when the command line gave it, else None."""
+    return getattr(args, name) if name in getattr(args, "_given", ()) else None
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add ``fcsdk serve``'s options to ``parser``."""
     parser.add_argument(
@@ -54,10 +74,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="how HTTP reaches the handler: wsgi (FC 2.0) or event (FC 3.0); "
         "default event for python3.12, wsgi otherwise",
     )
-    parser.add_argument("--host", help="address to listen on (127.0.0.1)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", action=_Given, help="address to listen on (127.0.0.1)"
+    )
     parser.add_argument(
         "--port",
         type=_port,
+        default=9000,
+        action=_Given,
         help="port to listen on (9000; 0: any free port); with --config, the first "
         "function's port, the others shifted alike",
     )
@@ -123,16 +147,14 @@ def run(args: argparse.Namespace) -> int:
             return supervisor.serve_config(
                 Path(args.config),
                 reload=args.reload,
-                host=args.host,
-                port=args.port,
+                host=_given(args, "host"),
+                port=_given(args, "port"),
                 no_oss=args.no_oss,
                 oss_dir=None if args.oss_dir == ".fcsdk/oss" else args.oss_dir,
                 buckets=list(args.bucket),
             )
         if args.handler is None:
             raise ConfigurationError("give a handler string (e.g. index.handler) or --config FILE")
-        args.host = "127.0.0.1" if args.host is None else args.host
-        args.port = 9000 if args.port is None else args.port
         if args.listen_fd is None and not args.single_process:
             function_config(args)  # a bad option is reported once, here
             return supervisor.serve_supervised(args, child_argv(args), reload=args.reload)
