@@ -39,9 +39,10 @@ if TYPE_CHECKING:
     from fcsdk.web import (
         FormData,
         Headers,
-        HttpApp,
+        HTTPApp,
         JSONResponse,
         Limits,
+        MutableHeaders,
         QueryParams,
         RedirectResponse,
         Request,
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
         from_wsgi,
         http,
     )
+
+    HttpApp = HTTPApp  # deprecated: warns at run time
 
 __version__ = "0.1.0"
 
@@ -65,9 +68,10 @@ _LAZY: dict[str, str] = {
     "http": "fcsdk.web",
     "FormData": "fcsdk.web",
     "Headers": "fcsdk.web",
-    "HttpApp": "fcsdk.web",
+    "HTTPApp": "fcsdk.web",
     "JSONResponse": "fcsdk.web",
     "Limits": "fcsdk.web",
+    "MutableHeaders": "fcsdk.web",
     "QueryParams": "fcsdk.web",
     "RedirectResponse": "fcsdk.web",
     "Request": "fcsdk.web",
@@ -90,10 +94,10 @@ __all__ = [
     "Forbidden",
     "FormData",
     "FunctionMeta",
+    "HTTPApp",
     "HTTPError",
     "HandlerLoadError",
     "Headers",
-    "HttpApp",
     "InternalServerError",
     "InvalidBucketNameError",
     "JSONResponse",
@@ -101,6 +105,7 @@ __all__ = [
     "LifecycleHook",
     "Limits",
     "MethodNotAllowed",
+    "MutableHeaders",
     "NotFound",
     "PayloadTooLarge",
     "QueryParams",
@@ -132,5 +137,7 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = _lazy_exports(__name__, globals(), _LAZY, __all__)
+__getattr__, __dir__ = _lazy_exports(
+    __name__, globals(), _LAZY, __all__, deprecated={"HttpApp": "HTTPApp"}
+)
 del TYPE_CHECKING  # vars() shows the public names only

@@ -47,8 +47,8 @@ if TYPE_CHECKING:
     from fcsdk._context_parts import Credentials
 
 __all__ = [
-    "AuthVersion",
     "ENDPOINT_ENV",
+    "AuthVersion",
     "clear_cache",
     "oss_bucket",
     "resolve_endpoint",

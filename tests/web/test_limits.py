@@ -2,7 +2,7 @@
 
 Every HTTP limit is tested here (fcsdk/web/limits.py and where the request
 reads its body): the request body size, ``max_body_size`` (FC's 6 MB by
-default) on ``@fc.http``, ``HttpApp`` and ``from_wsgi`` in all three places
+default) on ``@fc.http``, ``HTTPApp`` and ``from_wsgi`` in all three places
 (413 past it); header count, form fields and parts, part size; JSON depth
 (``Limits.max_json_depth``, and past pydantic-core's 201 levels the parser's
 cap still answers 400); the multipart boundary (200 characters, 400 past it).
@@ -21,11 +21,13 @@ import pytest
 from pydantic import BaseModel
 
 import fcsdk as fc
-from fcsdk.testing import HttpClient, fake_context
+from fcsdk.testing import HTTPClient, fake_context
 from fcsdk.web.forms import parse_multipart
 from fcsdk.web.limits import DEFAULT_LIMITS, Limits, check_json_depth
+from fcsdk.web.places import APIGatewayPlace
 from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE
-from fcsdk.web.wsgi import request_from_environ
+from tests.web.places_support import environ_request as request_from_environ
+from tests.web.places_support import event_request
 
 PLACES = ["wsgi", "fc3", "apigw"]
 MB6 = 6 * 1024 * 1024
@@ -48,8 +50,8 @@ def nested(depth: int) -> bytes:
     return b'{"data": ' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
 
 
-def make_app(limits: Limits = DEFAULT_LIMITS) -> fc.HttpApp:
-    app = fc.HttpApp(limits=limits)
+def make_app(limits: Limits = DEFAULT_LIMITS) -> fc.HTTPApp:
+    app = fc.HTTPApp(limits=limits)
 
     @app.get("/headers")
     def headers(request: fc.Request) -> dict[str, int]:
@@ -76,8 +78,8 @@ def make_app(limits: Limits = DEFAULT_LIMITS) -> fc.HttpApp:
     return app
 
 
-def client(via: str, limits: Limits = DEFAULT_LIMITS) -> HttpClient:
-    return HttpClient(make_app(limits), via=via, context=fake_context())  # type: ignore[arg-type]
+def client(via: str, limits: Limits = DEFAULT_LIMITS) -> HTTPClient:
+    return HTTPClient(make_app(limits), via=via, context=fake_context())  # type: ignore[arg-type]
 
 
 def many_headers(total: int, already: int) -> dict[str, str]:
@@ -170,7 +172,7 @@ class TestOptions:
             Limits(max_part_size=-1)
 
     def test_every_deployable_takes_limits(self) -> None:
-        """@fc.http, HttpApp and from_wsgi accept limits=."""
+        """@fc.http, HTTPApp and from_wsgi accept limits=."""
         limits = Limits(max_headers=3)
 
         @fc.http(limits=limits)
@@ -178,9 +180,9 @@ class TestOptions:
             return str(len(request.headers))
 
         assert hello.limits is limits
-        assert fc.HttpApp(limits=limits).limits is limits
+        assert fc.HTTPApp(limits=limits).limits is limits
         assert fc.from_wsgi(lambda e, s: [], limits=limits).limits is limits
-        c = HttpClient(hello, via="fc3", context=fake_context())
+        c = HTTPClient(hello, via="fc3", context=fake_context())
         assert c.get("/", headers=many_headers(5, 0)).status_code == 431
 
     def test_from_wsgi_event_place_checks_headers(self) -> None:
@@ -191,7 +193,7 @@ class TestOptions:
             return [b"ok"]
 
         handler = fc.from_wsgi(app, limits=Limits(max_headers=4))
-        c = HttpClient(handler, via="fc3", context=fake_context())
+        c = HTTPClient(handler, via="fc3", context=fake_context())
         assert c.get("/").status_code == 200
         assert c.get("/", headers=many_headers(10, 0)).status_code == 431
 
@@ -208,7 +210,7 @@ class TestFromWsgiOnFC2:
             return [environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))]
 
         handler = fc.from_wsgi(app, max_body_size=10, limits=Limits(max_headers=6))
-        c = HttpClient(handler, via="wsgi", context=fake_context())
+        c = HTTPClient(handler, via="wsgi", context=fake_context())
         assert c.post("/ok", body=b"x" * 10).status_code == 200
         too_big = c.post("/big", body=b"x" * 11)
         assert too_big.status_code == 413
@@ -299,7 +301,7 @@ def make_handler(kind: str, **options: Any) -> Any:
     if kind == "http":
         return fc.http(**options)(body_length) if options else fc.http(body_length)
     if kind == "app":
-        app = fc.HttpApp(**options)
+        app = fc.HTTPApp(**options)
         app.post("/")(body_length)
         return app
     return fc.from_wsgi(wsgi_length, **options)
@@ -313,7 +315,7 @@ class TestBodySize:
     @pytest.mark.parametrize(("kind", "via"), LIMITED)
     def test_default_limit(self, via: str, kind: str) -> None:
         """A 6 MB body is read whole; one byte more is a 413 problem, in every place and kind."""
-        client = HttpClient(make_handler(kind), via=via)  # type: ignore[arg-type]
+        client = HTTPClient(make_handler(kind), via=via)  # type: ignore[arg-type]
         at = client.post("/", body=b"x" * MB6, headers={"Content-Type": "text/plain"})
         assert at.status_code == 200
         assert at.json() == {"length": MB6}
@@ -326,7 +328,7 @@ class TestBodySize:
     @pytest.mark.parametrize("limit", [0, 1, 1000])
     def test_configured_limit(self, via: str, kind: str, limit: int) -> None:
         """max_body_size=N reads N bytes and answers 413 at N + 1, for every kind and place."""
-        client = HttpClient(make_handler(kind, max_body_size=limit), via=via)  # type: ignore[arg-type]
+        client = HTTPClient(make_handler(kind, max_body_size=limit), via=via)  # type: ignore[arg-type]
         at = client.post("/", body=b"\x00" * limit)
         assert at.status_code == 200
         assert at.json() == {"length": limit}
@@ -339,7 +341,7 @@ class TestBodySize:
         raw = b"a" * size
         body = base64.b64encode(raw).decode() if is_base64 else raw.decode()
         event = {"httpMethod": "POST", "path": "/", "body": body, "isBase64Encoded": is_base64}
-        request = fc.web.events.request_from_event(event, max_body_size=1000)[1]
+        request = event_request(event, max_body_size=1000)[1]
         if size <= 1000:
             assert request.body == raw
         else:
@@ -349,11 +351,11 @@ class TestBodySize:
     def test_multibyte_text_counts_bytes(self) -> None:
         """The limit counts the UTF-8 bytes of a text body, not its characters."""
         event = {"httpMethod": "POST", "path": "/", "body": "\u20ac" * 334}  # 1002 bytes
-        request = fc.web.events.request_from_event(event, max_body_size=1000)[1]
+        request = event_request(event, max_body_size=1000)[1]
         with pytest.raises(fc.PayloadTooLarge):
             _ = request.body
         event["body"] = "\u20ac" * 333  # 999 bytes
-        assert len(fc.web.events.request_from_event(event, max_body_size=1000)[1].body) == 999
+        assert len(event_request(event, max_body_size=1000)[1].body) == 999
 
     @pytest.mark.parametrize(("size", "ok"), [(1000, True), (1001, False)])
     def test_wsgi_without_length(self, size: int, ok: bool) -> None:
@@ -420,10 +422,10 @@ class TestParserCap:
         document, so its depth limit is the interpreter's recursion limit, not 201.
         """
         event = b'{"httpMethod":"GET","x":' + brackets(JSON_DEPTH - 1) + b"}"
-        assert fc.web.events.request_from_event(event)[0] == "apigw"
+        assert type(event_request(event)[0]) is APIGatewayPlace
         too_deep = b'{"httpMethod":"GET","x":' + brackets(depth) + b"}"
         with pytest.raises(fc.EventDecodeError, match="recursion"):
-            fc.web.events.request_from_event(too_deep)
+            event_request(too_deep)
 
 
 class TestMultipartBoundary:
