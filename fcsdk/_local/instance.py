@@ -373,13 +373,13 @@ _PLAIN_EVENTS = (None, bytes, bytearray, str, dict, list, object, Any)
 def handler_kind(func: object) -> tuple[str, str | None]:
     """Say what a handler is: ``("http" | "event" | "unknown", typed event model name)``.
 
-    ``@fc.http``, ``HttpApp`` and ``from_wsgi``/``from_asgi`` handlers are
+    ``@fc.http``, ``HTTPApp`` and ``from_wsgi``/``from_asgi`` handlers are
     ``http``; ``@fc.handler`` functions and plain ``(event, context)``
     functions are ``event`` (with their model's name when it is typed); a
     plain ``(environ, start_response)`` function is ``http``.
     """
     web = sys.modules.get("fcsdk.web.adapter")
-    if web is not None and isinstance(func, web.PlaceAdapter):
+    if web is not None and isinstance(func, web.PlaceApp):
         return ("http", None)
     if hasattr(func, "event_model"):
         model = getattr(func, "event_model", None)
