@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from benchmarks._runner import Case
+from benchmarks._runner import Case, Extra
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_DIR = Path(__file__).resolve().parent / "serve_app"
@@ -128,8 +128,13 @@ def _p(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1000
 
 
-def extra_report() -> list[str]:
-    """Measure both servers in interleaved rounds and return the report lines."""
+def extra_report(rounds: int = ROUNDS) -> Extra:
+    """Measure both servers in interleaved rounds: the report lines and two figures.
+
+    ``serve / werkzeug threaded`` is time per request (werkzeug's rps over
+    ours; at most 1.00 is the target), ``serve p99 / werkzeug threaded`` the
+    p99 latency ratio (at most 1.00).
+    """
     requests = int(os.environ.get("FCSDK_BENCH_REQUESTS", "2000"))
     fcsdk_cmd = [sys.executable, "-m", "fcsdk", "serve", "index.handler"]
     fcsdk_cmd += ["--code-dir", str(APP_DIR), "--no-oss", "--port", "0", "--concurrency", "16"]
@@ -143,12 +148,12 @@ def extra_report() -> list[str]:
         ports = {"fcsdk serve": ours, "werkzeug threaded": theirs}
         for port in ports.values():
             load(port, 200)  # warm up
-        for _ in range(ROUNDS):
+        for _ in range(rounds):
             for name, port in ports.items():
                 speed, latencies = load(port, requests)
                 rps[name].append(speed)
                 lat[name] += latencies
-    lines = [f"serve, {CLIENTS} clients, no keep-alive, {ROUNDS} x {requests} requests each:"]
+    lines = [f"serve, {CLIENTS} clients, no keep-alive, {rounds} x {requests} requests each:"]
     for name in servers:
         lines.append(
             f"  {name:18} {statistics.median(rps[name]):7.0f} rps   "
@@ -158,9 +163,13 @@ def extra_report() -> list[str]:
     p99_ratio = _p(lat["fcsdk serve"], 99) / _p(lat["werkzeug threaded"], 99)
     lines.append(f"  rps fcsdk/werkzeug {rps_ratio:.2f} (target >= 1.00)")
     lines.append(f"  p99 fcsdk/werkzeug {p99_ratio:.2f} (target <= 1.00)")
-    return lines
+    figures = {
+        "serve / werkzeug threaded": 1 / rps_ratio,
+        "serve p99 / werkzeug threaded": p99_ratio,
+    }
+    return Extra(lines, figures)
 
 
 if __name__ == "__main__":
-    for line in extra_report():
+    for line in extra_report().lines:
         print(line)
