@@ -586,6 +586,43 @@ def oss_server_seeds() -> list[bytes]:
     return seeds
 
 
+def serve_framing_target(data: bytes) -> None:
+    """fcsdk serve's HTTP/1.1 framing (h11): raw bytes read as requests over a socket pair."""
+    from fcsdk._local.http1 import ClientGone, FramingError, Wire
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        theirs.sendall(data[: 64 * 1024])
+        theirs.shutdown(socket.SHUT_WR)
+        wire = Wire(ours, max_body_size=4096, read_timeout=1.0, server="fuzz")
+        try:
+            for _ in range(20):
+                head = wire.next_request()
+                if head is None:
+                    return
+                names = {name.lower() for name, _ in head.headers}
+                if {"content-length", "transfer-encoding"} <= names:
+                    _fail("a request with both Content-Length and Transfer-Encoding was read")
+                wire.read_body()
+                wire.answer(200, [("Content-Length", "0")], b"")
+                if not wire.next_cycle():
+                    return
+        except FramingError as refused:
+            if refused.status not in (400, 413, 431):
+                _fail(f"framing refused with {refused.status}")
+        except ClientGone:
+            pass
+
+
+def serve_framing_seeds() -> list[bytes]:
+    return [
+        b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab",
+        b"POST /invoke HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"2;e=1\r\nab\r\n0\r\nX-T: 1\r\n\r\n",
+        b"GET / HTTP/1.0\r\n\r\n",
+    ]
+
+
 def secrets_target(data: bytes) -> None:
     """Secret masking: a secret from the input, in each of its forms inside the rest, is masked."""
     from fcsdk import _secrets
@@ -625,5 +662,6 @@ TARGETS: dict[str, Target] = {
     "forms": (forms_target, forms_seeds),
     "headers": (headers_target, headers_seeds),
     "oss_server": (oss_server_target, oss_server_seeds),
+    "serve_framing": (serve_framing_target, serve_framing_seeds),
     "secrets": (secrets_target, secrets_seeds),
 }

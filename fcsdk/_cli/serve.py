@@ -40,6 +40,26 @@ def _port(text: str) -> int:
     return value
 
 
+class _Given(argparse.Action):
+    """Store the value and remember that it was given (a default is not overridden by it)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        given: set[str] = set(getattr(namespace, "_given", ()))
+        namespace._given = given | {self.dest}
+
+
+def _given(args: argparse.Namespace, name: str) -> Any:
+    """Return option ``name`` when the command line gave it, else None."""
+    return getattr(args, name) if name in getattr(args, "_given", ()) else None
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add ``fcsdk serve``'s options to ``parser``."""
     parser.add_argument(
@@ -54,9 +74,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="how HTTP reaches the handler: wsgi (FC 2.0) or event (FC 3.0); "
         "default event for python3.12, wsgi otherwise",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument(
-        "--port", type=_port, default=9000, help="port to listen on (9000; 0: any free port)"
+        "--host", default="127.0.0.1", action=_Given, help="address to listen on (127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=9000,
+        action=_Given,
+        help="port to listen on (9000; 0: any free port); with --config, the first "
+        "function's port, the others shifted alike",
     )
     parser.add_argument(
         "--concurrency",
@@ -84,8 +111,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="a JSON file describing several functions to serve (see the local guide)",
     )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="log the full traceback of an event that does not decode (one line otherwise)",
+    )
+    parser.add_argument(
+        "--single-process",
+        action="store_true",
+        help="run the handler in the serving process itself (no restart when it calls "
+        "os._exit(); not with --reload or --config)",
+    )
     parser.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--ready-fd", type=int, help=argparse.SUPPRESS)
     parser.set_defaults(_serve_actions=list(parser._actions))
+
+
+# The options --config applies to every function; the others describe one function.
+_CONFIG_OPTIONS = frozenset(
+    {"config", "reload", "host", "port", "no_oss", "oss_dir", "bucket", "verbose", "handler"}
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,15 +143,45 @@ def run(args: argparse.Namespace) -> int:
                 raise ConfigurationError(
                     "--config serves the functions its file names: give no handler with it"
                 )
-            return supervisor.serve_config(Path(args.config), reload=args.reload)
+            _refuse_with_config(args)
+            return supervisor.serve_config(
+                Path(args.config),
+                reload=args.reload,
+                host=_given(args, "host"),
+                port=_given(args, "port"),
+                no_oss=args.no_oss,
+                oss_dir=None if args.oss_dir == ".fcsdk/oss" else args.oss_dir,
+                buckets=list(args.bucket),
+            )
         if args.handler is None:
             raise ConfigurationError("give a handler string (e.g. index.handler) or --config FILE")
-        if args.reload and args.listen_fd is None:
-            return supervisor.serve_reloading(args, child_argv(args))
+        if args.listen_fd is None and not args.single_process:
+            function_config(args)  # a bad option is reported once, here
+            return supervisor.serve_supervised(args, child_argv(args), reload=args.reload)
+        if args.single_process and args.reload:
+            raise ConfigurationError("--reload restarts a child process: not with --single-process")
         return serve(args)
     except ConfigurationError as exc:
         sys.stderr.write(f"fcsdk serve: {exc}\n")
         return 2
+
+
+def _refuse_with_config(args: argparse.Namespace) -> None:
+    """Refuse the options that describe one function when --config describes them all."""
+    given = [
+        action.option_strings[0]
+        for action in args._serve_actions
+        if action.option_strings
+        and action.dest not in _CONFIG_OPTIONS
+        and action.dest not in ("help", "listen_fd", "ready_fd")
+        and getattr(args, action.dest, None) != action.default
+    ]
+    if given:
+        raise ConfigurationError(
+            f"{', '.join(given)} describe one function: with --config, set them per "
+            f"function in {args.config} (only --host, --port, --no-oss, --oss-dir, --bucket, "
+            "--reload and --verbose apply to all)"
+        )
 
 
 def child_argv(args: argparse.Namespace) -> list[str]:
@@ -114,7 +189,7 @@ def child_argv(args: argparse.Namespace) -> list[str]:
     argv: list[str] = []
     for action in args._serve_actions:
         value = getattr(args, action.dest, None)
-        if action.dest in ("help", "reload", "listen_fd") or value == action.default:
+        if action.dest in ("help", "reload", "listen_fd", "ready_fd") or value == action.default:
             continue
         if not action.option_strings:
             argv.append(str(value))
@@ -151,6 +226,7 @@ def _serve(args: argparse.Namespace, oss: dict[str, Any] | None) -> int:
     from fcsdk._local.instance import Instance
     from fcsdk._local.logs import RuntimeLogs
     from fcsdk._local.server import HostedFunction, LocalServer, Mode, is_loopback
+    from fcsdk._local.supervisor import busy_port_message
     from fcsdk.exceptions import HandlerLoadError
 
     extra: dict[str, Any] = {"concurrency": args.concurrency}
@@ -163,7 +239,7 @@ def _serve(args: argparse.Namespace, oss: dict[str, Any] | None) -> int:
     chosen = args.mode or ("event" if args.runtime == "python3.12" else "wsgi")
     mode: Mode = "event" if chosen == "event" else "wsgi"
     logs = RuntimeLogs(sys.stderr)
-    instance = Instance(config, logs)
+    instance = Instance(config, logs, verbose=args.verbose)
     hosted = {config.name: HostedFunction(instance, mode)}
     inherited = _bind(args)
     try:
@@ -171,7 +247,7 @@ def _serve(args: argparse.Namespace, oss: dict[str, Any] | None) -> int:
             (args.host, args.port), hosted, logs, bind_and_activate=inherited is None
         )
     except OSError as exc:
-        sys.stderr.write(f"fcsdk serve: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
+        sys.stderr.write(busy_port_message(args.host, args.port, exc))
         return 2
     if inherited is not None:
         server.socket.close()
@@ -190,14 +266,43 @@ def _serve(args: argparse.Namespace, oss: dict[str, Any] | None) -> int:
     except HandlerLoadError as exc:
         logs.message(f"warning: {type(exc).__name__}: {exc} (every request answers this error)")
     logs.message(f"serving {config.handler} (HTTP trigger, {_MODE_NAMES[mode]}) on {url}")
-    logs.message(f"FC 2.0 path: {url}/2016-08-15/proxy/{config.service_name}/{config.name}/")
-    logs.message(f"event invocation: curl -X POST {url}/invoke -d '{{}}'")
-    if oss is not None:
+    for line in _hints(instance, mode, url, config):
+        logs.message(line)
+    if oss is not None and not oss.get("announced"):
         logs.message(oss_banner(oss))
-    return _run_until_stopped(server, instance, logs)
+    if args.ready_fd is not None:
+        with os.fdopen(args.ready_fd, "wb") as ready:
+            ready.write(b"1")
+    return _run_until_stopped(server, instance, logs, announce=args.listen_fd is None)
 
 
-def _run_until_stopped(server: Any, instance: Any, logs: Any) -> int:
+def _hints(instance: Any, mode: str, url: str, config: Any) -> list[str]:
+    """Return the banner's hints: only those that work for this handler in this mode."""
+    kind, model = instance.kind
+    lines: list[str] = []
+    if mode == "wsgi" and kind == "event":
+        lines.append(
+            f"warning: {config.handler} is an event handler, but HTTP reaches it as a WSGI "
+            "app (FC 2.0): this is an event handler: use --mode event"
+        )
+    if mode == "wsgi":
+        lines.append(f"FC 2.0 path: {url}/2016-08-15/proxy/{config.service_name}/{config.name}/")
+    if kind == "http":
+        return lines
+    example = instance.code_dir / "event.json"
+    if example.is_file():
+        shown = (
+            os.path.relpath(example) if not os.path.relpath(example).startswith("..") else example
+        )
+        lines.append(f"event invocation: curl -X POST {url}/invoke --data-binary @{shown}")
+    elif model is not None:
+        lines.append(f"event invocation: POST a JSON {model} to {url}/invoke")
+    else:
+        lines.append(f"event invocation: curl -X POST {url}/invoke -d '{{}}'")
+    return lines
+
+
+def _run_until_stopped(server: Any, instance: Any, logs: Any, *, announce: bool) -> int:
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -210,7 +315,8 @@ def _run_until_stopped(server: Any, instance: Any, logs: Any) -> int:
         while not stop.wait(0.5):
             pass
     finally:
-        logs.message("stopping")
+        if announce:  # a supervisor says it once for all its children
+            logs.message("stopping")
         server.shutdown()
         loop.join()
         left = server.wait_async(10.0)

@@ -9,14 +9,19 @@ timeout when one runs past ``timeout`` seconds.
 
 A thread cannot be killed, so a timed-out handler keeps running in the
 background (FC would recycle the whole instance); its concurrency slot is
-given back at once so the instance keeps serving.
+given back at once so the instance keeps serving. Invocations run in a small
+pool of reused threads, each call in a fresh ``contextvars`` context.
 """
 
 from __future__ import annotations
 
+import contextvars
+import inspect
 import json
 import logging
 import os
+import queue
+import sys
 import threading
 import traceback
 import uuid
@@ -39,10 +44,12 @@ from fcsdk._platform.context import (
 )
 from fcsdk._runtime import error_payload, load_error_frames, load_handler
 from fcsdk.exceptions import (
+    EventDecodeError,
     FunctionExited,
     FunctionTimeout,
     HandlerLoadError,
     InstanceBusy,
+    LocalRuntimeError,
 )
 
 __all__ = [
@@ -51,6 +58,8 @@ __all__ = [
     "FunctionTimeout",
     "Instance",
     "InstanceBusy",
+    "WrongModeError",
+    "handler_kind",
     "invocation_error",
     "new_request_id",
 ]
@@ -65,6 +74,16 @@ _OWN_FRAMES = tuple(
 DEFAULT_FAKE_KEY_ID = FAKE_ACCESS_KEY_ID
 DEFAULT_FAKE_SECRET = FAKE_ACCESS_KEY_SECRET
 DEFAULT_FAKE_TOKEN = FAKE_SECURITY_TOKEN
+
+
+class WrongModeError(LocalRuntimeError):
+    """An event handler reached by HTTP as a WSGI app (``--mode wsgi``, python3.10's default)."""
+
+    def __init__(self, handler: str) -> None:
+        super().__init__(
+            f"{handler} is an event handler (event, context), but HTTP reaches it as a WSGI app "
+            "(FC 2.0): this is an event handler: use --mode event"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,14 +138,20 @@ class Instance:
         b'hi'
     """
 
-    def __init__(self, config: FunctionConfig, logs: RuntimeLogs) -> None:
+    def __init__(self, config: FunctionConfig, logs: RuntimeLogs, *, verbose: bool = False) -> None:
         # The credentials this instance injects are masked in every log and error
         # answer, also for plain handlers that never build an fcsdk context.
         _secrets.remember(config.access_key_secret, config.security_token)
         self.config = config
         self.logs = logs
+        self.verbose = verbose
+        self.kind: tuple[str, str | None] = ("unknown", None)
+        """What the loaded handler is, by :func:`handler_kind`."""
         self.instance_id = f"c-{uuid.uuid4().hex[:24]}"
         self._slots = threading.BoundedSemaphore(config.concurrency)
+        # Worker threads are reused: starting one per invocation is measurable.
+        self._idle: list[queue.SimpleQueue[Callable[[], None]]] = []
+        self._idle_lock = threading.Lock()
         self._load_lock = threading.Lock()
         self._handler: Callable[..., Any] | None = None
         self._initialized = False
@@ -193,6 +218,7 @@ class Instance:
         with self._load_lock:
             if self._handler is None:
                 self._handler = load_handler(self.config.handler, self.code_dir)
+                self.kind = handler_kind(self._handler)
             return self._handler
 
     def _hook(self, name: str | None) -> Callable[..., Any] | None:
@@ -240,11 +266,8 @@ class Instance:
                 f"all {self.config.concurrency} concurrency slot(s) stayed busy for {limit:g} s"
             )
         box: _Box[T] = _Box()
-        worker = threading.Thread(
-            target=self._run, args=(work, rid, box), name=f"fc-invoke-{rid}", daemon=True
-        )
         try:
-            worker.start()
+            self._submit(lambda: self._run(work, rid, box))
             if not box.done.wait(limit):
                 box.abandoned = True
                 self.logs.frame("FC Invoke End", rid, ", Error: Function timed out")
@@ -254,6 +277,26 @@ class Instance:
         if box.error is not None:
             raise box.error
         return box.value  # type: ignore[return-value]
+
+    def _submit(self, job: Callable[[], None]) -> None:
+        """Run ``job`` in an idle worker thread, or in a new one when none is idle."""
+        with self._idle_lock:
+            jobs = self._idle.pop() if self._idle else None
+        if jobs is None:
+            jobs = queue.SimpleQueue()
+            threading.Thread(
+                target=self._worker, args=(jobs,), name="fc-invoke", daemon=True
+            ).start()
+        jobs.put(job)
+
+    def _worker(self, jobs: queue.SimpleQueue[Callable[[], None]]) -> None:
+        """Run jobs, each in a fresh context as a new thread would; idle up to ``concurrency``."""
+        while True:
+            contextvars.Context().run(jobs.get())
+            with self._idle_lock:
+                if len(self._idle) >= self.config.concurrency:
+                    return
+                self._idle.append(jobs)
 
     def _run(
         self, work: Callable[[Callable[..., Any], FCContext], T], rid: str, box: _Box[T]
@@ -291,6 +334,17 @@ class Instance:
         logging.getLogger("fcsdk.local").error("%s", text)
 
     def _log_exception(self, exc: BaseException) -> None:
+        if isinstance(exc, EventDecodeError) and not self.verbose:
+            # The caller's mistake (a browser GET on an event function, say): one line.
+            first = f"{exc.errors[0][0]}: {exc.errors[0][1]}" if exc.errors else str(exc)
+            more = f" (and {len(exc.errors) - 1} more)" if len(exc.errors) > 1 else ""
+            logging.getLogger("fcsdk.local").warning(
+                "RequestId: %s: the event does not decode: %s%s (--verbose for the traceback)",
+                current_request_id.get(),
+                first,
+                more,
+            )
+            return
         text = "".join(traceback.format_exception(exc)).rstrip()
         logging.getLogger("fcsdk.local").error("%s", text)
 
@@ -317,6 +371,41 @@ class Instance:
             current_request_id.set("")
 
 
+_PLAIN_EVENTS = (None, bytes, bytearray, str, dict, list, object, Any)
+
+
+def handler_kind(func: object) -> tuple[str, str | None]:
+    """Say what a handler is: ``("http" | "event" | "unknown", typed event model name)``.
+
+    ``@fc.http``, ``HTTPApp`` and ``from_wsgi``/``from_asgi`` handlers are
+    ``http``; ``@fc.handler`` functions and plain ``(event, context)``
+    functions are ``event`` (with their model's name when it is typed); a
+    plain ``(environ, start_response)`` function is ``http``.
+    """
+    web = sys.modules.get("fcsdk.web.adapter")
+    if web is not None and isinstance(func, web.PlaceApp):
+        return ("http", None)
+    if hasattr(func, "event_model"):
+        model = getattr(func, "event_model", None)
+        typed = not any(model is plain for plain in _PLAIN_EVENTS)
+        return ("event", getattr(model, "__name__", repr(model)) if typed else None)
+    try:
+        names = [
+            p.name
+            for p in inspect.signature(func).parameters.values()  # type: ignore[arg-type]
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):
+        return ("unknown", None)
+    if len(names) >= 2 and names[1].lstrip("_") == "start_response":
+        return ("http", None)
+    if len(names) >= 2 and (
+        names[0].lstrip("_") in ("event", "evt") or names[1].lstrip("_") in ("context", "ctx")
+    ):
+        return ("event", None)
+    return ("unknown", None)
+
+
 def invocation_error(exc: BaseException) -> dict[str, Any]:
     """Return the JSON body FC sends for a failed invocation, known secrets masked.
 
@@ -327,6 +416,8 @@ def invocation_error(exc: BaseException) -> dict[str, Any]:
     """
     if isinstance(exc, FunctionTimeout | FunctionExited):
         return _masked({"errorMessage": str(exc)})
+    if isinstance(exc, WrongModeError):
+        return {"errorMessage": str(exc), "errorType": type(exc).__name__}
     if isinstance(exc, HandlerLoadError):
         payload: dict[str, Any] = {"errorMessage": str(exc), "errorType": type(exc).__name__}
         frames = load_error_frames(exc)

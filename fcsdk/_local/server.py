@@ -16,6 +16,8 @@ them: a function error as 502 (HTTP trigger) or 200 (invocation API) with
 ``x-fc-error-type: UnhandledInvocationError`` and the runtime's error JSON; a
 request error as 4xx with ``x-fc-error-type: FcCommonError`` and
 ``{"errorCode", "errorMessage"}``. Request bodies are limited to 6 MB (413).
+HTTP/1.1 framing is :mod:`fcsdk._local.http1`'s (h11, strict as RFC 9112
+asks): a request it cannot frame safely is a 400 and a closed connection.
 """
 
 from __future__ import annotations
@@ -24,19 +26,20 @@ import contextlib
 import json
 import re
 import socket
+import socketserver
 import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
+from fcsdk._local.http1 import ClientGone, FramingError, Wire
 from fcsdk._local.instance import (
     Instance,
     InstanceBusy,
+    WrongModeError,
     invocation_error,
     new_request_id,
 )
@@ -67,8 +70,8 @@ _INVOKE_API = re.compile(
 _HOP_BY_HOP = frozenset(
     {"connection", "content-length", "keep-alive", "transfer-encoding", "x-fc-request-id"}
 )
-_MAX_TRAILERS = 100
 _NO_BODY = frozenset({204, 304})
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 
@@ -89,12 +92,11 @@ class _Reject(Exception):
         self.code = code
 
 
-class _Gone(Exception):
-    """The client went away before its request was complete."""
+_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})
 
 
-class LocalServer(ThreadingHTTPServer):
-    """A threaded HTTP server standing in for FC's front end.
+class LocalServer(socketserver.ThreadingTCPServer):
+    """A threaded HTTP/1.1 server (a thread per connection) standing in for FC's front end.
 
     Example:
         >>> import io, pathlib, tempfile, threading, urllib.request
@@ -139,6 +141,11 @@ class LocalServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler, bind_and_activate)
 
+    @property
+    def server_port(self) -> int:
+        """The port the server listens on."""
+        return int(self.server_address[1])
+
     def lookup(self, name: str) -> HostedFunction | None:
         """Return the function called ``name``; with one function, any name reaches it.
 
@@ -182,143 +189,39 @@ class LocalServer(ThreadingHTTPServer):
         self.logs.stream.flush()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(socketserver.BaseRequestHandler):
+    """One connection: requests read by :class:`~fcsdk._local.http1.Wire`, answered in turn."""
+
     server: LocalServer
-    protocol_version = "HTTP/1.1"
+    request: socket.socket
     server_version = "fcsdk-local"
-    sys_version = ""
-    disable_nagle_algorithm = True
 
-    def version_string(self) -> str:
-        return self.server_version
+    def handle(self) -> None:
+        self.wire = Wire(
+            self.request,
+            max_body_size=self.server.max_body_size,
+            read_timeout=self.server.read_timeout,
+            server=self.server_version,
+        )
+        while self._exchange() and self.wire.next_cycle():
+            pass
 
-    def setup(self) -> None:
-        self.connection = self.request
-        self.connection.settimeout(self.server.read_timeout)
-        super().setup()
-
-    # Every method goes the same way; FC's HTTP triggers accept them all.
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Silence the default access log; :meth:`_dispatch` writes its own."""
-
-    def log_error(self, format: str, *args: Any) -> None:
-        self.server.logs.message(f"{self.address_string()}: {format % args}")
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Answer a request the HTTP layer refused (bad request line, unknown method) as FC does."""
-        self.log_error("code %d, message %s", code, message)
-        self.close_connection = True
-        # Nobody speaks HTTP/0.9 any more: answer with a status line and headers.
-        self.request_version = "HTTP/1.1"
-        text = message or HTTPStatus(code).phrase
-        reject = _Reject(code, "InvalidArgument" if code < 500 else "NotImplemented", text)
-        self._send_common_error(reject, new_request_id())
-
-    def handle_expect_100(self) -> bool:
-        """Refuse a too-large body before the client sends it."""
-        try:
-            self._declared_length()
-        except _Reject as reject:
-            self._send_common_error(reject, new_request_id())
-            self.close_connection = True
-            return False
-        return super().handle_expect_100()
-
-    # --- reading ----------------------------------------------------------------------
-
-    def _declared_length(self) -> int | None:
-        raw = self.headers.get("Content-Length")
-        if raw is None:
-            return None
-        text = raw.strip()
-        if not text.isdigit():
-            raise _Reject(400, "InvalidArgument", f"invalid Content-Length {raw!r}")
-        length = int(text)
-        if length > self.server.max_body_size:
-            raise _Reject(
-                413,
-                "EntityTooLarge",
-                f"payload size exceeds maximum allowed size ({self.server.max_body_size} bytes)",
-            )
-        return length
-
-    def _read_exactly(self, length: int) -> bytes:
-        try:
-            data = self.rfile.read(length)
-        except (TimeoutError, ConnectionError) as exc:
-            raise _Gone(f"reading the body failed: {exc}") from exc
-        if len(data) < length:
-            raise _Gone(f"the client sent {len(data)} of {length} body bytes and went away")
-        return data
-
-    def _read_chunked(self) -> bytes:
-        limit = self.server.max_body_size
-        parts: list[bytes] = []
-        total = 0
-        while True:
-            try:
-                line = self.rfile.readline(1026)
-            except (TimeoutError, ConnectionError) as exc:
-                raise _Gone(f"reading the body failed: {exc}") from exc
-            if not line:
-                raise _Gone("the client went away in the middle of a chunked body")
-            size_text = line.split(b";", 1)[0].strip()
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                raise _Reject(400, "InvalidArgument", "malformed chunked body") from None
-            if size < 0:
-                raise _Reject(400, "InvalidArgument", "malformed chunked body")
-            if size == 0:
-                self._skip_trailers()
-                return b"".join(parts)
-            total += size
-            if total > limit:
-                raise _Reject(
-                    413,
-                    "EntityTooLarge",
-                    f"payload size exceeds maximum allowed size ({limit} bytes)",
-                )
-            parts.append(self._read_exactly(size))
-            self._read_exactly(2)
-
-    def _skip_trailers(self) -> None:
-        """Read the trailer lines after the last chunk, up to the empty line (bounded)."""
-        for _ in range(_MAX_TRAILERS):
-            if self.rfile.readline(8194) in (b"\r\n", b"\n", b""):
-                return
-        raise _Reject(400, "InvalidArgument", "too many trailer lines after a chunked body")
-
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked()
-        length = self._declared_length()
-        return b"" if not length else self._read_exactly(length)
+    def _header(self, name: str, default: str = "") -> str:
+        wanted = name.lower()
+        return next((v for n, v in self.headers if n.lower() == wanted), default)
 
     # --- answering --------------------------------------------------------------------
 
     def _send(self, answer: HTTPAnswer, rid: str, error_type: str | None = None) -> None:
-        self.send_response(answer.status)
-        for name, value in answer.headers:
-            if name.lower() not in _HOP_BY_HOP:
-                self.send_header(name, value)
-        self.send_header("x-fc-request-id", rid)
+        headers = [(n, v) for n, v in answer.headers if n.lower() not in _HOP_BY_HOP]
+        headers.append(("x-fc-request-id", rid))
         if error_type is not None:
-            self.send_header("x-fc-error-type", error_type)
+            headers.append(("x-fc-error-type", error_type))
         bodiless = answer.status in _NO_BODY
         if answer.status != 204:
-            self.send_header("Content-Length", "0" if bodiless else str(len(answer.body)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD" and not bodiless:
-            self.wfile.write(answer.body)
-        self.wfile.flush()
+            headers.append(("Content-Length", "0" if bodiless else str(len(answer.body))))
+        body = b"" if bodiless or self.command == "HEAD" else answer.body
+        self.wire.answer(answer.status, headers, body, close=self.close_connection)
 
     def _send_json(
         self, status: int, payload: dict[str, Any], rid: str, error_type: str | None
@@ -328,7 +231,7 @@ class _Handler(BaseHTTPRequestHandler):
             HTTPAnswer(status, [("Content-Type", "application/json")], body), rid, error_type
         )
 
-    def _send_common_error(self, reject: _Reject, rid: str) -> None:
+    def _send_common_error(self, reject: _Reject | FramingError, rid: str) -> None:
         self._send_json(
             reject.status,
             {"errorCode": reject.code, "errorMessage": str(reject)},
@@ -344,21 +247,36 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- routing ----------------------------------------------------------------------
 
-    def _dispatch(self) -> None:
+    def _exchange(self) -> bool:
+        """Read and answer one request; return False when the connection must close."""
         rid = new_request_id()
         started = time.monotonic()
+        self.command, self.path, self.headers = "-", "-", []
+        self.close_connection = False
         status = "-"
         try:
-            body = self._read_body()
+            head = self.wire.next_request()
+            if head is None:
+                return False
+            self.command, self.path, self.headers = head.method, head.target, head.headers
+            if head.method not in _METHODS:
+                raise _Reject(501, "NotImplemented", f"unsupported method {head.method!r}")
+            body = self.wire.read_body()
             status = self._route(body, rid)
-        except _Reject as reject:
+        except (_Reject, FramingError) as reject:
             self.close_connection = True
-            self._send_common_error(reject, rid)
-            status = str(reject.status)
-        except _Gone as gone:
+            status = (
+                f"{reject.status} ({reject})"
+                if isinstance(reject, FramingError)
+                else str(reject.status)
+            )
+            with contextlib.suppress(OSError):
+                self._send_common_error(reject, rid)
+                self.wire.linger()
+        except ClientGone as gone:
             self.close_connection = True
             status = f"client gone ({gone})"
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:
             self.close_connection = True
             status = "client gone while answering"
         except Exception as exc:
@@ -373,6 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
             f'{self.client_address[0]} "{self.command} {self.path}" {status} '
             f"{elapsed:.1f} ms RequestId: {rid}"
         )
+        return not self.close_connection
 
     def _route(self, body: bytes, rid: str) -> str:
         path, _, query = self.path.partition("?")
@@ -398,10 +317,10 @@ class _Handler(BaseHTTPRequestHandler):
             method=self.command,
             raw_path=raw_path,
             query=query,
-            headers=list(self.headers.items()),
+            headers=list(self.headers),
             body=body,
             client_ip=self.client_address[0],
-            host=self.headers.get("Host", ""),
+            host=self._header("Host"),
             request_uri=self.path,
         )
         return self._http_trigger(target, request, rid)
@@ -412,7 +331,7 @@ class _Handler(BaseHTTPRequestHandler):
         def work(func: Callable[..., Any], ctx: Any) -> bytes:
             return runtime_result(func(body, ctx))
 
-        kind = self.headers.get("x-fc-invocation-type", "Sync").strip().lower()
+        kind = self._header("x-fc-invocation-type", "Sync").strip().lower()
         if kind == "async":
 
             def job() -> None:
@@ -439,6 +358,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _http_trigger(self, target: HostedFunction, request: IncomingRequest, rid: str) -> str:
         instance = target.instance
+        if target.mode == "wsgi" and instance.kind[0] == "event":
+            self._function_error(WrongModeError(instance.config.handler), rid, 502)
+            return "502 wrong mode"
         if target.mode == "wsgi":
 
             def work(func: Callable[..., Any], ctx: Any) -> HTTPAnswer:
@@ -479,6 +401,10 @@ def _check_answer(answer: HTTPAnswer, limit: int) -> None:
             raise InvalidResponseError(f"invalid response header name {name!r}")
         if "\r" in value or "\n" in value:
             raise InvalidResponseError(f"response header {name!r} has a line break in its value")
+        if _CONTROL.search(value):
+            raise InvalidResponseError(
+                f"response header {name!r} has a control character in its value"
+            )
         try:
             value.encode("latin-1")
         except UnicodeEncodeError:

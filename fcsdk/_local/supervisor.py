@@ -1,4 +1,4 @@
-"""``fcsdk serve`` as a supervisor: ``--reload`` and ``--config`` run the servers as children.
+"""``fcsdk serve`` as a supervisor: every function's server runs in a child process.
 
 The supervisor binds every listening socket itself and hands it down, so a
 port stays the same (and requests queue instead of failing) while a child
@@ -6,17 +6,25 @@ restarts, and a busy port is reported once, up front. It runs the local OSS
 server once and passes it to every child. Each function runs in a process
 of its own, as each FC function has instances of its own: several
 ``index.py`` modules never meet in one ``sys.modules``.
+
+A child that dies after it started serving (a handler called ``os._exit()``,
+or the process crashed) is started again, as FC starts a new instance: the
+requests it was running fail, the next ones are answered. ``--reload``
+restarts it when its code changes instead. A child that fails before it
+serves (a bad option) stops the supervisor with its exit code.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Literal
@@ -28,9 +36,12 @@ from fcsdk._local.logs import RuntimeLogs
 from fcsdk._local.reload import Watcher, watcher
 from fcsdk.exceptions import ConfigurationError
 
-__all__ = ["LocalConfig", "LocalFunction", "serve_config", "serve_reloading"]
+__all__ = ["LocalConfig", "LocalFunction", "busy_port_message", "serve_config", "serve_supervised"]
 
 _POLL_SECONDS = 0.5
+_MAX_RESTARTS = 5
+"""A child restarted this many times within :data:`_RESTART_WINDOW` seconds is given up on."""
+_RESTART_WINDOW = 60.0
 
 
 class LocalFunction(BaseModel):
@@ -113,6 +124,16 @@ def listen(host: str, port: int) -> socket.socket:
     return socket.create_server((host, port), family=family, backlog=128)
 
 
+def busy_port_message(host: str, port: int, exc: OSError, *, function: str | None = None) -> str:
+    """Return what ``fcsdk serve`` says when it cannot listen, with how to pick another port."""
+    reason = os.strerror(exc.errno) if exc.errno else str(exc)
+    named = f" (function {function!r})" if function else ""
+    return (
+        f"fcsdk serve: cannot listen on {host}:{port}{named}: {reason}; "
+        "choose another port with --port N, or --port 0 for any free port\n"
+    )
+
+
 class _Child:
     """One ``fcsdk serve`` process on an inherited socket, restartable."""
 
@@ -132,26 +153,62 @@ class _Child:
         self.process: subprocess.Popen[bytes] | None = None
         self.watcher: Watcher | None = None  # set by _supervise when reloading
         self.reported_exit = False
+        self.restarts: list[float] = []
+        self._ready: int | None = None
 
     def start(self) -> None:
         fd = self.sock.fileno()
+        self._close_ready()
+        ready, ready_w = os.pipe()
+        self._ready = ready
         command = [sys.executable, "-m", "fcsdk", "serve", *self.argv, "--listen-fd", str(fd)]
-        self.process = subprocess.Popen(command, pass_fds=(fd,), env=self.env)
+        command += ["--ready-fd", str(ready_w)]
+        try:
+            self.process = subprocess.Popen(command, pass_fds=(fd, ready_w), env=self.env)
+        finally:
+            os.close(ready_w)
         self.reported_exit = False
+
+    def served(self) -> bool:
+        """Return True when the current process said it was serving before it ended."""
+        if self._ready is None:
+            return False
+        readable, _, _ = select.select([self._ready], [], [], 0)
+        return bool(readable) and os.read(self._ready, 1) == b"1"
+
+    def _close_ready(self) -> None:
+        if self._ready is not None:
+            os.close(self._ready)
+            self._ready = None
 
     def stop(self) -> None:
         process = self.process
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        self._close_ready()
+
+    def may_restart(self) -> bool:
+        """Count a restart; False when there were too many lately."""
+        now = time.monotonic()
+        self.restarts = [t for t in self.restarts if now - t < _RESTART_WINDOW] + [now]
+        return len(self.restarts) <= _MAX_RESTARTS
 
     def changed(self) -> bool:
         return self.watcher is not None and self.watcher.changed()
+
+
+def _ended(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:  # pragma: no cover - an unnamed signal
+            return f"was killed by signal {-returncode}"
+    return f"exited with {returncode}"
 
 
 def _supervise(children: list[_Child], logs: RuntimeLogs, *, reload: bool) -> int:
@@ -178,15 +235,24 @@ def _supervise(children: list[_Child], logs: RuntimeLogs, *, reload: bool) -> in
                 if process is None or process.poll() is None or child.reported_exit:
                     continue
                 child.reported_exit = True
+                ended = _ended(process.returncode)
                 if reload:
+                    logs.message(f"{child.label}: {ended}; waiting for a code change to restart")
+                elif process.returncode == 0 and stop.wait(1.0):
+                    break  # Ctrl-C reaches every process of the group: the child stopped first
+                elif child.served() and child.may_restart():
                     logs.message(
-                        f"{child.label}: exited with {process.returncode}; "
-                        "waiting for a code change to restart"
+                        f"{child.label}: the instance {ended} (did the handler call "
+                        "os._exit()?); starting a new one"
                     )
+                    child.start()
                 else:
-                    logs.message(f"{child.label}: exited with {process.returncode}; stopping")
-                    code = process.returncode or 1
+                    logs.message(f"{child.label}: {ended}; stopping")
+                    code = process.returncode if process.returncode > 0 else 1
                     stop.set()
+                    break
+        if code == 0:
+            logs.message("stopping")
     finally:
         for child in children:
             child.stop()
@@ -198,22 +264,30 @@ def _supervise(children: list[_Child], logs: RuntimeLogs, *, reload: bool) -> in
 
 
 def _oss_env(
-    stack: ExitStack, *, root: Path, buckets: list[str], port: int, logs: RuntimeLogs
+    stack: ExitStack,
+    *,
+    root: Path,
+    buckets: list[str],
+    port: int,
+    logs: RuntimeLogs,
+    announce: bool,
 ) -> dict[str, str]:
+    """Start the shared local OSS server; ``announce`` prints its line here, not in each child."""
     oss: dict[str, Any] = stack.enter_context(
         local_oss(root=root, buckets=buckets, port=oss_port_for(port))
     )
-    logs.message(oss_banner(oss))
-    return {OSS_HANDOFF_ENV: json.dumps(oss)}
+    if announce:
+        logs.message(oss_banner(oss))
+    return {OSS_HANDOFF_ENV: json.dumps({**oss, "announced": announce})}
 
 
-def serve_reloading(args: Any, argv: list[str]) -> int:
-    """Serve one function in a child process, restarted whenever its code changes."""
+def serve_supervised(args: Any, argv: list[str], *, reload: bool) -> int:
+    """Serve one function in a child process: restarted if it dies, or on code changes."""
     logs = RuntimeLogs(sys.stderr)
     try:
         sock = listen(args.host, args.port)
     except OSError as exc:
-        sys.stderr.write(f"fcsdk serve: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
+        sys.stderr.write(busy_port_message(args.host, args.port, exc))
         return 2
     with ExitStack() as stack:
         stack.callback(sock.close)
@@ -226,12 +300,14 @@ def serve_reloading(args: Any, argv: list[str]) -> int:
                     buckets=args.bucket,
                     port=sock.getsockname()[1] if args.port else 0,
                     logs=logs,
+                    announce=False,
                 )
             )
         watch = [Path(args.code_dir).resolve()]
-        logs.message(f"reloading on changes under {watch[0]}")
+        if reload:
+            logs.message(f"reloading on changes under {watch[0]}")
         child = _Child(args.handler, [*argv, "--no-oss"] if args.no_oss else argv, sock, watch, env)
-        return _supervise([child], logs, reload=True)
+        return _supervise([child], logs, reload=reload)
 
 
 def _function_argv(entry: LocalFunction, config: LocalConfig, base: Path) -> list[str]:
@@ -270,32 +346,60 @@ def _function_argv(entry: LocalFunction, config: LocalConfig, base: Path) -> lis
     return argv
 
 
-def serve_config(path: Path, *, reload: bool = False) -> int:
+def serve_config(
+    path: Path,
+    *,
+    reload: bool = False,
+    host: str | None = None,
+    port: int | None = None,
+    no_oss: bool = False,
+    oss_dir: str | None = None,
+    buckets: list[str] | None = None,
+) -> int:
     """Serve every function of a config file, each in its own process on its own port.
 
     ``reload`` (or ``"reload": true`` in the file) restarts a function's
-    process when its code changes.
+    process when its code changes. The other options override the file:
+    ``port`` is the first function's port and shifts every function's port
+    by the same amount, ``no_oss`` drops the OSS server, ``oss_dir`` and
+    ``buckets`` (added to the file's) change it.
     """
     config = load_config(path)
     base = path.resolve().parent
+    if host is not None:
+        config.host = host
+    if port is not None:
+        shift = port - config.port
+        for entry in config.functions:
+            if entry.port is not None:
+                entry.port = 0 if port == 0 else entry.port + shift
+                if not 0 <= entry.port <= 65535:
+                    raise ConfigurationError(
+                        f"--port {port} moves function {entry.name!r} to port {entry.port}, "
+                        "outside 0-65535"
+                    )
+        config.port = port
+    if no_oss:
+        config.oss = None
+    elif config.oss is not None:
+        if oss_dir is not None:
+            config.oss.dir = str(Path(oss_dir).resolve())
+        config.oss.buckets += [b for b in buckets or [] if b not in config.oss.buckets]
     logs = RuntimeLogs(sys.stderr)
     with ExitStack() as stack:
         env = dict(os.environ)
         children: list[_Child] = []
         summary: list[str] = []
         for index, entry in enumerate(config.functions):
-            port = (
+            port_i = (
                 entry.port
                 if entry.port is not None
                 else (config.port + index if config.port else 0)
             )
             try:
-                sock = listen(config.host, port)
+                sock = listen(config.host, port_i)
             except OSError as exc:
-                sys.stderr.write(
-                    f"fcsdk serve: {entry.name}: cannot listen on {config.host}:{port}: "
-                    f"{exc.strerror}\n"
-                )
+                sys.stderr.write(busy_port_message(config.host, port_i, exc, function=entry.name))
                 return 2
             stack.callback(sock.close)
             url = f"http://{config.host}:{sock.getsockname()[1]}"
@@ -308,7 +412,12 @@ def serve_config(path: Path, *, reload: bool = False) -> int:
             oss = config.oss
             env.update(
                 _oss_env(
-                    stack, root=base / oss.dir, buckets=oss.buckets, port=config.port, logs=logs
+                    stack,
+                    root=base / oss.dir,
+                    buckets=oss.buckets,
+                    port=config.port,
+                    logs=logs,
+                    announce=True,
                 )
             )
         for line in summary:

@@ -13,6 +13,7 @@ an FC 3.0 handler returns.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,25 @@ class HTTPAnswer:
     body: bytes
 
 
+_environ_copy: list[tuple[dict[Any, Any], dict[str, str]]] = [({}, {})]
+
+
+def _process_environ() -> dict[str, str]:
+    """Return ``os.environ`` as a dict, decoded again only when the environment changed.
+
+    FC 2.0 copies the process environment into every environ; decoding it
+    anew per request was most of the time a hello request took.
+    """
+    raw = getattr(os.environ, "_data", None)
+    if raw is None:  # pragma: no cover - every CPython has os.environ._data
+        return dict(os.environ)
+    seen, decoded = _environ_copy[0]
+    if raw != seen:
+        seen, decoded = dict(raw), dict(os.environ)
+        _environ_copy[0] = (seen, decoded)
+    return decoded
+
+
 def _forwarded_headers(request: IncomingRequest) -> list[tuple[str, str]]:
     # The body is read whole before the function runs: framing headers do not pass on.
     return [(n, v) for n, v in request.headers if n.lower() not in _FRAMING]
@@ -75,6 +95,7 @@ def wsgi_environ(request: IncomingRequest, *, context: object) -> dict[str, Any]
         body=request.body,
         client_ip=request.client_ip,
         context=context,
+        process_environ=_process_environ(),
     )
     environ["fc.request_uri"] = request.request_uri
     return environ

@@ -47,7 +47,7 @@ def serve_in_child(
     The signal goes to the child only, after it said where it listens: never to pytest.
     """
     child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD.format(prelude=prelude), *argv],
+        [sys.executable, "-c", _CHILD.format(prelude=prelude), *argv, "--single-process"],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
@@ -127,6 +127,17 @@ class TestServeInAChild:
         assert answers[0].content == b""
         assert "local OSS at http://127.0.0.1:1 (buckets 'a', 'b'), credentials injected" in log
         assert result["handoff_left"] is False
+
+    def test_own_oss_in_one_process(self, tmp_path: Path) -> None:
+        """--single-process without a hand-off starts its own local OSS and names it once."""
+        options = ["--port", "0", "--mode", "event", "--oss-dir", str(tmp_path), "--bucket", "bk1"]
+        result, answers, log = serve_in_child(
+            ["serve", "events_app.handler", "--code-dir", str(APPS), *options], ["POST /invoke"]
+        )
+        assert result["code"] == 0, log
+        assert answers[0].status_code == 200
+        assert log.count("local OSS at http://127.0.0.1:") == 1
+        assert "(bucket 'bk1')" in log
 
 
 class TestChildArgv:

@@ -71,23 +71,30 @@ class TestBodyLimits:
         assert b"100 Continue" not in answer
 
     def test_expect_continue_accepted(self, echo: Served) -> None:
-        """A small body with Expect: 100-continue gets 100 then the answer."""
-        answer = raw_request(
-            echo.url,
-            b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
-            b"Expect: 100-continue\r\nConnection: close\r\n\r\nab",
-        )
-        assert answer.startswith(b"HTTP/1.1 100")
+        """A small body with Expect: 100-continue gets 100, then the answer once it is sent."""
+        host, port = echo.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(
+                b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                b"Expect: 100-continue\r\nConnection: close\r\n\r\n"
+            )
+            assert sock.recv(1000).startswith(b"HTTP/1.1 100")
+            sock.sendall(b"ab")
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200")
         assert answer.endswith(b"\r\n\r\nAB")
 
     def test_chunked_too_large(self, echo: Served) -> None:
-        """A chunked body growing past 6 MB answers 413."""
+        """A chunked body growing past 6 MB answers 413 while the client is still sending."""
         size = format(LIMIT + 1, "x").encode()
         answer = raw_request(
             echo.url,
             b"POST /invoke HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
             + size
-            + b"\r\n",
+            + b"\r\n"
+            + b"a" * (LIMIT + 1),
         )
         assert answer.startswith(b"HTTP/1.1 413")
 

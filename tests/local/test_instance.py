@@ -17,6 +17,7 @@ from fcsdk._local.instance import (
     FunctionTimeout,
     Instance,
     InstanceBusy,
+    handler_kind,
     invocation_error,
 )
 from fcsdk._local.logs import RuntimeLogs
@@ -193,3 +194,37 @@ class TestInvocationError:
         files = [frame[0] for frame in payload["stackTrace"]]
         assert any(code.name in f for f in files)
         assert not any("/_local/" in f for f in files)
+
+
+class TestHandlerKind:
+    def test_kinds(self) -> None:
+        """WSGI apps and fcsdk HTTP handlers are http; event functions are event, typed or not."""
+        from pydantic import BaseModel
+
+        import fcsdk as fc
+
+        class Order(BaseModel):
+            order_id: str
+
+        def wsgi(environ: Any, start_response: Any) -> Any:
+            return []
+
+        def event(event: bytes, context: Any) -> Any:
+            return event
+
+        def other(a: Any, b: Any) -> Any:
+            return a
+
+        @fc.http
+        def web(request: fc.Request) -> str:
+            return "hi"
+
+        typed = fc.handler(event_model=Order)(lambda e, c: e)
+        untyped = fc.handler(event_model=dict)(lambda e, c: e)
+        assert handler_kind(wsgi) == ("http", None)
+        assert handler_kind(web) == ("http", None)
+        assert handler_kind(event) == ("event", None)
+        assert handler_kind(typed) == ("event", "Order")
+        assert handler_kind(untyped) == ("event", None)
+        assert handler_kind(other) == ("unknown", None)
+        assert handler_kind(object()) == ("unknown", None)

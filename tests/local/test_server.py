@@ -25,6 +25,8 @@ def handler(environ, start_response):
         return [b"a body that must not be sent"]
     if kind == "/bad-name":
         start_response("200 OK", [("Bad Name", "x")])
+    elif kind == "/control":
+        start_response("200 OK", [("X-Name", "a\\x01b")])
     elif kind == "/not-latin1":
         start_response("200 OK", [("X-Name", "\\u00e9\\u4e2d")])
     else:
@@ -89,7 +91,11 @@ class TestRouting:
 
     @pytest.mark.parametrize(
         ("path", "message"),
-        [("/bad-name", "invalid response header name"), ("/not-latin1", "is not latin-1")],
+        [
+            ("/bad-name", "invalid response header name"),
+            ("/not-latin1", "is not latin-1"),
+            ("/control", "has a control character"),
+        ],
     )
     def test_bad_headers(
         self, server: tuple[LocalServer, str, io.StringIO], path: str, message: str
@@ -114,6 +120,38 @@ class TestStatuses:
             assert response.content == b""
             # The connection is still in sync: the next request on it works.
             assert client.get(url + "/ok").text == "first"
+
+    def test_status_without_a_phrase(self, server: tuple[LocalServer, str, io.StringIO]) -> None:
+        """A status code with no standard phrase goes out with an empty reason."""
+        _, url, _ = server
+        response = httpx.get(url + "/status/299", timeout=10)
+        assert response.status_code == 299
+        assert response.reason_phrase == ""
+
+    def test_idle_connection_closes_quietly(self) -> None:
+        """A kept-alive connection that stays idle past the read timeout is closed, not logged."""
+        import socket
+
+        out = io.StringIO()
+        logs = RuntimeLogs(out)
+        instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+        local = LocalServer(
+            ("127.0.0.1", 0), {"f": HostedFunction(instance, "event")}, logs, read_timeout=0.3
+        )
+        thread = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            with socket.create_connection(("127.0.0.1", local.server_port), timeout=10) as sock:
+                sock.sendall(b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab")
+                answer = b""
+                while not answer.endswith(b"AB"):
+                    answer += sock.recv(65536)
+                assert sock.recv(100) == b""  # closed after the idle timeout
+            assert "client gone" not in out.getvalue()
+        finally:
+            local.shutdown()
+            thread.join(10)
+            local.server_close()
 
     def test_informational_status_refused(
         self, server: tuple[LocalServer, str, io.StringIO]

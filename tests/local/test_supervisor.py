@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fcsdk._local.supervisor import LocalConfig, listen, load_config
+from fcsdk._local.supervisor import LocalConfig, _Child, listen, load_config
 from fcsdk.cli import main
 from fcsdk.exceptions import ConfigurationError
 from tests.local.serving import APPS, ROOT, served, start
@@ -252,3 +252,11 @@ class TestBuildingBlocks:
         except OSError:
             pytest.skip("no IPv6 loopback on this machine")
         sock6.close()
+
+
+def test_restarts_are_bounded(tmp_path: Path) -> None:
+    """A child that keeps dying is restarted at most 5 times a minute, then given up on."""
+    with listen("127.0.0.1", 0) as sock:
+        child = _Child("f", [], sock, [tmp_path], {})
+        assert [child.may_restart() for _ in range(6)] == [True] * 5 + [False]
+        assert child.served() is False  # never started: it never said it was serving

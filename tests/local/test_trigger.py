@@ -50,6 +50,17 @@ class TestEnviron:
         assert "HTTP_TRANSFER_ENCODING" not in environ
         assert environ["HTTP_X_A"] == "1"
 
+    def test_process_environment_follows_changes(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The copied process environment is current: a variable set or removed shows at once."""
+        monkeypatch.setenv("FCSDK_TRIGGER_MARK", "one")
+        assert wsgi_environ(REQUEST, context=None)["FCSDK_TRIGGER_MARK"] == "one"
+        environ = wsgi_environ(REQUEST, context=None)
+        environ["FCSDK_TRIGGER_MARK"] = "changed by the app"
+        monkeypatch.setenv("FCSDK_TRIGGER_MARK", "two")
+        assert wsgi_environ(REQUEST, context=None)["FCSDK_TRIGGER_MARK"] == "two"
+        monkeypatch.delenv("FCSDK_TRIGGER_MARK")
+        assert "FCSDK_TRIGGER_MARK" not in wsgi_environ(REQUEST, context=None)
+
     def test_event(self) -> None:
         """The FC 3.0 event carries the request, with the request id and account."""
         event = json.loads(http_event(REQUEST, request_id="r-1", account_id="42"))
