@@ -45,4 +45,8 @@ TARGETS: tuple[Target, ...] = (
     Target("http.app_wsgi / werkzeug", 0.5, "11"),
     Target("http.app_wsgi / flask", 0.2, "11"),
     Target("http.fc_http_event / raw WSGI, stdlib json (floor)", 1.5, "11"),
+    # bench_serve: `fcsdk serve` against werkzeug's threaded server, 16 clients, no keep-alive
+    # (the throughput figure is time per request: werkzeug's rps / fcsdk's rps)
+    Target("serve / werkzeug threaded", 1.0, "13.3"),
+    Target("serve p99 / werkzeug threaded", 1.0, "13.3"),
 )
