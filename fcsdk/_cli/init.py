@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fcsdk._ship.target import RUNTIME_NAMES as _RUNTIMES
+
 __all__ = ["configure", "run"]
 
 _TEMPLATES = ("http", "event", "oss", "timer")
-_RUNTIMES = ("python3.10", "python3.12")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
