@@ -86,7 +86,8 @@ def _translate(pattern: str) -> str:
             out.append("/.*")
             i += 3
         elif pattern.startswith("**", i):
-            out.append(".*")
+            # Any other run of asterisks is a plain "*", as in git: it stays in one name.
+            out.append("[^/]*")
             i += 2
         elif c == "*":
             out.append("[^/]*")
