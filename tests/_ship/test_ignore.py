@@ -48,7 +48,8 @@ class TestIgnoreRules:
             ("docs/**/a.md", "docs/x/y/a.md", False, True),
             ("**/cache", "deep/er/cache", True, True),
             ("data/**", "data/x/y", False, True),
-            ("a**b", "a/x/b", False, True),
+            ("a**b", "a/x/b", False, False),  # as in git: only "/**/" crosses folders
+            ("a**b", "axyb", False, True),
             ("sp\\ ", "sp ", False, True),
             ("build/", "build", False, False),
             ("build/", "build", True, True),
