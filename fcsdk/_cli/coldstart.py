@@ -178,12 +178,10 @@ def run(args: argparse.Namespace) -> int:
                 return fail(
                     f"no Python {wanted.python_version} found to run {runtime}'s cold start "
                     f"(tried python{wanted.python_version} on PATH and "
-                    f"~/.pyenv/versions/{wanted.python_version}.*): install it or pass --python PATH"
+                    f"~/.pyenv/versions/{wanted.python_version}.*): "
+                    "install it or pass --python PATH"
                 )
-            if is_zip:
-                zip_path = target
-            else:
-                zip_path = _build(args, target, runtime, stack)
+            zip_path = target if is_zip else _build(args, target, runtime, stack)
             env: dict[str, str] = {}
             if args.local_oss:
                 from fcsdk._cli.local_oss import serving_event_objects

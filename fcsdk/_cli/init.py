@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fcsdk._ship.target import RUNTIME_NAMES as _RUNTIMES
+from fcsdk._ship.target import RUNTIME_NAMES
 
 __all__ = ["configure", "run"]
 
@@ -25,7 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--runtime",
-        choices=_RUNTIMES,
+        choices=RUNTIME_NAMES,
         default="python3.12",
         help="the FC runtime for s.yaml and the Makefile (default python3.12)",
     )

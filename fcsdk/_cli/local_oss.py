@@ -69,11 +69,15 @@ def serving_event_objects(
     from fcsdk.exceptions import InvalidBucketNameError
     from fcsdk.testing.oss import LocalOSSServer
 
-    keys = {}
-    if access_key_id is not None and access_key_secret is not None:
-        keys = {"access_key_id": access_key_id, "access_key_secret": access_key_secret}
+    buckets = sorted({b for b, _, _ in objects})
     try:
-        server = LocalOSSServer(buckets=sorted({b for b, _, _ in objects}), **keys).start()
+        if access_key_id is not None and access_key_secret is not None:
+            server = LocalOSSServer(
+                access_key_id=access_key_id, access_key_secret=access_key_secret, buckets=buckets
+            )
+        else:
+            server = LocalOSSServer(buckets=buckets)
+        server.start()
     except (ValueError, InvalidBucketNameError, OSError) as exc:
         raise ConfigurationError(f"--local-oss: {exc}") from exc
     try:

@@ -97,7 +97,6 @@ class PackageReport:
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
-
     def _bytecode_line(self) -> str:
         if self.bytecode is None:
             return "none (each cold start compiles what it imports)"

@@ -121,7 +121,9 @@ def _candidates(version: str) -> list[str]:
         versions = Path(root) / "versions"
         if versions.is_dir():
             # 3.12.10 before 3.12.9: the newest patch release first.
-            dirs = [d for d in versions.glob(f"{version}.*") if d.name[len(version) + 1 :].isdigit()]
+            dirs = [
+                d for d in versions.glob(f"{version}.*") if d.name[len(version) + 1 :].isdigit()
+            ]
             dirs.sort(key=lambda d: int(d.name[len(version) + 1 :]), reverse=True)
             found += [str(d / "bin" / "python") for d in dirs if (d / "bin" / "python").is_file()]
     launcher = shutil.which("py")
@@ -241,15 +243,15 @@ def compile_tree(
     magic = bytes.fromhex(interpreter.magic)
     kept: dict[str, Path] = {}
     skipped = set(failed)
-    for (_, cfile, rel), pyc_rel in zip(jobs, pycs, strict=True):
+    for (_, written, rel), pyc_rel in zip(jobs, pycs, strict=True):
         if rel in skipped:
             continue
-        with open(cfile, "rb") as fh:
+        with open(written, "rb") as fh:
             head = fh.read(4)
         if head != magic:  # never ship another version's bytecode
             raise PackageError(
                 f"{interpreter.path} wrote {pyc_rel} with magic {head.hex()}, "
                 f"not Python {interpreter.version}'s {interpreter.magic}"
             )
-        kept[pyc_rel] = Path(cfile)
+        kept[pyc_rel] = Path(written)
     return kept, sorted(failed)

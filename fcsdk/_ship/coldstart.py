@@ -386,19 +386,24 @@ def measure(
         raise ColdStartError(f"{zip_path} is not a zip file") from exc
     names = {i.filename for i in infos}
     if "fcsdk/__init__.py" not in names:
-        hint = " (it is a layer: measure the function's package)" if any(
-            n.startswith("python/fcsdk/") for n in names
-        ) else ""
+        hint = (
+            " (it is a layer: measure the function's package)"
+            if any(n.startswith("python/fcsdk/") for n in names)
+            else ""
+        )
         raise ColdStartError(
             f"{zip_path.name} is not an fcsdk package: it has no fcsdk/ at its root{hint}"
         )
-    tags = {n.rsplit(".", 2)[-2] for n in names if "/__pycache__/" in f"/{n}" and n.endswith(".pyc")}
+    tags = {
+        n.rsplit(".", 2)[-2] for n in names if "/__pycache__/" in f"/{n}" and n.endswith(".pyc")
+    }
     child_env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "COVERAGE"))}
     child_env.update(_CREDENTIAL_ENV)
     child_env.update(env or {})
-    with tempfile.TemporaryDirectory(prefix="fcsdk-coldstart-run-") as tmp, unpacked(
-        zip_path
-    ) as code:
+    with (
+        tempfile.TemporaryDirectory(prefix="fcsdk-coldstart-run-") as tmp,
+        unpacked(zip_path) as code,
+    ):
         event_path = Path(tmp) / "event.json"
         event_path.write_bytes(event)
         base = [interpreter.path, "-I", "-B"]
@@ -431,7 +436,9 @@ def measure(
         imports = _split_importtime(traced.stderr)
         _mark_owners(imports, owners_of(code))
         for node in imports:
-            node.owner = YOUR_CODE if node.name.startswith(("import ", "first event")) else node.owner
+            node.owner = (
+                YOUR_CODE if node.name.startswith(("import ", "first event")) else node.owner
+            )
         unzipped = sum(i.file_size for i in infos)
     return ColdStartReport(
         package=zip_path,
@@ -509,7 +516,9 @@ def _rects(nodes: list[ImportNode], scale: float, colours: dict[str, str]) -> tu
                 text = ""
                 if w > 40:
                     chars = int(w / 7)
-                    shown = label if len(n.name) <= chars else html.escape(n.name[: chars - 1]) + "…"
+                    shown = (
+                        label if len(n.name) <= chars else html.escape(n.name[: chars - 1]) + "…"
+                    )
                     text = f'<text x="{x + 3:.1f}" y="{y + 15}">{shown}</text>'
                 out.append(
                     f'<g><title>{tip}</title><rect x="{x:.1f}" y="{y}" width="{w:.1f}" '

@@ -12,9 +12,7 @@ import pytest
 from fcsdk._ship import archive
 from fcsdk._ship.build import build_package
 from fcsdk._ship.requirements import PipOptions
-from fcsdk.exceptions import (
-    ConfigurationError,
-)
+from fcsdk.exceptions import ConfigurationError
 from tests._ship.helpers import make_project, sha256
 
 

@@ -123,6 +123,7 @@ class TestShippedBytecode:
         one = build_package(project, pip=local, output=tmp_path / "one.zip")
         two = build_package(project, pip=local, output=tmp_path / "two.zip")
         assert one.bytecode is not None
+        assert one.sha256 == two.sha256
         assert (tmp_path / "one.zip").read_bytes() == (tmp_path / "two.zip").read_bytes()
         assert "lib/__pycache__/sets.cpython-312.pyc" in pycs(one.path)
 
@@ -181,7 +182,7 @@ class TestShippedBytecode:
         liar = type(here)(here.path, here.version, here.cache_tag, magic_bytes("3.10").hex())
         if liar.magic == here.magic:  # pragma: no cover - only when this Python is 3.10
             liar = type(here)(here.path, here.version, here.cache_tag, magic_bytes("3.12").hex())
-        with pytest.raises(PackageError, match="never|not Python"):
+        with pytest.raises(PackageError, match="not Python"):
             compile_tree({"m.py": tmp_path / "m.py"}, liar, tmp_path)
 
     def test_read_only_import_uses_the_shipped_pyc(self, tmp_path: Path) -> None:

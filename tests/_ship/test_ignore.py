@@ -10,9 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fcsdk._ship.ignore import IgnoreRules, collect_files
-from fcsdk.exceptions import (
-    ConfigurationError,
-)
+from fcsdk.exceptions import ConfigurationError
 from tests._ship.helpers import make_project
 
 

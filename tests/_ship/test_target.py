@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from fcsdk._ship.target import Target
-from fcsdk.exceptions import (
-    ConfigurationError,
-)
+from fcsdk.exceptions import ConfigurationError
+from tests._ship.helpers import ROOT
 
 
 class TestTarget:
@@ -55,3 +54,45 @@ class TestTarget:
 
 
 # --------------------------------------------------------------------------- ignore rules
+
+
+class TestOneRuntimeList:
+    def test_every_command_offers_the_same_runtimes(self) -> None:
+        """invoke, serve, init, package and coldstart all take exactly RUNTIME_NAMES."""
+        import argparse
+
+        from fcsdk._ship.target import RUNTIME_NAMES, RUNTIMES
+        from fcsdk.cli import build_parser
+
+        assert tuple(RUNTIMES) == RUNTIME_NAMES
+        assert "python3.9" not in RUNTIME_NAMES  # fcsdk needs Python 3.10+
+        parser = build_parser()
+        (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        for command in ("invoke", "serve", "init", "package", "coldstart"):
+            (runtime,) = [
+                a for a in sub.choices[command]._actions if "--runtime" in a.option_strings
+            ]
+            assert tuple(runtime.choices or ()) == RUNTIME_NAMES, command
+
+    def test_requires_python_matches_the_oldest_runtime(self) -> None:
+        """pyproject's requires-python is the oldest supported runtime's Python."""
+        from fcsdk._ship.requirements import _load_toml
+        from fcsdk._ship.target import RUNTIMES
+
+        oldest = min(RUNTIMES.values(), key=lambda v: tuple(map(int, v[0].split("."))))[0]
+        project = _load_toml(ROOT / "pyproject.toml")["project"]
+        assert project["requires-python"] == f">={oldest}"
+
+    def test_the_docs_list_the_same_runtimes(self) -> None:
+        """The deploying guide's runtime tables name exactly the supported runtimes."""
+        import re
+
+        from fcsdk._ship.target import RUNTIME_NAMES
+
+        text = (ROOT / "docs" / "deploying.md").read_text()
+        (option,) = re.findall(r"\| `--runtime ([^`]+)` \|", text)
+        assert tuple(option.split("\\|")) == RUNTIME_NAMES
+        rows = re.findall(r"^\| `(python3\.\d+)` \|", text, flags=re.MULTILINE)
+        assert tuple(dict.fromkeys(rows)) == RUNTIME_NAMES
+        for guide in (ROOT / "docs").glob("*.md"):
+            assert "python3.9" not in guide.read_text(), guide.name
