@@ -280,7 +280,7 @@ def build_package(
         bytecode_size = 0
         if interpreter is not None:
             pycs, failed = compile_tree(entries, interpreter, Path(tmp))
-            for rel, pyc in pycs.items():
+            for rel in pycs:
                 owners[rel] = owners[_source_of(rel)]
             entries.update(pycs)
             bytecode_size = sum(p.stat().st_size for p in pycs.values())

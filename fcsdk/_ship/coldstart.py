@@ -13,8 +13,8 @@ from __future__ import annotations
 import html
 import json
 import os
-import statistics
 import stat
+import statistics
 import subprocess
 import tempfile
 import time
@@ -62,18 +62,31 @@ try:
     sys.stderr.write(mark + "event\n"); sys.stderr.flush()
     stage = "event"
     from types import SimpleNamespace as NS
-    creds = NS(access_key_id="STS.NUgYrLnoC37mZZCNnAbez2ZgL", access_key_secret="Wb3+c/Tg9x5r7FzA0e=",
-               security_token="CAIS+a/b=c0ld5tart/T0ken==")
-    context = NS(request_id="1-6560a1b2-c01d57a7", credentials=creds,
-                 function=NS(name="coldstart", handler=spec, memory=512, timeout=60),
-                 service=NS(name="coldstart", log_project="", log_store="", qualifier="LATEST", version_id=""),
-                 region="cn-hangzhou", account_id="1234567890123456", retry_count=0, tracing=None, logger=None)
+    creds = NS(
+        access_key_id="STS.NUgYrLnoC37mZZCNnAbez2ZgL",
+        access_key_secret="Wb3+c/Tg9x5r7FzA0e=",
+        security_token="CAIS+a/b=c0ld5tart/T0ken==",
+    )
+    context = NS(
+        request_id="1-6560a1b2-c01d57a7",
+        credentials=creds,
+        function=NS(name="coldstart", handler=spec, memory=512, timeout=60),
+        service=NS(
+            name="coldstart", log_project="", log_store="", qualifier="LATEST", version_id=""
+        ),
+        region="cn-hangzhou",
+        account_id="1234567890123456",
+        retry_count=0,
+        tracing=None,
+        logger=None,
+    )
     func(event, context)
     t2 = time.time_ns()
 except BaseException as exc:
     import json
     sys.stdout.flush()
-    sys.stderr.write(mark + json.dumps({"error": stage, "type": type(exc).__name__, "message": str(exc)[:500]}) + "\n")
+    error = {"error": stage, "type": type(exc).__name__, "message": str(exc)[:500]}
+    sys.stderr.write(mark + json.dumps(error) + "\n")
     sys.exit(3)
 import json
 sys.stderr.write(mark + json.dumps({"start": t0, "imported": t1, "handled": t2}) + "\n")
