@@ -422,8 +422,9 @@ def measure(
         base = [interpreter.path, "-I", "-B"]
         subject = [*base, "-c", _RUNNER, str(code), handler, str(event_path), _MARK]
         empty = [*base, "-c", "pass"]
-        _result(_run(subject, child_env, Path(tmp)), handler)  # warm the page cache; fail early
-        _run(empty, child_env, Path(tmp))
+        # The traced run comes first: it warms the page cache and fails early on a bad handler.
+        traced = _run([*base[:1], "-X", "importtime", *subject[1:]], child_env, Path(tmp))
+        _result(traced, handler)
         phases: list[Phases] = []
         baseline: list[float] = []
         for i in range(runs):
@@ -444,8 +445,6 @@ def measure(
                         wall=round(wall, 3),
                     )
                 )
-        traced = _run([*base[:1], "-X", "importtime", *subject[1:]], child_env, Path(tmp))
-        _result(traced, handler)
         imports = _split_importtime(traced.stderr)
         _mark_owners(imports, owners_of(code))
         for node in imports:
