@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from fcsdk._platform.context import fake_context
 from fcsdk._runtime import runtime_result
-from fcsdk.testing._context import fake_context
 
 __all__ = ["invoke"]
 
