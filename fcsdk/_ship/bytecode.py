@@ -234,7 +234,7 @@ def compile_tree(
             check=False,
             env=env,
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except (OSError, subprocess.TimeoutExpired) as exc:  # pragma: no cover - probed just before
         raise PackageError(f"cannot compile bytecode with {interpreter.path}: {exc}") from exc
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-5:])

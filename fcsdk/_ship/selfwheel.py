@@ -29,11 +29,9 @@ def _package_files(package: Path) -> list[tuple[str, Path]]:
     files: list[tuple[str, Path]] = []
     for path in sorted(package.rglob("*")):
         rel = path.relative_to(package.parent)
-        if not path.is_file() or _SKIP_DIRS.intersection(rel.parts):
-            continue
-        if path.name.endswith(_SKIP_SUFFIXES):
-            continue
-        files.append((rel.as_posix(), path))
+        skipped = _SKIP_DIRS.intersection(rel.parts) or path.name.endswith(_SKIP_SUFFIXES)
+        if path.is_file() and not skipped:
+            files.append((rel.as_posix(), path))
     return files
 
 

@@ -217,3 +217,50 @@ class TestShippedBytecode:
             for path in [code, *code.rglob("*")]:
                 path.chmod(0o755 if path.is_dir() else 0o644)
         assert f"code object from '{code}/__pycache__/index.cpython-310.pyc'" in done.stderr
+
+
+def script(path: Path, body: str) -> Path:
+    """An executable shell script."""
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
+
+
+class TestOddInterpreters:
+    @pytest.mark.usefixtures("no_pythons")
+    def test_the_py_launcher_is_asked(self, tmp_path: Path) -> None:
+        """A ``py`` launcher on PATH is asked for ``-3.X`` when nothing else has that version."""
+        import os
+
+        target = str(Path(sys.executable).resolve().parents[2])  # pyenv's versions folder
+        if not Path(target).is_dir():  # pragma: no cover - the venv is not on a pyenv Python
+            target = "/root/.pyenv/versions"
+        candidates = sorted(Path(target).glob("3.10.*/bin/python")) if Path(target).is_dir() else []
+        if not candidates:  # pragma: no cover - this machine has pyenv's 3.10
+            pytest.skip("no Python 3.10 to stand behind the fake launcher")
+        bin_dir = Path(os.environ["PATH"])
+        script(bin_dir / "py", f'[ "$1" = "-3.10" ] || exit 1\nshift\nexec {candidates[-1]} "$@"\n')
+        found = find_interpreter("3.10")
+        assert found is not None
+        assert found.version == "3.10"
+        assert found.path == str(candidates[-1])
+
+    @pytest.mark.usefixtures("no_pythons")
+    def test_a_launcher_without_the_version(self, tmp_path: Path) -> None:
+        """A ``py`` launcher that lacks the version is skipped: nothing is found."""
+        import os
+
+        script(Path(os.environ["PATH"]) / "py", "exit 1\n")
+        assert find_interpreter("3.10") is None
+
+    def test_an_interpreter_that_fails(self, tmp_path: Path) -> None:
+        """A program that exits non-zero is not an interpreter; a failing compiler is an error."""
+        failing = script(tmp_path / "python3", "echo broken >&2\nexit 1\n")
+        assert probe(str(failing)) is None
+        here = find_interpreter(f"{sys.version_info.major}.{sys.version_info.minor}")
+        assert here is not None
+        broken = type(here)(str(failing), here.version, here.cache_tag, here.magic)
+        (tmp_path / "m.py").write_text("X = 1\n")
+        with pytest.raises(PackageError, match=r"compiling bytecode with .* failed"):
+            compile_tree({"m.py": tmp_path / "m.py"}, broken, tmp_path)
+        assert compile_tree({"data.txt": tmp_path / "m.py"}, here, tmp_path) == ({}, [])

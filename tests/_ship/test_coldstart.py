@@ -299,3 +299,103 @@ class TestBadInput:
         assert _zip_runtime(tmp_path / "b.zip") is None
         (tmp_path / "c.zip").write_text("no")
         assert _zip_runtime(tmp_path / "c.zip") is None
+
+
+OSS_HANDLER = """import fcsdk as fc
+from fcsdk.events import OSSEvent
+
+
+@fc.handler
+def handler(event: OSSEvent, context: fc.FCContext) -> int:
+    record = event.events[0]
+    return len(context.oss_bucket(record.bucket).get_object(record.oss.object.key).read())
+"""
+
+
+@pytest.mark.slow
+class TestMoreInput:
+    def test_local_oss_serves_the_events_object(
+        self, event_zip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--local-oss: an OSS handler reads the object its event names from a loopback server."""
+        from fcsdk.testing.events import oss_event
+
+        zipped = variant(event_zip, tmp_path / "oss.zip", {"index.py": OSS_HANDLER})
+        event = oss_event(bucket="my-bucket", key="incoming/a.txt", size=40)
+        (tmp_path / "event.json").write_bytes(event)
+        args = ["coldstart", str(zipped), "-n", "1", "--event-file", str(tmp_path / "event.json")]
+        assert main([*args, "--local-oss", *HOST_RUNTIME]) == 0
+        assert "first event" in capsys.readouterr().out
+        assert main([*args, *HOST_RUNTIME]) == 2  # without it, the real endpoint is unreachable
+        assert "raised on the event" in one_line_error(capsys)
+
+    def test_an_interpreter_that_dies_is_one_line(
+        self, event_zip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A handler module that kills the interpreter is reported with its exit code."""
+        dying = variant(event_zip, tmp_path / "dying.zip", {"index.py": "import os\nos._exit(7)\n"})
+        assert main(["coldstart", str(dying), "-n", "1", *HOST_RUNTIME]) == 2
+        assert "the interpreter exited with 7" in one_line_error(capsys)
+
+    def test_an_html_file_that_cannot_be_written(
+        self, event_zip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--html into a folder that does not exist exits 2."""
+        page = tmp_path / "no" / "such" / "page.html"
+        assert (
+            main(["coldstart", str(event_zip), "-n", "1", "--html", str(page), *HOST_RUNTIME]) == 2
+        )
+        assert "cannot write" in one_line_error(capsys)
+
+
+class TestBuildProblems:
+    def test_a_project_that_does_not_build(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A requirement no index serves: exit 2, saying the package could not be built."""
+        (tmp_path / "p").mkdir()
+        (tmp_path / "p" / "index.py").write_text("def handler(e, c):\n    return 1\n")
+        (tmp_path / "p" / "requirements.txt").write_text("nowhere-to-be-found==1\n")
+        (tmp_path / "empty").mkdir()
+        code = main(
+            [
+                "coldstart",
+                str(tmp_path / "p"),
+                "--no-index",
+                "--find-links",
+                str(tmp_path / "empty"),
+                *HOST_RUNTIME,
+            ]
+        )
+        assert code == 2
+        assert "cannot build the package: no wheel of 'nowhere-to-be-found'" in one_line_error(
+            capsys
+        )
+
+    def test_build_warnings_are_shown(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The build's warnings reach stderr before the verdict (here: no fcsdk in it)."""
+        (tmp_path / "p").mkdir()
+        (tmp_path / "p" / "index.py").write_text("def handler(e, c):\n    return 1\n")
+        assert main(["coldstart", str(tmp_path / "p"), "--no-compile", *HOST_RUNTIME[:2]]) == 2
+        err = capsys.readouterr().err
+        assert "warning: no requirements found" in err
+        assert "is not an fcsdk package" in err
+
+    def test_measure_checks_its_arguments(self, tmp_path: Path) -> None:
+        """measure() refuses runs < 1, a handler without a module, and a Python that won't run."""
+        from fcsdk._ship.bytecode import Interpreter
+        from fcsdk._ship.coldstart import ColdStartError, measure
+        from fcsdk.exceptions import ConfigurationError
+
+        with zipfile.ZipFile(tmp_path / "a.zip", "w") as zf:
+            zf.writestr("fcsdk/__init__.py", "")
+            zf.writestr("index.py", "def handler(e, c):\n    return 1\n")
+        nowhere = Interpreter(str(tmp_path / "python"), HOST, "cpython-0", "00")
+        with pytest.raises(ConfigurationError, match="at least 1"):
+            measure(tmp_path / "a.zip", nowhere, runs=0)
+        with pytest.raises(ConfigurationError, match=r"module\.function"):
+            measure(tmp_path / "a.zip", nowhere, handler="handler")
+        with pytest.raises(ColdStartError, match="cannot run"):
+            measure(tmp_path / "a.zip", nowhere)

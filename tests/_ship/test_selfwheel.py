@@ -16,7 +16,7 @@ from fcsdk._ship.build import build_package
 from fcsdk._ship.requirements import PipOptions
 from fcsdk._ship.selfwheel import write_fcsdk_wheel
 from fcsdk.cli import main
-from fcsdk.exceptions import NoMatchingWheelError
+from fcsdk.exceptions import ConfigurationError, NoMatchingWheelError
 from tests._ship.helpers import make_project, make_wheel
 
 
@@ -111,3 +111,30 @@ def test_other_missing_wheels_are_reported_as_before(tmp_path: Path) -> None:
     with pytest.raises(NoMatchingWheelError) as e:
         build_package(project, pip=fake_dependencies(tmp_path / "house"), compile_bytecode=False)
     assert e.value.requirement == "not-there"
+
+
+class FakeDistribution:
+    """Metadata of another fcsdk version than the running one."""
+
+    version = "0.0.1"
+
+    def read_text(self, name: str) -> str:
+        """No files."""
+        return ""
+
+
+def test_no_installed_metadata_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without fcsdk's metadata (or with another version's) the wheel cannot be written."""
+    from importlib import metadata
+
+    def missing(name: str) -> object:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "distribution", missing)
+    assert main(["package", "--fcsdk-wheel", str(tmp_path / "w")]) == 2
+    assert "the running fcsdk is not installed" in capsys.readouterr().err
+    monkeypatch.setattr(metadata, "distribution", lambda name: FakeDistribution())
+    with pytest.raises(ConfigurationError, match=r"metadata \(0.0.1\) does not match"):
+        write_fcsdk_wheel(tmp_path / "w")
