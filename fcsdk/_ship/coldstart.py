@@ -482,7 +482,7 @@ def _split_importtime(stderr: str) -> list[ImportNode]:
 
 # --------------------------------------------------------------------------- the page
 
-_PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7", "#9c755f"]
+_PALETTE = ["#f28e2b", "#59a14f", "#b07aa1", "#d4a017", "#76b7b2", "#ff9da7", "#9c755f", "#8cd17d"]
 _FIXED = {YOUR_CODE: "#e15759", "fcsdk": "#2f6fdf", PYTHON: "#bab0ac"}
 _ROW = 22
 _WIDTH = 1200
