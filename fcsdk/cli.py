@@ -30,10 +30,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``fcsdk`` argument parser with every sub-command."""
+    from fcsdk import __version__
+
     parser = argparse.ArgumentParser(
         prog="fcsdk", description="Run Function Compute Python handlers locally."
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument("--version", action="version", version=f"fcsdk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         module = importlib.import_module(module_name)
         command = sub.add_parser(name, help=help_text, description=help_text)
@@ -43,9 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``fcsdk`` command line and return its exit code."""
+    """Run the ``fcsdk`` command line and return its exit code.
+
+    With no command it prints the help (and exits 0); ``--version`` prints
+    ``fcsdk X.Y.Z``.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
     code: int = args._run(args)
     return code
 

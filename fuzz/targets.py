@@ -142,6 +142,8 @@ def _models() -> list[Any]:
         list[events.MNSQueueEvent[Order]],
         list[events.DTSEvent],
         list[events.MQTTEvent[Order]],
+        list[events.MQTTMessage[Order]],
+        list[events.ApacheRocketMQMessage[Order]],
         Order,
         list[Order],
         dict[str, Any],

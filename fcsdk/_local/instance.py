@@ -14,6 +14,7 @@ given back at once so the instance keeps serving.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -35,7 +36,7 @@ from fcsdk._platform.context import (
     fake_context,
     new_request_id,
 )
-from fcsdk._runtime import error_payload, load_handler
+from fcsdk._runtime import error_payload, load_error_frames, load_handler
 from fcsdk.exceptions import FCSDKError, HandlerLoadError
 
 __all__ = [
@@ -281,6 +282,10 @@ class Instance:
             try:
                 func = self.load()
                 self._initialize(rid)
+            except HandlerLoadError as exc:
+                box.error = exc
+                self._log_load_error(exc)
+                return
             except BaseException as exc:
                 box.error = exc if isinstance(exc, Exception) else FunctionExited(exc)
                 self._log_exception(exc)
@@ -298,6 +303,11 @@ class Instance:
                 self.logs.frame("FC Invoke End", rid)
         finally:
             box.done.set()
+
+    def _log_load_error(self, exc: HandlerLoadError) -> None:
+        """Log a load failure as the runtime does: its error JSON, no fcsdk frames."""
+        text = json.dumps(invocation_error(exc), ensure_ascii=False)
+        logging.getLogger("fcsdk.local").error("%s", text)
 
     def _log_exception(self, exc: BaseException) -> None:
         text = "".join(traceback.format_exception(exc)).rstrip()
@@ -330,13 +340,18 @@ def invocation_error(exc: BaseException) -> dict[str, Any]:
     """Return the JSON body FC sends for a failed invocation.
 
     A handler's exception gives the runtime's error JSON with its stack
-    trace; a load failure its runtime error type and message (the frames
-    would be fcsdk's own); a timeout FC's bare ``errorMessage``.
+    trace; a load failure its runtime error type and message, with the
+    user's own frames when the module raised while being imported (never
+    fcsdk's); a timeout FC's bare ``errorMessage``.
     """
     if isinstance(exc, FunctionTimeout | FunctionExited):
         return {"errorMessage": str(exc)}
     if isinstance(exc, HandlerLoadError):
-        return {"errorMessage": str(exc), "errorType": type(exc).__name__}
+        payload: dict[str, Any] = {"errorMessage": str(exc), "errorType": type(exc).__name__}
+        frames = load_error_frames(exc)
+        if frames:
+            payload["stackTrace"] = frames
+        return payload
     payload = error_payload(exc)
     payload["stackTrace"] = [
         frame for frame in payload["stackTrace"] if not str(frame[0]).startswith(_OWN_FRAMES)

@@ -141,7 +141,7 @@ class LocalServer(ThreadingHTTPServer):
     def lookup(self, name: str) -> HostedFunction | None:
         """Return the function called ``name``; with one function, any name reaches it.
 
-        Leniency lets the seed's pages, which hard-code
+        Leniency lets the sign-in example's pages, which hard-code
         ``/2016-08-15/proxy/service_name/func_name/``, work unchanged.
         """
         found = self.functions.get(name)

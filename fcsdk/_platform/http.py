@@ -208,7 +208,7 @@ def fc3_http_event(
     Repeated headers and query parameters are joined with commas; ``rawPath``
     keeps the percent-encoding, ``requestContext.http.path`` is decoded; the
     body is base64 when it is binary (``is_base64=None`` decides by content
-    type and UTF-8 validity). Shape: the platform reference, section 3.
+    type and UTF-8 validity). Shape: FC's HTTP trigger page.
 
     Example:
         >>> event = fc3_http_event("GET", "/a%20b", query=[("t", "1"), ("t", "2")])

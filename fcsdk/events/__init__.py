@@ -79,6 +79,7 @@ if TYPE_CHECKING:
     from fcsdk.events.mqtt import (
         MQTTData,
         MQTTEvent,
+        MQTTMessage,
         MQTTProperties,
     )
     from fcsdk.events.oss import (
@@ -98,6 +99,7 @@ if TYPE_CHECKING:
         RabbitMQEvent,
     )
     from fcsdk.events.rocketmq import (
+        ApacheRocketMQMessage,
         RocketMQData,
         RocketMQEvent,
     )
@@ -120,6 +122,7 @@ if TYPE_CHECKING:
 # name -> module that defines it; imported on first attribute access.
 _LAZY: dict[str, str] = {
     "APIGatewayEvent": "fcsdk.events.http",
+    "ApacheRocketMQMessage": "fcsdk.events.rocketmq",
     "Base64": "fcsdk.events._fields",
     "CDNCachedObjectsParameter": "fcsdk.events.cdn",
     "CDNCachedObjectsRecord": "fcsdk.events.cdn",
@@ -152,6 +155,7 @@ _LAZY: dict[str, str] = {
     "MNSTopicStreamEvent": "fcsdk.events.mns",
     "MQTTData": "fcsdk.events.mqtt",
     "MQTTEvent": "fcsdk.events.mqtt",
+    "MQTTMessage": "fcsdk.events.mqtt",
     "MQTTProperties": "fcsdk.events.mqtt",
     "OSSBucket": "fcsdk.events.oss",
     "OSSDetail": "fcsdk.events.oss",
@@ -181,6 +185,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "APIGatewayEvent",
+    "ApacheRocketMQMessage",
     "Base64",
     "CDNCachedObjectsParameter",
     "CDNCachedObjectsRecord",
@@ -213,6 +218,7 @@ __all__ = [
     "MNSTopicStreamEvent",
     "MQTTData",
     "MQTTEvent",
+    "MQTTMessage",
     "MQTTProperties",
     "OSSBucket",
     "OSSDetail",
