@@ -12,10 +12,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 # sub-command -> (module, one-line help)
-COMMANDS: dict[str, tuple[str, str]] = {
+_COMMANDS: dict[str, tuple[str, str]] = {
     "invoke": ("fcsdk._cli.invoke", "invoke an event handler once, as the FC runtime does"),
     "serve": ("fcsdk._cli.serve", "serve a handler behind a local HTTP trigger, as FC would"),
     "init": ("fcsdk._cli.init", "create a new function project from a template"),
@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"fcsdk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module_name, help_text) in COMMANDS.items():
+    for name, (module_name, help_text) in _COMMANDS.items():
         module = importlib.import_module(module_name)
         command = sub.add_parser(name, help=help_text, description=help_text)
         module.configure(command)

@@ -37,7 +37,12 @@ from fcsdk._platform.context import (
     new_request_id,
 )
 from fcsdk._runtime import error_payload, load_error_frames, load_handler
-from fcsdk.exceptions import FCSDKError, HandlerLoadError
+from fcsdk.exceptions import (
+    FunctionExited,
+    FunctionTimeout,
+    HandlerLoadError,
+    InstanceBusy,
+)
 
 __all__ = [
     "FunctionConfig",
@@ -59,34 +64,6 @@ _OWN_FRAMES = tuple(
 DEFAULT_FAKE_KEY_ID = FAKE_ACCESS_KEY_ID
 DEFAULT_FAKE_SECRET = FAKE_ACCESS_KEY_SECRET
 DEFAULT_FAKE_TOKEN = FAKE_SECURITY_TOKEN
-
-
-class FunctionTimeout(FCSDKError):
-    """An invocation ran past the function's timeout (answered as FC answers it)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        shown = f"{seconds:g}"
-        super().__init__(f"Function timed out after {shown} seconds")
-
-
-class FunctionExited(FCSDKError):
-    """The handler tried to end the process (``sys.exit``, ``KeyboardInterrupt``).
-
-    On FC the runtime process dies and the request fails; locally the server
-    carries on and the request gets FC's answer.
-    """
-
-    def __init__(self, cause: BaseException) -> None:
-        self.cause = cause
-        super().__init__(
-            "Process exited unexpectedly before completing request "
-            f"({type(cause).__name__}: {cause})"
-        )
-
-
-class InstanceBusy(FCSDKError):
-    """Every concurrency slot stayed taken for as long as a request may wait."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -49,16 +49,17 @@ from fcsdk._local.trigger import (
     read_http_response,
     wsgi_environ,
 )
+from fcsdk._platform.rules import FC_PROXY_PREFIX, MAX_SYNC_BODY_SIZE
 from fcsdk._runtime import runtime_result
+from fcsdk.exceptions import InvalidArgumentError, InvalidResponseError
 
 __all__ = ["MAX_BODY_SIZE", "HostedFunction", "LocalServer", "Mode"]
 
-MAX_BODY_SIZE = 6 * 1024 * 1024
+MAX_BODY_SIZE = MAX_SYNC_BODY_SIZE
 """FC's limit on a synchronous request's body and on a response: 6 MB."""
 
 Mode = Literal["wsgi", "event"]
 
-_PROXY = re.compile(r"^/2016-08-15/proxy/(?P<service>[^/]+)/(?P<function>[^/]+)(?P<rest>/.*)?$")
 _INVOKE_API = re.compile(
     r"^/(?:2023-03-30/functions/(?P<v3>[^/]+)"
     r"|2016-08-15/services/[^/]+/functions/(?P<v2>[^/]+))/invocations/?$"
@@ -126,7 +127,7 @@ class LocalServer(ThreadingHTTPServer):
         bind_and_activate: bool = True,
     ) -> None:
         if not functions:
-            raise ValueError("LocalServer needs at least one function")
+            raise InvalidArgumentError("LocalServer needs at least one function")
         self.functions = functions
         self.default = next(iter(functions.values()))
         self.logs = logs
@@ -383,7 +384,7 @@ class _Handler(BaseHTTPRequestHandler):
             if target is None:
                 raise _Reject(404, "FunctionNotFound", f"function {name!r} does not exist")
             return self._invoke(target, body, rid)
-        proxied = _PROXY.match(path)
+        proxied = FC_PROXY_PREFIX.match(path)
         target = self.server.default
         raw_path = path or "/"
         if proxied:
@@ -392,7 +393,7 @@ class _Handler(BaseHTTPRequestHandler):
                 name = proxied.group("function")
                 raise _Reject(404, "FunctionNotFound", f"function {name!r} does not exist")
             target = found
-            raw_path = proxied.group("rest") or "/"
+            raw_path = path[proxied.end() :] or "/"
         request = IncomingRequest(
             method=self.command,
             raw_path=raw_path,
@@ -459,8 +460,10 @@ class _Handler(BaseHTTPRequestHandler):
         return str(answer.status)
 
 
-def _too_large(size: int, limit: int) -> ValueError:
-    return ValueError(f"the function's response ({size} bytes) exceeds FC's limit of {limit} bytes")
+def _too_large(size: int, limit: int) -> InvalidResponseError:
+    return InvalidResponseError(
+        f"the function's response ({size} bytes) exceeds FC's limit of {limit} bytes"
+    )
 
 
 def _check_answer(answer: HTTPAnswer, limit: int) -> None:
@@ -468,16 +471,20 @@ def _check_answer(answer: HTTPAnswer, limit: int) -> None:
     if len(answer.body) > limit:
         raise _too_large(len(answer.body), limit)
     if answer.status < 200:
-        raise ValueError(f"a final response needs a status of 200 or more, got {answer.status}")
+        raise InvalidResponseError(
+            f"a final response needs a status of 200 or more, got {answer.status}"
+        )
     for name, value in answer.headers:
         if not _TOKEN.match(name):
-            raise ValueError(f"invalid response header name {name!r}")
+            raise InvalidResponseError(f"invalid response header name {name!r}")
         if "\r" in value or "\n" in value:
-            raise ValueError(f"response header {name!r} has a line break in its value")
+            raise InvalidResponseError(f"response header {name!r} has a line break in its value")
         try:
             value.encode("latin-1")
         except UnicodeEncodeError:
-            raise ValueError(f"response header {name!r} is not latin-1: {value!r}") from None
+            raise InvalidResponseError(
+                f"response header {name!r} is not latin-1: {value!r}"
+            ) from None
 
 
 def is_loopback(host: str) -> bool:

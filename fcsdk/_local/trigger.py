@@ -4,7 +4,7 @@ FC 2.0 calls the handler as a WSGI application with a PEP 3333 environ plus
 FC's keys (``fc.context``, ``fc.request_uri``); FC 3.0 calls an event handler
 with the HTTP-trigger event JSON and turns the response JSON it returns back
 into HTTP. The environ and the event are built by the shared platform
-builders of :mod:`fcsdk._platform.http` (the same ones ``HttpClient``
+builders of :mod:`fcsdk._platform.http` (the same ones ``HTTPClient``
 uses); this module adds what only a server needs: the request as read from
 the socket, running a WSGI app to completion, and FC's leniency about what
 an FC 3.0 handler returns.
@@ -16,6 +16,8 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from fcsdk.exceptions import InvalidResponseError
 
 __all__ = [
     "HTTPAnswer",
@@ -78,62 +80,16 @@ def wsgi_environ(request: IncomingRequest, *, context: object) -> dict[str, Any]
     return environ
 
 
-def _status_code(status: object) -> int:
-    if not isinstance(status, str):
-        raise TypeError(f"start_response: status must be a str such as '200 OK', got {status!r}")
-    word = status.split(" ", 1)[0]
-    if not (word.isdigit() and len(word) == 3 and 100 <= int(word) <= 599):
-        raise ValueError(f"start_response: status must start with a 3-digit code, got {status!r}")
-    return int(word)
-
-
-def _headers(headers: object) -> list[tuple[str, str]]:
-    if not isinstance(headers, list):
-        raise TypeError(f"start_response: headers must be a list of (name, value), got {headers!r}")
-    for item in headers:
-        if not (
-            isinstance(item, tuple) and len(item) == 2 and all(isinstance(p, str) for p in item)
-        ):
-            raise TypeError(f"start_response: each header must be a (str, str) tuple, got {item!r}")
-    return headers
-
-
 def call_wsgi(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> HTTPAnswer:
-    """Run a WSGI app once and collect its answer (``close()`` is called, per PEP 3333).
+    """Run a WSGI app once and collect its answer (see :func:`fcsdk._platform.http.run_wsgi`).
 
     Raises:
         TypeError, ValueError: the app broke the WSGI protocol (the message says how).
         Exception: whatever the app raised.
     """
-    started: list[Any] = []
-    chunks: list[bytes] = []
+    from fcsdk._platform.http import run_wsgi
 
-    def start_response(
-        status: str, headers: list[tuple[str, str]], exc_info: Any = None
-    ) -> Callable[[bytes], None]:
-        if exc_info is not None and started and chunks:
-            raise exc_info[1].with_traceback(exc_info[2])
-        started[:] = [_status_code(status), _headers(headers)]
-        return write
-
-    def write(data: bytes) -> None:
-        if not isinstance(data, bytes):
-            raise TypeError(f"WSGI write() needs bytes, got {type(data).__name__}")
-        chunks.append(data)
-
-    result = app(environ, start_response)
-    try:
-        for chunk in result:
-            if not isinstance(chunk, bytes):
-                raise TypeError(f"a WSGI app must yield bytes, got {type(chunk).__name__}")
-            chunks.append(chunk)
-    finally:
-        close = getattr(result, "close", None)
-        if callable(close):
-            close()
-    if not started:
-        raise RuntimeError("the WSGI app returned without calling start_response")
-    return HTTPAnswer(started[0], list(started[1]), b"".join(chunks))
+    return HTTPAnswer(*run_wsgi(app, environ))
 
 
 def http_event(request: IncomingRequest, *, request_id: str, account_id: str) -> bytes:
@@ -161,8 +117,9 @@ def read_http_response(payload: bytes) -> HTTPAnswer:
     go out); anything else is sent as the body of a 200, as FC does.
 
     Raises:
-        ValueError: the response JSON is malformed (bad status, headers or
-            base64 body); pydantic's ``ValidationError`` is one.
+        InvalidResponseError: the status is out of range, or the base64 body
+            is not base64 (a ``ValueError``).
+        pydantic.ValidationError: the response JSON is not shaped as FC 3.0 expects.
     """
     from fcsdk._platform.http import read_fc3_response
 
@@ -174,5 +131,5 @@ def read_http_response(payload: bytes) -> HTTPAnswer:
         return HTTPAnswer(200, [("Content-Type", "application/json")], payload)
     status, headers, body = read_fc3_response(data)
     if not 100 <= status <= 599:
-        raise ValueError(f"the response JSON's statusCode must be 100-599, got {status}")
+        raise InvalidResponseError(f"the response JSON's statusCode must be 100-599, got {status}")
     return HTTPAnswer(status, headers, body)

@@ -17,11 +17,9 @@ Examples:
     b'["a.png"]'
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
-from fcsdk._lazy import lazy_exports
+from fcsdk._lazy import lazy_exports as _lazy_exports
 
 if TYPE_CHECKING:
     from fcsdk.events._fields import (
@@ -247,4 +245,5 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, __all__)
+__getattr__, __dir__ = _lazy_exports(__name__, globals(), _LAZY, __all__)
+del TYPE_CHECKING  # vars() shows the public names only

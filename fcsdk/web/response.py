@@ -24,14 +24,18 @@ from urllib.parse import quote
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError, to_json
 
-from fcsdk.exceptions import ResultEncodeError
-from fcsdk.web.datastructures import Headers
+from fcsdk.exceptions import HTTPError, ResultEncodeError
+from fcsdk.web.datastructures import Headers, MutableHeaders
 
 __all__ = [
     "JSONResponse",
     "RedirectResponse",
     "Response",
     "StreamingResponse",
+    "error_response",
+    "internal_error_response",
+    "render_json",
+    "status_line",
     "to_response",
 ]
 
@@ -68,7 +72,7 @@ class Response:
         content_type: str | None = None,
     ) -> None:
         self.status = status
-        self.headers = Headers._trusted([]) if headers is None else Headers(headers)
+        self.headers = MutableHeaders._trusted([]) if headers is None else MutableHeaders(headers)
         self.body: bytes = self.render(body)
         media = content_type or self.media_type
         if media is None and status not in (204, 304):
@@ -112,7 +116,8 @@ class Response:
         """Add a ``Set-Cookie`` header (several cookies give several headers).
 
         ``expires`` is a datetime or seconds from now. The value is
-        percent-quoted when it holds characters a cookie cannot carry.
+        percent-quoted when it holds characters a cookie cannot carry (or a
+        ``%``); :attr:`Request.cookies <fcsdk.Request.cookies>` decodes it again.
 
         Example:
             >>> r = Response()
@@ -120,9 +125,13 @@ class Response:
             >>> r.headers.getall("set-cookie")
             ['sid=abc; Path=/; HttpOnly; SameSite=Lax']
         """
-        if not key or any(c in key for c in ' ;,="\t\r\n'):
-            raise ResultEncodeError(f"invalid cookie name {key!r}")
-        if any(c in value for c in ' ;,"\\\t\r\n') or not value.isascii():
+        if not key or not _TOKEN.issuperset(key):
+            raise ResultEncodeError(f"invalid cookie name {key!r}: it must be an RFC 6265 token")
+        _check_attribute("path", path, _PATH_OCTETS)
+        _check_attribute("domain", domain, _DOMAIN_CHARS)
+        if samesite is not None and samesite not in ("lax", "strict", "none"):
+            raise ResultEncodeError(f"samesite must be 'lax', 'strict' or 'none', not {samesite!r}")
+        if any(c in value for c in ' ;,"\\%\t\r\n') or not value.isascii():
             value = quote(value, safe="")
         parts = [f"{key}={value}"]
         if max_age is not None:
@@ -190,20 +199,50 @@ class Response:
         Raises:
             ResultEncodeError: the status is not a three-digit code.
         """
-        line = _STATUS_LINES.get(self.status)
-        if line is not None:
-            return line
-        status = self.status
-        if type(status) is not int or not 100 <= status <= 999:
-            raise ResultEncodeError(f"invalid HTTP status {status!r}: expected 100..999")
-        return f"{status} Unknown"
+        return status_line(self.status)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.status} {self.headers.get('content-type')!r}>"
 
 
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+"""A cookie name: an RFC 6265 / RFC 9110 token."""
+_PATH_OCTETS = frozenset(chr(c) for c in range(0x20, 0x7F) if c != 0x3B)
+"""A ``Path`` attribute: any printable ASCII but ``;`` (RFC 6265 ``av-octet``)."""
+_DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+"""A ``Domain`` attribute: letters, digits, hyphens and dots (RFC 6265 section 4.1.2.3)."""
+
+
+def _check_attribute(name: str, value: str | None, allowed: frozenset[str]) -> None:
+    """Refuse a cookie attribute that would add attributes of its own (``/; Domain=evil``).
+
+    Raises:
+        ResultEncodeError: ``value`` holds ``;``, a control character, or another
+            character RFC 6265 does not allow there.
+    """
+    if value and not allowed.issuperset(value):
+        bad = next(c for c in value if c not in allowed)
+        raise ResultEncodeError(
+            f"refusing cookie {name} {value!r}: {bad!r} is not allowed there (RFC 6265)"
+        )
+
+
 _OCTETS = "application/octet-stream"
 _STATUS_LINES = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
+
+
+def status_line(status: int) -> str:
+    """The WSGI status line of ``status``: ``"201 Created"``, ``"599 Unknown"``.
+
+    Raises:
+        ResultEncodeError: the status is not a three-digit code.
+    """
+    line = _STATUS_LINES.get(status)
+    if line is not None:
+        return line
+    if type(status) is not int or not 100 <= status <= 999:
+        raise ResultEncodeError(f"invalid HTTP status {status!r}: expected 100..999")
+    return f"{status} Unknown"
 
 
 def _json_fallback(value: Any) -> Any:
@@ -300,6 +339,27 @@ class StreamingResponse(Response):
         close = getattr(self._content, "close", None)
         if callable(close):
             close()
+
+
+def error_response(exc: HTTPError) -> Response:
+    """The JSON problem response (RFC 9457) for an :class:`~fcsdk.HTTPError`."""
+    response = JSONResponse(exc.to_problem(), status=exc.status, headers=exc.headers)
+    response.headers["Content-Type"] = "application/problem+json"
+    return response
+
+
+def internal_error_response(request_id: str) -> Response:
+    """A 500 problem response naming the request id, never the exception's details."""
+    problem = {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "The function failed; search its logs for the request id.",
+        "request_id": request_id,
+    }
+    response = JSONResponse(problem, status=500)
+    response.headers["Content-Type"] = "application/problem+json"
+    return response
 
 
 def _looks_like_html(text: str) -> bool:

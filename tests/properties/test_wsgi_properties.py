@@ -4,7 +4,7 @@ Environs are shaped as FC 2.0 builds them (``fc.request_uri``, the
 ``/2016-08-15/proxy`` prefix, ``HTTP_*`` keys as latin-1 text) and then
 bent: bad percent-encoding, bytes that are not UTF-8, a ``Content-Length``
 that lies (longer, shorter, negative, not a number, absurd), a body without
-a length, no ``wsgi.input`` at all. Through ``@fc.http``, ``HttpApp`` and
+a length, no ``wsgi.input`` at all. Through ``@fc.http``, ``HTTPApp`` and
 ``from_wsgi`` the answer is always a status below 500.
 """
 
@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 
 import fcsdk as fc
 from fcsdk.testing import fake_context
-from fcsdk.web.wsgi import request_from_environ
 from tests.properties._support import (
     LoggedErrors,
     app_handlers,
@@ -32,6 +31,7 @@ from tests.properties._support import (
     profile,
     weird_text,
 )
+from tests.web.places_support import environ_request as request_from_environ
 
 HANDLERS = app_handlers()
 
@@ -189,7 +189,7 @@ class TestRequestFromEnviron:
     @profile(300)
     @given(environ=environs(), name=st.sampled_from(sorted(HANDLERS)))
     def test_through_handlers(self, environ: dict[str, Any], name: str) -> None:
-        """@fc.http, HttpApp and from_wsgi answer any environ with a status below 500."""
+        """@fc.http, HTTPApp and from_wsgi answer any environ with a status below 500."""
         start = Collector()
         with LoggedErrors() as logged:
             body = b"".join(HANDLERS[name](environ, start))

@@ -7,20 +7,20 @@ from typing import Any
 import pytest
 
 from fcsdk._runtime import load_handler
-from fcsdk.testing import HttpClient
+from fcsdk.testing import HTTPClient
 from fcsdk.testing.http import Via
 
 PLACES: list[Via] = ["wsgi", "fc3", "apigw"]
 
 
 @pytest.fixture(params=PLACES)
-def orders(request: pytest.FixtureRequest) -> HttpClient:
+def orders(request: pytest.FixtureRequest) -> HTTPClient:
     handler: Any = load_handler("index.handler", "examples/orders_api")
-    return HttpClient(handler, via=request.param)
+    return HTTPClient(handler, via=request.param)
 
 
 class TestOrdersApi:
-    def test_create_read_list_delete(self, orders: HttpClient) -> None:
+    def test_create_read_list_delete(self, orders: HTTPClient) -> None:
         """The order API's whole life cycle answers as documented."""
         created = orders.post("/orders", json={"item": "tea", "qty": 2})
         assert created.status_code == 201
@@ -32,7 +32,7 @@ class TestOrdersApi:
         assert orders.get(f"/orders/{order['order_id']}").status_code == 404
         assert orders.delete(f"/orders/{order['order_id']}").status_code == 404
 
-    def test_errors(self, orders: HttpClient) -> None:
+    def test_errors(self, orders: HTTPClient) -> None:
         """Validation (422), malformed JSON (400), the custom 409, bad query (422)."""
         assert orders.post("/orders", json={"item": "", "qty": 0}).status_code == 422
         assert (

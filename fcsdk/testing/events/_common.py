@@ -7,6 +7,8 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Literal
 
+from fcsdk.exceptions import InvalidArgumentError
+
 __all__ = ["BatchShape"]
 
 BatchShape = Literal["array", "object", "strings"]
@@ -91,7 +93,7 @@ def _cloud_event(kind: str, source: str, subject: str, data: Any, index: int) ->
 def _batch(events: list[dict[str, Any]], shape: BatchShape) -> bytes:
     if shape == "object":
         if len(events) != 1:
-            raise ValueError(f"shape='object' delivers one event, not {len(events)}")
+            raise InvalidArgumentError(f"shape='object' delivers one event, not {len(events)}")
         return _dumps(events[0])
     if shape == "strings":
         return _dumps([_dumps(event).decode("utf-8") for event in events])
