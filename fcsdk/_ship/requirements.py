@@ -287,11 +287,10 @@ def install_with_fcsdk(
         except NoMatchingWheelError as again:
             if again.requirement.lower().replace("_", "-") != "fcsdk":
                 raise
-            import fcsdk
-
+            running = wheel.name.split("-")[1]
             raise NoMatchingWheelError(
                 f"no index serves the fcsdk your requirements pin, and the running fcsdk "
-                f"is {fcsdk.__version__}: pin fcsdk=={fcsdk.__version__}, or pass the "
+                f"is {running}: pin fcsdk=={running}, or pass the "
                 "folder of a matching fcsdk wheel with --find-links",
                 requirement="fcsdk",
                 tags=again.tags,

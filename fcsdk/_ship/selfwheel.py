@@ -35,8 +35,8 @@ def _package_files(package: Path) -> list[tuple[str, Path]]:
     return files
 
 
-def _metadata_text(version: str) -> tuple[str, str | None]:
-    """The installed METADATA and entry points of fcsdk."""
+def _metadata() -> tuple[str, str, str | None]:
+    """The installed fcsdk's version, METADATA and entry points."""
     try:
         dist = metadata.distribution("fcsdk")
     except metadata.PackageNotFoundError as exc:
@@ -45,12 +45,9 @@ def _metadata_text(version: str) -> tuple[str, str | None]:
             "pip install -e /path/to/fcsdk, or pass the folder of an fcsdk wheel with --find-links"
         ) from exc
     text = dist.read_text("METADATA")
-    if text is None or dist.version != version:
-        raise ConfigurationError(
-            f"the installed fcsdk metadata ({dist.version}) does not match the running "
-            f"fcsdk {version}: reinstall it"
-        )
-    return text, dist.read_text("entry_points.txt")
+    if not text:
+        raise ConfigurationError("the installed fcsdk has no METADATA: reinstall it")
+    return dist.version, text, dist.read_text("entry_points.txt")
 
 
 def write_fcsdk_wheel(dest: str | Path) -> Path:
@@ -59,16 +56,17 @@ def write_fcsdk_wheel(dest: str | Path) -> Path:
     The wheel's entries are sorted and dated 1980-01-01, so the same fcsdk
     gives the same bytes.
 
+    The version and metadata are the installed fcsdk's (``pip install -e``
+    writes them for a checkout), the files those of the running package.
+
     Raises:
         ConfigurationError: the running fcsdk has no installed metadata.
     """
-    import fcsdk
-
-    version = fcsdk.__version__
-    meta, entry_points = _metadata_text(version)
+    version, meta, entry_points = _metadata()
+    package = Path(__file__).resolve().parents[1]  # the running fcsdk's own folder
     info = f"fcsdk-{version}.dist-info"
     contents: list[tuple[str, bytes]] = [
-        (rel, path.read_bytes()) for rel, path in _package_files(Path(fcsdk.__file__).parent)
+        (rel, path.read_bytes()) for rel, path in _package_files(package)
     ]
     contents.append((f"{info}/METADATA", meta.encode("utf-8")))
     if entry_points:
