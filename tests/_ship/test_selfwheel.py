@@ -78,8 +78,14 @@ def test_the_command_writes_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def fake_dependencies(house: Path) -> PipOptions:
     """Small stand-ins for fcsdk's own requirements, so pip resolves offline."""
-    make_wheel(house, "pydantic", "2.9.0")
-    make_wheel(house, "typing-extensions", "4.12.2")
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    for line in metadata.requires("fcsdk") or []:
+        req = Requirement(line)
+        if req.marker is None:  # fcsdk's own requirements, not an extra's
+            make_wheel(house, req.name, metadata.version(req.name))
     return PipOptions(find_links=(str(house),), no_index=True)
 
 
