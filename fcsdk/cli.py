@@ -19,6 +19,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("fcsdk._cli.serve", "serve a handler behind a local HTTP trigger, as FC would"),
     "init": ("fcsdk._cli.init", "create a new function project from a template"),
     "package": ("fcsdk._cli.package", "build a deployable zip (or layer) for an FC Python runtime"),
+    "coldstart": (
+        "fcsdk._cli.coldstart",
+        "measure a packaged function's cold start in fresh interpreters",
+    ),
     "oss-server": ("fcsdk._cli.oss_server", "run a local OSS server that checks signatures"),
 }
 

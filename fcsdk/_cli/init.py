@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fcsdk._ship.target import RUNTIME_NAMES
+
 __all__ = ["configure", "run"]
 
 _TEMPLATES = ("http", "event", "oss", "timer")
-_RUNTIMES = ("python3.10", "python3.12")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--runtime",
-        choices=_RUNTIMES,
+        choices=RUNTIME_NAMES,
         default="python3.12",
         help="the FC runtime for s.yaml and the Makefile (default python3.12)",
     )

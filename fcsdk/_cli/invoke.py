@@ -11,17 +11,19 @@ options exit with 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from fcsdk._runtime import runtime_result
+from fcsdk._ship.target import RUNTIME_NAMES
 from fcsdk.exceptions import ConfigurationError
 
 __all__ = ["add_function_options", "configure", "function_config", "run"]
 
-RUNTIMES = ("python3.9", "python3.10", "python3.12")
+RUNTIMES = RUNTIME_NAMES
 
 
 def _positive_int(text: str) -> int:
@@ -102,6 +104,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="invoke N times on the same warm instance (one result per line)",
     )
+    parser.add_argument(
+        "--local-oss",
+        action="store_true",
+        help="for an OSS trigger event: serve the objects it names on a loopback OSS "
+        "server and point the function at it (FCSDK_OSS_ENDPOINT)",
+    )
 
 
 def function_config(args: argparse.Namespace, **overrides: Any) -> Any:
@@ -151,15 +159,29 @@ def _read_event(args: argparse.Namespace) -> bytes:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``fcsdk invoke`` and return the exit code (0 ok, 1 handler error, 2 usage)."""
-    from fcsdk._local.env import applied_environment
-    from fcsdk._local.instance import Instance, invocation_error
-    from fcsdk._local.logs import RuntimeLogs
-
     try:
         event = _read_event(args)
     except OSError as exc:
         sys.stderr.write(f"fcsdk invoke: cannot read the event: {exc}\n")
         return 2
+    with contextlib.ExitStack() as stack:
+        if args.local_oss:
+            from fcsdk._cli.local_oss import serving_event_objects
+
+            try:
+                oss_env = stack.enter_context(serving_event_objects(event))
+            except ConfigurationError as exc:
+                sys.stderr.write(f"fcsdk invoke: {exc}\n")
+                return 2
+            args.env = [*args.env, *(f"{k}={v}" for k, v in oss_env.items())]
+        return _invoke(args, event)
+
+
+def _invoke(args: argparse.Namespace, event: bytes) -> int:
+    from fcsdk._local.env import applied_environment
+    from fcsdk._local.instance import Instance, invocation_error
+    from fcsdk._local.logs import RuntimeLogs
+
     try:
         config = function_config(args)
     except ConfigurationError as exc:

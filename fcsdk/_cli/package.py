@@ -1,4 +1,7 @@
-"""``fcsdk package``: a deployable zip (or layer) of a project for an FC Python runtime."""
+"""``fcsdk package``: a deployable zip (or layer) of a project for an FC Python runtime.
+
+Every path option is read from the current folder, as pip reads its own.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,10 @@ __all__ = ["configure", "run"]
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add ``fcsdk package``'s options to ``parser``."""
     parser.add_argument(
-        "project", nargs="?", default=".", help="the project folder (default: the current one)"
+        "project",
+        nargs="?",
+        default=".",
+        help="the project folder, relative to the current one (default: the current one)",
     )
     parser.add_argument(
         "--runtime",
@@ -33,7 +39,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         metavar="FILE",
-        help="the zip to write (default dist/<name>-<runtime>.zip in the project)",
+        help="the zip to write, relative to the current folder "
+        "(default dist/<name>-<runtime>.zip in the project)",
     )
     kind = parser.add_mutually_exclusive_group()
     kind.add_argument(
@@ -53,20 +60,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "-r",
         "--requirements",
         metavar="FILE",
-        help="a requirements file (default requirements.txt, else pyproject.toml dependencies)",
+        help="a requirements file, relative to the current folder "
+        "(default the project's requirements.txt, else its pyproject.toml dependencies)",
     )
     parser.add_argument(
         "--find-links",
         action="append",
         default=[],
         metavar="DIR_OR_URL",
-        help="also look for wheels here (pip --find-links; repeatable)",
+        help="also look for wheels here, a folder relative to the current one or a URL "
+        "(pip --find-links; repeatable)",
     )
     parser.add_argument(
         "--index-url", metavar="URL", help="a package index other than PyPI (pip --index-url)"
     )
     parser.add_argument(
         "--no-index", action="store_true", help="look only in --find-links (pip --no-index)"
+    )
+    add_bytecode_options(parser)
+    parser.add_argument(
+        "--fcsdk-wheel",
+        metavar="DIR",
+        help="write the running fcsdk's wheel into DIR (relative to the current folder) and "
+        "exit: the scaffold's Makefile installs it when no index serves fcsdk",
     )
     parser.add_argument(
         "--max-zip-mb",
@@ -85,11 +101,39 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_bytecode_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--python`` and ``--no-compile``, shared with ``fcsdk coldstart``."""
+    bytecode = parser.add_mutually_exclusive_group()
+    bytecode.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the interpreter that compiles the bytecode, of the target's Python version "
+        "(a path relative to the current folder, or a command on PATH; default: found "
+        "as python3.X on PATH or in ~/.pyenv/versions)",
+    )
+    bytecode.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="ship sources only, no bytecode (every cold start then compiles its imports)",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``fcsdk package``: 0 built, 1 the build failed, 2 a usage error."""
     from fcsdk._ship.build import build_package
     from fcsdk._ship.requirements import PipOptions
     from fcsdk.exceptions import ConfigurationError, PackageError
+
+    if args.fcsdk_wheel is not None:
+        from fcsdk._ship.selfwheel import write_fcsdk_wheel
+
+        try:
+            wheel = write_fcsdk_wheel(args.fcsdk_wheel)
+        except (ConfigurationError, OSError) as exc:
+            sys.stderr.write(f"fcsdk package: {exc}\n")
+            return 2
+        sys.stdout.write(f"{wheel}\n")
+        return 0
 
     pip = PipOptions(
         find_links=tuple(args.find_links), index_url=args.index_url, no_index=args.no_index
@@ -108,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
             pip=pip,
             max_zip_mb=args.max_zip_mb,
             max_unzipped_mb=args.max_unzipped_mb,
+            compile_bytecode=not args.no_compile,
+            python=args.python,
         )
     except ConfigurationError as exc:
         sys.stderr.write(f"fcsdk package: {exc}\n")

@@ -37,7 +37,7 @@ class Template:
     Attributes:
         name: the ``--template`` value.
         summary: one sentence for the README and ``s.yaml``'s description.
-        invoke_args: the event options of ``make invoke``.
+        invoke_args: the event options of ``make invoke`` and ``make coldstart``.
         local: a README paragraph on running it locally.
         trigger: the trigger ``s.yaml`` declares, for the README (empty for none).
     """
@@ -70,10 +70,12 @@ TEMPLATES: dict[str, Template] = {
         Template(
             name="oss",
             summary="An OSS function: it summarises each object uploaded under incoming/.",
-            invoke_args="--event-file event.json",
+            invoke_args="--event-file event.json --local-oss",
             local="`event.json` is an OSS trigger event. The function reads and writes the "
-            "bucket, so a local run needs an OSS endpoint: set `FCSDK_OSS_ENDPOINT` (the "
-            "tests start `fcsdk.testing.oss.LocalOSSServer` on 127.0.0.1 and point there).",
+            "bucket, so a local run needs an OSS endpoint: `make invoke` passes `--local-oss`, "
+            "which serves the object the event names on a loopback OSS server and points "
+            "`FCSDK_OSS_ENDPOINT` there (the tests start `fcsdk.testing.oss.LocalOSSServer` "
+            "themselves).",
             trigger="an OSS trigger",
         ),
         Template(
@@ -191,6 +193,8 @@ def create_project(
         "fcsdk_version": fcsdk_version,
         "summary": chosen.summary,
         "invoke_args": chosen.invoke_args,
+        "coldstart": "coldstart --runtime $(RUNTIME)"
+        + (" --local-oss" if "--local-oss" in chosen.invoke_args else ""),
         "local": chosen.local,
         "trigger_row": f", {chosen.trigger}" if chosen.trigger else "",
     }

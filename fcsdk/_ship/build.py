@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fcsdk._ship.archive import write_zip
+from fcsdk._ship.bytecode import compile_tree, find_interpreter, no_interpreter_warning
 from fcsdk._ship.ignore import IgnoreRules, collect_files
-from fcsdk._ship.requirements import PipOptions, find_requirements, install_for_target
+from fcsdk._ship.requirements import PipOptions, find_requirements, install_with_fcsdk
 from fcsdk._ship.target import DEFAULT_MAX_MB, RUNTIMES, Target
 from fcsdk.exceptions import ConfigurationError, PackageError, PackageTooLargeError
 
@@ -56,6 +57,9 @@ class PackageReport:
         largest: the biggest parts as ``(name, bytes)``, biggest first: each
             installed distribution, and the project's own code.
         warnings: things the user should know that did not stop the build.
+        bytecode: the ``__pycache__`` tag of the shipped pycs (``cpython-312``),
+            or ``None`` when the package has no bytecode.
+        bytecode_size: the pycs' share of ``unzipped_size``, in bytes.
     """
 
     path: Path
@@ -67,6 +71,8 @@ class PackageReport:
     sha256: str
     largest: list[tuple[str, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    bytecode: str | None = None
+    bytecode_size: int = 0
 
     def render(self, *, top: int = 5) -> str:
         """Return the human-readable summary ``fcsdk package`` prints."""
@@ -78,6 +84,7 @@ class PackageReport:
             f"  {kind} for {t.runtime} (CPython {t.python_version}, "
             f"manylinux_{t.glibc[0]}_{t.glibc[1]} {t.arch})",
             f"  unzipped  {format_size(self.unzipped_size)}",
+            f"  bytecode  {self._bytecode_line()}",
             f"  sha256    {self.sha256}",
         ]
         if self.largest:
@@ -89,6 +96,11 @@ class PackageReport:
             ]
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+    def _bytecode_line(self) -> str:
+        if self.bytecode is None:
+            return "none (each cold start compiles what it imports)"
+        return f"{self.bytecode} ({format_size(self.bytecode_size)} unzipped)"
 
 
 def _shown(path: Path) -> str:
@@ -149,13 +161,20 @@ def build_package(
     pip: PipOptions | None = None,
     max_zip_mb: float = DEFAULT_MAX_MB,
     max_unzipped_mb: float = DEFAULT_MAX_MB,
+    compile_bytecode: bool = True,
+    python: str | Path | None = None,
 ) -> PackageReport:
     """Build a deployable zip of ``project`` for an FC Python runtime.
 
     The requirements are installed for the target as binary wheels only,
     the project's files are added (less what the defaults and ``.fcignore``
-    leave out), and the zip is written with sorted entries and fixed
-    timestamps and permissions, so the same inputs give the same bytes.
+    leave out), every ``.py`` is compiled to bytecode by an interpreter of the
+    target's Python version (unchecked-hash pycs, so FC's read-only code folder
+    never compiles at a cold start), and the zip is written with sorted entries
+    and fixed timestamps and permissions, so the same inputs give the same bytes.
+
+    Relative paths (``project``, ``output``, ``requirements``, ``python``,
+    local ``pip.find_links``) are read from the current folder, as pip does.
 
     Args:
         project: the project folder.
@@ -171,12 +190,17 @@ def build_package(
         pip: where pip looks for distributions.
         max_zip_mb: the largest zip FC accepts, in MB.
         max_unzipped_mb: the largest unpacked size to allow, in MB.
+        compile_bytecode: ship bytecode (``False``: sources only, no warning).
+        python: the interpreter that compiles the bytecode; it must be the
+            target's version (default: found on this machine, else the package
+            has no bytecode and a warning says so).
 
     Returns:
         A :class:`PackageReport`; ``render()`` gives the summary to print.
 
     Raises:
-        ConfigurationError: a bad option, no such project, or nothing to package.
+        ConfigurationError: a bad option, no such project, nothing to package,
+            or a ``python`` that is not the target's version.
         NoMatchingWheelError: a requirement has no wheel for the target.
         PackageTooLargeError: the package passes a size limit.
         PackageError: pip failed for another reason, or the zip cannot be written.
@@ -185,9 +209,11 @@ def build_package(
         >>> import pathlib, tempfile
         >>> root = pathlib.Path(tempfile.mkdtemp())
         >>> _ = (root / "index.py").write_text("def handler(event, context):\\n    return event\\n")
-        >>> report = build_package(root, with_deps=False, output=root / "out.zip")
-        >>> report.path.name, report.file_count, report.largest
-        ('out.zip', 1, [('(your code)', 46)])
+        >>> report = build_package(
+        ...     root, with_deps=False, output=root / "out.zip", compile_bytecode=False
+        ... )
+        >>> report.path.name, report.file_count, report.largest, report.bytecode
+        ('out.zip', 1, [('(your code)', 46)], None)
     """
     root = Path(project).resolve()
     if not root.is_dir():
@@ -199,7 +225,18 @@ def build_package(
     target = Target.for_runtime(runtime, arch=arch, python_version=python_version)
     reqs = None
     if with_deps:
-        reqs = find_requirements(root, requirements=Path(requirements) if requirements else None)
+        reqs = find_requirements(
+            root, requirements=Path(requirements).absolute() if requirements else None
+        )
+    interpreter = None
+    warnings: list[str] = []
+    if compile_bytecode:
+        interpreter = find_interpreter(target.python_version, python)
+        if interpreter is None:
+            warnings.append(no_interpreter_warning(target.python_version))
+    elif python is not None:
+        raise ConfigurationError("--python compiles the bytecode: it conflicts with --no-compile")
+    pip = (pip or PipOptions()).absolute()
     if output is None:
         own = RUNTIMES[runtime][0]
         suffix = runtime if target.python_version == own else f"python{target.python_version}"
@@ -209,7 +246,6 @@ def build_package(
         dest = Path(output).resolve()
     if dest.suffix != ".zip":
         raise ConfigurationError(f"the output must be a .zip file, got {dest}")
-    warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="fcsdk-package-") as tmp:
         staging = Path(tmp) / "deps"
         staging.mkdir()
@@ -219,7 +255,7 @@ def build_package(
                     "no requirements found (requirements.txt or pyproject.toml "
                     "dependencies): the package holds your code only"
                 )
-            install_for_target(reqs, staging, target, pip=pip, scratch=Path(tmp), cwd=root)
+            install_with_fcsdk(reqs, staging, target, pip=pip, scratch=Path(tmp), cwd=root)
         entries: dict[str, Path] = {}
         owners: dict[str, str] = {}
         dist_of = _distribution_of(staging)
@@ -241,6 +277,19 @@ def build_package(
                 warnings.append(f"no Python module at the top of {root}: is the handler there?")
         if not entries:
             raise ConfigurationError(f"nothing to package in {root}")
+        bytecode_size = 0
+        if interpreter is not None:
+            pycs, failed = compile_tree(entries, interpreter, Path(tmp))
+            for rel in pycs:
+                owners[rel] = owners[_source_of(rel)]
+            entries.update(pycs)
+            bytecode_size = sum(p.stat().st_size for p in pycs.values())
+            ours = [rel for rel in failed if owners[rel] == YOUR_CODE]
+            if ours:
+                warnings.append(
+                    f"{', '.join(ours[:3])}{' …' if len(ours) > 3 else ''} did not compile "
+                    f"with Python {interpreter.version}: shipped as source; check the syntax"
+                )
         sizes = {rel: path.stat().st_size for rel, path in entries.items()}
         unzipped = sum(sizes.values())
         if unzipped > max_unzipped_mb * MB:
@@ -281,7 +330,15 @@ def build_package(
         sha256=_sha256(dest),
         largest=_largest(owners, sizes),
         warnings=warnings,
+        bytecode=interpreter.cache_tag if interpreter is not None else None,
+        bytecode_size=bytecode_size,
     )
+
+
+def _source_of(pyc_rel: str) -> str:
+    """``pkg/__pycache__/mod.cpython-312.pyc`` -> ``pkg/mod.py``."""
+    folder, _, leaf = pyc_rel.rpartition("__pycache__/")
+    return folder + leaf.split(".", 1)[0] + ".py"
 
 
 def _top_level(rel: str) -> str:

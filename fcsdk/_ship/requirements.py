@@ -21,7 +21,13 @@ from typing import Any
 from fcsdk._ship.target import Target
 from fcsdk.exceptions import ConfigurationError, NoMatchingWheelError, PackageError
 
-__all__ = ["PipOptions", "Requirements", "find_requirements", "install_for_target"]
+__all__ = [
+    "PipOptions",
+    "Requirements",
+    "find_requirements",
+    "install_for_target",
+    "install_with_fcsdk",
+]
 
 # Seconds pip may take for one install before the build gives up.
 PIP_TIMEOUT = 900.0
@@ -63,6 +69,15 @@ class PipOptions:
     no_index: bool = False
     python: str = field(default_factory=lambda: sys.executable)
 
+    def absolute(self) -> PipOptions:
+        """These options with local ``find_links`` folders made absolute (from the current one)."""
+        links = tuple(
+            link if "://" in link else str(Path(link).absolute()) for link in self.find_links
+        )
+        return PipOptions(
+            find_links=links, index_url=self.index_url, no_index=self.no_index, python=self.python
+        )
+
     def args(self) -> list[str]:
         """Return these options as pip arguments."""
         out: list[str] = []
@@ -92,15 +107,16 @@ def _load_toml(path: Path) -> dict[str, Any]:
 def find_requirements(project: Path, *, requirements: Path | None = None) -> Requirements:
     """Return the requirements of ``project``.
 
-    ``requirements`` names a file explicitly; otherwise ``requirements.txt``
-    wins over ``pyproject.toml``'s ``[project].dependencies``.
+    ``requirements`` names a file explicitly (a relative path is read from the
+    current folder, as pip reads ``-r``); otherwise ``requirements.txt`` wins
+    over ``pyproject.toml``'s ``[project].dependencies``.
 
     Raises:
         ConfigurationError: the named file does not exist, or ``pyproject.toml``
             is not valid TOML or its dependencies are not a list of strings.
     """
     if requirements is not None:
-        path = requirements if requirements.is_absolute() else project / requirements
+        path = requirements.absolute()
         if not path.is_file():
             raise ConfigurationError(f"requirements file not found: {path}")
         if path.name == "pyproject.toml":
@@ -232,6 +248,54 @@ def install_for_target(
         f"pip could not install the requirements of {reqs.source.name} for "
         f"{target.runtime}:\n{_tail(output)}"
     )
+
+
+def install_with_fcsdk(
+    reqs: Requirements,
+    dest: Path,
+    target: Target,
+    *,
+    pip: PipOptions | None = None,
+    scratch: Path,
+    cwd: Path,
+) -> None:
+    """:func:`install_for_target`, falling back to the running fcsdk when no index has it.
+
+    A project made by ``fcsdk init`` pins ``fcsdk==<version>``. When pip finds
+    no ``fcsdk`` that fits (a checkout, a private build, no network), the
+    install is retried with a wheel of the running fcsdk (pure Python, written
+    on the fly) on ``--find-links``. Takes the same arguments and raises the
+    same errors as :func:`install_for_target`.
+    """
+    try:
+        install_for_target(reqs, dest, target, pip=pip, scratch=scratch, cwd=cwd)
+    except NoMatchingWheelError as exc:
+        if exc.requirement.lower().replace("_", "-") != "fcsdk":
+            raise
+        from fcsdk._ship.selfwheel import write_fcsdk_wheel
+
+        options = pip or PipOptions()
+        wheel = write_fcsdk_wheel(scratch / "fcsdk-wheel")
+        retry = PipOptions(
+            find_links=(*options.find_links, str(wheel.parent)),
+            index_url=options.index_url,
+            no_index=options.no_index,
+            python=options.python,
+        )
+        try:
+            install_for_target(reqs, dest, target, pip=retry, scratch=scratch, cwd=cwd)
+        except NoMatchingWheelError as again:
+            if again.requirement.lower().replace("_", "-") != "fcsdk":
+                raise
+            running = wheel.name.split("-")[1]
+            raise NoMatchingWheelError(
+                f"no index serves the fcsdk your requirements pin, and the running fcsdk "
+                f"is {running}: pin fcsdk=={running}, or pass the "
+                "folder of a matching fcsdk wheel with --find-links",
+                requirement="fcsdk",
+                tags=again.tags,
+                pip_output=again.pip_output,
+            ) from exc
 
 
 def _tried_tags(target: Target) -> list[str]:

@@ -13,13 +13,18 @@ from dataclasses import dataclass
 
 from fcsdk.exceptions import ConfigurationError
 
-__all__ = ["ARCHES", "DEFAULT_MAX_MB", "RUNTIMES", "Target"]
+__all__ = ["ARCHES", "DEFAULT_MAX_MB", "RUNTIMES", "RUNTIME_NAMES", "Target"]
 
+# The one list of the FC runtimes fcsdk supports: `invoke`, `serve`, `init`,
+# `package`, `coldstart` and the docs all read it (tests/_ship/test_target.py
+# checks they agree). FC's python3.9 runtime is not here: fcsdk needs 3.10+.
 # runtime identifier -> (Python version, glibc of its Debian release)
 RUNTIMES: dict[str, tuple[str, tuple[int, int]]] = {
     "python3.10": ("3.10", (2, 28)),
     "python3.12": ("3.12", (2, 31)),
 }
+
+RUNTIME_NAMES: tuple[str, ...] = tuple(RUNTIMES)
 
 ARCHES = ("x86_64",)
 

@@ -228,10 +228,8 @@ class TestInitCommand:
     def test_choices_match_the_templates_and_runtimes(self) -> None:
         """The command offers exactly the templates and runtimes the engine knows."""
         from fcsdk._cli import init
-        from fcsdk._ship.target import RUNTIMES
 
         assert tuple(TEMPLATES) == init._TEMPLATES
-        assert tuple(RUNTIMES) == init._RUNTIMES
 
     def test_unknown_template_is_a_usage_error(self, capsys: pytest.CaptureFixture[str]) -> None:
         """argparse refuses a template that does not exist."""
@@ -265,8 +263,15 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make(root: Path, target: str, env: dict[str, str], venv: Path) -> str:
+    """Run ``make target`` in ``root``, with this fcsdk as the Makefile's FCSDK."""
     done = subprocess.run(
-        ["make", target, f"VENV={venv}", f"PYTHON={sys.executable}"],
+        [
+            "make",
+            target,
+            f"VENV={venv}",
+            f"PYTHON={sys.executable}",
+            f"FCSDK={sys.executable} -m fcsdk",
+        ],
         cwd=root,
         env=env,
         capture_output=True,
@@ -311,3 +316,74 @@ class TestGeneratedProjects:
         assert "s.yaml" not in listed
         invoked = make(root, "invoke", pip_env, shared_venv)
         assert '{"order_id":"A1","accepted":true}' in invoked
+
+    def test_oss_make_invoke_works_on_a_fresh_scaffold(
+        self, tmp_path: Path, pip_env: dict[str, str], shared_venv: Path
+    ) -> None:
+        """The oss template's make invoke serves the event's object locally and summarises it."""
+        root = tmp_path / "uploads"
+        create_project(root, template="oss")
+        env = {k: v for k, v in pip_env.items() if k != "FCSDK_OSS_ENDPOINT"}
+        invoked = make(root, "invoke", env, shared_venv)
+        assert '["summaries/notes.txt.json"]' in invoked
+
+
+@pytest.fixture(scope="session")
+def offline_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheels of fcsdk's dependencies and pytest, for this Python and python3.12: no fcsdk."""
+    house = tmp_path_factory.mktemp("offline-wheels")
+    base = [sys.executable, "-m", "pip", "download", "--quiet", "--dest", str(house)]
+    from importlib import metadata
+
+    deps = [r for r in metadata.requires("fcsdk") or [] if ";" not in r]
+    subprocess.run(
+        [*base, *deps, "pytest>=8"],
+        check=True,
+        timeout=600,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *base,
+            "--only-binary=:all:",
+            "--implementation",
+            "cp",
+            "--python-version",
+            "3.12",
+            "--abi",
+            "cp312",
+            "--platform",
+            "manylinux_2_31_x86_64",
+            "--platform",
+            "manylinux2014_x86_64",
+            *deps,
+        ],
+        check=True,
+        timeout=600,
+        capture_output=True,
+    )
+    assert not list(house.glob("fcsdk-*"))
+    return house
+
+
+@pytest.mark.slow
+def test_scaffold_needs_no_index_with_fcsdk(tmp_path: Path, offline_wheelhouse: Path) -> None:
+    """With --no-index and only the dependencies' wheels, make test, package and coldstart pass."""
+    root = tmp_path / "orders"
+    create_project(root, template="event")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE", "PYTEST", "PIP_"))}
+    env.update(
+        PIP_NO_INDEX="1", PIP_FIND_LINKS=str(offline_wheelhouse), PIP_DISABLE_PIP_VERSION_CHECK="1"
+    )
+    venv = tmp_path / "venv"
+    assert " passed" in make(root, "test", env, venv)
+    out = make(root, "package", env, venv)
+    assert "dist/orders-python3.12.zip" in out
+    with zipfile.ZipFile(root / "dist" / "orders-python3.12.zip") as zf:
+        listed = zf.namelist()
+    assert "fcsdk/__init__.py" in listed
+    assert f"fcsdk-{fcsdk.__version__}.dist-info/METADATA" in listed
+    assert "__pycache__/index.cpython-312.pyc" in listed
+    measured = make(root, "coldstart", env, venv)
+    assert "cold start (import + first event)" in measured
+    assert "[fcsdk]" in measured

@@ -1,0 +1,245 @@
+"""``fcsdk coldstart``: where a packaged function's cold start goes, measured in fresh interpreters.
+
+Given a project it builds the package first (as ``fcsdk package`` does, into
+a temporary folder); given a zip it measures that. Paths are read from the
+current folder. Exit codes: 0 measured (and within ``--budget-ms``), 1 over
+the budget, 2 bad input (no target interpreter, not an fcsdk package, a
+handler that fails, an event that is not JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import zipfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from fcsdk._cli.package import add_bytecode_options
+from fcsdk._ship.target import RUNTIME_NAMES, RUNTIMES
+
+__all__ = ["configure", "run"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _budget(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected milliseconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of ms, got {text}")
+    return value
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add ``fcsdk coldstart``'s options to ``parser``."""
+    parser.add_argument(
+        "target",
+        nargs="?",
+        default=".",
+        metavar="PROJECT|ZIP",
+        help="a project folder (packaged first) or a zip built by fcsdk package, "
+        "relative to the current folder (default: the current folder)",
+    )
+    parser.add_argument(
+        "--runtime",
+        choices=RUNTIME_NAMES,
+        default=None,
+        help="the FC runtime (default: a zip's bytecode version, else python3.12)",
+    )
+    parser.add_argument(
+        "--python-version", metavar="3.X", help="another CPython than the runtime's own"
+    )
+    add_bytecode_options(parser)
+    parser.add_argument(
+        "--handler", default="index.handler", help="the handler (default index.handler)"
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--event", help="the event, as JSON text")
+    source.add_argument(
+        "--event-file",
+        metavar="FILE",
+        help="a JSON file holding the event, relative to the current folder "
+        "(default: event.json of the project or zip, else {})",
+    )
+    parser.add_argument(
+        "-n",
+        "--runs",
+        type=_positive_int,
+        default=10,
+        metavar="N",
+        help="fresh interpreters to time (default 10), interleaved with as many empty ones",
+    )
+    parser.add_argument(
+        "--html", metavar="FILE", help="also write a self-contained page with an icicle chart"
+    )
+    parser.add_argument("--json", action="store_true", help="print the raw figures as JSON")
+    parser.add_argument(
+        "--budget-ms",
+        type=_budget,
+        metavar="MS",
+        help="exit 1 when the median cold start (import + first event) is above MS",
+    )
+    parser.add_argument(
+        "--local-oss",
+        action="store_true",
+        help="serve the objects an OSS trigger event names on a loopback OSS server",
+    )
+    parser.add_argument(
+        "-r",
+        "--requirements",
+        metavar="FILE",
+        help="a project's requirements file, relative to the current folder",
+    )
+    parser.add_argument(
+        "--find-links",
+        action="append",
+        default=[],
+        metavar="DIR_OR_URL",
+        help="also look for wheels here, relative to the current folder (repeatable)",
+    )
+    parser.add_argument("--index-url", metavar="URL", help="a package index other than PyPI")
+    parser.add_argument("--no-index", action="store_true", help="look only in --find-links")
+
+
+def _zip_runtime(zip_path: Path) -> str | None:
+    """The runtime whose bytecode a zip carries (``cpython-310`` -> ``python3.10``)."""
+    try:
+        with zipfile.ZipFile(zip_path) as zf:
+            names = zf.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return None
+    for name in names:
+        if "__pycache__/" in name and ".cpython-3" in name and name.endswith(".pyc"):
+            minor = name.rsplit(".cpython-3", 1)[1].split(".", 1)[0]
+            runtime = f"python3.{minor}"
+            return runtime if runtime in RUNTIMES else None
+    return None
+
+
+def _default_event(target: Path, is_zip: bool) -> bytes:
+    if not is_zip:
+        path = target / "event.json"
+        return path.read_bytes() if path.is_file() else b"{}"
+    try:
+        with zipfile.ZipFile(target) as zf:
+            return zf.read("event.json")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return b"{}"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``fcsdk coldstart``: 0 measured, 1 over the budget, 2 bad input."""
+    from fcsdk._ship.bytecode import find_interpreter
+    from fcsdk._ship.coldstart import ColdStartError, measure
+    from fcsdk._ship.target import Target
+    from fcsdk.exceptions import ConfigurationError, PackageError
+
+    def fail(message: str) -> int:
+        sys.stderr.write(f"fcsdk coldstart: {message}\n")
+        return 2
+
+    target = Path(args.target).absolute()
+    if not target.exists():
+        return fail(f"no such project folder or zip: {target}")
+    is_zip = target.is_file()
+    if is_zip and args.no_compile:
+        return fail("--no-compile builds a project: a zip is measured as it is")
+    try:
+        if args.event is not None:
+            event = args.event.encode("utf-8")
+        elif args.event_file is not None:
+            event = Path(args.event_file).read_bytes()
+        else:
+            event = _default_event(target, is_zip)
+        json.loads(event)
+    except OSError as exc:
+        return fail(f"cannot read the event: {exc}")
+    except ValueError as exc:
+        return fail(f"the event is not JSON: {exc}")
+    runtime = args.runtime or (_zip_runtime(target) if is_zip else None) or "python3.12"
+    with ExitStack() as stack:
+        try:
+            wanted = Target.for_runtime(runtime, python_version=args.python_version)
+            interpreter = find_interpreter(wanted.python_version, args.python)
+            if interpreter is None:
+                return fail(
+                    f"no Python {wanted.python_version} found to run {runtime}'s cold start "
+                    f"(tried python{wanted.python_version} on PATH and "
+                    f"~/.pyenv/versions/{wanted.python_version}.*): "
+                    "install it or pass --python PATH"
+                )
+            zip_path = target if is_zip else _build(args, target, runtime, stack)
+            env: dict[str, str] = {}
+            if args.local_oss:
+                from fcsdk._cli.local_oss import serving_event_objects
+                from fcsdk._ship.coldstart import _CREDENTIAL_ENV
+
+                env = stack.enter_context(
+                    serving_event_objects(
+                        event,
+                        access_key_id=_CREDENTIAL_ENV["ALIBABA_CLOUD_ACCESS_KEY_ID"],
+                        access_key_secret=_CREDENTIAL_ENV["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
+                    )
+                )
+                env = {k: v for k, v in env.items() if k == "FCSDK_OSS_ENDPOINT"}
+            report = measure(
+                zip_path, interpreter, handler=args.handler, event=event, runs=args.runs, env=env
+            )
+        except (ConfigurationError, ColdStartError) as exc:
+            return fail(str(exc))
+        except PackageError as exc:
+            return fail(f"cannot build the package: {exc}")
+    if args.html:
+        html_path = Path(args.html)
+        try:
+            html_path.write_text(report.html(), encoding="utf-8")
+        except OSError as exc:
+            return fail(f"cannot write {html_path}: {exc}")
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(report.render() + "\n")
+        if args.html:
+            sys.stdout.write(f"\nwrote {args.html}\n")
+    if args.budget_ms is not None and report.cold_start_ms > args.budget_ms:
+        sys.stderr.write(
+            f"fcsdk coldstart: the cold start's median, {report.cold_start_ms:.1f} ms, is over "
+            f"the {args.budget_ms:g} ms budget\n"
+        )
+        return 1
+    return 0
+
+
+def _build(args: argparse.Namespace, project: Path, runtime: str, stack: ExitStack) -> Path:
+    from fcsdk._ship.build import build_package
+    from fcsdk._ship.requirements import PipOptions
+
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fcsdk-coldstart-")))
+    report = build_package(
+        project,
+        runtime=runtime,
+        python_version=args.python_version,
+        output=tmp / f"{project.name}.zip",
+        requirements=args.requirements,
+        pip=PipOptions(
+            find_links=tuple(args.find_links), index_url=args.index_url, no_index=args.no_index
+        ),
+        compile_bytecode=not args.no_compile,
+        python=args.python,
+    )
+    for warning in report.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+    return report.path

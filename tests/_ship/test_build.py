@@ -1,0 +1,385 @@
+"""Tests for fcsdk/_ship/build.py: build_package from local wheels, and (slow) from PyPI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from fcsdk._ship import build
+from fcsdk._ship.build import PackageReport, build_package, format_size, project_name
+from fcsdk._ship.requirements import PipOptions
+from fcsdk._ship.target import Target
+from fcsdk.exceptions import (
+    ConfigurationError,
+    PackageError,
+    PackageTooLargeError,
+)
+from tests._ship.helpers import HOST, make_project, make_wheel, names, sha256
+
+
+class TestBuildPackage:
+    def test_code_and_dependencies_at_the_root(self, tmp_path: Path, local: PipOptions) -> None:
+        """Dependencies and code sit side by side at the zip's root, without litter."""
+        project = make_project(tmp_path / "orders")
+        report = build_package(project, pip=local)
+        assert report.path == project / "dist" / "orders-python3.12.zip"
+        listed = names(report.path)
+        assert "index.py" in listed
+        assert "lib/util.py" in listed
+        assert "demo_dep/__init__.py" in listed
+        assert "demo_base/data.bin" in listed
+        assert "demo_dep-1.0.dist-info/METADATA" in listed
+        assert not [n for n in listed if n.startswith(("tests/", ".venv/", ".git/", "bin/"))]
+        # The project's own litter (a 3.11 pyc) stays home; the shipped pycs are 3.12's.
+        pycs = [n for n in listed if "__pycache__" in n or n.endswith(".pyc")]
+        assert "__pycache__/index.cpython-311.pyc" not in pycs
+        assert "__pycache__/index.cpython-312.pyc" in pycs
+        assert all(n.endswith(".cpython-312.pyc") for n in pycs)
+        assert ".env" not in listed
+        assert "s.yaml" not in listed
+        assert report.file_count == len(listed)
+        assert report.unzipped_size == sum(
+            i.file_size for i in zipfile.ZipFile(report.path).infolist()
+        )
+        assert report.zipped_size == report.path.stat().st_size
+        assert report.warnings == []
+
+    def test_largest_parts_by_distribution(self, tmp_path: Path, local: PipOptions) -> None:
+        """The report ranks each distribution and the user's code by size."""
+        project = make_project(tmp_path / "p")
+        report = build_package(project, pip=local)
+        assert report.largest[0] == ("demo_base 2.0", report.largest[0][1])
+        assert {name for name, _ in report.largest} == {
+            "demo_base 2.0",
+            "demo_dep 1.0",
+            "(your code)",
+        }
+        text = report.render()
+        assert "largest:" in text
+        assert "demo_base 2.0" in text
+        assert "python3.12 (CPython 3.12, manylinux_2_31 x86_64)" in text
+
+    def test_files_without_a_record_count_under_their_folder(self, tmp_path: Path) -> None:
+        """Installed files no RECORD lists are reported under their top-level folder."""
+        staging = tmp_path / "s"
+        (staging / "orphan").mkdir(parents=True)
+        (staging / "orphan" / "x.py").write_text("")
+        (staging / "broken-1.0.dist-info").mkdir()
+        (staging / "ok-2.0.dist-info").mkdir()
+        (staging / "ok-2.0.dist-info" / "RECORD").write_text(
+            "ok.py,,1\n\nok-2.0.dist-info/RECORD,,\n"
+        )
+        assert build._distribution_of(staging) == {
+            "ok.py": "ok 2.0",
+            "ok-2.0.dist-info/RECORD": "ok 2.0",
+        }
+        assert build._top_level("orphan/x.py") == "orphan"
+
+    def test_render_without_parts(self, tmp_path: Path) -> None:
+        """A report with no parts listed renders without the largest section."""
+        report = build.PackageReport(
+            path=tmp_path / "a.zip",
+            target=Target.for_runtime("python3.10"),
+            layer=False,
+            zipped_size=10,
+            unzipped_size=20,
+            file_count=1,
+            sha256="0" * 64,
+        )
+        text = report.render()
+        assert "largest" not in text
+        assert f"{tmp_path / 'a.zip'}: 10 B, 1 file" in text
+
+    def test_layer_puts_dependencies_under_python(self, tmp_path: Path, local: PipOptions) -> None:
+        """--layer ships only the dependencies, under python/."""
+        project = make_project(tmp_path / "orders")
+        report = build_package(project, pip=local, layer=True)
+        assert report.path.name == "orders-layer-python3.12.zip"
+        listed = names(report.path)
+        assert "python/demo_dep/__init__.py" in listed
+        assert all(n.startswith("python/") for n in listed)
+        assert "layer for python3.12" in report.render()
+
+    def test_no_deps_ships_code_only(self, tmp_path: Path) -> None:
+        """with_deps=False ships the code alone, for a function whose layer has the rest."""
+        project = make_project(tmp_path / "p")
+        report = build_package(
+            project, with_deps=False, runtime="python3.10", compile_bytecode=False
+        )
+        assert report.path.name == "p-python3.10.zip"
+        assert names(report.path) == [
+            "index.py",
+            "lib/__init__.py",
+            "lib/util.py",
+            "requirements.txt",
+        ]
+
+    def test_python_version_in_the_name(self, tmp_path: Path) -> None:
+        """A Python other than the runtime's own shows in the zip's name."""
+        project = make_project(tmp_path / "p")
+        report = build_package(project, with_deps=False, python_version="3.11")
+        assert report.path.name == "p-python3.11.zip"
+        same = build_package(project, with_deps=False, python_version="3.12")
+        assert same.path.name == "p-python3.12.zip"
+
+    def test_pyproject_names_the_zip_and_lists_dependencies(
+        self, tmp_path: Path, local: PipOptions
+    ) -> None:
+        """pyproject.toml's name and dependencies are used when there is no requirements.txt."""
+        project = make_project(tmp_path / "folder", requirements_txt=None)
+        (project / "pyproject.toml").write_text(
+            '[project]\nname = "Orders API"\ndependencies = ["demo-dep"]\n'
+        )
+        report = build_package(project, pip=local)
+        assert report.path.name == "Orders-API-python3.12.zip"
+        assert "demo_dep/__init__.py" in names(report.path)
+        assert project_name(tmp_path) == tmp_path.name
+        (project / "pyproject.toml").write_text("[project]\nname = 3\n")
+        assert project_name(project) == "folder"
+
+    def test_relative_paths_in_requirements_are_from_the_project(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """-r is read from the current folder; a wheel path inside it from the project."""
+        project = make_project(tmp_path / "p", requirements_txt=None)
+        make_wheel(project / "vendor", "demo-dep")
+        (project / "reqs").mkdir()
+        (project / "reqs" / "prod.txt").write_text("./vendor/demo_dep-1.0-py3-none-any.whl\n")
+        (project / ".fcignore").write_text("vendor/\nreqs/\n")
+        monkeypatch.chdir(project / "reqs")
+        report = build_package(project, requirements="prod.txt", pip=PipOptions(no_index=True))
+        listed = names(report.path)
+        assert "demo_dep/__init__.py" in listed
+        assert not [n for n in listed if n.startswith(("vendor/", "reqs/"))]
+
+    def test_warns_without_requirements_or_handler(self, tmp_path: Path) -> None:
+        """No requirements and no top-level module are warnings, not failures."""
+        (tmp_path / "p" / "pkg").mkdir(parents=True)
+        (tmp_path / "p" / "pkg" / "mod.py").write_text("")
+        report = build_package(tmp_path / "p")
+        assert len(report.warnings) == 2
+        assert "no requirements found" in report.warnings[0]
+        assert "no Python module at the top" in report.warnings[1]
+        assert "warning: no requirements" in report.render()
+
+    def test_code_wins_over_a_dependency_file(self, tmp_path: Path, local: PipOptions) -> None:
+        """A file both in the code and a dependency keeps the user's copy, with a warning."""
+        project = make_project(tmp_path / "p")
+        (project / "demo_dep").mkdir()
+        (project / "demo_dep" / "__init__.py").write_text("MINE = True\n")
+        report = build_package(project, pip=local)
+        assert any("demo_dep/__init__.py" in w for w in report.warnings)
+        with zipfile.ZipFile(report.path) as zf:
+            assert zf.read("demo_dep/__init__.py") == b"MINE = True\n"
+
+    def test_unwritable_output(self, tmp_path: Path) -> None:
+        """A zip that cannot be written is a PackageError naming it."""
+        project = make_project(tmp_path / "p")
+        (tmp_path / "file").write_text("")
+        with pytest.raises(PackageError, match="cannot write"):
+            build_package(project, with_deps=False, output=tmp_path / "file" / "out.zip")
+
+    def test_file_name_that_is_not_utf8(self, tmp_path: Path) -> None:
+        """A file whose name is not UTF-8 fails with its name, and leaves no zip."""
+        project = make_project(tmp_path / "p")
+        with open(os.fsencode(project) + b"/caf\xe9.py", "w") as fh:
+            fh.write("")
+        with pytest.raises(PackageError, match="not valid UTF-8"):
+            build_package(project, with_deps=False, output=tmp_path / "out.zip")
+        assert not (tmp_path / "out.zip").exists()
+
+    def test_output_inside_the_project_is_not_packaged(self, tmp_path: Path) -> None:
+        """A zip written into the project folder is never packed into itself."""
+        project = make_project(tmp_path / "p")
+        out = project / "function.zip"
+        build_package(project, with_deps=False, output=out)
+        build_package(project, with_deps=False, output=out)
+        assert "function.zip" not in names(out)
+
+    def test_unzipped_limit(self, tmp_path: Path, local: PipOptions) -> None:
+        """Passing the unzipped limit fails before any zip is written, naming the big parts."""
+        project = make_project(tmp_path / "p")
+        with pytest.raises(PackageTooLargeError, match=r"unzip to .* over the 0.001 MB limit") as e:
+            build_package(project, pip=local, max_unzipped_mb=0.001)
+        assert "demo_base 2.0" in str(e.value)
+        assert e.value.limit == 1048
+        assert e.value.size > e.value.limit
+        assert not (project / "dist").exists()
+
+    def test_zipped_limit(self, tmp_path: Path, local: PipOptions) -> None:
+        """Passing FC's zip limit fails and removes the zip."""
+        project = make_project(tmp_path / "p")
+        with pytest.raises(PackageTooLargeError, match="code package limit") as e:
+            build_package(project, pip=local, max_zip_mb=0.0001)
+        assert isinstance(e.value, PackageError)
+        assert not list((project / "dist").iterdir())
+
+    @pytest.mark.parametrize(
+        ("kwargs", "message"),
+        [
+            ({"layer": True, "with_deps": False}, "conflict"),
+            ({"max_zip_mb": 0}, "positive"),
+            ({"max_unzipped_mb": float("nan")}, "positive"),
+            ({"output": "out.tar"}, r"\.zip"),
+            ({"runtime": "python2.7"}, "unknown runtime"),
+        ],
+    )
+    def test_bad_options(self, tmp_path: Path, kwargs: dict[str, object], message: str) -> None:
+        """Conflicting or invalid options are ConfigurationErrors."""
+        with pytest.raises(ConfigurationError, match=message):
+            build_package(tmp_path, **kwargs)  # type: ignore[arg-type]
+
+    def test_missing_project_and_empty_project(self, tmp_path: Path) -> None:
+        """A missing folder, or one with nothing to ship, is a ConfigurationError."""
+        with pytest.raises(ConfigurationError, match="not found"):
+            build_package(tmp_path / "nope")
+        with pytest.raises(ConfigurationError, match="nothing to package"):
+            build_package(tmp_path, with_deps=False)
+
+    def test_format_size(self) -> None:
+        """Sizes print in B, KB or MB."""
+        assert [format_size(n) for n in (0, 2048, 5 * 1024 * 1024)] == ["0 B", "2 KB", "5.0 MB"]
+
+
+# --------------------------------------------------------------------------- pip failures
+
+
+def wheel_tags(zip_path: Path, dist_prefix: str) -> list[str]:
+    """The Tag lines of the WHEEL file of the distribution named ``dist_prefix`` in the zip."""
+    with zipfile.ZipFile(zip_path) as zf:
+        (wheel,) = [
+            n
+            for n in zf.namelist()
+            if n.startswith(dist_prefix + "-") and n.endswith(".dist-info/WHEEL")
+        ]
+        text = zf.read(wheel).decode()
+    return [line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("Tag: ")]
+
+
+@pytest.fixture(scope="module")
+def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project whose handler uses fcsdk and pydantic, pinned like the scaffold pins it."""
+    import fcsdk
+
+    project = tmp_path_factory.mktemp("sample") / "orders"
+    project.mkdir()
+    (project / "requirements.txt").write_text(f"fcsdk=={fcsdk.__version__}\n")
+    (project / "index.py").write_text(
+        "from pydantic import BaseModel\n\n"
+        "import fcsdk as fc\n\n\n"
+        "class Order(BaseModel):\n"
+        "    order_id: str\n"
+        "    amount: int\n\n\n"
+        "@fc.handler\n"
+        "def handler(event: Order, context: fc.FCContext) -> dict[str, object]:\n"
+        "    import pydantic_core\n\n"
+        "    return {\n"
+        '        "order_id": event.order_id,\n'
+        '        "accepted": event.amount > 0,\n'
+        '        "core": pydantic_core.__file__,\n'
+        "    }\n"
+    )
+    return project
+
+
+@pytest.fixture(scope="module")
+def real_builds(
+    tmp_path_factory: pytest.TempPathFactory, sample_project: Path, fcsdk_wheels: Path
+) -> dict[str, PackageReport]:
+    """The sample project packaged for python3.10 and python3.12, resolved from PyPI."""
+    out = tmp_path_factory.mktemp("real-builds")
+    pip = PipOptions(find_links=(str(fcsdk_wheels),))
+    return {
+        runtime: build_package(
+            sample_project, runtime=runtime, output=out / f"{runtime}.zip", pip=pip
+        )
+        for runtime in ("python3.10", "python3.12")
+    }
+
+
+@pytest.mark.slow
+class TestRealRuntimes:
+    @pytest.mark.parametrize(("runtime", "abi"), [("python3.10", "cp310"), ("python3.12", "cp312")])
+    def test_wheels_are_built_for_the_runtime(
+        self, runtime: str, abi: str, real_builds: dict[str, PackageReport]
+    ) -> None:
+        """pydantic-core inside the zip is the runtime's CPython build for manylinux x86-64."""
+        report = real_builds[runtime]
+        tags = wheel_tags(report.path, "pydantic_core")
+        assert tags
+        for tag in tags:
+            interpreter, tag_abi, platform = tag.split("-")
+            assert (interpreter, tag_abi) == (abi, abi)
+            assert platform.startswith("manylinux")
+            assert platform.endswith("_x86_64")
+        listed = names(report.path)
+        assert f"pydantic_core/_pydantic_core.cpython-{abi[2:]}-x86_64-linux-gnu.so" in listed
+        assert "fcsdk/__init__.py" in listed
+        assert "fcsdk/_scaffold/templates/event/index.py.tmpl" in listed
+        assert wheel_tags(report.path, "fcsdk") == ["py3-none-any"]
+
+    def test_two_builds_give_the_same_hash(
+        self,
+        tmp_path: Path,
+        sample_project: Path,
+        fcsdk_wheels: Path,
+        real_builds: dict[str, PackageReport],
+    ) -> None:
+        """Resolving and packing again for python3.12 gives a byte-identical zip."""
+        again = build_package(
+            sample_project,
+            output=tmp_path / "again.zip",
+            pip=PipOptions(find_links=(str(fcsdk_wheels),)),
+        )
+        first = real_builds["python3.12"]
+        assert again.sha256 == first.sha256 == sha256(first.path)
+        assert again.file_count == first.file_count > 50
+
+    def test_handler_runs_from_the_unpacked_zip_in_isolation(
+        self, tmp_path: Path, sample_project: Path, fcsdk_wheels: Path
+    ) -> None:
+        """Built for this Python, the unpacked zip alone runs the handler via fcsdk invoke."""
+        report = build_package(
+            sample_project,
+            python_version=HOST,
+            output=tmp_path / "host.zip",
+            pip=PipOptions(find_links=(str(fcsdk_wheels),)),
+        )
+        code = tmp_path / "code"
+        with zipfile.ZipFile(report.path) as zf:
+            zf.extractall(code)
+        isolated = [sys.executable, "-I", "-S"]
+        # Without the unpacked folder, this interpreter sees neither pydantic nor fcsdk.
+        blind = subprocess.run(
+            [*isolated, "-c", "import pydantic"], capture_output=True, timeout=60, check=False
+        )
+        assert blind.returncode != 0
+        script = (
+            "import sys\n"
+            "code = sys.argv[1]\n"
+            "sys.path.insert(0, code)\n"
+            "import fcsdk, pydantic\n"
+            "assert fcsdk.__file__.startswith(code), fcsdk.__file__\n"
+            "assert pydantic.__file__.startswith(code), pydantic.__file__\n"
+            "from fcsdk.cli import main\n"
+            "sys.exit(main(['invoke', 'index.handler', '--code-dir', code,\n"
+            '               \'--event\', \'{"order_id": "A1", "amount": 3}\']))\n'
+        )
+        done = subprocess.run(
+            [*isolated, "-c", script, str(code)],
+            capture_output=True,
+            timeout=120,
+            check=False,
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, done.stderr.decode()
+        result = json.loads(done.stdout)
+        assert result["order_id"] == "A1"
+        assert result["accepted"] is True
+        assert result["core"].startswith(str(code))

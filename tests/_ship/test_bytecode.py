@@ -1,0 +1,266 @@
+"""Tests for fcsdk/_ship/bytecode.py: the target's interpreter, and the pycs every package ships."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from fcsdk._ship.build import build_package
+from fcsdk._ship.bytecode import compile_tree, find_interpreter, probe
+from fcsdk._ship.requirements import PipOptions
+from fcsdk.exceptions import ConfigurationError, PackageError
+from tests._ship.helpers import make_project
+
+# The magic numbers of CPython's final releases (Lib/importlib/_bootstrap_external.py),
+# written here independently of the interpreters that produce them.
+MAGIC = {"3.10": 3439, "3.11": 3495, "3.12": 3531, "3.13": 3571}
+
+
+def magic_bytes(version: str) -> bytes:
+    """The first four bytes of a pyc of ``version``."""
+    return MAGIC[version].to_bytes(2, "little") + b"\r\n"
+
+
+def pycs(zip_path: Path) -> dict[str, bytes]:
+    """Every pyc in the zip, with its first 16 bytes (magic, flags, hash)."""
+    with zipfile.ZipFile(zip_path) as zf:
+        return {n: zf.read(n)[:16] for n in zf.namelist() if n.endswith(".pyc")}
+
+
+def sources(zip_path: Path) -> set[str]:
+    """The .py files of the zip."""
+    with zipfile.ZipFile(zip_path) as zf:
+        return {n for n in zf.namelist() if n.endswith(".py")}
+
+
+def source_of(pyc: str) -> str:
+    """``a/__pycache__/b.cpython-312.pyc`` -> ``a/b.py``."""
+    folder, _, leaf = pyc.rpartition("__pycache__/")
+    return folder + leaf.split(".")[0] + ".py"
+
+
+@pytest.fixture
+def no_pythons(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hide every Python but this one: an empty PATH, a HOME without pyenv."""
+    (tmp_path / "empty-bin").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("PYENV_ROOT", raising=False)
+
+
+class TestFindInterpreter:
+    @pytest.mark.parametrize("version", ["3.10", "3.12"])
+    def test_finds_each_runtimes_python(self, version: str) -> None:
+        """Python 3.10 and 3.12 are found (PATH or pyenv's versions), with their own magic."""
+        found = find_interpreter(version)
+        assert found is not None
+        assert found.version == version
+        assert found.cache_tag == f"cpython-{version.replace('.', '')}"
+        assert bytes.fromhex(found.magic) == magic_bytes(version)
+
+    def test_this_python_is_used_first(self) -> None:
+        """When this Python is the target's version, it compiles."""
+        here = f"{sys.version_info.major}.{sys.version_info.minor}"
+        found = find_interpreter(here)
+        assert found is not None
+        assert found.path == sys.executable
+
+    def test_explicit_python_of_another_version_is_refused(self) -> None:
+        """--python of 3.11 for a 3.12 target is a ConfigurationError naming both versions."""
+        here = f"{sys.version_info.major}.{sys.version_info.minor}"
+        other = "3.12" if here != "3.12" else "3.10"
+        with pytest.raises(ConfigurationError, match=f"is Python {here}, but the target is"):
+            find_interpreter(other, sys.executable)
+
+    def test_explicit_python_that_does_not_run(self, tmp_path: Path) -> None:
+        """--python naming nothing runnable is a ConfigurationError."""
+        with pytest.raises(ConfigurationError, match="not a CPython interpreter that runs"):
+            find_interpreter("3.12", tmp_path / "python9")
+        (tmp_path / "fake").write_text("#!/bin/sh\necho nonsense\n")
+        (tmp_path / "fake").chmod(0o755)
+        assert probe(str(tmp_path / "fake")) is None
+
+    @pytest.mark.usefixtures("no_pythons")
+    def test_none_found(self) -> None:
+        """With no Python of the version anywhere, find_interpreter returns None."""
+        here = f"{sys.version_info.major}.{sys.version_info.minor}"
+        assert find_interpreter("3.12" if here != "3.12" else "3.10") is None
+
+
+class TestShippedBytecode:
+    @pytest.mark.parametrize(
+        ("runtime", "version"), [("python3.10", "3.10"), ("python3.12", "3.12")]
+    )
+    def test_every_pyc_has_the_targets_magic(
+        self, tmp_path: Path, local: PipOptions, runtime: str, version: str
+    ) -> None:
+        """Each .py of the code and the dependencies has a pyc of the target's version only."""
+        project = make_project(tmp_path / "p")
+        report = build_package(project, runtime=runtime, pip=local)
+        shipped = pycs(report.path)
+        assert report.bytecode == f"cpython-{version.replace('.', '')}"
+        assert {source_of(n) for n in shipped} == sources(report.path)
+        for name, head in shipped.items():
+            assert head[:4] == magic_bytes(version), name
+            # PEP 552 flags: hash-based (bit 0), unchecked (bit 1 clear).
+            assert int.from_bytes(head[4:8], "little") == 0b01, name
+            assert f".cpython-{version.replace('.', '')}.pyc" in name
+        assert report.bytecode_size == sum(
+            i.file_size
+            for i in zipfile.ZipFile(report.path).infolist()
+            if i.filename.endswith(".pyc")
+        )
+        assert "bytecode  cpython-" in report.render()
+
+    def test_two_builds_are_byte_identical(self, tmp_path: Path, local: PipOptions) -> None:
+        """Compiled twice, in two interpreter processes, the zips are the same bytes."""
+        project = make_project(tmp_path / "p")
+        (project / "lib" / "sets.py").write_text("WORDS = {'alpha', 'beta', 'gamma'}\n")
+        one = build_package(project, pip=local, output=tmp_path / "one.zip")
+        two = build_package(project, pip=local, output=tmp_path / "two.zip")
+        assert one.bytecode is not None
+        assert one.sha256 == two.sha256
+        assert (tmp_path / "one.zip").read_bytes() == (tmp_path / "two.zip").read_bytes()
+        assert "lib/__pycache__/sets.cpython-312.pyc" in pycs(one.path)
+
+    def test_layer_and_no_deps_carry_bytecode(self, tmp_path: Path, local: PipOptions) -> None:
+        """A layer's python/ tree and a --no-deps package are compiled too."""
+        project = make_project(tmp_path / "p")
+        layer = build_package(project, layer=True, pip=local, runtime="python3.10")
+        names = set(pycs(layer.path))
+        assert "python/demo_dep/__pycache__/__init__.cpython-310.pyc" in names
+        assert all(n.startswith("python/") for n in names)
+        code = build_package(project, with_deps=False, runtime="python3.10")
+        assert set(pycs(code.path)) == {
+            "__pycache__/index.cpython-310.pyc",
+            "lib/__pycache__/__init__.cpython-310.pyc",
+            "lib/__pycache__/util.cpython-310.pyc",
+        }
+
+    def test_no_compile_ships_sources_only(self, tmp_path: Path) -> None:
+        """--no-compile: no pycs, and no warning."""
+        project = make_project(tmp_path / "p")
+        report = build_package(project, with_deps=False, compile_bytecode=False)
+        assert pycs(report.path) == {}
+        assert report.bytecode is None
+        assert not [w for w in report.warnings if "bytecode" in w]
+        with pytest.raises(ConfigurationError, match="conflicts with --no-compile"):
+            build_package(project, with_deps=False, compile_bytecode=False, python=sys.executable)
+
+    @pytest.mark.usefixtures("no_pythons")
+    def test_no_interpreter_warns_with_the_cost_and_the_fix(self, tmp_path: Path) -> None:
+        """Without a target Python the package has no bytecode and a warning says why and how."""
+        here = f"{sys.version_info.major}.{sys.version_info.minor}"
+        runtime = "python3.12" if here != "3.12" else "python3.10"
+        project = make_project(tmp_path / "p")
+        report = build_package(project, with_deps=False, runtime=runtime)
+        assert pycs(report.path) == {}
+        (warning,) = [w for w in report.warnings if "bytecode" in w]
+        assert f"no Python {runtime[6:]} found" in warning
+        assert "cold start" in warning
+        assert "--python PATH" in warning
+        assert "--no-compile" in warning
+
+    def test_a_syntax_error_ships_as_source_with_a_warning(self, tmp_path: Path) -> None:
+        """A module of yours that does not compile is shipped as source, and named."""
+        project = make_project(tmp_path / "p")
+        (project / "broken.py").write_text("def f(:\n")
+        report = build_package(project, with_deps=False)
+        assert "broken.py" in sources(report.path)
+        assert "__pycache__/broken.cpython-312.pyc" not in pycs(report.path)
+        assert any("broken.py did not compile" in w for w in report.warnings)
+
+    def test_pycs_of_another_version_are_never_shipped(self, tmp_path: Path) -> None:
+        """compile_tree refuses output whose magic is not the interpreter's."""
+        here = find_interpreter(f"{sys.version_info.major}.{sys.version_info.minor}")
+        assert here is not None
+        (tmp_path / "m.py").write_text("X = 1\n")
+        liar = type(here)(here.path, here.version, here.cache_tag, magic_bytes("3.10").hex())
+        if liar.magic == here.magic:  # pragma: no cover - only when this Python is 3.10
+            liar = type(here)(here.path, here.version, here.cache_tag, magic_bytes("3.12").hex())
+        with pytest.raises(PackageError, match="not Python"):
+            compile_tree({"m.py": tmp_path / "m.py"}, liar, tmp_path)
+
+    def test_read_only_import_uses_the_shipped_pyc(self, tmp_path: Path) -> None:
+        """From a read-only unpacked zip, the target Python loads index from its pyc."""
+        project = make_project(tmp_path / "p")
+        (project / "index.py").write_text("def handler(event, context):\n    return event\n")
+        report = build_package(project, with_deps=False, runtime="python3.10")
+        python = find_interpreter("3.10")
+        assert python is not None
+        code = tmp_path / "code"
+        with zipfile.ZipFile(report.path) as zf:
+            zf.extractall(code)
+        for path in [*code.rglob("*"), code]:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        try:
+            done = subprocess.run(
+                [
+                    python.path,
+                    "-I",
+                    "-B",
+                    "-v",
+                    "-c",
+                    "import sys; sys.path.insert(0, sys.argv[1]); import index",
+                    str(code),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            )
+        finally:
+            for path in [code, *code.rglob("*")]:
+                path.chmod(0o755 if path.is_dir() else 0o644)
+        assert f"code object from '{code}/__pycache__/index.cpython-310.pyc'" in done.stderr
+
+
+def script(path: Path, body: str) -> Path:
+    """An executable shell script."""
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
+
+
+class TestOddInterpreters:
+    @pytest.mark.usefixtures("no_pythons")
+    def test_the_py_launcher_is_asked(self, tmp_path: Path) -> None:
+        """A ``py`` launcher on PATH is asked for ``-3.X`` when nothing else has that version."""
+        import os
+
+        target = str(Path(sys.executable).resolve().parents[2])  # pyenv's versions folder
+        if not Path(target).is_dir():  # pragma: no cover - the venv is not on a pyenv Python
+            target = "/root/.pyenv/versions"
+        candidates = sorted(Path(target).glob("3.10.*/bin/python")) if Path(target).is_dir() else []
+        if not candidates:  # pragma: no cover - this machine has pyenv's 3.10
+            pytest.skip("no Python 3.10 to stand behind the fake launcher")
+        bin_dir = Path(os.environ["PATH"])
+        script(bin_dir / "py", f'[ "$1" = "-3.10" ] || exit 1\nshift\nexec {candidates[-1]} "$@"\n')
+        found = find_interpreter("3.10")
+        assert found is not None
+        assert found.version == "3.10"
+        assert found.path == str(candidates[-1])
+
+    @pytest.mark.usefixtures("no_pythons")
+    def test_a_launcher_without_the_version(self, tmp_path: Path) -> None:
+        """A ``py`` launcher that lacks the version is skipped: nothing is found."""
+        import os
+
+        script(Path(os.environ["PATH"]) / "py", "exit 1\n")
+        assert find_interpreter("3.10") is None
+
+    def test_an_interpreter_that_fails(self, tmp_path: Path) -> None:
+        """A program that exits non-zero is not an interpreter; a failing compiler is an error."""
+        failing = script(tmp_path / "python3", "echo broken >&2\nexit 1\n")
+        assert probe(str(failing)) is None
+        here = find_interpreter(f"{sys.version_info.major}.{sys.version_info.minor}")
+        assert here is not None
+        broken = type(here)(str(failing), here.version, here.cache_tag, here.magic)
+        (tmp_path / "m.py").write_text("X = 1\n")
+        with pytest.raises(PackageError, match=r"compiling bytecode with .* failed"):
+            compile_tree({"m.py": tmp_path / "m.py"}, broken, tmp_path)
+        assert compile_tree({"data.txt": tmp_path / "m.py"}, here, tmp_path) == ({}, [])
