@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, Generic, TypeVar, overload
 
 from fcsdk._invocation import enter, leave
 from fcsdk.exceptions import HTTPError
+from fcsdk.handler import is_async_callable, run_sync
 from fcsdk.web.events import (
     DEFAULT_TEXT_TYPES,
     MultiValueHeaders,
@@ -220,6 +221,8 @@ class HttpHandler(PlaceAdapter, Generic[R]):
             limits=limits,
         )
         self.__wrapped__ = func
+        # An async def function runs on the instance's shared loop (fcsdk._aio).
+        self._call = run_sync(func) if is_async_callable(func) else func  # type: ignore[arg-type]
         for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
             value = getattr(func, attribute, None)
             if value is not None:
@@ -227,7 +230,7 @@ class HttpHandler(PlaceAdapter, Generic[R]):
 
     def endpoint(self, request: Request) -> object:
         """Produce the handler's result for ``request`` (the user's function, called directly)."""
-        return self.__wrapped__(request)
+        return self._call(request)
 
     def handle_exception(self, request: Request, exc: Exception) -> Response | None:
         """Turn an exception into a response, or return ``None`` to let it be a 500."""
@@ -288,10 +291,16 @@ class _HttpDecorator:
     def __init__(self, options: dict[str, Any]) -> None:
         self._options = options
 
-    def __call__(self, func: Callable[[Request], R], /) -> HttpHandler[R]:
+    @overload
+    def __call__(self, func: Callable[[Request], Coroutine[Any, Any, R]], /) -> HttpHandler[R]: ...
+    @overload
+    def __call__(self, func: Callable[[Request], R], /) -> HttpHandler[R]: ...
+    def __call__(self, func: Callable[[Request], Any], /) -> HttpHandler[Any]:
         return HttpHandler(func, **self._options)
 
 
+@overload
+def http(func: Callable[[Request], Coroutine[Any, Any, R]], /) -> HttpHandler[R]: ...
 @overload
 def http(func: Callable[[Request], R], /) -> HttpHandler[R]: ...
 @overload
@@ -308,7 +317,8 @@ def http(func: Callable[[Request], Any] | None = None, /, **options: Any) -> Any
 
     Use bare (``@fc.http``) or with options (``@fc.http(max_body_size=1_000_000)``,
     see :class:`PlaceAdapter`). The result may be a :class:`Response` or
-    anything :func:`~fcsdk.web.response.to_response` accepts.
+    anything :func:`~fcsdk.web.response.to_response` accepts. ``func`` may be
+    ``async def``; it runs on the instance's shared event loop.
 
     Raises:
         ConfigurationError: an unknown option.
