@@ -112,9 +112,19 @@ class _SharedLoop(asyncio.SelectorEventLoop):
 
 
 _driver = threading.Lock()  # held by the thread running the loop
-_changed = threading.Condition()  # notified when a task ends or the driver leaves
-_waiting = [0]  # threads waiting for the loop (only notified when there are some)
+_guard = threading.Lock()  # guards _waiters
+_waiters: list[_Waiter] = []  # threads whose coroutine was handed to the loop, oldest first
 _loop: list[_SharedLoop] = []
+
+
+class _Waiter:
+    """A thread waiting for its task; woken when the task is done or the loop needs a driver."""
+
+    __slots__ = ("finished", "wake")
+
+    def __init__(self, finished: asyncio.Future[None]) -> None:
+        self.finished = finished
+        self.wake = threading.Event()
 
 
 def get_loop() -> asyncio.AbstractEventLoop:
@@ -132,14 +142,14 @@ def _current() -> _SharedLoop:
 
 def _forget_after_fork() -> None:
     # A forked child has no driver, whatever the parent had.
-    global _driver, _changed  # noqa: PLW0603  # locks held by parent threads stay held
+    global _driver, _guard  # noqa: PLW0603  # locks held by parent threads stay held
     for loop in _loop:
         if not loop.is_running():
             loop.close()  # closes the child's copies of the loop's descriptors
     _loop.clear()
     _driver = threading.Lock()
-    _changed = threading.Condition()
-    _waiting[0] = 0
+    _guard = threading.Lock()
+    _waiters.clear()
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
@@ -177,44 +187,54 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 def _release() -> None:
     _driver.release()
-    if _waiting[0]:
-        with _changed:
-            _changed.notify_all()
+    if _waiters:
+        _pass_on()
+
+
+def _pass_on() -> None:
+    """Wake one waiting thread whose task is still pending, to drive the loop (one, not all)."""
+    with _guard:
+        for waiter in _waiters:
+            if not waiter.finished.done():
+                waiter.wake.set()
+                return
 
 
 def _follow(loop: _SharedLoop, coro: Coroutine[Any, Any, T]) -> T:
     """Hand ``coro`` to the loop another thread drives; take over driving if it leaves first."""
     context = contextvars.copy_context()
-    finished = loop.create_future()  # resolved in the loop when the task is done
+    waiter = _Waiter(loop.create_future())  # resolved in the loop when the task is done
     tasks: list[asyncio.Task[T]] = []
 
     def on_done(_: object) -> None:
-        finished.set_result(None)
-        with _changed:
-            _changed.notify_all()
+        waiter.finished.set_result(None)
+        waiter.wake.set()
 
     def begin() -> None:
         task = context.run(loop.create_task, coro)
         tasks.append(task)
         task.add_done_callback(on_done)
 
-    with _changed:
-        _waiting[0] += 1
+    with _guard:
+        _waiters.append(waiter)
+    drove = False
     try:
         loop.call_soon_threadsafe(begin)
-        while not finished.done():
+        while not waiter.finished.done():
             if _driver.acquire(blocking=False):
+                drove = True
                 try:
-                    loop.run_until_complete(finished)
+                    loop.run_until_complete(waiter.finished)
                 finally:
                     _release()
                 break
-            with _changed:
-                if not finished.done() and _driver.locked():
-                    _changed.wait()
+            waiter.wake.wait()
+            waiter.wake.clear()
     finally:
-        with _changed:
-            _waiting[0] -= 1
+        with _guard:
+            _waiters.remove(waiter)
+        if not drove and _waiters and not _driver.locked():
+            _pass_on()  # this thread may have been woken to drive: hand that on
     return tasks[0].result()
 
 
