@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         Response,
         StreamingResponse,
         UploadFile,
+        from_asgi,
         from_wsgi,
         http,
     )
@@ -76,6 +77,7 @@ _LAZY: dict[str, str] = {
     "Response": "fcsdk.web",
     "StreamingResponse": "fcsdk.web",
     "UploadFile": "fcsdk.web",
+    "from_asgi": "fcsdk.web",
     "from_wsgi": "fcsdk.web",
 }
 
@@ -120,6 +122,7 @@ __all__ = [
     "UploadFile",
     "__version__",
     "events",
+    "from_asgi",
     "from_wsgi",
     "handler",
     "http",

@@ -8,12 +8,14 @@ use, so an event-only function never imports it.
 * :mod:`fcsdk.web.request` / :mod:`fcsdk.web.response`: the sans-IO objects
 * :mod:`fcsdk.web.wsgi`: FC 2.0's WSGI place; :mod:`fcsdk.web.events`: FC 3.0 / API Gateway
 * :mod:`fcsdk.web.adapter`: ``@fc.http``; :mod:`fcsdk.web.routing`: ``HttpApp``;
-  :mod:`fcsdk.web.wsgi_app`: ``from_wsgi``
+  :mod:`fcsdk.web.wsgi_app`: ``from_wsgi``; :mod:`fcsdk.web.asgi_app`: ``from_asgi``
+  (over :mod:`fcsdk.web.asgi`, the ASGI protocol)
 """
 
 from __future__ import annotations
 
 from fcsdk.web.adapter import HttpHandler, http
+from fcsdk.web.asgi_app import ASGIHandler, from_asgi
 from fcsdk.web.datastructures import FormData, Headers, QueryParams, UploadFile
 from fcsdk.web.limits import Limits
 from fcsdk.web.request import Request
@@ -22,6 +24,7 @@ from fcsdk.web.routing import HttpApp
 from fcsdk.web.wsgi_app import WSGIHandler, from_wsgi
 
 __all__ = [
+    "ASGIHandler",
     "FormData",
     "Headers",
     "HttpApp",
@@ -35,6 +38,7 @@ __all__ = [
     "StreamingResponse",
     "UploadFile",
     "WSGIHandler",
+    "from_asgi",
     "from_wsgi",
     "http",
 ]

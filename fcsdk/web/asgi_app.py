@@ -1,0 +1,285 @@
+"""``fc.from_asgi(app)``: any ASGI application (FastAPI, Starlette...) in all three places, natively.
+
+No WSGI bridge and no thread per request: the request each place brings
+(FC 2.0's environ, an FC 3.0 HTTP event, an API Gateway event) becomes an
+ASGI ``http`` scope (:mod:`fcsdk.web.asgi`), the app runs on the instance's
+one shared event loop (:mod:`fcsdk._aio`), and its collected response goes
+back the way ``@fc.http``'s does: base64 by content type, repeated
+``Set-Cookie`` as the place carries it, ``HEAD`` without a body.
+
+Example:
+    >>> import fcsdk as fc
+    >>> async def app(scope, receive, send):
+    ...     assert scope["type"] == "http"
+    ...     await send({"type": "http.response.start", "status": 200,
+    ...                 "headers": [(b"content-type", b"text/plain")]})
+    ...     await send({"type": "http.response.body", "body": scope["path"].encode()})
+    >>> handler = fc.from_asgi(app, lifespan="off")
+    >>> from fcsdk.testing import HttpClient
+    >>> HttpClient(handler, via="fc3").get("/items/7").text
+    '/items/7'
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import unquote
+
+from fcsdk import _aio
+from fcsdk._invocation import enter, enter_hook, leave
+from fcsdk.exceptions import ConfigurationError, HTTPError
+from fcsdk.web.adapter import (
+    PlaceAdapter,
+    error_response,
+    internal_error_response,
+    invocation_of,
+)
+from fcsdk.web.asgi import ASGIApp, Lifespan, LifespanMode, call_http, http_scope
+from fcsdk.web.datastructures import Headers
+from fcsdk.web.events import DEFAULT_TEXT_TYPES, MultiValueHeaders, request_from_event
+from fcsdk.web.limits import DEFAULT_LIMITS, Limits
+from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE, Request
+from fcsdk.web.response import Response
+from fcsdk.web.wsgi import StartResponse, WSGIEnvironment, request_from_environ
+
+__all__ = ["ASGIHandler", "from_asgi"]
+
+_NO_WEBSOCKET = (
+    "WebSocket is not available on FC's built-in runtimes, which answer each request in "
+    "one piece; FC serves WebSocket from custom runtimes and custom containers"
+)
+
+
+def _latin1(text: str) -> bytes:
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
+def _function_timeout(raw_context: object) -> float | None:
+    function = getattr(raw_context, "function", None)
+    timeout = getattr(function, "timeout", None)
+    return float(timeout) if isinstance(timeout, int | float) and timeout > 0 else None
+
+
+def _server(host: str, scheme: str) -> tuple[str, int | None]:
+    """``(host, port)`` from a ``Host`` header, the port implied by the scheme when absent."""
+    name, colon, port = host.rpartition(":")
+    if colon and name and port.isdigit():
+        return name, int(port)
+    return host, 443 if scheme == "https" else 80
+
+
+class ASGIHandler(PlaceAdapter):
+    """An ASGI app made deployable in all three places: what :func:`from_asgi` returns.
+
+    ``handler.initializer`` and ``handler.pre_stop`` are the lifecycle hooks
+    that run the app's lifespan startup and shutdown; wire them as FC's
+    initializer and PreStop handlers (``index.initializer``,
+    ``index.pre_stop``), or leave them: startup then runs before the
+    instance's first request.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        lifespan: LifespanMode = "auto",
+        timeout: float | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        strip_prefix: bool = True,
+        text_types: Iterable[str] = DEFAULT_TEXT_TYPES,
+        multi_value_headers: MultiValueHeaders = "list",
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        if lifespan not in ("auto", "on", "off"):
+            raise ConfigurationError(f"lifespan must be 'auto', 'on' or 'off', not {lifespan!r}")
+        super().__init__(
+            max_body_size=max_body_size,
+            strip_prefix=strip_prefix,
+            text_types=text_types,
+            multi_value_headers=multi_value_headers,
+            limits=limits,
+        )
+        self.app = app
+        self.__wrapped__ = app
+        self.timeout = timeout
+        self.lifespan = Lifespan(app, lifespan)
+        self._starting = threading.Lock()
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def startup(self) -> None:
+        """Run the app's lifespan startup now, once per instance (later calls return at once).
+
+        Raises:
+            LifespanError: the startup failed; every later request raises it too.
+        """
+        if self.lifespan.started or self.lifespan.mode == "off":
+            return
+        with self._starting:
+            _aio.run(self.lifespan.startup())
+
+    def shutdown(self) -> None:
+        """Run the app's lifespan shutdown (after a startup); its own failure is logged."""
+        _aio.run(self.lifespan.shutdown())
+
+    def initializer(self, context: Any = None, /) -> None:
+        """FC's initializer hook: the lifespan startup (``initializer = handler.initializer``)."""
+        token = enter_hook(context)
+        try:
+            self.startup()
+        finally:
+            leave(token)
+
+    def pre_stop(self, context: Any = None, /) -> None:
+        """FC's PreStop hook: the lifespan shutdown (``pre_stop = handler.pre_stop``)."""
+        token = enter_hook(context)
+        try:
+            self.shutdown()
+        finally:
+            leave(token)
+
+    # -- serving ------------------------------------------------------------------------
+
+    def handle(
+        self, request: Request, scheme: str, server: tuple[str, int | None] | None
+    ) -> Response:
+        """Run ``request`` through the app; return its response (a problem response on failure).
+
+        Raises:
+            LifespanError: the app's startup failed (the invocation fails with its message).
+        """
+        if not self.lifespan.started:
+            self.startup()
+        try:
+            headers = request.headers
+            body = request.body
+        except HTTPError as exc:
+            return error_response(exc)
+        if "websocket" in headers.get("upgrade", "").lower():
+            return error_response(HTTPError(_NO_WEBSOCKET, status=501))
+        root_path = unquote(request.root_path) if request.root_path else ""
+        raw_path = request.root_path + request.raw_path
+        client = (request.client_ip, 0) if request.client_ip else None
+        scope = http_scope(
+            request.method,
+            scheme,
+            root_path,
+            root_path + request.path,
+            raw_path.encode("ascii", "replace"),
+            request.query_string.encode("ascii", "replace"),
+            [(_latin1(name.lower()), _latin1(value)) for name, value in headers._items],
+            client,
+            server,
+            self.lifespan.state if self.lifespan.supported else None,
+        )
+        scope["fc.context"] = request.raw_context
+        request_id = request.request_id
+        timeout = (
+            self.timeout if self.timeout is not None else _function_timeout(request.raw_context)
+        )
+        token = enter(invocation_of(request))
+        try:
+            result = _aio.run(
+                call_http(self.app, scope, body, request_id=request_id, timeout=timeout)
+            )
+        finally:
+            leave(token)
+        if result is None:
+            return internal_error_response(request_id)
+        status, header_list, content = result
+        response = Response(content, status=status)
+        response.headers = Headers(
+            [(name.decode("latin-1"), value.decode("latin-1")) for name, value in header_list]
+        )
+        return response
+
+    def wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Serve one FC 2.0 (WSGI) request."""
+        request = request_from_environ(
+            environ, max_body_size=self.max_body_size, strip_prefix=self.strip_prefix
+        )
+        request.limits = self.limits
+        port = environ.get("SERVER_PORT")
+        server = (
+            str(environ.get("SERVER_NAME") or "FCRUNTIME"),
+            int(port) if isinstance(port, str) and port.isdigit() else None,
+        )
+        scheme = str(environ.get("wsgi.url_scheme") or "http")
+        response = self.handle(request, scheme, server)
+        if (
+            not response.body
+            and response.status >= 200
+            and response.status not in (204, 304)
+            and "content-type" not in response.headers
+        ):
+            # An empty redirect, say: PEP 3333 servers (wsgiref's validator) want a type.
+            response.headers["Content-Type"] = "text/plain; charset=utf-8"
+        return self._write_wsgi(response, start_response, request)
+
+    def event(self, event: object, context: object = None) -> bytes:
+        """Serve one FC 3.0 or API Gateway request; return the response JSON.
+
+        Raises:
+            EventDecodeError: the event is not an HTTP event.
+        """
+        kind, request = request_from_event(event, context, max_body_size=self.max_body_size)
+        request.limits = self.limits
+        try:
+            headers = request.headers
+        except HTTPError as exc:
+            return self._write_event(kind, error_response(exc), request)
+        scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip() or "http"
+        host = headers.get("host")
+        server = _server(host, scheme) if host else None
+        return self._write_event(kind, self.handle(request, scheme, server), request)
+
+    def __repr__(self) -> str:
+        return f"<fcsdk ASGI handler {getattr(self.app, '__qualname__', type(self.app).__name__)}>"
+
+
+def from_asgi(
+    app: ASGIApp,
+    *,
+    lifespan: LifespanMode = "auto",
+    timeout: float | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    strip_prefix: bool = True,
+    text_types: Iterable[str] = DEFAULT_TEXT_TYPES,
+    multi_value_headers: MultiValueHeaders = "list",
+    limits: Limits = DEFAULT_LIMITS,
+) -> ASGIHandler:
+    """Make any ASGI 3 application deployable on FC 2.0, FC 3.0 and API Gateway.
+
+    Args:
+        app: the ASGI application (a FastAPI or Starlette app, say).
+        lifespan: ``"auto"`` runs the app's lifespan startup once per instance
+            and tolerates apps without lifespan support; ``"on"`` makes missing
+            support an error; ``"off"`` never sends the lifespan scope.
+        timeout: seconds a request may run before the app is cancelled and
+            the request answers 500; the function's timeout from the context
+            by default.
+        max_body_size: the largest body accepted (413 above it).
+        strip_prefix: move FC 2.0's ``/2016-08-15/proxy/<service>/<function>``
+            prefix into the scope's ``root_path``.
+        text_types: content types answered as text on FC 3.0 / API Gateway.
+        multi_value_headers: carry repeated response headers as a list or joined.
+        limits: header, form and JSON-nesting limits (see :class:`~fcsdk.web.limits.Limits`).
+
+    Raises:
+        ConfigurationError: ``lifespan`` is not one of the three modes.
+    """
+    return ASGIHandler(
+        app,
+        lifespan=lifespan,
+        timeout=timeout,
+        max_body_size=max_body_size,
+        strip_prefix=strip_prefix,
+        text_types=text_types,
+        multi_value_headers=multi_value_headers,
+        limits=limits,
+    )
