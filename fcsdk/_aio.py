@@ -101,10 +101,8 @@ class _SharedLoop(asyncio.SelectorEventLoop):
             self._capture, self._first_step = False, None
             if step is not None:
                 callback, args, context = step
-                if context is None:
-                    callback(*args)
-                else:
-                    context.run(callback, *args)
+                assert context is not None  # a Task always schedules in its own context
+                context.run(callback, *args)
             return task
         finally:
             events._set_running_loop(None)
