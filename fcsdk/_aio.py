@@ -66,47 +66,42 @@ _EAGER = sys.version_info >= (3, 12)
 class _SharedLoop(asyncio.SelectorEventLoop):
     """The instance's loop; a driver can run a new task's first step before any loop turn."""
 
-    _starting = False
-    _capture = False
-    _first_step: tuple[Any, tuple[Any, ...], contextvars.Context | None] | None = None
-
-    def is_running(self) -> bool:
-        return self._starting or super().is_running()
-
-    def call_soon(  # type: ignore[override]  # same signature, untyped variadics
-        self, callback: Any, *args: Any, context: Any = None
-    ) -> asyncio.Handle:
-        if self._capture:
-            # Python 3.10/3.11: Task.__init__ schedules the task's first step; keep it to
-            # run at once in start() (what eager_start does on 3.12+).
-            self._capture = False
-            self._first_step = (callback, args, context)
-            return asyncio.Handle(callback, args, self, context)
-        return super().call_soon(callback, *args, context=context)
-
     def start(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Make ``coro`` a task and run its first step now, in the calling thread.
 
         A coroutine that never waits on I/O is then done without a loop turn.
         The caller holds the driver lock, so no other thread touches the loop.
+        While the step runs the loop says it is running; the instance
+        attributes set here shadow the class's methods only meanwhile, so the
+        loop's hot paths keep their C speed.
         """
-        self._starting = True
+        attributes = vars(self)
+        attributes["is_running"] = _running
         events._set_running_loop(self)
         try:
             if _EAGER:
                 return asyncio.Task(coro, loop=self, eager_start=True)  # type: ignore[call-arg, unused-ignore]
-            self._capture = True
+            # Python 3.10/3.11: Task.__init__ schedules the task's first step with
+            # call_soon; take that step and run it at once (what eager_start does).
+            first: list[tuple[Any, tuple[Any, ...], contextvars.Context]] = []
+
+            def capture(callback: Any, *args: Any, context: Any = None) -> asyncio.Handle:
+                del attributes["call_soon"]
+                first.append((callback, args, context))
+                return asyncio.Handle(callback, args, self, context)
+
+            attributes["call_soon"] = capture
             task = asyncio.Task(coro, loop=self)
-            step = self._first_step
-            self._capture, self._first_step = False, None
-            if step is not None:
-                callback, args, context = step
-                assert context is not None  # a Task always schedules in its own context
-                context.run(callback, *args)
+            callback, args, context = first[0]
+            context.run(callback, *args)
             return task
         finally:
             events._set_running_loop(None)
-            self._starting = False
+            del attributes["is_running"]
+
+
+def _running() -> bool:
+    return True
 
 
 _driver = threading.Lock()  # held by the thread running the loop
@@ -153,12 +148,15 @@ def _forget_after_fork() -> None:
 os.register_at_fork(after_in_child=_forget_after_fork)
 
 
-def run(coro: Coroutine[Any, Any, T]) -> T:
+def run(coro: Coroutine[Any, Any, T], *, timeout: float | None = None) -> T:
     """Run ``coro`` to completion on the shared loop from a synchronous caller; return its result.
 
-    Exceptions raised by the coroutine propagate unchanged.
+    Exceptions raised by the coroutine propagate unchanged. With ``timeout``,
+    a coroutine still running after that many seconds is cancelled (the
+    timer is only armed when it waits at all).
 
     Raises:
+        TimeoutError: the coroutine ran past ``timeout`` and was cancelled.
         RuntimeError: called from inside a coroutine running on the shared loop
             (``await`` the async function instead).
     """
@@ -171,16 +169,53 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
                 "a sync fcsdk handler was called from inside fcsdk's event loop, where it "
                 "would wait on itself: await the async function (its __wrapped__) instead"
             )
-        return _in_helper_thread(coro)
+        return _in_helper_thread(coro, timeout)
     if _driver.acquire(blocking=False):
         try:
             task = loop.start(coro)
             if not task.done():
-                loop.run_until_complete(task)
+                expired = _arm(loop, task, timeout)
+                try:
+                    loop.run_until_complete(task)
+                except asyncio.CancelledError:
+                    _raise_if_expired(expired, timeout)
+                    raise
+                finally:
+                    _disarm(expired)
             return task.result()
         finally:
             _release()
-    return _follow(loop, coro)
+    return _follow(loop, coro, timeout)
+
+
+def _arm(
+    loop: asyncio.AbstractEventLoop,
+    task: asyncio.Task[Any],
+    timeout: float | None,
+    state: list[Any] | None = None,
+) -> list[Any]:
+    """Cancel ``task`` after ``timeout`` s; ``state`` gets the timer, then ``True`` if it fired."""
+    if state is None:
+        state = []
+    if timeout is None:
+        return state
+
+    def expire() -> None:
+        state.append(True)
+        task.cancel()
+
+    state.append(loop.call_later(timeout, expire))
+    return state
+
+
+def _disarm(state: list[Any]) -> None:
+    if state:
+        state[0].cancel()
+
+
+def _raise_if_expired(state: list[Any], timeout: float | None) -> None:
+    if len(state) > 1:
+        raise TimeoutError(f"the coroutine did not finish within {timeout} s and was cancelled")
 
 
 def _release() -> None:
@@ -198,19 +233,22 @@ def _pass_on() -> None:
                 return
 
 
-def _follow(loop: _SharedLoop, coro: Coroutine[Any, Any, T]) -> T:
+def _follow(loop: _SharedLoop, coro: Coroutine[Any, Any, T], timeout: float | None) -> T:
     """Hand ``coro`` to the loop another thread drives; take over driving if it leaves first."""
     context = contextvars.copy_context()
     waiter = _Waiter(loop.create_future())  # resolved in the loop when the task is done
     tasks: list[asyncio.Task[T]] = []
+    expired: list[Any] = []
 
     def on_done(_: object) -> None:
+        _disarm(expired)
         waiter.finished.set_result(None)
         waiter.wake.set()
 
     def begin() -> None:
         task = context.run(loop.create_task, coro)
         tasks.append(task)
+        _arm(loop, task, timeout, expired)
         task.add_done_callback(on_done)
 
     with _guard:
@@ -233,17 +271,19 @@ def _follow(loop: _SharedLoop, coro: Coroutine[Any, Any, T]) -> T:
             _waiters.remove(waiter)
         if not drove and _waiters and not _driver.locked():
             _pass_on()  # this thread may have been woken to drive: hand that on
+    if tasks[0].cancelled():
+        _raise_if_expired(expired, timeout)
     return tasks[0].result()
 
 
-def _in_helper_thread(coro: Coroutine[Any, Any, T]) -> T:
+def _in_helper_thread(coro: Coroutine[Any, Any, T], timeout: float | None) -> T:
     """Run ``coro`` through :func:`run` in a new thread (the caller runs a loop of its own)."""
     outcome: list[Any] = []
     context = contextvars.copy_context()
 
     def target() -> None:
         try:
-            outcome.append((True, context.run(run, coro)))
+            outcome.append((True, context.run(run, coro, timeout=timeout)))
         except BaseException as exc:  # handed back to the caller's thread
             outcome.append((False, exc))
 

@@ -92,6 +92,60 @@ class TestRun:
         assert _aio.get_loop() is not old
 
 
+class TestTimeout:
+    def test_a_coroutine_past_its_timeout_is_cancelled(self) -> None:
+        """run(timeout=) cancels a coroutine still waiting and raises TimeoutError."""
+        cancelled: list[bool] = []
+
+        async def hang() -> None:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                cancelled.append(True)
+                raise
+
+        with pytest.raises(TimeoutError, match=r"within 0\.05 s"):
+            _aio.run(hang(), timeout=0.05)
+        assert cancelled == [True]
+        assert _aio.run(echo_later(2, 0.001), timeout=5) == 2
+
+    def test_a_waiting_threads_timeout_applies_too(self) -> None:
+        """A call handed to another thread's loop is cancelled at its own timeout."""
+        release = threading.Event()
+        started = threading.Event()
+
+        async def long() -> str:
+            started.set()
+            while not release.is_set():
+                await asyncio.sleep(0.005)
+            return "long"
+
+        outcome: list[str] = []
+        driver = threading.Thread(target=lambda: outcome.append(_aio.run(long())))
+        driver.start()
+        started.wait(5)
+        try:
+            with pytest.raises(TimeoutError):
+                _aio.run(echo_later(1, 3600), timeout=0.05)
+            assert _aio.run(echo_later(3, 0.001), timeout=5) == 3
+        finally:
+            release.set()
+            driver.join(10)
+        assert outcome == ["long"]
+
+    def test_a_cancellation_that_is_not_the_timeout_propagates(self) -> None:
+        """A coroutine cancelled by itself raises CancelledError, not TimeoutError."""
+
+        async def cancel_self() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()
+            await asyncio.sleep(0)
+
+        with pytest.raises(asyncio.CancelledError):
+            _aio.run(cancel_self(), timeout=5)
+
+
 class TestConcurrency:
     def test_sixteen_threads_keep_their_own_context(self) -> None:
         """16 threads x 50 calls with waits: every result and context variable is the caller's."""

@@ -168,45 +168,22 @@ class _Exchange:
 
 
 async def call_http(
-    app: ASGIApp, scope: Scope, body: bytes, *, request_id: str, timeout: float | None = None
+    app: ASGIApp, scope: Scope, body: bytes, *, request_id: str
 ) -> tuple[int, Headers, bytes] | None:
     """Run ``app`` on one ``http`` scope; return ``(status, headers, body)``, ``None`` on failure.
 
     ``None`` means the app raised (even after sending a response, as
     Starlette's error middleware does, or from a background task: nothing
     has reached the client yet, and the invocation failed), returned without
-    completing its response, or ran past ``timeout`` seconds (then it is
-    cancelled); each is logged with ``request_id`` and the traceback.
+    completing its response; each is logged with ``request_id`` and the
+    traceback. A cancellation (the caller's timeout) propagates.
     """
     exchange = _Exchange(body)
-    timer = None
-    expired = [False]
-    if timeout is not None:
-        task = asyncio.current_task()
-        assert task is not None
-
-        def expire() -> None:
-            expired[0] = True
-            task.cancel()
-
-        timer = asyncio.get_running_loop().call_later(timeout, expire)
     try:
         await app(scope, exchange.receive, exchange.send)
-    except asyncio.CancelledError:
-        if not expired[0]:
-            raise
-        logger.error(
-            "the ASGI app did not finish request %s within %s s; it was cancelled",
-            request_id,
-            timeout,
-        )
-        return None
     except Exception:
         logger.exception("the ASGI app failed on request %s", request_id)
         return None
-    finally:
-        if timer is not None:
-            timer.cancel()
     if not exchange.complete:
         what = "started no response" if exchange.status is None else "left its response unfinished"
         logger.error("the ASGI app returned on request %s but %s", request_id, what)

@@ -35,6 +35,7 @@ from fcsdk.web.adapter import (
     error_response,
     internal_error_response,
     invocation_of,
+    logger,
 )
 from fcsdk.web.asgi import ASGIApp, Lifespan, LifespanMode, call_http, http_scope
 from fcsdk.web.datastructures import Headers
@@ -57,6 +58,14 @@ def _latin1(text: str) -> bytes:
         return text.encode("latin-1")
     except UnicodeEncodeError:
         return text.encode("utf-8")
+
+
+def _header_bytes(items: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    """The scope's header list: lower-case names, latin-1 bytes (UTF-8 past latin-1)."""
+    try:
+        return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in items]
+    except UnicodeEncodeError:
+        return [(_latin1(name.lower()), _latin1(value)) for name, value in items]
 
 
 def _function_timeout(raw_context: object) -> float | None:
@@ -146,9 +155,15 @@ class ASGIHandler(PlaceAdapter):
     # -- serving ------------------------------------------------------------------------
 
     def handle(
-        self, request: Request, scheme: str, server: tuple[str, int | None] | None
+        self,
+        request: Request,
+        scheme: str | None = None,
+        server: tuple[str, int | None] | None = None,
     ) -> Response:
         """Run ``request`` through the app; return its response (a problem response on failure).
+
+        ``scheme`` and ``server`` come from the place; when ``scheme`` is
+        ``None`` they are read from ``X-Forwarded-Proto`` and ``Host``.
 
         Raises:
             LifespanError: the app's startup failed (the invocation fails with its message).
@@ -156,37 +171,53 @@ class ASGIHandler(PlaceAdapter):
         if not self.lifespan.started:
             self.startup()
         try:
-            headers = request.headers
+            headers = _header_bytes(request.headers._items)
             body = request.body
         except HTTPError as exc:
             return error_response(exc)
-        if "websocket" in headers.get("upgrade", "").lower():
+        host = upgrade = proto = None
+        for name, value in headers:  # one pass for the few headers the scope needs
+            if name == b"host":
+                host = value
+            elif name == b"upgrade":
+                upgrade = value
+            elif name == b"x-forwarded-proto":
+                proto = value
+        if upgrade is not None and b"websocket" in upgrade.lower():
             return error_response(HTTPError(_NO_WEBSOCKET, status=501))
-        root_path = unquote(request.root_path) if request.root_path else ""
-        raw_path = request.root_path + request.raw_path
-        client = (request.client_ip, 0) if request.client_ip else None
+        if scheme is None:
+            scheme = proto.split(b",")[0].strip().decode("latin-1") if proto else "http"
+            server = _server(host.decode("latin-1"), scheme) if host else None
+        raw_root = request.root_path
+        root_path = unquote(raw_root) if raw_root else ""
+        raw_context = request.raw_context
         scope = http_scope(
             request.method,
             scheme,
             root_path,
             root_path + request.path,
-            raw_path.encode("ascii", "replace"),
+            (raw_root + request.raw_path).encode("ascii", "replace"),
             request.query_string.encode("ascii", "replace"),
-            [(_latin1(name.lower()), _latin1(value)) for name, value in headers._items],
-            client,
+            headers,
+            (request.client_ip, 0) if request.client_ip else None,
             server,
             self.lifespan.state if self.lifespan.supported else None,
         )
-        scope["fc.context"] = request.raw_context
+        scope["fc.context"] = raw_context
         request_id = request.request_id
-        timeout = (
-            self.timeout if self.timeout is not None else _function_timeout(request.raw_context)
-        )
+        timeout = self.timeout if self.timeout is not None else _function_timeout(raw_context)
         token = enter(invocation_of(request))
         try:
             result = _aio.run(
-                call_http(self.app, scope, body, request_id=request_id, timeout=timeout)
+                call_http(self.app, scope, body, request_id=request_id), timeout=timeout
             )
+        except TimeoutError:
+            logger.error(
+                "the ASGI app did not finish request %s within %s s; it was cancelled",
+                request_id,
+                timeout,
+            )
+            result = None
         finally:
             leave(token)
         if result is None:
@@ -229,14 +260,7 @@ class ASGIHandler(PlaceAdapter):
         """
         kind, request = request_from_event(event, context, max_body_size=self.max_body_size)
         request.limits = self.limits
-        try:
-            headers = request.headers
-        except HTTPError as exc:
-            return self._write_event(kind, error_response(exc), request)
-        scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip() or "http"
-        host = headers.get("host")
-        server = _server(host, scheme) if host else None
-        return self._write_event(kind, self.handle(request, scheme, server), request)
+        return self._write_event(kind, self.handle(request), request)
 
     def __repr__(self) -> str:
         return f"<fcsdk ASGI handler {getattr(self.app, '__qualname__', type(self.app).__name__)}>"

@@ -230,7 +230,7 @@ class TestBrokenApps:
 
         async def outer() -> bool:
             scope = http_scope("GET", "http", "", "/", b"/", b"", [], None, None)
-            task = asyncio.ensure_future(call_http(app, scope, b"", request_id="r", timeout=60))
+            task = asyncio.ensure_future(call_http(app, scope, b"", request_id="r"))
             await asyncio.sleep(0.01)
             task.cancel()
             try:
