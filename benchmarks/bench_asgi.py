@@ -28,8 +28,8 @@ from pydantic import BaseModel
 
 import fcsdk as fc
 from benchmarks._runner import Case
+from fcsdk._platform.http import fc3_http_event, wsgi_environ
 from fcsdk.testing import fake_context
-from fcsdk.testing._platform import fc3_http_event, wsgi_environ
 
 BODY = json.dumps(
     {"name": "Ada Lovelace", "price": 12.5, "tags": ["tea", "cup"], "note": "leave at the door"}

@@ -18,8 +18,8 @@ from typing import Any
 
 import fcsdk as fc
 from benchmarks._runner import Case
+from fcsdk._platform.http import fc3_http_event, wsgi_environ
 from fcsdk.testing import fake_context
-from fcsdk.testing._platform import fc3_http_event, wsgi_environ
 
 BODY = json.dumps(
     {

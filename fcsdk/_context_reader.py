@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from pydantic import BaseModel, SecretStr
 
-import fcsdk.context as models
+import fcsdk._context_parts as models
 from fcsdk import _secrets
+from fcsdk.exceptions import ContextError
 
 __all__ = ["assemble", "environment_credentials", "values_from_runtime"]
 
@@ -36,7 +37,7 @@ def values_from_runtime(
     get = _getter(obj)
     request_id = get("request_id", "requestId")
     if not request_id:
-        models.no_request_id(obj)
+        no_request_id(obj)
     service = get("service")
     service_meta = _service_meta(service) if service is not None else None
     log_project = _str(get("log_project", "logProject"))
@@ -233,4 +234,12 @@ def _tracing(tracing: object) -> models.Tracing:
                 else {}
             ),
         },
+    )
+
+
+def no_request_id(obj: object) -> NoReturn:
+    """Raise the ContextError for an object that has no request id."""
+    raise ContextError(
+        f"the context object ({type(obj).__name__}) has no request_id: "
+        "it is not a Function Compute context"
     )

@@ -17,11 +17,12 @@ repr, copy...) fills the model from the runtime's attributes, read by
 # of importing this module.
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import BaseModel, Field, PrivateAttr
 
 from fcsdk import _context_reader as _reader
+from fcsdk._context_parts import _MODEL_CONFIG, Credentials, FunctionMeta, ServiceMeta, Tracing
 from fcsdk.exceptions import ContextError
 
 if TYPE_CHECKING:
@@ -42,24 +43,6 @@ __all__ = [
 ]
 
 
-def _to_camel(name: str) -> str:
-    """``access_key_id`` -> ``accessKeyId`` (the runtime's ``to_json()`` names)."""
-    first, *rest = name.split("_")
-    return first + "".join(part.capitalize() for part in rest)
-
-
-_MODEL_CONFIG = ConfigDict(
-    frozen=True,
-    populate_by_name=True,
-    alias_generator=_to_camel,
-    extra="ignore",
-    # Validation errors must never echo a secret back.
-    hide_input_in_errors=True,
-    # Built on first use: most invocations never validate or dump a context.
-    defer_build=True,
-)
-
-
 class RuntimeContext(Protocol):
     """What fcsdk reads from the runtime's own context object: only ``request_id``.
 
@@ -68,63 +51,6 @@ class RuntimeContext(Protocol):
 
     @property
     def request_id(self) -> str: ...
-
-
-class Credentials(BaseModel):
-    """Temporary STS credentials of the function's role.
-
-    ``access_key_secret`` and ``security_token`` are :class:`~pydantic.SecretStr`:
-    they print as ``'**********'`` and are dumped masked unless asked for with
-    ``.get_secret_value()``.
-
-    Example:
-        >>> c = Credentials(access_key_id="STS.k", access_key_secret="s3cr3t", security_token="t0k")
-        >>> c
-        Credentials(access_key_id='STS.k', access_key_secret=SecretStr('**********'), security_token=SecretStr('**********'))
-        >>> c.access_key_secret.get_secret_value()
-        's3cr3t'
-    """  # noqa: E501
-
-    model_config = _MODEL_CONFIG
-
-    access_key_id: str
-    access_key_secret: SecretStr
-    security_token: SecretStr | None = None
-
-
-class FunctionMeta(BaseModel):
-    """The function's own metadata; ``version_id``/``qualifier`` come from the 3.12 runtime."""
-
-    model_config = _MODEL_CONFIG
-
-    name: str | None = None
-    handler: str | None = None
-    memory: int | None = Field(default=None, description="Memory size in MB.")
-    timeout: int | None = Field(default=None, description="Timeout in seconds.")
-    version_id: str | None = None
-    qualifier: str | None = None
-
-
-class ServiceMeta(BaseModel):
-    """The FC 2.0 service the function belongs to (absent on the 3.12 runtime)."""
-
-    model_config = _MODEL_CONFIG
-
-    name: str | None = None
-    log_project: str | None = None
-    log_store: str | None = None
-    qualifier: str | None = None
-    version_id: str | None = None
-
-
-class Tracing(BaseModel):
-    """Tracing Analysis data the runtime passes along, when tracing is on."""
-
-    model_config = _MODEL_CONFIG
-
-    span_context: str | None = None
-    jaeger_endpoint: str | None = None
-    span_baggages: dict[str, str] = Field(default_factory=dict)
 
 
 class FCContext(BaseModel):  # noqa: PLW1641 - pydantic adds __hash__ to frozen models
@@ -184,7 +110,7 @@ class FCContext(BaseModel):  # noqa: PLW1641 - pydantic adds __hash__ to frozen 
                 ctx = _reader.assemble(cls, _reader.values_from_runtime(obj))
                 object.__setattr__(ctx, "__pydantic_private__", {"_raw": obj})
                 return ctx
-            no_request_id(obj)
+            _reader.no_request_id(obj)
         # The runtime's object: its fields are read on first use (see _lazy_dict).
         private: dict[str, Any] = {"_raw": obj}
         if getattr(obj, "credentials", None) is None:
@@ -331,14 +257,6 @@ _EXTRA_SLOT: Any = BaseModel.__dict__["__pydantic_extra__"]
 _PRIVATE_SLOT: Any = BaseModel.__dict__["__pydantic_private__"]
 _FIELD_NAMES = frozenset(FCContext.model_fields)
 _ALL_FIELDS_SET = set(_FIELD_NAMES)
-
-
-def no_request_id(obj: object) -> NoReturn:
-    """Raise the ContextError for an object that has no request id."""
-    raise ContextError(
-        f"the context object ({type(obj).__name__}) has no request_id: "
-        "it is not a Function Compute context"
-    )
 
 
 def _lazy_dict(ctx: FCContext) -> dict[str, Any]:

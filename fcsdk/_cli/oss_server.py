@@ -9,7 +9,7 @@ import sys
 import threading
 from types import FrameType
 
-from fcsdk.testing._context import FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET
+from fcsdk._platform.context import FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET
 
 __all__ = ["configure", "run"]
 
@@ -47,8 +47,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; 0 on a clean stop, 2 on bad options or a taken port."""
+    from fcsdk._local.oss.local_server import LocalOSSServer
     from fcsdk.exceptions import InvalidBucketNameError
-    from fcsdk.testing.oss import LocalOSSServer
 
     try:
         server = LocalOSSServer(

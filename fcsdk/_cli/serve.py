@@ -14,23 +14,18 @@ import argparse
 import dataclasses
 import json
 import os
-import secrets
 import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from fcsdk._cli.invoke import _positive_int, add_function_options, function_config
+from fcsdk._local.embedded_oss import OSS_HANDOFF_ENV, local_oss, oss_banner, oss_port_for
 from fcsdk.exceptions import ConfigurationError
 
-__all__ = ["OSS_HANDOFF_ENV", "configure", "run"]
-
-OSS_HANDOFF_ENV = "FCSDK_SERVE_OSS"
-"""How a supervising ``fcsdk serve`` hands its OSS server to the processes it starts."""
+__all__ = ["configure", "run"]
 
 _MODE_NAMES = {"wsgi": "FC 2.0 WSGI", "event": "FC 3.0 event"}
 
@@ -133,63 +128,6 @@ def child_argv(args: argparse.Namespace) -> list[str]:
     return argv
 
 
-def new_credentials() -> dict[str, str]:
-    """Return fresh temporary credentials for the local OSS server and the function."""
-    return {
-        "access_key_id": "STS.local" + secrets.token_hex(8),
-        "access_key_secret": secrets.token_urlsafe(24),
-        "security_token": secrets.token_urlsafe(48),
-    }
-
-
-def oss_port_for(port: int) -> int:
-    """Return the OSS port to try first: the function's port + 100 (9000 gives 9100), or any."""
-    return port + 100 if 0 < port <= 65435 else 0
-
-
-@contextmanager
-def local_oss(*, root: Path, buckets: list[str], port: int = 0) -> Iterator[dict[str, Any]]:
-    """Run the local OSS server with fresh credentials; yield ``{endpoint, buckets, credentials}``.
-
-    It listens on ``port`` when that is free, else on any free port.
-
-    Raises:
-        ConfigurationError: a bucket name OSS forbids, or the folder cannot be used.
-    """
-    from fcsdk.testing.oss import LocalOSSServer
-
-    creds = new_credentials()
-    server = None
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        for candidate in dict.fromkeys([port, 0]):
-            attempt = LocalOSSServer(
-                access_key_id=creds["access_key_id"],
-                access_key_secret=creds["access_key_secret"],
-                security_token=creds["security_token"],
-                root=root,
-                port=candidate,
-                buckets=buckets,
-            )
-            try:
-                server = attempt.start()
-                break
-            except OSError:
-                if candidate == 0:
-                    raise
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(f"cannot start the local OSS server: {exc}") from exc
-    assert server is not None
-    with server:
-        yield {"endpoint": server.endpoint, "buckets": list(buckets), "credentials": creds}
-
-
-def _oss_banner(oss: dict[str, Any]) -> str:
-    names = ", ".join(repr(name) for name in oss["buckets"])
-    shown = f" (bucket{'s' if len(oss['buckets']) > 1 else ''} {names})" if names else ""
-    return f"local OSS at {oss['endpoint']}{shown}, credentials injected"
-
-
 def _bind(args: argparse.Namespace) -> socket.socket | None:
     """Return the inherited listening socket, if a supervisor passed one."""
     if args.listen_fd is None:
@@ -255,7 +193,7 @@ def _serve(args: argparse.Namespace, oss: dict[str, Any] | None) -> int:
     logs.message(f"FC 2.0 path: {url}/2016-08-15/proxy/{config.service_name}/{config.name}/")
     logs.message(f"event invocation: curl -X POST {url}/invoke -d '{{}}'")
     if oss is not None:
-        logs.message(_oss_banner(oss))
+        logs.message(oss_banner(oss))
     return _run_until_stopped(server, instance, logs)
 
 

@@ -26,9 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from fcsdk._local.env import runtime_variables
 from fcsdk._local.logs import RuntimeLogs, current_request_id
-from fcsdk._runtime import error_payload, load_handler
-from fcsdk.exceptions import FCSDKError, HandlerLoadError
-from fcsdk.testing._context import (
+from fcsdk._platform.context import (
     FAKE_ACCESS_KEY_ID,
     FAKE_ACCESS_KEY_SECRET,
     FAKE_SECURITY_TOKEN,
@@ -37,6 +35,8 @@ from fcsdk.testing._context import (
     fake_context,
     new_request_id,
 )
+from fcsdk._runtime import error_payload, load_handler
+from fcsdk.exceptions import FCSDKError, HandlerLoadError
 
 __all__ = [
     "FunctionConfig",

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from fcsdk._local.embedded_oss import OSS_HANDOFF_ENV, local_oss, oss_banner, oss_port_for
 from fcsdk._local.logs import RuntimeLogs
 from fcsdk.exceptions import ConfigurationError
 
@@ -225,12 +226,10 @@ def _supervise(children: list[_Child], logs: RuntimeLogs, *, reload: bool) -> in
 def _oss_env(
     stack: ExitStack, *, root: Path, buckets: list[str], port: int, logs: RuntimeLogs
 ) -> dict[str, str]:
-    from fcsdk._cli.serve import OSS_HANDOFF_ENV, _oss_banner, local_oss, oss_port_for
-
     oss: dict[str, Any] = stack.enter_context(
         local_oss(root=root, buckets=buckets, port=oss_port_for(port))
     )
-    logs.message(_oss_banner(oss))
+    logs.message(oss_banner(oss))
     return {OSS_HANDOFF_ENV: json.dumps(oss)}
 
 

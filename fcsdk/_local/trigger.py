@@ -4,7 +4,7 @@ FC 2.0 calls the handler as a WSGI application with a PEP 3333 environ plus
 FC's keys (``fc.context``, ``fc.request_uri``); FC 3.0 calls an event handler
 with the HTTP-trigger event JSON and turns the response JSON it returns back
 into HTTP. The environ and the event are built by the shared platform
-builders of :mod:`fcsdk.testing._platform` (the same ones ``HttpClient``
+builders of :mod:`fcsdk._platform.http` (the same ones ``HttpClient``
 uses); this module adds what only a server needs: the request as read from
 the socket, running a WSGI app to completion, and FC's leniency about what
 an FC 3.0 handler returns.
@@ -63,7 +63,7 @@ def wsgi_environ(request: IncomingRequest, *, context: object) -> dict[str, Any]
     ``PATH_INFO`` is the path past any proxy prefix, as on FC 2.0's
     endpoint; ``fc.request_uri`` is the full request URI the client sent.
     """
-    from fcsdk.testing._platform import wsgi_environ as build
+    from fcsdk._platform.http import wsgi_environ as build
 
     environ = build(
         request.method,
@@ -138,7 +138,7 @@ def call_wsgi(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> H
 
 def http_event(request: IncomingRequest, *, request_id: str, account_id: str) -> bytes:
     """Return the FC 3.0 HTTP-trigger event (JSON bytes) for ``request``."""
-    from fcsdk.testing._platform import fc3_http_event
+    from fcsdk._platform.http import fc3_http_event
 
     event = fc3_http_event(
         request.method,
@@ -164,7 +164,7 @@ def read_http_response(payload: bytes) -> HTTPAnswer:
         ValueError: the response JSON is malformed (bad status, headers or
             base64 body); pydantic's ``ValidationError`` is one.
     """
-    from fcsdk.testing._platform import read_fc3_response
+    from fcsdk._platform.http import read_fc3_response
 
     try:
         data = json.loads(payload)

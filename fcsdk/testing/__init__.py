@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fcsdk._lazy import lazy_exports
-from fcsdk.testing._context import RuntimeShape, fake_context
+from fcsdk._platform.context import RuntimeShape, fake_context
 from fcsdk.testing._invoke import invoke
 
 if TYPE_CHECKING:
-    from fcsdk.testing._platform import (
+    from fcsdk._platform.http import (
         apigw_event,
         fc3_http_event,
         read_apigw_response,
@@ -32,11 +32,11 @@ _LAZY: dict[str, str] = {
     "HttpClient": "fcsdk.testing.http",
     "HttpResponse": "fcsdk.testing.http",
     "LocalOSSServer": "fcsdk.testing.oss",
-    "apigw_event": "fcsdk.testing._platform",
-    "fc3_http_event": "fcsdk.testing._platform",
-    "read_apigw_response": "fcsdk.testing._platform",
-    "read_fc3_response": "fcsdk.testing._platform",
-    "wsgi_environ": "fcsdk.testing._platform",
+    "apigw_event": "fcsdk._platform.http",
+    "fc3_http_event": "fcsdk._platform.http",
+    "read_apigw_response": "fcsdk._platform.http",
+    "read_fc3_response": "fcsdk._platform.http",
+    "wsgi_environ": "fcsdk._platform.http",
 }
 
 __all__ = [

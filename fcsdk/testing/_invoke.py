@@ -6,10 +6,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from fcsdk._platform.context import fake_context
 from fcsdk._runtime import runtime_result
 from fcsdk.exceptions import ConfigurationError
 from fcsdk.handler import is_async_callable
-from fcsdk.testing._context import fake_context
 
 __all__ = ["invoke", "not_awaited_by_runtime"]
 

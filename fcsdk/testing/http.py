@@ -31,8 +31,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
-from fcsdk.testing._context import fake_context
-from fcsdk.testing._platform import (
+from fcsdk._platform.context import fake_context
+from fcsdk._platform.http import (
     HeaderInput,
     QueryInput,
     apigw_event,

@@ -23,7 +23,7 @@ def oss_server(monkeypatch: pytest.MonkeyPatch) -> Any:
     token included (and checked), has a bucket named ``test-bucket``, and is
     reached through ``FCSDK_OSS_ENDPOINT`` for the duration of the test.
     """
-    from fcsdk.testing._context import (
+    from fcsdk._platform.context import (
         FAKE_ACCESS_KEY_ID,
         FAKE_ACCESS_KEY_SECRET,
         FAKE_SECURITY_TOKEN,

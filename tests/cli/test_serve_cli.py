@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from fcsdk._cli import serve as serve_cli
+from fcsdk._local import embedded_oss
 from fcsdk.cli import build_parser, main
 from tests.local.serving import APPS
 
@@ -98,7 +99,7 @@ class TestServeInProcess:
     def test_oss_banner_and_handoff(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """A supervisor's OSS hand-off is used and the banner names its buckets."""
         monkeypatch.setenv(
-            serve_cli.OSS_HANDOFF_ENV,
+            embedded_oss.OSS_HANDOFF_ENV,
             '{"endpoint": "http://127.0.0.1:1", "buckets": ["a", "b"], "credentials":'
             ' {"access_key_id": "k", "access_key_secret": "s", "security_token": "t"}}',
         )
@@ -119,7 +120,7 @@ class TestServeInProcess:
         assert code == 0
         assert answers[0].content == b""
         assert "local OSS at http://127.0.0.1:1 (buckets 'a', 'b'), credentials injected" in log
-        assert serve_cli.OSS_HANDOFF_ENV not in os.environ
+        assert embedded_oss.OSS_HANDOFF_ENV not in os.environ
 
 
 class TestChildArgv:
@@ -137,7 +138,7 @@ class TestChildArgv:
 
     def test_new_credentials_are_fresh(self) -> None:
         """Each run gets new temporary credentials."""
-        first, second = serve_cli.new_credentials(), serve_cli.new_credentials()
+        first, second = embedded_oss.new_credentials(), embedded_oss.new_credentials()
         assert first["access_key_id"].startswith("STS.local")
         assert first != second
 

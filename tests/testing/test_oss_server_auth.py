@@ -12,8 +12,8 @@ import pytest
 import requests
 from oss2 import exceptions as oe
 
-from fcsdk.testing._oss import signing
-from fcsdk.testing._oss.errors import OSSError
+from fcsdk._local.oss import signing
+from fcsdk._local.oss.errors import OSSError
 from fcsdk.testing.oss import LocalOSSServer
 from tests.testing.oss_support import AK, BUCKET, REGION, SECRET, TOKEN, client, new_server
 

@@ -15,11 +15,11 @@ import pytest
 import requests
 from oss2 import exceptions as oe
 
+from fcsdk._local.oss import server as server_module
+from fcsdk._local.oss import storage
+from fcsdk._local.oss.errors import OSSError
+from fcsdk._local.oss.operations import Operations
 from fcsdk.testing import LocalOSSServer as LazyLocalOSSServer
-from fcsdk.testing._oss import server as server_module
-from fcsdk.testing._oss import storage
-from fcsdk.testing._oss.errors import OSSError
-from fcsdk.testing._oss.operations import Operations
 from fcsdk.testing.oss import LocalOSSServer
 from tests.testing.oss_support import BUCKET, client, new_server
 

@@ -1,4 +1,4 @@
-"""Tests for fcsdk.testing._platform: what each FC HTTP place hands a handler, and its answer."""
+"""Tests for fcsdk._platform.http: what each FC HTTP place hands a handler, and its answer."""
 
 from __future__ import annotations
 

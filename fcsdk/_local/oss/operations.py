@@ -12,14 +12,14 @@ import hashlib
 import re
 from collections.abc import Callable
 
-from fcsdk.testing._oss import xml
-from fcsdk.testing._oss.common import int_param
-from fcsdk.testing._oss.errors import OSSError, not_implemented
-from fcsdk.testing._oss.multipart import MultipartOperations
-from fcsdk.testing._oss.objects import ObjectOperations
-from fcsdk.testing._oss.server import Request, Response
-from fcsdk.testing._oss.signing import V1_SUBRESOURCES
-from fcsdk.testing._oss.storage import ObjectMeta
+from fcsdk._local.oss import xml
+from fcsdk._local.oss.common import int_param
+from fcsdk._local.oss.errors import OSSError, not_implemented
+from fcsdk._local.oss.multipart import MultipartOperations
+from fcsdk._local.oss.objects import ObjectOperations
+from fcsdk._local.oss.server import Request, Response
+from fcsdk._local.oss.signing import V1_SUBRESOURCES
+from fcsdk._local.oss.storage import ObjectMeta
 
 __all__ = ["Operations"]
 
@@ -38,7 +38,7 @@ def _subresources(request: Request) -> frozenset[str]:
 
 
 class Operations(ObjectOperations, MultipartOperations):
-    """Routes requests to the operations, over a :class:`~fcsdk.testing._oss.storage.Store`."""
+    """Routes requests to the operations, over a :class:`~fcsdk._local.oss.storage.Store`."""
 
     # -- routing ---------------------------------------------------------------------------
 

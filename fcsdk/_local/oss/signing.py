@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
-from fcsdk.testing._oss.errors import OSSError, is_number
+from fcsdk._local.oss.errors import OSSError, is_number
 
 __all__ = ["AuthResult", "CredentialSet", "Keyring", "authenticate"]
 

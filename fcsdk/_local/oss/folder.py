@@ -12,7 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from fcsdk.testing._oss.storage import (
+from fcsdk._local.oss.storage import (
     CHUNK,
     Blob,
     BlobWriter,

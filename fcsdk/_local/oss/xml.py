@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from fcsdk.testing._oss.errors import OSSError
+from fcsdk._local.oss.errors import OSSError
 
 __all__ = [
     "error_document",

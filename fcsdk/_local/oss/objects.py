@@ -7,11 +7,11 @@ import re
 import time
 from urllib.parse import unquote
 
-from fcsdk.testing._oss import xml
-from fcsdk.testing._oss.common import OperationBase, int_param, strip_etag
-from fcsdk.testing._oss.errors import OSSError, not_implemented
-from fcsdk.testing._oss.server import Request, Response, http_date
-from fcsdk.testing._oss.storage import Blob, ObjectMeta, content_md5, quoted_md5, updated
+from fcsdk._local.oss import xml
+from fcsdk._local.oss.common import OperationBase, int_param, strip_etag
+from fcsdk._local.oss.errors import OSSError, not_implemented
+from fcsdk._local.oss.server import Request, Response, http_date
+from fcsdk._local.oss.storage import Blob, ObjectMeta, content_md5, quoted_md5, updated
 
 __all__ = ["ObjectOperations"]
 

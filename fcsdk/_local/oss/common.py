@@ -6,9 +6,9 @@ import base64
 import binascii
 from typing import Any
 
-from fcsdk.testing._oss.errors import OSSError, is_number
-from fcsdk.testing._oss.server import Request
-from fcsdk.testing._oss.storage import Blob, BlobWriter, ObjectMeta, Store
+from fcsdk._local.oss.errors import OSSError, is_number
+from fcsdk._local.oss.server import Request
+from fcsdk._local.oss.storage import Blob, BlobWriter, ObjectMeta, Store
 
 __all__ = ["OperationBase", "int_param", "strip_etag"]
 

@@ -2,7 +2,7 @@
 the way OSS does (path style), checks their signatures, and answers with OSS's
 headers, XML bodies and error documents.
 
-The operations themselves live in :mod:`fcsdk.testing._oss.operations`.
+The operations themselves live in :mod:`fcsdk._local.oss.operations`.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from fcsdk.testing._oss import xml
-from fcsdk.testing._oss.errors import OSSError, is_number
-from fcsdk.testing._oss.signing import AuthResult, Keyring, SignedRequest, authenticate
-from fcsdk.testing._oss.storage import CHUNK, Store
+from fcsdk._local.oss import xml
+from fcsdk._local.oss.errors import OSSError, is_number
+from fcsdk._local.oss.signing import AuthResult, Keyring, SignedRequest, authenticate
+from fcsdk._local.oss.storage import CHUNK, Store
 
 __all__ = ["OSSHTTPServer", "RecordedRequest", "Request", "Response"]
 

@@ -6,11 +6,11 @@ import base64
 import itertools
 import time
 
-from fcsdk.testing._oss import xml
-from fcsdk.testing._oss.common import OperationBase, int_param, strip_etag
-from fcsdk.testing._oss.errors import OSSError
-from fcsdk.testing._oss.server import Request, Response
-from fcsdk.testing._oss.storage import (
+from fcsdk._local.oss import xml
+from fcsdk._local.oss.common import OperationBase, int_param, strip_etag
+from fcsdk._local.oss.errors import OSSError
+from fcsdk._local.oss.server import Request, Response
+from fcsdk._local.oss.storage import (
     ObjectMeta,
     Part,
     Upload,

@@ -3,7 +3,7 @@
 Object data is written as it arrives, chunk by chunk, while its MD5 and
 CRC-64 are computed; an object is never held twice in memory. The memory
 store here keeps one ``bytearray`` per object; the folder store
-(:mod:`fcsdk.testing._oss.folder`) keeps one file per object.
+(:mod:`fcsdk._local.oss.folder`) keeps one file per object.
 
 All metadata changes happen under one lock; data is written outside it, to a
 blob that becomes visible only once complete, so concurrent readers and
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from fcsdk.testing._oss.errors import OSSError
+from fcsdk._local.oss.errors import OSSError
 
 __all__ = [
     "Blob",
