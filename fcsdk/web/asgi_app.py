@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -130,11 +131,20 @@ class ASGIHandler(PlaceAdapter):
         if self.lifespan.started or self.lifespan.mode == "off":
             return
         with self._starting:
+            if self.lifespan.error is None:
+                # Local tools and tests end without PreStop: shut down cleanly at exit.
+                atexit.register(self._shutdown_at_exit)
             _aio.run(self.lifespan.startup())
 
     def shutdown(self) -> None:
         """Run the app's lifespan shutdown (after a startup); its own failure is logged."""
         _aio.run(self.lifespan.shutdown())
+
+    def _shutdown_at_exit(self) -> None:
+        try:
+            self.shutdown()
+        except Exception:  # pragma: no cover - at interpreter exit, nothing left to tell
+            logger.debug("lifespan shutdown at exit failed", exc_info=True)
 
     def initializer(self, context: Any = None, /) -> None:
         """FC's initializer hook: the lifespan startup (``initializer = handler.initializer``)."""
