@@ -7,7 +7,7 @@ import sys
 
 __all__ = ["configure", "run"]
 
-_TEMPLATES = ("http", "event", "oss", "timer")
+_TEMPLATES = ("http", "event", "oss", "timer", "fastapi")
 _RUNTIMES = ("python3.10", "python3.12")
 
 
