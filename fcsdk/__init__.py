@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from fcsdk._lazy import lazy_exports
 from fcsdk.context import Credentials, FCContext, FunctionMeta, ServiceMeta, Tracing
 from fcsdk.exceptions import (
+    ASGIProtocolError,
     BadRequest,
     ConfigurationError,
     ContextError,
@@ -24,6 +25,7 @@ from fcsdk.exceptions import (
     InternalServerError,
     InvalidBucketNameError,
     LengthRequired,
+    LifespanError,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
@@ -82,6 +84,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "ASGIProtocolError",
     "BadRequest",
     "ConfigurationError",
     "ContextError",
@@ -103,6 +106,7 @@ __all__ = [
     "JSONResponse",
     "LengthRequired",
     "LifecycleHook",
+    "LifespanError",
     "Limits",
     "MethodNotAllowed",
     "NotFound",

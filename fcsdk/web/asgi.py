@@ -28,7 +28,7 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Literal
 
-from fcsdk.exceptions import FCSDKError
+from fcsdk.exceptions import ASGIProtocolError, LifespanError
 
 __all__ = [
     "ASGIApp",
@@ -52,14 +52,6 @@ Headers = list[tuple[bytes, bytes]]
 logger = logging.getLogger("fcsdk.web")
 
 _ASGI = {"version": "3.0", "spec_version": "2.3"}
-
-
-class ASGIProtocolError(FCSDKError, RuntimeError):
-    """The ASGI app sent messages the protocol does not allow (out of order, wrong types)."""
-
-
-class LifespanError(FCSDKError, RuntimeError):
-    """The app's lifespan startup (or shutdown) failed; the message is the app's own."""
 
 
 def http_scope(  # noqa: PLR0917 - one request's parts, in the order ASGI lists them
@@ -244,6 +236,8 @@ class Lifespan:
         if not self.started or self._task is None:
             return
         self.started = False
+        if not self.supported:  # "auto" and the app refused the scope: nothing to shut down
+            return
         outcome = await self._exchange({"type": "lifespan.shutdown"}, "shutdown")
         if outcome is not None:
             logger.error("lifespan shutdown failed: %s", outcome)
