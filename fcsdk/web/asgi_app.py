@@ -234,7 +234,7 @@ class ASGIHandler(PlaceAdapter):
             return internal_error_response(request_id)
         status, header_list, content = result
         response = Response(content, status=status)
-        response.headers = Headers(
+        response.headers = Headers._trusted(
             [(name.decode("latin-1"), value.decode("latin-1")) for name, value in header_list]
         )
         return response
