@@ -206,7 +206,6 @@ def _make_handler(
             event_handler.event_model = _first_param_annotation(user_func)  # type: ignore[attr-defined]
         except ConfigurationError:
             event_handler.event_model = None  # type: ignore[attr-defined]  # retried on first call
-    event_handler.current_decoder = lambda: decode  # type: ignore[attr-defined]  # for tests
     return event_handler  # type: ignore[return-value]
 
 

@@ -29,9 +29,9 @@ from fcsdk.web.datastructures import (
     parse_cookie_header,
     split_list_header,
 )
-from fcsdk.web.events import request_from_event
 from fcsdk.web.forms import parse_content_type, parse_form
-from fcsdk.web.wsgi import request_from_environ
+from fcsdk.web.options import HTTPOptions
+from fcsdk.web.places import WSGIPlace, select_event_place
 
 __all__ = ["TARGETS", "Failure", "Target"]
 
@@ -64,6 +64,19 @@ def _fail(what: str) -> None:
     if error is not None:
         raise error
     raise Failure(what)
+
+
+_FUZZ_OPTIONS = HTTPOptions.of(max_body_size=4096)
+
+
+def _no_start(*args: object) -> None:
+    """A ``start_response`` for requests that are only read."""
+
+
+def _event_request(data: object) -> tuple[object, object]:
+    """The place an event selects and the request it builds, as a pair."""
+    place = select_event_place(data, fake_context(), _FUZZ_OPTIONS)
+    return place, place.request
 
 
 def _typed(func: Callable[[], object]) -> object:
@@ -266,9 +279,9 @@ def _environ(data: bytes) -> dict[str, Any]:
 def wsgi_target(data: bytes) -> None:
     """FC 2.0: an environ built from the input, every view, then the router and from_wsgi."""
     environ = _environ(data)
-    request = request_from_environ(dict(environ), max_body_size=4096)
+    request = WSGIPlace(dict(environ), _no_start, _FUZZ_OPTIONS).request
     _read_everything(request)
-    response = ROUTER.handle(request_from_environ(dict(environ), max_body_size=4096))
+    response = ROUTER.handle(WSGIPlace(dict(environ), _no_start, _FUZZ_OPTIONS).request)
     if response.status >= 500:
         _fail(f"HttpApp answered {response.status}")
     status: list[str] = []
@@ -382,7 +395,7 @@ def event_request_target(data: bytes) -> None:
         data = _structured_event(data[1:])
     elif data:
         data = data[1:]
-    result = _typed(lambda: request_from_event(data, fake_context(), max_body_size=4096))
+    result = _typed(lambda: _event_request(data))
     if isinstance(result, fc.FCSDKError):
         if not isinstance(result, fc.EventDecodeError):
             raise result

@@ -169,14 +169,20 @@ class TestEventModelResolution:
         assert h(b"", fake_context()) == "two"
 
     def test_adapter_built_once(self) -> None:
-        """The decoder is built on the first call and reused afterwards."""
-        h = fc.handler(event_model=list[Order])(len)
-        assert h.current_decoder() is None  # type: ignore[attr-defined]
-        h(b"[]", None)
-        first = h.current_decoder()  # type: ignore[attr-defined]
-        assert first is not None
-        h(b"[]", None)
-        assert h.current_decoder() is first  # type: ignore[attr-defined]
+        """The decoder is built on the first call, not at decoration, and reused afterwards."""
+        built: list[int] = []
+
+        class Counted(int):
+            @classmethod
+            def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+                built.append(1)
+                return handler(int)
+
+        h = fc.handler(event_model=list[Counted])(len)
+        assert built == []
+        assert h(b"[1, 2]", None) == b"2"
+        assert h(b"[3]", None) == b"1"
+        assert built == [1]
 
 
 class TestEventTypes:

@@ -32,8 +32,10 @@ from fcsdk._decode import build_decoder
 from fcsdk.testing import HttpClient, fake_context
 from fcsdk.testing.oss import LocalOSSServer
 from fcsdk.web.forms import parse_multipart
+from fcsdk.web.places import APIGatewayPlace
 from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE
-from fcsdk.web.wsgi import request_from_environ
+from tests.web.places_support import environ_request as request_from_environ
+from tests.web.places_support import event_request
 
 MB6 = 6 * 1024 * 1024
 PLACES = ["wsgi", "fc3", "apigw"]
@@ -106,7 +108,7 @@ class TestBodySize:
         raw = b"a" * size
         body = base64.b64encode(raw).decode() if is_base64 else raw.decode()
         event = {"httpMethod": "POST", "path": "/", "body": body, "isBase64Encoded": is_base64}
-        request = fc.web.events.request_from_event(event, max_body_size=1000)[1]
+        request = event_request(event, max_body_size=1000)[1]
         if size <= 1000:
             assert request.body == raw
         else:
@@ -116,11 +118,11 @@ class TestBodySize:
     def test_multibyte_text_counts_bytes(self) -> None:
         """The limit counts the UTF-8 bytes of a text body, not its characters."""
         event = {"httpMethod": "POST", "path": "/", "body": "\u20ac" * 334}  # 1002 bytes
-        request = fc.web.events.request_from_event(event, max_body_size=1000)[1]
+        request = event_request(event, max_body_size=1000)[1]
         with pytest.raises(fc.PayloadTooLarge):
             _ = request.body
         event["body"] = "\u20ac" * 333  # 999 bytes
-        assert len(fc.web.events.request_from_event(event, max_body_size=1000)[1].body) == 999
+        assert len(event_request(event, max_body_size=1000)[1].body) == 999
 
     @pytest.mark.parametrize(("size", "ok"), [(1000, True), (1001, False)])
     def test_wsgi_without_length(self, size: int, ok: bool) -> None:
@@ -209,10 +211,10 @@ class TestJSONDepth:
         document, so its depth limit is the interpreter's recursion limit, not 201.
         """
         event = b'{"httpMethod":"GET","x":' + nested(JSON_DEPTH - 1) + b"}"
-        assert fc.web.events.request_from_event(event)[0] == "apigw"
+        assert type(event_request(event)[0]) is APIGatewayPlace
         too_deep = b'{"httpMethod":"GET","x":' + nested(depth) + b"}"
         with pytest.raises(fc.EventDecodeError, match="recursion"):
-            fc.web.events.request_from_event(too_deep)
+            event_request(too_deep)
 
 
 class TestMultipartBoundary:

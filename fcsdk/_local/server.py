@@ -49,16 +49,16 @@ from fcsdk._local.trigger import (
     read_http_response,
     wsgi_environ,
 )
+from fcsdk._platform.rules import FC_PROXY_PREFIX, MAX_SYNC_BODY_SIZE
 from fcsdk._runtime import runtime_result
 
 __all__ = ["MAX_BODY_SIZE", "HostedFunction", "LocalServer", "Mode"]
 
-MAX_BODY_SIZE = 6 * 1024 * 1024
+MAX_BODY_SIZE = MAX_SYNC_BODY_SIZE
 """FC's limit on a synchronous request's body and on a response: 6 MB."""
 
 Mode = Literal["wsgi", "event"]
 
-_PROXY = re.compile(r"^/2016-08-15/proxy/(?P<service>[^/]+)/(?P<function>[^/]+)(?P<rest>/.*)?$")
 _INVOKE_API = re.compile(
     r"^/(?:2023-03-30/functions/(?P<v3>[^/]+)"
     r"|2016-08-15/services/[^/]+/functions/(?P<v2>[^/]+))/invocations/?$"
@@ -383,7 +383,7 @@ class _Handler(BaseHTTPRequestHandler):
             if target is None:
                 raise _Reject(404, "FunctionNotFound", f"function {name!r} does not exist")
             return self._invoke(target, body, rid)
-        proxied = _PROXY.match(path)
+        proxied = FC_PROXY_PREFIX.match(path)
         target = self.server.default
         raw_path = path or "/"
         if proxied:
@@ -392,7 +392,7 @@ class _Handler(BaseHTTPRequestHandler):
                 name = proxied.group("function")
                 raise _Reject(404, "FunctionNotFound", f"function {name!r} does not exist")
             target = found
-            raw_path = proxied.group("rest") or "/"
+            raw_path = path[proxied.end() :] or "/"
         request = IncomingRequest(
             method=self.command,
             raw_path=raw_path,

@@ -78,62 +78,16 @@ def wsgi_environ(request: IncomingRequest, *, context: object) -> dict[str, Any]
     return environ
 
 
-def _status_code(status: object) -> int:
-    if not isinstance(status, str):
-        raise TypeError(f"start_response: status must be a str such as '200 OK', got {status!r}")
-    word = status.split(" ", 1)[0]
-    if not (word.isdigit() and len(word) == 3 and 100 <= int(word) <= 599):
-        raise ValueError(f"start_response: status must start with a 3-digit code, got {status!r}")
-    return int(word)
-
-
-def _headers(headers: object) -> list[tuple[str, str]]:
-    if not isinstance(headers, list):
-        raise TypeError(f"start_response: headers must be a list of (name, value), got {headers!r}")
-    for item in headers:
-        if not (
-            isinstance(item, tuple) and len(item) == 2 and all(isinstance(p, str) for p in item)
-        ):
-            raise TypeError(f"start_response: each header must be a (str, str) tuple, got {item!r}")
-    return headers
-
-
 def call_wsgi(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> HTTPAnswer:
-    """Run a WSGI app once and collect its answer (``close()`` is called, per PEP 3333).
+    """Run a WSGI app once and collect its answer (see :func:`fcsdk._platform.http.run_wsgi`).
 
     Raises:
         TypeError, ValueError: the app broke the WSGI protocol (the message says how).
         Exception: whatever the app raised.
     """
-    started: list[Any] = []
-    chunks: list[bytes] = []
+    from fcsdk._platform.http import run_wsgi
 
-    def start_response(
-        status: str, headers: list[tuple[str, str]], exc_info: Any = None
-    ) -> Callable[[bytes], None]:
-        if exc_info is not None and started and chunks:
-            raise exc_info[1].with_traceback(exc_info[2])
-        started[:] = [_status_code(status), _headers(headers)]
-        return write
-
-    def write(data: bytes) -> None:
-        if not isinstance(data, bytes):
-            raise TypeError(f"WSGI write() needs bytes, got {type(data).__name__}")
-        chunks.append(data)
-
-    result = app(environ, start_response)
-    try:
-        for chunk in result:
-            if not isinstance(chunk, bytes):
-                raise TypeError(f"a WSGI app must yield bytes, got {type(chunk).__name__}")
-            chunks.append(chunk)
-    finally:
-        close = getattr(result, "close", None)
-        if callable(close):
-            close()
-    if not started:
-        raise RuntimeError("the WSGI app returned without calling start_response")
-    return HTTPAnswer(started[0], list(started[1]), b"".join(chunks))
+    return HTTPAnswer(*run_wsgi(app, environ))
 
 
 def http_event(request: IncomingRequest, *, request_id: str, account_id: str) -> bytes:

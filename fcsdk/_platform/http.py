@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes, urlencode
@@ -31,9 +31,11 @@ __all__ = [
     "HeaderInput",
     "QueryInput",
     "apigw_event",
+    "build_environ",
     "fc3_http_event",
     "read_apigw_response",
     "read_fc3_response",
+    "run_wsgi",
     "wsgi_environ",
 ]
 
@@ -70,6 +72,14 @@ def _header_pairs(headers: HeaderInput) -> list[tuple[str, str]]:
     if isinstance(headers, Mapping):
         return [(str(k), str(v)) for k, v in headers.items()]
     return [(str(k), str(v)) for k, v in headers]
+
+
+def _joined_query(query: QueryInput) -> dict[str, str]:
+    """Repeated query parameters joined with commas, as FC 3.0 and API Gateway send them."""
+    joined: dict[str, str] = {}
+    for name, value in _query_pairs(query):
+        joined[name] = f"{joined[name]},{value}" if name in joined else value
+    return joined
 
 
 def _joined_headers(headers: HeaderInput) -> dict[str, str]:
@@ -117,17 +127,68 @@ def wsgi_environ(
     """
     raw_path, inline_query = _split_path(path)
     query_string = _query_string(query) if query is not None else inline_query
-    environ: dict[str, Any] = dict(os.environ if process_environ is None else process_environ)
+    process: dict[str, Any] = dict(os.environ if process_environ is None else process_environ)
     for key in [
-        k for k in environ if k.startswith("HTTP_") or k in ("CONTENT_TYPE", "CONTENT_LENGTH")
+        k for k in process if k.startswith("HTTP_") or k in ("CONTENT_TYPE", "CONTENT_LENGTH")
     ]:
-        del environ[key]  # a process variable must not pose as a request header
+        del process[key]  # a process variable must not pose as a request header
+    pairs = _header_pairs(headers)
+    environ = build_environ(
+        method=method.upper(),
+        script_name="",
+        path_info=unquote_to_bytes(raw_path).decode("latin-1"),
+        query_string=query_string.encode("utf-8").decode("latin-1"),
+        headers=pairs,
+        body=body,
+        client_ip=client_ip,
+        context=context,
+        request_uri=raw_path + (f"?{query_string}" if query_string else ""),
+        base=process,
+    )
+    for name, value in pairs:  # a test may declare a length the body does not have
+        if name.lower() == "content-length":
+            environ["CONTENT_LENGTH"] = value
+    return environ
+
+
+def build_environ(
+    *,
+    method: str,
+    script_name: str,
+    path_info: str,
+    query_string: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    client_ip: str,
+    context: object,
+    request_uri: str,
+    base: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The PEP 3333 environ FC 2.0 builds from request parts (the one builder of it).
+
+    ``script_name``, ``path_info`` and ``query_string`` are PEP 3333 strings
+    (bytes as latin-1). Repeated headers are joined with commas into one
+    ``HTTP_*`` key, as FC does; ``CONTENT_LENGTH`` is the body's length and
+    ``CONTENT_TYPE`` defaults to ``application/octet-stream`` as on FC.
+    ``base`` (the process environment on FC 2.0) is copied in first.
+
+    Example:
+        >>> env = build_environ(method="GET", script_name="", path_info="/", query_string="",
+        ...     headers=[("X-T", "1"), ("x-t", "2")], body=b"", client_ip="", context=None,
+        ...     request_uri="/")
+        >>> env["HTTP_X_T"], env["CONTENT_LENGTH"], env["SERVER_NAME"]
+        ('1,2', '0', 'FCRUNTIME')
+    """
+    import io
+    import sys
+
+    environ: dict[str, Any] = dict(base) if base else {}
     environ.update(
         {
-            "REQUEST_METHOD": method.upper(),
-            "SCRIPT_NAME": "",
-            "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1"),
-            "QUERY_STRING": query_string.encode("utf-8").decode("latin-1"),
+            "REQUEST_METHOD": method,
+            "SCRIPT_NAME": script_name,
+            "PATH_INFO": path_info,
+            "QUERY_STRING": query_string,
             "CONTENT_TYPE": "application/octet-stream",
             "CONTENT_LENGTH": str(len(body)),
             "SERVER_NAME": "FCRUNTIME",
@@ -136,36 +197,97 @@ def wsgi_environ(
             "REMOTE_ADDR": client_ip,
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": "http",
-            "wsgi.input": _input(body),
-            "wsgi.errors": _errors(),
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
             "wsgi.multithread": False,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
             "fc.context": context,
-            "fc.request_uri": raw_path + (f"?{query_string}" if query_string else ""),
+            "fc.request_uri": request_uri,
         }
     )
-    for name, value in _joined_headers(headers).items():
+    seen: set[str] = set()
+    for name, value in headers:
         key = name.upper().replace("-", "_")
         if key == "CONTENT_LENGTH":
-            environ[key] = value
             continue
         if key != "CONTENT_TYPE":
             key = "HTTP_" + key
-        environ[key] = value.encode("utf-8").decode("latin-1")
+        encoded = value.encode("utf-8").decode("latin-1")
+        environ[key] = f"{environ[key]},{encoded}" if key in seen else encoded
+        seen.add(key)
     return environ
 
 
-def _input(body: bytes) -> Any:
-    import io
+def _status_code(status: object) -> int:
+    if not isinstance(status, str):
+        raise TypeError(f"start_response: status must be a str such as '200 OK', got {status!r}")
+    word = status.split(" ", 1)[0]
+    if not (word.isdigit() and len(word) == 3 and 100 <= int(word) <= 599):
+        raise ValueError(f"start_response: status must start with a 3-digit code, got {status!r}")
+    return int(word)
 
-    return io.BytesIO(body)
+
+def _response_headers(headers: object) -> list[tuple[str, str]]:
+    if not isinstance(headers, list):
+        raise TypeError(f"start_response: headers must be a list of (name, value), got {headers!r}")
+    for item in headers:
+        if not (
+            isinstance(item, tuple) and len(item) == 2 and all(isinstance(p, str) for p in item)
+        ):
+            raise TypeError(f"start_response: each header must be a (str, str) tuple, got {item!r}")
+    return headers
 
 
-def _errors() -> Any:
-    import sys
+def run_wsgi(
+    app: Callable[..., Iterable[bytes]], environ: dict[str, Any]
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Run a WSGI app once and collect ``(status, header pairs, body)``; ``close()`` is called.
 
-    return sys.stderr
+    The one WSGI runner of fcsdk: ``from_wsgi`` on events, ``fcsdk serve``
+    and ``HttpClient`` on FC 2.0 all collect an app's answer with it.
+
+    Raises:
+        TypeError, ValueError: the app broke the WSGI protocol (the message says how).
+        RuntimeError: the app returned without calling ``start_response``.
+        Exception: whatever the app raised.
+
+    Example:
+        >>> def app(environ, start_response):
+        ...     start_response("201 Created", [("X-A", "1")])
+        ...     return [b"made"]
+        >>> run_wsgi(app, {})
+        (201, [('X-A', '1')], b'made')
+    """
+    started: list[Any] = []
+    chunks: list[bytes] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
+        if exc_info is not None and started and chunks:
+            raise exc_info[1].with_traceback(exc_info[2])
+        started[:] = [_status_code(status), _response_headers(headers)]
+        return write
+
+    def write(data: bytes) -> None:
+        if not isinstance(data, bytes):
+            raise TypeError(f"WSGI write() needs bytes, got {type(data).__name__}")
+        chunks.append(data)
+
+    result = app(environ, start_response)
+    try:
+        for chunk in result:
+            if not isinstance(chunk, bytes):
+                raise TypeError(f"a WSGI app must yield bytes, got {type(chunk).__name__}")
+            chunks.append(chunk)
+    finally:
+        close = getattr(result, "close", None)
+        if callable(close):
+            close()
+    if not started:
+        raise RuntimeError("the WSGI app returned without calling start_response")
+    return started[0], list(started[1]), b"".join(chunks)
 
 
 def _event_body(body: bytes, headers: HeaderInput, is_base64: bool | None) -> tuple[str, bool]:
@@ -216,10 +338,7 @@ def fc3_http_event(
         ('/a%20b', '/a b', {'t': '1,2'})
     """
     raw_path, inline_query = _split_path(path)
-    pairs = _query_pairs(query if query is not None else inline_query)
-    joined_query: dict[str, str] = {}
-    for name, value in pairs:
-        joined_query[name] = f"{joined_query[name]},{value}" if name in joined_query else value
+    joined_query = _joined_query(query if query is not None else inline_query)
     joined_headers = _joined_headers(headers)
     text, encoded = _event_body(body, headers, is_base64)
     when = now or datetime.now(timezone.utc)
@@ -266,10 +385,7 @@ def apigw_event(
         'POST'
     """
     raw_path, inline_query = _split_path(path)
-    pairs = _query_pairs(query if query is not None else inline_query)
-    joined_query: dict[str, str] = {}
-    for name, value in pairs:
-        joined_query[name] = f"{joined_query[name]},{value}" if name in joined_query else value
+    joined_query = _joined_query(query if query is not None else inline_query)
     text, encoded = _event_body(body, headers, is_base64)
     return {
         "path": unquote_to_bytes(raw_path).decode("utf-8", "replace"),

@@ -39,6 +39,7 @@ from fcsdk._platform.http import (
     fc3_http_event,
     read_apigw_response,
     read_fc3_response,
+    run_wsgi,
     wsgi_environ,
 )
 from fcsdk.web.datastructures import Headers
@@ -295,26 +296,8 @@ class HttpClient:
             client_ip=self.client_ip,
             context=context,
         )
-        state: dict[str, Any] = {}
-        written: list[bytes] = []
-
-        def start_response(
-            status: str, response_headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Callable[[bytes], object]:
-            state["status"] = status
-            state["headers"] = response_headers
-            return written.append
-
-        result = validator(self.handler)(environ, start_response)
-        try:
-            for chunk in result:
-                written.append(chunk)
-        finally:
-            close = getattr(result, "close", None)
-            if callable(close):
-                close()
-        status = int(state["status"].split(None, 1)[0])
-        return HttpResponse(status, Headers(state["headers"]), b"".join(written))
+        status, pairs, body = run_wsgi(validator(self.handler), environ)
+        return HttpResponse(status, Headers(pairs), body)
 
     def _via_event(
         self,

@@ -6,10 +6,13 @@ use, so an event-only function never imports it.
 
 * :mod:`fcsdk.web.datastructures`: Headers, QueryParams, FormData, UploadFile
 * :mod:`fcsdk.web.request` / :mod:`fcsdk.web.response`: the sans-IO objects
-* :mod:`fcsdk.web.wsgi`: FC 2.0's WSGI place; :mod:`fcsdk.web.events`: FC 3.0 / API Gateway
+* :mod:`fcsdk.web.places`: one class per HTTP place (FC 2.0 WSGI, FC 3.0
+  HTTP trigger, API Gateway): each recognises its input, builds the request
+  and encodes the answer
+* :mod:`fcsdk.web.options`: the options every app takes, once
 * :mod:`fcsdk.web.adapter`: ``@fc.http``; :mod:`fcsdk.web.routing`: ``HttpApp``;
   :mod:`fcsdk.web.wsgi_app`: ``from_wsgi``; :mod:`fcsdk.web.asgi_app`: ``from_asgi``
-  (over :mod:`fcsdk.web.asgi`, the ASGI protocol)
+  (over :mod:`fcsdk.web.asgi`, the ASGI protocol): the apps over the places
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ The decorated object tells the places apart by what it is given:
   ``statusCode/headers/body/isBase64Encoded`` JSON;
 * ``handler(event, context)`` with an API Gateway event: answers API Gateway's JSON.
 
-Anything else raises :class:`~fcsdk.EventDecodeError`. Whatever the place,
-the request goes through :func:`run_user_code` into the user's function, the
-return value becomes a :class:`Response` (:func:`~fcsdk.web.response.to_response`),
+Anything else raises :class:`~fcsdk.EventDecodeError`. Each place is a class
+of :mod:`fcsdk.web.places`; whatever the place, the user's function gets the
+:class:`Request`, the return value becomes a :class:`Response` (:func:`~fcsdk.web.response.to_response`),
 an :class:`~fcsdk.HTTPError` becomes its status with a JSON problem body, and
 any other exception a 500 whose body carries the request id (the traceback
 goes to the log only).
@@ -27,33 +27,34 @@ Example:
 from __future__ import annotations
 
 import logging
-import sys
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from fcsdk._invocation import enter, leave
 from fcsdk.exceptions import HTTPError
 from fcsdk.handler import is_async_callable, run_sync
-from fcsdk.web.events import (
-    DEFAULT_TEXT_TYPES,
-    MultiValueHeaders,
-    encode_event_response,
-    request_from_event,
-)
-from fcsdk.web.limits import DEFAULT_LIMITS, Limits
-from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE, Request
-from fcsdk.web.response import JSONResponse, Response, to_response
-from fcsdk.web.wsgi import StartResponse, WSGIEnvironment, request_from_environ, write_wsgi
+from fcsdk.web._types import MultiValueHeaders, StartResponse, WSGIEnvironment
+from fcsdk.web.limits import Limits
+from fcsdk.web.options import HTTPOptions
+from fcsdk.web.places import EventPlace, Place, WSGIPlace, is_wsgi_call, select_event_place
+from fcsdk.web.request import Request
+from fcsdk.web.response import Response, error_response, internal_error_response, to_response
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from fcsdk.web.options import HTTPOptionArgs
 
 __all__ = [
+    "HTTPHandler",
     "HttpHandler",
-    "PlaceAdapter",
+    "PlaceApp",
     "error_response",
     "http",
     "internal_error_response",
-    "is_wsgi_call",
     "invocation_of",
-    "run_user_code",
+    "is_wsgi_call",
 ]
 
 R = TypeVar("R")
@@ -74,69 +75,47 @@ def invocation_of(request: Request) -> object:
     return request
 
 
-def run_user_code(request_id: str, func: Callable[..., T], /, *args: Any) -> T:
-    """Call user code for one request: every request of every place enters user code here.
+class PlaceApp(ABC):
+    """What every deployable HTTP object shares: its options, and a call served by its place.
 
-    ``request_id`` identifies the request (per-request logging hooks in here).
-    """
-    return func(*args)
-
-
-def is_wsgi_call(first: object, second: object) -> bool:
-    """Whether ``(first, second)`` is a WSGI call rather than ``(event, context)``."""
-    return type(first) is dict and callable(second) and "REQUEST_METHOD" in first
-
-
-def error_response(exc: HTTPError) -> Response:
-    """The JSON problem response (RFC 9457) for an :class:`HTTPError`."""
-    response = JSONResponse(exc.to_problem(), status=exc.status, headers=exc.headers)
-    response.headers["Content-Type"] = "application/problem+json"
-    return response
-
-
-def internal_error_response(request_id: str) -> Response:
-    """A 500 problem response naming the request id, never the exception's details."""
-    problem = {
-        "type": "about:blank",
-        "title": "Internal Server Error",
-        "status": 500,
-        "detail": "The function failed; search its logs for the request id.",
-        "request_id": request_id,
-    }
-    response = JSONResponse(problem, status=500)
-    response.headers["Content-Type"] = "application/problem+json"
-    return response
-
-
-class PlaceAdapter:
-    """What every deployable HTTP object shares: options and the three entry points.
-
-    Subclasses implement :meth:`wsgi` and :meth:`event`.
+    A call ``app(environ, start_response)`` is served by :meth:`serve_wsgi`
+    over a :class:`~fcsdk.web.places.WSGIPlace`; ``app(event, context)`` by
+    :meth:`serve_event` over the event place that recognises the event.
 
     Args:
-        max_body_size: the largest body accepted (413 above it); FC's 6 MB by default.
-        strip_prefix: move FC 2.0's ``/2016-08-15/proxy/<service>/<function>``
-            prefix out of the path into ``root_path``/``SCRIPT_NAME``.
-        text_types: content types answered as text on FC 3.0 / API Gateway.
-        multi_value_headers: carry repeated response headers as a list (``"list"``)
-            or joined with ``", "`` (``"join"``) on FC 3.0 / API Gateway.
-        limits: header, form and JSON-nesting limits (see :class:`~fcsdk.web.limits.Limits`).
+        options: see :class:`~fcsdk.web.options.HTTPOptions`; ``max_body_size=``
+            sets ``limits.max_body_size``.
     """
 
-    def __init__(
-        self,
-        *,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-        strip_prefix: bool = True,
-        text_types: Iterable[str] = DEFAULT_TEXT_TYPES,
-        multi_value_headers: MultiValueHeaders = "list",
-        limits: Limits = DEFAULT_LIMITS,
-    ) -> None:
-        self.max_body_size = max_body_size
-        self.strip_prefix = strip_prefix
-        self.text_types = tuple(text_types)
-        self.multi_value_headers: MultiValueHeaders = multi_value_headers
-        self.limits = limits
+    options: HTTPOptions
+
+    def __init__(self, **options: Unpack[HTTPOptionArgs]) -> None:
+        self.options = HTTPOptions.of(**options)
+
+    @property
+    def max_body_size(self) -> int:
+        """The largest body accepted (413 above it): ``limits.max_body_size``."""
+        return self.options.limits.max_body_size
+
+    @property
+    def strip_prefix(self) -> bool:
+        """Whether FC 2.0's proxy prefix moves out of the path (see :class:`HTTPOptions`)."""
+        return self.options.strip_prefix
+
+    @property
+    def text_types(self) -> tuple[str, ...]:
+        """Content types answered as text on FC 3.0 / API Gateway."""
+        return self.options.text_types
+
+    @property
+    def multi_value_headers(self) -> MultiValueHeaders:
+        """How FC 3.0 / API Gateway answers carry a repeated header."""
+        return self.options.multi_value_headers
+
+    @property
+    def limits(self) -> Limits:
+        """The request limits (see :class:`~fcsdk.web.limits.Limits`)."""
+        return self.options.limits
 
     @overload
     def __call__(  # type: ignore[overload-overlap]  # an environ is a dict too
@@ -149,51 +128,31 @@ class PlaceAdapter:
     def __call__(self, first: Any, second: Any = None, /) -> Any:
         """Run as a WSGI app or as an event handler, as the arguments say."""
         if is_wsgi_call(first, second):
-            return self.wsgi(first, second)
-        return self.event(first, second)
+            return self.serve_wsgi(WSGIPlace(first, second, self.options))
+        return self.serve_event(select_event_place(first, second, self.options))
 
     def wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Serve one FC 2.0 (WSGI) request."""
-        raise NotImplementedError
+        return self.serve_wsgi(WSGIPlace(environ, start_response, self.options))
 
     def event(self, event: object, context: object = None) -> bytes:
-        """Serve one FC 3.0 or API Gateway request; return the response JSON."""
-        raise NotImplementedError
+        """Serve one FC 3.0 or API Gateway request; return the response JSON.
 
-    def _write_event(self, kind: Any, response: Response, request: Request) -> bytes:
-        head = request.method == "HEAD"
-        try:
-            return encode_event_response(
-                kind,
-                response,
-                head=head,
-                text_types=self.text_types,
-                multi_value_headers=self.multi_value_headers,
-            )
-        except Exception:
-            logger.exception("cannot send the response of request %s", request.request_id)
-            return encode_event_response(kind, internal_error_response(request.request_id))
+        Raises:
+            EventDecodeError: the event is not an HTTP event.
+        """
+        return self.serve_event(select_event_place(event, context, self.options))
 
-    def _write_wsgi(
-        self, response: Response, start_response: StartResponse, request: Request
-    ) -> Iterable[bytes]:
-        try:
-            return write_wsgi(response, start_response, head=request.method == "HEAD")
-        except Exception:
-            logger.exception("cannot send the response of request %s", request.request_id)
-            return write_wsgi(internal_error_response(request.request_id), _restart(start_response))
+    @abstractmethod
+    def serve_wsgi(self, place: WSGIPlace) -> Iterable[bytes]:
+        """Serve one request of FC 2.0."""
+
+    @abstractmethod
+    def serve_event(self, place: EventPlace) -> bytes:
+        """Serve one request of FC 3.0 or API Gateway."""
 
 
-def _restart(start_response: StartResponse) -> StartResponse:
-    """``start_response`` that passes ``exc_info`` so a second call is allowed by PEP 3333."""
-
-    def again(status: str, headers: list[tuple[str, str]]) -> Any:
-        return start_response(status, headers, sys.exc_info())
-
-    return again
-
-
-class HttpHandler(PlaceAdapter, Generic[R]):
+class HTTPHandler(PlaceApp, Generic[R]):
     """A request handler made deployable: what ``@fc.http`` returns.
 
     The user's function stays available as ``__wrapped__``; :meth:`handle`
@@ -203,23 +162,8 @@ class HttpHandler(PlaceAdapter, Generic[R]):
     __name__: str
     __qualname__: str
 
-    def __init__(
-        self,
-        func: Callable[[Request], R],
-        *,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-        strip_prefix: bool = True,
-        text_types: Iterable[str] = DEFAULT_TEXT_TYPES,
-        multi_value_headers: MultiValueHeaders = "list",
-        limits: Limits = DEFAULT_LIMITS,
-    ) -> None:
-        super().__init__(
-            max_body_size=max_body_size,
-            strip_prefix=strip_prefix,
-            text_types=text_types,
-            multi_value_headers=multi_value_headers,
-            limits=limits,
-        )
+    def __init__(self, func: Callable[[Request], R], **options: Unpack[HTTPOptionArgs]) -> None:
+        super().__init__(**options)
         self.__wrapped__ = func
         # An async def function runs on the instance's shared loop (fcsdk._aio).
         self._call = run_sync(func) if is_async_callable(func) else func  # type: ignore[arg-type]
@@ -251,7 +195,7 @@ class HttpHandler(PlaceAdapter, Generic[R]):
 
     def _handle(self, request: Request) -> Response:
         try:
-            return to_response(run_user_code(request.request_id, self.endpoint, request))
+            return to_response(self.endpoint(request))
         except Exception as exc:
             try:
                 response = self.handle_exception(request, exc)
@@ -263,72 +207,57 @@ class HttpHandler(PlaceAdapter, Generic[R]):
             logger.exception("unhandled %s in request %s", type(exc).__name__, request.request_id)
             return internal_error_response(request.request_id)
 
-    def wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    def serve(self, place: Place[T]) -> T:
+        """Serve the request of ``place`` and encode the answer there."""
+        return place.send(self.handle(place.request))
+
+    def serve_wsgi(self, place: WSGIPlace) -> Iterable[bytes]:
         """Serve one FC 2.0 (WSGI) request."""
-        request = request_from_environ(
-            environ, max_body_size=self.max_body_size, strip_prefix=self.strip_prefix
-        )
-        request.limits = self.limits
-        return self._write_wsgi(self.handle(request), start_response, request)
+        return self.serve(place)
 
-    def event(self, event: object, context: object = None) -> bytes:
-        """Serve one FC 3.0 or API Gateway request; return the response JSON.
-
-        Raises:
-            EventDecodeError: the event is not an HTTP event.
-        """
-        kind, request = request_from_event(event, context, max_body_size=self.max_body_size)
-        request.limits = self.limits
-        return self._write_event(kind, self.handle(request), request)
+    def serve_event(self, place: EventPlace) -> bytes:
+        """Serve one FC 3.0 or API Gateway request; return the response JSON."""
+        return self.serve(place)
 
     def __repr__(self) -> str:
         return f"<fcsdk http handler {getattr(self, '__qualname__', '?')}>"
 
 
-class _HttpDecorator:
+class _HTTPDecorator:
     """``@fc.http(max_body_size=...)``: the decorator with options."""
 
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: HTTPOptionArgs) -> None:
+        HTTPOptions.of(**options)  # unknown options fail here, at decoration
         self._options = options
 
     @overload
-    def __call__(self, func: Callable[[Request], Coroutine[Any, Any, R]], /) -> HttpHandler[R]: ...
+    def __call__(self, func: Callable[[Request], Coroutine[Any, Any, R]], /) -> HTTPHandler[R]: ...
     @overload
-    def __call__(self, func: Callable[[Request], R], /) -> HttpHandler[R]: ...
-    def __call__(self, func: Callable[[Request], Any], /) -> HttpHandler[Any]:
-        return HttpHandler(func, **self._options)
+    def __call__(self, func: Callable[[Request], R], /) -> HTTPHandler[R]: ...
+    def __call__(self, func: Callable[[Request], Any], /) -> HTTPHandler[Any]:
+        return HTTPHandler(func, **self._options)
 
 
 @overload
-def http(func: Callable[[Request], Coroutine[Any, Any, R]], /) -> HttpHandler[R]: ...
+def http(func: Callable[[Request], Coroutine[Any, Any, R]], /) -> HTTPHandler[R]: ...
 @overload
-def http(func: Callable[[Request], R], /) -> HttpHandler[R]: ...
+def http(func: Callable[[Request], R], /) -> HTTPHandler[R]: ...
 @overload
-def http(
-    *,
-    max_body_size: int = ...,
-    strip_prefix: bool = ...,
-    text_types: Iterable[str] = ...,
-    multi_value_headers: MultiValueHeaders = ...,
-    limits: Limits = ...,
-) -> _HttpDecorator: ...
-def http(func: Callable[[Request], Any] | None = None, /, **options: Any) -> Any:
+def http(**options: Unpack[HTTPOptionArgs]) -> _HTTPDecorator: ...
+def http(func: Callable[[Request], Any] | None = None, /, **options: Unpack[HTTPOptionArgs]) -> Any:
     """Make ``func(request) -> result`` an HTTP handler for FC 2.0, FC 3.0 and API Gateway.
 
     Use bare (``@fc.http``) or with options (``@fc.http(max_body_size=1_000_000)``,
-    see :class:`PlaceAdapter`). The result may be a :class:`Response` or
-    anything :func:`~fcsdk.web.response.to_response` accepts. ``func`` may be
-    ``async def``; it runs on the instance's shared event loop.
+    see :class:`~fcsdk.web.options.HTTPOptions`). The result may be a
+    :class:`Response` or anything :func:`~fcsdk.web.response.to_response` accepts.
+    ``func`` may be ``async def``; it runs on the instance's shared event loop.
 
     Raises:
         ConfigurationError: an unknown option.
     """
-    allowed = {"max_body_size", "strip_prefix", "text_types", "multi_value_headers", "limits"}
-    unknown = set(options) - allowed
-    if unknown:
-        from fcsdk.exceptions import ConfigurationError
-
-        raise ConfigurationError(f"unknown fc.http option(s): {', '.join(sorted(unknown))}")
     if func is not None:
-        return HttpHandler(func, **options)
-    return _HttpDecorator(options)
+        return HTTPHandler(func, **options)
+    return _HTTPDecorator(options)
+
+
+HttpHandler = HTTPHandler

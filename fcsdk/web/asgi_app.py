@@ -25,26 +25,24 @@ from __future__ import annotations
 import atexit
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
 
 from fcsdk import _aio
 from fcsdk._invocation import enter, enter_hook, leave
 from fcsdk.exceptions import ConfigurationError, HTTPError
-from fcsdk.web.adapter import (
-    PlaceAdapter,
-    error_response,
-    internal_error_response,
-    invocation_of,
-    logger,
-)
+from fcsdk.web.adapter import PlaceApp, invocation_of, logger
 from fcsdk.web.asgi import ASGIApp, Lifespan, LifespanMode, call_http, http_scope
 from fcsdk.web.datastructures import Headers
-from fcsdk.web.events import DEFAULT_TEXT_TYPES, MultiValueHeaders, request_from_event
-from fcsdk.web.limits import DEFAULT_LIMITS, Limits
-from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE, Request
-from fcsdk.web.response import Response
-from fcsdk.web.wsgi import StartResponse, WSGIEnvironment, request_from_environ
+from fcsdk.web.places import EventPlace, Place, WSGIPlace
+from fcsdk.web.response import Response, internal_error_response
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from fcsdk.web.options import HTTPOptionArgs
+
+T = TypeVar("T")
 
 __all__ = ["ASGIHandler", "from_asgi"]
 
@@ -75,15 +73,7 @@ def _function_timeout(raw_context: object) -> float | None:
     return float(timeout) if isinstance(timeout, int | float) and timeout > 0 else None
 
 
-def _server(host: str, scheme: str) -> tuple[str, int | None]:
-    """``(host, port)`` from a ``Host`` header, the port implied by the scheme when absent."""
-    name, colon, port = host.rpartition(":")
-    if colon and name and port.isdigit():
-        return name, int(port)
-    return host, 443 if scheme == "https" else 80
-
-
-class ASGIHandler(PlaceAdapter):
+class ASGIHandler(PlaceApp):
     """An ASGI app made deployable in all three places: what :func:`from_asgi` returns.
 
     ``handler.initializer`` and ``handler.pre_stop`` are the lifecycle hooks
@@ -99,21 +89,11 @@ class ASGIHandler(PlaceAdapter):
         *,
         lifespan: LifespanMode = "auto",
         timeout: float | None = None,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-        strip_prefix: bool = True,
-        text_types: Iterable[str] = DEFAULT_TEXT_TYPES,
-        multi_value_headers: MultiValueHeaders = "list",
-        limits: Limits = DEFAULT_LIMITS,
+        **options: Unpack[HTTPOptionArgs],
     ) -> None:
         if lifespan not in ("auto", "on", "off"):
             raise ConfigurationError(f"lifespan must be 'auto', 'on' or 'off', not {lifespan!r}")
-        super().__init__(
-            max_body_size=max_body_size,
-            strip_prefix=strip_prefix,
-            text_types=text_types,
-            multi_value_headers=multi_value_headers,
-            limits=limits,
-        )
+        super().__init__(**options)
         self.app = app
         self.__wrapped__ = app
         self.timeout = timeout
@@ -164,16 +144,11 @@ class ASGIHandler(PlaceAdapter):
 
     # -- serving ------------------------------------------------------------------------
 
-    def handle(
-        self,
-        request: Request,
-        scheme: str | None = None,
-        server: tuple[str, int | None] | None = None,
-    ) -> Response:
-        """Run ``request`` through the app; return its response (a problem response on failure).
+    def serve(self, place: Place[T]) -> T:
+        """Run the request of ``place`` through the app and encode the answer there.
 
-        ``scheme`` and ``server`` come from the place; when ``scheme`` is
-        ``None`` they are read from ``X-Forwarded-Proto`` and ``Host``.
+        A request the limits refuse (413, 431, a malformed header) never
+        reaches the app; a WebSocket upgrade answers 501.
 
         Raises:
             LifespanError: the app's startup failed (the invocation fails with its message).
@@ -181,42 +156,52 @@ class ASGIHandler(PlaceAdapter):
         if not self.lifespan.started:
             self.startup()
         try:
-            headers = _header_bytes(request.headers._items)
-            body = request.body
+            headers = _header_bytes(place.header_list)
+            body = place.body
         except HTTPError as exc:
-            return error_response(exc)
-        host = upgrade = proto = None
-        for name, value in headers:  # one pass for the few headers the scope needs
-            if name == b"host":
-                host = value
-            elif name == b"upgrade":
-                upgrade = value
-            elif name == b"x-forwarded-proto":
-                proto = value
-        if upgrade is not None and b"websocket" in upgrade.lower():
-            return error_response(HTTPError(_NO_WEBSOCKET, status=501))
-        if scheme is None:
-            scheme = proto.split(b",")[0].strip().decode("latin-1") if proto else "http"
-            server = _server(host.decode("latin-1"), scheme) if host else None
-        raw_root = request.root_path
+            return place.refuse(exc)
+        for name, value in headers:
+            if name == b"upgrade" and b"websocket" in value.lower():
+                return place.refuse(HTTPError(_NO_WEBSOCKET, status=501))
+        request = place.request
+        scheme = place.scheme
+        server = place.server
+        if server is not None and server[1] is None:
+            server = (server[0], 443 if scheme == "https" else 80)
+        raw_root = place.root_path
         root_path = unquote(raw_root) if raw_root else ""
-        raw_context = request.raw_context
+        raw_context = place.context
         scope = http_scope(
-            request.method,
+            place.method,
             scheme,
             root_path,
             root_path + request.path,
-            (raw_root + request.raw_path).encode("ascii", "replace"),
-            request.query_string.encode("ascii", "replace"),
+            (raw_root + place.raw_path).encode("ascii", "replace"),
+            place.raw_query,
             headers,
-            (request.client_ip, 0) if request.client_ip else None,
+            place.client,
             server,
             self.lifespan.state if self.lifespan.supported else None,
         )
         scope["fc.context"] = raw_context
-        request_id = request.request_id
+        response = self._run(scope, body, request.request_id, invocation_of(request), raw_context)
+        if (
+            isinstance(place, WSGIPlace)
+            and not response.body
+            and response.status >= 200
+            and response.status not in (204, 304)
+            and "content-type" not in response.headers
+        ):
+            # An empty redirect, say: PEP 3333 servers (wsgiref's validator) want a type.
+            response.headers["Content-Type"] = "text/plain; charset=utf-8"
+        return place.send(response)
+
+    def _run(
+        self, scope: Any, body: bytes, request_id: str, invocation: object, raw_context: object
+    ) -> Response:
+        """Run the app on ``scope``; its response, or the 500 of a failure or a timeout."""
         timeout = self.timeout if self.timeout is not None else _function_timeout(raw_context)
-        token = enter(invocation_of(request))
+        token = enter(invocation)
         try:
             result = _aio.run(
                 call_http(self.app, scope, body, request_id=request_id), timeout=timeout
@@ -239,38 +224,13 @@ class ASGIHandler(PlaceAdapter):
         )
         return response
 
-    def wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    def serve_wsgi(self, place: WSGIPlace) -> Iterable[bytes]:
         """Serve one FC 2.0 (WSGI) request."""
-        request = request_from_environ(
-            environ, max_body_size=self.max_body_size, strip_prefix=self.strip_prefix
-        )
-        request.limits = self.limits
-        port = environ.get("SERVER_PORT")
-        server = (
-            str(environ.get("SERVER_NAME") or "FCRUNTIME"),
-            int(port) if isinstance(port, str) and port.isdigit() else None,
-        )
-        scheme = str(environ.get("wsgi.url_scheme") or "http")
-        response = self.handle(request, scheme, server)
-        if (
-            not response.body
-            and response.status >= 200
-            and response.status not in (204, 304)
-            and "content-type" not in response.headers
-        ):
-            # An empty redirect, say: PEP 3333 servers (wsgiref's validator) want a type.
-            response.headers["Content-Type"] = "text/plain; charset=utf-8"
-        return self._write_wsgi(response, start_response, request)
+        return self.serve(place)
 
-    def event(self, event: object, context: object = None) -> bytes:
-        """Serve one FC 3.0 or API Gateway request; return the response JSON.
-
-        Raises:
-            EventDecodeError: the event is not an HTTP event.
-        """
-        kind, request = request_from_event(event, context, max_body_size=self.max_body_size)
-        request.limits = self.limits
-        return self._write_event(kind, self.handle(request), request)
+    def serve_event(self, place: EventPlace) -> bytes:
+        """Serve one FC 3.0 or API Gateway request; return the response JSON."""
+        return self.serve(place)
 
     def __repr__(self) -> str:
         return f"<fcsdk ASGI handler {getattr(self.app, '__qualname__', type(self.app).__name__)}>"
@@ -281,11 +241,7 @@ def from_asgi(
     *,
     lifespan: LifespanMode = "auto",
     timeout: float | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-    strip_prefix: bool = True,
-    text_types: Iterable[str] = DEFAULT_TEXT_TYPES,
-    multi_value_headers: MultiValueHeaders = "list",
-    limits: Limits = DEFAULT_LIMITS,
+    **options: Unpack[HTTPOptionArgs],
 ) -> ASGIHandler:
     """Make any ASGI 3 application deployable on FC 2.0, FC 3.0 and API Gateway.
 
@@ -307,13 +263,4 @@ def from_asgi(
     Raises:
         ConfigurationError: ``lifespan`` is not one of the three modes.
     """
-    return ASGIHandler(
-        app,
-        lifespan=lifespan,
-        timeout=timeout,
-        max_body_size=max_body_size,
-        strip_prefix=strip_prefix,
-        text_types=text_types,
-        multi_value_headers=multi_value_headers,
-        limits=limits,
-    )
+    return ASGIHandler(app, lifespan=lifespan, timeout=timeout, **options)

@@ -35,6 +35,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeVar, overload
 from urllib.parse import parse_qsl
 
+from fcsdk._platform.rules import parse_content_length
 from fcsdk.exceptions import BadRequest, ResultEncodeError
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "Headers",
     "QueryParams",
     "UploadFile",
+    "parse_content_length",
     "parse_cookie_header",
     "split_list_header",
 ]
@@ -509,21 +511,3 @@ class FormData:
 
     def __repr__(self) -> str:
         return f"FormData({self._items!r})"
-
-
-def parse_content_length(declared: str) -> int:
-    """Return a ``Content-Length`` value as a number of bytes.
-
-    Only ASCII digits count (RFC 9110): ``int()`` alone would also take
-    ``" +10 "``, ``"1_0"`` and other scripts' digits.
-
-    Raises:
-        BadRequest: the value is negative or not a number.
-    """
-    text = declared.strip(" \t")
-    if text.startswith("-") and text[1:].isascii() and text[1:].isdigit():
-        raise BadRequest(f"Content-Length is negative: {text[:20]}")
-    if not (text and text.isascii() and text.isdigit()):
-        raise BadRequest(f"Content-Length is not a number: {declared[:20]!r}")
-    # Past 18 digits it is over any limit; int() would refuse 4,300 digits and more.
-    return int(text) if len(text) <= 18 else 10**18

@@ -1,8 +1,9 @@
 """Resource limits for HTTP requests, with safe defaults.
 
-``@fc.http(limits=Limits(...))``, ``HttpApp(limits=...)`` and
-``from_wsgi(app, limits=...)`` take them; the body size has its own option,
-``max_body_size`` (FC's 6 MB by default).
+``@fc.http(limits=Limits(...))``, ``HTTPApp(limits=...)`` and
+``from_wsgi(app, limits=...)`` take them. The body size is
+``Limits.max_body_size`` (FC's 6 MB by default); the ``max_body_size=``
+keyword of those calls still sets it.
 
 Example:
     >>> from fcsdk.web.limits import Limits
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fcsdk._platform.rules import MAX_SYNC_BODY_SIZE
 from fcsdk.exceptions import BadRequest
 
 __all__ = ["DEFAULT_LIMITS", "Limits", "check_json_depth"]
@@ -31,12 +33,14 @@ class Limits:
             leaves only the body limit.
         max_json_depth: nesting of arrays and objects in a JSON body (400 past
             it), checked before parsing.
+        max_body_size: bytes in the body (413 past it); FC's 6 MB by default.
     """
 
     max_headers: int = 128
     max_form_parts: int = 1000
     max_part_size: int | None = None
     max_json_depth: int = 64
+    max_body_size: int = MAX_SYNC_BODY_SIZE
 
     def __post_init__(self) -> None:
         for name in ("max_headers", "max_form_parts", "max_json_depth"):
@@ -44,6 +48,10 @@ class Limits:
                 from fcsdk.exceptions import ConfigurationError
 
                 raise ConfigurationError(f"{name} must be at least 1")
+        if type(self.max_body_size) is not int or self.max_body_size < 0:
+            from fcsdk.exceptions import ConfigurationError
+
+            raise ConfigurationError("max_body_size must be an int, not negative")
         if self.max_part_size is not None and self.max_part_size < 0:
             from fcsdk.exceptions import ConfigurationError
 

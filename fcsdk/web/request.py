@@ -1,7 +1,7 @@
 """``fc.Request``: one HTTP request object, whichever of FC's three places it came from.
 
-The object is sans-IO: it does not know about WSGI or events. The adapters
-(:mod:`fcsdk.web.wsgi`, :mod:`fcsdk.web.events`) hand it the raw parts and
+The object is sans-IO: it does not know about WSGI or events. The places
+(:mod:`fcsdk.web.places`) hand it the raw parts and
 loaders, and every derived view (decoded path, query, headers, cookies,
 body, JSON, form, typed context) is computed on first read and kept. A
 property that is never read costs nothing.
@@ -26,6 +26,7 @@ from urllib.parse import quote, unquote_to_bytes
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import from_json
 
+from fcsdk._platform.rules import MAX_SYNC_BODY_SIZE
 from fcsdk.exceptions import BadRequest, RequestHeaderFieldsTooLarge, RequestValidationError
 from fcsdk.web.datastructures import (
     FormData,
@@ -39,11 +40,11 @@ from fcsdk.web.limits import DEFAULT_LIMITS, Limits, check_json_depth
 if TYPE_CHECKING:
     from fcsdk.context import FCContext
 
-__all__ = ["DEFAULT_MAX_BODY_SIZE", "Request", "validation_errors"]
+__all__ = ["DEFAULT_MAX_BODY_SIZE", "Request", "body_error", "validation_errors"]
 
 M = TypeVar("M")
 
-DEFAULT_MAX_BODY_SIZE = 6 * 1024 * 1024
+DEFAULT_MAX_BODY_SIZE = MAX_SYNC_BODY_SIZE
 """FC's own limit on a synchronous request's body: 6 MB."""
 
 _UNSET: Any = object()
@@ -333,7 +334,7 @@ class Request:
                 return target.model_validate_json(body)  # type: ignore[return-value]
             return TypeAdapter(target).validate_json(body)  # type: ignore[no-any-return]
         except ValidationError as exc:
-            raise _body_error(exc) from None
+            raise body_error(exc) from None
 
     def form(self) -> FormData:
         """Parse an urlencoded or ``multipart/form-data`` body.
@@ -387,7 +388,11 @@ class Request:
         return f"<Request {self.method} {self.root_path}{self.raw_path}>"
 
 
-def _body_error(exc: ValidationError) -> BadRequest | RequestValidationError:
+def body_error(exc: ValidationError) -> BadRequest | RequestValidationError:
+    """The error of a body that failed validation: 400 when it is not JSON at all, else 422.
+
+    The one statement of the rule, for :meth:`Request.model` and the routes' body parameters.
+    """
     errors = validation_errors(exc, prefix=("body",))
     for error in errors:
         if error["type"] == "json_invalid":

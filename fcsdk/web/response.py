@@ -25,7 +25,7 @@ from urllib.parse import quote
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError, to_json
 
-from fcsdk.exceptions import ResultEncodeError
+from fcsdk.exceptions import HTTPError, ResultEncodeError
 from fcsdk.web.datastructures import Headers
 
 __all__ = [
@@ -33,6 +33,9 @@ __all__ = [
     "RedirectResponse",
     "Response",
     "StreamingResponse",
+    "error_response",
+    "internal_error_response",
+    "status_line",
     "to_response",
 ]
 
@@ -191,13 +194,7 @@ class Response:
         Raises:
             ResultEncodeError: the status is not a three-digit code.
         """
-        line = _STATUS_LINES.get(self.status)
-        if line is not None:
-            return line
-        status = self.status
-        if type(status) is not int or not 100 <= status <= 999:
-            raise ResultEncodeError(f"invalid HTTP status {status!r}: expected 100..999")
-        return f"{status} Unknown"
+        return status_line(self.status)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.status} {self.headers.get('content-type')!r}>"
@@ -205,6 +202,20 @@ class Response:
 
 _OCTETS = "application/octet-stream"
 _STATUS_LINES = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
+
+
+def status_line(status: int) -> str:
+    """The WSGI status line of ``status``: ``"201 Created"``, ``"599 Unknown"``.
+
+    Raises:
+        ResultEncodeError: the status is not a three-digit code.
+    """
+    line = _STATUS_LINES.get(status)
+    if line is not None:
+        return line
+    if type(status) is not int or not 100 <= status <= 999:
+        raise ResultEncodeError(f"invalid HTTP status {status!r}: expected 100..999")
+    return f"{status} Unknown"
 
 
 def _json_fallback(value: Any) -> Any:
@@ -301,6 +312,27 @@ class StreamingResponse(Response):
         close = getattr(self._content, "close", None)
         if callable(close):
             close()
+
+
+def error_response(exc: HTTPError) -> Response:
+    """The JSON problem response (RFC 9457) for an :class:`~fcsdk.HTTPError`."""
+    response = JSONResponse(exc.to_problem(), status=exc.status, headers=exc.headers)
+    response.headers["Content-Type"] = "application/problem+json"
+    return response
+
+
+def internal_error_response(request_id: str) -> Response:
+    """A 500 problem response naming the request id, never the exception's details."""
+    problem = {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "The function failed; search its logs for the request id.",
+        "request_id": request_id,
+    }
+    response = JSONResponse(problem, status=500)
+    response.headers["Content-Type"] = "application/problem+json"
+    return response
 
 
 def _looks_like_html(text: str) -> bool:

@@ -52,7 +52,7 @@ from __future__ import annotations
 import re
 import typing
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar, get_origin
+from typing import TYPE_CHECKING, Any, TypeVar, get_origin
 from urllib.parse import unquote_to_bytes
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -66,15 +66,19 @@ from fcsdk.exceptions import (
     UnsupportedMediaType,
 )
 from fcsdk.handler import is_async_callable, run_sync
-from fcsdk.web.adapter import HttpHandler, run_user_code
+from fcsdk.web.adapter import HTTPHandler
 from fcsdk.web.datastructures import check_percent_escapes
-from fcsdk.web.events import DEFAULT_TEXT_TYPES, MultiValueHeaders
 from fcsdk.web.forms import parse_content_type
-from fcsdk.web.limits import DEFAULT_LIMITS, Limits, check_json_depth
-from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE, Request, validation_errors
+from fcsdk.web.limits import check_json_depth
+from fcsdk.web.request import Request, body_error, validation_errors
 from fcsdk.web.response import Response, to_response
 
-__all__ = ["HttpApp", "Route"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from fcsdk.web.options import HTTPOptionArgs
+
+__all__ = ["HTTPApp", "HttpApp", "Route"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 E = TypeVar("E", bound=BaseException)
@@ -270,11 +274,10 @@ def _body_getter(model: type[BaseModel]) -> _Getter:
         try:
             return model.model_validate_json(body)
         except ValidationError as exc:
-            found = validation_errors(exc, prefix=("body",))
-            if any(error["type"] == "json_invalid" for error in found):
-                # Not JSON at all: a malformed request (400), not a value that failed validation.
-                raise BadRequest(f"the body is not valid JSON: {found[0]['msg']}") from None
-            errors.extend(found)
+            error = body_error(exc)
+            if isinstance(error, BadRequest):
+                raise error from None
+            errors.extend(error.errors)
             return _MISSING
 
     return get_body
@@ -316,37 +319,19 @@ def _query_getter(name: str, annotation: Any, default: Any) -> _Getter:
     return get_query
 
 
-class HttpApp(HttpHandler[object]):
+class HTTPApp(HTTPHandler[object]):
     """An HTTP application with routes, deployable in all three places as it is.
 
     ``handler = app`` in the module is the deployable handler: it answers
     WSGI calls (FC 2.0) and HTTP events (FC 3.0, API Gateway) alike.
 
     Args:
-        max_body_size: the largest body accepted (413 above it); FC's 6 MB by default.
-        strip_prefix: move FC 2.0's proxy prefix out of the path (see ``fc.http``).
-        text_types: content types answered as text on FC 3.0 / API Gateway.
-        multi_value_headers: carry repeated response headers as a list or joined.
-        limits: header, form and JSON-nesting limits (see :class:`~fcsdk.web.limits.Limits`).
+        options: see :class:`~fcsdk.web.options.HTTPOptions` (``max_body_size``,
+            ``strip_prefix``, ``text_types``, ``multi_value_headers``, ``limits``).
     """
 
-    def __init__(
-        self,
-        *,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-        strip_prefix: bool = True,
-        text_types: Iterable[str] = DEFAULT_TEXT_TYPES,
-        multi_value_headers: MultiValueHeaders = "list",
-        limits: Limits = DEFAULT_LIMITS,
-    ) -> None:
-        super().__init__(
-            self.dispatch,
-            max_body_size=max_body_size,
-            strip_prefix=strip_prefix,
-            text_types=text_types,
-            multi_value_headers=multi_value_headers,
-            limits=limits,
-        )
+    def __init__(self, **options: Unpack[HTTPOptionArgs]) -> None:
+        super().__init__(self.dispatch, **options)
         self.__qualname__ = self.__name__ = type(self).__name__
         self.routes: list[Route] = []
         self._static: dict[str, list[Route]] = {}
@@ -448,8 +433,11 @@ class HttpApp(HttpHandler[object]):
         for klass in type(exc).__mro__:
             handler = self._exception_handlers.get(klass)
             if handler is not None:
-                return to_response(run_user_code(request.request_id, handler, request, exc))
+                return to_response(handler(request, exc))
         return super().handle_exception(request, exc)
 
     def __repr__(self) -> str:
-        return f"<fcsdk HttpApp with {len(self.routes)} routes>"
+        return f"<fcsdk HTTPApp with {len(self.routes)} routes>"
+
+
+HttpApp = HTTPApp

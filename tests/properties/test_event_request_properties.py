@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 import fcsdk as fc
 from fcsdk.testing import apigw_event, fake_context, fc3_http_event
-from fcsdk.web.events import request_from_event
 from tests.properties._support import (
     LoggedErrors,
     app_handlers,
@@ -38,6 +37,7 @@ from tests.properties._support import (
     weird_text,
 )
 from tests.properties.test_wsgi_properties import read_everything
+from tests.web.places_support import event_request as request_from_event
 
 HANDLERS = app_handlers()
 
@@ -147,7 +147,7 @@ def request_or_decode_error(event: object, *, limit: int = 6 * 1024 * 1024) -> f
         assert str(result)
         return None
     kind, request = result
-    assert kind in ("fc3", "apigw")
+    assert type(kind).__name__ in ("FC3Place", "APIGatewayPlace")
     return request
 
 

@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 
 import fcsdk as fc
 from fcsdk.testing import fake_context
-from fcsdk.web.wsgi import request_from_environ
 from tests.properties._support import (
     LoggedErrors,
     app_handlers,
@@ -32,6 +31,7 @@ from tests.properties._support import (
     profile,
     weird_text,
 )
+from tests.web.places_support import environ_request as request_from_environ
 
 HANDLERS = app_handlers()
 

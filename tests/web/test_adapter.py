@@ -15,7 +15,7 @@ import fcsdk as fc
 from fcsdk.exceptions import ConfigurationError, EventDecodeError
 from fcsdk.testing import HttpClient, fake_context, wsgi_environ
 from fcsdk.testing.http import Via
-from fcsdk.web.adapter import HttpHandler, is_wsgi_call, run_user_code
+from fcsdk.web.adapter import HttpHandler, is_wsgi_call
 
 PLACES: list[Via] = ["wsgi", "fc3", "apigw"]
 
@@ -218,9 +218,12 @@ class TestDecorator:
         response = hello.handle(fc.Request(query="name=x"))
         assert response.body == b"Hello x!\n"
 
-    def test_run_user_code_passes_arguments(self) -> None:
-        """run_user_code calls the function with its arguments."""
-        assert run_user_code("r-1", lambda a, b: a + b, 1, 2) == 3
+    def test_place_app_is_abstract(self) -> None:
+        """PlaceApp declares serve_wsgi and serve_event abstract: it cannot be made as it is."""
+        from fcsdk.web.adapter import PlaceApp
+
+        with pytest.raises(TypeError, match="abstract"):
+            PlaceApp()  # type: ignore[abstract]
 
 
 class TestLazyImport:

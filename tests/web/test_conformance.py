@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 import fcsdk as fc
 from fcsdk.exceptions import EventDecodeError, HTTPError
 from fcsdk.testing import fake_context, fc3_http_event, read_fc3_response, wsgi_environ
-from fcsdk.web.events import request_from_event
 from fcsdk.web.forms import parse_form
+from tests.web.places_support import event_request as request_from_event
 
 METHODS = st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
 SEGMENT = st.text(min_size=1, max_size=8)  # any unicode, '/' included: it travels as %2F

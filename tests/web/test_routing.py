@@ -307,5 +307,5 @@ class TestConfiguration:
     def test_repr_and_routes(self) -> None:
         """Reprs name the routes."""
         app = make_app()
-        assert repr(app) == f"<fcsdk HttpApp with {len(app.routes)} routes>"
+        assert repr(app) == f"<fcsdk HTTPApp with {len(app.routes)} routes>"
         assert repr(app.routes[0]) == "<Route ['GET'] /orders/{order_id}>"

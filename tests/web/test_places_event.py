@@ -1,4 +1,4 @@
-"""Tests for fcsdk.web.events: FC 3.0 and API Gateway events in, response JSON out."""
+"""Tests for fcsdk.web.places.event: FC 3.0 and API Gateway events in, response JSON out."""
 
 from __future__ import annotations
 
@@ -11,12 +11,10 @@ import pytest
 import fcsdk as fc
 from fcsdk.exceptions import BadRequest, EventDecodeError, PayloadTooLarge, ResultEncodeError
 from fcsdk.testing import apigw_event, fake_context, fc3_http_event
-from fcsdk.web.events import (
-    DEFAULT_TEXT_TYPES,
-    encode_event_response,
-    is_text_response,
-    request_from_event,
-)
+from fcsdk.web.options import DEFAULT_TEXT_TYPES
+from fcsdk.web.places import APIGatewayPlace, FC3Place, is_text_response
+from tests.web.places_support import encode as encode_event_response
+from tests.web.places_support import event_request as request_from_event
 
 # The platform reference's own FC 3.0 sample (section 3).
 SAMPLE: dict[str, Any] = {
@@ -49,7 +47,7 @@ class TestFC3Event:
     def test_sample(self) -> None:
         """The documented sample gives every request part."""
         kind, request = request_from_event(json.dumps(SAMPLE).encode())
-        assert kind == "fc3"
+        assert type(kind) is FC3Place
         assert request.method == "POST"
         assert request.path == "/orders/a b"
         assert request.query.getall("tag") == ["a", "b"]
@@ -147,7 +145,7 @@ class TestAPIGatewayEvent:
             "PUT", "/a%20b/%25", query="x=1&x=2", body=b"\x00\x01", path_parameters={"id": "7"}
         )
         kind, request = request_from_event(json.dumps(event), fake_context(request_id="r-3"))
-        assert kind == "apigw"
+        assert type(kind) is APIGatewayPlace
         assert request.raw_path == "/a%20b/%25"
         assert request.path == "/a b/%"
         assert request.query.getall("x") == ["1", "2"]
@@ -235,7 +233,7 @@ class TestIsTextResponse:
 class TestEncodeEventResponse:
     def test_fc3_text(self) -> None:
         """A JSON response is sent as text with its status and headers."""
-        answer = json.loads(encode_event_response("fc3", fc.JSONResponse({"a": 1}, status=201)))
+        answer = json.loads(encode_event_response(FC3Place, fc.JSONResponse({"a": 1}, status=201)))
         assert answer == {
             "statusCode": 201,
             "headers": {"Content-Type": "application/json"},
@@ -250,7 +248,7 @@ class TestEncodeEventResponse:
             fc.Response(b"x", headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"}),
             fc.Response(b"\xff", content_type="text/plain"),
         ):
-            answer = json.loads(encode_event_response("apigw", response))
+            answer = json.loads(encode_event_response(APIGatewayPlace, response))
             assert answer["isBase64Encoded"] is True
             assert base64.b64decode(answer["body"]) == response.body
 
@@ -258,7 +256,7 @@ class TestEncodeEventResponse:
         """A configured text type list is honoured."""
         response = fc.Response(b"abc", content_type="application/x-custom")
         answer = json.loads(
-            encode_event_response("fc3", response, text_types=["application/x-custom"])
+            encode_event_response(FC3Place, response, text_types=("application/x-custom",))
         )
         assert answer["body"] == "abc"
 
@@ -270,14 +268,14 @@ class TestEncodeEventResponse:
         response.headers.add("set-cookie", "c=3")
         response.headers.add("Vary", "Accept")
         response.headers.add("vary", "Origin")
-        listed = json.loads(encode_event_response("fc3", response))["headers"]
+        listed = json.loads(encode_event_response(FC3Place, response))["headers"]
         assert listed["Set-Cookie"] == [
             "a=1; Path=/; SameSite=Lax",
             "b=2; Path=/; SameSite=Lax",
             "c=3",
         ]
         assert listed["Vary"] == ["Accept", "Origin"]
-        joined = json.loads(encode_event_response("fc3", response, multi_value_headers="join"))[
+        joined = json.loads(encode_event_response(FC3Place, response, multi_value_headers="join"))[
             "headers"
         ]
         assert joined["Vary"] == "Accept, Origin"
@@ -294,11 +292,13 @@ class TestEncodeEventResponse:
                 closed.append(True)
 
         answer = json.loads(
-            encode_event_response("fc3", fc.StreamingResponse(produce(), content_type="text/plain"))
+            encode_event_response(
+                FC3Place, fc.StreamingResponse(produce(), content_type="text/plain")
+            )
         )
         assert answer["body"] == "ab"
         assert closed == [True]
-        head = json.loads(encode_event_response("fc3", fc.Response("abc"), head=True))
+        head = json.loads(encode_event_response(FC3Place, fc.Response("abc"), head=True))
         assert head["body"] == ""
 
     def test_crlf_and_bad_status_are_refused(self) -> None:
@@ -306,9 +306,9 @@ class TestEncodeEventResponse:
         response = fc.Response("x")
         response.headers._items.append(("X", "a\nb"))
         with pytest.raises(ResultEncodeError):
-            encode_event_response("fc3", response)
+            encode_event_response(FC3Place, response)
         with pytest.raises(ResultEncodeError):
-            encode_event_response("fc3", fc.Response("x", status=1000))
+            encode_event_response(FC3Place, fc.Response("x", status=1000))
 
     def test_fc3_factory_round_trip(self) -> None:
         """The FC 3.0 factory's event reads back through the adapter unchanged."""

@@ -1,0 +1,450 @@
+"""FC 3.0's and API Gateway's places: an HTTP event in, a :class:`Request` out; the response JSON out.
+
+On FC 3.0 built-in runtimes an HTTP trigger calls the ordinary event handler
+with a JSON event (:class:`~fcsdk.events.http.HTTPTriggerEvent`); API Gateway
+does the same with its own shape (:class:`~fcsdk.events.http.APIGatewayEvent`).
+Both answer with JSON: ``statusCode``, ``headers``, ``body`` and
+``isBase64Encoded``.
+
+Reading takes a fast path over the parsed JSON; when an event does not fit,
+the pydantic models above are run to report exactly which field is wrong, so
+both always agree on what is valid.
+
+The answer's body is text when the content type is textual (see
+:data:`~fcsdk.web.options.DEFAULT_TEXT_TYPES`) and there is no
+``Content-Encoding``; anything else is sent base64. A header sent several
+times (``Set-Cookie``) is carried as a list of strings
+(``multi_value_headers="list"``, the default) or joined with ``", "``
+(``"join"``): how the platform carries repeats is not documented, so both
+are offered.
+
+Example:
+    >>> from fcsdk.web.options import DEFAULT_OPTIONS
+    >>> place = FC3Place.from_event(b'{"requestContext": {"http": {"method": "GET"}}}', None,
+    ...                             DEFAULT_OPTIONS)
+    >>> place.encode(201, [("Content-Type", "text/plain")], b"made")
+    b'{"statusCode":201,"headers":{"Content-Type":"text/plain"},"isBase64Encoded":false,"body":"made"}'
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+from abc import abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from pydantic import ValidationError
+from pydantic_core import from_json, to_json
+
+from fcsdk._decode import format_validation_error, to_bytes
+from fcsdk._platform.rules import PATH_SAFE, parse_content_length
+from fcsdk.exceptions import BadRequest, EventDecodeError, PayloadTooLarge
+from fcsdk.web.datastructures import Headers, QueryParams, check_header
+from fcsdk.web.options import HTTPOptions
+from fcsdk.web.places.base import Place
+from fcsdk.web.request import Request
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from typing_extensions import Self
+
+__all__ = [
+    "NOT_HTTP",
+    "APIGatewayPlace",
+    "EventPlace",
+    "FC3Place",
+    "is_text_response",
+    "parse_event",
+]
+
+NOT_HTTP = (
+    "the event is not an HTTP event: expected an FC 3.0 HTTP trigger event "
+    "(with requestContext.http) or an API Gateway event (with httpMethod)"
+)
+"""The message of the :class:`~fcsdk.EventDecodeError` for an event no place recognises."""
+
+
+def parse_event(event: object) -> dict[str, Any]:
+    """The event as a dict: JSON bytes/str parsed, a dict as it is.
+
+    Raises:
+        EventDecodeError: not JSON, not an object, or nested too deeply.
+    """
+    if isinstance(event, dict):
+        return event
+    data = event if type(event) is bytes else to_bytes(event)
+    try:
+        parsed = from_json(data)
+    except ValueError as exc:
+        if "recursion limit" in str(exc):
+            message = f"{NOT_HTTP}; the payload nests too deeply ({exc})"
+            raise EventDecodeError(message, raw=event) from exc
+        parsed = _parse_lenient(event, data)
+    if not isinstance(parsed, dict):
+        raise EventDecodeError(f"{NOT_HTTP}; got a JSON {type(parsed).__name__}", raw=event)
+    return parsed
+
+
+def _parse_lenient(event: object, data: bytes) -> Any:
+    """The slow path, for JSON that escapes lone surrogates (``"\\ud800"``).
+
+    They are not valid Unicode: in the path and the query each becomes U+FFFD,
+    as an invalid byte does when bytes are decoded with ``errors="replace"``.
+    pydantic's parser refuses such documents outright.
+    """
+    import json
+
+    try:
+        parsed = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise EventDecodeError(f"{NOT_HTTP}; the payload is not JSON ({exc})", raw=event) from exc
+    if not isinstance(parsed, dict):
+        return parsed
+    # Headers and the body are refused (400) when read; the path and the query,
+    # which every response's URL is rebuilt from, are repaired.
+    try:
+        return {k: v if k in ("body", "headers") else _scrub(v) for k, v in parsed.items()}
+    except RecursionError as exc:
+        message = f"{NOT_HTTP}; the payload nests too deeply (recursion limit)"
+        raise EventDecodeError(message, raw=event) from exc
+
+
+def _scrub(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings replaced by U+FFFD."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def _str_map(value: object) -> dict[str, str] | None:
+    if value is None:
+        return {}
+    if type(value) is not dict:
+        return None
+    for item in value.values():
+        if type(item) is not str:
+            return None
+    return value
+
+
+def _checked_headers(headers: dict[str, str]) -> Headers:
+    items = list(headers.items())
+    for name, value in items:
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeError:
+                raise BadRequest(f"the value of header {name!r} is not valid UTF-8") from None
+    return Headers._trusted(items)
+
+
+def _body_loader(
+    body: str | None, is_base64: object, headers: dict[str, str], limit: int
+) -> Callable[[], bytes]:
+    def load() -> bytes:
+        if not body:
+            data = b""
+        elif is_base64:
+            if len(body) * 3 // 4 > limit + 3:
+                raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
+            try:
+                data = base64.b64decode(body, validate=True)
+            except (binascii.Error, ValueError):
+                message = "the event's body is flagged base64 but is not valid base64"
+                raise BadRequest(message) from None
+        else:
+            if len(body) > limit:  # at least as many bytes as characters: refuse before copying
+                raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
+            try:
+                data = body.encode("utf-8")
+            except UnicodeError:
+                raise BadRequest("the event's body is not valid UTF-8 text") from None
+        if len(data) > limit:
+            raise PayloadTooLarge(
+                f"the body ({len(data)} bytes) is over the limit of {limit} bytes"
+            )
+        declared = _declared_length(headers)
+        if declared is not None:
+            length = parse_content_length(declared)
+            if length != len(data):
+                raise BadRequest(f"Content-Length says {length} bytes but the body has {len(data)}")
+        return data
+
+    return load
+
+
+def _declared_length(headers: dict[str, str]) -> str | None:
+    found = headers.get("Content-Length") or headers.get("content-length")
+    if found is not None:
+        return found
+    for name, value in headers.items():
+        if len(name) == 14 and name.lower() == "content-length":
+            return value
+    return None
+
+
+def is_text_response(
+    content_type: str | None, content_encoding: str | None, text_types: Iterable[str]
+) -> bool:
+    """Whether a body of this type and encoding can be sent as text rather than base64.
+
+    Example:
+        >>> from fcsdk.web.options import DEFAULT_TEXT_TYPES
+        >>> is_text_response("application/json; charset=utf-8", None, DEFAULT_TEXT_TYPES)
+        True
+        >>> is_text_response("text/html", "gzip", DEFAULT_TEXT_TYPES)
+        False
+    """
+    if content_encoding and content_encoding.strip().lower() not in ("", "identity"):
+        return False
+    if not content_type:
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    for text_type in text_types:
+        if text_type.endswith("/"):
+            if media.startswith(text_type):
+                return True
+        elif text_type.startswith("+"):
+            if media.endswith(text_type):
+                return True
+        elif media == text_type:
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=256)
+def _is_text_cached(
+    content_type: str | None, content_encoding: str | None, text_types: tuple[str, ...]
+) -> bool:
+    return is_text_response(content_type, content_encoding, text_types)
+
+
+class EventPlace(Place[bytes]):
+    """A place that hands the handler a JSON event and takes a JSON answer (FC 3.0, API Gateway).
+
+    Args:
+        data: the parsed event.
+        context: the runtime's context object.
+        options: the app's options.
+        raw: the event as it arrived (kept on errors); ``data`` when omitted.
+    """
+
+    __slots__ = ("data", "raw")
+
+    def __init__(
+        self, data: dict[str, Any], context: object, options: HTTPOptions, raw: object = None
+    ) -> None:
+        super().__init__(context, options)
+        self.data = data
+        self.raw = data if raw is None else raw
+
+    @classmethod
+    def from_event(cls, event: object, context: object, options: HTTPOptions) -> Self:
+        """This place for a JSON event (bytes, str or dict).
+
+        Raises:
+            EventDecodeError: the event is not JSON or is not this place's shape.
+        """
+        data = parse_event(event)
+        if not cls.infer(data, context):
+            raise EventDecodeError(NOT_HTTP, raw=event)
+        return cls(data, context, options, event)
+
+    @classmethod
+    @abstractmethod
+    def model(cls) -> type[BaseModel]:
+        """The pydantic model of this event (:mod:`fcsdk.events.http`), run to explain a bad one."""
+
+    def model_error(self) -> EventDecodeError:
+        """The error that names the first field of the event its model refuses."""
+        try:
+            self.model().model_validate(self.data)
+        except ValidationError as exc:
+            return format_validation_error(exc, self.raw)
+        return EventDecodeError(f"malformed {self.label} HTTP event", raw=self.raw)
+
+    @abstractmethod
+    def answer(
+        self, status: int, headers: dict[str, str | list[str]], body: str, b64: bool
+    ) -> bytes:
+        """The answer JSON, in this place's key order."""
+
+    def encode(self, status: int, headers: Sequence[tuple[str, str]], body: bytes) -> bytes:
+        """The response JSON: repeated headers as a list or joined, the body as text or base64."""
+        grouped: dict[str, Any] = {}
+        spelled: dict[str, str] = {}
+        content_type = content_encoding = None
+        join = self.options.multi_value_headers == "join"
+        for name, value in headers:
+            check_header(name, value)
+            lowered = name.lower()
+            if lowered == "content-type":
+                content_type = content_type or value
+            elif lowered == "content-encoding":
+                content_encoding = content_encoding or value
+            first = spelled.get(lowered)
+            if first is None:
+                spelled[lowered] = name
+                grouped[name] = value
+                continue
+            current = grouped[first]
+            if join:
+                grouped[first] = f"{current}, {value}"
+            else:
+                grouped[first] = (
+                    [*current, value] if isinstance(current, list) else [current, value]
+                )
+        text = _is_text_cached(content_type, content_encoding, self.options.text_types)
+        encoded: str
+        if text:
+            try:
+                encoded = body.decode("utf-8")
+            except UnicodeDecodeError:
+                text = False
+        if not text:
+            encoded = base64.b64encode(body).decode("ascii")
+        return self.answer(status, grouped, encoded, not text)
+
+
+class FC3Place(EventPlace):
+    """FC 3.0: ``handler(event, context)`` with an HTTP trigger event (``requestContext.http``)."""
+
+    __slots__ = ()
+
+    label = "FC 3.0 HTTP trigger"
+
+    @classmethod
+    def model(cls) -> type[BaseModel]:
+        """:class:`~fcsdk.events.http.HTTPTriggerEvent`."""
+        from fcsdk.events.http import HTTPTriggerEvent
+
+        return HTTPTriggerEvent
+
+    @classmethod
+    def infer(cls, incoming: object, context: object, /) -> bool:
+        """A dict whose ``requestContext`` holds ``http``."""
+        if type(incoming) is not dict:
+            return False
+        rc = incoming.get("requestContext")
+        return isinstance(rc, dict) and "http" in rc
+
+    def build_request(self) -> Request:
+        """The request of the event; ``rawPath`` kept encoded, else ``http.path`` encoded.
+
+        Raises:
+            EventDecodeError: a field has the wrong type.
+        """
+        data = self.data
+        rc = data["requestContext"]
+        http = rc["http"]
+        headers = _str_map(data.get("headers"))
+        query = _str_map(data.get("queryParameters"))
+        method = http.get("method") if isinstance(http, dict) else None
+        raw_path = data.get("rawPath")
+        body = data.get("body")
+        if (
+            headers is None
+            or query is None
+            or type(method) is not str
+            or not (raw_path is None or type(raw_path) is str)
+            or not (body is None or type(body) is str)
+        ):
+            raise self.model_error()
+        if not raw_path:
+            path = http.get("path") or "/"
+            raw_path = quote(str(path), safe=PATH_SAFE)
+        request_id = getattr(self.context, "request_id", None) or rc.get("requestId")
+        return Request._lazy(
+            method.upper(),
+            raw_path,
+            QueryParams.from_event(query),
+            lambda: _checked_headers(headers),
+            _body_loader(
+                body, data.get("isBase64Encoded"), headers, self.options.limits.max_body_size
+            ),
+            str(http.get("sourceIp") or ""),
+            self.context,
+            str(request_id or ""),
+            "",
+        )
+
+    def answer(
+        self, status: int, headers: dict[str, str | list[str]], body: str, b64: bool
+    ) -> bytes:
+        """``statusCode``, ``headers``, ``isBase64Encoded``, ``body``."""
+        return to_json(
+            {"statusCode": status, "headers": headers, "isBase64Encoded": b64, "body": body}
+        )
+
+
+class APIGatewayPlace(EventPlace):
+    """API Gateway: ``handler(event, context)`` with an API Gateway event (``httpMethod``)."""
+
+    __slots__ = ()
+
+    label = "API Gateway"
+
+    @classmethod
+    def model(cls) -> type[BaseModel]:
+        """:class:`~fcsdk.events.http.APIGatewayEvent`."""
+        from fcsdk.events.http import APIGatewayEvent
+
+        return APIGatewayEvent
+
+    @classmethod
+    def infer(cls, incoming: object, context: object, /) -> bool:
+        """A dict with ``httpMethod``."""
+        return type(incoming) is dict and "httpMethod" in incoming
+
+    def build_request(self) -> Request:
+        """The request of the event; API Gateway's decoded ``path`` is percent-encoded again.
+
+        Raises:
+            EventDecodeError: a field has the wrong type.
+        """
+        data = self.data
+        headers = _str_map(data.get("headers"))
+        query = _str_map(data.get("queryParameters"))
+        path_params = _str_map(data.get("pathParameters"))
+        method = data.get("httpMethod")
+        path = data.get("path")
+        body = data.get("body")
+        if (
+            headers is None
+            or query is None
+            or path_params is None
+            or type(method) is not str
+            or not (path is None or type(path) is str)
+            or not (body is None or type(body) is str)
+        ):
+            raise self.model_error()
+        request = Request._lazy(
+            method.upper(),
+            quote(path or "/", safe=PATH_SAFE),
+            QueryParams.from_event(query),
+            lambda: _checked_headers(headers),
+            _body_loader(
+                body, data.get("isBase64Encoded"), headers, self.options.limits.max_body_size
+            ),
+            "",
+            self.context,
+            None,
+            "",
+        )
+        request.path_params.update(path_params)
+        return request
+
+    def answer(
+        self, status: int, headers: dict[str, str | list[str]], body: str, b64: bool
+    ) -> bytes:
+        """``isBase64Encoded``, ``statusCode``, ``headers``, ``body``."""
+        return to_json(
+            {"isBase64Encoded": b64, "statusCode": status, "headers": headers, "body": body}
+        )
