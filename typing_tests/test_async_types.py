@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from pydantic import BaseModel
@@ -10,7 +10,7 @@ from typing_extensions import assert_type
 
 import fcsdk as fc
 from fcsdk.handler import EventHandler
-from fcsdk.web import HttpHandler
+from fcsdk.web import ASGIHandler, HttpHandler
 
 
 class Order(BaseModel):
@@ -64,7 +64,18 @@ async def item(item_id: int) -> dict[str, int]:
     return {"id": item_id}
 
 
+async def asgi_app(scope: Any, receive: Any, send: Any) -> None:
+    return None
+
+
+asgi = fc.from_asgi(asgi_app, lifespan="off", max_body_size=1024)
+
+
 def check() -> None:
+    assert_type(asgi, ASGIHandler)
+    assert_type(asgi(b"{}", None), bytes)
+    hook: Callable[[object], None] = asgi.initializer
+    hook(None)
     # The awaited return type is what the handler encodes.
     assert_type(bare, EventHandler[Order, Receipt])
     assert_type(with_model, EventHandler[Order, Receipt])
