@@ -322,7 +322,7 @@ class TestSelfClosingIterable:
         body = write_wsgi(fc.StreamingResponse(produce()), lambda *a: None)
         assert b"".join(body) == b"a"
         assert closed == [True]
-        body.close()  # type: ignore[attr-defined]  # a compliant server's second close: no-op
+        body.close()  # a compliant server's second close: no-op
         assert closed == [True]
 
     def test_closes_on_stop_and_on_failure(self) -> None:
