@@ -98,6 +98,7 @@ class _SharedLoop(asyncio.SelectorEventLoop):
         finally:
             events._set_running_loop(None)
             del attributes["is_running"]
+            attributes.pop("call_soon", None)  # Task() refused its argument before scheduling
 
 
 def _running() -> bool:

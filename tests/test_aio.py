@@ -84,6 +84,13 @@ class TestRun:
         finally:
             REQUEST.reset(token)
 
+    def test_a_refused_argument_leaves_the_loop_intact(self) -> None:
+        """Something that is not a coroutine is a TypeError, and the loop keeps working."""
+        with pytest.raises(TypeError):
+            _aio.run(object())  # type: ignore[arg-type]
+        assert "call_soon" not in vars(_aio.get_loop())
+        assert _aio.run(echo_later(4, 0.001)) == 4
+
     def test_a_closed_loop_is_replaced(self) -> None:
         """If someone closes the shared loop, the next call makes a new one."""
         old = _aio.get_loop()
