@@ -14,16 +14,19 @@ help:
 	@echo "make fuzz   - run the short atheris fuzzing session"
 
 $(PY):
+	@echo "make: creating $(VENV) with $(PYTHON), then upgrading pip"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
 # Reinstall when the project's metadata changes.
 $(VENV)/.run-installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[examples]'
+	@echo "make: installing fcsdk with the examples' extras (oss2, Flask) into $(VENV)"
+	$(PY) -m pip install --progress-bar off -e '.[examples]'
 	@touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@echo "make: installing fcsdk with its dev extras (test, lint, type and docs tools) into $(VENV)"
+	$(PY) -m pip install --progress-bar off -e '.[dev]'
 	@touch $@ $(VENV)/.run-installed
 
 # The main job: the examples behind local HTTP triggers (sign-in app, order API,
@@ -42,6 +45,7 @@ typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
 pytest: $(VENV)/.dev-installed
+	@echo "make: checking for Chromium (the browser test's; installed with apt-get when run as root)"
 	sh scripts/ensure-chromium.sh
 	rm -f .coverage .coverage.*
 	$(BIN)/coverage run -m pytest

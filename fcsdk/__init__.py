@@ -5,11 +5,9 @@ lifecycle hooks and the error tree. The HTTP layer, the trigger event models
 and logging load on first use, so a handler pays only for what it touches.
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
-from fcsdk._lazy import lazy_exports
+from fcsdk._lazy import lazy_exports as _lazy_exports
 from fcsdk.context import Credentials, FCContext, FunctionMeta, ServiceMeta, Tracing
 from fcsdk.exceptions import (
     ASGIProtocolError,
@@ -43,9 +41,10 @@ if TYPE_CHECKING:
     from fcsdk.web import (
         FormData,
         Headers,
-        HttpApp,
+        HTTPApp,
         JSONResponse,
         Limits,
+        MutableHeaders,
         QueryParams,
         RedirectResponse,
         Request,
@@ -56,6 +55,8 @@ if TYPE_CHECKING:
         from_wsgi,
         http,
     )
+
+    HttpApp = HTTPApp  # deprecated: warns at run time
 
 __version__ = "0.1.0"
 
@@ -70,9 +71,10 @@ _LAZY: dict[str, str] = {
     "http": "fcsdk.web",
     "FormData": "fcsdk.web",
     "Headers": "fcsdk.web",
-    "HttpApp": "fcsdk.web",
+    "HTTPApp": "fcsdk.web",
     "JSONResponse": "fcsdk.web",
     "Limits": "fcsdk.web",
+    "MutableHeaders": "fcsdk.web",
     "QueryParams": "fcsdk.web",
     "RedirectResponse": "fcsdk.web",
     "Request": "fcsdk.web",
@@ -97,10 +99,10 @@ __all__ = [
     "Forbidden",
     "FormData",
     "FunctionMeta",
+    "HTTPApp",
     "HTTPError",
     "HandlerLoadError",
     "Headers",
-    "HttpApp",
     "InternalServerError",
     "InvalidBucketNameError",
     "JSONResponse",
@@ -109,6 +111,7 @@ __all__ = [
     "LifespanError",
     "Limits",
     "MethodNotAllowed",
+    "MutableHeaders",
     "NotFound",
     "PayloadTooLarge",
     "QueryParams",
@@ -141,4 +144,7 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, __all__)
+__getattr__, __dir__ = _lazy_exports(
+    __name__, globals(), _LAZY, __all__, deprecated={"HttpApp": "HTTPApp"}
+)
+del TYPE_CHECKING  # vars() shows the public names only

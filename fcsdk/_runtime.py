@@ -26,7 +26,11 @@ from fcsdk.exceptions import (
     UserCodeSyntaxError,
 )
 
-__all__ = ["error_payload", "load_handler", "runtime_result"]
+__all__ = ["error_payload", "load_error_frames", "load_handler", "runtime_result"]
+
+# Frames that are not the user's: fcsdk itself and the import machinery.
+_FCSDK_DIR = str(Path(__file__).resolve().parent) + os.sep
+_IMPORTLIB_DIR = str(Path(importlib.__file__).resolve().parent) + os.sep
 
 
 def _split_handler(handler: str) -> tuple[str, str, Path | None]:
@@ -158,3 +162,38 @@ def error_payload(exc: BaseException) -> dict[str, Any]:
             for frame in frames
         ],
     }
+
+
+def load_error_frames(exc: BaseException) -> list[list[str]]:
+    """Return the user's own frames behind a handler-load error, in the runtime's shape.
+
+    For a module that raised (or failed an import of its own) while being
+    imported, these are the frames of the user's files, innermost last,
+    without fcsdk's loader or the import machinery; for a syntax error, the
+    offending line; otherwise (no such module or function) none.
+
+    Example:
+        >>> load_error_frames(ValueError("not a load error"))
+        []
+    """
+    cause = exc.__cause__
+    if isinstance(cause, SyntaxError):
+        if cause.filename is None:
+            return []
+        line = (cause.text or "").strip()
+        return [[cause.filename, f"line {cause.lineno}", "in <module>", line]]
+    if cause is None:
+        return []
+    return [
+        [frame.filename, f"line {frame.lineno}", f"in {frame.name}", frame.line or ""]
+        for frame in traceback.extract_tb(cause.__traceback__)
+        if not _is_machinery(frame.filename)
+    ]
+
+
+def _is_machinery(filename: str) -> bool:
+    """Whether a frame belongs to fcsdk or to Python's import system, not to the user."""
+    if filename.startswith("<frozen "):
+        return True
+    resolved = str(Path(filename).resolve()) if not filename.startswith("<") else filename
+    return resolved.startswith((_FCSDK_DIR, _IMPORTLIB_DIR))

@@ -12,10 +12,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 # sub-command -> (module, one-line help)
-COMMANDS: dict[str, tuple[str, str]] = {
+_COMMANDS: dict[str, tuple[str, str]] = {
     "invoke": ("fcsdk._cli.invoke", "invoke an event handler once, as the FC runtime does"),
     "serve": ("fcsdk._cli.serve", "serve a handler behind a local HTTP trigger, as FC would"),
     "init": ("fcsdk._cli.init", "create a new function project from a template"),
@@ -26,11 +26,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``fcsdk`` argument parser with every sub-command."""
+    from fcsdk import __version__
+
     parser = argparse.ArgumentParser(
         prog="fcsdk", description="Run Function Compute Python handlers locally."
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, (module_name, help_text) in COMMANDS.items():
+    parser.add_argument("--version", action="version", version=f"fcsdk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in _COMMANDS.items():
         module = importlib.import_module(module_name)
         command = sub.add_parser(name, help=help_text, description=help_text)
         module.configure(command)
@@ -39,9 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``fcsdk`` command line and return its exit code."""
+    """Run the ``fcsdk`` command line and return its exit code.
+
+    With no command it prints the help (and exits 0); ``--version`` prints
+    ``fcsdk X.Y.Z``.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
     code: int = args._run(args)
     return code
 

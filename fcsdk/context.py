@@ -46,7 +46,7 @@ __all__ = [
 class RuntimeContext(Protocol):
     """What fcsdk reads from the runtime's own context object: only ``request_id``.
 
-    Every other attribute of section 2 of the platform reference is optional.
+    Every other attribute FC's Python handler page lists is optional.
     """
 
     @property

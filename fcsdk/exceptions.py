@@ -23,9 +23,16 @@ builtin keeps working::
     │   ├── UnsupportedMediaType          415
     │   ├── RequestValidationError        422  (field errors in ``errors``)
     │   └── InternalServerError           500
+    ├── InvalidResponseError(FCSDKError, ValueError) an HTTP answer FC would refuse (bad status,
+    │                                                header, base64 body; past 6 MB)
     ├── ConfigurationError(FCSDKError)               a missing extra, a bad option
-    │   └── InvalidBucketNameError(ConfigurationError, ValueError)  OSS forbids the bucket name
+    │   ├── InvalidBucketNameError(ConfigurationError, ValueError)  OSS forbids the bucket name
+    │   └── InvalidArgumentError(ConfigurationError, ValueError)    an argument fcsdk cannot use
     ├── CredentialsError(FCSDKError)                 no usable credentials for a cloud call
+    ├── LocalRuntimeError(FCSDKError)                the local runtime ended a call as FC would
+    │   ├── FunctionTimeout                          the call ran past the function's timeout
+    │   ├── FunctionExited                           the handler tried to end the process
+    │   └── InstanceBusy                             every concurrency slot stayed taken too long
     ├── PackageError(FCSDKError)                     ``fcsdk package`` could not build the zip
     │   ├── NoMatchingWheelError                     a requirement has no wheel for the runtime
     │   └── PackageTooLargeError                     the zip passes FC's code package size limit
@@ -58,11 +65,17 @@ __all__ = [
     "HandlerLoadError",
     "HandlerNotFound",
     "ImportModuleError",
+    "FunctionExited",
+    "FunctionTimeout",
+    "InstanceBusy",
     "InternalServerError",
+    "InvalidArgumentError",
     "InvalidBucketNameError",
     "InvalidHandleName",
+    "InvalidResponseError",
     "LengthRequired",
     "LifespanError",
+    "LocalRuntimeError",
     "MethodNotAllowed",
     "NoMatchingWheelError",
     "NotFound",
@@ -267,8 +280,62 @@ class InvalidBucketNameError(ConfigurationError, ValueError):
     """A bucket name that OSS forbids, caught before any request is sent."""
 
 
+class InvalidArgumentError(ConfigurationError, ValueError):
+    """An argument has a value fcsdk cannot use (an empty key, a port out of range).
+
+    A ``ValueError`` too, so ``except ValueError`` keeps working.
+    """
+
+
 class CredentialsError(FCSDKError):
     """No usable credentials for a call that needs them (a function without a role, say)."""
+
+
+class InvalidResponseError(FCSDKError, ValueError):
+    """A handler's HTTP answer is one FC would refuse (and answer 502 for).
+
+    A status out of range, a header name that is not a token or a value with
+    a line break, a body marked base64 that is not, a response past FC's 6 MB.
+    A ``ValueError`` too, so ``except ValueError`` keeps working.
+    """
+
+
+class LocalRuntimeError(FCSDKError):
+    """The local runtime (``fcsdk invoke``, ``fcsdk serve``) ended an invocation, as FC would."""
+
+
+class FunctionTimeout(LocalRuntimeError):
+    """An invocation ran past the function's timeout (answered as FC answers it).
+
+    Attributes:
+        seconds: the function's timeout.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(f"Function timed out after {seconds:g} seconds")
+
+
+class FunctionExited(LocalRuntimeError):
+    """The handler tried to end the process (``sys.exit``, ``KeyboardInterrupt``).
+
+    On FC the runtime process dies and the request fails; locally the server
+    carries on and the request gets FC's answer.
+
+    Attributes:
+        cause: what the handler raised.
+    """
+
+    def __init__(self, cause: BaseException) -> None:
+        self.cause = cause
+        super().__init__(
+            "Process exited unexpectedly before completing request "
+            f"({type(cause).__name__}: {cause})"
+        )
+
+
+class InstanceBusy(LocalRuntimeError):
+    """Every concurrency slot stayed taken for as long as a request may wait."""
 
 
 class HandlerLoadError(FCSDKError):

@@ -46,6 +46,7 @@ __all__ = [
     "current_context",
     "log_event",
     "logger",
+    "redact",
 ]
 
 REDACTED = "***"

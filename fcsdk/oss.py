@@ -38,17 +38,17 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from fcsdk.exceptions import ConfigurationError, CredentialsError, InvalidBucketNameError
 
 if TYPE_CHECKING:
-    from fcsdk.context import Credentials, FCContext
+    from fcsdk._context_parts import Credentials
 
 __all__ = [
-    "AuthVersion",
     "ENDPOINT_ENV",
+    "AuthVersion",
     "clear_cache",
     "oss_bucket",
     "resolve_endpoint",
@@ -60,6 +60,21 @@ AuthVersion = Literal["v1", "v4"]
 
 ENDPOINT_ENV = "FCSDK_OSS_ENDPOINT"
 """The environment variable that overrides the region's endpoint (local runs, tests)."""
+
+
+class _SigningContext(Protocol):
+    """What :func:`oss_bucket` reads from a context; :class:`fcsdk.FCContext` is one.
+
+    A protocol, so that this module sits below :mod:`fcsdk.context` (which
+    calls it) instead of importing it back.
+    """
+
+    @property
+    def credentials(self) -> Credentials | None: ...
+
+    @property
+    def region(self) -> str | None: ...
+
 
 _INSTALL_HINT = "pip install 'fcsdk[oss]'"
 
@@ -252,7 +267,7 @@ def _import_oss2() -> Any:
 
 
 def oss_bucket(
-    context: FCContext,
+    context: _SigningContext,
     bucket_name: str,
     *,
     endpoint: str | None = None,
@@ -267,7 +282,8 @@ def oss_bucket(
     docstring for how the endpoint is chosen and how buckets are cached.
 
     Args:
-        context: the invocation's context; its credentials sign the requests.
+        context: the invocation's :class:`~fcsdk.FCContext`; its credentials sign
+            the requests.
         bucket_name: the bucket, checked against OSS's naming rules first.
         endpoint: an explicit endpoint URL, over ``FCSDK_OSS_ENDPOINT`` and
             the region's.

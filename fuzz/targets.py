@@ -155,6 +155,8 @@ def _models() -> list[Any]:
         list[events.MNSQueueEvent[Order]],
         list[events.DTSEvent],
         list[events.MQTTEvent[Order]],
+        list[events.MQTTMessage[Order]],
+        list[events.ApacheRocketMQMessage[Order]],
         Order,
         list[Order],
         dict[str, Any],
@@ -217,8 +219,8 @@ def _read_everything(request: fc.Request) -> None:
             raise result
 
 
-def _router() -> fc.HttpApp:
-    app = fc.HttpApp()
+def _router() -> fc.HTTPApp:
+    app = fc.HTTPApp()
 
     @app.get("/items/{item_id:int}")
     def show(item_id: int, q: str | None = None, tags: list[int] | None = None) -> object:
@@ -283,7 +285,7 @@ def wsgi_target(data: bytes) -> None:
     _read_everything(request)
     response = ROUTER.handle(WSGIPlace(dict(environ), _no_start, _FUZZ_OPTIONS).request)
     if response.status >= 500:
-        _fail(f"HttpApp answered {response.status}")
+        _fail(f"HTTPApp answered {response.status}")
     status: list[str] = []
     fresh = dict(environ)
     if "wsgi.input" in environ:

@@ -7,13 +7,14 @@ import datetime
 import decimal
 import json
 import uuid
-from typing import Any, Literal
+from typing import Any, Literal, get_origin
 
 import pytest
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 import fcsdk as fc
+from fcsdk._decode import build_decoder
 from fcsdk.testing import fake_context, invoke
 
 
@@ -497,3 +498,39 @@ def test_decoder_literal_and_adapter_equivalence() -> None:
     assert h(b'"a"', None) == b'["a"]' == TypeAdapter(list[model]).dump_json(["a"])
     with pytest.raises(fc.EventDecodeError, match="'a' or 'b'"):
         h(b'"c"', None)
+
+
+JSON_DEPTH = 201  # pydantic-core refuses a document nested deeper than this
+
+
+def brackets(depth: int) -> bytes:
+    """A bare JSON array nested exactly ``depth`` levels deep."""
+    return b"[" * depth + b"]" * depth
+
+
+class TestEventJSONDepth:
+    """Events nest up to pydantic-core's fixed 201 levels; past it, an EventDecodeError."""
+
+    @pytest.mark.parametrize("tp", [Any, list[Any], dict[str, Any]])
+    def test_event_decoding(self, tp: Any) -> None:
+        """Event decoding takes 201 levels and refuses 202 with an EventDecodeError."""
+        decode = build_decoder(tp)
+        if get_origin(tp) is dict:
+            assert decode(b'{"a":' + brackets(JSON_DEPTH - 1) + b"}") is not None
+            deeper = b'{"a":' + brackets(JSON_DEPTH) + b"}"
+        else:
+            assert decode(brackets(JSON_DEPTH)) is not None
+            deeper = brackets(JSON_DEPTH + 1)
+        with pytest.raises(fc.EventDecodeError, match="recursion limit"):
+            decode(deeper)
+
+    def test_decorated_handler(self) -> None:
+        """@fc.handler answers a too-deep event with an EventDecodeError, not a RecursionError."""
+
+        @fc.handler
+        def main(event: list[Any], context: fc.FCContext) -> int:
+            return len(event)
+
+        assert main(brackets(JSON_DEPTH), fake_context()) == b"1"
+        with pytest.raises(fc.EventDecodeError):
+            main(brackets(JSON_DEPTH + 1), fake_context())

@@ -301,7 +301,7 @@ class TestHttpInvocations:
         self, via: str, kind: str, records: list[logging.LogRecord]
     ) -> None:
         """200 requests in 16 threads: every record and answer carries its own request id."""
-        from fcsdk.testing import HttpClient
+        from fcsdk.testing import HTTPClient
 
         def work(who: str) -> dict[str, str]:
             ctx = current_context()
@@ -316,7 +316,7 @@ class TestHttpInvocations:
                 return work(request.query.get("who") or "")
 
         elif kind == "app":
-            app = fc.HttpApp()
+            app = fc.HTTPApp()
             handler = app
 
             @app.get("/")
@@ -334,7 +334,7 @@ class TestHttpInvocations:
 
         def call(i: int) -> dict[str, str]:
             ctx = fake_context(request_id=f"req-{i}", access_key_id=f"AK-{i}")
-            client = HttpClient(handler, via=via, context=ctx)  # type: ignore[arg-type]
+            client = HTTPClient(handler, via=via, context=ctx)  # type: ignore[arg-type]
             response = client.get("/", params={"who": f"req-{i}"})
             assert response.status_code == 200, response.text
             return dict(response.json())

@@ -125,3 +125,36 @@ class TestImportCost:
         """Importing fcsdk prints nothing and configures no logging."""
         out = run_python("import logging, fcsdk\nprint(len(logging.getLogger().handlers))\n")
         assert out == "0\n"
+
+
+class TestDeprecatedNames:
+    @pytest.mark.parametrize(
+        ("module", "old", "new"),
+        [
+            ("fcsdk", "HttpApp", "HTTPApp"),
+            ("fcsdk.web", "HttpApp", "HTTPApp"),
+            ("fcsdk.web", "HttpHandler", "HTTPHandler"),
+            ("fcsdk.web.adapter", "HttpHandler", "HTTPHandler"),
+            ("fcsdk.web.routing", "HttpApp", "HTTPApp"),
+            ("fcsdk.testing", "HttpClient", "HTTPClient"),
+            ("fcsdk.testing", "HttpResponse", "HTTPResponse"),
+            ("fcsdk.testing.http", "HttpClient", "HTTPClient"),
+            ("fcsdk.testing.http", "HttpResponse", "HTTPResponse"),
+        ],
+    )
+    def test_old_spelling_warns_and_is_the_new_class(self, module: str, old: str, new: str) -> None:
+        """The Http* spellings still work for one minor version, with a DeprecationWarning."""
+        import importlib
+
+        namespace = importlib.import_module(module)
+        with pytest.warns(DeprecationWarning, match=f"use {module}.{new}"):
+            value = getattr(namespace, old)
+        assert value is getattr(namespace, new)
+        assert old not in namespace.__all__
+
+    def test_unknown_name_is_still_an_attribute_error(self) -> None:
+        """A name that was never there is an AttributeError, not a warning."""
+        import fcsdk.web.routing
+
+        with pytest.raises(AttributeError, match="Nope"):
+            _ = fcsdk.web.routing.Nope  # type: ignore[attr-defined]

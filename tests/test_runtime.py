@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import fcsdk as fc
-from fcsdk._runtime import error_payload, load_handler, runtime_result
+from fcsdk._runtime import error_payload, load_error_frames, load_handler, runtime_result
 from fcsdk.exceptions import (
     HandlerNotFound,
     ImportModuleError,
@@ -167,3 +167,29 @@ class TestErrorPayload:
         assert last[1].startswith("line ")
         assert last[2] == "in fail"
         assert last[3] == 'raise ValueError("bad value")'
+
+
+class TestLoadErrorFrames:
+    def test_syntax_error_without_a_file(self) -> None:
+        """A syntax error that names no file gives no frame."""
+        error = UserCodeSyntaxError("Syntax error")
+        error.__cause__ = SyntaxError("invalid syntax")
+        assert load_error_frames(error) == []
+
+    def test_frames_of_code_without_a_file_are_kept(self) -> None:
+        """Frames of the user's exec'd code (``<string>``) are theirs, not import machinery."""
+        try:
+            exec(compile("raise ValueError('from a string')", "<string>", "exec"))
+        except ValueError as exc:
+            cause = exc
+        error = UserCodeError("raised while being imported")
+        error.__cause__ = cause
+        frames = load_error_frames(error)
+        assert [frame[0] for frame in frames] == [__file__, "<string>"]
+        assert frames[1][1:3] == ["line 1", "in <module>"]
+
+    def test_module_not_found_has_no_user_frames(self, code_dir: Path) -> None:
+        """A module that does not exist leaves only the loader's frames: none are shown."""
+        with pytest.raises(ImportModuleError) as info:
+            load_handler("nope.handler", code_dir)
+        assert load_error_frames(info.value) == []

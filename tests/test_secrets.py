@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 import fcsdk as fc
 from fcsdk.logging import RequestContextFilter, configure
-from fcsdk.testing import HttpClient, fake_context, invoke
+from fcsdk.testing import HTTPClient, fake_context, invoke
 
 SECRET = "PLANTED-secret-3c9e71"
 TOKEN = "PLANTED-token-b04d22"
@@ -106,7 +106,7 @@ def test_context_in_312_shape(produced: list[str], monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize("via", ["wsgi", "fc3", "apigw"])
 def test_http_error_bodies(produced: list[str], via: str) -> None:
     """500s, 422s and 404s in every HTTP place show no secret."""
-    app = fc.HttpApp()
+    app = fc.HTTPApp()
 
     @app.post("/orders")
     def create(request: fc.Request, body: Order) -> dict[str, str]:
@@ -129,7 +129,7 @@ def test_http_error_bodies(produced: list[str], via: str) -> None:
     def leaky(request: fc.Request) -> dict[str, str]:
         raise fc.BadRequest(f"context was {request.context!r}")
 
-    client = HttpClient(app, via=via, context=planted())  # type: ignore[arg-type]
+    client = HTTPClient(app, via=via, context=planted())  # type: ignore[arg-type]
     for response in (
         client.post("/orders", json={"order_id": 5}),
         client.post("/orders", body=b"{not json", headers={"Content-Type": "application/json"}),

@@ -10,7 +10,7 @@ from typing_extensions import assert_type
 
 import fcsdk as fc
 from fcsdk.handler import EventHandler
-from fcsdk.web import ASGIHandler, HttpHandler
+from fcsdk.web import ASGIHandler, HTTPHandler
 
 
 class Order(BaseModel):
@@ -56,7 +56,7 @@ async def init(context: fc.FCContext) -> None:
     return None
 
 
-app = fc.HttpApp()
+app = fc.HTTPApp()
 
 
 @app.get("/items/{item_id}")
@@ -82,8 +82,8 @@ def check() -> None:
     assert_type(no_context, EventHandler[Order, str])
     assert_type(inferred, EventHandler[Order, int])
     assert_type(bare(b"{}", None), bytes | str)
-    assert_type(hello, HttpHandler[fc.Response])
-    assert_type(small, HttpHandler[dict[str, int]])
+    assert_type(hello, HTTPHandler[fc.Response])
+    assert_type(small, HTTPHandler[dict[str, int]])
     assert_type(init, fc.LifecycleHook)
     # Routes stay the user's own coroutine functions.
     coroutine = item(1)

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 from typing_extensions import assert_type
 
 import fcsdk as fc
-from fcsdk.testing import HttpClient, HttpResponse
-from fcsdk.web.adapter import HttpHandler
+from fcsdk.testing import HTTPClient, HTTPResponse
+from fcsdk.web.adapter import HTTPHandler
 from fcsdk.web.wsgi_app import WSGIHandler
 
 
@@ -28,8 +28,8 @@ def limited(request: fc.Request) -> dict[str, int]:
     return {"n": len(request.body)}
 
 
-assert_type(hello, HttpHandler[fc.Response])
-assert_type(limited, HttpHandler[dict[str, int]])
+assert_type(hello, HTTPHandler[fc.Response])
+assert_type(limited, HTTPHandler[dict[str, int]])
 assert_type(hello.__wrapped__(fc.Request()), fc.Response)
 
 
@@ -43,7 +43,7 @@ assert_type(hello({"REQUEST_METHOD": "GET"}, start_response), Iterable[bytes])
 assert_type(hello(b"{}", object()), bytes)
 assert_type(hello.handle(fc.Request()), fc.Response)
 
-app = fc.HttpApp()
+app = fc.HTTPApp()
 
 
 @app.get("/orders/{order_id}")
@@ -62,7 +62,7 @@ def wsgi_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
 
 
 assert_type(fc.from_wsgi(wsgi_app), WSGIHandler)
-assert_type(HttpClient(app, via="fc3").get("/"), HttpResponse)
+assert_type(HTTPClient(app, via="fc3").get("/"), HTTPResponse)
 assert_type(fc.Request().query.getall("a"), list[str])
 assert_type(fc.Request().headers.get("a"), str | None)
 assert_type(fc.Request().headers.get("a", ""), str)

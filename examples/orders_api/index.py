@@ -1,4 +1,4 @@
-"""A typed order API on ``fc.HttpApp``: one module, deployable on FC 2.0, FC 3.0 and API Gateway.
+"""A typed order API on ``fc.HTTPApp``: one module, deployable on FC 2.0, FC 3.0 and API Gateway.
 
 Handler: ``index.handler``. Orders live in memory (one instance's worth),
 which is enough to show routing, typed path parameters, validated JSON
@@ -33,7 +33,7 @@ class OutOfStock(Exception):
     """The warehouse cannot serve the order."""
 
 
-app = fc.HttpApp()
+app = fc.HTTPApp()
 _orders: dict[int, Order] = {}
 _ids = itertools.count(1)
 

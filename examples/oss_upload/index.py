@@ -1,4 +1,4 @@
-"""The seed documentation's STS upload example, with ``context.oss_bucket``.
+"""The STS upload example of FC's Python handler page, with ``context.oss_bucket``.
 
 The original builds ``oss2.StsAuth`` from ``context.credentials`` by hand;
 ``context.oss_bucket`` does that (from the environment on the 3.12 runtime),
@@ -17,7 +17,7 @@ import fcsdk as fc
 
 
 class Upload(BaseModel):
-    """The seed's event: ``{"bucket", "objectName", "message", "endpoint"?}``."""
+    """The example's event: ``{"bucket", "objectName", "message", "endpoint"?}``."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 

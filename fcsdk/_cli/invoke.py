@@ -108,18 +108,23 @@ def function_config(args: argparse.Namespace, **overrides: Any) -> Any:
     """Build the :class:`FunctionConfig` the parsed options describe.
 
     Raises:
-        ConfigurationError: an ``--env`` item or ``--env-file`` is malformed.
+        ConfigurationError: the ``--code-dir`` folder does not exist, or an
+            ``--env`` item or ``--env-file`` is malformed.
     """
     from fcsdk._local.env import parse_env_assignments, parse_env_file
     from fcsdk._local.instance import FunctionConfig
 
+    code_dir = Path(args.code_dir)
+    if not code_dir.is_dir():
+        what = " (it is a file)" if code_dir.exists() else ""
+        raise ConfigurationError(f"--code-dir: the folder {args.code_dir} does not exist{what}")
     env: dict[str, str] = {}
     for path in args.env_file:
         env.update(parse_env_file(path))
     env.update(parse_env_assignments(args.env))
     values: dict[str, Any] = {
         "handler": args.handler,
-        "code_dir": Path(args.code_dir),
+        "code_dir": code_dir,
         "name": args.function_name,
         "runtime": args.runtime,
         "initializer": args.initializer,

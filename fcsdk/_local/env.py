@@ -1,8 +1,8 @@
 """The environment a function sees: the runtime's ``FC_*`` variables and the user's own.
 
-``--env KEY=VALUE`` and ``--env-file .env`` are parsed here; the variables of
-section 1 of the platform reference are derived from the function's
-configuration the way the runtime sets them.
+``--env KEY=VALUE`` and ``--env-file .env`` are parsed here; the variables FC's
+documentation lists (``FC_FUNCTION_NAME``, ``FC_REGION``...) are derived from
+the function's configuration the way the runtime sets them.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ given back at once so the instance keeps serving.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -36,8 +37,14 @@ from fcsdk._platform.context import (
     fake_context,
     new_request_id,
 )
-from fcsdk._runtime import error_payload, load_handler
-from fcsdk.exceptions import FCSDKError, HandlerLoadError
+from fcsdk._runtime import error_payload, load_error_frames, load_handler
+from fcsdk.exceptions import (
+    FCSDKError,
+    FunctionExited,
+    FunctionTimeout,
+    HandlerLoadError,
+    InstanceBusy,
+)
 
 __all__ = [
     "FunctionConfig",
@@ -59,34 +66,6 @@ _OWN_FRAMES = tuple(
 DEFAULT_FAKE_KEY_ID = FAKE_ACCESS_KEY_ID
 DEFAULT_FAKE_SECRET = FAKE_ACCESS_KEY_SECRET
 DEFAULT_FAKE_TOKEN = FAKE_SECURITY_TOKEN
-
-
-class FunctionTimeout(FCSDKError):
-    """An invocation ran past the function's timeout (answered as FC answers it)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        shown = f"{seconds:g}"
-        super().__init__(f"Function timed out after {shown} seconds")
-
-
-class FunctionExited(FCSDKError):
-    """The handler tried to end the process (``sys.exit``, ``KeyboardInterrupt``).
-
-    On FC the runtime process dies and the request fails; locally the server
-    carries on and the request gets FC's answer.
-    """
-
-    def __init__(self, cause: BaseException) -> None:
-        self.cause = cause
-        super().__init__(
-            "Process exited unexpectedly before completing request "
-            f"({type(cause).__name__}: {cause})"
-        )
-
-
-class InstanceBusy(FCSDKError):
-    """Every concurrency slot stayed taken for as long as a request may wait."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -282,6 +261,10 @@ class Instance:
             try:
                 func = self.load()
                 self._initialize(rid)
+            except HandlerLoadError as exc:
+                box.error = exc
+                self._log_load_error(exc)
+                return
             except BaseException as exc:
                 box.error = exc if isinstance(exc, Exception) else FunctionExited(exc)
                 self._log_exception(exc)
@@ -299,6 +282,11 @@ class Instance:
                 self.logs.frame("FC Invoke End", rid)
         finally:
             box.done.set()
+
+    def _log_load_error(self, exc: HandlerLoadError) -> None:
+        """Log a load failure as the runtime does: its error JSON, no fcsdk frames."""
+        text = json.dumps(invocation_error(exc), ensure_ascii=False)
+        logging.getLogger("fcsdk.local").error("%s", text)
 
     def _log_exception(self, exc: BaseException) -> None:
         text = "".join(traceback.format_exception(exc)).rstrip()
@@ -365,13 +353,18 @@ def invocation_error(exc: BaseException) -> dict[str, Any]:
     """Return the JSON body FC sends for a failed invocation.
 
     A handler's exception gives the runtime's error JSON with its stack
-    trace; a load failure its runtime error type and message (the frames
-    would be fcsdk's own); a timeout FC's bare ``errorMessage``.
+    trace; a load failure its runtime error type and message, with the
+    user's own frames when the module raised while being imported (never
+    fcsdk's); a timeout FC's bare ``errorMessage``.
     """
     if isinstance(exc, FunctionTimeout | FunctionExited):
         return {"errorMessage": str(exc)}
     if isinstance(exc, HandlerLoadError):
-        return {"errorMessage": str(exc), "errorType": type(exc).__name__}
+        payload: dict[str, Any] = {"errorMessage": str(exc), "errorType": type(exc).__name__}
+        frames = load_error_frames(exc)
+        if frames:
+            payload["stackTrace"] = frames
+        return payload
     payload = error_payload(exc)
     payload["stackTrace"] = [
         frame for frame in payload["stackTrace"] if not str(frame[0]).startswith(_OWN_FRAMES)

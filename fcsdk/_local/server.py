@@ -51,6 +51,7 @@ from fcsdk._local.trigger import (
 )
 from fcsdk._platform.rules import FC_PROXY_PREFIX, MAX_SYNC_BODY_SIZE
 from fcsdk._runtime import runtime_result
+from fcsdk.exceptions import InvalidArgumentError, InvalidResponseError
 
 __all__ = ["MAX_BODY_SIZE", "HostedFunction", "LocalServer", "Mode"]
 
@@ -126,7 +127,7 @@ class LocalServer(ThreadingHTTPServer):
         bind_and_activate: bool = True,
     ) -> None:
         if not functions:
-            raise ValueError("LocalServer needs at least one function")
+            raise InvalidArgumentError("LocalServer needs at least one function")
         self.functions = functions
         self.default = next(iter(functions.values()))
         self.logs = logs
@@ -141,7 +142,7 @@ class LocalServer(ThreadingHTTPServer):
     def lookup(self, name: str) -> HostedFunction | None:
         """Return the function called ``name``; with one function, any name reaches it.
 
-        Leniency lets the seed's pages, which hard-code
+        Leniency lets the sign-in example's pages, which hard-code
         ``/2016-08-15/proxy/service_name/func_name/``, work unchanged.
         """
         found = self.functions.get(name)
@@ -459,8 +460,10 @@ class _Handler(BaseHTTPRequestHandler):
         return str(answer.status)
 
 
-def _too_large(size: int, limit: int) -> ValueError:
-    return ValueError(f"the function's response ({size} bytes) exceeds FC's limit of {limit} bytes")
+def _too_large(size: int, limit: int) -> InvalidResponseError:
+    return InvalidResponseError(
+        f"the function's response ({size} bytes) exceeds FC's limit of {limit} bytes"
+    )
 
 
 def _check_answer(answer: HTTPAnswer, limit: int) -> None:
@@ -468,16 +471,20 @@ def _check_answer(answer: HTTPAnswer, limit: int) -> None:
     if len(answer.body) > limit:
         raise _too_large(len(answer.body), limit)
     if answer.status < 200:
-        raise ValueError(f"a final response needs a status of 200 or more, got {answer.status}")
+        raise InvalidResponseError(
+            f"a final response needs a status of 200 or more, got {answer.status}"
+        )
     for name, value in answer.headers:
         if not _TOKEN.match(name):
-            raise ValueError(f"invalid response header name {name!r}")
+            raise InvalidResponseError(f"invalid response header name {name!r}")
         if "\r" in value or "\n" in value:
-            raise ValueError(f"response header {name!r} has a line break in its value")
+            raise InvalidResponseError(f"response header {name!r} has a line break in its value")
         try:
             value.encode("latin-1")
         except UnicodeEncodeError:
-            raise ValueError(f"response header {name!r} is not latin-1: {value!r}") from None
+            raise InvalidResponseError(
+                f"response header {name!r} is not latin-1: {value!r}"
+            ) from None
 
 
 def is_loopback(host: str) -> bool:

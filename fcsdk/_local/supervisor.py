@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Literal
@@ -26,13 +25,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fcsdk._local.embedded_oss import OSS_HANDOFF_ENV, local_oss, oss_banner, oss_port_for
 from fcsdk._local.logs import RuntimeLogs
+from fcsdk._local.reload import Watcher, watcher
 from fcsdk.exceptions import ConfigurationError
 
 __all__ = ["LocalConfig", "LocalFunction", "serve_config", "serve_reloading"]
 
-_SKIP_DIRS = frozenset({".git", ".venv", "venv", "__pycache__", ".fcsdk", "node_modules", "site"})
-_WATCH_SUFFIXES = frozenset({".py", ".html", ".json", ".env", ".txt", ".toml", ".yaml", ".yml"})
-_MAX_WATCHED = 20_000
 _POLL_SECONDS = 0.5
 
 
@@ -110,29 +107,6 @@ def load_config(path: Path) -> LocalConfig:
     return config
 
 
-def snapshot(folders: list[Path]) -> dict[str, float]:
-    """Return ``{path: mtime}`` of the source files under ``folders`` (bounded)."""
-    seen: dict[str, float] = {}
-    for folder in folders:
-        for path in _walk(folder):
-            try:
-                seen[str(path)] = path.stat().st_mtime
-            except OSError:
-                continue
-            if len(seen) >= _MAX_WATCHED:
-                return seen
-    return seen
-
-
-def _walk(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if d not in _SKIP_DIRS and not d.endswith(".egg-info")]
-        for name in files:
-            path = Path(root, name)
-            if path.suffix in _WATCH_SUFFIXES:
-                yield path
-
-
 def listen(host: str, port: int) -> socket.socket:
     """Bind and listen on ``host:port`` (OSError when the port is taken)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -156,7 +130,7 @@ class _Child:
         self.watch = watch
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
-        self.files = snapshot(watch)
+        self.watcher: Watcher | None = None  # set by _supervise when reloading
         self.reported_exit = False
 
     def start(self) -> None:
@@ -177,11 +151,7 @@ class _Child:
             process.wait(5)
 
     def changed(self) -> bool:
-        current = snapshot(self.watch)
-        if current == self.files:
-            return False
-        self.files = current
-        return True
+        return self.watcher is not None and self.watcher.changed()
 
 
 def _supervise(children: list[_Child], logs: RuntimeLogs, *, reload: bool) -> int:
@@ -194,6 +164,8 @@ def _supervise(children: list[_Child], logs: RuntimeLogs, *, reload: bool) -> in
     code = 0
     try:
         for child in children:
+            if reload:
+                child.watcher = watcher(child.watch)
             child.start()
         while not stop.wait(_POLL_SECONDS):
             for child in children:
@@ -218,6 +190,8 @@ def _supervise(children: list[_Child], logs: RuntimeLogs, *, reload: bool) -> in
     finally:
         for child in children:
             child.stop()
+            if child.watcher is not None:
+                child.watcher.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return code

@@ -4,7 +4,7 @@ FC 2.0 calls the handler as a WSGI application with a PEP 3333 environ plus
 FC's keys (``fc.context``, ``fc.request_uri``); FC 3.0 calls an event handler
 with the HTTP-trigger event JSON and turns the response JSON it returns back
 into HTTP. The environ and the event are built by the shared platform
-builders of :mod:`fcsdk._platform.http` (the same ones ``HttpClient``
+builders of :mod:`fcsdk._platform.http` (the same ones ``HTTPClient``
 uses); this module adds what only a server needs: the request as read from
 the socket, running a WSGI app to completion, and FC's leniency about what
 an FC 3.0 handler returns.
@@ -16,6 +16,8 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from fcsdk.exceptions import InvalidResponseError
 
 __all__ = [
     "HTTPAnswer",
@@ -115,8 +117,9 @@ def read_http_response(payload: bytes) -> HTTPAnswer:
     go out); anything else is sent as the body of a 200, as FC does.
 
     Raises:
-        ValueError: the response JSON is malformed (bad status, headers or
-            base64 body); pydantic's ``ValidationError`` is one.
+        InvalidResponseError: the status is out of range, or the base64 body
+            is not base64 (a ``ValueError``).
+        pydantic.ValidationError: the response JSON is not shaped as FC 3.0 expects.
     """
     from fcsdk._platform.http import read_fc3_response
 
@@ -128,5 +131,5 @@ def read_http_response(payload: bytes) -> HTTPAnswer:
         return HTTPAnswer(200, [("Content-Type", "application/json")], payload)
     status, headers, body = read_fc3_response(data)
     if not 100 <= status <= 599:
-        raise ValueError(f"the response JSON's statusCode must be 100-599, got {status}")
+        raise InvalidResponseError(f"the response JSON's statusCode must be 100-599, got {status}")
     return HTTPAnswer(status, headers, body)

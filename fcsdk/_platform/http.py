@@ -1,6 +1,6 @@
 """What each FC HTTP place hands a handler, built from request parts, and its answer read back.
 
-Pure functions, shared by :class:`fcsdk.testing.HttpClient` and the local
+Pure functions, shared by :class:`fcsdk.testing.HTTPClient` and the local
 server (``fcsdk serve``):
 
 * :func:`wsgi_environ`: the PEP 3333 environ FC 2.0 builds (its own keys
@@ -224,7 +224,11 @@ def _status_code(status: object) -> int:
         raise TypeError(f"start_response: status must be a str such as '200 OK', got {status!r}")
     word = status.split(" ", 1)[0]
     if not (word.isdigit() and len(word) == 3 and 100 <= int(word) <= 599):
-        raise ValueError(f"start_response: status must start with a 3-digit code, got {status!r}")
+        from fcsdk.exceptions import InvalidResponseError
+
+        raise InvalidResponseError(
+            f"start_response: status must start with a 3-digit code, got {status!r}"
+        )
     return int(word)
 
 
@@ -245,10 +249,10 @@ def run_wsgi(
     """Run a WSGI app once and collect ``(status, header pairs, body)``; ``close()`` is called.
 
     The one WSGI runner of fcsdk: ``from_wsgi`` on events, ``fcsdk serve``
-    and ``HttpClient`` on FC 2.0 all collect an app's answer with it.
+    and ``HTTPClient`` on FC 2.0 all collect an app's answer with it.
 
     Raises:
-        TypeError, ValueError: the app broke the WSGI protocol (the message says how).
+        TypeError, InvalidResponseError: the app broke the WSGI protocol (the message says how).
         RuntimeError: the app returned without calling ``start_response``.
         Exception: whatever the app raised.
 
@@ -330,7 +334,7 @@ def fc3_http_event(
     Repeated headers and query parameters are joined with commas; ``rawPath``
     keeps the percent-encoding, ``requestContext.http.path`` is decoded; the
     body is base64 when it is binary (``is_base64=None`` decides by content
-    type and UTF-8 validity). Shape: the platform reference, section 3.
+    type and UTF-8 validity). Shape: FC's HTTP trigger page.
 
     Example:
         >>> event = fc3_http_event("GET", "/a%20b", query=[("t", "1"), ("t", "2")])

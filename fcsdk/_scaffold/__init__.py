@@ -52,7 +52,7 @@ TEMPLATES: dict[str, Template] = {
             summary="An HTTP function: a small JSON API behind an FC HTTP trigger.",
             invoke_args="--event-file event.json",
             local="`event.json` is an FC 3.0 HTTP trigger event for `GET /hello/world`; "
-            "the tests call the routes through `fcsdk.testing.HttpClient`.",
+            "the tests call the routes through `fcsdk.testing.HTTPClient`.",
             trigger="an HTTP trigger",
         ),
         Template(

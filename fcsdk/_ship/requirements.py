@@ -76,14 +76,11 @@ class PipOptions:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file with tomllib (3.11+) or, on 3.10, the tomli that pip vendors."""
+    """Parse a TOML file with tomllib (3.11+) or, on 3.10, tomli (a dependency there)."""
     if sys.version_info >= (3, 11):
         import tomllib as toml
-    else:  # pragma: no cover - Python 3.10 has no tomllib; pip carries tomli
-        try:
-            import tomli as toml  # type: ignore[import-not-found, unused-ignore]
-        except ModuleNotFoundError:
-            from pip._vendor import tomli as toml  # type: ignore[import-untyped, unused-ignore]
+    else:  # pragma: no cover - coverage runs on a newer Python
+        import tomli as toml
     try:
         with path.open("rb") as fh:
             data: dict[str, Any] = toml.load(fh)

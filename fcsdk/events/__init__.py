@@ -17,11 +17,9 @@ Examples:
     b'["a.png"]'
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
-from fcsdk._lazy import lazy_exports
+from fcsdk._lazy import lazy_exports as _lazy_exports
 
 if TYPE_CHECKING:
     from fcsdk.events._fields import (
@@ -79,6 +77,7 @@ if TYPE_CHECKING:
     from fcsdk.events.mqtt import (
         MQTTData,
         MQTTEvent,
+        MQTTMessage,
         MQTTProperties,
     )
     from fcsdk.events.oss import (
@@ -98,6 +97,7 @@ if TYPE_CHECKING:
         RabbitMQEvent,
     )
     from fcsdk.events.rocketmq import (
+        ApacheRocketMQMessage,
         RocketMQData,
         RocketMQEvent,
     )
@@ -120,6 +120,7 @@ if TYPE_CHECKING:
 # name -> module that defines it; imported on first attribute access.
 _LAZY: dict[str, str] = {
     "APIGatewayEvent": "fcsdk.events.http",
+    "ApacheRocketMQMessage": "fcsdk.events.rocketmq",
     "Base64": "fcsdk.events._fields",
     "CDNCachedObjectsParameter": "fcsdk.events.cdn",
     "CDNCachedObjectsRecord": "fcsdk.events.cdn",
@@ -152,6 +153,7 @@ _LAZY: dict[str, str] = {
     "MNSTopicStreamEvent": "fcsdk.events.mns",
     "MQTTData": "fcsdk.events.mqtt",
     "MQTTEvent": "fcsdk.events.mqtt",
+    "MQTTMessage": "fcsdk.events.mqtt",
     "MQTTProperties": "fcsdk.events.mqtt",
     "OSSBucket": "fcsdk.events.oss",
     "OSSDetail": "fcsdk.events.oss",
@@ -181,6 +183,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "APIGatewayEvent",
+    "ApacheRocketMQMessage",
     "Base64",
     "CDNCachedObjectsParameter",
     "CDNCachedObjectsRecord",
@@ -213,6 +216,7 @@ __all__ = [
     "MNSTopicStreamEvent",
     "MQTTData",
     "MQTTEvent",
+    "MQTTMessage",
     "MQTTProperties",
     "OSSBucket",
     "OSSDetail",
@@ -241,4 +245,5 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, __all__)
+__getattr__, __dir__ = _lazy_exports(__name__, globals(), _LAZY, __all__)
+del TYPE_CHECKING  # vars() shows the public names only

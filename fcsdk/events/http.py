@@ -29,6 +29,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
+from fcsdk.exceptions import EventDecodeError, InvalidResponseError
+
 __all__ = [
     "APIGatewayEvent",
     "APIGatewayResponse",
@@ -56,8 +58,8 @@ def _none_to_blank(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _decode_body(body: str | None, is_base64: bool) -> bytes:
-    """Return the body bytes; raise ``ValueError`` when a base64 body is not base64."""
+def _decode_body(body: str | None, is_base64: bool, error: type[ValueError]) -> bytes:
+    """Return the body bytes; raise ``error`` when a base64 body is not base64."""
     if not body:
         return b""
     if not is_base64:
@@ -65,9 +67,7 @@ def _decode_body(body: str | None, is_base64: bool) -> bytes:
     try:
         return base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise ValueError(
-            f"isBase64Encoded is true but the body is not valid base64: {exc}"
-        ) from exc
+        raise error(f"isBase64Encoded is true but the body is not valid base64: {exc}") from exc
 
 
 class HTTPRequestInfo(BaseModel):
@@ -138,9 +138,10 @@ class HTTPTriggerEvent(BaseModel):
         """The body as bytes, base64 undone.
 
         Raises:
-            ValueError: ``is_base64_encoded`` is true and ``body`` is not base64.
+            EventDecodeError: ``is_base64_encoded`` is true and ``body`` is not
+                base64 (a ``ValueError``).
         """
-        return _decode_body(self.body, self.is_base64_encoded)
+        return _decode_body(self.body, self.is_base64_encoded, EventDecodeError)
 
 
 class HTTPTriggerResponse(BaseModel):
@@ -165,9 +166,10 @@ class HTTPTriggerResponse(BaseModel):
         """The body as bytes, base64 undone.
 
         Raises:
-            ValueError: ``is_base64_encoded`` is true and ``body`` is not base64.
+            InvalidResponseError: ``is_base64_encoded`` is true and ``body`` is
+                not base64 (a ``ValueError``).
         """
-        return _decode_body(self.body, self.is_base64_encoded)
+        return _decode_body(self.body, self.is_base64_encoded, InvalidResponseError)
 
 
 class APIGatewayEvent(BaseModel):
@@ -200,9 +202,10 @@ class APIGatewayEvent(BaseModel):
         """The body as bytes, base64 undone.
 
         Raises:
-            ValueError: ``is_base64_encoded`` is true and ``body`` is not base64.
+            EventDecodeError: ``is_base64_encoded`` is true and ``body`` is not
+                base64 (a ``ValueError``).
         """
-        return _decode_body(self.body, self.is_base64_encoded)
+        return _decode_body(self.body, self.is_base64_encoded, EventDecodeError)
 
 
 class APIGatewayResponse(BaseModel):
@@ -227,6 +230,7 @@ class APIGatewayResponse(BaseModel):
         """The body as bytes, base64 undone.
 
         Raises:
-            ValueError: ``is_base64_encoded`` is true and ``body`` is not base64.
+            InvalidResponseError: ``is_base64_encoded`` is true and ``body`` is
+                not base64 (a ``ValueError``).
         """
-        return _decode_body(self.body, self.is_base64_encoded)
+        return _decode_body(self.body, self.is_base64_encoded, InvalidResponseError)

@@ -1,25 +1,37 @@
-"""MQTT trigger (ApsaraMQ for MQTT through EventBridge): a batch of messages.
+"""MQTT trigger (ApsaraMQ for MQTT): a batch of messages.
+
+FC's trigger event format page (and Alibaba's Go runtime SDK,
+``events/mqtt.go``) documents the event as a plain JSON array of messages,
+``[{"props": {"firstTopic", "secondTopic", "clientId"}, "body": ...}]``:
+declare ``list[MQTTMessage[B]]``. A trigger set to push CloudEvents wraps
+each message in a CloudEvent of type ``mqtt:Topic:SendMessage``;
+``MQTTMessage`` accepts that form too (it reads the message from ``data``),
+and ``list[MQTTEvent[B]]`` keeps the envelope's attributes.
 
 Examples:
-    >>> from fcsdk.events import MQTTEvent, parse
+    >>> from fcsdk.events import MQTTMessage, parse
     >>> from fcsdk.testing.events import mqtt_batch
-    >>> batch = parse(list[MQTTEvent], mqtt_batch(bodies=["on"], topic="home/lamp"))
-    >>> batch[0].data.props.first_topic, batch[0].data.body
-    ('home', 'on')
+    >>> batch = parse(list[MQTTMessage], mqtt_batch(bodies=["on"], topic="home/lamp"))
+    >>> batch[0].props.topic, batch[0].body
+    ('home/lamp', 'on')
+    >>> wrapped = mqtt_batch(bodies=["on"], format="CloudEvents")
+    >>> parse(list[MQTTMessage], wrapped) == batch
+    True
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Generic
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from pydantic_core import from_json
 from typing_extensions import TypeVar
 
 from fcsdk.events._base import EventModel
 from fcsdk.events._fields import EMBEDDED_VALUE
 from fcsdk.events.cloudevents import CloudEvent
 
-__all__ = ["MQTTData", "MQTTEvent", "MQTTProperties"]
+__all__ = ["MQTTData", "MQTTEvent", "MQTTMessage", "MQTTProperties"]
 
 B = TypeVar("B", default=Any)
 
@@ -39,12 +51,34 @@ class MQTTProperties(EventModel):
         return self.first_topic + (self.second_topic or "")
 
 
-class MQTTData(EventModel, Generic[B]):
-    """The ``data`` of an MQTT event: one message (``MQTTEvent[Base64[M]]`` for base64 bodies)."""
+class MQTTMessage(EventModel, Generic[B]):
+    """One MQTT message as FC documents it: ``props`` and ``body`` (``Base64[M]`` for base64).
+
+    Given a CloudEvent (the CloudEvents push format), it reads the message
+    from the event's ``data``, so one ``list[MQTTMessage[M]]`` handler takes
+    either push format.
+    """
 
     props: MQTTProperties = Field(default_factory=MQTTProperties)
     body: Annotated[B, EMBEDDED_VALUE]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap_cloud_event(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "specversion" in value and "data" in value:
+            data = value["data"]
+            if isinstance(data, str | bytes):
+                try:
+                    return from_json(data)
+                except ValueError:
+                    return data  # not JSON: let validation name the problem
+            return data
+        return value
 
-class MQTTEvent(CloudEvent[MQTTData[B]], Generic[B]):
-    """An MQTT trigger's CloudEvent (type ``mqtt:Topic:SendMessage``); a batch is ``list[...]``."""
+
+MQTTData = MQTTMessage
+"""The ``data`` of an :class:`MQTTEvent`: the same message model (kept under its older name)."""
+
+
+class MQTTEvent(CloudEvent[MQTTMessage[B]], Generic[B]):
+    """An MQTT message in a CloudEvent (``mqtt:Topic:SendMessage``); a batch is ``list[...]``."""

@@ -8,11 +8,9 @@ Everything here runs without Docker or a cloud account::
         assert invoke(main, {"order_id": "A1", "amount": 3}) == b'{"order_id":"A1","accepted":true}'
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
-from fcsdk._lazy import lazy_exports
+from fcsdk._lazy import lazy_exports as _lazy_exports
 from fcsdk._platform.context import RuntimeShape, fake_context
 from fcsdk.testing._invoke import invoke
 
@@ -24,13 +22,16 @@ if TYPE_CHECKING:
         read_fc3_response,
         wsgi_environ,
     )
-    from fcsdk.testing.http import HttpClient, HttpResponse
+    from fcsdk.testing.http import HTTPClient, HTTPResponse
+
+    HttpClient = HTTPClient  # deprecated: warns at run time
+    HttpResponse = HTTPResponse  # deprecated: warns at run time
     from fcsdk.testing.oss import LocalOSSServer
 
 # name -> module that defines it; imported on first attribute access.
 _LAZY: dict[str, str] = {
-    "HttpClient": "fcsdk.testing.http",
-    "HttpResponse": "fcsdk.testing.http",
+    "HTTPClient": "fcsdk.testing.http",
+    "HTTPResponse": "fcsdk.testing.http",
     "LocalOSSServer": "fcsdk.testing.oss",
     "apigw_event": "fcsdk._platform.http",
     "fc3_http_event": "fcsdk._platform.http",
@@ -40,8 +41,8 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
-    "HttpClient",
-    "HttpResponse",
+    "HTTPClient",
+    "HTTPResponse",
     "LocalOSSServer",
     "RuntimeShape",
     "apigw_event",
@@ -54,4 +55,11 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, __all__)
+__getattr__, __dir__ = _lazy_exports(
+    __name__,
+    globals(),
+    _LAZY,
+    __all__,
+    deprecated={"HttpClient": "HTTPClient", "HttpResponse": "HTTPResponse"},
+)
+del TYPE_CHECKING  # vars() shows the public names only

@@ -1,4 +1,4 @@
-"""``HttpClient``: drive an HTTP handler exactly as one of FC's three places would.
+"""``HTTPClient``: drive an HTTP handler exactly as one of FC's three places would.
 
 ``via="wsgi"`` builds the PEP 3333 environ FC 2.0 builds and runs the
 handler under the standard library's :func:`wsgiref.validate.validator`, so
@@ -9,12 +9,12 @@ response are sent with the following requests, as a browser would.
 
 Example:
     >>> import fcsdk as fc
-    >>> from fcsdk.testing import HttpClient
+    >>> from fcsdk.testing import HTTPClient
     >>> @fc.http
     ... def echo(request: fc.Request) -> dict[str, str]:
     ...     return {"method": request.method, "path": request.path}
     >>> for via in ("wsgi", "fc3", "apigw"):
-    ...     print(HttpClient(echo, via=via).post("/a%20b").json())
+    ...     print(HTTPClient(echo, via=via).post("/a%20b").json())
     {'method': 'POST', 'path': '/a b'}
     {'method': 'POST', 'path': '/a b'}
     {'method': 'POST', 'path': '/a b'}
@@ -28,9 +28,10 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urlencode
 
+from fcsdk._lazy import deprecated_aliases
 from fcsdk._platform.context import fake_context
 from fcsdk._platform.http import (
     HeaderInput,
@@ -44,15 +45,15 @@ from fcsdk._platform.http import (
 )
 from fcsdk.web.datastructures import Headers
 
-__all__ = ["HttpClient", "HttpResponse", "Via"]
+__all__ = ["HTTPClient", "HTTPResponse", "Via"]
 
 Via = Literal["wsgi", "fc3", "apigw"]
 FileInput = bytes | tuple[str, bytes] | tuple[str, bytes, str]
 """A file for ``files=``: its bytes, or ``(filename, bytes[, content type])``."""
 
 
-class HttpResponse:
-    """What :class:`HttpClient` got back.
+class HTTPResponse:
+    """What :class:`HTTPClient` got back.
 
     Attributes:
         status_code: the HTTP status.
@@ -80,7 +81,7 @@ class HttpResponse:
         return {name: value for name, value, _ in _set_cookies(self.headers)}
 
     def __repr__(self) -> str:
-        return f"<HttpResponse {self.status_code} {self.headers.get('content-type')!r}>"
+        return f"<HTTPResponse {self.status_code} {self.headers.get('content-type')!r}>"
 
 
 def _set_cookies(headers: Headers) -> list[tuple[str, str, bool]]:
@@ -131,11 +132,11 @@ def _encode_multipart(data: Mapping[str, str], files: Mapping[str, FileInput]) -
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
 
 
-class HttpClient:
+class HTTPClient:
     """A test client for an HTTP handler in one of FC's places (see the module docs).
 
     Args:
-        handler: what FC would call: an ``@fc.http`` handler, an ``HttpApp``,
+        handler: what FC would call: an ``@fc.http`` handler, an ``HTTPApp``,
             ``fc.from_wsgi(app)``, or a plain WSGI callable (``via="wsgi"``).
         via: ``"wsgi"`` (FC 2.0), ``"fc3"`` (FC 3.0 HTTP trigger) or ``"apigw"``.
         context: the runtime context to pass (a fresh :func:`fake_context` per
@@ -169,27 +170,27 @@ class HttpClient:
 
     # -- the verbs ----------------------------------------------------------------------
 
-    def get(self, path: str, **kwargs: Any) -> HttpResponse:
+    def get(self, path: str, **kwargs: Any) -> HTTPResponse:
         """Send a ``GET``; keyword arguments as for :meth:`request`."""
         return self.request("GET", path, **kwargs)
 
-    def post(self, path: str, **kwargs: Any) -> HttpResponse:
+    def post(self, path: str, **kwargs: Any) -> HTTPResponse:
         """Send a ``POST``; keyword arguments as for :meth:`request`."""
         return self.request("POST", path, **kwargs)
 
-    def put(self, path: str, **kwargs: Any) -> HttpResponse:
+    def put(self, path: str, **kwargs: Any) -> HTTPResponse:
         """Send a ``PUT``; keyword arguments as for :meth:`request`."""
         return self.request("PUT", path, **kwargs)
 
-    def patch(self, path: str, **kwargs: Any) -> HttpResponse:
+    def patch(self, path: str, **kwargs: Any) -> HTTPResponse:
         """Send a ``PATCH``; keyword arguments as for :meth:`request`."""
         return self.request("PATCH", path, **kwargs)
 
-    def delete(self, path: str, **kwargs: Any) -> HttpResponse:
+    def delete(self, path: str, **kwargs: Any) -> HTTPResponse:
         """Send a ``DELETE``; keyword arguments as for :meth:`request`."""
         return self.request("DELETE", path, **kwargs)
 
-    def head(self, path: str, **kwargs: Any) -> HttpResponse:
+    def head(self, path: str, **kwargs: Any) -> HTTPResponse:
         """Send a ``HEAD``; keyword arguments as for :meth:`request`."""
         return self.request("HEAD", path, **kwargs)
 
@@ -205,7 +206,7 @@ class HttpClient:
         data: Mapping[str, str] | None = None,
         files: Mapping[str, FileInput] | None = None,
         cookies: Mapping[str, str] | None = None,
-    ) -> HttpResponse:
+    ) -> HTTPResponse:
         """Send one request through the handler as the chosen place would.
 
         Args:
@@ -284,7 +285,7 @@ class HttpClient:
         headers: list[tuple[str, str]],
         content: bytes,
         context: object,
-    ) -> HttpResponse:
+    ) -> HTTPResponse:
         from wsgiref.validate import validator
 
         environ = wsgi_environ(
@@ -297,7 +298,7 @@ class HttpClient:
             context=context,
         )
         status, pairs, body = run_wsgi(validator(self.handler), environ)
-        return HttpResponse(status, Headers(pairs), body)
+        return HTTPResponse(status, Headers(pairs), body)
 
     def _via_event(
         self,
@@ -308,7 +309,7 @@ class HttpClient:
         headers: list[tuple[str, str]],
         content: bytes,
         context: object,
-    ) -> HttpResponse:
+    ) -> HTTPResponse:
         if self.via == "fc3":
             request_id = getattr(context, "request_id", None) or "1-00000000-test"
             event = fc3_http_event(
@@ -326,4 +327,13 @@ class HttpClient:
             read = read_apigw_response
         answer = self.handler(jsonlib.dumps(event).encode(), context)
         status, pairs, body = read(answer)
-        return HttpResponse(status, Headers(pairs), body)
+        return HTTPResponse(status, Headers(pairs), body)
+
+
+if TYPE_CHECKING:
+    HttpClient = HTTPClient  # deprecated: warns at run time
+    HttpResponse = HTTPResponse  # deprecated: warns at run time
+else:
+    __getattr__ = deprecated_aliases(
+        __name__, globals(), {"HttpClient": "HTTPClient", "HttpResponse": "HTTPResponse"}
+    )

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+__all__ = ["fc_context", "oss_server"]
+
 
 @pytest.fixture
 def fc_context() -> Any:

@@ -19,8 +19,8 @@ Example:
     >>> @fc.http
     ... def hello(request: fc.Request) -> fc.Response:
     ...     return fc.Response(f"Hello {request.query.get('name', 'world')}!", content_type="text/plain")
-    >>> from fcsdk.testing import HttpClient
-    >>> HttpClient(hello, via="fc3").get("/", params={"name": "FC"}).text
+    >>> from fcsdk.testing import HTTPClient
+    >>> HTTPClient(hello, via="fc3").get("/", params={"name": "FC"}).text
     'Hello FC!'
 """  # noqa: E501
 
@@ -32,6 +32,7 @@ from collections.abc import Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from fcsdk._invocation import enter, leave
+from fcsdk._lazy import deprecated_aliases
 from fcsdk.exceptions import HTTPError
 from fcsdk.handler import is_async_callable, run_sync
 from fcsdk.web._types import MultiValueHeaders, StartResponse, WSGIEnvironment
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HTTPHandler",
-    "HttpHandler",
     "PlaceApp",
     "error_response",
     "http",
@@ -260,4 +260,7 @@ def http(func: Callable[[Request], Any] | None = None, /, **options: Unpack[HTTP
     return _HTTPDecorator(options)
 
 
-HttpHandler = HTTPHandler
+if TYPE_CHECKING:
+    HttpHandler = HTTPHandler  # deprecated: warns at run time
+else:
+    __getattr__ = deprecated_aliases(__name__, globals(), {"HttpHandler": "HTTPHandler"})

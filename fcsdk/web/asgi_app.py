@@ -15,8 +15,8 @@ Example:
     ...                 "headers": [(b"content-type", b"text/plain")]})
     ...     await send({"type": "http.response.body", "body": scope["path"].encode()})
     >>> handler = fc.from_asgi(app, lifespan="off")
-    >>> from fcsdk.testing import HttpClient
-    >>> HttpClient(handler, via="fc3").get("/items/7").text
+    >>> from fcsdk.testing import HTTPClient
+    >>> HTTPClient(handler, via="fc3").get("/items/7").text
     '/items/7'
 """  # noqa: E501
 
@@ -33,7 +33,7 @@ from fcsdk._invocation import enter, enter_hook, leave
 from fcsdk.exceptions import ConfigurationError, HTTPError
 from fcsdk.web.adapter import PlaceApp, invocation_of, logger
 from fcsdk.web.asgi import ASGIApp, Lifespan, LifespanMode, call_http, http_scope
-from fcsdk.web.datastructures import Headers
+from fcsdk.web.datastructures import MutableHeaders
 from fcsdk.web.places import EventPlace, Place, WSGIPlace
 from fcsdk.web.response import Response, internal_error_response
 
@@ -219,7 +219,7 @@ class ASGIHandler(PlaceApp):
             return internal_error_response(request_id)
         status, header_list, content = result
         response = Response(content, status=status)
-        response.headers = Headers._trusted(
+        response.headers = MutableHeaders._trusted(
             [(name.decode("latin-1"), value.decode("latin-1")) for name, value in header_list]
         )
         return response

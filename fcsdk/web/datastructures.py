@@ -30,10 +30,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import io
-from collections.abc import Iterable, Iterator, Mapping
-from typing import TypeVar, overload
-from urllib.parse import parse_qsl
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from typing import TYPE_CHECKING, TypeVar, overload
+from urllib.parse import parse_qsl, unquote
 
 from fcsdk._platform.rules import parse_content_length
 from fcsdk.exceptions import BadRequest, ResultEncodeError
@@ -42,6 +43,7 @@ __all__ = [
     "LIST_HEADERS",
     "FormData",
     "Headers",
+    "MutableHeaders",
     "QueryParams",
     "UploadFile",
     "parse_content_length",
@@ -49,7 +51,11 @@ __all__ = [
     "split_list_header",
 ]
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 _T = TypeVar("_T")
+_V = TypeVar("_V")
 
 LIST_HEADERS: frozenset[str] = frozenset(
     {
@@ -132,40 +138,130 @@ def check_header(name: str, value: str) -> None:
         raise ResultEncodeError(f"refusing response header {name!r}: not a valid header name")
 
 
-class Headers:
-    """Case-insensitive, multi-valued HTTP headers that keep their order and spelling.
+class _MultiMapping(Mapping[str, _V]):
+    """An immutable, ordered, multi-valued :class:`~collections.abc.Mapping` (private base).
 
-    Build from a mapping or from ``(name, value)`` pairs. Reading is by any
-    case; :meth:`add` appends another occurrence (``Set-Cookie``), item
-    assignment replaces every occurrence. Values set on response headers are
-    checked for CR/LF.
+    Iteration, ``keys()`` and ``len`` are over the distinct names (first
+    spelling, first appearance); ``m[name]`` and :meth:`get` give the first
+    value; :meth:`getall` every value; ``items()`` and :meth:`multi_items`
+    every pair.
+    Subclasses choose how names compare (:meth:`_fold`).
     """
 
     __slots__ = ("_items",)
-    _items: list[tuple[str, str]]
+    _items: list[tuple[str, _V]]
+
+    @staticmethod
+    def _fold(name: str) -> str:
+        """The form in which names compare (exact by default)."""
+        return name
+
+    @classmethod
+    def _trusted(cls, items: list[tuple[str, _V]]) -> Self:
+        """Wrap a list the caller built and no longer touches (no copying)."""
+        obj = cls.__new__(cls)
+        obj._items = items
+        return obj
+
+    def _values(self, name: str) -> list[_V]:
+        folded = self._fold(name)
+        fold = self._fold
+        return [value for key, value in self._items if fold(key) == folded]
+
+    def getall(self, name: str) -> list[_V]:
+        """Return every value of ``name`` (an empty list when absent)."""
+        return self._values(name)
+
+    def multi_items(self) -> list[tuple[str, _V]]:
+        """Return every ``(name, value)`` pair, repeats included, in order."""
+        return list(self._items)
+
+    # keys() and items() are lists, as they were before these classes were Mappings (and as
+    # starlette's Headers.items()): a list compares, indexes and JSON-encodes as users expect.
+    def keys(self) -> list[str]:  # type: ignore[override]
+        """The distinct names in order of first appearance, as first spelled."""
+        return list(self)
+
+    def items(self) -> list[tuple[str, _V]]:  # type: ignore[override]
+        """Every ``(name, value)`` pair, repeats included, in order (as :meth:`multi_items`)."""
+        return self.multi_items()
+
+    def __getitem__(self, name: str) -> _V:
+        values = self._values(name)
+        if not values:
+            raise KeyError(name)
+        return values[0]
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        folded = self._fold(name)
+        fold = self._fold
+        return any(fold(key) == folded for key, _ in self._items)
+
+    def __iter__(self) -> Iterator[str]:
+        seen: set[str] = set()
+        fold = self._fold
+        for key, _ in self._items:
+            folded = fold(key)
+            if folded not in seen:
+                seen.add(folded)
+                yield key
+
+    def __len__(self) -> int:
+        fold = self._fold
+        return len({fold(key) for key, _ in self._items})
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, _MultiMapping)
+        return self.multi_items() == other.multi_items()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.multi_items()!r})"
+
+
+class Headers(_MultiMapping[str]):
+    """Case-insensitive, multi-valued HTTP headers that keep their order and spelling; read-only.
+
+    Build from a mapping or from ``(name, value)`` pairs. Reading is by any
+    case. A request's headers are a ``Headers``; a response's are
+    :class:`MutableHeaders`.
+    """
+
+    __slots__ = ()
 
     def __init__(
-        self, headers: Mapping[str, str] | Iterable[tuple[str, str]] | Headers | None = None
+        self, headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None
     ) -> None:
         items: list[tuple[str, str]]
         if headers is None:
             items = []
-        elif isinstance(headers, Headers):
-            items = list(headers._items)
+        elif isinstance(headers, _MultiMapping):
+            items = list(headers.multi_items())
         elif isinstance(headers, Mapping):
             items = [(str(k), str(v)) for k, v in headers.items()]
         else:
             items = [(str(k), str(v)) for k, v in headers]
         self._items = items
 
-    @classmethod
-    def _trusted(cls, items: list[tuple[str, str]]) -> Headers:
-        """Wrap a list the caller built and no longer touches (no copying)."""
-        obj = cls.__new__(cls)
-        obj._items = items
-        return obj
+    @staticmethod
+    def _fold(name: str) -> str:
+        return name.lower()
 
-    # -- reading ------------------------------------------------------------------------
+    # The three lookups below are _MultiMapping's, with the folding inlined: the hot path.
+    def _values(self, name: str) -> list[str]:
+        lowered = name.lower()
+        return [value for key, value in self._items if key.lower() == lowered]
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        lowered = name.lower()
+        return any(key.lower() == lowered for key, _ in self._items)
 
     @overload
     def get(self, name: str) -> str | None: ...
@@ -186,43 +282,10 @@ class Headers:
             >>> Headers([("Cookie", "a=1, b=2"), ("Vary", "Accept,Origin")]).getall("cookie")
             ['a=1, b=2']
         """
-        lowered = name.lower()
-        values = [value for key, value in self._items if key.lower() == lowered]
-        if lowered not in LIST_HEADERS:
+        values = self._values(name)
+        if name.lower() not in LIST_HEADERS:
             return values
         return [item for value in values for item in split_list_header(value)]
-
-    def __getitem__(self, name: str) -> str:
-        value = self.get(name)
-        if value is None:
-            raise KeyError(name)
-        return value
-
-    def __contains__(self, name: object) -> bool:
-        if not isinstance(name, str):
-            return False
-        lowered = name.lower()
-        return any(key.lower() == lowered for key, _ in self._items)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys())
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def keys(self) -> list[str]:
-        """Return the distinct header names, in order of first appearance, as spelled."""
-        seen: set[str] = set()
-        names: list[str] = []
-        for key, _ in self._items:
-            if key.lower() not in seen:
-                seen.add(key.lower())
-                names.append(key)
-        return names
-
-    def items(self) -> list[tuple[str, str]]:
-        """Return every ``(name, value)`` pair, repeats included, in order."""
-        return list(self._items)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Headers):
@@ -231,12 +294,26 @@ class Headers:
             (k.lower(), v) for k, v in other._items
         )
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __repr__(self) -> str:
-        return f"Headers({self._items!r})"
+        return f"{type(self).__name__}({self._items!r})"
 
-    # -- writing ------------------------------------------------------------------------
+
+class MutableHeaders(Headers, MutableMapping[str, str]):
+    """A response's headers: :class:`Headers` that can be changed; values are checked for CR/LF.
+
+    :meth:`add` appends another occurrence (``Set-Cookie``); item assignment
+    replaces every occurrence; ``del`` removes every occurrence.
+
+    Example:
+        >>> h = MutableHeaders({"Content-Type": "text/plain"})
+        >>> h.add("Set-Cookie", "a=1"); h.add("Set-Cookie", "b=2"); h["content-type"] = "text/html"
+        >>> h.multi_items()
+        [('Set-Cookie', 'a=1'), ('Set-Cookie', 'b=2'), ('content-type', 'text/html')]
+    """
+
+    __slots__ = ()
 
     def add(self, name: str, value: str) -> None:
         """Append another occurrence of ``name`` (several ``Set-Cookie``, say)."""
@@ -249,7 +326,7 @@ class Headers:
         self._items = [(k, v) for k, v in self._items if k.lower() != lowered]
         self._items.append((name, value))
 
-    def setdefault(self, name: str, value: str) -> str:
+    def setdefault(self, name: str, value: str = "") -> str:
         """Set ``name`` to ``value`` unless present; return its (first) value."""
         current = self.get(name)
         if current is not None:
@@ -264,7 +341,11 @@ class Headers:
             raise KeyError(name)
         self._items = kept
 
-    def pop(self, name: str, default: str | None = None) -> str | None:
+    @overload  # type: ignore[override]
+    def pop(self, name: str) -> str | None: ...
+    @overload
+    def pop(self, name: str, default: str | _T) -> str | _T: ...
+    def pop(self, name: str, default: object = None) -> object:
         """Remove every occurrence of ``name``; return its first value, else ``default``."""
         value = self.get(name)
         if value is None:
@@ -273,8 +354,8 @@ class Headers:
         return value
 
 
-class QueryParams:
-    """The query string's parameters, multi-valued, in order (see the module docs).
+class QueryParams(_MultiMapping[str]):
+    """The query string's parameters, multi-valued, in order, read-only (see the module docs).
 
     Example:
         >>> q = QueryParams([("q", "fc, python"), ("page", "2")])
@@ -282,7 +363,7 @@ class QueryParams:
         ('fc, python', 2, False)
     """
 
-    __slots__ = ("_items", "_joined")
+    __slots__ = ("_joined",)
 
     def __init__(self, items: Iterable[tuple[str, str]] = (), *, joined: bool = False) -> None:
         self._items = list(items)
@@ -309,12 +390,22 @@ class QueryParams:
         """Wrap an event's ``queryParameters`` (repeats already joined with commas)."""
         return cls(parameters.items(), joined=True)
 
-    def get(self, name: str, default: str | None = None) -> str | None:
+    @overload
+    def get(self, name: str) -> str | None: ...
+    @overload
+    def get(self, name: str, default: _T) -> str | _T: ...
+    def get(self, name: str, default: object = None) -> object:
         """Return every occurrence of ``name`` joined with commas, else ``default``."""
         values = [value for key, value in self._items if key == name]
         if not values:
             return default
         return values[0] if len(values) == 1 else ",".join(values)
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
 
     def get_int(self, name: str, default: int | None = None) -> int | None:
         """Return ``name`` as an int, else ``default``.
@@ -332,7 +423,7 @@ class QueryParams:
 
     def getall(self, name: str) -> list[str]:
         """Return the separate values of ``name`` (empty list when absent)."""
-        values = [value for key, value in self._items if key == name]
+        values = self._values(name)
         if self._joined:
             return [part for value in values for part in value.split(",")]
         return values
@@ -343,34 +434,12 @@ class QueryParams:
             return [(key, part) for key, value in self._items for part in value.split(",")]
         return list(self._items)
 
-    def keys(self) -> list[str]:
-        """Return the distinct parameter names in order."""
-        return list(dict.fromkeys(key for key, _ in self._items))
-
-    def __getitem__(self, name: str) -> str:
-        value = self.get(name)
-        if value is None:
-            raise KeyError(name)
-        return value
-
-    def __contains__(self, name: object) -> bool:
-        return any(key == name for key, _ in self._items)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys())
-
-    def __len__(self) -> int:
-        return len(self.keys())
-
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, QueryParams):
             return NotImplemented
         return self.multi_items() == other.multi_items()
 
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"QueryParams({self.multi_items()!r})"
+    __hash__ = None
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -392,11 +461,13 @@ def parse_cookie_header(value: str) -> dict[str, str]:
     """Parse a ``Cookie`` header leniently, as browsers send it (``a=1; b="x y"``).
 
     Malformed pairs are skipped; a quoted value loses its quotes; the first
-    occurrence of a name wins.
+    occurrence of a name wins. Percent-escapes are decoded (when they decode
+    to UTF-8), so a value that :meth:`~fcsdk.Response.set_cookie` percent-encoded
+    reads back as it was set.
 
     Example:
-        >>> parse_cookie_header('sid=abc; theme="dark"; junk; sid=other')
-        {'sid': 'abc', 'theme': 'dark'}
+        >>> parse_cookie_header('sid=abc; theme="dark"; junk; sid=other; q=a%20b%3Bc')
+        {'sid': 'abc', 'theme': 'dark', 'q': 'a b;c'}
     """
     cookies: dict[str, str] = {}
     for chunk in value.split(";"):
@@ -407,6 +478,9 @@ def parse_cookie_header(value: str) -> dict[str, str]:
         raw = raw.strip()
         if len(raw) >= 2 and raw[0] == raw[-1] == '"':
             raw = raw[1:-1]
+        if "%" in raw:
+            with contextlib.suppress(UnicodeDecodeError):  # not set_cookie's: kept as it came
+                raw = unquote(raw, errors="strict")
         cookies.setdefault(name, raw)
     return cookies
 
@@ -457,8 +531,8 @@ class UploadFile:
         )
 
 
-class FormData:
-    """A parsed form: text fields as ``str``, file parts as :class:`UploadFile`, multi-valued.
+class FormData(_MultiMapping["str | UploadFile"]):
+    """A parsed form, read-only: text fields as ``str``, file parts as :class:`UploadFile`.
 
     Example:
         >>> form = FormData([("name", "Ada"), ("tag", "a"), ("tag", "b")])
@@ -466,21 +540,10 @@ class FormData:
         ('Ada', ['a', 'b'])
     """
 
-    __slots__ = ("_items",)
+    __slots__ = ()
 
     def __init__(self, items: Iterable[tuple[str, str | UploadFile]] = ()) -> None:
         self._items = list(items)
-
-    def get(self, name: str, default: str | UploadFile | None = None) -> str | UploadFile | None:
-        """Return the first value of ``name``, else ``default``."""
-        for key, value in self._items:
-            if key == name:
-                return value
-        return default
-
-    def getall(self, name: str) -> list[str | UploadFile]:
-        """Return every value of ``name``."""
-        return [value for key, value in self._items if key == name]
 
     def files(self) -> dict[str, UploadFile]:
         """Return the file parts by field name (the first of each name)."""
@@ -489,25 +552,3 @@ class FormData:
             if isinstance(value, UploadFile):
                 found.setdefault(key, value)
         return found
-
-    def multi_items(self) -> list[tuple[str, str | UploadFile]]:
-        """Return every ``(name, value)`` pair in order."""
-        return list(self._items)
-
-    def __getitem__(self, name: str) -> str | UploadFile:
-        value = self.get(name)
-        if value is None:
-            raise KeyError(name)
-        return value
-
-    def __contains__(self, name: object) -> bool:
-        return any(key == name for key, _ in self._items)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(dict.fromkeys(key for key, _ in self._items))
-
-    def __len__(self) -> int:
-        return len(dict.fromkeys(key for key, _ in self._items))
-
-    def __repr__(self) -> str:
-        return f"FormData({self._items!r})"

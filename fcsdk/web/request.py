@@ -244,9 +244,10 @@ class Request:
         if self._headers is None:
             assert self._headers_loader is not None
             headers = self._headers_loader()
-            if len(headers) > self.limits.max_headers:
+            count = len(headers._items)
+            if count > self.limits.max_headers:
                 raise RequestHeaderFieldsTooLarge(
-                    f"the request has {len(headers)} header fields; "
+                    f"the request has {count} header fields; "
                     f"at most {self.limits.max_headers} are accepted"
                 )
             self._headers = headers

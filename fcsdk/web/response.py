@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError, to_json
 
 from fcsdk.exceptions import HTTPError, ResultEncodeError
-from fcsdk.web.datastructures import Headers
+from fcsdk.web.datastructures import Headers, MutableHeaders
 
 __all__ = [
     "JSONResponse",
@@ -72,7 +72,7 @@ class Response:
         content_type: str | None = None,
     ) -> None:
         self.status = status
-        self.headers = Headers._trusted([]) if headers is None else Headers(headers)
+        self.headers = MutableHeaders._trusted([]) if headers is None else MutableHeaders(headers)
         self.body: bytes = self.render(body)
         media = content_type or self.media_type
         if media is None and status not in (204, 304):
@@ -116,7 +116,8 @@ class Response:
         """Add a ``Set-Cookie`` header (several cookies give several headers).
 
         ``expires`` is a datetime or seconds from now. The value is
-        percent-quoted when it holds characters a cookie cannot carry.
+        percent-quoted when it holds characters a cookie cannot carry (or a
+        ``%``); :attr:`Request.cookies <fcsdk.Request.cookies>` decodes it again.
 
         Example:
             >>> r = Response()
@@ -124,9 +125,13 @@ class Response:
             >>> r.headers.getall("set-cookie")
             ['sid=abc; Path=/; HttpOnly; SameSite=Lax']
         """
-        if not key or any(c in key for c in ' ;,="\t\r\n'):
-            raise ResultEncodeError(f"invalid cookie name {key!r}")
-        if any(c in value for c in ' ;,"\\\t\r\n') or not value.isascii():
+        if not key or not _TOKEN.issuperset(key):
+            raise ResultEncodeError(f"invalid cookie name {key!r}: it must be an RFC 6265 token")
+        _check_attribute("path", path, _PATH_OCTETS)
+        _check_attribute("domain", domain, _DOMAIN_CHARS)
+        if samesite is not None and samesite not in ("lax", "strict", "none"):
+            raise ResultEncodeError(f"samesite must be 'lax', 'strict' or 'none', not {samesite!r}")
+        if any(c in value for c in ' ;,"\\%\t\r\n') or not value.isascii():
             value = quote(value, safe="")
         parts = [f"{key}={value}"]
         if max_age is not None:
@@ -198,6 +203,28 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.status} {self.headers.get('content-type')!r}>"
+
+
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+"""A cookie name: an RFC 6265 / RFC 9110 token."""
+_PATH_OCTETS = frozenset(chr(c) for c in range(0x20, 0x7F) if c != 0x3B)
+"""A ``Path`` attribute: any printable ASCII but ``;`` (RFC 6265 ``av-octet``)."""
+_DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+"""A ``Domain`` attribute: letters, digits, hyphens and dots (RFC 6265 section 4.1.2.3)."""
+
+
+def _check_attribute(name: str, value: str | None, allowed: frozenset[str]) -> None:
+    """Refuse a cookie attribute that would add attributes of its own (``/; Domain=evil``).
+
+    Raises:
+        ResultEncodeError: ``value`` holds ``;``, a control character, or another
+            character RFC 6265 does not allow there.
+    """
+    if value and not allowed.issuperset(value):
+        bad = next(c for c in value if c not in allowed)
+        raise ResultEncodeError(
+            f"refusing cookie {name} {value!r}: {bad!r} is not allowed there (RFC 6265)"
+        )
 
 
 _OCTETS = "application/octet-stream"

@@ -1,4 +1,4 @@
-"""``fc.HttpApp``: a small router with typed path parameters, bodies and query parameters.
+"""``fc.HTTPApp``: a small router with typed path parameters, bodies and query parameters.
 
 Routes are path templates with ``{name}`` parameters, optionally typed by a
 converter: ``{name:int}`` (digits), ``{name:uuid}``, ``{name:path}`` (the
@@ -32,15 +32,15 @@ Example:
     >>> class NewOrder(BaseModel):
     ...     item: str
     ...     qty: int
-    >>> app = fc.HttpApp()
+    >>> app = fc.HTTPApp()
     >>> @app.post("/orders")
     ... def create(body: NewOrder) -> dict[str, object]:
     ...     return {"item": body.item, "qty": body.qty}
     >>> @app.get("/orders/{order_id:int}")
     ... def show(order_id: int, verbose: bool = False) -> dict[str, object]:
     ...     return {"id": order_id, "verbose": verbose}
-    >>> from fcsdk.testing import HttpClient
-    >>> client = HttpClient(app)
+    >>> from fcsdk.testing import HTTPClient
+    >>> client = HTTPClient(app)
     >>> client.get("/orders/7?verbose=true").json()
     {'id': 7, 'verbose': True}
     >>> client.post("/orders", json={"item": "tea", "qty": "x"}).status_code
@@ -57,6 +57,7 @@ from urllib.parse import unquote_to_bytes
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from fcsdk._lazy import deprecated_aliases
 from fcsdk.exceptions import (
     BadRequest,
     ConfigurationError,
@@ -78,7 +79,7 @@ if TYPE_CHECKING:
 
     from fcsdk.web.options import HTTPOptionArgs
 
-__all__ = ["HTTPApp", "HttpApp", "Route"]
+__all__ = ["HTTPApp", "Route"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 E = TypeVar("E", bound=BaseException)
@@ -440,4 +441,7 @@ class HTTPApp(HTTPHandler[object]):
         return f"<fcsdk HTTPApp with {len(self.routes)} routes>"
 
 
-HttpApp = HTTPApp
+if TYPE_CHECKING:
+    HttpApp = HTTPApp  # deprecated: warns at run time
+else:
+    __getattr__ = deprecated_aliases(__name__, globals(), {"HttpApp": "HTTPApp"})

@@ -18,8 +18,8 @@ Example:
     ...     start_response("200 OK", [("Content-Type", "text/plain")])
     ...     return [environ["SCRIPT_NAME"].encode(), b" ", environ["PATH_INFO"].encode()]
     >>> handler = fc.from_wsgi(app)
-    >>> from fcsdk.testing import HttpClient
-    >>> HttpClient(handler).get("/2016-08-15/proxy/svc/fn/signin").text
+    >>> from fcsdk.testing import HTTPClient
+    >>> HTTPClient(handler).get("/2016-08-15/proxy/svc/fn/signin").text
     '/2016-08-15/proxy/svc/fn /signin'
 """
 
@@ -33,7 +33,7 @@ from fcsdk._platform.rules import FC_PROXY_PREFIX, parse_content_length
 from fcsdk.exceptions import FCSDKError, HTTPError, PayloadTooLarge, RequestHeaderFieldsTooLarge
 from fcsdk.web._types import WSGIApp, WSGIEnvironment
 from fcsdk.web.adapter import PlaceApp, invocation_of, logger
-from fcsdk.web.datastructures import Headers
+from fcsdk.web.datastructures import MutableHeaders
 from fcsdk.web.places import EventPlace, SelfClosingIterable, WSGIPlace, environ_from_request
 from fcsdk.web.response import Response, internal_error_response
 
@@ -168,7 +168,7 @@ class WSGIHandler(PlaceApp):
 
         status, headers, body = run_wsgi(self.app, environ)
         response = Response(body, status=status)
-        response.headers = Headers(headers)
+        response.headers = MutableHeaders(headers)
         return response
 
 

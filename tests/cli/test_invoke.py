@@ -106,11 +106,10 @@ class TestInvokeInProcess:
         assert code == 0
         assert capsysbinary.readouterr().out == b"False"
 
-    def test_no_command_is_usage_error(self) -> None:
-        """fcsdk without a sub-command exits with argparse's usage error."""
-        with pytest.raises(SystemExit) as info:
-            main([])
-        assert info.value.code == 2
+    def test_no_command_prints_help(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """fcsdk without a sub-command prints the help and exits 0."""
+        assert main([]) == 0
+        assert "invoke" in capsys.readouterr().out
 
 
 APPS = ROOT / "tests" / "local" / "apps"
@@ -312,3 +311,96 @@ class TestInvokeStdin:
                 sys.path.remove(str(APPS))
         assert code == 0
         assert capsysbinary.readouterr().out == b""
+
+
+class TestNewcomerMistakes:
+    """What a newcomer sees for the usual mistakes, through a real subprocess."""
+
+    def test_version(self) -> None:
+        """fcsdk --version prints the package version and exits 0."""
+        from fcsdk import __version__
+
+        result = run("--version")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.decode().strip() == f"fcsdk {__version__}"
+
+    def test_no_arguments_prints_help(self) -> None:
+        """fcsdk with no arguments prints the help, every command listed, and exits 0."""
+        result = run()
+        assert result.returncode == 0
+        out = result.stdout.decode()
+        assert out.startswith("usage: fcsdk")
+        for command in ("invoke", "serve", "init", "package", "oss-server"):
+            assert command in out
+        assert result.stderr == b""
+
+    @pytest.mark.parametrize("kind", ["missing", "file"])
+    def test_wrong_code_dir(self, kind: str, tmp_path: Path) -> None:
+        """A --code-dir that is missing or a file says the folder does not exist, exit 2."""
+        target = tmp_path / "nonexistent"
+        if kind == "file":
+            target.write_text("def main(event, context):\n    return event\n")
+        result = run("invoke", "index.main", "--code-dir", str(target), "--event", "{}")
+        assert result.returncode == 2
+        assert result.stdout == b""
+        message = result.stderr.decode()
+        assert f"the folder {target} does not exist" in message
+        assert ("(it is a file)" in message) == (kind == "file")
+        assert "Traceback" not in message
+
+    def test_wrong_code_dir_serve(self, tmp_path: Path) -> None:
+        """fcsdk serve refuses a --code-dir that does not exist the same way."""
+        missing = tmp_path / "nope"
+        result = run("serve", "index.main", "--code-dir", str(missing), "--no-oss")
+        assert result.returncode == 2
+        assert f"the folder {missing} does not exist" in result.stderr.decode()
+
+    def test_misspelt_handler_shows_only_the_runtime_error(self) -> None:
+        """A misspelt handler shows the runtime's error JSON, no fcsdk frames, on both streams."""
+        result = run("invoke", "index.mian", "--code-dir", str(EXAMPLE), "--event", "{}")
+        assert result.returncode == 1
+        expected = {
+            "errorMessage": "Handler 'mian' not found in module 'index'",
+            "errorType": "HandlerNotFound",
+        }
+        assert json.loads(result.stdout) == expected
+        log = result.stderr.decode()
+        assert "Traceback" not in log
+        assert "fcsdk" not in log.replace("fcsdk invoke", "")
+        (line,) = log.strip().splitlines()
+        assert json.loads(line.split(" [ERROR] ", 1)[1]) == expected
+
+    def test_module_error_shows_the_users_frames(self, tmp_path: Path) -> None:
+        """An exception inside the user's module shows the user's frames and nothing of fcsdk's."""
+        (tmp_path / "index.py").write_text(
+            "import settings\n\ndef main(event, context):\n    return event\n"
+        )
+        (tmp_path / "settings.py").write_text(
+            "def load():\n    raise KeyError('DATABASE_URL')\n\nCONFIG = load()\n"
+        )
+        result = run("invoke", "index.main", "--code-dir", str(tmp_path), "--event", "{}")
+        assert result.returncode == 1
+        payload = json.loads(result.stdout)
+        assert payload["errorType"] == "UserCodeError"
+        assert "KeyError: 'DATABASE_URL'" in payload["errorMessage"]
+        index, settings = str(tmp_path / "index.py"), str(tmp_path / "settings.py")
+        assert payload["stackTrace"] == [
+            [index, "line 1", "in <module>", "import settings"],
+            [settings, "line 4", "in <module>", "CONFIG = load()"],
+            [settings, "line 2", "in load", "raise KeyError('DATABASE_URL')"],
+        ]
+        log = result.stderr.decode()
+        assert "Traceback" not in log
+        assert "importlib" not in log
+        assert str(ROOT / "fcsdk") not in log
+
+    def test_syntax_error_points_at_the_line(self, tmp_path: Path) -> None:
+        """A syntax error's error JSON names the user's file and line, nothing else."""
+        (tmp_path / "index.py").write_text("def main(event, context:\n    return event\n")
+        result = run("invoke", "index.main", "--code-dir", str(tmp_path), "--event", "{}")
+        payload = json.loads(result.stdout)
+        assert payload["errorType"] == "UserCodeSyntaxError"
+        assert payload["stackTrace"] == [
+            [str(tmp_path / "index.py"), "line 1", "in <module>", "def main(event, context:"]
+        ]
+        assert "Traceback" not in result.stderr.decode()

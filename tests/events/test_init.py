@@ -94,7 +94,19 @@ MODULES = [
     "fcsdk.events.sls",
     "fcsdk.events.tablestore",
     "fcsdk.events.timer",
-    "fcsdk.testing.events",
+    "fcsdk.testing.events.cdn",
+    "fcsdk.testing.events.destination",
+    "fcsdk.testing.events.dts",
+    "fcsdk.testing.events.kafka",
+    "fcsdk.testing.events.mns",
+    "fcsdk.testing.events.mns_queue",
+    "fcsdk.testing.events.mqtt",
+    "fcsdk.testing.events.oss",
+    "fcsdk.testing.events.rabbitmq",
+    "fcsdk.testing.events.rocketmq",
+    "fcsdk.testing.events.sls",
+    "fcsdk.testing.events.tablestore",
+    "fcsdk.testing.events.timer",
 ]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fcsdk._local.supervisor import LocalConfig, listen, load_config, snapshot
+from fcsdk._local.supervisor import LocalConfig, listen, load_config
 from fcsdk.cli import main
 from fcsdk.exceptions import ConfigurationError
 from tests.local.serving import APPS, ROOT, served, start
@@ -247,25 +247,6 @@ class TestConfig:
 
 
 class TestBuildingBlocks:
-    def test_snapshot_sees_changes_and_skips_noise(self, tmp_path: Path) -> None:
-        """snapshot() lists source files, not caches or virtualenvs."""
-        (tmp_path / "a.py").write_text("x = 1")
-        (tmp_path / "__pycache__").mkdir()
-        (tmp_path / "__pycache__" / "a.cpython.pyc").write_text("")
-        (tmp_path / ".venv").mkdir()
-        (tmp_path / ".venv" / "lib.py").write_text("")
-        (tmp_path / "pkg.egg-info").mkdir()
-        (tmp_path / "pkg.egg-info" / "x.txt").write_text("")
-        (tmp_path / "image.png").write_bytes(b"")
-        assert list(snapshot([tmp_path])) == [str(tmp_path / "a.py")]
-
-    def test_snapshot_is_bounded(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        """snapshot() stops at its file limit."""
-        monkeypatch.setattr("fcsdk._local.supervisor._MAX_WATCHED", 3)
-        for index in range(5):
-            (tmp_path / f"m{index}.py").write_text("")
-        assert len(snapshot([tmp_path])) == 3
-
     def test_listen_ipv6_and_busy(self) -> None:
         """listen() binds IPv4 or IPv6 loopback and raises OSError when taken."""
         with listen("127.0.0.1", 0) as sock, pytest.raises(OSError, match="in use"):

@@ -313,7 +313,7 @@ def app_handlers() -> dict[str, Any]:
     """The three kinds of deployable HTTP object, each reading every part of the request.
 
     ``reader`` (``@fc.http``) touches every view of the request; ``router`` is an
-    ``HttpApp`` with typed path, query and body parameters; ``wsgi`` is a plain
+    ``HTTPApp`` with typed path, query and body parameters; ``wsgi`` is a plain
     WSGI app run through ``fc.from_wsgi`` that reads its environ and body.
     """
 
@@ -340,7 +340,7 @@ def app_handlers() -> dict[str, Any]:
                 summary["text"] = len(request.text)
         return summary
 
-    router = fc.HttpApp()
+    router = fc.HTTPApp()
 
     @router.get("/items/{item_id:int}")
     def show(item_id: int, q: str | None = None, tags: list[int] | None = None) -> object:

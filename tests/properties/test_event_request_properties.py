@@ -5,7 +5,7 @@ Events start as the platform sends them (:func:`fcsdk.testing.fc3_http_event`,
 bad base64 bodies, a ``Content-Length`` that lies, bad percent-encoding in
 ``rawPath``, header and query values that are not text, deep nesting; they
 arrive as JSON bytes, text, or the parsed dict. Every view of the request is
-a value or a 4xx, and ``@fc.http``, ``HttpApp`` and ``from_wsgi`` answer with
+a value or a 4xx, and ``@fc.http``, ``HTTPApp`` and ``from_wsgi`` answer with
 response JSON whose status is below 500.
 """
 
@@ -197,7 +197,7 @@ class TestThroughHandlers:
     @profile(300)
     @given(event=bent_events(), form=forms, name=st.sampled_from(sorted(HANDLERS)))
     def test_status_below_500(self, event: dict[str, Any], form: str, name: str) -> None:
-        """@fc.http, HttpApp and from_wsgi answer any bent event with a status below 500."""
+        """@fc.http, HTTPApp and from_wsgi answer any bent event with a status below 500."""
         with LoggedErrors() as logged:
             answer = outcome(lambda: HANDLERS[name](as_wire(event, form), fake_context()))
         if isinstance(answer, fc.FCSDKError):

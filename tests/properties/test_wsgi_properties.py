@@ -4,7 +4,7 @@ Environs are shaped as FC 2.0 builds them (``fc.request_uri``, the
 ``/2016-08-15/proxy`` prefix, ``HTTP_*`` keys as latin-1 text) and then
 bent: bad percent-encoding, bytes that are not UTF-8, a ``Content-Length``
 that lies (longer, shorter, negative, not a number, absurd), a body without
-a length, no ``wsgi.input`` at all. Through ``@fc.http``, ``HttpApp`` and
+a length, no ``wsgi.input`` at all. Through ``@fc.http``, ``HTTPApp`` and
 ``from_wsgi`` the answer is always a status below 500.
 """
 
@@ -189,7 +189,7 @@ class TestRequestFromEnviron:
     @profile(300)
     @given(environ=environs(), name=st.sampled_from(sorted(HANDLERS)))
     def test_through_handlers(self, environ: dict[str, Any], name: str) -> None:
-        """@fc.http, HttpApp and from_wsgi answer any environ with a status below 500."""
+        """@fc.http, HTTPApp and from_wsgi answer any environ with a status below 500."""
         start = Collector()
         with LoggedErrors() as logged:
             body = b"".join(HANDLERS[name](environ, start))

@@ -60,7 +60,14 @@ class TestShapesMatchFixtures:
                 ),
                 "dts.json",
             ),
-            (factories.mqtt_batch(bodies=[{"power": "on", "brightness": 1}]), "mqtt.json"),
+            (
+                factories.mqtt_batch(
+                    bodies=[{"power": "on", "brightness": 1}], format="CloudEvents"
+                ),
+                "mqtt.json",
+            ),
+            (factories.mqtt_batch(bodies=['{"power": "on"}']), "mqtt_raw.json"),
+            (factories.apache_rocketmq_batch(tags="t", keys="k"), "apache_rocketmq.json"),
             (factories.destination_event(error="E"), "destination_failure.json"),
         ],
     )
@@ -81,6 +88,9 @@ class TestShapesMatchFixtures:
         if fixture == "rocketmq.json":
             for side in (made, real):
                 side[0]["data"]["systemProperties"] = side[0]["data"]["userProperties"] = None
+        if fixture == "apache_rocketmq.json":
+            for side in (made, real):
+                side[0]["systemProperties"] = side[0]["userProperties"] = None
         assert made == real
 
 
@@ -178,12 +188,30 @@ class TestFactories:
             ),
             (factories.mns_queue_batch(bodies=["a", "b"]), list[events.MNSQueueEvent]),
             (factories.dts_batch(count=2), list[events.DTSEvent]),
-            (factories.mqtt_batch(bodies=["a", "b"]), list[events.MQTTEvent]),
+            (factories.mqtt_batch(bodies=["a", "b"], format="CloudEvents"), list[events.MQTTEvent]),
         ]
         for payload, tp in pairs:
             batch = parse(tp, payload)
             assert len(batch) == 2
             assert batch[0].id != batch[1].id
+        plain: list[tuple[bytes, Any]] = [
+            (factories.mqtt_batch(bodies=["a", "b"]), list[events.MQTTMessage]),
+            (
+                factories.apache_rocketmq_batch(bodies=["a", "b"]),
+                list[events.ApacheRocketMQMessage],
+            ),
+        ]
+        for payload, tp in plain:
+            first, second = parse(tp, payload)
+            assert (first.body, second.body) == ("a", "b")
+
+    def test_mqtt_documented_shape_is_a_plain_array(self) -> None:
+        """mqtt_batch's default is FC's documented form: props and body, no envelope."""
+        (message,) = json.loads(factories.mqtt_batch(bodies=["on"], topic="a/b/c"))
+        assert message == {
+            "props": {"firstTopic": "a", "secondTopic": "/b/c", "clientId": "GID_demo@@@device-1"},
+            "body": "on",
+        }
 
     def test_destination_defaults(self) -> None:
         """destination_event is a success record unless an error is given."""
@@ -204,3 +232,32 @@ class TestFactories:
         import fcsdk.testing
 
         assert fcsdk.testing.events.oss_event is factories.oss_event
+
+    def test_split_keeps_the_public_names(self) -> None:
+        """Every factory is importable from fcsdk.testing.events, defined in its family's module."""
+        import importlib
+
+        expected = {
+            "apache_rocketmq_batch": "rocketmq",
+            "cdn_event": "cdn",
+            "destination_event": "destination",
+            "dts_batch": "dts",
+            "kafka_batch": "kafka",
+            "mns_queue_batch": "mns_queue",
+            "mns_topic_event": "mns",
+            "mqtt_batch": "mqtt",
+            "oss_event": "oss",
+            "rabbitmq_batch": "rabbitmq",
+            "rocketmq_batch": "rocketmq",
+            "sls_event": "sls",
+            "tablestore_event": "tablestore",
+            "timer_event": "timer",
+        }
+        assert sorted(factories.__all__) == sorted([*expected, "BatchShape"])
+        for name, family in expected.items():
+            function = getattr(factories, name)
+            assert function.__module__ == f"fcsdk.testing.events.{family}"
+            module = importlib.import_module(f"fcsdk.events.{family}")
+            assert (
+                module.__name__ == f"fcsdk.events.{family}"
+            )  # the model lives under the same name

@@ -1,4 +1,4 @@
-"""Tests for fcsdk.testing.http: the HttpClient driving a handler as each place would."""
+"""Tests for fcsdk.testing.http: the HTTPClient driving a handler as each place would."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 import fcsdk as fc
 from fcsdk.exceptions import ConfigurationError
-from fcsdk.testing import HttpClient, HttpResponse
+from fcsdk.testing import HTTPClient, HTTPResponse
 from fcsdk.testing.http import Via
 from fcsdk.web.datastructures import Headers, UploadFile
 
@@ -59,7 +59,7 @@ def via(request: pytest.FixtureRequest) -> Via:
 class TestRequests:
     def test_verbs_and_query(self, via: Via) -> None:
         """Each verb is sent with the path's own query and params merged."""
-        client = HttpClient(inspect, via=via)
+        client = HTTPClient(inspect, via=via)
         for verb in ("get", "post", "put", "patch", "delete"):
             data = getattr(client, verb)("/a%20b?x=1", params=[("y", "2"), ("y", "3")]).json()
             assert data["method"] == verb.upper()
@@ -68,20 +68,20 @@ class TestRequests:
 
     def test_params_forms(self, via: Via) -> None:
         """params may be a mapping or a string."""
-        client = HttpClient(inspect, via=via)
+        client = HTTPClient(inspect, via=via)
         assert client.get("/", params={"a": "1"}).json()["query"] == [["a", "1"]]
         assert client.get("/", params="b=2").json()["query"] == [["b", "2"]]
 
     def test_json_body(self, via: Via) -> None:
         """json= sends a JSON body with its content type."""
-        data = HttpClient(inspect, via=via).post("/", json={"k": [1]}).json()
+        data = HTTPClient(inspect, via=via).post("/", json={"k": [1]}).json()
         assert data["type"] == "application/json"
         assert data["body"] == '{"k": [1]}'
 
     def test_text_body_and_repeated_headers(self, via: Via) -> None:
         """A str body is UTF-8; repeated headers arrive joined and split for list headers."""
         data = (
-            HttpClient(inspect, via=via)
+            HTTPClient(inspect, via=via)
             .post(
                 "/",
                 body="hé",
@@ -94,13 +94,13 @@ class TestRequests:
 
     def test_urlencoded_form(self, via: Via) -> None:
         """data= sends an urlencoded form."""
-        data = HttpClient(inspect, via=via).post("/", data={"name": "Ada L", "e": "é"}).json()
+        data = HTTPClient(inspect, via=via).post("/", data={"name": "Ada L", "e": "é"}).json()
         assert data["form"] == {"name": "Ada L", "e": "é"}
 
     def test_multipart_with_files(self, via: Via) -> None:
         """files= sends multipart with fields and files of each accepted form."""
         data = (
-            HttpClient(inspect, via=via)
+            HTTPClient(inspect, via=via)
             .post(
                 "/",
                 data={"title": "t"},
@@ -118,17 +118,17 @@ class TestRequests:
     def test_bad_via(self) -> None:
         """An unknown place is a ConfigurationError."""
         with pytest.raises(ConfigurationError):
-            HttpClient(inspect, via="lambda")  # type: ignore[arg-type]
+            HTTPClient(inspect, via="lambda")  # type: ignore[arg-type]
 
 
 class TestCookies:
     def test_cookies_are_kept_and_dropped(self, via: Via) -> None:
         """Set cookies are sent back; deleted and expired ones are dropped."""
-        client = HttpClient(cookies, via=via)
+        client = HTTPClient(cookies, via=via)
         login = client.get("/login")
         assert login.cookies == {"sid": "abc", "theme": "dark"}
         assert client.cookies == {"sid": "abc", "theme": "dark"}
-        assert HttpClient(inspect, via=via).get("/", cookies=client.cookies).json()["cookies"] == {
+        assert HTTPClient(inspect, via=via).get("/", cookies=client.cookies).json()["cookies"] == {
             "sid": "abc",
             "theme": "dark",
         }
@@ -137,7 +137,7 @@ class TestCookies:
 
     def test_jar_is_sent(self) -> None:
         """The jar is sent as a Cookie header unless one is given."""
-        client = HttpClient(inspect)
+        client = HTTPClient(inspect)
         client.cookies["a"] = "1"
         assert client.get("/").json()["cookies"] == {"a": "1"}
         assert client.get("/", headers={"Cookie": "b=2"}).json()["cookies"] == {"b": "2"}
@@ -146,13 +146,13 @@ class TestCookies:
 class TestResponse:
     def test_accessors(self) -> None:
         """text, json(), cookies and repr read the response."""
-        response = HttpResponse(
+        response = HTTPResponse(
             200, Headers({"Content-Type": "application/json", "Set-Cookie": "a=1"}), b'{"a": 1}'
         )
         assert response.text == '{"a": 1}'
         assert response.json() == {"a": 1}
         assert response.cookies == {"a": "1"}
-        assert repr(response) == "<HttpResponse 200 'application/json'>"
+        assert repr(response) == "<HTTPResponse 200 'application/json'>"
 
     def test_plain_wsgi_app_runs_under_the_validator(self) -> None:
         """A plain WSGI callable is driven through wsgiref's validator."""
@@ -161,7 +161,7 @@ class TestResponse:
             start_response("200 OK", [("Content-Type", "text/plain")])
             yield b"plain"
 
-        assert HttpClient(app).get("/").text == "plain"
+        assert HTTPClient(app).get("/").text == "plain"
 
     def test_validator_catches_a_broken_app(self) -> None:
         """An app breaking PEP 3333 fails the test (no Content-Type here)."""
@@ -171,4 +171,4 @@ class TestResponse:
             return [b"x"]
 
         with pytest.raises(AssertionError, match="Content-Type"):
-            HttpClient(broken).get("/")
+            HTTPClient(broken).get("/")

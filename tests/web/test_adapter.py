@@ -13,9 +13,9 @@ import pytest
 
 import fcsdk as fc
 from fcsdk.exceptions import ConfigurationError, EventDecodeError
-from fcsdk.testing import HttpClient, fake_context, wsgi_environ
+from fcsdk.testing import HTTPClient, fake_context, wsgi_environ
 from fcsdk.testing.http import Via
-from fcsdk.web.adapter import HttpHandler, is_wsgi_call
+from fcsdk.web.adapter import HTTPHandler, is_wsgi_call
 
 PLACES: list[Via] = ["wsgi", "fc3", "apigw"]
 
@@ -61,7 +61,7 @@ class TestThreePlaces:
     @pytest.mark.parametrize("via", PLACES)
     def test_issue_example(self, via: Via) -> None:
         """The issue's hello works unchanged in all three places."""
-        client = HttpClient(hello, via=via)
+        client = HTTPClient(hello, via=via)
         response = client.get("/", params={"name": "FC"})
         assert response.status_code == 200
         assert response.text == "Hello FC!\n"
@@ -71,7 +71,7 @@ class TestThreePlaces:
     def test_binary_echo(self, via: Via) -> None:
         """Binary bodies survive every place byte for byte."""
         data = bytes(range(256))
-        response = HttpClient(echo, via=via).post(
+        response = HTTPClient(echo, via=via).post(
             "/", body=data, headers={"Content-Type": "image/png"}
         )
         assert response.content == data
@@ -79,7 +79,7 @@ class TestThreePlaces:
     @pytest.mark.parametrize("via", PLACES)
     def test_head_has_no_body(self, via: Via) -> None:
         """HEAD answers with the headers and no body."""
-        response = HttpClient(hello, via=via).head("/")
+        response = HTTPClient(hello, via=via).head("/")
         assert response.status_code == 200
         assert response.content == b""
 
@@ -117,7 +117,7 @@ class TestErrors:
     @pytest.mark.parametrize("via", PLACES)
     def test_http_error_is_a_problem_body(self, via: Via) -> None:
         """An HTTPError becomes its status with a JSON problem body."""
-        response = HttpClient(not_found, via=via).get("/")
+        response = HTTPClient(not_found, via=via).get("/")
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["detail"] == "no order A1"
@@ -129,7 +129,7 @@ class TestErrors:
         """An exception is a 500 naming the request id; the traceback is only in the log."""
         ctx = fake_context(request_id="req-500")
         with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
-            response = HttpClient(fails, via=via, context=ctx).get("/")
+            response = HTTPClient(fails, via=via, context=ctx).get("/")
         assert response.status_code == 500
         assert response.json()["request_id"] == "req-500"
         assert "password" not in response.text
@@ -140,7 +140,7 @@ class TestErrors:
     @pytest.mark.parametrize("via", PLACES)
     def test_malformed_json_is_400(self, via: Via) -> None:
         """A malformed JSON body read with request.json() is a 400."""
-        response = HttpClient(reads_json, via=via).post(
+        response = HTTPClient(reads_json, via=via).post(
             "/", body=b"{nope", headers={"Content-Type": "application/json"}
         )
         assert response.status_code == 400
@@ -150,7 +150,7 @@ class TestErrors:
     def test_crlf_header_is_refused(self, via: Via, caplog: pytest.LogCaptureFixture) -> None:
         """A header value with CR/LF is never sent: the answer is a 500."""
         with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
-            response = HttpClient(evil_header, via=via).get("/")
+            response = HTTPClient(evil_header, via=via).get("/")
         assert response.status_code == 500
         assert "admin" not in response.headers.items().__repr__()
         assert "response splitting" in caplog.text
@@ -159,13 +159,13 @@ class TestErrors:
     def test_unsupported_result_is_500(self, via: Via) -> None:
         """A result that is not a response (a set) becomes a 500."""
         handler = fc.http(lambda request: {1, 2})
-        assert HttpClient(handler, via=via).get("/").status_code == 500
+        assert HTTPClient(handler, via=via).get("/").status_code == 500
 
     @pytest.mark.parametrize("via", PLACES)
     def test_bad_percent_encoding_in_path_is_400(self, via: Via) -> None:
         """A path with an invalid escape is a 400 once the handler reads it (raw-path places)."""
         handler = fc.http(lambda request: request.path)
-        response = HttpClient(handler, via=via).get("/a%zz")
+        response = HTTPClient(handler, via=via).get("/a%zz")
         if via == "apigw":
             # API Gateway sends the decoded path: '%zz' is literal text there.
             assert response.text == "/a%zz"
@@ -176,7 +176,7 @@ class TestErrors:
     def test_bad_query_is_400(self, via: Via) -> None:
         """Invalid percent-encoding or non-UTF-8 in the query is a 400."""
         handler = fc.http(lambda request: request.query.get("q") or "")
-        client = HttpClient(handler, via=via)
+        client = HTTPClient(handler, via=via)
         if via == "wsgi":
             assert client.get("/?q=%ff").status_code == 400
             assert client.get("/?q=%zz").status_code == 400
@@ -187,13 +187,13 @@ class TestErrors:
     def test_failing_exception_hook_is_500(self, caplog: pytest.LogCaptureFixture) -> None:
         """If handle_exception itself fails, the answer is still a 500."""
 
-        class Broken(HttpHandler[str]):
+        class Broken(HTTPHandler[str]):
             def handle_exception(self, request: fc.Request, exc: Exception) -> fc.Response | None:
                 raise ValueError("hook broke")
 
         handler = Broken(lambda request: 1 / 0)  # type: ignore[arg-type, return-value]
         with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
-            assert HttpClient(handler).get("/").status_code == 500
+            assert HTTPClient(handler).get("/").status_code == 500
         assert "exception handler failed" in caplog.text
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import fcsdk as fc
-from fcsdk.testing import HttpClient, fake_context, wsgi_environ
+from fcsdk.testing import HTTPClient, fake_context, wsgi_environ
 from fcsdk.testing.http import Via
 from fcsdk.web.asgi import Lifespan, LifespanError
 
@@ -59,7 +59,7 @@ class TestScope:
     def test_scope_fields(self, via: Via) -> None:
         """Method, path, raw path, query bytes, headers in order, client and the body arrive."""
         app, seen = scope_recorder()
-        client = HttpClient(fc.from_asgi(app, lifespan="off"), via=via, client_ip="198.51.100.4")
+        client = HTTPClient(fc.from_asgi(app, lifespan="off"), via=via, client_ip="198.51.100.4")
         client.post(
             "/a%20b/c?x=1&y=%C3%A9",
             body=b"payload",
@@ -80,20 +80,20 @@ class TestScope:
     def test_non_latin1_header_values_are_utf8(self) -> None:
         """An FC 3.0 header value outside latin-1 reaches the app UTF-8 encoded."""
         app, seen = scope_recorder()
-        HttpClient(fc.from_asgi(app, lifespan="off"), via="fc3").get("/", headers={"X-Name": "名"})
+        HTTPClient(fc.from_asgi(app, lifespan="off"), via="fc3").get("/", headers={"X-Name": "名"})
         assert (b"x-name", "名".encode()) in seen[0]["headers"]
 
     def test_fc2_scheme_and_server(self) -> None:
         """On FC 2.0 scheme and server come from the environ."""
         app, seen = scope_recorder()
-        HttpClient(fc.from_asgi(app, lifespan="off")).get("/")
+        HTTPClient(fc.from_asgi(app, lifespan="off")).get("/")
         assert seen[0]["scheme"] == "http"
         assert seen[0]["server"][0]
 
     def test_event_scheme_and_server_from_headers(self) -> None:
         """On FC 3.0 the Host and X-Forwarded-Proto headers give server and scheme."""
         app, seen = scope_recorder()
-        client = HttpClient(fc.from_asgi(app, lifespan="off"), via="fc3")
+        client = HTTPClient(fc.from_asgi(app, lifespan="off"), via="fc3")
         client.get("/", headers={"Host": "demo.fcapp.run", "X-Forwarded-Proto": "https"})
         client.get("/", headers={"Host": "127.0.0.1:9000"})
         assert (seen[0]["scheme"], seen[0]["server"]) == ("https", ("demo.fcapp.run", 443))
@@ -102,7 +102,7 @@ class TestScope:
     def test_proxy_prefix_kept_when_asked(self) -> None:
         """strip_prefix=False leaves FC 2.0's proxy prefix in the path."""
         app, seen = scope_recorder()
-        HttpClient(fc.from_asgi(app, lifespan="off", strip_prefix=False)).get(
+        HTTPClient(fc.from_asgi(app, lifespan="off", strip_prefix=False)).get(
             "/2016-08-15/proxy/s/f/x"
         )
         assert (seen[0]["root_path"], seen[0]["path"]) == ("", "/2016-08-15/proxy/s/f/x")
@@ -111,7 +111,7 @@ class TestScope:
         """scope['fc.context'] is the runtime's context object."""
         app, seen = scope_recorder()
         context = fake_context(request_id="req-scope")
-        HttpClient(fc.from_asgi(app, lifespan="off"), via="fc3", context=context).get("/")
+        HTTPClient(fc.from_asgi(app, lifespan="off"), via="fc3", context=context).get("/")
         assert fc.FCContext.from_runtime(seen[0]["fc.context"]).request_id == "req-scope"
 
     def test_too_many_headers_is_a_431(self, via: Via) -> None:
@@ -119,7 +119,7 @@ class TestScope:
         app, seen = scope_recorder()
         handler = fc.from_asgi(app, lifespan="off", limits=fc.Limits(max_headers=3))
         headers = [(f"X-H{n}", "v") for n in range(6)]
-        assert HttpClient(handler, via=via).get("/", headers=headers).status_code == 431
+        assert HTTPClient(handler, via=via).get("/", headers=headers).status_code == 431
         assert seen == []
 
     def test_receive_after_the_body_waits_for_the_response(self) -> None:
@@ -136,7 +136,7 @@ class TestScope:
             got.append((await listener)["type"])
             got.append((await receive())["type"])
 
-        assert HttpClient(fc.from_asgi(app, lifespan="off"), via="fc3").get("/").text == "hi"
+        assert HTTPClient(fc.from_asgi(app, lifespan="off"), via="fc3").get("/").text == "hi"
         assert got == ["http.disconnect", "http.disconnect"]
 
     def test_bytearray_body_and_chunks(self) -> None:
@@ -147,7 +147,7 @@ class TestScope:
             {"type": "http.response.body", "body": memoryview(b"b"), "more_body": True},
             {"type": "http.response.body"},
         )
-        assert HttpClient(fc.from_asgi(app, lifespan="off"), via="fc3").get("/").text == "ab"
+        assert HTTPClient(fc.from_asgi(app, lifespan="off"), via="fc3").get("/").text == "ab"
 
 
 BROKEN: dict[str, tuple[App, str]] = {
@@ -184,7 +184,7 @@ class TestBrokenApps:
         app, reason = BROKEN[case]
         context = fake_context(request_id="req-broken")
         with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
-            response = HttpClient(fc.from_asgi(app, lifespan="off"), via=via, context=context).get(
+            response = HTTPClient(fc.from_asgi(app, lifespan="off"), via=via, context=context).get(
                 "/"
             )
         assert response.status_code == 500
@@ -206,7 +206,7 @@ class TestBrokenApps:
 
         handler = fc.from_asgi(app, lifespan="off", timeout=0.05)
         with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
-            response = HttpClient(handler, via="fc3").get("/")
+            response = HTTPClient(handler, via="fc3").get("/")
         assert response.status_code == 500
         assert cancelled == [True]
         assert "within 0.05 s" in caplog.text
@@ -219,7 +219,7 @@ class TestBrokenApps:
 
         context = fake_context(timeout=1)
         handler = fc.from_asgi(app, lifespan="off")
-        assert HttpClient(handler, via="wsgi", context=context).get("/").status_code == 500
+        assert HTTPClient(handler, via="wsgi", context=context).get("/").status_code == 500
 
     def test_cancellation_from_outside_still_propagates(self) -> None:
         """A cancellation that is not the timeout's is not swallowed."""

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 import fcsdk as fc
 from fcsdk.exceptions import ConfigurationError
-from fcsdk.testing import HttpClient, fake_context, fc3_http_event
+from fcsdk.testing import HTTPClient, fake_context, fc3_http_event
 from fcsdk.testing.http import Via
 from fcsdk.web.asgi import LifespanError
 from tests.web.asgi_support import LoopbackServer
@@ -158,7 +158,7 @@ def started() -> Iterator[None]:
 class TestFastAPI:
     def test_body_path_and_query(self, via: Via) -> None:
         """A pydantic body, a typed path parameter and a query parameter reach the route."""
-        response = HttpClient(handler, via=via).post(
+        response = HTTPClient(handler, via=via).post(
             "/items/5?q=x", json={"name": "tea", "price": 2.5}
         )
         assert response.status_code == 200
@@ -166,14 +166,14 @@ class TestFastAPI:
 
     def test_fastapis_own_422(self, via: Via) -> None:
         """Bad path, body and query values get FastAPI's own 422 detail."""
-        response = HttpClient(handler, via=via).post("/items/x", json={"name": "tea"})
+        response = HTTPClient(handler, via=via).post("/items/x", json={"name": "tea"})
         assert response.status_code == 422
         locations = sorted(tuple(e["loc"]) for e in response.json()["detail"])
         assert locations == [("body", "price"), ("path", "item_id")]
 
     def test_dependencies_and_lifespan_state(self, via: Via) -> None:
         """A Depends() on a header and the state the lifespan yielded reach the route."""
-        client = HttpClient(handler, via=via, client_ip="203.0.113.7")
+        client = HTTPClient(handler, via=via, client_ip="203.0.113.7")
         body = client.get("/whoami", headers={"User-Agent": "curl/8"}).json()
         assert body["agent"] == "CURL/8"
         assert body["greeting"] == "hello from lifespan"
@@ -183,20 +183,20 @@ class TestFastAPI:
 
     def test_fc2_proxy_prefix_becomes_root_path(self) -> None:
         """FC 2.0's /2016-08-15/proxy/<service>/<function> prefix is the scope's root_path."""
-        body = HttpClient(handler).get("/2016-08-15/proxy/svc/fn/whoami").json()
+        body = HTTPClient(handler).get("/2016-08-15/proxy/svc/fn/whoami").json()
         assert body["root_path"] == "/2016-08-15/proxy/svc/fn"
         assert body["url"].endswith("/2016-08-15/proxy/svc/fn/whoami")
 
     def test_upload_file_multipart(self, via: Via) -> None:
         """An UploadFile parameter gets the multipart file part."""
-        response = HttpClient(handler, via=via).post(
+        response = HTTPClient(handler, via=via).post(
             "/upload", files={"file": ("a.bin", b"\x00\x01\x02" * 100, "application/x-thing")}
         )
         assert response.json() == {"filename": "a.bin", "size": 300, "type": "application/x-thing"}
 
     def test_repeated_set_cookie_and_cookies_back(self, via: Via) -> None:
         """Two Set-Cookie headers arrive as two; the client sends them back."""
-        client = HttpClient(handler, via=via)
+        client = HTTPClient(handler, via=via)
         response = client.get("/login")
         assert response.headers.getall("set-cookie")[0].startswith("sid=abc")
         assert len(response.headers.getall("set-cookie")) == 2
@@ -204,12 +204,12 @@ class TestFastAPI:
 
     def test_redirect(self, via: Via) -> None:
         """A RedirectResponse keeps its status and Location."""
-        response = HttpClient(handler, via=via).get("/old")
+        response = HTTPClient(handler, via=via).get("/old")
         assert (response.status_code, response.headers["location"]) == (307, "/new")
 
     def test_streaming_response_is_collected(self, via: Via) -> None:
         """A StreamingResponse's chunks arrive as one body."""
-        assert HttpClient(handler, via=via).get("/stream").text == "chunk0;chunk1;chunk2;"
+        assert HTTPClient(handler, via=via).get("/stream").text == "chunk0;chunk1;chunk2;"
 
     def test_binary_body_is_base64_on_events(self) -> None:
         """An image/png body goes out base64 on FC 3.0, as @fc.http sends it."""
@@ -220,20 +220,20 @@ class TestFastAPI:
     def test_background_tasks_finish_before_return(self, via: Via) -> None:
         """A BackgroundTasks task is done when the invocation returns."""
         DONE.clear()
-        assert HttpClient(handler, via=via).post("/later").json() == {"queued": True}
+        assert HTTPClient(handler, via=via).post("/later").json() == {"queued": True}
         assert DONE == ["finished"]
 
     def test_async_client_from_lifespan_against_loopback(self, via: Via) -> None:
         """An httpx.AsyncClient made in lifespan startup serves routes on every invocation."""
-        assert HttpClient(handler, via=via).get("/remote").json() == {"remote": "r-1"}
+        assert HTTPClient(handler, via=via).get("/remote").json() == {"remote": "r-1"}
 
     def test_sync_route_runs_in_starlettes_threadpool(self, via: Via) -> None:
         """A plain def route (run by anyio in a worker thread) answers too."""
-        assert HttpClient(handler, via=via).get("/sync").json() == {"sync": "threadpool"}
+        assert HTTPClient(handler, via=via).get("/sync").json() == {"sync": "threadpool"}
 
     def test_head_has_no_body(self) -> None:
         """HEAD answers headers only."""
-        response = HttpClient(handler, via="fc3").head("/stream")
+        response = HTTPClient(handler, via="fc3").head("/stream")
         assert response.content == b""
 
     def test_app_exception_is_a_500_with_the_request_id(
@@ -242,7 +242,7 @@ class TestFastAPI:
         """An exception in a route answers a problem 500 naming the request id; the log has it."""
         context = fake_context(request_id="req-boom-1")
         with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
-            response = HttpClient(handler, via=via, context=context).get("/boom")
+            response = HTTPClient(handler, via=via, context=context).get("/boom")
         assert response.status_code == 500
         assert response.json()["request_id"] == "req-boom-1"
         assert "database on fire" not in response.text
@@ -250,7 +250,7 @@ class TestFastAPI:
 
     def test_websocket_upgrade_is_refused(self, via: Via) -> None:
         """A WebSocket upgrade answers 501 saying where FC supports WebSocket."""
-        response = HttpClient(handler, via=via).get(
+        response = HTTPClient(handler, via=via).get(
             "/whoami", headers={"Upgrade": "websocket", "Connection": "Upgrade"}
         )
         assert response.status_code == 501
@@ -259,7 +259,7 @@ class TestFastAPI:
     def test_body_limit(self, via: Via) -> None:
         """A body over max_body_size is a 413 before the app runs."""
         small = fc.from_asgi(api, max_body_size=10, lifespan="off")
-        response = HttpClient(small, via=via).post("/items/1", json={"name": "x" * 50, "price": 1})
+        response = HTTPClient(small, via=via).post("/items/1", json={"name": "x" * 50, "price": 1})
         assert response.status_code == 413
 
 
@@ -280,7 +280,7 @@ def starlette_handler() -> Iterator[fc.web.ASGIHandler]:
 class TestStarlette:
     def test_same_app_in_every_place(self, via: Via, starlette_handler: fc.web.ASGIHandler) -> None:
         """A Starlette app (no lifespan handler) answers in all three places."""
-        client = HttpClient(starlette_handler, via=via)
+        client = HTTPClient(starlette_handler, via=via)
         assert client.get("/hi/fc").json() == {"hello": "fc"}
         assert client.get("/").json() == {"hello": "world"}
         assert client.get("/nope").status_code == 404
@@ -303,7 +303,7 @@ class TestLifespan:
 
         app = Starlette(routes=[Route("/", homepage)], lifespan=span)
         wrapped = fc.from_asgi(app)
-        client = HttpClient(wrapped, via="fc3")
+        client = HTTPClient(wrapped, via="fc3")
         client.get("/")
         client.get("/")
         assert calls == ["up"]
@@ -323,7 +323,7 @@ class TestLifespan:
             wrapped.initializer(fake_context())
         for _ in range(2):
             with pytest.raises(LifespanError, match="no database"):
-                HttpClient(wrapped, via="fc3").get("/")
+                HTTPClient(wrapped, via="fc3").get("/")
 
     def test_on_requires_lifespan_support(self) -> None:
         """lifespan='on' makes an app that refuses the lifespan scope an error."""
@@ -342,7 +342,7 @@ class TestLifespan:
             await send({"type": "http.response.start", "status": 204, "headers": []})
             await send({"type": "http.response.body", "body": b""})
 
-        assert HttpClient(fc.from_asgi(http_only), via="fc3").get("/").status_code == 204
+        assert HTTPClient(fc.from_asgi(http_only), via="fc3").get("/").status_code == 204
 
     def test_off_never_sends_the_scope(self) -> None:
         """lifespan='off' starts nothing."""
@@ -355,7 +355,7 @@ class TestLifespan:
 
         wrapped = fc.from_asgi(app, lifespan="off")
         wrapped.initializer(fake_context())
-        HttpClient(wrapped, via="fc3").get("/")
+        HTTPClient(wrapped, via="fc3").get("/")
         wrapped.pre_stop(fake_context())
         assert seen == ["http"]
 

@@ -1,4 +1,4 @@
-"""Tests for async def under @fc.http and HttpApp routes (fcsdk/web/adapter.py, routing.py)."""
+"""Tests for async def under @fc.http and HTTPApp routes (fcsdk/web/adapter.py, routing.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 import fcsdk as fc
 from fcsdk.exceptions import ConfigurationError
-from fcsdk.testing import HttpClient, invoke
+from fcsdk.testing import HTTPClient, invoke
 from fcsdk.testing.http import Via
 
 PLACES: list[Via] = ["wsgi", "fc3", "apigw"]
@@ -37,7 +37,7 @@ class OutOfStock(Exception):
     pass
 
 
-app = fc.HttpApp()
+app = fc.HTTPApp()
 
 
 @app.post("/orders")
@@ -77,7 +77,7 @@ async def out_of_stock(request: fc.Request, exc: OutOfStock) -> tuple[dict[str, 
 class TestAsyncHttp:
     def test_async_http_handler_in_every_place(self, via: Via) -> None:
         """@fc.http on an async def answers in FC 2.0, FC 3.0 and API Gateway alike."""
-        response = HttpClient(hello, via=via).get("/", params={"name": "FC"})
+        response = HTTPClient(hello, via=via).get("/", params={"name": "FC"})
         assert (response.status_code, response.text) == (200, "Hello FC!")
 
     def test_the_handler_is_not_a_coroutine_function(self) -> None:
@@ -98,7 +98,7 @@ class TestAsyncHttp:
 
         broken = fc.http(wrapper)
         with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
-            response = HttpClient(broken, via="fc3").get("/")
+            response = HTTPClient(broken, via="fc3").get("/")
         assert response.status_code == 500
         assert "without being `async def`" in caplog.text
 
@@ -106,33 +106,33 @@ class TestAsyncHttp:
 class TestAsyncRoutes:
     def test_body_route(self, via: Via) -> None:
         """An async route with a JSON body model is bound and awaited."""
-        response = HttpClient(app, via=via).post("/orders", json={"item": "tea", "qty": 2})
+        response = HTTPClient(app, via=via).post("/orders", json={"item": "tea", "qty": 2})
         assert response.json() == {"item": "tea", "qty": 2}
 
     def test_validation_runs_before_the_coroutine(self, via: Via) -> None:
         """A bad body is a 422 from the binder, as for a sync route."""
-        response = HttpClient(app, via=via).post("/orders", json={"item": "tea", "qty": "x"})
+        response = HTTPClient(app, via=via).post("/orders", json={"item": "tea", "qty": "x"})
         assert response.status_code == 422
 
     def test_path_parameter_and_request(self, via: Via) -> None:
         """Path parameters and the request reach an async endpoint."""
-        client = HttpClient(app, via=via)
+        client = HTTPClient(app, via=via)
         body = client.get("/orders/7").json()
         assert body["id"] == 7
         assert body["rid"]
 
     def test_request_only_route(self) -> None:
         """An async endpoint taking just the request is awaited too."""
-        assert HttpClient(app, via="fc3").get("/plain").text == "plain"
+        assert HTTPClient(app, via="fc3").get("/plain").text == "plain"
 
     def test_async_exception_handler(self, via: Via) -> None:
         """An exception raised in an async route reaches an async exception handler."""
-        response = HttpClient(app, via=via).get("/stock")
+        response = HTTPClient(app, via=via).get("/stock")
         assert (response.status_code, response.json()) == (409, {"out_of_stock": "tea"})
 
     def test_http_errors_from_async_routes(self, via: Via) -> None:
         """An HTTPError raised by an async route is its problem response."""
-        assert HttpClient(app, via=via).get("/gone").status_code == 404
+        assert HTTPClient(app, via=via).get("/gone").status_code == 404
 
     def test_routes_are_marked_at_registration(self) -> None:
         """The router knows which endpoints are async when they are registered."""
@@ -150,10 +150,10 @@ class TestBareAsyncRefused:
             invoke(bare, b"x")
 
     def test_http_client_refuses_a_bare_async_function(self) -> None:
-        """HttpClient of an undecorated async def gives the same advice."""
+        """HTTPClient of an undecorated async def gives the same advice."""
 
         async def bare(environ: object, start_response: object) -> None:
             return None
 
         with pytest.raises(ConfigurationError, match=r"fc\.from_asgi"):
-            HttpClient(bare)
+            HTTPClient(bare)

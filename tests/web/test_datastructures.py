@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, MutableMapping
+
 import pytest
 
 from fcsdk.exceptions import BadRequest, ResultEncodeError
 from fcsdk.web.datastructures import (
     FormData,
     Headers,
+    MutableHeaders,
     QueryParams,
     UploadFile,
     check_header,
@@ -35,7 +38,7 @@ class TestHeaders:
         assert headers.get("CONTENT-TYPE") == "text/plain"
         assert headers.get("x", "d") == "d"
         assert "Content-type" in headers
-        assert 3 not in headers
+        assert 3 not in headers  # type: ignore[comparison-overlap]  # a Mapping takes any key
         with pytest.raises(KeyError):
             _ = headers["missing"]
 
@@ -63,16 +66,18 @@ class TestHeaders:
         assert headers.getall("Set-Cookie") == ["a=1", "b=2"]
 
     def test_keys_items_len_iter(self) -> None:
-        """keys are distinct names as first spelled; items keep repeats; len counts pairs."""
+        """keys, iteration and len are the distinct names as first spelled; items keep repeats."""
         headers = Headers([("A", "1"), ("a", "2"), ("B", "3")])
         assert headers.keys() == ["A", "B"]
         assert list(headers) == ["A", "B"]
         assert headers.items() == [("A", "1"), ("a", "2"), ("B", "3")]
-        assert len(headers) == 3
+        assert headers.multi_items() == headers.items()
+        assert len(headers) == 2
+        assert dict(headers) == {"A": "1", "B": "3"}
 
     def test_mutation(self) -> None:
         """add appends, item assignment replaces all, del/pop remove all, setdefault keeps."""
-        headers = Headers()
+        headers = MutableHeaders()
         headers.add("X-A", "1")
         headers.add("x-a", "2")
         headers["X-A"] = "3"
@@ -88,7 +93,7 @@ class TestHeaders:
 
     def test_crlf_is_refused(self) -> None:
         """A CR, LF or NUL in a header name or value raises ResultEncodeError."""
-        headers = Headers()
+        headers = MutableHeaders()
         with pytest.raises(ResultEncodeError, match="response splitting"):
             headers.add("X-A", "1\r\nSet-Cookie: evil=1")
         with pytest.raises(ResultEncodeError):
@@ -107,6 +112,46 @@ class TestHeaders:
         assert repr(Headers({"A": "1"})) == "Headers([('A', '1')])"
 
 
+class TestMappings:
+    @pytest.mark.parametrize(
+        "mapping",
+        [
+            Headers([("A", "1"), ("a", "2")]),
+            QueryParams([("a", "1"), ("a", "2")]),
+            FormData([("a", "1"), ("a", "2")]),
+        ],
+    )
+    def test_request_side_are_immutable_mappings(self, mapping: Mapping[str, object]) -> None:
+        """Headers, QueryParams and FormData are Mappings, read-only, len agreeing with iter."""
+        assert isinstance(mapping, Mapping)
+        assert not isinstance(mapping, MutableMapping)
+        assert len(mapping) == len(list(mapping)) == 1
+        assert "a" in mapping
+        assert mapping.get("missing") is None
+        with pytest.raises(TypeError):
+            mapping["a"] = "3"  # type: ignore[index]
+        assert not hasattr(mapping, "add")
+
+    def test_response_headers_are_mutable(self) -> None:
+        """A response's headers are MutableHeaders: a MutableMapping and still Headers."""
+        import fcsdk as fc
+
+        headers = fc.Response("x").headers
+        assert isinstance(headers, MutableHeaders)
+        assert isinstance(headers, MutableMapping)
+        assert isinstance(headers, Headers)
+        headers.update({"X-A": "1"})
+        assert headers["x-a"] == "1"
+
+    def test_request_headers_are_read_only(self) -> None:
+        """A request's headers cannot be changed by the handler."""
+        import fcsdk as fc
+
+        headers = fc.Request(headers={"A": "1"}).headers
+        assert type(headers) is Headers
+        assert not isinstance(headers, MutableMapping)
+
+
 class TestQueryParams:
     def test_from_string_keeps_repeats(self) -> None:
         """Repeated parameters give getall the separate values and get the joined one."""
@@ -117,6 +162,7 @@ class TestQueryParams:
         assert query["sp"] == "a b"
         assert query["pct"] == "é"
         assert query.keys() == ["tag", "empty", "sp", "pct"]
+        assert list(query) == query.keys()
         assert len(query) == 4
         assert list(query) == query.keys()
 

@@ -1,7 +1,19 @@
-"""Tests for fcsdk/web/limits.py: each resource limit at its value and just past it."""
+"""The HTTP layer's resource limits, each at its value and just past it, with a typed answer.
+
+Every HTTP limit is tested here (fcsdk/web/limits.py and where the request
+reads its body): the request body size, ``max_body_size`` (FC's 6 MB by
+default) on ``@fc.http``, ``HTTPApp`` and ``from_wsgi`` in all three places
+(413 past it); header count, form fields and parts, part size; JSON depth
+(``Limits.max_json_depth``, and past pydantic-core's 201 levels the parser's
+cap still answers 400); the multipart boundary (200 characters, 400 past it).
+The limits of event decoding live in tests/test_handler.py, those of the
+local OSS server in tests/testing/test_oss_server_limits.py.
+"""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from typing import Any
 
@@ -9,10 +21,24 @@ import pytest
 from pydantic import BaseModel
 
 import fcsdk as fc
-from fcsdk.testing import HttpClient, fake_context
+from fcsdk.testing import HTTPClient, fake_context
+from fcsdk.web.forms import parse_multipart
 from fcsdk.web.limits import DEFAULT_LIMITS, Limits, check_json_depth
+from fcsdk.web.places import APIGatewayPlace
+from fcsdk.web.request import DEFAULT_MAX_BODY_SIZE
+from tests.web.places_support import environ_request as request_from_environ
+from tests.web.places_support import event_request
 
 PLACES = ["wsgi", "fc3", "apigw"]
+MB6 = 6 * 1024 * 1024
+# from_wsgi leaves an FC 2.0 environ to the WSGI app untouched: max_body_size applies to events.
+LIMITED = [
+    (kind, via)
+    for kind in ("http", "app", "wsgi")
+    for via in PLACES
+    if (kind, via) != ("wsgi", "wsgi")
+]
+JSON_DEPTH = 201  # pydantic-core refuses a document nested deeper than this
 
 
 class Payload(BaseModel):
@@ -24,8 +50,8 @@ def nested(depth: int) -> bytes:
     return b'{"data": ' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
 
 
-def make_app(limits: Limits = DEFAULT_LIMITS) -> fc.HttpApp:
-    app = fc.HttpApp(limits=limits)
+def make_app(limits: Limits = DEFAULT_LIMITS) -> fc.HTTPApp:
+    app = fc.HTTPApp(limits=limits)
 
     @app.get("/headers")
     def headers(request: fc.Request) -> dict[str, int]:
@@ -52,8 +78,8 @@ def make_app(limits: Limits = DEFAULT_LIMITS) -> fc.HttpApp:
     return app
 
 
-def client(via: str, limits: Limits = DEFAULT_LIMITS) -> HttpClient:
-    return HttpClient(make_app(limits), via=via, context=fake_context())  # type: ignore[arg-type]
+def client(via: str, limits: Limits = DEFAULT_LIMITS) -> HTTPClient:
+    return HTTPClient(make_app(limits), via=via, context=fake_context())  # type: ignore[arg-type]
 
 
 def many_headers(total: int, already: int) -> dict[str, str]:
@@ -146,7 +172,7 @@ class TestOptions:
             Limits(max_part_size=-1)
 
     def test_every_deployable_takes_limits(self) -> None:
-        """@fc.http, HttpApp and from_wsgi accept limits=."""
+        """@fc.http, HTTPApp and from_wsgi accept limits=."""
         limits = Limits(max_headers=3)
 
         @fc.http(limits=limits)
@@ -154,9 +180,9 @@ class TestOptions:
             return str(len(request.headers))
 
         assert hello.limits is limits
-        assert fc.HttpApp(limits=limits).limits is limits
+        assert fc.HTTPApp(limits=limits).limits is limits
         assert fc.from_wsgi(lambda e, s: [], limits=limits).limits is limits
-        c = HttpClient(hello, via="fc3", context=fake_context())
+        c = HTTPClient(hello, via="fc3", context=fake_context())
         assert c.get("/", headers=many_headers(5, 0)).status_code == 431
 
     def test_from_wsgi_event_place_checks_headers(self) -> None:
@@ -167,7 +193,7 @@ class TestOptions:
             return [b"ok"]
 
         handler = fc.from_wsgi(app, limits=Limits(max_headers=4))
-        c = HttpClient(handler, via="fc3", context=fake_context())
+        c = HTTPClient(handler, via="fc3", context=fake_context())
         assert c.get("/").status_code == 200
         assert c.get("/", headers=many_headers(10, 0)).status_code == 431
 
@@ -184,7 +210,7 @@ class TestFromWsgiOnFC2:
             return [environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))]
 
         handler = fc.from_wsgi(app, max_body_size=10, limits=Limits(max_headers=6))
-        c = HttpClient(handler, via="wsgi", context=fake_context())
+        c = HTTPClient(handler, via="wsgi", context=fake_context())
         assert c.post("/ok", body=b"x" * 10).status_code == 200
         too_big = c.post("/big", body=b"x" * 11)
         assert too_big.status_code == 413
@@ -253,3 +279,164 @@ class TestFuzzFindings:
 
         with pytest.raises(fc.EventDecodeError, match=r"event\[0\]"):
             build_decoder(list[events.CloudEvent])(["\ud800"])
+
+
+def brackets(depth: int) -> bytes:
+    """A bare JSON array nested exactly ``depth`` levels deep."""
+    return b"[" * depth + b"]" * depth
+
+
+def body_length(request: fc.Request) -> dict[str, int]:
+    return {"length": len(request.body)}
+
+
+def wsgi_length(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    length = len(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps({"length": length}).encode()]
+
+
+def make_handler(kind: str, **options: Any) -> Any:
+    """A deployable object of ``kind`` that answers the length of the body it read."""
+    if kind == "http":
+        return fc.http(**options)(body_length) if options else fc.http(body_length)
+    if kind == "app":
+        app = fc.HTTPApp(**options)
+        app.post("/")(body_length)
+        return app
+    return fc.from_wsgi(wsgi_length, **options)
+
+
+class TestBodySize:
+    def test_default_is_fc_6mb(self) -> None:
+        """The default limit is FC's own synchronous request limit: 6 MB."""
+        assert DEFAULT_MAX_BODY_SIZE == MB6
+
+    @pytest.mark.parametrize(("kind", "via"), LIMITED)
+    def test_default_limit(self, via: str, kind: str) -> None:
+        """A 6 MB body is read whole; one byte more is a 413 problem, in every place and kind."""
+        client = HTTPClient(make_handler(kind), via=via)  # type: ignore[arg-type]
+        at = client.post("/", body=b"x" * MB6, headers={"Content-Type": "text/plain"})
+        assert at.status_code == 200
+        assert at.json() == {"length": MB6}
+        past = client.post("/", body=b"x" * (MB6 + 1), headers={"Content-Type": "text/plain"})
+        assert past.status_code == 413
+        assert past.json()["status"] == 413
+        assert str(MB6) in past.json()["detail"]
+
+    @pytest.mark.parametrize(("kind", "via"), LIMITED)
+    @pytest.mark.parametrize("limit", [0, 1, 1000])
+    def test_configured_limit(self, via: str, kind: str, limit: int) -> None:
+        """max_body_size=N reads N bytes and answers 413 at N + 1, for every kind and place."""
+        client = HTTPClient(make_handler(kind, max_body_size=limit), via=via)  # type: ignore[arg-type]
+        at = client.post("/", body=b"\x00" * limit)
+        assert at.status_code == 200
+        assert at.json() == {"length": limit}
+        assert client.post("/", body=b"\x00" * (limit + 1)).status_code == 413
+
+    @pytest.mark.parametrize("is_base64", [True, False])
+    @pytest.mark.parametrize("size", [999, 1000, 1001, 1002, 1003, 1004])
+    def test_event_body_encodings(self, is_base64: bool, size: int) -> None:
+        """An event body, base64 or text, is accepted up to the limit and refused just past it."""
+        raw = b"a" * size
+        body = base64.b64encode(raw).decode() if is_base64 else raw.decode()
+        event = {"httpMethod": "POST", "path": "/", "body": body, "isBase64Encoded": is_base64}
+        request = event_request(event, max_body_size=1000)[1]
+        if size <= 1000:
+            assert request.body == raw
+        else:
+            with pytest.raises(fc.PayloadTooLarge):
+                _ = request.body
+
+    def test_multibyte_text_counts_bytes(self) -> None:
+        """The limit counts the UTF-8 bytes of a text body, not its characters."""
+        event = {"httpMethod": "POST", "path": "/", "body": "\u20ac" * 334}  # 1002 bytes
+        request = event_request(event, max_body_size=1000)[1]
+        with pytest.raises(fc.PayloadTooLarge):
+            _ = request.body
+        event["body"] = "\u20ac" * 333  # 999 bytes
+        assert len(event_request(event, max_body_size=1000)[1].body) == 999
+
+    @pytest.mark.parametrize(("size", "ok"), [(1000, True), (1001, False)])
+    def test_wsgi_without_length(self, size: int, ok: bool) -> None:
+        """A WSGI body without Content-Length on a terminated stream obeys the same limit."""
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "wsgi.input": io.BytesIO(b"x" * size),
+            "wsgi.input_terminated": True,
+        }
+        request = request_from_environ(environ, max_body_size=1000)
+        if ok:
+            assert len(request.body) == size
+        else:
+            with pytest.raises(fc.PayloadTooLarge):
+                _ = request.body
+
+    def test_declared_length_refused_before_reading(self) -> None:
+        """A Content-Length past the limit is refused without reading the stream at all."""
+
+        class Untouchable(io.RawIOBase):
+            def read(self, size: int = -1) -> bytes:
+                raise AssertionError("the body was read")
+
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "CONTENT_LENGTH": str(10**18),
+            "wsgi.input": Untouchable(),
+        }
+        with pytest.raises(fc.PayloadTooLarge):
+            _ = request_from_environ(environ, max_body_size=1000).body
+
+
+class TestParserCap:
+    """Past the JSON parser's own cap of 201 levels: a typed answer, never a crash."""
+
+    @staticmethod
+    def loose(body: bytes) -> fc.Request:
+        """A request whose own depth limit is far above pydantic-core's."""
+        request = fc.Request(method="POST", body=body)
+        request.limits = fc.Limits(max_json_depth=10_000)
+        return request
+
+    def test_request_json_past_the_parser_cap(self) -> None:
+        """With max_json_depth raised past 201, the parser's cap still answers 400, not a crash."""
+        assert self.loose(brackets(JSON_DEPTH)).json() is not None
+        with pytest.raises(fc.BadRequest, match="recursion limit"):
+            self.loose(brackets(JSON_DEPTH + 1)).json()
+
+    def test_request_model_past_the_parser_cap(self) -> None:
+        """Request.model() under a raised limit: 201 levels validate, 202 is a 400, not a 422."""
+        assert self.loose(brackets(JSON_DEPTH)).model(list[Any]) is not None
+        with pytest.raises(fc.BadRequest):
+            self.loose(brackets(JSON_DEPTH + 1)).model(list[Any])
+
+    def test_http_default_is_below_the_parser_cap(self) -> None:
+        """The HTTP default (Limits.max_json_depth) is lower than the parser's own 201."""
+        assert fc.Limits().max_json_depth < JSON_DEPTH
+
+    @pytest.mark.parametrize("depth", [5_000, 100_000])
+    def test_http_event(self, depth: int) -> None:
+        """An HTTP event nested thousands of levels deep is an EventDecodeError, not a crash.
+
+        The HTTP event path falls back to the stdlib parser when pydantic-core refuses a
+        document, so its depth limit is the interpreter's recursion limit, not 201.
+        """
+        event = b'{"httpMethod":"GET","x":' + brackets(JSON_DEPTH - 1) + b"}"
+        assert type(event_request(event)[0]) is APIGatewayPlace
+        too_deep = b'{"httpMethod":"GET","x":' + brackets(depth) + b"}"
+        with pytest.raises(fc.EventDecodeError, match="recursion"):
+            event_request(too_deep)
+
+
+class TestMultipartBoundary:
+    @pytest.mark.parametrize(("length", "ok"), [(1, True), (70, True), (200, True), (201, False)])
+    def test_boundary_length(self, length: int, ok: bool) -> None:
+        """A boundary of up to 200 characters parses; 201 is a 400."""
+        boundary = "b" * length
+        part = 'Content-Disposition: form-data; name="a"\r\n\r\n1'
+        body = f"--{boundary}\r\n{part}\r\n--{boundary}--\r\n".encode()
+        if ok:
+            assert parse_multipart(body, boundary)["a"] == "1"
+        else:
+            with pytest.raises(fc.BadRequest, match="boundary"):
+                parse_multipart(body, boundary)

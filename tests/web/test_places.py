@@ -129,3 +129,64 @@ class TestEncode:
         """FC3Place.from_event on an API Gateway event is an EventDecodeError."""
         with pytest.raises(EventDecodeError):
             FC3Place.from_event(apigw_event(), None, DEFAULT_OPTIONS)
+
+
+class TestApps:
+    def test_options_are_read_through_the_app(self) -> None:
+        """An app exposes its options, and wsgi()/event() serve one request of that place."""
+        import fcsdk as fc
+
+        @fc.http(strip_prefix=False, text_types=["text/"], max_body_size=10)
+        def hello(request: fc.Request) -> str:
+            return request.raw_path
+
+        assert hello.strip_prefix is False
+        assert hello.text_types == ("text/",)
+        assert hello.max_body_size == hello.limits.max_body_size == 10
+        seen: list[Any] = []
+        environ = wsgi_environ("GET", "/2016-08-15/proxy/s/f/x", process_environ={})
+        assert (
+            b"".join(hello.wsgi(environ, lambda *a: seen.append(a))) == b"/2016-08-15/proxy/s/f/x"
+        )
+        assert seen[0][0] == "200 OK"
+        answer = json.loads(hello.event(fc3_http_event("GET", "/y"), None))
+        assert answer["body"] == "/y"
+
+    def test_unknown_option(self) -> None:
+        """An unknown option is a ConfigurationError naming it, at decoration."""
+        import fcsdk as fc
+
+        with pytest.raises(fc.ConfigurationError, match="max_size"):
+            fc.http(max_size=1)  # type: ignore[call-overload]
+
+    def test_negative_body_limit(self) -> None:
+        """Limits refuses a negative max_body_size."""
+        import fcsdk as fc
+
+        with pytest.raises(fc.ConfigurationError, match="max_body_size"):
+            fc.Limits(max_body_size=-1)
+
+    def test_place_repr_and_server_fallback(self) -> None:
+        """A place names itself; without SERVER_NAME a WSGI place reads the Host header."""
+        environ = wsgi_environ("GET", "/", headers={"Host": "h.example:81"}, process_environ={})
+        del environ["SERVER_NAME"]
+        place = WSGIPlace(environ, print, DEFAULT_OPTIONS)
+        assert repr(place) == "<WSGIPlace FC 2.0 (WSGI)>"
+        assert place.server == ("h.example", 81)
+
+    def test_declared_length_is_kept(self) -> None:
+        """A Content-Length the response sets is not added again on FC 2.0."""
+        seen: list[Any] = []
+        place = WSGIPlace(
+            wsgi_environ(process_environ={}), lambda *a: seen.append(a), DEFAULT_OPTIONS
+        )
+        place.encode(200, [("Content-Length", "2")], b"hi")
+        assert seen[0][1] == [("Content-Length", "2")]
+
+    def test_mapping_equality_across_types(self) -> None:
+        """Two multi-mappings of different types are not equal; a non-str key is not in one."""
+        from fcsdk.web.datastructures import FormData, QueryParams
+
+        assert FormData([("a", "1")]) != QueryParams([("a", "1")])
+        assert FormData([("a", "1")]) == FormData([("a", "1")])
+        assert 1 not in FormData([("a", "1")])  # type: ignore[comparison-overlap]

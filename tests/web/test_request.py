@@ -62,6 +62,18 @@ class TestHeadersAndCookies:
         assert request.content_type == "text/plain"
         assert isinstance(request.headers, Headers)
 
+    @pytest.mark.parametrize("value", ["a b", "x;y", "50%", "%41", 'é,"q"', "plain"])
+    def test_cookie_round_trip(self, value: str) -> None:
+        """A value set_cookie percent-encodes reads back as it was set."""
+        response = fc.Response()
+        response.set_cookie("v", value)
+        sent = response.headers["set-cookie"].split(";", 1)[0]
+        assert fc.Request(headers={"Cookie": sent}).cookies == {"v": value}
+
+    def test_cookie_not_utf8_is_kept(self) -> None:
+        """A percent-escape that is not UTF-8 (not written by set_cookie) stays as it came."""
+        assert fc.Request(headers={"Cookie": "v=%FF"}).cookies == {"v": "%FF"}
+
     def test_cookies(self) -> None:
         """cookies parses every Cookie header; the first of a name wins."""
         request = Request(headers=[("Cookie", "a=1; b=2"), ("Cookie", "a=9; c=3")])

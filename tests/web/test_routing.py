@@ -1,4 +1,4 @@
-"""Tests for fcsdk.web.routing: HttpApp routes, typed parameters and bodies, errors."""
+"""Tests for fcsdk.web.routing: HTTPApp routes, typed parameters and bodies, errors."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 import fcsdk as fc
 from fcsdk.exceptions import ConfigurationError
-from fcsdk.testing import HttpClient, fake_context
+from fcsdk.testing import HTTPClient, fake_context
 from fcsdk.testing.http import Via
 from fcsdk.web.routing import Route
 
@@ -32,8 +32,8 @@ class Conflict(Exception):
     pass
 
 
-def make_app() -> fc.HttpApp:
-    app = fc.HttpApp()
+def make_app() -> fc.HTTPApp:
+    app = fc.HTTPApp()
 
     @app.get("/orders/{order_id}")
     def get_order(request: fc.Request, order_id: int) -> Order:
@@ -93,29 +93,29 @@ def make_app() -> fc.HttpApp:
 
 
 @pytest.fixture(params=PLACES)
-def client(request: pytest.FixtureRequest) -> HttpClient:
-    return HttpClient(make_app(), via=request.param)
+def client(request: pytest.FixtureRequest) -> HTTPClient:
+    return HTTPClient(make_app(), via=request.param)
 
 
 class TestRoutes:
-    def test_typed_path_parameter_and_model_result(self, client: HttpClient) -> None:
+    def test_typed_path_parameter_and_model_result(self, client: HTTPClient) -> None:
         """{order_id} with `order_id: int` is converted; a returned model is JSON."""
         response = client.get("/orders/7")
         assert response.status_code == 200
         assert response.json() == {"order_id": 7, "item": "tea"}
 
-    def test_unconvertible_path_parameter_is_422(self, client: HttpClient) -> None:
+    def test_unconvertible_path_parameter_is_422(self, client: HTTPClient) -> None:
         """A path value that does not convert to the annotation is a 422 at loc path.name."""
         response = client.get("/orders/abc")
         assert response.status_code == 422
         assert response.json()["errors"][0]["loc"] == ["path", "order_id"]
 
-    def test_int_converter_mismatch_is_404(self, client: HttpClient) -> None:
+    def test_int_converter_mismatch_is_404(self, client: HTTPClient) -> None:
         """{n:int} does not match letters: 404."""
         assert client.get("/count/12").json() == {"n": 12}
         assert client.get("/count/x").status_code == 404
 
-    def test_path_and_uuid_converters(self, client: HttpClient) -> None:
+    def test_path_and_uuid_converters(self, client: HTTPClient) -> None:
         """{rest:path} takes slashes; {ident:uuid} converts to a UUID."""
         assert client.get("/files/a/b%20c.txt").text == "a/b c.txt"
         ident = uuid.uuid4()
@@ -125,16 +125,16 @@ class TestRoutes:
     def test_encoded_slash_stays_in_one_parameter(self) -> None:
         """%2F inside a segment is one parameter, decoded (raw-path places)."""
         for via in ("wsgi", "fc3"):
-            response = HttpClient(make_app(), via=via).get("/names/a%2Fb")
+            response = HTTPClient(make_app(), via=via).get("/names/a%2Fb")
             assert response.json() == {"name": "a/b", "params": {"name": "a/b"}}
 
-    def test_query_parameters(self, client: HttpClient) -> None:
+    def test_query_parameters(self, client: HTTPClient) -> None:
         """Other parameters come from the query, converted, with defaults and lists."""
         response = client.get("/search?q=tea&page=2&tags=a&tags=b&exact=yes")
         assert response.json() == {"q": "tea", "page": 2, "tags": ["a", "b"], "exact": True}
         assert client.get("/search?q=x").json() == {"q": "x", "page": 1, "tags": [], "exact": False}
 
-    def test_missing_and_bad_query_parameters_are_422(self, client: HttpClient) -> None:
+    def test_missing_and_bad_query_parameters_are_422(self, client: HTTPClient) -> None:
         """A missing required and a bad query value are both listed in one 422."""
         response = client.get("/search?page=x")
         assert response.status_code == 422
@@ -143,16 +143,16 @@ class TestRoutes:
 
     def test_context_parameter(self) -> None:
         """An FCContext parameter gets the typed context."""
-        client = HttpClient(make_app(), context=fake_context(request_id="r-ctx"))
+        client = HTTPClient(make_app(), context=fake_context(request_id="r-ctx"))
         assert client.get("/ctx").text == "r-ctx"
 
-    def test_methods(self, client: HttpClient) -> None:
+    def test_methods(self, client: HTTPClient) -> None:
         """route(methods=...) accepts several methods; delete returning None is 204."""
         assert client.put("/multi").text == "PUT"
         assert client.patch("/multi").text == "PATCH"
         assert client.delete("/orders/1").status_code == 204
 
-    def test_head_uses_get_routes(self, client: HttpClient) -> None:
+    def test_head_uses_get_routes(self, client: HTTPClient) -> None:
         """HEAD is served by a GET route, without a body."""
         response = client.head("/orders/7")
         assert response.status_code == 200
@@ -160,13 +160,13 @@ class TestRoutes:
 
 
 class TestBodies:
-    def test_valid_body(self, client: HttpClient) -> None:
+    def test_valid_body(self, client: HTTPClient) -> None:
         """A model parameter is the validated JSON body."""
         response = client.post("/orders", json={"item": "tea", "qty": 2})
         assert response.status_code == 201
         assert response.json() == {"item": "tea", "qty": 2}
 
-    def test_invalid_body_lists_every_error_without_input(self, client: HttpClient) -> None:
+    def test_invalid_body_lists_every_error_without_input(self, client: HTTPClient) -> None:
         """Each failing field is listed (loc, msg, type); no input, no secret echoed."""
         response = client.post("/orders", json={"qty": 0, "password": 12345678})
         assert response.status_code == 422
@@ -179,7 +179,7 @@ class TestBodies:
         assert all(set(e) == {"loc", "msg", "type"} for e in errors)
         assert "12345678" not in response.text
 
-    def test_malformed_json_is_400(self, client: HttpClient) -> None:
+    def test_malformed_json_is_400(self, client: HTTPClient) -> None:
         """A body that is not JSON at all is a 400: it cannot be validated (documented)."""
         response = client.post(
             "/orders", body=b'{"item": ', headers={"Content-Type": "application/json"}
@@ -187,18 +187,18 @@ class TestBodies:
         assert response.status_code == 400
         assert "not valid JSON" in response.json()["detail"]
 
-    def test_empty_body_is_422(self, client: HttpClient) -> None:
+    def test_empty_body_is_422(self, client: HTTPClient) -> None:
         """An empty body is a 422 saying the body is required."""
         response = client.post("/orders", headers={"Content-Type": "application/json"})
         assert response.status_code == 422
         assert response.json()["errors"][0]["loc"] == ["body"]
 
-    def test_non_json_content_type_is_415(self, client: HttpClient) -> None:
+    def test_non_json_content_type_is_415(self, client: HTTPClient) -> None:
         """A body declared as another type is a 415."""
         response = client.post("/orders", body=b"item=tea", headers={"Content-Type": "text/plain"})
         assert response.status_code == 415
 
-    def test_json_suffix_types_and_no_type_are_accepted(self, client: HttpClient) -> None:
+    def test_json_suffix_types_and_no_type_are_accepted(self, client: HTTPClient) -> None:
         """application/*+json and a missing Content-Type are read as JSON."""
         body = b'{"item": "tea", "qty": 1}'
         assert (
@@ -211,7 +211,7 @@ class TestBodies:
 
 
 class TestErrors:
-    def test_404_and_405(self, client: HttpClient) -> None:
+    def test_404_and_405(self, client: HTTPClient) -> None:
         """Unknown paths are 404; a known path with another method is 405 with Allow."""
         assert client.get("/nowhere").status_code == 404
         response = client.put("/orders/7")
@@ -221,23 +221,23 @@ class TestErrors:
         assert static.status_code == 405
         assert static.headers["allow"] == "PATCH, PUT"
 
-    def test_http_error_from_a_route(self, client: HttpClient) -> None:
+    def test_http_error_from_a_route(self, client: HTTPClient) -> None:
         """An HTTPError raised in a route becomes its status."""
         assert client.get("/orders/404").status_code == 404
 
-    def test_exception_handler(self, client: HttpClient) -> None:
+    def test_exception_handler(self, client: HTTPClient) -> None:
         """A registered handler answers its exception type."""
         response = client.put("/conflict")
         assert response.status_code == 409
         assert response.json() == {"error": "taken"}
 
-    def test_unhandled_is_500(self, client: HttpClient) -> None:
+    def test_unhandled_is_500(self, client: HTTPClient) -> None:
         """An exception without a handler is a 500."""
         assert client.patch("/crash").status_code == 500
 
     def test_handler_for_a_base_class_and_for_http_errors(self) -> None:
         """Handlers match subclasses; an HTTPError handler overrides the default problem."""
-        app = fc.HttpApp()
+        app = fc.HTTPApp()
 
         @app.get("/a")
         def a() -> str:
@@ -255,7 +255,7 @@ class TestErrors:
         def http_error(request: fc.Request, exc: fc.HTTPError) -> str:
             return f"custom {exc.status}"
 
-        client = HttpClient(app)
+        client = HTTPClient(app)
         assert client.get("/a").status_code == 410
         assert client.get("/b").text == "custom 404"
 
@@ -269,13 +269,13 @@ class TestConfiguration:
 
     def test_two_body_models_are_refused(self) -> None:
         """Two model parameters are a ConfigurationError (at the first request, logged as 500)."""
-        app = fc.HttpApp()
+        app = fc.HTTPApp()
 
         @app.post("/x")
         def two(a: NewOrder, b: NewOrder) -> str:
             return ""
 
-        assert HttpClient(app).post("/x", json={}).status_code == 500
+        assert HTTPClient(app).post("/x", json={}).status_code == 500
         with pytest.raises(ConfigurationError, match="only one"):
             app.routes[0].call(fc.Request(), {})
 
@@ -290,7 +290,7 @@ class TestConfiguration:
 
     def test_keyword_only_request_and_varargs(self) -> None:
         """A keyword-only request parameter and *args/**kwargs are handled."""
-        app = fc.HttpApp()
+        app = fc.HTTPApp()
 
         @app.get("/k")
         def keyword(*args: Any, request: fc.Request, **kwargs: Any) -> str:
@@ -300,7 +300,7 @@ class TestConfiguration:
         def plain(request):
             return request.path
 
-        client = HttpClient(app)
+        client = HTTPClient(app)
         assert client.get("/k").text == "GET"
         assert client.get("/plain").text == "/plain"
 

@@ -13,7 +13,7 @@ from wsgiref.validate import validator
 import pytest
 
 import fcsdk as fc
-from fcsdk.testing import HttpClient, fake_context, wsgi_environ
+from fcsdk.testing import HTTPClient, fake_context, wsgi_environ
 from fcsdk.testing.http import Via
 from fcsdk.web.wsgi_app import WSGIHandler
 
@@ -38,7 +38,7 @@ class TestSigninExample:
     @pytest.mark.parametrize("via", PLACES)
     def test_form_get_post_and_query_login(self, via: Via) -> None:
         """The seed's sign-in app: form GET, form POST, query-string login, in every place."""
-        client = HttpClient(SIGNIN.handler, via=via)
+        client = HTTPClient(SIGNIN.handler, via=via)
         assert client.get("/").text == "<h1>Home</h1>"
         form = client.get("/signin")
         assert form.status_code == 200
@@ -52,7 +52,7 @@ class TestSigninExample:
 
     def test_proxy_prefix_builds_working_links(self) -> None:
         """Through the FC 2.0 API endpoint, url_for includes the prefix and the POST works."""
-        client = HttpClient(SIGNIN.handler)
+        client = HTTPClient(SIGNIN.handler)
         form = client.get(f"{PREFIX}/signin")
         assert f'action="{PREFIX}/signin"' in form.text
         ok = client.post(f"{PREFIX}/signin", data={"username": "admin", "password": "password"})
@@ -68,7 +68,7 @@ class TestSigninExample:
     def test_strip_prefix_off(self) -> None:
         """With strip_prefix=False the app sees the full path (and 404s here)."""
         handler = fc.from_wsgi(SIGNIN.app, strip_prefix=False)
-        assert HttpClient(handler).get(f"{PREFIX}/signin").status_code == 404
+        assert HTTPClient(handler).get(f"{PREFIX}/signin").status_code == 404
 
 
 def _call(app: Any, environ: dict[str, Any]) -> bytes:
@@ -95,7 +95,7 @@ class TestEnviron:
         ctx = fake_context(request_id="r-env")
         for via in PLACES:
             seen.clear()
-            HttpClient(fc.from_wsgi(app), via=via, context=ctx).get("/x")
+            HTTPClient(fc.from_wsgi(app), via=via, context=ctx).get("/x")
             assert seen["fc.context"] is ctx
             assert isinstance(seen["fcsdk.context"], fc.FCContext)
             assert seen["fcsdk.context"].request_id == "r-env"
@@ -124,7 +124,7 @@ class TestFailures:
 
         ctx = fake_context(request_id="r-fail")
         with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
-            response = HttpClient(fc.from_wsgi(app), via=via, context=ctx).get("/")
+            response = HTTPClient(fc.from_wsgi(app), via=via, context=ctx).get("/")
         assert response.status_code == 500
         assert response.json()["request_id"] == "r-fail"
         assert "secret" not in response.text
@@ -148,12 +148,12 @@ class TestFailures:
             yield b"partial"
             raise RuntimeError("mid-body")
 
-        assert HttpClient(fc.from_wsgi(app), via="fc3").get("/").status_code == 500
+        assert HTTPClient(fc.from_wsgi(app), via="fc3").get("/").status_code == 500
 
     def test_app_never_starting_is_500(self) -> None:
         """An app that never calls start_response is a 500 in an event place."""
         assert (
-            HttpClient(fc.from_wsgi(lambda e, s: [b"x"]), via="apigw").get("/").status_code == 500
+            HTTPClient(fc.from_wsgi(lambda e, s: [b"x"]), via="apigw").get("/").status_code == 500
         )
 
     def test_write_callable_and_exc_info(self) -> None:
@@ -170,7 +170,7 @@ class TestFailures:
             write(b"written ")
             return [b"returned"]
 
-        response = HttpClient(fc.from_wsgi(app), via="fc3").get("/")
+        response = HTTPClient(fc.from_wsgi(app), via="fc3").get("/")
         assert response.status_code == 503
         assert response.text == "written returned"
 
@@ -185,7 +185,7 @@ class TestFailures:
             except ValueError:
                 start_response("500 Internal Server Error", [], sys.exc_info())
 
-        assert HttpClient(fc.from_wsgi(app), via="fc3").get("/").status_code == 500
+        assert HTTPClient(fc.from_wsgi(app), via="fc3").get("/").status_code == 500
 
     def test_bad_event_path_is_400(self) -> None:
         """An event whose raw path cannot become an environ is a 400."""
@@ -263,7 +263,7 @@ class TestDjango:
     @pytest.mark.parametrize("via", PLACES)
     def test_django_app(self, via: Via) -> None:
         """A real Django app runs in every place: path, query, body, cookies both ways."""
-        client = HttpClient(fc.from_wsgi(_django_app()), via=via)
+        client = HTTPClient(fc.from_wsgi(_django_app()), via=via)
         set_response = client.get("/cookie")
         assert set_response.text == "set"
         assert client.cookies == {"sid": "abc", "theme": "dark"}
@@ -282,7 +282,7 @@ class TestDjango:
 
     def test_django_behind_the_proxy_prefix(self) -> None:
         """Django sees the FC 2.0 prefix as SCRIPT_NAME."""
-        client = HttpClient(fc.from_wsgi(_django_app()))
+        client = HTTPClient(fc.from_wsgi(_django_app()))
         data = client.get(f"{PREFIX}/echo/b").json()
         assert data["script"] == PREFIX
         assert data["path"] == f"{PREFIX}/echo/b"

@@ -19,6 +19,7 @@ from fcsdk._local.oss.server import OSSHTTPServer, RecordedRequest
 from fcsdk._local.oss.signing import CredentialSet, Keyring
 from fcsdk._local.oss.storage import MemoryStore, Store
 from fcsdk._platform.context import FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET
+from fcsdk.exceptions import InvalidArgumentError
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -67,9 +68,11 @@ class LocalOSSServer:
         buckets: list[str] | tuple[str, ...] = (),
     ) -> None:
         if not access_key_id or not access_key_secret:
-            raise ValueError("LocalOSSServer needs a non-empty access_key_id and access_key_secret")
+            raise InvalidArgumentError(
+                "LocalOSSServer needs a non-empty access_key_id and access_key_secret"
+            )
         if not 0 <= port <= 65535:
-            raise ValueError(f"port must be 0 to 65535, got {port}")
+            raise InvalidArgumentError(f"port must be 0 to 65535, got {port}")
         self._keyring = Keyring(CredentialSet(access_key_id, access_key_secret, security_token))
         self._store: Store = FolderStore(root) if root is not None else MemoryStore()
         self._operations = Operations(self._store, region)
@@ -193,7 +196,9 @@ class LocalOSSServer:
         long-term key ``InvalidAccessKeyId``, as OSS does.
         """
         if not access_key_id or not access_key_secret:
-            raise ValueError("rotate_credentials needs a non-empty access_key_id and secret")
+            raise InvalidArgumentError(
+                "rotate_credentials needs a non-empty access_key_id and secret"
+            )
         self._keyring.rotate(CredentialSet(access_key_id, access_key_secret, security_token))
 
     def add_credentials(
@@ -209,7 +214,7 @@ class LocalOSSServer:
         server at once.
         """
         if not access_key_id or not access_key_secret:
-            raise ValueError("add_credentials needs a non-empty access_key_id and secret")
+            raise InvalidArgumentError("add_credentials needs a non-empty access_key_id and secret")
         self._keyring.add(CredentialSet(access_key_id, access_key_secret, security_token))
 
     # -- data -----------------------------------------------------------------------------------
@@ -218,7 +223,7 @@ class LocalOSSServer:
         """Create a bucket directly (no request); existing buckets are left alone.
 
         Raises:
-            ValueError: OSS forbids the name.
+            InvalidBucketNameError: OSS forbids the name (a ``ValueError``).
         """
         from fcsdk.oss import validate_bucket_name
 

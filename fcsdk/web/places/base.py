@@ -120,7 +120,7 @@ class Place(ABC, Generic[Out_co]):
             BadRequest: a header is malformed.
             RequestHeaderFieldsTooLarge: past ``limits.max_headers``.
         """
-        return self.request.headers.items()
+        return self.request.headers.multi_items()
 
     @property
     def body(self) -> bytes:
@@ -186,7 +186,7 @@ class Place(ABC, Generic[Out_co]):
                 body = b"" if head else b"".join(response.iter_body())
             finally:
                 response.close()
-        return self.encode(response.status, response.headers.items(), body)
+        return self.encode(response.status, response.headers._items, body)
 
     def write_failure(self, response: Response) -> Out_co:
         """Encode the 500 sent when the first answer could not be encoded."""

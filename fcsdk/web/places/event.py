@@ -128,25 +128,44 @@ def _str_map(value: object) -> dict[str, str] | None:
         return {}
     if type(value) is not dict:
         return None
-    for item in value.values():
-        if type(item) is not str:
+    for key, item in value.items():
+        if not (isinstance(key, str) and isinstance(item, str)):  # a str subclass is a str
             return None
     return value
+
+
+_TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+"""The characters of a header name (RFC 9110 ``token``)."""
+_KNOWN_NAMES: set[str] = set()
+"""Header names already checked (bounded): most requests repeat the same few."""
+
+
+def _check_name(name: str) -> None:
+    if name in _KNOWN_NAMES:
+        return
+    if not name or not _TCHAR.issuperset(name):
+        shown = name.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+        raise BadRequest(f"{shown[:64]!r} is not a valid header name (RFC 9110 token)")
+    if len(_KNOWN_NAMES) < 4096:
+        _KNOWN_NAMES.add(name)
 
 
 def _checked_headers(headers: dict[str, str]) -> Headers:
     items = list(headers.items())
     for name, value in items:
+        _check_name(name)
         if not value.isascii():
             try:
                 value.encode("utf-8")
             except UnicodeError:
                 raise BadRequest(f"the value of header {name!r} is not valid UTF-8") from None
+        if "\r" in value or "\n" in value or "\0" in value:
+            raise BadRequest(f"the value of header {name!r} holds CR, LF or NUL")
     return Headers._trusted(items)
 
 
 def _body_loader(
-    body: str | None, is_base64: object, headers: dict[str, str], limit: int
+    body: str | None, is_base64: bool, headers: dict[str, str], limit: int
 ) -> Callable[[], bytes]:
     def load() -> bytes:
         if not body:
@@ -178,6 +197,27 @@ def _body_loader(
         return data
 
     return load
+
+
+def _client_ip(headers: dict[str, str]) -> str:
+    """The caller's address as API Gateway reports it: ``CaClientIp``, else ``X-Forwarded-For``.
+
+    ``CaClientIp`` (the system parameter, when the API maps it to a header)
+    is set by API Gateway itself and wins. Otherwise the last address of
+    ``X-Forwarded-For`` is the one API Gateway appended (the peer that
+    connected to it); the ones before it are what the client claimed.
+    """
+    found: dict[str, str] = {}
+    for name, value in headers.items():
+        lowered = name.lower()
+        if lowered in ("caclientip", "x-forwarded-for"):
+            found.setdefault(lowered, value)
+    direct = found.get("caclientip", "").strip()
+    if direct:
+        return direct
+    chain = [part.strip() for part in found.get("x-forwarded-for", "").split(",")]
+    chain = [part for part in chain if part]
+    return chain[-1] if chain else ""
 
 
 def _declared_length(headers: dict[str, str]) -> str | None:
@@ -261,6 +301,26 @@ class EventPlace(Place[bytes]):
     @abstractmethod
     def model(cls) -> type[BaseModel]:
         """The pydantic model of this event (:mod:`fcsdk.events.http`), run to explain a bad one."""
+
+    def base64_flag(self) -> bool:
+        """``isBase64Encoded`` read as the event's model reads it.
+
+        ``true``/``false`` as they should be; anything else (API Gateway's own
+        documentation shows ``"true|false"`` strings) goes through the model,
+        so ``"false"`` is false here as it is there, and a value the model
+        refuses is the model's error.
+
+        Raises:
+            EventDecodeError: the model refuses the value.
+        """
+        flag = self.data.get("isBase64Encoded")
+        if flag is None or type(flag) is bool:
+            return bool(flag)
+        try:
+            parsed = self.model().model_validate(self.data)
+        except ValidationError as exc:
+            raise format_validation_error(exc, self.raw) from None
+        return bool(getattr(parsed, "is_base64_encoded", False))
 
     def model_error(self) -> EventDecodeError:
         """The error that names the first field of the event its model refuses."""
@@ -352,9 +412,9 @@ class FC3Place(EventPlace):
         if (
             headers is None
             or query is None
-            or type(method) is not str
-            or not (raw_path is None or type(raw_path) is str)
-            or not (body is None or type(body) is str)
+            or not isinstance(method, str)
+            or not (raw_path is None or isinstance(raw_path, str))
+            or not (body is None or isinstance(body, str))
         ):
             raise self.model_error()
         if not raw_path:
@@ -366,9 +426,7 @@ class FC3Place(EventPlace):
             raw_path,
             QueryParams.from_event(query),
             lambda: _checked_headers(headers),
-            _body_loader(
-                body, data.get("isBase64Encoded"), headers, self.options.limits.max_body_size
-            ),
+            _body_loader(body, self.base64_flag(), headers, self.options.limits.max_body_size),
             str(http.get("sourceIp") or ""),
             self.context,
             str(request_id or ""),
@@ -420,9 +478,9 @@ class APIGatewayPlace(EventPlace):
             headers is None
             or query is None
             or path_params is None
-            or type(method) is not str
-            or not (path is None or type(path) is str)
-            or not (body is None or type(body) is str)
+            or not isinstance(method, str)
+            or not (path is None or isinstance(path, str))
+            or not (body is None or isinstance(body, str))
         ):
             raise self.model_error()
         request = Request._lazy(
@@ -430,10 +488,8 @@ class APIGatewayPlace(EventPlace):
             quote(path or "/", safe=PATH_SAFE),
             QueryParams.from_event(query),
             lambda: _checked_headers(headers),
-            _body_loader(
-                body, data.get("isBase64Encoded"), headers, self.options.limits.max_body_size
-            ),
-            "",
+            _body_loader(body, self.base64_flag(), headers, self.options.limits.max_body_size),
+            _client_ip(headers),
             self.context,
             None,
             "",

@@ -174,28 +174,35 @@ def _header_list(
     return list(items)
 
 
+_NAMES: dict[str, str] = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+"""Environ key -> header name (``HTTP_X_TENANT`` -> ``X-Tenant``); ``""`` for other keys."""
+_NAMES_MAX = 4096
+
+
+def _header_name(key: str) -> str:
+    name = key[5:].replace("_", "-").title() if key.startswith("HTTP_") else ""
+    if len(_NAMES) < _NAMES_MAX:  # a client inventing header names cannot grow it forever
+        _NAMES[key] = name
+    return name
+
+
 def _environ_headers(environ: Mapping[str, Any]) -> Headers:
     items: HeaderList = []
+    names = _NAMES
     for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            name = key[5:].replace("_", "-").title()
-        elif key == "CONTENT_TYPE":
-            name = "Content-Type"
-        elif key == "CONTENT_LENGTH":
-            if not value:
-                continue
-            name = "Content-Length"
-        else:
+        name = names.get(key)
+        if name is None:
+            name = _header_name(key)
+        if not name or not isinstance(value, str):
             continue
-        if not isinstance(value, str):
+        if value.isascii():
+            if value or name != "Content-Length":  # an empty CONTENT_LENGTH is no header
+                items.append((name, value))
             continue
-        if not value.isascii():
-            try:
-                items.append((name, value.encode("latin-1").decode("utf-8")))
-            except UnicodeError:
-                raise BadRequest(f"the value of header {name!r} is not valid UTF-8") from None
-        else:
-            items.append((name, value))
+        try:
+            items.append((name, value.encode("latin-1").decode("utf-8")))
+        except UnicodeError:
+            raise BadRequest(f"the value of header {name!r} is not valid UTF-8") from None
     return Headers._trusted(items)
 
 
@@ -294,7 +301,7 @@ def environ_from_request(request: Request) -> WSGIEnvironment:
         script_name=_unquote_path(request.root_path).decode("latin-1"),
         path_info=_unquote_path(request.raw_path).decode("latin-1"),
         query_string=request.query_string.encode("utf-8", "surrogateescape").decode("latin-1"),
-        headers=request.headers.items(),
+        headers=request.headers.multi_items(),
         body=request.body,
         client_ip=request.client_ip,
         context=request.raw_context,

@@ -1,0 +1,58 @@
+"""Every benchmark target, stated once: the figure, its limit, and the issue that set it.
+
+A figure is a ratio fcsdk / something, named by the module that measures it:
+``"<case key> / <baseline name>"`` for a per-call case (see
+``benchmarks/_runner.py``), or a name a module's ``extra_report()`` returns.
+``python -m benchmarks`` prints this table with each figure and PASS/MISS and
+exits 1 on a miss, or when a target's figure was not reported at all.
+
+To add a target: make your benchmark report the figure (a ``Case`` with a
+``key``, or an entry in ``Extra.figures``), then add one ``Target`` row below
+with the issue and point it comes from. Keep the rows grouped by module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["TARGETS", "Target"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A figure must be at most ``limit`` (a ratio: 0.85 means 15% faster than it)."""
+
+    figure: str
+    limit: float
+    issue: str
+
+
+TARGETS: tuple[Target, ...] = (
+    # bench_core: @fc.handler decoding, and a whole cold start
+    Target("core.decode / floor (validate_json+dump)", 1.2, "2.9"),
+    Target("core.decode / powertools @event_parser", 0.85, "2.9"),
+    Target("coldstart / floor (hand-written pydantic)", 1.1, "2.9"),
+    Target("coldstart / powertools", 1.0, "2.9"),
+    # bench_events: the trigger models
+    Target("events.oss / floor OSSEvent.model_validate_json", 1.3, "5.4"),
+    # bench_http: the three HTTP places on issue 11's workload (JSON body, a header, a query
+    # value, a cookie -> 201), read against the stdlib-JSON floor as issue 11 set them; the
+    # pydantic-core floor (issue 16) is reported beside them for every case
+    Target("http.fc_http_wsgi / raw WSGI, stdlib json (floor)", 1.6, "11"),
+    Target("http.fc_http_wsgi / werkzeug", 0.5, "11"),
+    Target("http.fc_http_wsgi / flask", 0.2, "11"),
+    Target("http.app_wsgi / raw WSGI, stdlib json (floor)", 1.8, "11"),
+    Target("http.app_wsgi / werkzeug", 0.5, "11"),
+    Target("http.app_wsgi / flask", 0.2, "11"),
+    Target("http.fc_http_event / raw WSGI, stdlib json (floor)", 1.5, "11"),
+    # bench_async: async def under @fc.handler, and the loop design
+    Target("async.handler / the same handler, sync", 1.5, "12"),
+    Target("async.loop / background loop thread", 0.5, "12"),
+    # bench_asgi: fc.from_asgi with FastAPI, FC 3.0 event and FC 2.0 WSGI
+    Target("asgi.fc3 / direct ASGI call (floor)", 1.3, "12"),
+    Target("asgi.fc3 / Mangum (AWS event)", 0.9, "12"),
+    Target("asgi.fc3 / a2wsgi bridge", 0.33, "12"),
+    Target("asgi.fc2 / direct ASGI call (floor)", 1.3, "12"),
+    Target("asgi.fc2 / Mangum (AWS event)", 0.9, "12"),
+    Target("asgi.fc2 / a2wsgi bridge", 0.33, "12"),
+)

@@ -1,0 +1,99 @@
+"""Tests for the local OSS server's limits (fcsdk/_local/oss/): each at its value and past it.
+
+Object keys of 1023 bytes, ``max-keys`` up to 1000, XML request bodies of
+2 MiB, multipart parts of at least 100 KiB, expat's entity amplification
+limit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import oss2
+import pytest
+import requests
+
+from fcsdk.testing.oss import LocalOSSServer
+
+
+@pytest.fixture(scope="module")
+def oss_server() -> Iterator[LocalOSSServer]:
+    with LocalOSSServer(buckets=["limits"]) as server:
+        yield server
+
+
+@pytest.fixture
+def bucket(oss_server: LocalOSSServer) -> oss2.Bucket:
+    auth = oss2.Auth(oss_server.access_key_id, oss_server.access_key_secret)
+    return oss2.Bucket(auth, oss_server.endpoint, "limits")
+
+
+def oss_error(call: Callable[[], object]) -> oss2.exceptions.OssError:
+    with pytest.raises(oss2.exceptions.OssError) as caught:
+        call()
+    return caught.value
+
+
+def signed_post(bucket: oss2.Bucket, params: dict[str, str], body: bytes) -> requests.Response:
+    """POST ``body`` to the bucket with a presigned URL (oss2 presigns objects only)."""
+    request = oss2.http.Request("POST", f"{bucket.endpoint}/limits/", params=params, headers={})
+    signed: str = bucket.auth._sign_url(request, "limits", "", 300)
+    return requests.post(signed, data=body, timeout=30)
+
+
+class TestOSSServerLimits:
+    def test_key_length(self, bucket: oss2.Bucket) -> None:
+        """An object key of 1023 UTF-8 bytes is stored; 1024 is InvalidObjectName."""
+        at = "k" * 1021 + "\u00e9"  # 1023 bytes
+        bucket.put_object(at, b"1")
+        assert bucket.get_object(at).read() == b"1"
+        error = oss_error(lambda: bucket.put_object("k" * 1022 + "\u00e9", b"1"))
+        assert (error.status, error.code) == (400, "InvalidObjectName")
+
+    def test_max_keys(self, bucket: oss2.Bucket) -> None:
+        """max-keys of 1000 lists; 1001 is InvalidArgument, for objects and buckets."""
+        assert bucket.list_objects(max_keys=1000).status == 200
+        error = oss_error(lambda: bucket.list_objects(max_keys=1001))
+        assert (error.status, error.code) == (400, "InvalidArgument")
+        service = oss2.Service(bucket.auth, bucket.endpoint)
+        assert service.list_buckets(max_keys=1000).status == 200
+        error = oss_error(lambda: service.list_buckets(max_keys=1001))
+        assert (error.status, error.code) == (400, "InvalidArgument")
+
+    def test_xml_body_size(self, bucket: oss2.Bucket) -> None:
+        """A DeleteMultipleObjects document of 2 MiB is read; one byte more is EntityTooLarge."""
+        head, tail = b"<Delete>", b"<Object><Key>gone</Key></Object></Delete>"
+        limit = 2 * 1024 * 1024
+        at = head + b" " * (limit - len(head) - len(tail)) + tail
+        assert len(at) == limit
+        assert signed_post(bucket, {"delete": ""}, at).status_code == 200
+        past = signed_post(bucket, {"delete": ""}, at[:8] + b" " + at[8:])
+        assert past.status_code == 400
+        assert b"<Code>EntityTooLarge</Code>" in past.content
+
+    def test_entity_amplification(self, bucket: oss2.Bucket) -> None:
+        """An XML entity bomb is refused as MalformedXML in well under a second."""
+        entities = b"".join(b'<!ENTITY e%d "%s">' % (i + 1, b"&e%d;" % i * 10) for i in range(9))
+        bomb = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY e0 "x">' + entities + b"]>"
+        bomb += b"<Delete><Object><Key>&e9;</Key></Object></Delete>"
+        started = time.monotonic()
+        answer = signed_post(bucket, {"delete": ""}, bomb)
+        assert time.monotonic() - started < 5
+        assert answer.status_code == 400
+        assert b"<Code>MalformedXML</Code>" in answer.content
+
+    @pytest.mark.parametrize(("first", "ok"), [(100 * 1024, True), (100 * 1024 - 1, False)])
+    def test_min_part_size(self, bucket: oss2.Bucket, first: int, ok: bool) -> None:
+        """Every part but the last must be at least 100 KiB: at it completes, below is EntityTooSmall."""  # noqa: E501
+        upload = bucket.init_multipart_upload("big.bin").upload_id
+        parts = [
+            oss2.models.PartInfo(1, bucket.upload_part("big.bin", upload, 1, b"a" * first).etag),
+            oss2.models.PartInfo(2, bucket.upload_part("big.bin", upload, 2, b"b").etag),
+        ]
+        if ok:
+            bucket.complete_multipart_upload("big.bin", upload, parts)
+            assert bucket.head_object("big.bin").content_length == first + 1
+        else:
+            error = oss_error(lambda: bucket.complete_multipart_upload("big.bin", upload, parts))
+            assert (error.status, error.code) == (400, "EntityTooSmall")
