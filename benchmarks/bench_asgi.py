@@ -75,11 +75,22 @@ EXPECTED = {"item_id": 42, "name": "Ada Lovelace", "total": 25.0, "v": True}
 _FLOOR_LOOP: list[asyncio.AbstractEventLoop] = []
 
 
+def _floor_loop() -> asyncio.AbstractEventLoop:
+    """One loop for the floor and for Mangum, kept for the process.
+
+    Mangum runs on ``asyncio.get_event_loop()``: it gets this one (set as the
+    thread's loop) rather than making one that is dropped, unclosed, later.
+    """
+    if not _FLOOR_LOOP:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        _FLOOR_LOOP.append(loop)
+    return _FLOOR_LOOP[0]
+
+
 def _direct(app: FastAPI) -> Callable[[], object]:
     """The floor: the app on a prebuilt scope, on a loop the caller runs (one per process)."""
-    if not _FLOOR_LOOP:
-        _FLOOR_LOOP.append(asyncio.new_event_loop())
-    loop = _FLOOR_LOOP[0]
+    loop = _floor_loop()
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -171,6 +182,7 @@ def cases() -> list[Case]:
     app = make_app()
     handler = fc.from_asgi(app)
     bridge = fc.from_wsgi(a2wsgi.ASGIMiddleware(app))  # type: ignore[arg-type]
+    loop = _floor_loop()  # set as the thread's loop before Mangum() looks for one
     mangum = Mangum(app, lifespan="off")
     aws_event = _aws_event()
     event = json.dumps(
@@ -182,6 +194,7 @@ def cases() -> list[Case]:
         return handler(event, CONTEXT)
 
     def mangum_call() -> object:
+        asyncio.set_event_loop(loop)  # what Mangum's get_event_loop() finds
         return mangum(aws_event, CONTEXT)  # type: ignore[arg-type]
 
     def bridge_fc3() -> object:
