@@ -8,9 +8,50 @@ importing the model that uses it. Import them from :mod:`fcsdk.context`.
 # No `from __future__ import annotations` here: pydantic would compile every
 # string annotation when the classes are created.
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from typing import Any
 
-__all__ = ["Credentials", "FunctionMeta", "ServiceMeta", "Tracing"]
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+__all__ = ["Credentials", "FunctionMeta", "ServiceMeta", "Tracing", "without_inputs"]
+
+_HIDDEN = "**********"
+
+
+def without_inputs(exc: ValidationError) -> ValidationError:
+    """The same errors with every input (and the context values that echo it) hidden.
+
+    ``hide_input_in_errors`` hides inputs in ``str(e)`` only; ``e.errors()``
+    and ``e.json()`` would still carry a secret that was given the wrong type.
+    """
+    details: list[InitErrorDetails] = []
+    for error in exc.errors(include_url=False):
+        details.append(
+            {
+                "type": PydanticCustomError(error["type"], error["msg"].replace("{", "{{")),
+                "loc": tuple(error["loc"]),
+                "input": _HIDDEN,
+            }
+        )
+    return ValidationError.from_exception_data(exc.title, details, hide_input=True)
+
+
+class _NoInputsInErrors(BaseModel):
+    @model_validator(mode="wrap")
+    @classmethod
+    def _hide_inputs(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            raise without_inputs(exc) from None
 
 
 def _to_camel(name: str) -> str:
@@ -31,7 +72,7 @@ _MODEL_CONFIG = ConfigDict(
 )
 
 
-class Credentials(BaseModel):
+class Credentials(_NoInputsInErrors):
     """Temporary STS credentials of the function's role.
 
     ``access_key_secret`` and ``security_token`` are :class:`~pydantic.SecretStr`:

@@ -37,7 +37,6 @@ RawEvent = bytes | str | bytearray | memoryview | dict[str, Any] | list[Any]
 
 Decoder = Callable[[Any], Any]
 
-_PREFIX_LIMIT = 64
 _MAX_LISTED_ERRORS = 10
 
 
@@ -62,15 +61,17 @@ def to_bytes(event: object) -> bytes:
 
 
 def _payload_prefix(raw: object) -> str:
+    """The payload's size and kind, never its content (it may carry passwords, personal data).
+
+    The payload itself stays on the error, as ``raw``, for a caller who logs it on purpose.
+    """
     if isinstance(raw, bytes | bytearray | memoryview):
-        data = bytes(raw)
-        if not data:
-            return "b'' (empty)"
-        shown = repr(data[:_PREFIX_LIMIT])
-        return shown + (f"... ({len(data)} bytes)" if len(data) > _PREFIX_LIMIT else "")
+        size = len(bytes(raw)) if isinstance(raw, memoryview) else len(raw)
+        return f"{size} bytes" if size else "empty"
     if isinstance(raw, str):
-        shown = repr(raw[:_PREFIX_LIMIT])
-        return shown + (f"... ({len(raw)} chars)" if len(raw) > _PREFIX_LIMIT else "")
+        return f"{len(raw)} characters" if raw else "empty"
+    if isinstance(raw, dict | list):
+        return f"a {type(raw).__name__} of {len(raw)} items"
     return f"a {type(raw).__name__}"
 
 

@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel, Field, PrivateAttr
 
 from fcsdk import _context_reader as _reader
-from fcsdk._context_parts import _MODEL_CONFIG, Credentials, FunctionMeta, ServiceMeta, Tracing
+from fcsdk._context_parts import (
+    _MODEL_CONFIG,
+    Credentials,
+    FunctionMeta,
+    ServiceMeta,
+    Tracing,
+    _NoInputsInErrors,
+)
 from fcsdk.exceptions import ContextError
 
 if TYPE_CHECKING:
@@ -53,7 +60,7 @@ class RuntimeContext(Protocol):
     def request_id(self) -> str: ...
 
 
-class FCContext(BaseModel):  # noqa: PLW1641 - pydantic adds __hash__ to frozen models
+class FCContext(_NoInputsInErrors):  # noqa: PLW1641 - pydantic adds __hash__ to frozen models
     """The typed invocation context, the same for every runtime generation.
 
     Build it with :meth:`from_runtime` from whatever the runtime passed.

@@ -239,10 +239,12 @@ def redact(value: Any, *, keys: Iterable[str] = (), secrets: Iterable[str] = ())
     Walks dicts and lists; a key is secret when it contains ``secret``,
     ``password``, ``token``, ``authorization``, ``cookie`` or ``apikey``
     (case and ``-``/``_`` ignored) or is one of ``keys``; a string equal to
-    one of ``secrets`` is masked wherever it appears.
+    one of ``secrets`` is masked wherever it appears, in each of its forms
+    (percent-encoded, JSON-escaped, base64).
     """
     extra = frozenset(k.lower().replace("-", "").replace("_", "") for k in keys)
-    hidden = {s for s in secrets if s}
+    every = {form for s in secrets if s for form in _secrets.forms(s)}
+    hidden = sorted(every, key=len, reverse=True)  # longest first: no half-masked form
 
     def walk(item: Any, depth: int) -> Any:
         if depth > 64:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import json
 import os
 import re
 import threading
@@ -339,8 +340,10 @@ def oss_bucket(
                 "signature v4 needs the bucket's region: pass region= to oss_bucket(), "
                 "or auth_version='v1'"
             )
+    # JSON of the three: unambiguous whatever characters the values hold (a joined
+    # string would let "a\0b" + "c" and "a" + "b\0c" collide).
     fingerprint = hashlib.sha256(
-        "\0".join((key_id, secret, token or "")).encode("utf-8")
+        json.dumps([key_id, secret, token], ensure_ascii=False).encode("utf-8", "surrogatepass")
     ).hexdigest()
     cache_key: tuple[Hashable, ...] = (
         fingerprint,

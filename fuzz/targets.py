@@ -557,7 +557,62 @@ def oss_server_seeds() -> list[bytes]:
         head = f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}"
         seeds.append(head.encode() + b"\r\n\r\n" + body)
     seeds.append(b"GET /fuzz-bucket/?max-keys=5 HTTP/1.1\r\nHost: x\r\n\r\n")
+    # chunked framing (with an extension and a trailer), h11's to check
+    url = bucket.sign_url("PUT", "c.txt", 3600)
+    target = url.split(server.endpoint, 1)[1]
+    seeds.append(
+        f"PUT {target} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "3;x=1\r\nabc\r\n0\r\nX-Trailer: t\r\n\r\n".encode()
+    )
+    # the XML integers and the listing token
+    upload = bucket.init_multipart_upload("mp.bin").upload_id
+    complete = (
+        b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>"
+        b"<ETag>&quot;X&quot;</ETag></Part></CompleteMultipartUpload>"
+    )
+    url = bucket.sign_url("POST", "mp.bin", 3600, params={"uploadId": upload})
+    target = url.split(server.endpoint, 1)[1]
+    head = f"POST {target} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(complete)}"
+    seeds.append(head.encode() + b"\r\n\r\n" + complete)
+    listing = oss2.http.Request(
+        "GET",
+        f"{server.endpoint}/fuzz-bucket/",
+        params={"list-type": "2", "continuation-token": "YS50eHQ="},
+    )
+    auth._sign_request(listing, "fuzz-bucket", "")
+    head = "GET /fuzz-bucket/?list-type=2&continuation-token=YS50eHQ%3D HTTP/1.1\r\nHost: x\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in listing.headers.items() if k != "Host")
+    seeds.append(head.encode() + b"\r\n")
     return seeds
+
+
+def secrets_target(data: bytes) -> None:
+    """Secret masking: a secret from the input, in each of its forms inside the rest, is masked."""
+    from fcsdk import _secrets
+
+    provider = _Data(data)
+    secret = provider.text()[:40]
+    text = provider.rest().decode("utf-8", "surrogateescape")[:200]
+    if len(secret) < 4:
+        return
+    saved = dict(_secrets._values), dict(_secrets._state)
+    try:
+        _secrets._values.clear()
+        _secrets._state.update({"snapshot": (), "pattern": None})
+        _secrets.remember(secret)
+        for form in _secrets.forms(secret):
+            masked = _secrets.mask(text[: len(text) // 2] + form + text[len(text) // 2 :])
+            if form in masked:
+                _fail(f"a form of the secret survived masking: {form!r}")
+    finally:
+        _secrets._values.clear()
+        _secrets._values.update(saved[0])
+        _secrets._state.clear()
+        _secrets._state.update(saved[1])
+
+
+def secrets_seeds() -> list[bytes]:
+    return [b"CAIS+tok/en==\x00 in a url: ?security-token=", b"ab+/cd==\x00rest"]
 
 
 Target = tuple[Callable[[bytes], None], Callable[[], list[bytes]]]
@@ -570,4 +625,5 @@ TARGETS: dict[str, Target] = {
     "forms": (forms_target, forms_seeds),
     "headers": (headers_target, headers_seeds),
     "oss_server": (oss_server_target, oss_server_seeds),
+    "secrets": (secrets_target, secrets_seeds),
 }

@@ -372,7 +372,7 @@ class TestLazyReading:
         assert dumped["context"]["request_id"] == "nested"
         assert dumped["context"]["region"] == "r"
         secret = dumped["context"]["credentials"]["access_key_secret"]
-        assert secret.get_secret_value() == "fake-access-key-secret"
+        assert secret.get_secret_value() == "Fake+AccessKey/Secret0w8Zq="
 
     def test_every_whole_model_operation_sees_fields(self) -> None:
         """repr, dump, iteration, copy and equality all see the fields of a lazy context."""

@@ -499,7 +499,7 @@ class TestEndToEnd:
             invoke(upload, EVENT, fake_context(**change))
         assert (info.value.status, info.value.code) == (403, code)
         assert "not-the-secret" not in str(info.value)
-        assert "fake-security-token" not in str(info.value)
+        assert "CAIS+fake/SecurityTokenR9xY2Q==" not in str(info.value)
 
     def test_bucket_cache_reused_within_invocation(self, oss_server: LocalOSSServer) -> None:
         """Many calls in one invocation share one bucket (one connection pool)."""
@@ -513,3 +513,13 @@ class TestEndToEnd:
 
         assert invoke(many, b"") == b"1"
         assert len(oss_server.object_keys("test-bucket")) == 5
+
+
+def test_bucket_cache_key_cannot_collide_for_different_credentials() -> None:
+    """Credentials a joined string would confuse (``a\\0b``+``c``, ``a``+``b\\0c``) differ."""
+    endpoint = "http://127.0.0.1:9"
+    first = creds_ctx("STS.a\0b", "c+/=", "CAIS+tok/en==")
+    second = creds_ctx("STS.a", "b\0c+/=", "CAIS+tok/en==")
+    one = fcoss.oss_bucket(first, "test-bucket", endpoint=endpoint)
+    two = fcoss.oss_bucket(second, "test-bucket", endpoint=endpoint)
+    assert one is not two

@@ -14,17 +14,20 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel
 
 import fcsdk as fc
+from fcsdk import _secrets
 from fcsdk.logging import RequestContextFilter, configure
 from fcsdk.testing import HTTPClient, fake_context, invoke
 
-SECRET = "PLANTED-secret-3c9e71"
-TOKEN = "PLANTED-token-b04d22"
+# Real STS secrets and tokens contain +, / and =: so do the planted ones.
+SECRET = "PLANTED+secret/3c9e71="
+TOKEN = "CAIS+PLANTED/token+b04d22=="
+FORMS = sorted(_secrets.forms(SECRET) | _secrets.forms(TOKEN))
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -63,7 +66,7 @@ def produced(caplog: pytest.LogCaptureFixture) -> Any:
                 handler.removeFilter(f)
     root.setLevel(level)
     assert outputs, "the scenario produced nothing to scan"
-    leaks = [text for text in outputs if SECRET in text or TOKEN in text]
+    leaks = [text for text in outputs if any(form in text for form in FORMS)]
     assert not leaks, f"a planted secret leaked into: {leaks[0][:500]!r}"
 
 
@@ -194,19 +197,220 @@ def test_cli_output(produced: list[str], tmp_path: Path) -> None:
 
 
 class TestRegistry:
-    def test_bounded_and_ignores_short_values(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """The registry keeps the newest values only, and never masks empty or tiny strings."""
+    def test_never_forgets_and_ignores_short_values(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The registry keeps every value (no eviction), and never masks empty or tiny strings."""
         from fcsdk import _secrets
 
         monkeypatch.setattr(_secrets, "_values", {})
-        monkeypatch.setattr(_secrets, "_state", {"snapshot": ()})
+        monkeypatch.setattr(_secrets, "_state", {"snapshot": (), "pattern": None})
         _secrets.remember(None, "", "abc")
         assert _secrets.known() == ()
-        for i in range(_secrets._LIMIT + 5):
-            _secrets.remember(f"secret-{i:03d}")
+        assert _secrets.mask("abc") == "abc"
+        for i in range(100):
+            _secrets.remember(f"secret+{i:03d}/=")
         known = _secrets.known()
-        assert len(known) == _secrets._LIMIT
-        assert "secret-000" not in known
-        assert _secrets.mask(f"x secret-{_secrets._LIMIT + 4:03d} y") == "x *** y"
+        assert len(known) == 100
+        assert _secrets.mask("x secret+000/= y") == "x *** y"
+        assert _secrets.mask("x secret%2B000%2F%3D y") == "x *** y"
         _secrets.remember(known[-1])  # already known: nothing changes
         assert _secrets.known() == known
+
+
+class TestEncodedForms:
+    def test_forms_cover_url_json_and_base64(self) -> None:
+        """A +/= secret is masked percent-encoded (%2B, %2b, + kept), JSON-escaped and base64."""
+        _secrets.remember(SECRET)
+        import base64
+        import json as _json
+        import re
+        from urllib.parse import quote, quote_plus
+
+        for text in (
+            quote(SECRET, safe=""),
+            re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(SECRET, safe="")),
+            quote(SECRET, safe="+/"),
+            quote_plus(SECRET),
+            _json.dumps(SECRET)[1:-1].replace("/", "\\/"),
+            base64.b64encode(SECRET.encode()).decode(),
+        ):
+            assert _secrets.mask(f"<{text}>") == "<***>", text
+
+    @pytest.mark.parametrize("version", ["v1", "v4"])
+    def test_presigned_urls_in_logs(
+        self, produced: list[str], version: Literal["v1", "v4"]
+    ) -> None:
+        """A presigned URL (token percent-encoded in it) is masked in text and JSON logs."""
+        ctx = fc.FCContext.from_runtime(planted())
+        bucket = ctx.oss_bucket("good-bucket", endpoint="http://127.0.0.1:9", auth_version=version)
+        url = bucket.sign_url("GET", "k.txt", 60)
+        assert TOKEN not in url  # it is there, encoded
+        fc.logger.warning("presigned %s", url)
+        logging.getLogger("plain").warning("presigned %s", url)
+        fc.logger.warning("as json %s", json.dumps({"url": url, "token": TOKEN}))
+
+    def test_signature_mismatch_document(self, produced: list[str]) -> None:
+        """LocalOSSServer's SignatureDoesNotMatch XML and oss2's exception carry no token form."""
+        import oss2
+        import requests
+
+        from fcsdk.testing.oss import LocalOSSServer
+
+        with LocalOSSServer(
+            access_key_id="STS.k", access_key_secret="right+secret/=", security_token=TOKEN
+        ) as server:
+            server.create_bucket("good-bucket")
+            auth = oss2.StsAuth("STS.k", "wrong+secret/=", TOKEN, auth_version="v4")
+            bucket = oss2.Bucket(auth, server.endpoint, "good-bucket", region="cn-hangzhou")
+            with pytest.raises(oss2.exceptions.ServerError) as caught:
+                bucket.put_object("k", b"x")
+            assert caught.value.code == "SignatureDoesNotMatch"
+            produced.append(str(caught.value))
+            url = bucket.sign_url("GET", "k", 60)
+            answer = requests.get(url, timeout=10)
+            assert b"SignatureDoesNotMatch" in answer.content
+            assert b"<CanonicalRequest>" in answer.content
+            produced.append(answer.text)
+
+    def test_plain_handler_under_invoke(self, produced: list[str], tmp_path: Path) -> None:
+        """An undecorated handler's logs, traceback and error JSON mask the injected credentials."""
+        from fcsdk._platform.context import FAKE_ACCESS_KEY_SECRET, FAKE_SECURITY_TOKEN
+
+        (tmp_path / "index.py").write_text(
+            "import logging\n"
+            "def main(event, context):\n"
+            "    c = context.credentials\n"
+            "    log = logging.getLogger()\n"
+            "    log.warning('creds %s %s', c.access_key_secret, c.security_token)\n"
+            "    raise ValueError(c.access_key_secret + ' ' + c.security_token)\n"
+        )
+        result = subprocess.run(
+            [
+                *(sys.executable, "-m", "fcsdk", "invoke", "index.main"),
+                *("--code-dir", str(tmp_path), "--event", "{}"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            check=False,
+        )
+        assert result.returncode == 1
+        assert "ValueError" in result.stdout
+        fake = _secrets.forms(FAKE_ACCESS_KEY_SECRET) | _secrets.forms(FAKE_SECURITY_TOKEN)
+        out = result.stdout + result.stderr
+        assert "***" in out
+        assert not [form for form in fake if form in out], out[-2000:]
+
+    def test_error_json_of_serve_and_invoke(self) -> None:
+        """The error JSON the local runtime answers masks a secret the exception message quotes."""
+        from fcsdk._local.instance import invocation_error
+
+        _secrets.remember(SECRET)
+        try:
+            raise RuntimeError(f"failed with {SECRET} and {json.dumps(SECRET)}")
+        except RuntimeError as exc:
+            payload = invocation_error(exc)
+        text = json.dumps(payload)
+        assert "***" in payload["errorMessage"]
+        assert not [form for form in FORMS if form in text]
+
+    def test_live_secret_not_forgotten_after_many_others(self) -> None:
+        """A context's secret is still masked after 100 other credential sets came and went."""
+        first = fc.FCContext.from_runtime(planted())
+        for i in range(100):
+            fc.FCContext.from_runtime(
+                fake_context(access_key_secret=f"other+{i}/secret=", security_token=f"tok+{i}/x==")
+            )
+        assert first.credentials is not None
+        assert _secrets.mask(f"s={SECRET} t={TOKEN}") == "s=*** t=***"
+
+
+class TestValidationErrors:
+    def test_context_model_errors_carry_no_secret(self) -> None:
+        """``e.errors()``/``e.json()`` of context models built from raw credentials hide inputs."""
+        from pydantic import ValidationError
+
+        raw = {
+            "request_id": 5,
+            "credentials": {
+                "access_key_id": [1],
+                "access_key_secret": [SECRET],
+                "security_token": {"t": TOKEN},
+            },
+        }
+        for build in (
+            lambda: fc.FCContext.model_validate(raw),
+            lambda: fc.Credentials.model_validate(raw["credentials"]),
+            lambda: fc.FCContext.model_validate({"request_id": "r", "credentials": SECRET}),
+        ):
+            with pytest.raises(ValidationError) as caught:
+                build()
+            texts = [caught.value.json(), repr(caught.value.errors()), str(caught.value)]
+            assert not [t for t in texts if any(form in t for form in FORMS)]
+            assert caught.value.errors()[0]["loc"]
+
+    def test_event_decode_error_names_paths_not_values(self) -> None:
+        """EventDecodeError names field paths, error types and the size; the payload stays on it."""
+        password = "hunter2+pass/word=="
+
+        @fc.handler
+        def main(event: Order, context: fc.FCContext) -> str:
+            return event.order_id
+
+        payload = json.dumps({"order_id": password, "amount": "lots", "pw": password}).encode()
+        with pytest.raises(fc.EventDecodeError) as caught:
+            invoke(main, payload)
+        message = str(caught.value)
+        assert "event.amount" in message
+        assert f"{len(payload)} bytes" in message
+        assert password not in message
+        assert "lots" not in message
+        assert caught.value.raw == payload
+        with pytest.raises(fc.EventDecodeError) as bad_utf8:
+            invoke(main, b"\xff" + password.encode())
+        assert password not in str(bad_utf8.value)
+        assert bad_utf8.value.raw == b"\xff" + password.encode()
+
+
+def test_pickle_carries_the_secrets() -> None:
+    """As docs/security.md says: ``pickle.dumps(context)`` carries the secrets in clear."""
+    import pickle
+
+    ctx = fc.FCContext.from_runtime(planted())
+    data = pickle.dumps(ctx)
+    assert SECRET.encode() in data
+    assert TOKEN.encode() in data
+    again = pickle.loads(data)
+    assert again.credentials.access_key_secret.get_secret_value() == SECRET
+
+
+@pytest.mark.slow
+def test_serve_error_json_masks_injected_credentials(tmp_path: Path) -> None:
+    """``fcsdk serve``'s /invoke error body and its log mask the credentials it injects."""
+    import httpx
+
+    from fcsdk._platform.context import FAKE_ACCESS_KEY_SECRET, FAKE_SECURITY_TOKEN
+    from tests.local.serving import served
+
+    (tmp_path / "index.py").write_text(
+        "def main(event, context):\n"
+        "    c = context.credentials\n"
+        "    raise ValueError(c.access_key_secret + ' ' + c.security_token)\n"
+    )
+    fake = _secrets.forms(FAKE_ACCESS_KEY_SECRET) | _secrets.forms(FAKE_SECURITY_TOKEN)
+    with served("index.main", "--code-dir", str(tmp_path), "--no-oss", "--mode", "event") as srv:
+        answer = httpx.post(f"{srv.url}/invoke", content=b"{}", timeout=30)
+        assert "ValueError" in answer.text
+        assert "***" in answer.json()["errorMessage"]
+        texts = [answer.text, srv.log()]
+    assert not [form for form in fake if any(form in text for text in texts)]
+
+
+def test_fresh_serve_credentials_look_real() -> None:
+    """The credentials ``fcsdk serve`` makes for each run contain ``+``, ``/`` and ``=``."""
+    from fcsdk._local.embedded_oss import new_credentials
+
+    for _ in range(20):
+        creds = new_credentials()
+        for name in ("access_key_secret", "security_token"):
+            assert all(ch in creds[name] for ch in "+/="), creds[name]

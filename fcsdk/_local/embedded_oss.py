@@ -7,6 +7,7 @@ starts (``--reload``, ``--config``) through an environment variable.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,12 +22,20 @@ OSS_HANDOFF_ENV = "FCSDK_SERVE_OSS"
 """How a supervising ``fcsdk serve`` hands its OSS server to the processes it starts."""
 
 
+def _b64(n: int) -> str:
+    return base64.b64encode(secrets.token_bytes(n)).decode("ascii")
+
+
 def new_credentials() -> dict[str, str]:
-    """Return fresh temporary credentials for the local OSS server and the function."""
+    """Return fresh temporary credentials for the local OSS server and the function.
+
+    The secret and the token contain ``+``, ``/`` and ``=``, as real STS ones do,
+    so that every encoding they travel in is exercised (and masked).
+    """
     return {
         "access_key_id": "STS.local" + secrets.token_hex(8),
-        "access_key_secret": secrets.token_urlsafe(24),
-        "security_token": secrets.token_urlsafe(48),
+        "access_key_secret": f"{_b64(12)}+{_b64(6)}/{_b64(4)}",
+        "security_token": f"CAIS{_b64(24)}+{_b64(12)}/{_b64(16)}",
     }
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from fcsdk import _secrets
 from fcsdk._local.env import runtime_variables
 from fcsdk._local.logs import RuntimeLogs, current_request_id
 from fcsdk._platform.context import (
@@ -121,6 +122,9 @@ class Instance:
     """
 
     def __init__(self, config: FunctionConfig, logs: RuntimeLogs) -> None:
+        # The credentials this instance injects are masked in every log and error
+        # answer, also for plain handlers that never build an fcsdk context.
+        _secrets.remember(config.access_key_secret, config.security_token)
         self.config = config
         self.logs = logs
         self.instance_id = f"c-{uuid.uuid4().hex[:24]}"
@@ -350,7 +354,7 @@ def _asgi_handler(handler: object) -> Any:
 
 
 def invocation_error(exc: BaseException) -> dict[str, Any]:
-    """Return the JSON body FC sends for a failed invocation.
+    """Return the JSON body FC sends for a failed invocation, known secrets masked.
 
     A handler's exception gives the runtime's error JSON with its stack
     trace; a load failure its runtime error type and message, with the
@@ -358,15 +362,21 @@ def invocation_error(exc: BaseException) -> dict[str, Any]:
     fcsdk's); a timeout FC's bare ``errorMessage``.
     """
     if isinstance(exc, FunctionTimeout | FunctionExited):
-        return {"errorMessage": str(exc)}
+        return _masked({"errorMessage": str(exc)})
     if isinstance(exc, HandlerLoadError):
         payload: dict[str, Any] = {"errorMessage": str(exc), "errorType": type(exc).__name__}
         frames = load_error_frames(exc)
         if frames:
             payload["stackTrace"] = frames
-        return payload
+        return _masked(payload)
     payload = error_payload(exc)
     payload["stackTrace"] = [
         frame for frame in payload["stackTrace"] if not str(frame[0]).startswith(_OWN_FRAMES)
     ]
-    return payload
+    return _masked(payload)
+
+
+def _masked(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` with every secret fcsdk knows masked in its strings (as the log masks them)."""
+    masked: dict[str, Any] = json.loads(_secrets.mask(json.dumps(payload, ensure_ascii=False)))
+    return masked

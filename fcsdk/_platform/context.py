@@ -15,8 +15,8 @@ _UNSET: Any = object()
 # The fake credentials every local tool agrees on: fake_context(), the oss_server
 # fixture, LocalOSSServer, `fcsdk serve` and `fcsdk oss-server`.
 FAKE_ACCESS_KEY_ID = "STS.fake-access-key-id"
-FAKE_ACCESS_KEY_SECRET = "fake-access-key-secret"
-FAKE_SECURITY_TOKEN = "fake-security-token"
+FAKE_ACCESS_KEY_SECRET = "Fake+AccessKey/Secret0w8Zq="  # +, / and =, as real ones have
+FAKE_SECURITY_TOKEN = "CAIS+fake/SecurityTokenR9xY2Q=="
 
 
 class _Plain:

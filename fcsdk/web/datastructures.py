@@ -46,6 +46,8 @@ __all__ = [
     "MutableHeaders",
     "QueryParams",
     "UploadFile",
+    "check_header",
+    "check_percent_escapes",
     "parse_content_length",
     "parse_cookie_header",
     "split_list_header",

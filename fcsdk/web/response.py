@@ -35,6 +35,7 @@ __all__ = [
     "StreamingResponse",
     "error_response",
     "internal_error_response",
+    "render_json",
     "status_line",
     "to_response",
 ]

@@ -1,17 +1,33 @@
-"""The folder store of LocalOSSServer: one file per object, found again on restart."""
+"""The folder store of LocalOSSServer: one file per object, found again on restart.
+
+Crash consistency (a ``kill -9`` of the server at any point): data is written
+to a file no metadata refers to yet; the metadata, which names its data file,
+is then replaced atomically (``os.replace``). A crash before that leaves the
+old object, whole; a crash after it leaves the new one. Each PUT, copy or
+completed multipart upload gets a data file of its own name, so removing an
+old object's data can never remove a newer object's. An appendable object's
+file grows in place: the metadata records how many bytes belong to the object,
+readers never read past that, and bytes a crashed append left past it are cut
+off before the next append and at start-up. Files nothing refers to are removed
+at start-up. This covers a crash of the server process, not a power cut (no
+``fsync``).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from fcsdk._local.oss.errors import OSSError
 from fcsdk._local.oss.storage import (
     CHUNK,
     Blob,
@@ -23,6 +39,12 @@ from fcsdk._local.oss.storage import (
 
 __all__ = ["FolderStore"]
 
+logger = logging.getLogger("fcsdk.testing.oss")
+
+
+def _gone() -> OSSError:
+    return OSSError(404, "NoSuchKey", "The specified key does not exist.")
+
 
 class _FileBlob:
     def __init__(self, path: Path, size: int) -> None:
@@ -30,31 +52,64 @@ class _FileBlob:
         self.size = size
 
     def read(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
-        stop = self.size if end is None else min(end, self.size)
-        # Opened now, not on first iteration: a later replace of the file must not
-        # change what this read returns.
-        f = self.path.open("rb")
-        f.seek(start)
-        return _FileChunks(f, stop - start)
+        blob = self.open()
+        return blob.read(start, end)
+
+    def open(self) -> Blob:
+        try:
+            f = self.path.open("rb")
+        except FileNotFoundError:  # deleted meanwhile (a part of an aborted upload)
+            raise _gone() from None
+        return _OpenFileBlob(f, self.size)
+
+    def close(self) -> None:
+        pass
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
 
 
-class _FileChunks(Iterator[bytes]):
-    """Chunks of an open file; closes it when exhausted or closed."""
+class _OpenFileBlob:
+    """A blob whose file is already open: unlinking the file no longer affects it."""
 
-    def __init__(self, f: Any, remaining: int) -> None:
+    def __init__(self, f: IO[bytes], size: int) -> None:
         self._file = f
-        self._remaining = remaining
+        self.size = size
+
+    def read(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        stop = self.size if end is None else min(end, self.size)
+        return _FileChunks(self._file, start, stop)
+
+    def open(self) -> Blob:
+        return self
+
+    def close(self) -> None:
+        self._file.close()
+
+    def discard(self) -> None:
+        self._file.close()
+
+
+class _FileChunks(Iterator[bytes]):
+    """Chunks ``[start, stop)`` of an open file; closes it when exhausted or closed."""
+
+    def __init__(self, f: IO[bytes], start: int, stop: int) -> None:
+        self._file = f
+        self._offset = start
+        self._stop = stop
 
     def __next__(self) -> bytes:
-        chunk = self._file.read(min(CHUNK, self._remaining)) if self._remaining > 0 else b""
+        remaining = self._stop - self._offset
+        chunk = (
+            os.pread(self._file.fileno(), min(CHUNK, remaining), self._offset)
+            if remaining > 0
+            else b""
+        )
         if not chunk:
             self.close()
             raise StopIteration
-        self._remaining -= len(chunk)
-        return bytes(chunk)
+        self._offset += len(chunk)
+        return chunk
 
     def close(self) -> None:
         """Close the file."""
@@ -86,9 +141,9 @@ class FolderStore(Store):
     """Everything in a folder, found again on restart.
 
     Layout: ``<root>/<bucket>/bucket.json``; ``<root>/<bucket>/objects/<sha256
-    of key>.data`` and ``.json`` (metadata); ``<root>/<bucket>/tmp/`` for
-    data being received and parts of multipart uploads (which do not survive
-    a restart).
+    of key>.json`` (the metadata, naming its data file) and
+    ``<sha256 of key>.<unique>.data``; ``<root>/<bucket>/tmp/`` for data being
+    received and parts of multipart uploads (which do not survive a restart).
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
@@ -101,18 +156,48 @@ class FolderStore(Store):
         for info in sorted(self.root.glob("*/bucket.json")):
             data = json.loads(info.read_text("utf-8"))
             bucket = Bucket(name=data["name"], created=float(data["created"]))
-            for meta_file in (info.parent / "objects").glob("*.json"):
-                meta = ObjectMeta(**json.loads(meta_file.read_text("utf-8")))
-                path = meta_file.with_suffix(".data")
-                if path.exists():
-                    bucket.objects[meta.key] = (meta, _FileBlob(path, meta.size))
+            objects = info.parent / "objects"
+            used: set[str] = set()
+            for meta_file in objects.glob("*.json"):
+                loaded = self._load_object(meta_file)
+                if loaded is not None:
+                    meta, blob = loaded
+                    bucket.objects[meta.key] = (meta, blob)
+                    used.add(blob.path.name)
+            for leftover in objects.glob("*"):
+                # data files no metadata names (a crash before the metadata was
+                # replaced, or before an old file was removed) and metadata drafts
+                if leftover.suffix != ".json" and leftover.name not in used:
+                    leftover.unlink(missing_ok=True)
             shutil.rmtree(info.parent / "tmp", ignore_errors=True)
             self.buckets[bucket.name] = bucket
+
+    @staticmethod
+    def _load_object(meta_file: Path) -> tuple[ObjectMeta, _FileBlob] | None:
+        try:
+            fields: dict[str, Any] = json.loads(meta_file.read_text("utf-8"))
+            data_name = fields.pop("data", meta_file.with_suffix(".data").name)
+            meta = ObjectMeta(**fields)
+        except (OSError, ValueError, TypeError):
+            logger.warning("LocalOSSServer: ignoring unreadable metadata %s", meta_file)
+            return None
+        path = meta_file.parent / Path(str(data_name)).name
+        try:
+            actual = path.stat().st_size
+        except FileNotFoundError:
+            logger.warning("LocalOSSServer: %s has no data file, ignoring it", meta_file)
+            return None
+        if actual < meta.size:
+            logger.warning("LocalOSSServer: %s is shorter than recorded, ignoring it", path)
+            return None
+        if actual > meta.size:  # a crashed append wrote past the recorded length
+            os.truncate(path, meta.size)
+        return meta, _FileBlob(path, meta.size)
 
     def _dir(self, bucket: str) -> Path:
         return self.root / bucket
 
-    def _object_path(self, bucket: str, key: str) -> Path:
+    def _object_base(self, bucket: str, key: str) -> Path:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
         return self._dir(bucket) / "objects" / digest
 
@@ -120,22 +205,18 @@ class FolderStore(Store):
         """Return a writer that streams into a temporary file of the bucket."""
         return BlobWriter(_FileSink(self._dir(bucket) / "tmp"), crc=crc)
 
-    def copy_blob(self, bucket: str, blob: Blob) -> Blob:
-        """Copy the file (the operating system does the work)."""
-        assert isinstance(blob, _FileBlob)
-        folder = self._dir(bucket) / "tmp"
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=folder, prefix="blob-", suffix=".data")
-        os.close(fd)
-        shutil.copyfile(blob.path, name)
-        return _FileBlob(Path(name), blob.size)
-
     def append_blob(self, bucket: str, blob: Blob, writer: BlobWriter) -> Blob:
-        """Append the new data to the object's file."""
+        """Append the new data to the object's file, after what the object has recorded.
+
+        Called under the store's lock. Bytes past ``blob.size`` (a crashed
+        append's) are cut off first; readers of the old object never read them.
+        """
         assert isinstance(blob, _FileBlob)
         addition = writer.finish()
         assert isinstance(addition, _FileBlob)
-        with blob.path.open("ab") as out, addition.path.open("rb") as src:
+        with blob.path.open("r+b") as out, addition.path.open("rb") as src:
+            out.truncate(blob.size)
+            out.seek(blob.size)
             shutil.copyfileobj(src, out, CHUNK)
         addition.discard()
         return _FileBlob(blob.path, blob.size + addition.size)
@@ -144,34 +225,54 @@ class FolderStore(Store):
         """Write ``bucket.json``."""
         folder = self._dir(bucket.name)
         (folder / "objects").mkdir(parents=True, exist_ok=True)
-        (folder / "bucket.json").write_text(
-            json.dumps({"name": bucket.name, "created": bucket.created}), "utf-8"
+        self._write_atomically(
+            folder / "bucket.json", json.dumps({"name": bucket.name, "created": bucket.created})
         )
 
     def deleted_bucket(self, name: str) -> None:
         """Remove the bucket's folder."""
         shutil.rmtree(self._dir(name), ignore_errors=True)
 
+    @staticmethod
+    def _write_atomically(path: Path, text: str) -> None:
+        tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            tmp.write_text(text, "utf-8")
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
     def saved_object(self, bucket: str, meta: ObjectMeta, blob: Blob) -> Blob:
-        """Move the data into place and write the metadata next to it."""
+        """Move the data to a name of its own, then point the metadata at it (atomically)."""
         assert isinstance(blob, _FileBlob)
-        base = self._object_path(bucket, meta.key)
+        base = self._object_base(bucket, meta.key)
         base.parent.mkdir(parents=True, exist_ok=True)
-        data_path = base.with_suffix(".data")
-        if blob.path != data_path:
+        if blob.path.parent == base.parent:  # an append: the file is already in place
+            data_path = blob.path
+        else:
+            data_path = base.with_name(f"{base.name}.{uuid.uuid4().hex}.data")
             os.replace(blob.path, data_path)
-        meta_path = base.with_suffix(".json")
-        tmp = meta_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(asdict(meta)), "utf-8")
-        os.replace(tmp, meta_path)
+        self._write_atomically(
+            base.with_suffix(".json"), json.dumps({**asdict(meta), "data": data_path.name})
+        )
         return _FileBlob(data_path, meta.size)
 
     def put(self, bucket: str, meta: ObjectMeta, blob: Blob) -> None:
-        """Store an object; the old file is replaced on disk, not deleted afterwards."""
+        """Store an object; the replaced object's own data file is removed afterwards."""
         with self.lock:
             target = self.bucket(bucket)
-            target.objects[meta.key] = (meta, self.saved_object(bucket, meta, blob))
+            stored = self.saved_object(bucket, meta, blob)
+            old = target.objects.get(meta.key)
+            target.objects[meta.key] = (meta, stored)
+        if (
+            old is not None
+            and isinstance(old[1], _FileBlob)
+            and isinstance(stored, _FileBlob)
+            and old[1].path != stored.path
+        ):
+            old[1].discard()
 
     def deleted_object(self, bucket: str, key: str) -> None:
         """Remove the metadata file (the data file is removed by ``discard``)."""
-        self._object_path(bucket, key).with_suffix(".json").unlink(missing_ok=True)
+        self._object_base(bucket, key).with_suffix(".json").unlink(missing_ok=True)

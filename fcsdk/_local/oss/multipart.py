@@ -119,9 +119,24 @@ class MultipartOperations(OperationBase):
                     PartNumber=str(part.number),
                 )
         writer = self.store.writer(request.bucket, size_hint=sum(p.size for p in chosen))
-        for part in chosen:
-            for chunk in part.blob.read():
-                writer.write(chunk)
+        held = []
+        try:
+            with self.store.lock:  # held now: a part uploaded again meanwhile keeps its data
+                for part in chosen:
+                    held.append(part.blob.open())
+            for blob in held:
+                for chunk in blob.read():
+                    writer.write(chunk)
+        except OSSError:  # a part's data went away: the upload was aborted meanwhile
+            for blob in held:
+                blob.close()
+            writer.abort()
+            raise OSSError(
+                404,
+                "NoSuchUpload",
+                "The specified upload does not exist.",
+                upload_id=upload.upload_id,
+            ) from None
         meta = ObjectMeta(
             key=request.key,
             size=writer.size,

@@ -88,7 +88,11 @@ class ObjectOperations(OperationBase):
         with self.store.lock:
             self.store.bucket(request.bucket)
         self._check_overwrite(request)
-        meta, blob = self.store.get(source_bucket, source_key)
+        meta, held = self.store.open(source_bucket, source_key)
+        try:
+            copied = self.store.copy_blob(request.bucket, held)
+        finally:
+            held.close()
         now = time.time()
         if directive == "REPLACE":
             content_type, user_meta, kept = self._meta_from_headers(request)
@@ -104,7 +108,7 @@ class ObjectOperations(OperationBase):
             new_meta = updated(meta, key=request.key, last_modified=now)
         if new_meta.object_type == "Appendable":
             new_meta = updated(new_meta, object_type="Normal")
-        self._store(request.bucket, new_meta, self.store.copy_blob(request.bucket, blob))
+        self._store(request.bucket, new_meta, copied)
         return Response.xml(
             xml.copy_result(new_meta.etag, now),
             headers={"ETag": new_meta.etag, "x-oss-hash-crc64ecma": str(new_meta.crc64)},
@@ -229,14 +233,20 @@ class ObjectOperations(OperationBase):
 
     def get_object(self, request: Request) -> Response:
         """GetObject, with ``Range`` and the ``response-*`` overrides."""
-        meta, blob = self.store.get(request.bucket, request.key)
-        self._check_conditions(request, meta)
-        headers = self._object_headers(meta)
-        for param, header in _RESPONSE_OVERRIDES.items():
-            value = request.args.get(param)
-            if value is not None:
-                headers[header] = value
-        byte_range = _parse_range(request.headers.get("range", ""), meta.size)
+        # The lookup and the hold on the data are one step: a DELETE or PUT landing
+        # after it cannot take the data away from this answer.
+        meta, blob = self.store.open(request.bucket, request.key)
+        try:
+            self._check_conditions(request, meta)
+            headers = self._object_headers(meta)
+            for param, header in _RESPONSE_OVERRIDES.items():
+                value = request.args.get(param)
+                if value is not None:
+                    headers[header] = value
+            byte_range = _parse_range(request.headers.get("range", ""), meta.size)
+        except BaseException:
+            blob.close()
+            raise
         if byte_range is None:
             return Response(200, headers, blob.read(), meta.size)
         start, end = byte_range

@@ -230,13 +230,23 @@ class Operations(ObjectOperations, MultipartOperations):
         return Response.xml(xml.delete_result([] if quiet else keys, url=url))
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+={0,2}", re.ASCII)
+
+
 def _encode_token(key: str) -> str:
     return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii") if key else ""
 
 
 def _decode_token(token: str) -> str:
+    """The key a token this server gave names; anything else is ``InvalidArgument``."""
     try:
-        return base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8")
+        # strict: base64's decoder would drop characters outside its alphabet
+        if not _TOKEN.fullmatch(token):
+            raise ValueError(token)
+        key = base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8")
+        if _encode_token(key) != token:
+            raise ValueError(token)
+        return key
     except (ValueError, UnicodeError):
         raise OSSError(
             400,

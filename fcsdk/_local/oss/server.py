@@ -11,14 +11,17 @@ import base64
 import contextlib
 import logging
 import socket
+import socketserver
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote
+
+import h11
 
 from fcsdk._local.oss import xml
 from fcsdk._local.oss.errors import OSSError, is_number
@@ -29,8 +32,12 @@ __all__ = ["OSSHTTPServer", "RecordedRequest", "Request", "Response"]
 
 logger = logging.getLogger("fcsdk.testing.oss")
 
-_DRAIN_LIMIT = 256 * 1024 * 1024
+_DRAIN_LIMIT = 256 * 1024 * 1024  # what an authenticated request's unread body may be
+_REFUSED_DRAIN_LIMIT = 1024 * 1024  # what is read of a refused request's body, then close
+_LINGER_SECONDS = 2.0  # how long the server waits for more of it
 _XML_LIMIT = 2 * 1024 * 1024
+_HEAD_LIMIT = 64 * 1024  # request line + headers, and a chunked body's trailers
+_RECV = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -101,7 +108,12 @@ class Response:
 
 
 class BodyReader:
-    """The request body, read as a stream (``Content-Length`` or chunked)."""
+    """The request body, read as a stream.
+
+    This base class reads a ``Content-Length`` body from a file object (what
+    the operations' own tests give it); the server's requests use
+    :class:`_FramedBody`, whose framing (length or chunked) h11 checks.
+    """
 
     def __init__(self, rfile: Any, headers: dict[str, str]) -> None:
         self._rfile = rfile
@@ -111,21 +123,30 @@ class BodyReader:
         if not self.chunked and length is not None:
             text = length.strip(" \t")
             if not is_number(text):
-                raise OSSError(400, "InvalidArgument", "Content-Length is not a number.")
+                raise OSSError(
+                    400,
+                    "InvalidArgument",
+                    "Content-Length is not a number.",
+                    ArgumentName="Content-Length",
+                )
             self.length = int(text)
         self._remaining = self.length or 0
         self._done = not self.chunked and self._remaining == 0
+        self.started = False
 
     @property
     def present(self) -> bool:
         """Whether the request declared a body (length or chunked)."""
         return self.chunked or self.length is not None
 
+    @property
+    def done(self) -> bool:
+        """Whether the whole body was read."""
+        return self._done
+
     def chunks(self) -> Iterator[bytes]:
         """Yield the body in chunks of at most 1 MiB."""
-        if self.chunked:
-            yield from self._chunked()
-            return
+        self.started = True
         while self._remaining > 0:
             chunk = self._rfile.read(min(CHUNK, self._remaining))
             if not chunk:
@@ -133,29 +154,6 @@ class BodyReader:
             self._remaining -= len(chunk)
             yield chunk
         self._done = True
-
-    def _chunked(self) -> Iterator[bytes]:
-        while not self._done:
-            line = self._rfile.readline(1024)
-            try:
-                size = int(line.split(b";")[0].strip(), 16)
-                if size < 0:
-                    raise ValueError(size)
-            except ValueError:
-                raise OSSError(400, "InvalidArgument", "Malformed chunked body.") from None
-            if size == 0:
-                while self._rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                self._done = True
-                return
-            remaining = size
-            while remaining > 0:
-                chunk = self._rfile.read(min(CHUNK, remaining))
-                if not chunk:
-                    raise OSSError(400, "IncompleteBody", "The request body ended early.")
-                remaining -= len(chunk)
-                yield chunk
-            self._rfile.readline(1024)
 
     def read_all(self, limit: int = _XML_LIMIT) -> bytes:
         """Read a small body whole (XML documents)."""
@@ -166,18 +164,87 @@ class BodyReader:
                 raise OSSError(400, "EntityTooLarge", "The request body is too large.")
         return bytes(data)
 
-    def drain(self) -> bool:
-        """Read and drop what is left; returns False if it was too much to bother."""
+    def drain(self, limit: int | None = None) -> bool:
+        """Read and drop what is left, at most ``limit`` bytes; False if that was not all."""
         if self._done:
             return True
-        if not self.chunked and self._remaining > _DRAIN_LIMIT:
+        budget = _DRAIN_LIMIT if limit is None else limit
+        if not self.chunked and self._remaining > budget:
             return False
         try:
-            for _ in self.chunks():
-                pass
+            for chunk in self.chunks():
+                budget -= len(chunk)
+                if budget < 0:
+                    return False
         except (OSError, OSSError):
             return False
         return True
+
+
+class _FramedBody(BodyReader):
+    """A body read through h11: h11 checks the framing, chunk sizes and trailers."""
+
+    def __init__(self, connection: _Connection, headers: dict[str, str]) -> None:
+        super().__init__(None, headers)
+        self._connection = connection
+        self._done = False
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield the body as it arrives (sending ``100 Continue`` first if it was asked for)."""
+        self.started = True
+        while not self._done:
+            event = self._connection.next_event()
+            if isinstance(event, h11.Data):
+                yield bytes(event.data)
+            elif isinstance(event, h11.EndOfMessage):
+                self._done = True
+            else:  # the client closed the connection mid-body
+                raise OSSError(400, "IncompleteBody", "The request body ended early.")
+
+
+class _Connection:
+    """One client connection, framed by h11 (RFC 9112: lengths, chunks, trailers, Host)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=_HEAD_LIMIT)
+        self._eof = False
+
+    def next_event(self) -> Any:
+        """The next h11 event, reading from the socket as needed.
+
+        Raises:
+            OSSError: 400 for a request h11 rejects (bad framing, a broken chunk
+                size, trailers too long, no ``Host``).
+        """
+        while True:
+            try:
+                event = self.h11.next_event()
+            except h11.RemoteProtocolError as exc:
+                if self.h11.their_state is h11.ERROR and self._eof:
+                    raise OSSError(400, "IncompleteBody", "The request body ended early.") from None
+                raise _BadFraming(str(exc) or "Malformed HTTP request.") from None
+            if event is not h11.NEED_DATA:
+                return event
+            if self.h11.they_are_waiting_for_100_continue:
+                self.send(h11.InformationalResponse(status_code=100, headers=[]))
+            try:
+                data = self.sock.recv(_RECV)
+            except TimeoutError:
+                data = b""
+            self._eof = not data
+            self.h11.receive_data(data)
+
+    def send(self, event: Any) -> None:
+        """Send one h11 event."""
+        data = self.h11.send(event)
+        if data:
+            self.sock.sendall(data)
+
+
+class _BadFraming(OSSError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(400, "InvalidArgument", f"Malformed HTTP request: {reason}")
 
 
 def new_request_id() -> str:
@@ -185,7 +252,7 @@ def new_request_id() -> str:
     return uuid.uuid4().hex[:24].upper()
 
 
-class OSSHTTPServer(ThreadingHTTPServer):
+class OSSHTTPServer(socketserver.ThreadingTCPServer):
     """The threaded HTTP server: one thread per connection, daemon, closed on stop."""
 
     daemon_threads = True
@@ -249,49 +316,69 @@ def _redacted_query(query: str) -> str:
     return "&".join(parts)
 
 
-class OSSRequestHandler(BaseHTTPRequestHandler):
-    """Reads one request, authenticates it, runs the operation, writes OSS's answer."""
+class OSSRequestHandler(socketserver.BaseRequestHandler):
+    """Serves one connection: reads requests (framed by h11), authenticates each one
+    before reading its body, runs the operation, writes OSS's answer."""
 
     server: OSSHTTPServer
-    protocol_version = "HTTP/1.1"
-    server_version = "AliyunOSS"
-    sys_version = ""
+    request: socket.socket
     timeout = 60
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Log to ``fcsdk.testing.oss`` at debug level instead of stderr."""
-        logger.debug("%s " + format, self.address_string(), *args)
+    def handle(self) -> None:
+        """Answer requests on this connection until it closes."""
+        self.request.settimeout(self.timeout)
+        connection = _Connection(self.request)
+        while True:
+            try:
+                event = connection.next_event()
+            except _BadFraming as error:
+                self._refuse(connection, error)
+                return
+            if not isinstance(event, h11.Request):
+                return  # the client closed the connection (or went silent)
+            if not self._cycle(connection, event):
+                return
+            try:
+                connection.h11.start_next_cycle()
+            except h11.LocalProtocolError:
+                return
 
-    def do_GET(self) -> None:
-        """Handle GET."""
-        self._handle()
-
-    do_PUT = do_POST = do_DELETE = do_HEAD = do_GET
-
-    def do_OPTIONS(self) -> None:
-        """Answer methods OSS has but this server does not implement."""
-        self._handle()
-
-    do_PATCH = do_OPTIONS
+    def _refuse(self, connection: _Connection, error: OSSError) -> None:
+        """Answer a request h11 could not frame with a 400, then close."""
+        if connection.h11.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
+            return
+        request_id = new_request_id()
+        response = self._error(error, request_id, "", "GET")
+        response.headers["Connection"] = "close"
+        with contextlib.suppress(h11.LocalProtocolError, OSError):
+            self._send(connection, response, request_id, "GET")
 
     # -- the request cycle -----------------------------------------------------------------
 
-    def _handle(self) -> None:
+    def _cycle(self, connection: _Connection, event: h11.Request) -> bool:
+        """Answer one request; returns whether the connection can serve another."""
+        method = event.method.decode("ascii", "replace").upper()
+        target = event.target.decode("latin-1")
         request_id = new_request_id()
-        raw_path, _, query = self.path.partition("?")
+        raw_path, _, query = target.partition("?")
         headers: dict[str, str] = {}
-        for name, value in self.headers.items():
-            lower = name.lower()
+        for raw_name, raw_value in event.headers:
+            lower = raw_name.decode("latin-1").lower()
+            value = raw_value.decode("latin-1")
             headers[lower] = f"{headers[lower]},{value}" if lower in headers else value
         bucket = key = ""
         operation = "Unknown"
         auth: AuthResult | None = None
         body: BodyReader | None = None
+        if "transfer-encoding" in headers and "content-length" in headers:
+            # RFC 9112 §6.3: a request smuggling attempt more often than not; refuse it.
+            self._refuse(connection, _BadFraming("both Transfer-Encoding and Content-Length"))
+            return False
         try:
-            body = BodyReader(self.rfile, headers)
+            body = _FramedBody(connection, headers)
             bucket, key = self._split_path(raw_path)
             request = Request(
-                method=self.command,
+                method=method,
                 bucket=bucket,
                 key=key,
                 params=parse_qsl(query, keep_blank_values=True),
@@ -302,30 +389,38 @@ class OSSRequestHandler(BaseHTTPRequestHandler):
             operation, handler = self.server.operations.route(request)
             if operation == "Unknown":
                 handler(request)  # NotImplemented, whoever asks
+            # Authenticated before a byte of the body is read: an anonymous 200 MB PUT
+            # is refused with its headers only (and 100-continue is never sent).
             auth = authenticate(
-                SignedRequest(self.command, bucket, key, request.params, headers),
+                SignedRequest(method, bucket, key, request.params, headers),
                 self.server.keyring,
             )
             request.auth = auth
             response = handler(request)
+        except _BadFraming as error:  # a broken chunk size, trailers too long ...
+            self._refuse(connection, error)
+            return False
         except OSSError as error:
-            response = self._error(error, request_id, bucket)
+            response = self._error(error, request_id, bucket, method)
         except Exception:  # a bug here must still give OSS-shaped XML, not a traceback
-            logger.exception("LocalOSSServer failed on %s %s", self.command, raw_path)
+            logger.exception("LocalOSSServer failed on %s %s", method, raw_path)
             response = self._error(
                 OSSError(500, "InternalError", "We encountered an internal error."),
                 request_id,
                 bucket,
+                method,
             )
-        if body is not None and not body.drain():
-            self.close_connection = True
+        # The answer goes out first; an unread body is read afterwards (up to a bound),
+        # so a client that sends its whole body before reading still gets the answer.
+        keep = body is not None and (
+            body.done or (auth is not None and not connection.h11.they_are_waiting_for_100_continue)
+        )
+        if not keep:
             response.headers["Connection"] = "close"
-        elif body is None:
-            self.close_connection = True
         error_code = response.headers.pop("x-fcsdk-error-code", None)
         self.server.record(
             RecordedRequest(
-                method=self.command,
+                method=method,
                 path=raw_path,
                 query=_redacted_query(query),
                 bucket=bucket,
@@ -340,7 +435,20 @@ class OSSRequestHandler(BaseHTTPRequestHandler):
                 error_code=error_code,
             )
         )
-        self._send(response, request_id)
+        try:
+            self._send(connection, response, request_id, method)
+        except (h11.LocalProtocolError, OSError):
+            return False
+        if body is None or body.done:
+            return keep
+        if not keep:
+            # Linger as nginx does: read (and drop) a bounded amount so that the client
+            # reads the answer instead of a reset, then close.
+            with contextlib.suppress(OSSError, OSError):
+                connection.sock.settimeout(_LINGER_SECONDS)
+                body.drain(_REFUSED_DRAIN_LIMIT)
+            return False
+        return body.drain()
 
     def _split_path(self, raw_path: str) -> tuple[str, str]:
         if not raw_path.startswith("/"):
@@ -355,7 +463,7 @@ class OSSRequestHandler(BaseHTTPRequestHandler):
             ) from None
         return bucket, key
 
-    def _error(self, error: OSSError, request_id: str, bucket: str) -> Response:
+    def _error(self, error: OSSError, request_id: str, bucket: str, method: str) -> Response:
         host = f"{bucket}.127.0.0.1" if bucket else "127.0.0.1"
         document = xml.error_document(error, request_id, host)
         headers = {
@@ -366,36 +474,47 @@ class OSSRequestHandler(BaseHTTPRequestHandler):
         }
         if error.status == 304:
             return Response(304, headers, b"", 0)
-        if self.command == "HEAD":
+        if method == "HEAD":
             # HEAD answers have no body: OSS sends the document base64-encoded in x-oss-err.
             headers["x-oss-err"] = base64.b64encode(document).decode("ascii")
             return Response(error.status, headers, b"", 0)
         return Response(error.status, headers, document)
 
-    def _send(self, response: Response, request_id: str) -> None:
+    def _send(
+        self, connection: _Connection, response: Response, request_id: str, method: str
+    ) -> None:
         body = response.body
         length = response.length
         if isinstance(body, bytes | bytearray):
             length = len(body) if length is None else length
-        self.send_response(response.status)
-        self.send_header("x-oss-request-id", request_id)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(length or 0))
-        if self.close_connection and "Connection" not in response.headers:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command == "HEAD":
-            _close(body)
-            return
+        fields: list[tuple[str, str]] = [
+            ("Server", "AliyunOSS"),
+            ("Date", http_date()),
+            ("x-oss-request-id", request_id),
+            *response.headers.items(),
+        ]
+        if response.status not in (204, 304):
+            fields.append(("Content-Length", str(length or 0)))
         try:
-            if isinstance(body, bytes | bytearray):
-                self.wfile.write(body)
-            else:
-                for chunk in body:
-                    self.wfile.write(chunk)
-        except OSError:  # the client went away mid-download
-            self.close_connection = True
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = ""
+        try:
+            connection.send(
+                h11.Response(
+                    status_code=response.status,
+                    headers=[(n.encode("latin-1"), v.encode("latin-1")) for n, v in fields],
+                    reason=reason.encode("ascii"),
+                )
+            )
+            if method != "HEAD":
+                if isinstance(body, bytes | bytearray):
+                    if body:
+                        connection.send(h11.Data(data=bytes(body)))
+                else:
+                    for chunk in body:
+                        connection.send(h11.Data(data=chunk))
+            connection.send(h11.EndOfMessage())
         finally:
             _close(body)
 

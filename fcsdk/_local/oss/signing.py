@@ -22,6 +22,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 from fcsdk._local.oss.errors import OSSError, is_number
+from fcsdk._secrets import forms
 
 __all__ = ["AuthResult", "CredentialSet", "Keyring", "authenticate"]
 
@@ -193,7 +194,12 @@ def _credentials(access_key_id: str, token: str | None, keyring: Keyring) -> Cre
 
 
 def _redact(text: str, token: str | None) -> str:
-    return text.replace(token, "****") if token else text
+    """``text`` without ``token`` in any form (a canonical request holds it percent-encoded)."""
+    if not token:
+        return text
+    for form in sorted(forms(token), key=len, reverse=True):
+        text = text.replace(form, "****")
+    return text
 
 
 def _check_time(moment: datetime | None, clock: float, what: str) -> None:

@@ -6,8 +6,12 @@ store here keeps one ``bytearray`` per object; the folder store
 (:mod:`fcsdk._local.oss.folder`) keeps one file per object.
 
 All metadata changes happen under one lock; data is written outside it, to a
-blob that becomes visible only once complete, so concurrent readers and
-writers never see half an object.
+blob that becomes visible only once complete. A blob is never changed once
+visible, except that an appendable object's data grows past the size readers
+were given: a reader sees the old object or the new one, whole, or a 404,
+never half an object. ``open()`` takes a lookup and a hold on the data in one
+step, so a DELETE or PUT that lands meanwhile cannot take the data away from
+a GET that already found the object.
 """
 
 from __future__ import annotations
@@ -145,7 +149,15 @@ class Blob(Protocol):
         ...
 
     def discard(self) -> None:
-        """Free the data (delete the file)."""
+        """Free the data (delete the file); readers holding it keep what they opened."""
+        ...
+
+    def open(self) -> Blob:
+        """Return a hold on the data that a later ``discard`` cannot take away."""
+        ...
+
+    def close(self) -> None:
+        """Release a hold taken by ``open`` (a no-op on other blobs)."""
         ...
 
 
@@ -196,7 +208,15 @@ class _MemoryBlob:
             yield bytes(data[offset : min(offset + CHUNK, stop)])
 
     def discard(self) -> None:
-        self.data = bytearray()
+        # Nothing to free by hand: a reader that still holds this blob keeps its bytes,
+        # the garbage collector takes them after the last one.
+        pass
+
+    def open(self) -> Blob:
+        return self
+
+    def close(self) -> None:
+        pass
 
 
 class _MemorySink:
@@ -292,6 +312,16 @@ class Store:
             raise OSSError(404, "NoSuchKey", "The specified key does not exist.", key=key)
         return found
 
+    def open(self, bucket: str, key: str) -> tuple[ObjectMeta, Blob]:
+        """Like ``get``, with a hold on the data taken under the lock; ``close()`` the blob.
+
+        The blob's ``read()`` hands the hold to the iterator it returns, which
+        releases it when exhausted or closed.
+        """
+        with self.lock:
+            meta, blob = self.get(bucket, key)
+            return meta, blob.open()
+
     def put(self, bucket: str, meta: ObjectMeta, blob: Blob) -> None:
         """Store an object, replacing any object of the same key."""
         with self.lock:
@@ -354,7 +384,10 @@ class MemoryStore(Store):
         return BlobWriter(_MemorySink(size_hint), crc=crc)
 
     def append_blob(self, bucket: str, blob: Blob, writer: BlobWriter) -> Blob:
-        """Extend the object's ``bytearray`` in place (no copy of what is there)."""
+        """Extend the object's ``bytearray`` in place (no copy of what is there).
+
+        Readers of the old object keep their size and never read past it.
+        """
         assert isinstance(blob, _MemoryBlob)
         addition = writer.finish()
         assert isinstance(addition, _MemoryBlob)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from fcsdk._local.oss.errors import OSSError
+from fcsdk._local.oss.errors import OSSError, is_number
 
 __all__ = [
     "error_document",
@@ -334,12 +334,21 @@ def parse_complete_upload(body: bytes) -> list[tuple[int, str]]:
     for node in root.findall("Part"):
         number = (node.findtext("PartNumber") or "").strip()
         etag = (node.findtext("ETag") or "").strip()
-        if not number.isdigit() or not etag:
+        if not number or not etag:
             raise OSSError(
                 400,
                 "MalformedXML",
                 "The XML you provided was not well-formed or did not validate: each <Part> "
                 "needs a <PartNumber> and an <ETag>.",
+            )
+        if not is_number(number) or not 1 <= int(number) <= 10000:
+            # ASCII digits only: "³" or an Arabic-Indic one is no part number, nor 5,000 digits
+            raise OSSError(
+                400,
+                "InvalidArgument",
+                "PartNumber must be an integer from 1 to 10000.",
+                ArgumentName="PartNumber",
+                ArgumentValue=number[:64],
             )
         parts.append((int(number), etag))
     return parts
