@@ -49,4 +49,14 @@ TARGETS: tuple[Target, ...] = (
     # (the throughput figure is time per request: werkzeug's rps / fcsdk's rps)
     Target("serve / werkzeug threaded", 1.0, "13.3"),
     Target("serve p99 / werkzeug threaded", 1.0, "13.3"),
+    # bench_async: async def under @fc.handler, and the loop design
+    Target("async.handler / the same handler, sync", 1.5, "12"),
+    Target("async.loop / background loop thread", 0.5, "12"),
+    # bench_asgi: fc.from_asgi with FastAPI, FC 3.0 event and FC 2.0 WSGI
+    Target("asgi.fc3 / direct ASGI call (floor)", 1.3, "12"),
+    Target("asgi.fc3 / Mangum (AWS event)", 0.9, "12"),
+    Target("asgi.fc3 / a2wsgi bridge", 0.33, "12"),
+    Target("asgi.fc2 / direct ASGI call (floor)", 1.3, "12"),
+    Target("asgi.fc2 / Mangum (AWS event)", 0.9, "12"),
+    Target("asgi.fc2 / a2wsgi bridge", 0.33, "12"),
 )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from fcsdk._lazy import lazy_exports as _lazy_exports
 from fcsdk.context import Credentials, FCContext, FunctionMeta, ServiceMeta, Tracing
 from fcsdk.exceptions import (
+    ASGIProtocolError,
     BadRequest,
     ConfigurationError,
     ContextError,
@@ -22,6 +23,7 @@ from fcsdk.exceptions import (
     InternalServerError,
     InvalidBucketNameError,
     LengthRequired,
+    LifespanError,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
         Response,
         StreamingResponse,
         UploadFile,
+        from_asgi,
         from_wsgi,
         http,
     )
@@ -78,10 +81,12 @@ _LAZY: dict[str, str] = {
     "Response": "fcsdk.web",
     "StreamingResponse": "fcsdk.web",
     "UploadFile": "fcsdk.web",
+    "from_asgi": "fcsdk.web",
     "from_wsgi": "fcsdk.web",
 }
 
 __all__ = [
+    "ASGIProtocolError",
     "BadRequest",
     "ConfigurationError",
     "ContextError",
@@ -103,6 +108,7 @@ __all__ = [
     "JSONResponse",
     "LengthRequired",
     "LifecycleHook",
+    "LifespanError",
     "Limits",
     "MethodNotAllowed",
     "MutableHeaders",
@@ -123,6 +129,7 @@ __all__ = [
     "UploadFile",
     "__version__",
     "events",
+    "from_asgi",
     "from_wsgi",
     "handler",
     "http",

@@ -16,6 +16,7 @@ raise ``pydantic.ValidationError`` or :class:`~fcsdk.EventDecodeError`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import CoroutineType
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -183,10 +184,25 @@ def _wrap_errors(custom: Decoder) -> Decoder:
     return decode
 
 
+def not_awaited_error(value: Any, what: str = "handler") -> ResultEncodeError:
+    """The error for a coroutine returned by a function that is not ``async def``.
+
+    The coroutine is closed so that Python does not also warn that it was never awaited.
+    """
+    value.close()
+    return ResultEncodeError(
+        f"the {what} returned a coroutine ({value.__qualname__}) without being `async def`, "
+        "so nothing awaited it: declare the function itself `async def`, or await the "
+        "coroutine inside it"
+    )
+
+
 def _fallback(value: Any) -> Any:
     to_json_method = getattr(value, "to_json", None)
     if callable(to_json_method):
         return to_json_method()
+    if isinstance(value, CoroutineType):
+        raise not_awaited_error(value)
     raise ResultEncodeError(
         f"the handler returned a {type(value).__module__}.{type(value).__qualname__}, "
         "which cannot be sent as the invocation result: return bytes, str, a pydantic model, "

@@ -9,6 +9,8 @@ builtin keeps working::
     ├── EventDecodeError(FCSDKError, ValueError)     raw input kept, pydantic error as __cause__
     ├── ResultEncodeError(FCSDKError, TypeError)     a handler returned what the runtime cannot send
     ├── ContextError(FCSDKError, TypeError)          the context object is not an FC context
+    ├── ASGIProtocolError(FCSDKError, RuntimeError)  an ASGI app sent messages out of order
+    ├── LifespanError(FCSDKError, RuntimeError)      an ASGI app's lifespan startup failed
     ├── HTTPError(FCSDKError)                        status, detail, headers
     │   ├── BadRequest                    400
     │   ├── Unauthorized                  401
@@ -51,6 +53,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 __all__ = [
+    "ASGIProtocolError",
     "BadRequest",
     "ConfigurationError",
     "ContextError",
@@ -71,6 +74,7 @@ __all__ = [
     "InvalidHandleName",
     "InvalidResponseError",
     "LengthRequired",
+    "LifespanError",
     "LocalRuntimeError",
     "MethodNotAllowed",
     "NoMatchingWheelError",
@@ -119,6 +123,14 @@ class ResultEncodeError(FCSDKError, TypeError):
 
 class ContextError(FCSDKError, TypeError):
     """The object passed as ``context`` is not a Function Compute context."""
+
+
+class ASGIProtocolError(FCSDKError, RuntimeError):
+    """The ASGI app sent messages the protocol does not allow (out of order, wrong types)."""
+
+
+class LifespanError(FCSDKError, RuntimeError):
+    """An ASGI app's lifespan startup (or shutdown) failed; the message is the app's own."""
 
 
 class HTTPError(FCSDKError):

@@ -23,8 +23,9 @@ Example:
 from __future__ import annotations
 
 import functools
+import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Generic, Protocol, TypeVar, overload
 
 from fcsdk import _invocation
@@ -37,9 +38,11 @@ __all__ = [
     "EventHandler",
     "LifecycleHook",
     "handler",
+    "is_async_callable",
     "initializer",
     "pre_freeze",
     "pre_stop",
+    "run_sync",
 ]
 
 E = TypeVar("E")
@@ -78,6 +81,32 @@ def _first_param_annotation(func: Callable[..., Any]) -> Any:
             "pass event_model= explicitly"
         ) from exc
     return hints.get(name, bytes)
+
+
+def is_async_callable(func: object) -> bool:
+    """Whether calling ``func`` makes a coroutine: an ``async def`` function or ``__call__``."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    if inspect.iscoroutinefunction(func):
+        return True
+    call = type(func).__call__
+    return not inspect.isroutine(func) and inspect.iscoroutinefunction(call)
+
+
+def run_sync(func: Callable[..., Coroutine[Any, Any, R]]) -> Callable[..., R]:
+    """A plain function that calls the ``async def`` ``func`` and runs the coroutine to its end.
+
+    The coroutine runs on the instance's one shared event loop (see
+    :mod:`fcsdk._aio`), in the caller's context variables. :mod:`asyncio` is
+    imported here, at decoration time, not by ``import fcsdk``.
+    """
+    from fcsdk._aio import run
+
+    @functools.wraps(func)
+    def call(*args: Any, **kwargs: Any) -> R:
+        return run(func(*args, **kwargs))
+
+    return call
 
 
 def _wants_context(func: Callable[..., Any]) -> bool:
@@ -122,6 +151,9 @@ def _make_handler(
 ) -> EventHandler[Any, Any]:
     """Wrap ``func`` as an event handler; the decoder is built on the first event."""
     with_context = _wants_context(func)
+    user_func = func
+    if is_async_callable(func):
+        func = run_sync(func)
     from_runtime = _from_runtime
     # Inlined _invocation.enter(): this is every invocation's path.
     set_current = _invocation.CURRENT.set
@@ -133,7 +165,7 @@ def _make_handler(
         # Built on the first event, not at import: schema building is the
         # largest part of a cold start, and a module may define many handlers.
         nonlocal decode
-        model = event_model if explicit else _first_param_annotation(func)
+        model = event_model if explicit else _first_param_annotation(user_func)
         event_handler.event_model = model  # type: ignore[attr-defined]
         decode = build_decoder(model)
         return decode
@@ -163,12 +195,12 @@ def _make_handler(
             finally:
                 leave(token)
 
-    functools.update_wrapper(event_handler, func)
+    functools.update_wrapper(event_handler, user_func)
     if explicit:
         event_handler.event_model = event_model  # type: ignore[attr-defined]
     else:
         try:
-            event_handler.event_model = _first_param_annotation(func)  # type: ignore[attr-defined]
+            event_handler.event_model = _first_param_annotation(user_func)  # type: ignore[attr-defined]
         except ConfigurationError:
             event_handler.event_model = None  # type: ignore[attr-defined]  # retried on first call
     return event_handler  # type: ignore[return-value]
@@ -182,6 +214,12 @@ class _Decorator(Generic[E]):
         self._log_event = log_event
 
     @overload
+    def __call__(
+        self, func: Callable[[E, FCContext], Coroutine[Any, Any, R]], /
+    ) -> EventHandler[E, R]: ...
+    @overload
+    def __call__(self, func: Callable[[E], Coroutine[Any, Any, R]], /) -> EventHandler[E, R]: ...
+    @overload
     def __call__(self, func: Callable[[E, FCContext], R], /) -> EventHandler[E, R]: ...
     @overload
     def __call__(self, func: Callable[[E], R], /) -> EventHandler[E, R]: ...
@@ -193,11 +231,21 @@ class _InferringDecorator(Protocol):
     """``@fc.handler()``: the event type comes from the function's annotation."""
 
     @overload
+    def __call__(
+        self, func: Callable[[E, FCContext], Coroutine[Any, Any, R]], /
+    ) -> EventHandler[E, R]: ...
+    @overload
+    def __call__(self, func: Callable[[E], Coroutine[Any, Any, R]], /) -> EventHandler[E, R]: ...
+    @overload
     def __call__(self, func: Callable[[E, FCContext], R], /) -> EventHandler[E, R]: ...
     @overload
     def __call__(self, func: Callable[[E], R], /) -> EventHandler[E, R]: ...
 
 
+@overload
+def handler(func: Callable[[E, FCContext], Coroutine[Any, Any, R]], /) -> EventHandler[E, R]: ...
+@overload
+def handler(func: Callable[[E], Coroutine[Any, Any, R]], /) -> EventHandler[E, R]: ...
 @overload
 def handler(func: Callable[[E, FCContext], R], /) -> EventHandler[E, R]: ...
 @overload
@@ -235,6 +283,12 @@ def handler(
     each incoming event at INFO through ``fc.logger``, secrets redacted
     (see :func:`fcsdk.logging.log_event`).
 
+    ``func`` may be ``async def``: the decorated handler stays a plain
+    function (what the runtime calls) that runs the coroutine to its end on
+    the instance's one shared event loop, so an async client made once
+    serves every invocation, concurrent ones included (see the "Async and
+    ASGI" guide). The result type is the awaited one.
+
     Raises:
         EventDecodeError: the event does not decode into the model (when called).
         ResultEncodeError: the function returned something that cannot be sent.
@@ -252,7 +306,7 @@ class LifecycleHook:
     __qualname__: str
 
     def __init__(self, func: Callable[[FCContext], object], kind: str) -> None:
-        self._func = func
+        self._func = run_sync(func) if is_async_callable(func) else func  # type: ignore[arg-type]
         self.kind = kind
         functools.update_wrapper(self, func)
 
@@ -273,6 +327,8 @@ def initializer(func: Callable[[FCContext], object], /) -> LifecycleHook:
     """Mark ``func`` as the instance initializer (``initializer: index.init`` in the config).
 
     The runtime calls it once per instance, before the first invocation.
+    ``func`` may be ``async def`` (as may the other hooks'): it runs on the
+    event loop async handlers share, so clients it makes serve them.
     """
     return LifecycleHook(func, "initializer")
 

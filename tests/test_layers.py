@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
         "fcsdk._lazy",
         "fcsdk._secrets",
         "fcsdk._invocation",
+        "fcsdk._aio",
         "fcsdk._context_parts",
         "fcsdk._decode",
         "fcsdk._runtime",

@@ -97,6 +97,21 @@ class TestImportCost:
         )
         assert out.split() == ["False", "False"]
 
+    def test_asyncio_loads_with_the_first_async_handler_only(self) -> None:
+        """import fcsdk and a sync handler's call load no asyncio; decorating an async def does."""
+        out = run_python(
+            "import sys, fcsdk as fc\n"
+            "from types import SimpleNamespace\n"
+            "h = fc.handler(event_model=dict)(lambda e, c: e)\n"
+            "h(b'{}', SimpleNamespace(request_id='r'))\n"
+            "before = 'asyncio' in sys.modules\n"
+            "async def main(event: bytes) -> bytes:\n"
+            "    return event\n"
+            "a = fc.handler(main)\n"
+            "print(before, 'asyncio' in sys.modules, a(b'x', None))\n"
+        )
+        assert out.split() == ["False", "True", "b'x'"]
+
     def test_no_schema_built_for_context_at_import(self) -> None:
         """The context models defer their schema: nothing is built at import."""
         out = run_python(

@@ -9,7 +9,7 @@ from fcsdk._ship.target import RUNTIME_NAMES
 
 __all__ = ["configure", "run"]
 
-_TEMPLATES = ("http", "event", "oss", "timer")
+_TEMPLATES = ("http", "event", "oss", "timer", "fastapi")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

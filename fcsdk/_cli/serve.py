@@ -265,6 +265,9 @@ def _serve(args: argparse.Namespace, oss: dict[str, Any] | None) -> int:
         instance.load()
     except HandlerLoadError as exc:
         logs.message(f"warning: {type(exc).__name__}: {exc} (every request answers this error)")
+    failed = instance.start_app()  # an ASGI app's lifespan startup, at instance start
+    if failed is not None:
+        logs.message(f"warning: {failed} (every request fails with this error)")
     logs.message(f"serving {config.handler} (HTTP trigger, {_MODE_NAMES[mode]}) on {url}")
     for line in _hints(instance, mode, url, config):
         logs.message(line)

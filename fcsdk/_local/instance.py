@@ -45,6 +45,7 @@ from fcsdk._platform.context import (
 from fcsdk._runtime import error_payload, load_error_frames, load_handler
 from fcsdk.exceptions import (
     EventDecodeError,
+    FCSDKError,
     FunctionExited,
     FunctionTimeout,
     HandlerLoadError,
@@ -348,11 +349,37 @@ class Instance:
         text = "".join(traceback.format_exception(exc)).rstrip()
         logging.getLogger("fcsdk.local").error("%s", text)
 
+    def start_app(self) -> str | None:
+        """Run an ``fc.from_asgi`` handler's lifespan startup now, at instance start.
+
+        Returns the startup error's message (every request then fails with
+        it), or ``None``. Other handlers, and a handler whose startup is wired
+        as the initializer, start as FC starts them.
+        """
+        app = _asgi_handler(self._handler)
+        if app is None or self.config.initializer is not None:
+            return None
+        try:
+            app.startup()
+        except FCSDKError as exc:
+            return str(exc)
+        return None
+
     def stop(self) -> None:
-        """Run the ``pre_stop`` hook once, if the instance ever started; errors are logged."""
+        """Run the ``pre_stop`` hook once, if the instance ever started; errors are logged.
+
+        An ``fc.from_asgi`` handler's lifespan shutdown runs too, when no
+        ``pre_stop`` hook is configured to run it.
+        """
         if self._stopped:
             return
         self._stopped = True
+        app = _asgi_handler(self._handler)
+        if app is not None and self.config.pre_stop is None:
+            try:
+                app.shutdown()
+            except Exception as exc:
+                self._log_exception(exc)
         if self.config.pre_stop is None or not self._initialized:
             return
         rid = new_request_id()
@@ -404,6 +431,14 @@ def handler_kind(func: object) -> tuple[str, str | None]:
     ):
         return ("event", None)
     return ("unknown", None)
+
+
+def _asgi_handler(handler: object) -> Any:
+    """``handler`` if it is an ``fc.from_asgi`` handler (never imports the web layer)."""
+    module = sys.modules.get("fcsdk.web.asgi_app")
+    if module is not None and isinstance(handler, module.ASGIHandler):
+        return handler
+    return None
 
 
 def invocation_error(exc: BaseException) -> dict[str, Any]:

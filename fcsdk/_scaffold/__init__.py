@@ -85,6 +85,15 @@ TEMPLATES: dict[str, Template] = {
             local="`event.json` is a timer trigger event whose payload is the job's settings.",
             trigger="a timer trigger",
         ),
+        Template(
+            name="fastapi",
+            summary="A FastAPI app behind an FC HTTP trigger, through fc.from_asgi.",
+            invoke_args="--event-file event.json",
+            local="`event.json` is an FC 3.0 HTTP trigger event for `GET /hello/world`; "
+            "the tests call the app through `fcsdk.testing.HttpClient`, and "
+            "`fcsdk serve index.handler` serves it on localhost.",
+            trigger="an HTTP trigger",
+        ),
     )
 }
 

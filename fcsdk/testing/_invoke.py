@@ -8,8 +8,20 @@ from typing import Any
 
 from fcsdk._platform.context import fake_context
 from fcsdk._runtime import runtime_result
+from fcsdk.exceptions import ConfigurationError
+from fcsdk.handler import is_async_callable
 
-__all__ = ["invoke"]
+__all__ = ["invoke", "not_awaited_by_runtime"]
+
+
+def not_awaited_by_runtime(handler: object) -> ConfigurationError:
+    """The error for a bare ``async def`` handler given to a test helper."""
+    name = getattr(handler, "__qualname__", repr(handler))
+    return ConfigurationError(
+        f"{name} is a bare `async def` function: FC's runtime calls handlers synchronously "
+        "and would never await it. Decorate it with @fc.handler or @fc.http (they run it "
+        "on fcsdk's event loop), or wrap an ASGI app with fc.from_asgi"
+    )
 
 
 def _event_bytes(event: object) -> bytes:
@@ -33,10 +45,15 @@ def invoke(handler: Callable[..., Any], event: object = b"", context: object = N
     defaults to a fresh :func:`fake_context`. The result goes through the
     runtime's own conversion (``str``/``bytes`` as they are, anything else
     ``json.dumps``-ed). Exceptions from the handler propagate unchanged.
+    An ``async def`` handler decorated with ``@fc.handler`` is called as any
+    other; a bare ``async def`` function is refused with
+    :class:`~fcsdk.ConfigurationError`, as FC's runtime would not await it.
 
     Example:
         >>> invoke(lambda event, context: event.upper(), b"hi")
         b'HI'
     """
+    if is_async_callable(handler):
+        raise not_awaited_by_runtime(handler)
     ctx = fake_context() if context is None else context
     return runtime_result(handler(_event_bytes(event), ctx))

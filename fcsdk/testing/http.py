@@ -156,6 +156,12 @@ class HTTPClient:
             from fcsdk.exceptions import ConfigurationError
 
             raise ConfigurationError(f"via must be 'wsgi', 'fc3' or 'apigw', not {via!r}")
+        from fcsdk.handler import is_async_callable
+
+        if is_async_callable(handler):
+            from fcsdk.testing._invoke import not_awaited_by_runtime
+
+            raise not_awaited_by_runtime(handler)
         self.handler = handler
         self.via: Via = via
         self.context = context

@@ -11,7 +11,8 @@ use, so an event-only function never imports it.
   and encodes the answer
 * :mod:`fcsdk.web.options`: the options every app takes, once
 * :mod:`fcsdk.web.adapter`: ``@fc.http``; :mod:`fcsdk.web.routing`: ``HTTPApp``;
-  :mod:`fcsdk.web.wsgi_app`: ``from_wsgi``: the apps over the places
+  :mod:`fcsdk.web.wsgi_app`: ``from_wsgi``; :mod:`fcsdk.web.asgi_app`: ``from_asgi``
+  (over :mod:`fcsdk.web.asgi`, the ASGI protocol): the apps over the places
 """
 
 # No `from __future__ import annotations`: it would leave `annotations` in vars().
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from fcsdk._lazy import deprecated_aliases as _deprecated_aliases
 from fcsdk.web.adapter import HTTPHandler, http
+from fcsdk.web.asgi_app import ASGIHandler, from_asgi
 from fcsdk.web.datastructures import FormData, Headers, MutableHeaders, QueryParams, UploadFile
 from fcsdk.web.limits import Limits
 from fcsdk.web.request import Request
@@ -27,6 +29,7 @@ from fcsdk.web.routing import HTTPApp
 from fcsdk.web.wsgi_app import WSGIHandler, from_wsgi
 
 __all__ = [
+    "ASGIHandler",
     "FormData",
     "HTTPApp",
     "HTTPHandler",
@@ -41,6 +44,7 @@ __all__ = [
     "StreamingResponse",
     "UploadFile",
     "WSGIHandler",
+    "from_asgi",
     "from_wsgi",
     "http",
 ]

@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from fcsdk._invocation import enter, leave
 from fcsdk._lazy import deprecated_aliases
 from fcsdk.exceptions import HTTPError
+from fcsdk.handler import is_async_callable, run_sync
 from fcsdk.web._types import MultiValueHeaders, StartResponse, WSGIEnvironment
 from fcsdk.web.limits import Limits
 from fcsdk.web.options import HTTPOptions
@@ -164,6 +165,8 @@ class HTTPHandler(PlaceApp, Generic[R]):
     def __init__(self, func: Callable[[Request], R], **options: Unpack[HTTPOptionArgs]) -> None:
         super().__init__(**options)
         self.__wrapped__ = func
+        # An async def function runs on the instance's shared loop (fcsdk._aio).
+        self._call = run_sync(func) if is_async_callable(func) else func  # type: ignore[arg-type]
         for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
             value = getattr(func, attribute, None)
             if value is not None:
@@ -171,7 +174,7 @@ class HTTPHandler(PlaceApp, Generic[R]):
 
     def endpoint(self, request: Request) -> object:
         """Produce the handler's result for ``request`` (the user's function, called directly)."""
-        return self.__wrapped__(request)
+        return self._call(request)
 
     def handle_exception(self, request: Request, exc: Exception) -> Response | None:
         """Turn an exception into a response, or return ``None`` to let it be a 500."""
@@ -227,10 +230,16 @@ class _HTTPDecorator:
         HTTPOptions.of(**options)  # unknown options fail here, at decoration
         self._options = options
 
-    def __call__(self, func: Callable[[Request], R], /) -> HTTPHandler[R]:
+    @overload
+    def __call__(self, func: Callable[[Request], Coroutine[Any, Any, R]], /) -> HTTPHandler[R]: ...
+    @overload
+    def __call__(self, func: Callable[[Request], R], /) -> HTTPHandler[R]: ...
+    def __call__(self, func: Callable[[Request], Any], /) -> HTTPHandler[Any]:
         return HTTPHandler(func, **self._options)
 
 
+@overload
+def http(func: Callable[[Request], Coroutine[Any, Any, R]], /) -> HTTPHandler[R]: ...
 @overload
 def http(func: Callable[[Request], R], /) -> HTTPHandler[R]: ...
 @overload
@@ -241,6 +250,7 @@ def http(func: Callable[[Request], Any] | None = None, /, **options: Unpack[HTTP
     Use bare (``@fc.http``) or with options (``@fc.http(max_body_size=1_000_000)``,
     see :class:`~fcsdk.web.options.HTTPOptions`). The result may be a
     :class:`Response` or anything :func:`~fcsdk.web.response.to_response` accepts.
+    ``func`` may be ``async def``; it runs on the instance's shared event loop.
 
     Raises:
         ConfigurationError: an unknown option.

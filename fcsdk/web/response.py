@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from http import HTTPStatus
+from types import CoroutineType
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
@@ -405,6 +406,10 @@ def to_response(value: object) -> Response:
         return Response(None, status=204)
     if isinstance(value, dict | list | BaseModel) or dataclasses.is_dataclass(value):
         return JSONResponse(value)
+    if isinstance(value, CoroutineType):
+        from fcsdk._decode import not_awaited_error
+
+        raise not_awaited_error(value, "HTTP handler")
     raise ResultEncodeError(
         f"a handler returned a {type(value).__module__}.{type(value).__qualname__}, "
         "which is not a response: return a Response, str, bytes, a dict/list, a pydantic "

@@ -19,6 +19,10 @@ An endpoint's parameters are bound by their annotations:
   annotation (``list[...]`` takes every value); missing without a default is
   a 422.
 
+Endpoints and exception handlers may be ``async def``: they run on the
+instance's one shared event loop (see :mod:`fcsdk._aio`), decided when the
+route is registered.
+
 Unknown paths answer 404, a known path with another method 405 with
 ``Allow``. ``HEAD`` is served by ``GET`` routes, without a body.
 
@@ -62,6 +66,7 @@ from fcsdk.exceptions import (
     RequestValidationError,
     UnsupportedMediaType,
 )
+from fcsdk.handler import is_async_callable, run_sync
 from fcsdk.web.adapter import HTTPHandler
 from fcsdk.web.datastructures import check_percent_escapes
 from fcsdk.web.forms import parse_content_type
@@ -111,6 +116,8 @@ class Route:
         self.path = path
         self.methods = frozenset(m.upper() for m in methods)
         self.endpoint = endpoint
+        # Decided here, at registration: an async def endpoint runs on the shared loop.
+        self.is_async = is_async_callable(endpoint)
         self.converters: dict[str, str] = {}
         pattern = ""
         position = 0
@@ -170,6 +177,7 @@ def _make_binder(route: Route) -> Callable[[Request, dict[str, str]], object]:
     from fcsdk.context import FCContext
 
     func = route.endpoint
+    call = run_sync(func) if route.is_async else func
     try:
         hints = typing.get_type_hints(func)
     except Exception as exc:
@@ -205,7 +213,7 @@ def _make_binder(route: Route) -> Callable[[Request, dict[str, str]], object]:
             default = _REQUIRED if param.default is param.empty else param.default
             getters.append((name, _query_getter(name, annotation, default)))
     if request_only and len(getters) == 1:
-        return lambda request, raw: func(request)
+        return lambda request, raw: call(request)
 
     def bind(request: Request, raw: dict[str, str]) -> object:
         errors: list[dict[str, Any]] = []
@@ -216,7 +224,7 @@ def _make_binder(route: Route) -> Callable[[Request, dict[str, str]], object]:
                 kwargs[name] = value
         if errors:
             raise RequestValidationError(errors)
-        return func(**kwargs)
+        return call(**kwargs)
 
     return bind
 
@@ -377,11 +385,13 @@ class HTTPApp(HTTPHandler[object]):
         """Decorator: answer exceptions of ``exc_type`` (and subclasses) with this function.
 
         The function gets ``(request, exc)`` and returns anything a route may
-        return. The most specific registered type wins.
+        return; it may be ``async def``. The most specific registered type wins.
         """
 
         def register(func: Callable[[Request, E], object]) -> Callable[[Request, E], object]:
-            self._exception_handlers[exc_type] = func
+            self._exception_handlers[exc_type] = (
+                run_sync(func) if is_async_callable(func) else func  # type: ignore[arg-type]
+            )
             return func
 
         return register

@@ -44,7 +44,7 @@ COMMON = {
 }
 
 # template -> the trigger type its s.yaml declares (None: invoked directly)
-TRIGGERS = {"http": "http", "event": None, "oss": "oss", "timer": "timer"}
+TRIGGERS = {"http": "http", "event": None, "oss": "oss", "timer": "timer", "fastapi": "http"}
 
 
 def files_of(root: Path) -> set[str]:
@@ -285,7 +285,7 @@ def make(root: Path, target: str, env: dict[str, str], venv: Path) -> str:
 
 @pytest.mark.slow
 class TestGeneratedProjects:
-    @pytest.mark.parametrize("template", ["event", "timer", "http", "oss"])
+    @pytest.mark.parametrize("template", ["event", "timer", "http", "oss", "fastapi"])
     def test_make_test_passes(
         self, tmp_path: Path, template: str, pip_env: dict[str, str], shared_venv: Path
     ) -> None:

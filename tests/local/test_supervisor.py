@@ -198,7 +198,7 @@ class TestConfig:
         assert "cannot read the config" in capsys.readouterr().err
 
     def test_examples_served(self, tmp_path: Path) -> None:
-        """The examples of `make run` all answer: sign-in form, order API, OSS upload, orders."""
+        """The examples of `make run` all answer: sign-in, order API, FastAPI notes, OSS, orders."""
         source = ROOT / "examples" / "fcsdk-local.json"
         data = json.loads(source.read_text())
         data["port"] = 0
@@ -223,6 +223,10 @@ class TestConfig:
             assert created.status_code == 201, created.text
             listed = httpx.get(urls["orders_api"] + "/orders", timeout=20).json()
             assert [order["item"] for order in listed] == ["tea"]
+            note = httpx.post(urls["notes_fastapi"] + "/notes", json={"text": "buy tea"})
+            assert (note.status_code, note.json()) == (201, {"id": 1, "text": "buy tea"})
+            notes = httpx.get(urls["notes_fastapi"] + "/notes", timeout=20).json()
+            assert notes == [{"id": 1, "text": "buy tea"}]
             event = (ROOT / "examples" / "oss_upload" / "event.json").read_bytes()
             uploaded = httpx.post(urls["oss_upload"] + "/invoke", content=event, timeout=20)
             assert "x-fc-error-type" not in uploaded.headers, uploaded.text

@@ -44,3 +44,24 @@ class TestOrdersApi:
         assert orders.post("/orders", json={"item": "unobtainium", "qty": 1}).status_code == 409
         assert orders.get("/orders?limit=many").status_code == 422
         assert orders.put("/orders").status_code == 405
+
+
+@pytest.fixture(params=PLACES)
+def notes(request: pytest.FixtureRequest) -> HTTPClient:
+    handler: Any = load_handler("index.handler", "examples/notes_fastapi")
+    return HTTPClient(handler, via=request.param)
+
+
+class TestNotesFastAPI:
+    def test_create_read_list(self, notes: HTTPClient) -> None:
+        """The FastAPI notes example stores, lists and reads notes in every place."""
+        created = notes.post("/notes", json={"text": "buy tea"})
+        assert created.status_code == 201
+        note = created.json()
+        assert notes.get(f"/notes/{note['id']}").json() == note
+        assert note in notes.get("/notes").json()
+
+    def test_errors(self, notes: HTTPClient) -> None:
+        """FastAPI's own 422 for a bad body, 404 for a missing note."""
+        assert notes.post("/notes", json={"text": ""}).status_code == 422
+        assert notes.get("/notes/99999").status_code == 404

@@ -1,0 +1,288 @@
+"""The ASGI protocol, sans place: one ``http`` scope in, status, headers and body out; lifespan.
+
+This module knows ASGI 3 and nothing of FC: it is given a request as plain
+parts (method, raw path, query bytes, header list, body bytes, client,
+server, scheme, root path) and gives back ``(status, headers, body)``.
+:mod:`fcsdk.web.asgi_app` feeds it from each of FC's HTTP places.
+
+The response is collected: ``http.response.body`` messages are joined, as
+FC's built-in runtimes answer in one piece (a ``StreamingResponse`` arrives
+whole, when the app has sent its last chunk). ``receive()`` gives the whole
+body in one ``http.request`` message, then waits until the response is
+complete and says ``http.disconnect`` (what Starlette's streaming responses
+listen for). Background tasks run inside the app's call, so they are done
+when the call returns: before the invocation ends and FC may freeze the
+instance.
+
+A misbehaving app gets a precise error, raised as :class:`ASGIProtocolError`
+from its ``send()`` (so the app's own traceback shows where), and the
+request answers 500: a body before ``http.response.start``, a second start,
+a body after ``more_body=False``, a body that is not bytes, a status that is
+not an int, a message type that does not exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Literal
+
+from fcsdk.exceptions import ASGIProtocolError, LifespanError
+
+__all__ = [
+    "ASGIApp",
+    "ASGIProtocolError",
+    "Lifespan",
+    "LifespanError",
+    "LifespanMode",
+    "call_http",
+    "http_scope",
+]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+"""An ASGI 3 application: ``await app(scope, receive, send)``."""
+LifespanMode = Literal["auto", "on", "off"]
+Headers = list[tuple[bytes, bytes]]
+
+logger = logging.getLogger("fcsdk.web")
+
+_ASGI = {"version": "3.0", "spec_version": "2.3"}
+
+
+def http_scope(  # noqa: PLR0917 - one request's parts, in the order ASGI lists them
+    method: str,
+    scheme: str,
+    root_path: str,
+    path: str,
+    raw_path: bytes,
+    query_string: bytes,
+    headers: Headers,
+    client: tuple[str, int] | None,
+    server: tuple[str, int | None] | None,
+    state: dict[str, Any] | None = None,
+) -> Scope:
+    """Build an ASGI ``http`` scope.
+
+    ``path`` and ``raw_path`` are the full path, ``root_path`` included, as
+    uvicorn gives them (Starlette routes on ``path`` minus ``root_path``).
+    ``state`` is a shallow copy of the lifespan state, per request.
+    """
+    scope: Scope = {
+        "type": "http",
+        "asgi": _ASGI,
+        "http_version": "1.1",
+        "method": method,
+        "scheme": scheme,
+        "path": path,
+        "raw_path": raw_path,
+        "query_string": query_string,
+        "root_path": root_path,
+        "headers": headers,
+        "client": client,
+        "server": server,
+    }
+    if state is not None:
+        scope["state"] = state.copy()
+    return scope
+
+
+class _Exchange:
+    """One request's receive/send pair and the response it collects."""
+
+    __slots__ = ("body", "chunks", "done", "headers", "more", "received", "status")
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.received = False
+        self.status: int | None = None
+        self.headers: Headers = []
+        self.chunks: list[bytes] = []
+        self.more = True
+        self.done: asyncio.Event | None = None
+
+    async def receive(self) -> Message:
+        if not self.received:
+            self.received = True
+            return {"type": "http.request", "body": self.body, "more_body": False}
+        if self.more:  # wait until the response is complete: then the client is gone
+            if self.done is None:
+                self.done = asyncio.Event()
+            await self.done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: Message) -> None:
+        kind = message.get("type")
+        if kind == "http.response.start":
+            if self.status is not None:
+                raise ASGIProtocolError("the app sent http.response.start twice")
+            status = message.get("status")
+            if type(status) is not int or not 100 <= status <= 999:
+                raise ASGIProtocolError(
+                    f"http.response.start status must be an int from 100 to 999, got {status!r}"
+                )
+            headers = message.get("headers", ())
+            try:
+                self.headers = [(bytes(name), bytes(value)) for name, value in headers]
+            except (TypeError, ValueError):
+                raise ASGIProtocolError(
+                    "http.response.start headers must be (bytes, bytes) pairs"
+                ) from None
+            self.status = status
+        elif kind == "http.response.body":
+            if self.status is None:
+                raise ASGIProtocolError(
+                    "the app sent http.response.body before http.response.start"
+                )
+            if not self.more:
+                raise ASGIProtocolError("the app sent http.response.body after more_body=False")
+            chunk = message.get("body", b"")
+            if not isinstance(chunk, bytes | bytearray | memoryview):
+                raise ASGIProtocolError(
+                    f"http.response.body body must be bytes, got {type(chunk).__name__}"
+                )
+            if chunk:
+                self.chunks.append(bytes(chunk))
+            if not message.get("more_body", False):
+                self.more = False
+                if self.done is not None:
+                    self.done.set()
+        else:
+            raise ASGIProtocolError(f"the app sent a message of unknown type {kind!r}")
+
+    @property
+    def complete(self) -> bool:
+        return self.status is not None and not self.more
+
+
+async def call_http(
+    app: ASGIApp, scope: Scope, body: bytes, *, request_id: str
+) -> tuple[int, Headers, bytes] | None:
+    """Run ``app`` on one ``http`` scope; return ``(status, headers, body)``, ``None`` on failure.
+
+    ``None`` means the app raised (even after sending a response, as
+    Starlette's error middleware does, or from a background task: nothing
+    has reached the client yet, and the invocation failed), returned without
+    completing its response; each is logged with ``request_id`` and the
+    traceback. A cancellation (the caller's timeout) propagates.
+    """
+    exchange = _Exchange(body)
+    try:
+        await app(scope, exchange.receive, exchange.send)
+    except Exception:
+        logger.exception("the ASGI app failed on request %s", request_id)
+        return None
+    if not exchange.complete:
+        what = "started no response" if exchange.status is None else "left its response unfinished"
+        logger.error("the ASGI app returned on request %s but %s", request_id, what)
+        return None
+    assert exchange.status is not None
+    return exchange.status, exchange.headers, b"".join(exchange.chunks)
+
+
+def _retrieve(task: asyncio.Task[None]) -> None:
+    """Mark the lifespan task's exception seen: it was reported through the lifespan messages."""
+    if not task.cancelled():
+        task.exception()
+
+
+class Lifespan:
+    """The ASGI lifespan protocol for one app: startup once per instance, shutdown at the end.
+
+    ``mode="auto"`` tolerates an app without lifespan support (one that raises
+    or returns on the ``lifespan`` scope before answering startup), as
+    uvicorn does; ``"on"`` makes that an error; ``"off"`` never sends the
+    scope. The state the app sets in ``scope["state"]`` is :attr:`state`,
+    copied into each request's scope.
+    """
+
+    def __init__(self, app: ASGIApp, mode: LifespanMode) -> None:
+        self.app = app
+        self.mode = mode
+        self.state: dict[str, Any] = {}
+        self.supported = mode != "off"
+        self.started = False
+        self.error: LifespanError | None = None
+        self._inbox: asyncio.Queue[Message] | None = None
+        self._waiting: asyncio.Future[str | None] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def startup(self) -> None:
+        """Run the app's startup; return when it is complete.
+
+        Raises:
+            LifespanError: the app sent ``lifespan.startup.failed`` (its message),
+                or (``mode="on"``) it does not support lifespan.
+        """
+        if self.mode == "off" or self.started:
+            return
+        if self.error is not None:
+            raise self.error
+        self._inbox = asyncio.Queue()
+        self._task = asyncio.get_running_loop().create_task(self._main())
+        self._task.add_done_callback(_retrieve)
+        outcome = await self._exchange({"type": "lifespan.startup"}, "startup")
+        if outcome is not None:
+            self.error = LifespanError(f"lifespan startup failed: {outcome}")
+            raise self.error
+        self.started = True
+
+    async def shutdown(self) -> None:
+        """Run the app's shutdown (after a startup); the app's own failure is logged."""
+        if not self.started or self._task is None:
+            return
+        self.started = False
+        if not self.supported:  # "auto" and the app refused the scope: nothing to shut down
+            return
+        outcome = await self._exchange({"type": "lifespan.shutdown"}, "shutdown")
+        if outcome is not None:
+            logger.error("lifespan shutdown failed: %s", outcome)
+        await asyncio.wait([self._task], timeout=5)
+
+    async def _exchange(self, message: Message, phase: str) -> str | None:
+        """Send ``message``; return ``None`` on ``.complete``, the failure message otherwise."""
+        assert self._inbox is not None
+        assert self._task is not None
+        self._waiting = asyncio.get_running_loop().create_future()
+        await self._inbox.put(message)
+        waiting = self._waiting
+        pending: list[asyncio.Future[Any]] = [waiting, self._task]
+        await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        if waiting.done():
+            return waiting.result()
+        # The app's lifespan call ended without answering.
+        failure = self._task.exception()
+        if phase == "startup" and self.mode == "auto":
+            self.supported = False
+            logger.debug("the ASGI app does not support lifespan (%r); going on without", failure)
+            return None
+        if failure is not None:
+            return f"{type(failure).__name__}: {failure}"
+        return f"the app returned from the lifespan scope without answering {phase}"
+
+    async def _main(self) -> None:
+        scope: Scope = {"type": "lifespan", "asgi": _ASGI, "state": self.state}
+        await self.app(scope, self._receive, self._send)
+
+    async def _receive(self) -> Message:
+        assert self._inbox is not None
+        return await self._inbox.get()
+
+    async def _send(self, message: Message) -> None:
+        kind = message.get("type", "")
+        waiting = self._waiting
+        if waiting is None or waiting.done():
+            # Also what an app says when its abandoned lifespan task is closed (garbage
+            # collected, the process ending): raising there would only print noise.
+            logger.warning("the ASGI app sent %r when no lifespan event was pending", kind)
+            return
+        if kind in ("lifespan.startup.complete", "lifespan.shutdown.complete"):
+            waiting.set_result(None)
+        elif kind in ("lifespan.startup.failed", "lifespan.shutdown.failed"):
+            waiting.set_result(str(message.get("message", "")) or "(no message)")
+        else:
+            raise ASGIProtocolError(f"the app sent a lifespan message of unknown type {kind!r}")

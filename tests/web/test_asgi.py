@@ -1,0 +1,331 @@
+"""Tests for fcsdk/web/asgi.py: the scope each place builds, and apps that break the protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import fcsdk as fc
+from fcsdk.testing import HTTPClient, fake_context, wsgi_environ
+from fcsdk.testing.http import Via
+from fcsdk.web.asgi import Lifespan, LifespanError
+
+PLACES: list[Via] = ["wsgi", "fc3", "apigw"]
+
+App = Callable[[Any, Any, Any], Any]
+
+
+@pytest.fixture(params=PLACES)
+def via(request: pytest.FixtureRequest) -> Via:
+    return request.param  # type: ignore[no-any-return]
+
+
+def scope_recorder() -> tuple[App, list[dict[str, Any]]]:
+    """An app that records each http scope and the body it received, and answers 200."""
+    seen: list[dict[str, Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        message = await receive()
+        seen.append({**scope, "received": message})
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    return app, seen
+
+
+def answering(*messages: dict[str, Any]) -> App:
+    """An app that sends ``messages`` in order and returns."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        for message in messages:
+            await send(message)
+
+    return app
+
+
+START = {
+    "type": "http.response.start",
+    "status": 200,
+    "headers": [(b"content-type", b"text/plain")],
+}
+BODY = {"type": "http.response.body", "body": b"hi"}
+
+
+class TestScope:
+    def test_scope_fields(self, via: Via) -> None:
+        """Method, path, raw path, query bytes, headers in order, client and the body arrive."""
+        app, seen = scope_recorder()
+        client = HTTPClient(fc.from_asgi(app, lifespan="off"), via=via, client_ip="198.51.100.4")
+        client.post(
+            "/a%20b/c?x=1&y=%C3%A9",
+            body=b"payload",
+            headers=[("X-One", "1"), ("Content-Type", "text/plain")],
+        )
+        scope = seen[0]
+        assert scope["type"] == "http"
+        assert scope["asgi"]["version"] == "3.0"
+        assert scope["method"] == "POST"
+        assert scope["path"] == "/a b/c"
+        assert scope["raw_path"] == b"/a%20b/c"
+        assert scope["query_string"].split(b"&")[0] == b"x=1"
+        assert (b"x-one", b"1") in scope["headers"]
+        assert scope["received"] == {"type": "http.request", "body": b"payload", "more_body": False}
+        assert scope["client"] == (None if via == "apigw" else ("198.51.100.4", 0))
+        assert scope["root_path"] == ""
+
+    def test_non_latin1_header_values_are_utf8(self) -> None:
+        """An FC 3.0 header value outside latin-1 reaches the app UTF-8 encoded."""
+        app, seen = scope_recorder()
+        HTTPClient(fc.from_asgi(app, lifespan="off"), via="fc3").get("/", headers={"X-Name": "名"})
+        assert (b"x-name", "名".encode()) in seen[0]["headers"]
+
+    def test_fc2_scheme_and_server(self) -> None:
+        """On FC 2.0 scheme and server come from the environ."""
+        app, seen = scope_recorder()
+        HTTPClient(fc.from_asgi(app, lifespan="off")).get("/")
+        assert seen[0]["scheme"] == "http"
+        assert seen[0]["server"][0]
+
+    def test_event_scheme_and_server_from_headers(self) -> None:
+        """On FC 3.0 the Host and X-Forwarded-Proto headers give server and scheme."""
+        app, seen = scope_recorder()
+        client = HTTPClient(fc.from_asgi(app, lifespan="off"), via="fc3")
+        client.get("/", headers={"Host": "demo.fcapp.run", "X-Forwarded-Proto": "https"})
+        client.get("/", headers={"Host": "127.0.0.1:9000"})
+        assert (seen[0]["scheme"], seen[0]["server"]) == ("https", ("demo.fcapp.run", 443))
+        assert (seen[1]["scheme"], seen[1]["server"]) == ("http", ("127.0.0.1", 9000))
+
+    def test_proxy_prefix_kept_when_asked(self) -> None:
+        """strip_prefix=False leaves FC 2.0's proxy prefix in the path."""
+        app, seen = scope_recorder()
+        HTTPClient(fc.from_asgi(app, lifespan="off", strip_prefix=False)).get(
+            "/2016-08-15/proxy/s/f/x"
+        )
+        assert (seen[0]["root_path"], seen[0]["path"]) == ("", "/2016-08-15/proxy/s/f/x")
+
+    def test_the_runtime_context_is_in_the_scope(self) -> None:
+        """scope['fc.context'] is the runtime's context object."""
+        app, seen = scope_recorder()
+        context = fake_context(request_id="req-scope")
+        HTTPClient(fc.from_asgi(app, lifespan="off"), via="fc3", context=context).get("/")
+        assert fc.FCContext.from_runtime(seen[0]["fc.context"]).request_id == "req-scope"
+
+    def test_too_many_headers_is_a_431(self, via: Via) -> None:
+        """Past the header limit the request is a 431, before the app runs."""
+        app, seen = scope_recorder()
+        handler = fc.from_asgi(app, lifespan="off", limits=fc.Limits(max_headers=3))
+        headers = [(f"X-H{n}", "v") for n in range(6)]
+        assert HTTPClient(handler, via=via).get("/", headers=headers).status_code == 431
+        assert seen == []
+
+    def test_receive_after_the_body_waits_for_the_response(self) -> None:
+        """A second receive() returns http.disconnect once the response is complete."""
+        got: list[str] = []
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await receive()
+            listener = asyncio.ensure_future(receive())
+            await send(START)
+            await asyncio.sleep(0)
+            assert not listener.done()
+            await send(BODY)
+            got.append((await listener)["type"])
+            got.append((await receive())["type"])
+
+        assert HTTPClient(fc.from_asgi(app, lifespan="off"), via="fc3").get("/").text == "hi"
+        assert got == ["http.disconnect", "http.disconnect"]
+
+    def test_bytearray_body_and_chunks(self) -> None:
+        """Bodies as bytearray/memoryview and in several more_body chunks are joined."""
+        app = answering(
+            START,
+            {"type": "http.response.body", "body": bytearray(b"a"), "more_body": True},
+            {"type": "http.response.body", "body": memoryview(b"b"), "more_body": True},
+            {"type": "http.response.body"},
+        )
+        assert HTTPClient(fc.from_asgi(app, lifespan="off"), via="fc3").get("/").text == "ab"
+
+
+BROKEN: dict[str, tuple[App, str]] = {
+    "body before start": (answering(BODY), "before http.response.start"),
+    "start twice": (answering(START, START), "http.response.start twice"),
+    "body after the end": (answering(START, BODY, BODY), "after more_body=False"),
+    "a str body": (
+        answering(START, {"type": "http.response.body", "body": "text"}),
+        "must be bytes, got str",
+    ),
+    "a str status": (
+        answering({"type": "http.response.start", "status": "200", "headers": []}),
+        "status must be an int",
+    ),
+    "str headers": (
+        answering({"type": "http.response.start", "status": 200, "headers": [("a", "b")]}),
+        "(bytes, bytes) pairs",
+    ),
+    "an unknown message": (answering({"type": "http.response.trailers"}), "unknown type"),
+    "no response": (answering(), "started no response"),
+    "an unfinished response": (
+        answering(START, {"type": "http.response.body", "body": b"x", "more_body": True}),
+        "left its response unfinished",
+    ),
+}
+
+
+class TestBrokenApps:
+    @pytest.mark.parametrize("case", sorted(BROKEN))
+    def test_protocol_faults_are_500s_with_the_reason_logged(
+        self, case: str, via: Via, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Each protocol fault answers a problem 500 with the request id; the log says what."""
+        app, reason = BROKEN[case]
+        context = fake_context(request_id="req-broken")
+        with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
+            response = HTTPClient(fc.from_asgi(app, lifespan="off"), via=via, context=context).get(
+                "/"
+            )
+        assert response.status_code == 500
+        assert response.json()["request_id"] == "req-broken"
+        assert reason in caplog.text
+
+    def test_a_hanging_app_is_cancelled_at_the_timeout(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """An app that never answers is cancelled after timeout seconds: a 500, the loop free."""
+        cancelled: list[bool] = []
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                cancelled.append(True)
+                raise
+
+        handler = fc.from_asgi(app, lifespan="off", timeout=0.05)
+        with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
+            response = HTTPClient(handler, via="fc3").get("/")
+        assert response.status_code == 500
+        assert cancelled == [True]
+        assert "within 0.05 s" in caplog.text
+
+    def test_the_function_timeout_is_the_default(self) -> None:
+        """Without timeout=, the function's timeout from the context bounds the app."""
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await asyncio.sleep(3600)
+
+        context = fake_context(timeout=1)
+        handler = fc.from_asgi(app, lifespan="off")
+        assert HTTPClient(handler, via="wsgi", context=context).get("/").status_code == 500
+
+    def test_cancellation_from_outside_still_propagates(self) -> None:
+        """A cancellation that is not the timeout's is not swallowed."""
+        from fcsdk.web.asgi import call_http, http_scope
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await asyncio.sleep(3600)
+
+        async def outer() -> bool:
+            scope = http_scope("GET", "http", "", "/", b"/", b"", [], None, None)
+            task = asyncio.ensure_future(call_http(app, scope, b"", request_id="r"))
+            await asyncio.sleep(0.01)
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                return True
+            return False
+
+        assert asyncio.run(outer()) is True
+
+    def test_not_an_http_event(self) -> None:
+        """An event that is not HTTP is an EventDecodeError, as for @fc.http."""
+        app, _ = scope_recorder()
+        with pytest.raises(fc.EventDecodeError):
+            fc.from_asgi(app, lifespan="off")(b'{"not": "http"}', fake_context())
+
+    def test_repr(self) -> None:
+        """The handler names its app."""
+        app, _ = scope_recorder()
+        assert "app" in repr(fc.from_asgi(app, lifespan="off"))
+
+    def test_wsgi_call_with_a_bad_content_length(self) -> None:
+        """A malformed Content-Length on FC 2.0 is a 400, not a crash."""
+        app, seen = scope_recorder()
+        environ = wsgi_environ("POST", "/", body=b"abc")
+        environ["CONTENT_LENGTH"] = "x1"
+        out: list[str] = []
+        body = fc.from_asgi(app, lifespan="off")(environ, lambda s, h, e=None: out.append(s))
+        assert out[0].startswith("400")
+        assert b"Content-Length" in b"".join(body)
+        assert seen == []
+
+
+def lifespan_app(*answers: dict[str, Any], after: str = "wait") -> App:
+    """A raw lifespan app: answers startup (and shutdown) with the given messages."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        assert scope["type"] == "lifespan"
+        for answer in answers:
+            await receive()
+            await send(answer)
+        if after == "return":
+            return
+        await receive()
+
+    return app
+
+
+class TestLifespanProtocol:
+    def test_startup_failed_message(self) -> None:
+        """lifespan.startup.failed fails the startup with the app's message."""
+        life = Lifespan(
+            lifespan_app({"type": "lifespan.startup.failed", "message": "no key"}), "on"
+        )
+        with pytest.raises(LifespanError, match="no key"):
+            asyncio.run(life.startup())
+
+    def test_returning_without_answer_under_on(self) -> None:
+        """An app that returns from the lifespan scope without answering fails under 'on'."""
+        life = Lifespan(lifespan_app(after="return"), "on")
+        with pytest.raises(LifespanError, match="without answering startup"):
+            asyncio.run(life.startup())
+
+    def test_shutdown_failure_is_logged(self, caplog: pytest.LogCaptureFixture) -> None:
+        """lifespan.shutdown.failed is logged with the app's message."""
+        app = lifespan_app(
+            {"type": "lifespan.startup.complete"},
+            {"type": "lifespan.shutdown.failed", "message": "pool stuck"},
+            after="return",
+        )
+        handler = fc.from_asgi(app, lifespan="on")
+        handler.initializer(fake_context())
+        handler.initializer(fake_context())  # once per instance
+        with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
+            handler.pre_stop(fake_context())
+        assert "pool stuck" in caplog.text
+        handler.pre_stop(fake_context())  # nothing started: nothing to do
+
+    def test_unknown_and_stray_lifespan_messages(self, caplog: pytest.LogCaptureFixture) -> None:
+        """An unknown lifespan message fails startup; a stray one is only logged."""
+        life = Lifespan(lifespan_app({"type": "lifespan.bogus"}), "on")
+        with pytest.raises(LifespanError, match="unknown type"):
+            asyncio.run(life.startup())
+
+        async def chatty(scope: Any, receive: Any, send: Any) -> None:
+            await receive()
+            await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.startup.complete"})
+            await receive()
+
+        async def run() -> None:
+            life = Lifespan(chatty, "on")
+            await life.startup()
+            await asyncio.sleep(0)
+
+        with caplog.at_level(logging.WARNING, logger="fcsdk.web"):
+            asyncio.run(run())
+        assert "no lifespan event was pending" in caplog.text

@@ -1,0 +1,365 @@
+"""Tests for fcsdk/web/asgi_app.py and asgi.py: fc.from_asgi with FastAPI and Starlette."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import BackgroundTasks, Depends, FastAPI, Header, Request, UploadFile
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from pydantic import BaseModel
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+import fcsdk as fc
+from fcsdk.exceptions import ConfigurationError
+from fcsdk.testing import HTTPClient, fake_context, fc3_http_event
+from fcsdk.testing.http import Via
+from fcsdk.web.asgi import LifespanError
+from tests.web.asgi_support import LoopbackServer
+
+PLACES: list[Via] = ["wsgi", "fc3", "apigw"]
+
+
+@pytest.fixture(params=PLACES)
+def via(request: pytest.FixtureRequest) -> Via:
+    return request.param  # type: ignore[no-any-return]
+
+
+class Item(BaseModel):
+    name: str
+    price: float
+
+
+EVENTS: list[str] = []
+LOOPBACK: dict[str, Any] = {}
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+    EVENTS.append("startup")
+    client = httpx.AsyncClient(base_url=LOOPBACK.get("base", "http://127.0.0.1:9"))
+    yield {"greeting": "hello from lifespan", "client": client}
+    await client.aclose()
+    EVENTS.append("shutdown")
+
+
+api = FastAPI(lifespan=lifespan)
+DONE: list[str] = []
+
+
+def user_agent(user_agent: str = Header(default="none")) -> str:
+    return user_agent.upper()
+
+
+@api.post("/items/{item_id}")
+async def create(item_id: int, item: Item, q: str | None = None) -> dict[str, Any]:
+    return {"id": item_id, "name": item.name, "price": item.price, "q": q}
+
+
+@api.get("/whoami")
+async def whoami(request: Request, agent: str = Depends(user_agent)) -> dict[str, Any]:
+    return {
+        "agent": agent,
+        "greeting": request.state.greeting,
+        "root_path": request.scope["root_path"],
+        "url": str(request.url),
+        "client": request.client.host if request.client else None,
+        "request_id": fc.logging.current_context().request_id,
+    }
+
+
+@api.post("/upload")
+async def upload(file: UploadFile) -> dict[str, Any]:
+    content = await file.read()
+    return {"filename": file.filename, "size": len(content), "type": file.content_type}
+
+
+@api.get("/login")
+async def login() -> Response:
+    response = PlainTextResponse("in")
+    response.set_cookie("sid", "abc")
+    response.set_cookie("theme", "dark")
+    return response
+
+
+@api.get("/me")
+async def me(request: Request) -> dict[str, str]:
+    return dict(request.cookies)
+
+
+@api.get("/old")
+async def old() -> RedirectResponse:
+    return RedirectResponse("/new", status_code=307)
+
+
+@api.get("/stream")
+async def stream() -> StreamingResponse:
+    async def chunks() -> AsyncIterator[bytes]:
+        for n in range(3):
+            await asyncio.sleep(0)
+            yield f"chunk{n};".encode()
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+@api.get("/png")
+async def png() -> Response:
+    return Response(b"\x89PNG\r\n\x1a\n\x00\xff", media_type="image/png")
+
+
+@api.post("/later")
+async def later(tasks: BackgroundTasks) -> dict[str, bool]:
+    async def finish() -> None:
+        await asyncio.sleep(0.01)
+        DONE.append("finished")
+
+    tasks.add_task(finish)
+    return {"queued": True}
+
+
+@api.get("/remote")
+async def remote(request: Request) -> dict[str, str]:
+    reply = await request.state.client.get("/", headers={"x-request-id": "r-1"})
+    return {"remote": reply.text}
+
+
+@api.get("/sync")
+def sync_route() -> dict[str, str]:
+    return {"sync": "threadpool"}
+
+
+@api.get("/boom")
+async def boom() -> None:
+    raise RuntimeError("database on fire")
+
+
+handler = fc.from_asgi(api)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def started() -> Iterator[None]:
+    with LoopbackServer() as server:
+        LOOPBACK["base"] = server.base
+        handler.initializer(fake_context())
+        yield
+        handler.pre_stop(fake_context())
+    assert EVENTS[-1] == "shutdown"
+
+
+class TestFastAPI:
+    def test_body_path_and_query(self, via: Via) -> None:
+        """A pydantic body, a typed path parameter and a query parameter reach the route."""
+        response = HTTPClient(handler, via=via).post(
+            "/items/5?q=x", json={"name": "tea", "price": 2.5}
+        )
+        assert response.status_code == 200
+        assert response.json() == {"id": 5, "name": "tea", "price": 2.5, "q": "x"}
+
+    def test_fastapis_own_422(self, via: Via) -> None:
+        """Bad path, body and query values get FastAPI's own 422 detail."""
+        response = HTTPClient(handler, via=via).post("/items/x", json={"name": "tea"})
+        assert response.status_code == 422
+        locations = sorted(tuple(e["loc"]) for e in response.json()["detail"])
+        assert locations == [("body", "price"), ("path", "item_id")]
+
+    def test_dependencies_and_lifespan_state(self, via: Via) -> None:
+        """A Depends() on a header and the state the lifespan yielded reach the route."""
+        client = HTTPClient(handler, via=via, client_ip="203.0.113.7")
+        body = client.get("/whoami", headers={"User-Agent": "curl/8"}).json()
+        assert body["agent"] == "CURL/8"
+        assert body["greeting"] == "hello from lifespan"
+        # API Gateway's event carries no client address.
+        assert body["client"] == (None if via == "apigw" else "203.0.113.7")
+        assert body["request_id"]
+
+    def test_fc2_proxy_prefix_becomes_root_path(self) -> None:
+        """FC 2.0's /2016-08-15/proxy/<service>/<function> prefix is the scope's root_path."""
+        body = HTTPClient(handler).get("/2016-08-15/proxy/svc/fn/whoami").json()
+        assert body["root_path"] == "/2016-08-15/proxy/svc/fn"
+        assert body["url"].endswith("/2016-08-15/proxy/svc/fn/whoami")
+
+    def test_upload_file_multipart(self, via: Via) -> None:
+        """An UploadFile parameter gets the multipart file part."""
+        response = HTTPClient(handler, via=via).post(
+            "/upload", files={"file": ("a.bin", b"\x00\x01\x02" * 100, "application/x-thing")}
+        )
+        assert response.json() == {"filename": "a.bin", "size": 300, "type": "application/x-thing"}
+
+    def test_repeated_set_cookie_and_cookies_back(self, via: Via) -> None:
+        """Two Set-Cookie headers arrive as two; the client sends them back."""
+        client = HTTPClient(handler, via=via)
+        response = client.get("/login")
+        assert response.headers.getall("set-cookie")[0].startswith("sid=abc")
+        assert len(response.headers.getall("set-cookie")) == 2
+        assert client.get("/me", cookies=response.cookies).json() == {"sid": "abc", "theme": "dark"}
+
+    def test_redirect(self, via: Via) -> None:
+        """A RedirectResponse keeps its status and Location."""
+        response = HTTPClient(handler, via=via).get("/old")
+        assert (response.status_code, response.headers["location"]) == (307, "/new")
+
+    def test_streaming_response_is_collected(self, via: Via) -> None:
+        """A StreamingResponse's chunks arrive as one body."""
+        assert HTTPClient(handler, via=via).get("/stream").text == "chunk0;chunk1;chunk2;"
+
+    def test_binary_body_is_base64_on_events(self) -> None:
+        """An image/png body goes out base64 on FC 3.0, as @fc.http sends it."""
+        answer = json.loads(handler(fc3_http_event("GET", "/png"), fake_context()))
+        assert answer["isBase64Encoded"] is True
+        assert base64.b64decode(answer["body"]) == b"\x89PNG\r\n\x1a\n\x00\xff"
+
+    def test_background_tasks_finish_before_return(self, via: Via) -> None:
+        """A BackgroundTasks task is done when the invocation returns."""
+        DONE.clear()
+        assert HTTPClient(handler, via=via).post("/later").json() == {"queued": True}
+        assert DONE == ["finished"]
+
+    def test_async_client_from_lifespan_against_loopback(self, via: Via) -> None:
+        """An httpx.AsyncClient made in lifespan startup serves routes on every invocation."""
+        assert HTTPClient(handler, via=via).get("/remote").json() == {"remote": "r-1"}
+
+    def test_sync_route_runs_in_starlettes_threadpool(self, via: Via) -> None:
+        """A plain def route (run by anyio in a worker thread) answers too."""
+        assert HTTPClient(handler, via=via).get("/sync").json() == {"sync": "threadpool"}
+
+    def test_head_has_no_body(self) -> None:
+        """HEAD answers headers only."""
+        response = HTTPClient(handler, via="fc3").head("/stream")
+        assert response.content == b""
+
+    def test_app_exception_is_a_500_with_the_request_id(
+        self, via: Via, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """An exception in a route answers a problem 500 naming the request id; the log has it."""
+        context = fake_context(request_id="req-boom-1")
+        with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
+            response = HTTPClient(handler, via=via, context=context).get("/boom")
+        assert response.status_code == 500
+        assert response.json()["request_id"] == "req-boom-1"
+        assert "database on fire" not in response.text
+        assert "database on fire" in caplog.text
+
+    def test_websocket_upgrade_is_refused(self, via: Via) -> None:
+        """A WebSocket upgrade answers 501 saying where FC supports WebSocket."""
+        response = HTTPClient(handler, via=via).get(
+            "/whoami", headers={"Upgrade": "websocket", "Connection": "Upgrade"}
+        )
+        assert response.status_code == 501
+        assert "custom runtimes" in response.json()["detail"]
+
+    def test_body_limit(self, via: Via) -> None:
+        """A body over max_body_size is a 413 before the app runs."""
+        small = fc.from_asgi(api, max_body_size=10, lifespan="off")
+        response = HTTPClient(small, via=via).post("/items/1", json={"name": "x" * 50, "price": 1})
+        assert response.status_code == 413
+
+
+async def homepage(request: Any) -> JSONResponse:
+    return JSONResponse({"hello": request.path_params.get("name", "world")})
+
+
+starlette_app = Starlette(routes=[Route("/", homepage), Route("/hi/{name}", homepage)])
+
+
+@pytest.fixture(scope="module")
+def starlette_handler() -> Iterator[fc.web.ASGIHandler]:
+    wrapped = fc.from_asgi(starlette_app)
+    yield wrapped
+    wrapped.pre_stop(fake_context())
+
+
+class TestStarlette:
+    def test_same_app_in_every_place(self, via: Via, starlette_handler: fc.web.ASGIHandler) -> None:
+        """A Starlette app (no lifespan handler) answers in all three places."""
+        client = HTTPClient(starlette_handler, via=via)
+        assert client.get("/hi/fc").json() == {"hello": "fc"}
+        assert client.get("/").json() == {"hello": "world"}
+        assert client.get("/nope").status_code == 404
+
+
+def connect_database() -> None:
+    raise ConnectionError("no database at db:5432")
+
+
+class TestLifespan:
+    def test_startup_runs_once_before_the_first_request(self) -> None:
+        """Without the initializer wired, startup runs before the first request only."""
+        calls: list[str] = []
+
+        @asynccontextmanager
+        async def span(app: Starlette) -> AsyncIterator[None]:
+            calls.append("up")
+            yield
+            calls.append("down")
+
+        app = Starlette(routes=[Route("/", homepage)], lifespan=span)
+        wrapped = fc.from_asgi(app)
+        client = HTTPClient(wrapped, via="fc3")
+        client.get("/")
+        client.get("/")
+        assert calls == ["up"]
+        wrapped.pre_stop(fake_context())
+        assert calls == ["up", "down"]
+
+    def test_startup_failure_fails_every_invocation(self) -> None:
+        """A lifespan startup that raises fails each invocation with the app's message."""
+
+        @asynccontextmanager
+        async def broken(app: Starlette) -> AsyncIterator[None]:
+            connect_database()
+            yield
+
+        wrapped = fc.from_asgi(Starlette(routes=[Route("/", homepage)], lifespan=broken))
+        with pytest.raises(LifespanError, match="no database at db:5432"):
+            wrapped.initializer(fake_context())
+        for _ in range(2):
+            with pytest.raises(LifespanError, match="no database"):
+                HTTPClient(wrapped, via="fc3").get("/")
+
+    def test_on_requires_lifespan_support(self) -> None:
+        """lifespan='on' makes an app that refuses the lifespan scope an error."""
+
+        async def http_only(scope: Any, receive: Any, send: Any) -> None:
+            assert scope["type"] == "http", "http only"
+
+        with pytest.raises(LifespanError, match="http only"):
+            fc.from_asgi(http_only, lifespan="on").startup()
+
+    def test_auto_tolerates_no_lifespan_support(self) -> None:
+        """lifespan='auto' goes on without state when the app refuses the lifespan scope."""
+
+        async def http_only(scope: Any, receive: Any, send: Any) -> None:
+            assert scope["type"] == "http"
+            await send({"type": "http.response.start", "status": 204, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+        assert HTTPClient(fc.from_asgi(http_only), via="fc3").get("/").status_code == 204
+
+    def test_off_never_sends_the_scope(self) -> None:
+        """lifespan='off' starts nothing."""
+        seen: list[str] = []
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            seen.append(scope["type"])
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+        wrapped = fc.from_asgi(app, lifespan="off")
+        wrapped.initializer(fake_context())
+        HTTPClient(wrapped, via="fc3").get("/")
+        wrapped.pre_stop(fake_context())
+        assert seen == ["http"]
+
+    def test_bad_mode(self) -> None:
+        """An unknown lifespan mode is a ConfigurationError."""
+        with pytest.raises(ConfigurationError, match="lifespan must be"):
+            fc.from_asgi(starlette_app, lifespan="always")  # type: ignore[arg-type]
