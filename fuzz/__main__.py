@@ -24,7 +24,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-TARGET_NAMES = ["decode", "wsgi", "event_request", "forms", "headers", "oss_server", "secrets"]
+TARGET_NAMES = [
+    "decode",
+    "wsgi",
+    "event_request",
+    "forms",
+    "headers",
+    "oss_server",
+    "serve_framing",
+    "secrets",
+]
 _DONE = re.compile(rb"Done (\d+) runs in")
 _EXECUTED = re.compile(rb"stat::number_of_executed_units:\s*(\d+)")
 _FATAL = {

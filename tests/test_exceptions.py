@@ -18,6 +18,7 @@ from fcsdk._local.trigger import read_http_response
 from fcsdk.events.http import APIGatewayEvent, HTTPTriggerEvent, HTTPTriggerResponse
 from fcsdk.testing import apigw_event, fc3_http_event
 from fcsdk.testing.oss import LocalOSSServer
+from tests.astparse import parse
 
 PACKAGE = Path(__file__).resolve().parents[1] / "fcsdk"
 LINE = re.compile(r"^(?P<indent>[\s│]*)(?:├── |└── )?(?P<name>[A-Za-z]+)(?:\((?P<bases>[^)]*)\))?")
@@ -118,7 +119,7 @@ class TestValueErrorsAreTyped:
         """fcsdk raises no bare ValueError but inside a try that catches it right there."""
         offenders = []
         for path in sorted(PACKAGE.rglob("*.py")):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
+            tree = parse(path.read_text(encoding="utf-8"))
             caught: set[int] = set()
             for node in ast.walk(tree):
                 if isinstance(node, ast.Try) and any(

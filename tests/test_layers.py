@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.astparse import parse
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "fcsdk"
 
@@ -170,7 +172,7 @@ def imports_of(
             look(child, inner)
             walk(child, inner)
 
-    walk(ast.parse(source), "import")
+    walk(parse(source), "import")
     return found
 
 

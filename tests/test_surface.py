@@ -18,6 +18,7 @@ from types import ModuleType
 import pytest
 
 import fcsdk
+from tests.astparse import parse
 
 PUBLIC_MODULES = sorted(
     {"fcsdk"}
@@ -42,7 +43,7 @@ def public_all(module: ModuleType) -> list[str]:
 
 def defined_names(module: ModuleType) -> set[str]:
     """Return the public classes and functions defined at the top level of ``module``'s source."""
-    tree = ast.parse(inspect.getsource(module))
+    tree = parse(inspect.getsource(module))
     kinds = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
     return {
         node.name for node in tree.body if isinstance(node, kinds) and not node.name.startswith("_")

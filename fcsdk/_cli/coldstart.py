@@ -17,20 +17,11 @@ import zipfile
 from contextlib import ExitStack
 from pathlib import Path
 
+from fcsdk._cli.invoke import _positive_int
 from fcsdk._cli.package import add_bytecode_options
 from fcsdk._ship.target import RUNTIME_NAMES, RUNTIMES
 
 __all__ = ["configure", "run"]
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _budget(text: str) -> float:
