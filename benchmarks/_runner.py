@@ -171,6 +171,8 @@ def verdict_lines(verdicts: list[Verdict]) -> list[str]:
     width = max((len(v.figure) for v in verdicts), default=6)
     lines = [f"  {'issue':<7}{'figure':<{width}}  {'value':>7}  {'limit':>8}  outcome"]
     for v in verdicts:
-        value = f"{v.value:6.2f}x" if v.value is not None else "      -"
-        lines.append(f"  {v.issue:<7}{v.figure:<{width}}  {value}  <= {v.limit:4.2f}x  {v.outcome}")
+        unit = "s" if v.figure.endswith("(s)") else "x"  # a wall time, not a ratio
+        value = f"{v.value:6.2f}{unit}" if v.value is not None else "      -"
+        limit = f"{v.limit:4.2f}{unit}"
+        lines.append(f"  {v.issue:<7}{v.figure:<{width}}  {value}  <= {limit}  {v.outcome}")
     return lines

@@ -30,18 +30,10 @@ import zipfile
 from pathlib import Path
 
 from benchmarks._runner import Case, Extra
+from benchmarks.targets import TARGETS as ALL_TARGETS
 
-# ---- targets of this module (to merge into the single targets table) ------------
-# figure -> limit (issue 14); the figures are what extra_report() returns.
-TARGETS: dict[str, float] = {
-    # read-only package with bytecode / the same package without bytecode
-    "packaged / same package without bytecode": 0.60,
-    # read-only package with bytecode / writable venv with cached bytecode
-    "packaged / writable venv, bytecode cached": 1.05,
-    # seconds for `fcsdk coldstart` on the event template project, default N
-    "fcsdk coldstart on the event template (s)": 15.0,
-}
-# ---- end of targets --------------------------------------------------------------
+# The limits, read from the single targets table (benchmarks/targets.py).
+TARGETS: dict[str, float] = {t.figure: t.limit for t in ALL_TARGETS}
 
 HOST = f"{sys.version_info.major}.{sys.version_info.minor}"
 ROUNDS = 15

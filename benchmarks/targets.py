@@ -59,4 +59,9 @@ TARGETS: tuple[Target, ...] = (
     Target("asgi.fc2 / direct ASGI call (floor)", 1.3, "12"),
     Target("asgi.fc2 / Mangum (AWS event)", 0.9, "12"),
     Target("asgi.fc2 / a2wsgi bridge", 0.33, "12"),
+    # bench_coldstart_package: the packaged event template, read-only, one event in a fresh
+    # `python -I -B`; and the wall time of `fcsdk coldstart` on it (seconds, not a ratio)
+    Target("packaged / same package without bytecode", 0.6, "14"),
+    Target("packaged / writable venv, bytecode cached", 1.05, "14"),
+    Target("fcsdk coldstart on the event template (s)", 15.0, "14"),
 )
