@@ -226,6 +226,10 @@ def script(path: Path, body: str) -> Path:
     return path
 
 
+# A runtime version that is not the one running the tests (found first, as "this Python").
+OTHER = "3.12" if sys.version_info[:2] == (3, 10) else "3.10"
+
+
 class TestOddInterpreters:
     @pytest.mark.usefixtures("no_pythons")
     def test_the_py_launcher_is_asked(self, tmp_path: Path) -> None:
@@ -235,14 +239,18 @@ class TestOddInterpreters:
         target = str(Path(sys.executable).resolve().parents[2])  # pyenv's versions folder
         if not Path(target).is_dir():  # pragma: no cover - the venv is not on a pyenv Python
             target = "/root/.pyenv/versions"
-        candidates = sorted(Path(target).glob("3.10.*/bin/python")) if Path(target).is_dir() else []
-        if not candidates:  # pragma: no cover - this machine has pyenv's 3.10
-            pytest.skip("no Python 3.10 to stand behind the fake launcher")
+        candidates = (
+            sorted(Path(target).glob(f"{OTHER}.*/bin/python")) if Path(target).is_dir() else []
+        )
+        if not candidates:  # pragma: no cover - this machine has pyenv's 3.10 and 3.12
+            pytest.skip(f"no Python {OTHER} to stand behind the fake launcher")
         bin_dir = Path(os.environ["PATH"])
-        script(bin_dir / "py", f'[ "$1" = "-3.10" ] || exit 1\nshift\nexec {candidates[-1]} "$@"\n')
-        found = find_interpreter("3.10")
+        script(
+            bin_dir / "py", f'[ "$1" = "-{OTHER}" ] || exit 1\nshift\nexec {candidates[-1]} "$@"\n'
+        )
+        found = find_interpreter(OTHER)
         assert found is not None
-        assert found.version == "3.10"
+        assert found.version == OTHER
         assert found.path == str(candidates[-1])
 
     @pytest.mark.usefixtures("no_pythons")
@@ -251,7 +259,7 @@ class TestOddInterpreters:
         import os
 
         script(Path(os.environ["PATH"]) / "py", "exit 1\n")
-        assert find_interpreter("3.10") is None
+        assert find_interpreter(OTHER) is None
 
     def test_an_interpreter_that_fails(self, tmp_path: Path) -> None:
         """A program that exits non-zero is not an interpreter; a failing compiler is an error."""

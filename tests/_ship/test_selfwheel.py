@@ -84,7 +84,9 @@ def fake_dependencies(house: Path) -> PipOptions:
 
     for line in metadata.requires("fcsdk") or []:
         req = Requirement(line)
-        if req.marker is None:  # fcsdk's own requirements, not an extra's
+        # fcsdk's own requirements, not an extra's; pip reads markers on the running
+        # Python, so on 3.10 tomli (python_version < '3.11') is wanted for any target too
+        if req.marker is None or req.marker.evaluate({"extra": ""}):
             make_wheel(house, req.name, metadata.version(req.name))
     return PipOptions(find_links=(str(house),), no_index=True)
 
