@@ -183,6 +183,7 @@ class _Echo:
         self.ready = threading.Event()
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.port = 0
+        self.writers: set[asyncio.StreamWriter] = set()
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -193,10 +194,16 @@ class _Echo:
         self.ready.set()
         self.loop.run_forever()
         server.close()
+        # Close every connection too (3.10's wait_closed() does not), so that no transport
+        # is left for the garbage collector to warn about in a later test.
+        for writer in list(self.writers):
+            writer.close()
+        self.loop.run_until_complete(asyncio.sleep(0.05))
         self.loop.run_until_complete(server.wait_closed())
         self.loop.close()
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.add(writer)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -209,6 +216,8 @@ class _Echo:
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
+        finally:
+            self.writers.discard(writer)
 
     def __enter__(self) -> _Echo:
         self.thread.start()
