@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 # FC's Python runtimes: `make test` also runs the suite's non-slow part on each
-# (scripts/test-on-python.sh; required under CI=true, skipped loudly elsewhere).
+# (scripts/test-on-python.sh; required under CI=true, skipped loudly elsewhere), one after
+# the other, in the background beside the full suite on the default Python (two cores).
 RUNTIME_PYTHONS ?= 3.10 3.12
 
 .DEFAULT_GOAL := help
@@ -51,9 +52,14 @@ typecheck: $(VENV)/.dev-installed
 pytest: $(VENV)/.dev-installed
 	@echo "make: checking for Chromium (the browser test's; installed with apt-get when run as root)"
 	sh scripts/ensure-chromium.sh
-	rm -f .coverage .coverage.*
-	$(BIN)/coverage run -m pytest
-	for version in $(RUNTIME_PYTHONS); do sh scripts/test-on-python.sh $$version || exit 1; done
+	rm -f .coverage .coverage.* .runtime-tests.log
+	@echo "make: the non-slow suite on Python $(RUNTIME_PYTHONS) runs beside the full one (log: .runtime-tests.log)"
+	@( for version in $(RUNTIME_PYTHONS); do sh scripts/test-on-python.sh $$version || exit 1; done \
+	    ) > .runtime-tests.log 2>&1 & runtimes=$$!; \
+	$(BIN)/coverage run -m pytest; status=$$?; \
+	wait $$runtimes || status=1; \
+	echo "make: the runtime Pythons' run (.runtime-tests.log):"; cat .runtime-tests.log; \
+	exit $$status
 	$(BIN)/coverage combine --quiet
 	$(BIN)/coverage report
 
@@ -72,4 +78,4 @@ fuzz: $(VENV)/.dev-installed
 	$(PY) -m fuzz --seconds $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(VENV) .venv-py* site .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-py* site .coverage .coverage.* .runtime-tests.log .mypy_cache .ruff_cache .pytest_cache

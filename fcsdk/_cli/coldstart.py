@@ -17,21 +17,11 @@ import zipfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from fcsdk._cli.invoke import _positive_int
+from fcsdk._cli._arguments import positive_int, positive_number
 from fcsdk._cli.package import add_bytecode_options
 from fcsdk._ship.target import RUNTIME_NAMES, RUNTIMES
 
 __all__ = ["configure", "run"]
-
-
-def _budget(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected milliseconds, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of ms, got {text}")
-    return value
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +58,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-n",
         "--runs",
-        type=_positive_int,
+        type=positive_int,
         default=10,
         metavar="N",
         help="fresh interpreters to time (default 10), interleaved with as many empty ones",
@@ -79,7 +69,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the raw figures as JSON")
     parser.add_argument(
         "--budget-ms",
-        type=_budget,
+        type=positive_number("milliseconds"),
         metavar="MS",
         help="exit 1 when the median cold start (import + first event) is above MS",
     )

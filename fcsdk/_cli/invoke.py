@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from fcsdk._cli._arguments import positive_int, positive_number
 from fcsdk._runtime import runtime_result
 from fcsdk._ship.target import RUNTIME_NAMES
 from fcsdk.exceptions import ConfigurationError
@@ -24,26 +25,6 @@ from fcsdk.exceptions import ConfigurationError
 __all__ = ["add_function_options", "configure", "function_config", "run"]
 
 RUNTIMES = RUNTIME_NAMES
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
-    return value
 
 
 def add_function_options(parser: argparse.ArgumentParser) -> None:
@@ -61,13 +42,13 @@ def add_function_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pre-stop", metavar="HANDLER", help="PreStop hook, e.g. index.pre_stop")
     parser.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=positive_number("seconds"),
         default=60.0,
         metavar="S",
         help="the function's timeout in seconds (default 60)",
     )
     parser.add_argument(
-        "--memory", type=_positive_int, default=512, metavar="MB", help="memory size (default 512)"
+        "--memory", type=positive_int, default=512, metavar="MB", help="memory size (default 512)"
     )
     parser.add_argument(
         "--function-name", default="my-function", metavar="NAME", help="default my-function"
@@ -99,7 +80,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_function_options(parser)
     parser.add_argument(
         "--repeat",
-        type=_positive_int,
+        type=positive_int,
         default=1,
         metavar="N",
         help="invoke N times on the same warm instance (one result per line)",

@@ -21,7 +21,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from fcsdk._cli.invoke import _positive_int, add_function_options, function_config
+from fcsdk._cli._arguments import positive_int
+from fcsdk._cli.invoke import add_function_options, function_config
 from fcsdk._local.embedded_oss import OSS_HANDOFF_ENV, local_oss, oss_banner, oss_port_for
 from fcsdk.exceptions import ConfigurationError
 
@@ -87,7 +88,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--concurrency",
-        type=_positive_int,
+        type=positive_int,
         default=1,
         metavar="N",
         help="instance concurrency: requests run at once, each in a thread (default 1)",
