@@ -14,7 +14,7 @@ from pathlib import Path
 from fcsdk._ship.archive import write_zip
 from fcsdk._ship.bytecode import compile_tree, find_interpreter, no_interpreter_warning
 from fcsdk._ship.ignore import IgnoreRules, collect_files
-from fcsdk._ship.requirements import PipOptions, find_requirements, install_with_fcsdk
+from fcsdk._ship.requirements import PipOptions, find_requirements, install_requirements
 from fcsdk._ship.target import DEFAULT_MAX_MB, RUNTIMES, Target
 from fcsdk.exceptions import ConfigurationError, PackageError, PackageTooLargeError
 
@@ -255,7 +255,7 @@ def build_package(
                     "no requirements found (requirements.txt or pyproject.toml "
                     "dependencies): the package holds your code only"
                 )
-            install_with_fcsdk(reqs, staging, target, pip=pip, scratch=Path(tmp), cwd=root)
+            install_requirements(reqs, staging, target, pip=pip, scratch=Path(tmp), cwd=root)
         entries: dict[str, Path] = {}
         owners: dict[str, str] = {}
         dist_of = _distribution_of(staging)

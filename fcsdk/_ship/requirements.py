@@ -6,6 +6,13 @@ The requirements come from ``requirements.txt`` (handed to pip as is, so
 ``pip install --target`` with ``--only-binary=:all:`` and the target's
 ``--platform``/``--python-version``/``--implementation``/``--abi``, which is
 what lets a laptop on macOS, or on another Python, build for FC's Linux.
+
+A requirement that publishes only a source distribution (``oss2``, and its
+``crcmod``) is built into a wheel here, with compilers turned off, and kept
+only when that wheel is pure Python (``py3-none-any``): a package whose C
+extension is optional (``crcmod``) falls back to its Python version, and one
+that needs compiling is reported as such, since code compiled on this machine
+may not run on FC's Linux.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +32,16 @@ __all__ = [
     "PipOptions",
     "Requirements",
     "find_requirements",
+    "build_pure_wheel",
     "install_for_target",
+    "install_requirements",
     "install_with_fcsdk",
 ]
 
 # Seconds pip may take for one install before the build gives up.
 PIP_TIMEOUT = 900.0
+# Source distributions built into wheels for one package, at the most.
+MAX_SDIST_BUILDS = 20
 
 
 @dataclass(frozen=True)
@@ -296,6 +307,127 @@ def install_with_fcsdk(
                 tags=again.tags,
                 pip_output=again.pip_output,
             ) from exc
+
+
+def install_requirements(
+    reqs: Requirements,
+    dest: Path,
+    target: Target,
+    *,
+    pip: PipOptions | None = None,
+    scratch: Path,
+    cwd: Path,
+) -> None:
+    """:func:`install_with_fcsdk`, building pure-Python wheels of sdist-only requirements.
+
+    Each time pip finds no wheel for a requirement, its source distribution is
+    built with :func:`build_pure_wheel` and the install retried with the built
+    wheels on ``--find-links``. Takes the same arguments and raises the same
+    errors as :func:`install_for_target`; a requirement whose source builds
+    compiled code is a :class:`NoMatchingWheelError` that says so.
+    """
+    options = pip or PipOptions()
+    built_folder = scratch / "built-wheels"
+    built: set[str] = set()
+    while True:
+        try:
+            install_with_fcsdk(reqs, dest, target, pip=options, scratch=scratch, cwd=cwd)
+            return
+        except NoMatchingWheelError as exc:
+            name = _normal(exc.requirement)
+            if name == "fcsdk" or name in built or len(built) >= MAX_SDIST_BUILDS:
+                raise
+            spec = _missing_spec(exc.pip_output) or exc.requirement
+            outcome = build_pure_wheel(spec, built_folder, options, cwd=cwd)
+            if outcome == "no source":
+                raise
+            if outcome != "built":
+                raise NoMatchingWheelError(
+                    f"{exc}\n{exc.requirement!r} publishes a source distribution, but it "
+                    f"builds compiled code ({outcome}), and code compiled here may not run "
+                    "on FC's Linux: build its wheel on manylinux (for example in FC's build "
+                    "image, with `s build`) and pass the folder with --find-links.",
+                    requirement=exc.requirement,
+                    tags=exc.tags,
+                    pip_output=exc.pip_output,
+                ) from exc
+            built.add(name)
+            if str(built_folder) not in options.find_links:
+                options = replace(options, find_links=(*options.find_links, str(built_folder)))
+
+
+def build_pure_wheel(spec: str, folder: Path, pip: PipOptions, *, cwd: Path) -> str:
+    """Build a pure-Python wheel of ``spec`` from its source distribution, into ``folder``.
+
+    pip builds it (``pip wheel --no-deps --no-binary --no-cache-dir``, from the same indexes
+    and links as the install) with ``CC``, ``CXX`` and ``LDSHARED`` set to
+    ``false``, so no C code compiles: a package whose extension is optional
+    falls back to its Python version; any other wheel than ``*-none-any`` is
+    deleted.
+
+    Returns:
+        ``"built"``; ``"no source"`` when no source distribution fits
+        ``spec``; otherwise why the wheel could not be used (a short phrase).
+
+    Example:
+        >>> _missing_spec("ERROR: No matching distribution found for crcmod>=1.7")
+        'crcmod>=1.7'
+    """
+    name = _normal(_requirement_name(spec))
+    folder.mkdir(parents=True, exist_ok=True)
+    before = set(folder.iterdir())
+    cmd = [
+        pip.python,
+        "-m",
+        "pip",
+        "wheel",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--no-deps",
+        # pip's wheel cache may hold a wheel of it compiled with a compiler
+        "--no-cache-dir",
+        "--no-binary",
+        _requirement_name(spec),
+        "--wheel-dir",
+        str(folder),
+        *pip.args(),
+        spec,
+    ]
+    env = {**os.environ, "PIP_NO_INPUT": "1", "CC": "false", "CXX": "false", "LDSHARED": "false"}
+    try:
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT, check=False, env=env, cwd=cwd
+        )
+    except subprocess.TimeoutExpired:
+        return f"building it took longer than {PIP_TIMEOUT:.0f} s"
+    output = (done.stderr or "") + (done.stdout or "")
+    if done.returncode != 0:
+        if _NO_MATCH.search(output) or _NO_VERSION.search(output):
+            return "no source"
+        return "its build fails without a C compiler"
+    wheels = [w for w in set(folder.iterdir()) - before if w.suffix == ".whl"]
+    made = [w for w in wheels if _normal(w.name.split("-")[0]) == name]
+    if made and all(w.name.endswith("-none-any.whl") for w in made):
+        return "built"
+    for wheel in wheels:
+        wheel.unlink()
+    return "its wheel is not pure Python"
+
+
+def _normal(name: str) -> str:
+    """A distribution name as PEP 503 compares them."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _missing_spec(pip_output: str) -> str | None:
+    """The requirement, with its version specifier, that pip said it found nothing for.
+
+    Example:
+        >>> _missing_spec("ERROR: No matching distribution found for crcmod>=1.7")
+        'crcmod>=1.7'
+    """
+    found = _NO_MATCH.search(pip_output) or _NO_VERSION.search(pip_output)
+    return None if found is None else found.group(1)
 
 
 def _tried_tags(target: Target) -> list[str]:

@@ -93,3 +93,75 @@ def make_wheelhouse(house: Path) -> Path:
     )
     make_wheel(house, "winonly", tag="cp312-cp312-win_amd64")
     return house
+
+
+# A PEP 517 backend that lives inside the sdist (``backend-path``), so pip builds it with no
+# download: like crcmod, it compiles an extension when ``$CC`` works and, when ``OPTIONAL``
+# is true, falls back to pure Python when it does not.
+_SDIST_BACKEND = """
+import base64, hashlib, os, subprocess, sys, zipfile
+
+NAME, VERSION, OPTIONAL = {name!r}, {version!r}, {optional!r}
+
+
+def _compiler_works():
+    try:
+        done = subprocess.run([os.environ.get("CC", "cc"), "--version"], capture_output=True)
+    except OSError:
+        return False
+    return done.returncode == 0
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    dist = NAME.replace("-", "_")
+    files = {{dist + "/__init__.py": b"PURE = True\\n"}}
+    tag = "py3-none-any"
+    if _compiler_works():
+        files[dist + "/_speedups.so"] = b"\\x7fELF compiled here"
+        tag = "cp%d%d-cp%d%d-linux_x86_64" % (sys.version_info[:2] * 2)
+    elif not OPTIONAL:
+        raise SystemExit("error: command 'cc' failed: the extension is required")
+    info = "%s-%s.dist-info" % (dist, VERSION)
+    meta = "Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n" % (NAME, VERSION)
+    files[info + "/METADATA"] = meta.encode()
+    wheel = "Wheel-Version: 1.0\\nGenerator: t\\nRoot-Is-Purelib: true\\nTag: %s\\n" % tag
+    files[info + "/WHEEL"] = wheel.encode()
+    rows = []
+    for path, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        rows.append("%s,sha256=%s,%d" % (path, digest, len(data)))
+    files[info + "/RECORD"] = ("\\n".join(rows + [info + "/RECORD,,"]) + "\\n").encode()
+    name = "%s-%s-%s.whl" % (dist, VERSION, tag)
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as zf:
+        for path, data in files.items():
+            zf.writestr(path, data)
+    return name
+"""
+
+
+def make_sdist(folder: Path, name: str, version: str = "1.0", *, optional_c: bool = True) -> Path:
+    """Write ``name-version.tar.gz``: a source distribution with a C extension, like crcmod's.
+
+    Built with a working ``$CC`` it gives a platform wheel holding a ``.so``;
+    without one it gives a pure ``py3-none-any`` wheel when ``optional_c``,
+    and fails otherwise.
+    """
+    import io
+    import tarfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    root = f"{name}-{version}"
+    members = {
+        "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "backend"\n'
+        'backend-path = ["."]\n',
+        "PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        "backend.py": _SDIST_BACKEND.format(name=name, version=version, optional=optional_c),
+    }
+    sdist = folder / f"{root}.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tar:
+        for member, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{root}/{member}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return sdist

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from fcsdk.exceptions import (
     NoMatchingWheelError,
     PackageError,
 )
-from tests._ship.helpers import make_project, make_wheel
+from tests._ship.helpers import make_project, make_sdist, make_wheel, names
 
 
 class TestFindRequirements:
@@ -160,3 +161,71 @@ class TestNoWheel:
 
 
 # --------------------------------------------------------------------------- the command
+
+
+class TestSourceOnly:
+    """Requirements that publish only a source distribution, as oss2 and crcmod do."""
+
+    def test_an_optional_extension_is_built_as_pure_python(
+        self, tmp_path: Path, wheelhouse: Path
+    ) -> None:
+        """An sdist whose C extension is optional ships as pure Python, compiled nowhere."""
+        make_sdist(wheelhouse, "crc-like")
+        project = make_project(tmp_path / "p", requirements_txt="crc-like==1.0\ndemo-dep\n")
+        zip_path = build_package(
+            project, pip=PipOptions(find_links=(str(wheelhouse),), no_index=True)
+        ).path
+        files = names(zip_path)
+        assert "crc_like/__init__.py" in files
+        assert "demo_dep/__init__.py" in files
+        assert not [f for f in files if f.endswith(".so")]
+        assert not (wheelhouse / "crc_like-1.0-py3-none-any.whl").exists()
+
+    def test_the_compiler_of_this_machine_is_never_used(self, tmp_path: Path) -> None:
+        """Even with a working compiler here, the built wheel is the pure one (no host .so)."""
+        house = tmp_path / "house"
+        make_sdist(house, "crc-like")
+        fake_cc = tmp_path / "bin" / "cc"
+        fake_cc.parent.mkdir()
+        fake_cc.write_text("#!/bin/sh\nexit 0\n")
+        fake_cc.chmod(0o755)
+        folder = tmp_path / "built"
+        options = PipOptions(find_links=(str(house),), no_index=True)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("PATH", f"{fake_cc.parent}:{os.environ['PATH']}")
+            outcome = requirements.build_pure_wheel("crc-like==1.0", folder, options, cwd=tmp_path)
+        assert outcome == "built"
+        assert [p.name for p in folder.iterdir()] == ["crc_like-1.0-py3-none-any.whl"]
+
+    def test_a_required_extension_is_reported(self, tmp_path: Path, wheelhouse: Path) -> None:
+        """An sdist that must compile fails naming it, why, and what to do, with exit 1."""
+        make_sdist(wheelhouse, "needs-c", optional_c=False)
+        project = make_project(tmp_path / "p", requirements_txt="needs-c\n")
+        with pytest.raises(NoMatchingWheelError) as e:
+            build_package(project, pip=PipOptions(find_links=(str(wheelhouse),), no_index=True))
+        assert e.value.requirement == "needs-c"
+        message = str(e.value)
+        assert "no wheel of 'needs-c' fits python3.12" in message
+        assert "builds compiled code (its build fails without a C compiler)" in message
+        assert "--find-links" in message
+        assert not (project / "dist").exists()
+
+    def test_a_version_pin_is_kept(self, tmp_path: Path, wheelhouse: Path) -> None:
+        """The sdist built is the pinned version, not the newest."""
+        make_sdist(wheelhouse, "crc-like", "1.0")
+        make_sdist(wheelhouse, "crc-like", "2.0")
+        project = make_project(tmp_path / "p", requirements_txt="crc-like==1.0\n")
+        zip_path = build_package(
+            project, pip=PipOptions(find_links=(str(wheelhouse),), no_index=True)
+        ).path
+        assert "crc_like-1.0.dist-info/METADATA" in names(zip_path)
+
+    def test_no_source_at_all_keeps_the_wheel_message(
+        self, tmp_path: Path, local: PipOptions
+    ) -> None:
+        """A requirement with neither a fitting wheel nor an sdist says so, as before."""
+        project = make_project(tmp_path / "p", requirements_txt="winonly\n")
+        with pytest.raises(NoMatchingWheelError) as e:
+            build_package(project, pip=local)
+        assert "builds compiled code" not in str(e.value)
+        assert "publish only a source distribution" in str(e.value)
