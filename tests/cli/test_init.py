@@ -317,6 +317,20 @@ class TestGeneratedProjects:
         invoked = make(root, "invoke", pip_env, shared_venv)
         assert '{"order_id":"A1","accepted":true}' in invoked
 
+    def test_oss_template_packages_its_source_only_requirements(
+        self, tmp_path: Path, pip_env: dict[str, str], shared_venv: Path
+    ) -> None:
+        """make package in the oss template ships oss2 and crcmod (sdists only) as pure Python."""
+        root = tmp_path / "uploads"
+        create_project(root, template="oss")
+        make(root, "package", pip_env, shared_venv)
+        with zipfile.ZipFile(root / function_props(root)["code"]) as zf:
+            listed = zf.namelist()
+        assert "oss2/__init__.py" in listed
+        assert "crcmod/_crcfunpy.py" in listed
+        assert not [n for n in listed if n.startswith("crcmod/") and n.endswith(".so")]
+        assert "oss2/__pycache__/__init__.cpython-312.pyc" in listed
+
     def test_oss_make_invoke_works_on_a_fresh_scaffold(
         self, tmp_path: Path, pip_env: dict[str, str], shared_venv: Path
     ) -> None:
