@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from fcsdk._cli._arguments import positive_int, positive_number
-from fcsdk._cli.package import add_bytecode_options
+from fcsdk._cli.package import add_bytecode_options, add_pip_options
 from fcsdk._ship.target import RUNTIME_NAMES, RUNTIMES
 
 __all__ = ["configure", "run"]
@@ -78,21 +78,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="serve the objects an OSS trigger event names on a loopback OSS server",
     )
-    parser.add_argument(
-        "-r",
-        "--requirements",
-        metavar="FILE",
-        help="a project's requirements file, relative to the current folder",
+    add_pip_options(
+        parser, requirements_help="a project's requirements file, relative to the current folder"
     )
-    parser.add_argument(
-        "--find-links",
-        action="append",
-        default=[],
-        metavar="DIR_OR_URL",
-        help="also look for wheels here, relative to the current folder (repeatable)",
-    )
-    parser.add_argument("--index-url", metavar="URL", help="a package index other than PyPI")
-    parser.add_argument("--no-index", action="store_true", help="look only in --find-links")
 
 
 def _zip_runtime(zip_path: Path) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fcsdk._cli._arguments import positive_number
 from fcsdk._ship.target import ARCHES, DEFAULT_MAX_MB, RUNTIMES
 
 __all__ = ["configure", "run"]
@@ -56,13 +57,38 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--include-tests", action="store_true", help="ship the tests too (left out by default)"
     )
-    parser.add_argument(
-        "-r",
-        "--requirements",
-        metavar="FILE",
-        help="a requirements file, relative to the current folder "
+    add_pip_options(
+        parser,
+        requirements_help="a requirements file, relative to the current folder "
         "(default the project's requirements.txt, else its pyproject.toml dependencies)",
     )
+    add_bytecode_options(parser)
+    parser.add_argument(
+        "--fcsdk-wheel",
+        metavar="DIR",
+        help="write the running fcsdk's wheel into DIR (relative to the current folder) and "
+        "exit: the scaffold's Makefile installs it when no index serves fcsdk",
+    )
+    parser.add_argument(
+        "--max-zip-mb",
+        type=positive_number("megabytes"),
+        metavar="MB",
+        default=DEFAULT_MAX_MB,
+        help=f"fail when the zip passes this size (default {DEFAULT_MAX_MB}, FC's limit for "
+        "a ZIP uploaded by a developer tool or OSS; 100 in smaller regions or through the API)",
+    )
+    parser.add_argument(
+        "--max-unzipped-mb",
+        type=positive_number("megabytes"),
+        metavar="MB",
+        default=DEFAULT_MAX_MB,
+        help=f"fail when the unpacked files pass this size (default {DEFAULT_MAX_MB})",
+    )
+
+
+def add_pip_options(parser: argparse.ArgumentParser, *, requirements_help: str) -> None:
+    """Add ``-r``, ``--find-links``, ``--index-url`` and ``--no-index``, shared with coldstart."""
+    parser.add_argument("-r", "--requirements", metavar="FILE", help=requirements_help)
     parser.add_argument(
         "--find-links",
         action="append",
@@ -76,28 +102,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--no-index", action="store_true", help="look only in --find-links (pip --no-index)"
-    )
-    add_bytecode_options(parser)
-    parser.add_argument(
-        "--fcsdk-wheel",
-        metavar="DIR",
-        help="write the running fcsdk's wheel into DIR (relative to the current folder) and "
-        "exit: the scaffold's Makefile installs it when no index serves fcsdk",
-    )
-    parser.add_argument(
-        "--max-zip-mb",
-        type=float,
-        metavar="MB",
-        default=DEFAULT_MAX_MB,
-        help=f"fail when the zip passes this size (default {DEFAULT_MAX_MB}, FC's limit for "
-        "a ZIP uploaded by a developer tool or OSS; 100 in smaller regions or through the API)",
-    )
-    parser.add_argument(
-        "--max-unzipped-mb",
-        type=float,
-        metavar="MB",
-        default=DEFAULT_MAX_MB,
-        help=f"fail when the unpacked files pass this size (default {DEFAULT_MAX_MB})",
     )
 
 

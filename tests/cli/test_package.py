@@ -83,5 +83,16 @@ class TestPackageCommand:
         assert e.value.code == 2
         assert "not allowed with" in capsys.readouterr().err
 
+    @pytest.mark.parametrize("value", ["-3", "0", "inf", "nan", "big"])
+    def test_size_limits_are_positive_numbers(
+        self, value: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--max-zip-mb and --max-unzipped-mb refuse what is not a positive number, exit 2."""
+        for option in ("--max-zip-mb", "--max-unzipped-mb"):
+            with pytest.raises(SystemExit) as e:
+                main(["package", option, value])
+            assert e.value.code == 2
+            assert f"argument {option}:" in capsys.readouterr().err
+
 
 # --------------------------------------------------------------------------- real runtimes
