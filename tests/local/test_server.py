@@ -266,6 +266,41 @@ class TestServerObject:
             thread.join(10)
             local.server_close()
 
+    def test_connection_threads_are_reused_and_end_with_the_server(self) -> None:
+        """Sequential connections share one pooled thread; server_close lets the idle ones end."""
+        logs = RuntimeLogs(io.StringIO())
+        instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+        local = LocalServer(("127.0.0.1", 0), {"f": HostedFunction(instance, "event")}, logs)
+        thread = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+
+        others = {t for t in threading.enumerate() if t.name == "fcsdk-connection"}
+
+        def connection_threads() -> list[threading.Thread]:
+            """This server's connection threads (other servers of the module have theirs)."""
+            return [
+                t for t in threading.enumerate() if t.name == "fcsdk-connection" and t not in others
+            ]
+
+        try:
+            url = f"http://127.0.0.1:{local.server_address[1]}/invoke"
+            for n in range(20):  # a new connection each time (httpx.post does not keep it)
+                answer = httpx.post(url, content=f"call{n}".encode(), timeout=10)
+                assert answer.content == f"CALL{n}".encode()
+            # each connection's thread went back to the pool before the next one came
+            assert len(connection_threads()) <= 2
+            with httpx.Client(timeout=10) as a, httpx.Client(timeout=10) as b:
+                assert a.post(url, content=b"x").content == b"X"  # two open at once:
+                assert b.post(url, content=b"y").content == b"Y"  # a thread each
+                assert len(connection_threads()) >= 2
+        finally:
+            local.shutdown()
+            thread.join(10)
+            local.server_close()
+        for pooled in connection_threads():
+            pooled.join(10)
+        assert connection_threads() == []
+
     def test_wait_async(self) -> None:
         """wait_async returns how many background jobs outlive the wait."""
         logs = RuntimeLogs(io.StringIO())
