@@ -153,7 +153,7 @@ def _make_handler(
     with_context = _wants_context(func)
     user_func = func
     if is_async_callable(func):
-        func = run_sync(func)
+        return _make_async_handler(func, event_model, with_context, log_event=log_event)
     from_runtime = _from_runtime
     # Inlined _invocation.enter(): this is every invocation's path.
     set_current = _invocation.CURRENT.set
@@ -195,15 +195,71 @@ def _make_handler(
             finally:
                 leave(token)
 
+    return _finish(event_handler, user_func, event_model)
+
+
+def _finish(
+    event_handler: Any, user_func: Callable[..., Any], event_model: Any
+) -> EventHandler[Any, Any]:
+    """Give ``event_handler`` the user's function's name and docs, and its ``event_model``."""
     functools.update_wrapper(event_handler, user_func)
-    if explicit:
-        event_handler.event_model = event_model  # type: ignore[attr-defined]
+    if event_model is not _UNSET:
+        event_handler.event_model = event_model
     else:
         try:
-            event_handler.event_model = _first_param_annotation(user_func)  # type: ignore[attr-defined]
+            event_handler.event_model = _first_param_annotation(user_func)
         except ConfigurationError:
-            event_handler.event_model = None  # type: ignore[attr-defined]  # retried on first call
-    return event_handler  # type: ignore[return-value]
+            event_handler.event_model = None  # retried on first call
+    return typing.cast("EventHandler[Any, Any]", event_handler)
+
+
+def _make_async_handler(
+    func: Callable[..., Any], event_model: Any, with_context: bool, *, log_event: bool
+) -> EventHandler[Any, Any]:
+    """:func:`_make_handler` for an ``async def`` ``func``: each call runs it on the shared loop.
+
+    The same steps as the sync handler's, with the coroutine handed straight
+    to :func:`fcsdk._aio.run` (no wrapper in between: this is every call's path).
+    """
+    from fcsdk._aio import run
+
+    from_runtime = _from_runtime
+    set_current = _invocation.CURRENT.set
+    cold = _invocation.COLD
+    explicit = event_model is not _UNSET
+    decode: Decoder | None = None
+
+    def resolve() -> Decoder:
+        nonlocal decode
+        model = event_model if explicit else _first_param_annotation(func)
+        event_handler.event_model = model  # type: ignore[attr-defined]
+        decode = build_decoder(model)
+        return decode
+
+    if with_context:
+
+        def event_handler(event: RawEvent, context: Any = None, /) -> bytes | str:
+            ctx = context if type(context) is FCContext else from_runtime(context)
+            token = set_current((ctx, False) if not cold[0] else _first_call(ctx))
+            try:
+                if log_event:
+                    _log_event(event)
+                return encode_result(run(func((decode or resolve())(event), ctx)))
+            finally:
+                leave(token)
+
+    else:
+
+        def event_handler(event: RawEvent, context: Any = None, /) -> bytes | str:
+            token = set_current((context, False) if not cold[0] else _first_call(context))
+            try:
+                if log_event:
+                    _log_event(event)
+                return encode_result(run(func((decode or resolve())(event))))
+            finally:
+                leave(token)
+
+    return _finish(event_handler, func, event_model)
 
 
 class _Decorator(Generic[E]):

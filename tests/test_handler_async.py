@@ -61,6 +61,29 @@ class TestAsyncHandler:
 
         assert total(b'{"a": 1, "b": 2}', fake_context()) == b"3"
 
+    @pytest.mark.parametrize("with_context", [True, False])
+    def test_log_event_logs_before_the_coroutine_runs(
+        self, with_context: bool, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """log_event=True logs the (redacted) event of an async handler, with or without context."""
+        seen: list[str] = []
+
+        async def with_ctx(event: dict[str, str], context: fc.FCContext) -> str:
+            seen.append(context.request_id)
+            return "ok"
+
+        async def without(event: dict[str, str]) -> str:
+            seen.append("-")
+            return "ok"
+
+        handler = fc.handler(event_model=dict[str, str], log_event=True)(
+            with_ctx if with_context else without
+        )
+        with caplog.at_level(logging.INFO, logger="fcsdk"):
+            assert handler(b'{"password": "p"}', fake_context(request_id="r-1")) == "ok"
+        assert seen == (["r-1"] if with_context else ["-"])
+        assert any(r.getMessage() == 'event: {"password": "***"}' for r in caplog.records)
+
     def test_decode_errors_come_before_the_coroutine(self) -> None:
         """A bad event raises EventDecodeError without creating a coroutine."""
         with pytest.raises(fc.EventDecodeError, match="amount"):

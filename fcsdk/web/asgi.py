@@ -52,6 +52,7 @@ Headers = list[tuple[bytes, bytes]]
 logger = logging.getLogger("fcsdk.web")
 
 _ASGI = {"version": "3.0", "spec_version": "2.3"}
+_BYTES_LIKE = (bytes, bytearray, memoryview)
 
 
 def http_scope(  # noqa: PLR0917 - one request's parts, in the order ASGI lists them
@@ -141,12 +142,12 @@ class _Exchange:
             if not self.more:
                 raise ASGIProtocolError("the app sent http.response.body after more_body=False")
             chunk = message.get("body", b"")
-            if not isinstance(chunk, bytes | bytearray | memoryview):
+            if type(chunk) is not bytes and not isinstance(chunk, _BYTES_LIKE):
                 raise ASGIProtocolError(
                     f"http.response.body body must be bytes, got {type(chunk).__name__}"
                 )
             if chunk:
-                self.chunks.append(bytes(chunk))
+                self.chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
             if not message.get("more_body", False):
                 self.more = False
                 if self.done is not None:
