@@ -18,6 +18,7 @@ from pydantic import BaseModel
 import fcsdk as fc
 from fcsdk import _invocation
 from fcsdk.testing import fake_context, invoke
+from tests.loopback_echo import EchoServer
 
 
 class Order(BaseModel):
@@ -198,74 +199,20 @@ class TestAsyncHooks:
         assert ran == ["r-freeze"]
 
 
-class _Echo:
-    """A loopback async HTTP server on its own loop and thread: answers each request's header."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.port = 0
-        self.writers: set[asyncio.StreamWriter] = set()
-
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        server = self.loop.run_until_complete(
-            asyncio.start_server(self._client, "127.0.0.1", 0, backlog=256)
-        )
-        self.port = server.sockets[0].getsockname()[1]
-        self.ready.set()
-        self.loop.run_forever()
-        server.close()
-        # Close every connection too (3.10's wait_closed() does not), so that no transport
-        # is left for the garbage collector to warn about in a later test.
-        for writer in list(self.writers):
-            writer.close()
-        self.loop.run_until_complete(asyncio.sleep(0.05))
-        self.loop.run_until_complete(server.wait_closed())
-        self.loop.close()
-
-    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.writers.add(writer)
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                rid = b""
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"x-request-id:"):
-                        rid = line.split(b":", 1)[1].strip()
-                await asyncio.sleep(0.001)
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(rid), rid))
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            writer.close()
-        finally:
-            self.writers.discard(writer)
-
-    def __enter__(self) -> _Echo:
-        self.thread.start()
-        self.ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
 @pytest.fixture
-def echo() -> Iterator[_Echo]:
-    with _Echo() as server:
+def echo() -> Iterator[EchoServer]:
+    with EchoServer() as server:
         yield server
 
 
 class TestSharedClient:
-    def test_sixteen_threads_share_one_async_client(self, echo: _Echo) -> None:
+    def test_sixteen_threads_share_one_async_client(self, echo: EchoServer) -> None:
         """16 threads x 25 invocations await one httpx.AsyncClient: no errors, no cross-talk."""
         state: dict[str, httpx.AsyncClient] = {}
 
         @fc.initializer
         async def init(context: fc.FCContext) -> None:
-            state["client"] = httpx.AsyncClient(base_url=f"http://127.0.0.1:{echo.port}")
+            state["client"] = httpx.AsyncClient(base_url=echo.base)
 
         @fc.handler
         async def call(event: bytes, context: fc.FCContext) -> str:

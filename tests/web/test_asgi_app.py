@@ -24,7 +24,7 @@ from fcsdk.exceptions import ConfigurationError
 from fcsdk.testing import HTTPClient, fake_context, fc3_http_event
 from fcsdk.testing.http import Via
 from fcsdk.web.asgi import LifespanError
-from tests.web.asgi_support import LoopbackServer
+from tests.loopback_echo import EchoServer
 
 PLACES: list[Via] = ["wsgi", "fc3", "apigw"]
 
@@ -147,7 +147,7 @@ handler = fc.from_asgi(api)
 
 @pytest.fixture(scope="module", autouse=True)
 def started() -> Iterator[None]:
-    with LoopbackServer() as server:
+    with EchoServer(delay=0) as server:
         LOOPBACK["base"] = server.base
         handler.initializer(fake_context())
         yield
