@@ -431,7 +431,7 @@ class TestEndToEnd:
         assert record.status == 200
 
     def test_seed_example_module(self, oss_server: LocalOSSServer) -> None:
-        """examples/oss_upload runs end to end with the seed's event shape."""
+        """examples/oss_upload runs end to end with the event shape of FC's Python handler page."""
         module = load_example()
         event = json.loads((ROOT / "examples" / "oss_upload" / "event.json").read_text("utf-8"))
         event["bucket"] = "test-bucket"

@@ -15,7 +15,8 @@ from fcsdk.events.http import (
     HTTPTriggerResponse,
 )
 
-# The platform reference's sample (section 3), plus the extra field real events carry.
+# The FC 3.0 HTTP trigger event as FC's documentation shows it, plus the extra field
+# real events carry.
 FC3_SAMPLE = {
     "version": "v1",
     "rawPath": "/orders/a%20b",

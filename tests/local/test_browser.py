@@ -1,4 +1,4 @@
-"""A real browser against ``fcsdk serve``: headless Chromium signs in on the seed's Flask form.
+"""A real browser against ``fcsdk serve``: headless Chromium signs in on the sign-in example.
 
 Needs Debian's ``chromium`` (``scripts/ensure-chromium.sh`` installs it).
 Under ``CI=true`` a missing browser fails the test; elsewhere it skips, loudly.
@@ -34,7 +34,7 @@ def _need_browser() -> None:
 
 
 def _apps() -> list[tuple[str, Path, str]]:
-    apps = [("seed_signin.handler", APPS, "wsgi")]
+    apps = [("fc_page_signin.handler", APPS, "wsgi")]
     if (EXAMPLE / "index.py").exists():
         apps += [("index.handler", EXAMPLE, "wsgi"), ("index.handler", EXAMPLE, "event")]
     return apps
@@ -42,7 +42,7 @@ def _apps() -> list[tuple[str, Path, str]]:
 
 @pytest.fixture(scope="module", params=_apps(), ids=lambda app: f"{app[1].name}-{app[2]}")
 def signin(request: pytest.FixtureRequest) -> Iterator[Served]:
-    """The sign-in app served by fcsdk serve: the seed as FC 2.0 ran it, the example both ways."""
+    """The sign-in app served by fcsdk serve: as FC 2.0 ran it, and the example both ways."""
     handler, code_dir, mode = request.param
     with served(handler, "--code-dir", str(code_dir), "--no-oss", "--mode", mode) as server:
         yield server
@@ -93,6 +93,6 @@ class TestBrowserSignIn:
         assert _sign_in(browser, signin, "admin", "guess") == "Bad username or password."
 
     def test_query_string_sign_in(self, browser: Browser, signin: Served) -> None:
-        """The seed's query-string sign-in works from the address bar."""
+        """The sign-in example's query-string sign-in works from the address bar."""
         browser.navigate(signin.url + "/signin2?username=admin&password=password")
         assert str(browser.evaluate("document.body.innerText")).strip() == "Hello2, admin!"

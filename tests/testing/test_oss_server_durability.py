@@ -45,17 +45,17 @@ def payload(tag: int, size: int) -> bytes:
 
 
 def racer(
-    bucket: Any, seed: int, rounds: int, barrier: threading.Barrier, errors: list[str]
+    bucket: Any, rng_seed: int, rounds: int, barrier: threading.Barrier, errors: list[str]
 ) -> None:
     """Run random PUT/GET/DELETE/append/multipart calls on one key, recording any failure."""
-    rng = random.Random(seed)
+    rng = random.Random(rng_seed)
     for _ in range(rounds):
         barrier.wait()
         op = rng.choice(["put", "get", "get", "delete", "append", "multipart", "copy"])
         size = rng.choice([1, 1000, 300_000])
         try:
             if op == "put":
-                bucket.put_object(KEY, payload(seed, size))
+                bucket.put_object(KEY, payload(rng_seed, size))
             elif op == "get":
                 body = check_whole(bucket)
                 if body is not None and len(set(body)) > 1:
@@ -69,10 +69,10 @@ def racer(
                 except oss2.exceptions.NotFound:
                     position = "0"
                 if position is not None:
-                    bucket.append_object(KEY, int(position), payload(seed, size))
+                    bucket.append_object(KEY, int(position), payload(rng_seed, size))
             elif op == "multipart":
                 upload = bucket.init_multipart_upload(KEY).upload_id
-                part = bucket.upload_part(KEY, upload, 1, payload(seed, size))
+                part = bucket.upload_part(KEY, upload, 1, payload(rng_seed, size))
                 bucket.complete_multipart_upload(KEY, upload, [oss2.models.PartInfo(1, part.etag)])
             else:
                 bucket.copy_object(BUCKET, KEY, KEY + ".copy")

@@ -16,7 +16,7 @@ from fcsdk.web.places import APIGatewayPlace, FC3Place, is_text_response
 from tests.web.places_support import encode as encode_event_response
 from tests.web.places_support import event_request as request_from_event
 
-# The platform reference's own FC 3.0 sample (section 3).
+# The FC 3.0 HTTP trigger event as FC's documentation shows it.
 SAMPLE: dict[str, Any] = {
     "version": "v1",
     "rawPath": "/orders/a%20b",

@@ -37,7 +37,7 @@ SIGNIN = load_signin()
 class TestSigninExample:
     @pytest.mark.parametrize("via", PLACES)
     def test_form_get_post_and_query_login(self, via: Via) -> None:
-        """The seed's sign-in app: form GET, form POST, query-string login, in every place."""
+        """The sign-in example: form GET, form POST, query-string login, in every place."""
         client = HTTPClient(SIGNIN.handler, via=via)
         assert client.get("/").text == "<h1>Home</h1>"
         form = client.get("/signin")

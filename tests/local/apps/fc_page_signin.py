@@ -1,4 +1,7 @@
-"""The seed documentation's Flask sign-in example, as FC 2.0 ran it (WSGI, proxy-prefixed form)."""
+"""The Flask sign-in example of FC's Python handler page, as FC 2.0 ran it.
+
+WSGI, with the proxy-prefixed form action.
+"""
 
 from __future__ import annotations
 
