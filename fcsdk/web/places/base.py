@@ -178,7 +178,7 @@ class Place(ABC, Generic[Out_co]):
             ResultEncodeError: a header would split the response, or the status is invalid.
         """
         _ = response.status_line  # validates the status
-        head = self.request.method == "HEAD"
+        head = (self._request or self.request).method == "HEAD"
         if type(response).iter_body is Response.iter_body:  # complete: nothing to close
             body = b"" if head else response.body
         else:
