@@ -165,30 +165,26 @@ def _all_str(value: dict[Any, Any]) -> bool:
     return True
 
 
-def _header_map(value: object) -> tuple[dict[str, str], str] | None:
-    """The event's headers and their values joined, or ``None`` when they are not str -> str."""
+def _header_parts(value: object) -> tuple[dict[str, str], tuple[str, ...], str] | None:
+    """The event's headers, their names in lower case and their values joined; ``None`` when
+    they are not a str -> str object."""
     if value is None:
-        return {}, ""
+        return {}, (), ""
     if type(value) is not dict:
         return None
     try:  # join takes str (and its subclasses) only: every value checked in C
         joined = "".join(value.values())
     except TypeError:
         return None
-    # Names already seen are str; others are checked as the values were.
-    if _KNOWN_NAMES.issuperset(value) or _all_str(value):
-        return value, joined
-    return None
-
-
-def _lowered_names(headers: dict[str, str]) -> tuple[str, ...]:
-    names = tuple(headers)
-    lowered = _LOWERED.get(names)
+    names = tuple(value)
+    lowered = _LOWERED.get(names)  # names seen before are str: no need to check them again
     if lowered is None:
+        if not _all_str(value):
+            return None
         lowered = tuple([name.lower() for name in names])
         if len(_LOWERED) < 256:
             _LOWERED[names] = lowered
-    return lowered
+    return value, lowered, joined
 
 
 def _event_headers(source: _EventSource) -> Headers:
@@ -322,8 +318,9 @@ def _is_text_cached(
     return is_text_response(content_type, content_encoding, text_types)
 
 
-_DEFAULT_TEXT: dict[tuple[str | None, str | None], bool] = {}
-"""(content type, content encoding) -> sent as text, under the default text types (bounded)."""
+_DEFAULT_TEXT: dict[str | None, bool] = {}
+"""Content type -> sent as text, without a content encoding, under the default text types
+(bounded)."""
 
 
 class EventPlace(Place[bytes]):
@@ -439,12 +436,12 @@ class EventPlace(Place[bytes]):
                     [*current, value] if isinstance(current, list) else [current, value]
                 )
         text_types = options.text_types
-        if text_types is DEFAULT_TEXT_TYPES:
-            text = _DEFAULT_TEXT.get((content_type, content_encoding))
+        if text_types is DEFAULT_TEXT_TYPES and content_encoding is None:
+            text = _DEFAULT_TEXT.get(content_type)
             if text is None:
-                text = is_text_response(content_type, content_encoding, text_types)
+                text = is_text_response(content_type, None, text_types)
                 if len(_DEFAULT_TEXT) < 256:
-                    _DEFAULT_TEXT[content_type, content_encoding] = text
+                    _DEFAULT_TEXT[content_type] = text
         else:
             text = _is_text_cached(content_type, content_encoding, text_types)
         encoded: str
@@ -489,7 +486,7 @@ class FC3Place(EventPlace):
         data = self.data
         rc = data["requestContext"]
         http = rc["http"]
-        header_map = _header_map(data.get("headers"))
+        header_parts = _header_parts(data.get("headers"))
         query = data.get("queryParameters")
         if query is None:
             query = {}
@@ -499,7 +496,7 @@ class FC3Place(EventPlace):
         raw_path = data.get("rawPath")
         body = data.get("body")
         if (
-            header_map is None
+            header_parts is None
             or query is None
             or not isinstance(method, str)
             or not (raw_path is None or isinstance(raw_path, str))
@@ -511,7 +508,7 @@ class FC3Place(EventPlace):
             raw_path = quote(str(path), safe=PATH_SAFE)
         request_id = getattr(self.context, "request_id", None) or rc.get("requestId")
         flag = data.get("isBase64Encoded")
-        headers, joined = header_map
+        headers, lowered, joined = header_parts
         return Request._of_source(
             method.upper(),
             raw_path,
@@ -520,7 +517,7 @@ class FC3Place(EventPlace):
                 headers,
                 body,
                 bool(flag) if flag is None or type(flag) is bool else self.base64_flag(),
-                _lowered_names(headers),
+                lowered,
                 joined,
             ),
             _event_headers,
@@ -567,14 +564,14 @@ class APIGatewayPlace(EventPlace):
             EventDecodeError: a field has the wrong type.
         """
         data = self.data
-        header_map = _header_map(data.get("headers"))
+        header_parts = _header_parts(data.get("headers"))
         query = _str_map(data.get("queryParameters"))
         path_params = _str_map(data.get("pathParameters"))
         method = data.get("httpMethod")
         path = data.get("path")
         body = data.get("body")
         if (
-            header_map is None
+            header_parts is None
             or query is None
             or path_params is None
             or not isinstance(method, str)
@@ -586,10 +583,10 @@ class APIGatewayPlace(EventPlace):
             method.upper(),
             quote(path or "/", safe=PATH_SAFE),
             query,
-            (header_map[0], body, self.base64_flag(), _lowered_names(header_map[0]), header_map[1]),
+            (header_parts[0], body, self.base64_flag(), header_parts[1], header_parts[2]),
             _event_headers,
             _event_body,
-            _client_ip(header_map[0]),
+            _client_ip(header_parts[0]),
             self.context,
             None,
             "",
