@@ -134,7 +134,9 @@ def check_header(name: str, value: str) -> None:
     Raises:
         ResultEncodeError: the name or value holds a control character.
     """
-    if name in _VALID_NAMES and value.isprintable():  # isprintable: no CR, LF or NUL
+    if (  # a name accepted before, and a value without CR, LF or NUL (isprintable)
+        type(name) is str and type(value) is str and name in _VALID_NAMES and value.isprintable()
+    ):
         return
     for part in (name, value):
         if "\r" in part or "\n" in part or "\0" in part:
@@ -144,7 +146,7 @@ def check_header(name: str, value: str) -> None:
             )
     if not name or " " in name or ":" in name:
         raise ResultEncodeError(f"refusing response header {name!r}: not a valid header name")
-    if len(_VALID_NAMES) < 1024:
+    if type(name) is str and len(_VALID_NAMES) < 1024:
         _VALID_NAMES.add(name)
 
 

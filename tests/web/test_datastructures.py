@@ -322,3 +322,11 @@ class TestFastPaths:
             with pytest.raises(ResultEncodeError, match="response splitting"):
                 check_header("X-Known", value)
         check_header("X-Known", "tab\tand é")  # not printable, still allowed
+
+
+class TestCheckHeaderTypes:
+    def test_a_value_that_is_not_str_fails_as_before(self) -> None:
+        """A bytes value of a known name is the TypeError it always was, not another error."""
+        check_header("X-Typed", "ok")
+        with pytest.raises(TypeError):
+            check_header("X-Typed", b"bytes")  # type: ignore[arg-type]

@@ -405,7 +405,7 @@ class EventPlace(Place[bytes]):
         valid = _VALID_NAMES
         if len(headers) == 1:  # the common case: only a Content-Type
             name, value = headers[0]
-            if name not in valid or not value.isprintable():  # isprintable: no CR, LF or NUL
+            if type(value) is not str or name not in valid or not value.isprintable():
                 check_header(name, value)
             grouped[name] = value
             lowered = name.lower()
@@ -416,7 +416,7 @@ class EventPlace(Place[bytes]):
             headers = ()
         join = options.multi_value_headers == "join"
         for name, value in headers:
-            if name not in valid or not value.isprintable():  # isprintable: no CR, LF or NUL
+            if type(value) is not str or name not in valid or not value.isprintable():
                 check_header(name, value)
             lowered = name.lower()
             if lowered == "content-type":

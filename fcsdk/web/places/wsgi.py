@@ -173,7 +173,7 @@ def _header_list(
     has_length = False
     valid = _VALID_NAMES
     for name, value in items:
-        if name not in valid or not value.isprintable():  # isprintable: no CR, LF or NUL
+        if type(value) is not str or name not in valid or not value.isprintable():
             check_header(name, value)
         if len(name) == 14 and name.lower() == "content-length":
             has_length = True
