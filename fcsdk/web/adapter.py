@@ -127,7 +127,7 @@ class PlaceApp(ABC):
     def __call__(self, event: dict[str, Any], context: object = None, /) -> bytes: ...
     def __call__(self, first: Any, second: Any = None, /) -> Any:
         """Run as a WSGI app or as an event handler, as the arguments say."""
-        if is_wsgi_call(first, second):
+        if type(first) is dict and "REQUEST_METHOD" in first and callable(second):  # is_wsgi_call
             return self.serve_wsgi(WSGIPlace(first, second, self.options))
         return self.serve_event(select_event_place(first, second, self.options))
 
@@ -187,15 +187,16 @@ class HTTPHandler(PlaceApp, Generic[R]):
 
         The request is the current invocation for ``fc.logger`` meanwhile.
         """
-        token = enter(invocation_of(request))
+        raw = request.raw_context  # invocation_of(request), inlined: the hot path
+        if raw is not None and (
+            getattr(raw, "request_id", None) or getattr(raw, "requestId", None)
+        ):
+            token = enter(raw)
+        else:
+            token = enter(request)
         try:
-            return self._handle(request)
-        finally:
-            leave(token)
-
-    def _handle(self, request: Request) -> Response:
-        try:
-            return to_response(self.endpoint(request))
+            result = self.endpoint(request)
+            return result if isinstance(result, Response) else to_response(result)
         except Exception as exc:
             try:
                 response = self.handle_exception(request, exc)
@@ -206,6 +207,8 @@ class HTTPHandler(PlaceApp, Generic[R]):
                 return response
             logger.exception("unhandled %s in request %s", type(exc).__name__, request.request_id)
             return internal_error_response(request.request_id)
+        finally:
+            leave(token)
 
     def serve(self, place: Place[T]) -> T:
         """Serve the request of ``place`` and encode the answer there."""

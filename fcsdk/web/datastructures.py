@@ -124,12 +124,20 @@ def split_list_header(value: str) -> list[str]:
     return [item for item in items if item]
 
 
+_VALID_NAMES: set[str] = set()
+"""Response header names :func:`check_header` accepted (bounded): most responses repeat a few."""
+
+
 def check_header(name: str, value: str) -> None:
     """Refuse a response header that could split the response (CR, LF or NUL in it).
 
     Raises:
         ResultEncodeError: the name or value holds a control character.
     """
+    if (  # a name accepted before, and a value without CR, LF or NUL (isprintable)
+        type(name) is str and type(value) is str and name in _VALID_NAMES and value.isprintable()
+    ):
+        return
     for part in (name, value):
         if "\r" in part or "\n" in part or "\0" in part:
             raise ResultEncodeError(
@@ -138,6 +146,8 @@ def check_header(name: str, value: str) -> None:
             )
     if not name or " " in name or ":" in name:
         raise ResultEncodeError(f"refusing response header {name!r}: not a valid header name")
+    if type(name) is str and len(_VALID_NAMES) < 1024:
+        _VALID_NAMES.add(name)
 
 
 class _MultiMapping(Mapping[str, _V]):
@@ -234,7 +244,8 @@ class Headers(_MultiMapping[str]):
     :class:`MutableHeaders`.
     """
 
-    __slots__ = ()
+    __slots__ = ("_lowered",)
+    _lowered: tuple[str, ...] | None
 
     def __init__(
         self, headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None
@@ -249,21 +260,46 @@ class Headers(_MultiMapping[str]):
         else:
             items = [(str(k), str(v)) for k, v in headers]
         self._items = items
+        self._lowered = None
 
     @staticmethod
     def _fold(name: str) -> str:
         return name.lower()
 
-    # The three lookups below are _MultiMapping's, with the folding inlined: the hot path.
+    @classmethod
+    def _trusted(cls, items: list[tuple[str, str]], lowered: tuple[str, ...] | None = None) -> Self:
+        """Wrap a list the caller built and no longer touches (no copying).
+
+        ``lowered`` is the names in lower case, when the caller knows them already.
+        """
+        obj = cls.__new__(cls)
+        obj._items = items
+        obj._lowered = lowered
+        return obj
+
+    def _names(self) -> tuple[str, ...]:
+        """The names in lower case, in order: computed once, as the items never change."""
+        lowered = self._lowered
+        if lowered is None:
+            lowered = self._lowered = tuple([key.lower() for key, _ in self._items])
+        return lowered
+
+    # The three lookups below are _MultiMapping's over the lower-case names (searched in C):
+    # the hot path. MutableHeaders, whose items change, scans instead.
     def _values(self, name: str) -> list[str]:
         lowered = name.lower()
-        return [value for key, value in self._items if key.lower() == lowered]
+        names = self._lowered or self._names()
+        count = names.count(lowered)
+        if count == 1:
+            return [self._items[names.index(lowered)][1]]
+        if not count:
+            return []
+        return [value for (_, value), key in zip(self._items, names, strict=True) if key == lowered]
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False
-        lowered = name.lower()
-        return any(key.lower() == lowered for key, _ in self._items)
+        return name.lower() in (self._lowered or self._names())
 
     @overload
     def get(self, name: str) -> str | None: ...
@@ -272,9 +308,9 @@ class Headers(_MultiMapping[str]):
     def get(self, name: str, default: object = None) -> object:
         """Return the first value of ``name`` (as it arrived: comma-joined repeats), else ``default``."""  # noqa: E501
         lowered = name.lower()
-        for key, value in self._items:
-            if key.lower() == lowered:
-                return value
+        names = self._lowered or self._names()
+        if lowered in names:
+            return self._items[names.index(lowered)][1]
         return default
 
     def getall(self, name: str) -> list[str]:
@@ -316,6 +352,29 @@ class MutableHeaders(Headers, MutableMapping[str, str]):
     """
 
     __slots__ = ()
+
+    # Headers' lookups with the folding inlined, scanning: these items change.
+    def _values(self, name: str) -> list[str]:
+        lowered = name.lower()
+        return [value for key, value in self._items if key.lower() == lowered]
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        lowered = name.lower()
+        return any(key.lower() == lowered for key, _ in self._items)
+
+    @overload
+    def get(self, name: str) -> str | None: ...
+    @overload
+    def get(self, name: str, default: _T) -> str | _T: ...
+    def get(self, name: str, default: object = None) -> object:
+        """Return the first value of ``name`` (as it arrived: comma-joined repeats), else ``default``."""  # noqa: E501
+        lowered = name.lower()
+        for key, value in self._items:
+            if key.lower() == lowered:
+                return value
+        return default
 
     def add(self, name: str, value: str) -> None:
         """Append another occurrence of ``name`` (several ``Set-Cookie``, say)."""
@@ -378,19 +437,34 @@ class QueryParams(_MultiMapping[str]):
         Raises:
             BadRequest: bad percent-encoding or bytes that are not UTF-8.
         """
+        pairs: list[tuple[str, str]] = []
         if not query:
-            return cls()
-        check_percent_escapes(query, "query string")
-        try:
-            pairs = parse_qsl(query, keep_blank_values=True, errors="strict")
-        except UnicodeDecodeError as exc:
-            raise BadRequest("the query string is not valid UTF-8 after percent-decoding") from exc
-        return cls(pairs)
+            pass
+        elif "%" not in query and "+" not in query:
+            # Nothing to decode: parse_qsl's own split, without its per-pair unquoting.
+            for chunk in query.split("&"):
+                if chunk:
+                    name, _, value = chunk.partition("=")
+                    pairs.append((name, value))
+        else:
+            check_percent_escapes(query, "query string")
+            try:
+                pairs = parse_qsl(query, keep_blank_values=True, errors="strict")
+            except UnicodeDecodeError as exc:
+                message = "the query string is not valid UTF-8 after percent-decoding"
+                raise BadRequest(message) from exc
+        self = cls.__new__(cls)
+        self._items = pairs
+        self._joined = False
+        return self
 
     @classmethod
     def from_event(cls, parameters: Mapping[str, str]) -> QueryParams:
         """Wrap an event's ``queryParameters`` (repeats already joined with commas)."""
-        return cls(parameters.items(), joined=True)
+        self = cls.__new__(cls)
+        self._items = list(parameters.items())
+        self._joined = True
+        return self
 
     @overload
     def get(self, name: str) -> str | None: ...
@@ -472,6 +546,14 @@ def parse_cookie_header(value: str) -> dict[str, str]:
         {'sid': 'abc', 'theme': 'dark', 'q': 'a b;c'}
     """
     cookies: dict[str, str] = {}
+    if '"' not in value and "%" not in value:  # nothing to unquote or decode
+        for chunk in value.split(";"):
+            name, sep, raw = chunk.partition("=")
+            if sep:
+                name = name.strip()
+                if name and name not in cookies:
+                    cookies[name] = raw.strip()
+        return cookies
     for chunk in value.split(";"):
         name, sep, raw = chunk.partition("=")
         name = name.strip()

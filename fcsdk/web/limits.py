@@ -71,9 +71,9 @@ def check_json_depth(body: bytes, max_depth: int) -> None:
     Only brackets outside strings count. The scan keeps just the structural
     bytes, so its cost follows the number of brackets, not the body's size.
     """
-    skeleton = body.translate(None, _DROP)
-    if skeleton.count(b"[") + skeleton.count(b"{") <= max_depth:
+    if body.count(b"[") + body.count(b"{") <= max_depth:  # too few brackets to nest deeper
         return
+    skeleton = body.translate(None, _DROP)
     depth = 0
     in_string = False
     escaped = False

@@ -49,6 +49,10 @@ DEFAULT_MAX_BODY_SIZE = MAX_SYNC_BODY_SIZE
 
 _UNSET: Any = object()
 
+QuerySource = str | QueryParams | dict[str, str] | Callable[[], QueryParams]
+"""Where a request's query comes from: a query string, the parameters, an event's
+``queryParameters`` (repeats joined with commas), or a loader."""
+
 
 def validation_errors(
     exc: ValidationError, *, prefix: tuple[str | int, ...] = ()
@@ -92,6 +96,7 @@ class Request:
         "_query",
         "_query_source",
         "_request_id",
+        "_source",
         "client_ip",
         "limits",
         "method",
@@ -131,12 +136,13 @@ class Request:
         self.client_ip = client_ip
         self.raw_context = context
         self.path_params = dict(path_params or {})
-        self._query_source: str | QueryParams | Callable[[], QueryParams] = query
+        self._query_source: QuerySource = query
         self._query: QueryParams | None = query if isinstance(query, QueryParams) else None
         self._headers: Headers | None = Headers(headers)
-        self._headers_loader: Callable[[], Headers] | None = None
+        self._headers_loader: Callable[[Any], Headers] | None = None
         self._body: bytes | None = bytes(body)
-        self._body_loader: Callable[[], bytes] | None = None
+        self._body_loader: Callable[[Any, int], bytes] | None = None
+        self._source: Any = None
         self._request_id = request_id
         self._path: str | None = None
         self._cookies: dict[str, str] | None = None
@@ -156,10 +162,45 @@ class Request:
         request_id: str | None,
         root_path: str,
     ) -> Request:
-        """The adapters' constructor: parts as they came, derived views computed later."""
+        """A request of parts as they came and loaders called with no argument."""
+        return cls._of_source(
+            method,
+            raw_path,
+            query,
+            (headers, body),
+            _call_headers,
+            _call_body,
+            client_ip,
+            context,
+            request_id,
+            root_path,
+            DEFAULT_LIMITS,
+        )
+
+    @classmethod
+    def _of_source(  # noqa: PLR0917 - positional on purpose: it runs once per request
+        cls,
+        method: str,
+        raw_path: str,
+        query: QuerySource,
+        source: Any,
+        headers: Callable[[Any], Headers],
+        body: Callable[[Any, int], bytes],
+        client_ip: str,
+        context: object,
+        request_id: str | None,
+        root_path: str,
+        limits: Limits,
+    ) -> Request:
+        """The places' constructor: parts as they came, derived views computed later.
+
+        ``headers(source)`` and ``body(source, limits.max_body_size)`` load the
+        headers and the body on first read: plain functions over the place's raw
+        input, so a request makes no closures and holds no reference to its place.
+        """
         self = cls.__new__(cls)
         self.method = method
-        self.limits = DEFAULT_LIMITS
+        self.limits = limits
         self.raw_path = raw_path
         self.root_path = root_path
         self.client_ip = client_ip
@@ -171,6 +212,7 @@ class Request:
         self._headers_loader = headers
         self._body = None
         self._body_loader = body
+        self._source = source
         self._request_id = request_id
         self._path = None
         self._cookies = None
@@ -222,15 +264,19 @@ class Request:
         Raises:
             BadRequest: bad percent-encoding or non-UTF-8 text.
         """
-        if self._query is None:
+        query = self._query
+        if query is None:
             source = self._query_source
             if isinstance(source, str):
-                self._query = QueryParams.from_string(source)
+                query = QueryParams.from_string(source)
+            elif isinstance(source, dict):  # an event's queryParameters
+                query = QueryParams.from_event(source)
             elif isinstance(source, QueryParams):
-                self._query = source
+                query = source
             else:
-                self._query = source()
-        return self._query
+                query = source()
+            self._query = query
+        return query
 
     # -- headers ------------------------------------------------------------------------
 
@@ -241,9 +287,10 @@ class Request:
         Raises:
             BadRequest: a header value is not valid UTF-8.
         """
-        if self._headers is None:
+        headers = self._headers
+        if headers is None:
             assert self._headers_loader is not None
-            headers = self._headers_loader()
+            headers = self._headers_loader(self._source)
             count = len(headers._items)
             if count > self.limits.max_headers:
                 raise RequestHeaderFieldsTooLarge(
@@ -251,7 +298,7 @@ class Request:
                     f"at most {self.limits.max_headers} are accepted"
                 )
             self._headers = headers
-        return self._headers
+        return headers
 
     @property
     def content_type(self) -> str | None:
@@ -261,13 +308,18 @@ class Request:
     @property
     def cookies(self) -> dict[str, str]:
         """The cookies of the ``Cookie`` header(s), by name."""
-        if self._cookies is None:
-            cookies: dict[str, str] = {}
-            for value in self.headers.getall("cookie"):
-                for name, cookie in parse_cookie_header(value).items():
-                    cookies.setdefault(name, cookie)
+        cookies = self._cookies
+        if cookies is None:
+            values = self.headers._values("cookie")  # Cookie is no list header: never split
+            if len(values) == 1:
+                cookies = parse_cookie_header(values[0])
+            else:
+                cookies = {}
+                for value in values:
+                    for name, cookie in parse_cookie_header(value).items():
+                        cookies.setdefault(name, cookie)
             self._cookies = cookies
-        return self._cookies
+        return cookies
 
     # -- the body -----------------------------------------------------------------------
 
@@ -279,10 +331,11 @@ class Request:
             BadRequest: the body or its ``Content-Length`` is malformed.
             PayloadTooLarge: the body is over the configured limit.
         """
-        if self._body is None:
+        body = self._body
+        if body is None:
             assert self._body_loader is not None
-            self._body = self._body_loader()
-        return self._body
+            body = self._body = self._body_loader(self._source, self.limits.max_body_size)
+        return body
 
     @property
     def text(self) -> str:
@@ -313,7 +366,9 @@ class Request:
         body = self.body
         if not body:
             raise BadRequest("expected a JSON body, got an empty body")
-        check_json_depth(body, self.limits.max_json_depth)
+        max_depth = self.limits.max_json_depth
+        if body.count(b"[") + body.count(b"{") > max_depth:  # else it cannot nest deeper
+            check_json_depth(body, max_depth)
         try:
             return from_json(body)
         except (ValueError, RecursionError) as exc:
@@ -387,6 +442,14 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.root_path}{self.raw_path}>"
+
+
+def _call_headers(source: tuple[Callable[[], Headers], Callable[[], bytes]]) -> Headers:
+    return source[0]()
+
+
+def _call_body(source: tuple[Callable[[], Headers], Callable[[], bytes]], limit: int) -> bytes:
+    return source[1]()
 
 
 def body_error(exc: ValidationError) -> BadRequest | RequestValidationError:

@@ -45,6 +45,8 @@ HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]] | Headers | None
 
 SameSite = Literal["lax", "strict", "none"]
 
+_new = object.__new__
+
 
 class Response:
     """An HTTP response with a complete body.
@@ -73,16 +75,22 @@ class Response:
         content_type: str | None = None,
     ) -> None:
         self.status = status
-        self.headers = MutableHeaders._trusted([]) if headers is None else MutableHeaders(headers)
+        if headers is None:
+            own = _new(MutableHeaders)  # MutableHeaders._trusted([]), inlined: once per response
+            own._items = []
+            own._lowered = None
+        else:
+            own = MutableHeaders(headers)
+        self.headers = own
         self.body: bytes = self.render(body)
         media = content_type or self.media_type
         if media is None and status not in (204, 304):
             # PEP 3333 and browsers want a type; str is text, anything else opaque bytes.
             media = "text/plain" if body is None or isinstance(body, str) else _OCTETS
-        if media is not None and (headers is None or "content-type" not in self.headers):
+        if media is not None and (headers is None or "content-type" not in own):
             if media.startswith("text/") and "charset=" not in media:
                 media = f"{media}; charset={self.charset}"
-            self.headers._items.append(("Content-Type", media))
+            own._items.append(("Content-Type", media))
 
     def render(self, content: Any) -> bytes:
         """Return the body bytes for ``content``."""
@@ -282,7 +290,12 @@ class JSONResponse(Response):
 
     def render(self, content: Any) -> bytes:
         """Return ``content`` as compact JSON."""
-        return render_json(content)
+        try:  # render_json, inlined: once per response
+            return to_json(content, by_alias=True, fallback=_json_fallback)
+        except ResultEncodeError:
+            raise
+        except (PydanticSerializationError, ValueError, TypeError, RecursionError) as exc:
+            raise ResultEncodeError(f"cannot encode the response as JSON: {exc}") from exc
 
 
 class RedirectResponse(Response):

@@ -253,3 +253,80 @@ class TestFormData:
         assert "FormData" in repr(form)
         with pytest.raises(KeyError):
             _ = form["zz"]
+
+
+class TestFastPaths:
+    """The shortcuts of the request path agree with the general code they skip."""
+
+    @pytest.mark.parametrize(
+        "query",
+        ["a=1&b=2", "a=1&&b", "=x&a=", "a&a=1&a=2", "é=ü&x=1", "a=b=c", "&", "x"],
+    )
+    def test_query_without_escapes_parses_as_parse_qsl(self, query: str) -> None:
+        """A query with no '%' or '+' gives what parse_qsl gives (blank values kept)."""
+        from urllib.parse import parse_qsl
+
+        assert QueryParams.from_string(query).multi_items() == parse_qsl(
+            query, keep_blank_values=True
+        )
+
+    def test_query_with_escapes_still_checked(self) -> None:
+        """Escapes and '+' still decode, and a bad escape is still a BadRequest."""
+        assert QueryParams.from_string("q=a+b%21").get("q") == "a b!"
+        with pytest.raises(BadRequest, match="percent-encoding"):
+            QueryParams.from_string("q=%zz")
+
+    @pytest.mark.parametrize(
+        "header",
+        ["sid=abc; theme=dark", " a = 1 ;b=2;; junk; =x; a=3", "k=v=w", "", "x=; y= 2 "],
+    )
+    def test_plain_cookie_header_parses_as_the_general_parser(self, header: str) -> None:
+        """Without quotes or '%' the short parser gives what the general one gives."""
+        general = parse_cookie_header(header + '; zz="1"')  # a quote takes the general path
+        general.pop("zz")
+        assert parse_cookie_header(header) == general
+        assert list(parse_cookie_header(header)) == list(general)
+
+    def test_headers_lookups_by_lower_case_names(self) -> None:
+        """get, getall, [] and in answer by any case, repeats and absences included."""
+        h = Headers([("X-A", "1"), ("x-a", "2"), ("Cookie", "c=1"), ("Accept", "a, b")])
+        assert (h.get("X-a"), h["COOKIE"], h.get("nope"), h.get("nope", "d")) == (
+            "1",
+            "c=1",
+            None,
+            "d",
+        )
+        assert (h.getall("x-A"), h.getall("accept"), h.getall("none")) == (
+            ["1", "2"],
+            ["a", "b"],
+            [],
+        )
+        assert "ACCEPT" in h
+        assert "x-b" not in h
+        assert 3 not in h  # type: ignore[comparison-overlap]
+
+    def test_mutable_headers_see_their_changes(self) -> None:
+        """A response's headers answer lookups after every change (they keep no index)."""
+        h = MutableHeaders({"A": "1"})
+        assert h.get("a") == "1"
+        h.add("B", "2")
+        h["a"] = "3"
+        assert (h.get("b"), h["A"], "b" in h) == ("2", "3", True)
+        del h["b"]
+        assert (h.get("b"), "B" in h, h.getall("a")) == (None, False, ["3"])
+
+    def test_check_header_refuses_a_bad_value_of_a_known_name(self) -> None:
+        """A name accepted once does not let a value with CR, LF or NUL through later."""
+        check_header("X-Known", "fine")
+        for value in ("a\r\nSet-Cookie: x=1", "a\nb", "a\0b"):
+            with pytest.raises(ResultEncodeError, match="response splitting"):
+                check_header("X-Known", value)
+        check_header("X-Known", "tab\tand é")  # not printable, still allowed
+
+
+class TestCheckHeaderTypes:
+    def test_a_value_that_is_not_str_fails_as_before(self) -> None:
+        """A bytes value of a known name is the TypeError it always was, not another error."""
+        check_header("X-Typed", "ok")
+        with pytest.raises(TypeError):
+            check_header("X-Typed", b"bytes")  # type: ignore[arg-type]

@@ -315,3 +315,63 @@ class TestEncodeEventResponse:
         event = fc3_http_event("DELETE", "/x", headers={"A": "1"})
         _, request = request_from_event(event)
         assert (request.method, request.headers["a"]) == ("DELETE", "1")
+
+
+class TestEventHeaderChecks:
+    """An event's headers are checked when first read, whichever lookup reads them."""
+
+    @pytest.mark.parametrize(
+        ("headers", "message"),
+        [
+            ({"X-Ok": "1", "bad name": "x"}, "not a valid header name"),
+            ({"X-Ok": "1", "X-Split": "a\r\nb"}, "CR, LF or NUL"),
+            ({"X-Ok": "1", "X-Nul": "a\0b"}, "CR, LF or NUL"),
+        ],
+    )
+    def test_bad_header_is_a_400_through_the_cookies(
+        self, headers: dict[str, str], message: str
+    ) -> None:
+        """A bad header answers 400 when the handler reads only the cookies, after good events."""
+
+        @fc.http
+        def handler(request: fc.Request) -> dict[str, object]:
+            return {"sid": request.cookies.get("sid")}
+
+        good = fc3_http_event("GET", "/", headers={"X-Ok": "1", "Cookie": "sid=1"})
+        answer = json.loads(handler(json.dumps(good), fake_context()))
+        assert (answer["statusCode"], json.loads(answer["body"])) == (200, {"sid": "1"})
+        bad = fc3_http_event("GET", "/", headers=headers)
+        answer = json.loads(handler(json.dumps(bad), fake_context()))
+        assert answer["statusCode"] == 400
+        assert message in json.loads(answer["body"])["detail"]
+
+    def test_first_bad_header_in_order_is_named(self) -> None:
+        """With a bad value before a bad name, the value's error is the one raised."""
+        event = fc3_http_event("GET", "/", headers={"X-A": "a\nb", "bad name": "x"})
+        _, request = request_from_event(event)
+        with pytest.raises(BadRequest, match="'X-A' holds CR, LF or NUL"):
+            _ = request.headers
+
+    def test_content_length_in_any_case_is_checked(self) -> None:
+        """A Content-Length spelled in any case is held against the body."""
+        event = {
+            **SAMPLE,
+            "isBase64Encoded": False,
+            "body": "abc",
+            "headers": {"CONTENT-length": "4"},
+        }
+        _, request = request_from_event(event)
+        with pytest.raises(BadRequest, match="Content-Length says 4"):
+            _ = request.body
+        event["headers"] = {"X-A": "1", "content-LENGTH": "3"}
+        assert request_from_event(event)[1].body == b"abc"
+
+    def test_header_of_another_type_is_refused_when_the_request_is_built(self) -> None:
+        """A header value (or query value) that is not a string is the event's error, at once."""
+        for event in (
+            {"requestContext": {"http": {"method": "GET"}}, "headers": {"X-Ok": "1", "X-B": 2}},
+            {"requestContext": {"http": {"method": "GET"}}, "queryParameters": {"a": ["x"]}},
+            {"httpMethod": "GET", "headers": {"X-Ok": None}},
+        ):
+            with pytest.raises(EventDecodeError):
+                request_from_event(event)

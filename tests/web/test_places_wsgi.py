@@ -342,3 +342,57 @@ class TestSelfClosingIterable:
         with pytest.raises(RuntimeError):
             list(broken)
         assert closed == [True, True]
+
+
+class TestEnvironHeaders:
+    """The headers of an environ, found through its remembered layout or key by key."""
+
+    def test_same_layout_twice_gives_each_environ_its_own_values(self) -> None:
+        """Two environs with the same keys give their own values, in environ order."""
+        first = request_from_environ(wsgi_environ("GET", "/", headers={"X-A": "1", "X-B": "2"}))
+        second = request_from_environ(wsgi_environ("GET", "/", headers={"X-A": "3", "X-B": "4"}))
+        assert (first.headers["x-a"], second.headers["x-a"], second.headers.get("X-B")) == (
+            "1",
+            "3",
+            "4",
+        )
+        assert first.headers.multi_items()[-2:] == [("X-A", "1"), ("X-B", "2")]
+
+    def test_utf8_value_decoded_and_bad_one_refused(self) -> None:
+        """A non-ASCII value is UTF-8 read as latin-1 (PEP 3333); bytes that are not UTF-8 are a 400."""  # noqa: E501
+        environ = wsgi_environ("GET", "/", headers={"X-Name": "é", "X-Other": "1"})
+        assert request_from_environ(environ).headers["x-name"] == "é"
+        environ["HTTP_X_NAME"] = "\xff"
+        with pytest.raises(BadRequest, match="not valid UTF-8"):
+            _ = request_from_environ(environ).headers
+
+    def test_values_that_are_not_str_are_skipped(self) -> None:
+        """An HTTP_* key whose value is not a str is no header."""
+        environ = wsgi_environ("GET", "/", headers={"X-A": "1", "X-B": "2"})
+        environ["HTTP_X_B"] = 7
+        headers = request_from_environ(environ).headers
+        assert ("x-a" in headers, "x-b" in headers) == (True, False)
+
+    def test_empty_content_length_is_no_header(self) -> None:
+        """An empty CONTENT_LENGTH (or HTTP_CONTENT_LENGTH) gives no Content-Length header."""
+        environ = wsgi_environ("GET", "/", headers={"X-A": "1"})
+        environ["CONTENT_LENGTH"] = ""
+        assert "content-length" not in request_from_environ(environ).headers
+        environ = wsgi_environ("GET", "/", headers={"X-A": "1", "X-B": "2"})
+        del environ["CONTENT_LENGTH"]
+        environ["HTTP_CONTENT_LENGTH"] = ""
+        assert "content-length" not in request_from_environ(environ).headers
+
+    def test_too_many_headers_is_a_431_when_only_cookies_are_read(self) -> None:
+        """Past max_headers, reading only the cookies is a 431 as reading the headers is."""
+
+        @fc.http(limits=fc.Limits(max_headers=4))
+        def handler(request: fc.Request) -> dict[str, object]:
+            return {"sid": request.cookies.get("sid")}
+
+        headers = {f"X-{i}": "v" for i in range(5)} | {"Cookie": "sid=1"}
+        status, _, body = run(handler, wsgi_environ("GET", "/", headers=headers))
+        assert status.startswith("431")
+        assert b"at most 4" in body
+        status, _, body = run(handler, wsgi_environ("GET", "/", headers={"Cookie": "sid=1"}))
+        assert (status, body) == ("200 OK", b'{"sid":"1"}')

@@ -61,6 +61,9 @@ def select_event_place(event: object, context: object, options: HTTPOptions) -> 
         EventDecodeError: the event is not an HTTP event of any place.
     """
     data = parse_event(event)
+    rc = data.get("requestContext")
+    if type(rc) is dict and "http" in rc:  # FC3Place.infer, inlined: the most common place
+        return FC3Place(data, context, options, event)
     for place in EVENT_PLACES:
         if place.infer(data, context):
             return place(data, context, options, event)

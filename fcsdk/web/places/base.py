@@ -32,7 +32,7 @@ from fcsdk.exceptions import HTTPError
 from fcsdk.web._types import HeaderList
 from fcsdk.web.options import HTTPOptions
 from fcsdk.web.request import Request
-from fcsdk.web.response import Response, error_response, internal_error_response
+from fcsdk.web.response import _STATUS_LINES, Response, error_response, internal_error_response
 
 __all__ = ["Out_co", "Place"]
 
@@ -177,8 +177,9 @@ class Place(ABC, Generic[Out_co]):
         Raises:
             ResultEncodeError: a header would split the response, or the status is invalid.
         """
-        _ = response.status_line  # validates the status
-        head = self.request.method == "HEAD"
+        if response.status not in _STATUS_LINES:
+            _ = response.status_line  # validates the status
+        head = (self._request or self.request).method == "HEAD"
         if type(response).iter_body is Response.iter_body:  # complete: nothing to close
             body = b"" if head else response.body
         else:

@@ -32,7 +32,7 @@ import base64
 import binascii
 import functools
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -42,8 +42,8 @@ from pydantic_core import from_json, to_json
 from fcsdk._decode import format_validation_error, to_bytes
 from fcsdk._platform.rules import PATH_SAFE, parse_content_length
 from fcsdk.exceptions import BadRequest, EventDecodeError, PayloadTooLarge
-from fcsdk.web.datastructures import Headers, QueryParams, check_header
-from fcsdk.web.options import HTTPOptions
+from fcsdk.web.datastructures import _VALID_NAMES, Headers, check_header
+from fcsdk.web.options import DEFAULT_TEXT_TYPES, HTTPOptions
 from fcsdk.web.places.base import Place
 from fcsdk.web.request import Request
 
@@ -77,7 +77,7 @@ def parse_event(event: object) -> dict[str, Any]:
         return event
     data = event if type(event) is bytes else to_bytes(event)
     try:
-        parsed = from_json(data)
+        parsed = from_json(data, cache_strings="keys")
     except ValueError as exc:
         if "recursion limit" in str(exc):
             message = f"{NOT_HTTP}; the payload nests too deeply ({exc})"
@@ -126,11 +126,8 @@ def _scrub(value: Any) -> Any:
 def _str_map(value: object) -> dict[str, str] | None:
     if value is None:
         return {}
-    if type(value) is not dict:
+    if type(value) is not dict or not _all_str(value):
         return None
-    for key, item in value.items():
-        if not (isinstance(key, str) and isinstance(item, str)):  # a str subclass is a str
-            return None
     return value
 
 
@@ -138,6 +135,10 @@ _TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHI
 """The characters of a header name (RFC 9110 ``token``)."""
 _KNOWN_NAMES: set[str] = set()
 """Header names already checked (bounded): most requests repeat the same few."""
+
+
+_LOWERED: dict[tuple[str, ...], tuple[str, ...]] = {}
+"""An event's header names, in order -> the same in lower case (bounded)."""
 
 
 def _check_name(name: str) -> None:
@@ -150,8 +151,58 @@ def _check_name(name: str) -> None:
         _KNOWN_NAMES.add(name)
 
 
-def _checked_headers(headers: dict[str, str]) -> Headers:
+_EventSource = tuple[dict[str, str], str | None, bool, tuple[str, ...], str]
+"""What an event's request loads its headers and body from: the headers, the body, the
+base64 flag, the header names in lower case, and the header values joined."""
+
+
+def _all_str(value: dict[Any, Any]) -> bool:
+    """Whether every key and value of ``value`` is a str (a str subclass is a str)."""
+    try:  # join takes str (and its subclasses) only: every key and value checked in C
+        "".join([*value, *value.values()])
+    except TypeError:
+        return False
+    return True
+
+
+def _header_parts(value: object) -> tuple[dict[str, str], tuple[str, ...], str] | None:
+    """The event's headers, their names in lower case and their values joined; ``None`` when
+    they are not a str -> str object."""
+    if value is None:
+        return {}, (), ""
+    if type(value) is not dict:
+        return None
+    try:  # join takes str (and its subclasses) only: every value checked in C
+        joined = "".join(value.values())
+    except TypeError:
+        return None
+    names = tuple(value)
+    lowered = _LOWERED.get(names)  # names seen before are str: no need to check them again
+    if lowered is None:
+        if not _all_str(value):
+            return None
+        lowered = tuple([name.lower() for name in names])
+        if len(_LOWERED) < 256:
+            _LOWERED[names] = lowered
+    return value, lowered, joined
+
+
+def _event_headers(source: _EventSource) -> Headers:
+    """The event's headers, every name a token and every value UTF-8 without CR, LF or NUL.
+
+    Raises:
+        BadRequest: the first header (in order) that is not.
+    """
+    headers, _, _, lowered, joined = source
     items = list(headers.items())
+    if (
+        _KNOWN_NAMES.issuperset(headers)
+        and joined.isascii()
+        and "\r" not in joined
+        and "\n" not in joined
+        and "\0" not in joined
+    ):
+        return Headers._trusted(items, lowered)  # the common case, checked in C
     for name, value in items:
         _check_name(name)
         if not value.isascii():
@@ -161,42 +212,43 @@ def _checked_headers(headers: dict[str, str]) -> Headers:
                 raise BadRequest(f"the value of header {name!r} is not valid UTF-8") from None
         if "\r" in value or "\n" in value or "\0" in value:
             raise BadRequest(f"the value of header {name!r} holds CR, LF or NUL")
-    return Headers._trusted(items)
+    return Headers._trusted(items, lowered)
 
 
-def _body_loader(
-    body: str | None, is_base64: bool, headers: dict[str, str], limit: int
-) -> Callable[[], bytes]:
-    def load() -> bytes:
-        if not body:
-            data = b""
-        elif is_base64:
-            if len(body) * 3 // 4 > limit + 3:
-                raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
-            try:
-                data = base64.b64decode(body, validate=True)
-            except (binascii.Error, ValueError):
-                message = "the event's body is flagged base64 but is not valid base64"
-                raise BadRequest(message) from None
-        else:
-            if len(body) > limit:  # at least as many bytes as characters: refuse before copying
-                raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
-            try:
-                data = body.encode("utf-8")
-            except UnicodeError:
-                raise BadRequest("the event's body is not valid UTF-8 text") from None
-        if len(data) > limit:
-            raise PayloadTooLarge(
-                f"the body ({len(data)} bytes) is over the limit of {limit} bytes"
-            )
+def _event_body(source: _EventSource, limit: int) -> bytes:
+    """The body of an event, checked against its ``Content-Length`` and ``limit``.
+
+    Raises:
+        BadRequest: not valid base64 or UTF-8, or not as long as its ``Content-Length``.
+        PayloadTooLarge: the body is over ``limit``.
+    """
+    headers, body, is_base64, lowered, _ = source
+    if not body:
+        data = b""
+    elif is_base64:
+        if len(body) * 3 // 4 > limit + 3:
+            raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
+        try:
+            data = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            message = "the event's body is flagged base64 but is not valid base64"
+            raise BadRequest(message) from None
+    else:
+        if len(body) > limit:  # at least as many bytes as characters: refuse before copying
+            raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
+        try:
+            data = body.encode("utf-8")
+        except UnicodeError:
+            raise BadRequest("the event's body is not valid UTF-8 text") from None
+    if len(data) > limit:
+        raise PayloadTooLarge(f"the body ({len(data)} bytes) is over the limit of {limit} bytes")
+    if "content-length" in lowered:
         declared = _declared_length(headers)
         if declared is not None:
             length = parse_content_length(declared)
             if length != len(data):
                 raise BadRequest(f"Content-Length says {length} bytes but the body has {len(data)}")
-        return data
-
-    return load
+    return data
 
 
 def _client_ip(headers: dict[str, str]) -> str:
@@ -266,6 +318,11 @@ def _is_text_cached(
     return is_text_response(content_type, content_encoding, text_types)
 
 
+_DEFAULT_TEXT: dict[str | None, bool] = {}
+"""Content type -> sent as text, without a content encoding, under the default text types
+(bounded)."""
+
+
 class EventPlace(Place[bytes]):
     """A place that hands the handler a JSON event and takes a JSON answer (FC 3.0, API Gateway).
 
@@ -281,7 +338,10 @@ class EventPlace(Place[bytes]):
     def __init__(
         self, data: dict[str, Any], context: object, options: HTTPOptions, raw: object = None
     ) -> None:
-        super().__init__(context, options)
+        # Place.__init__'s three attributes, set here: this runs once per request.
+        self.context = context
+        self.options = options
+        self._request = None
         self.data = data
         self.raw = data if raw is None else raw
 
@@ -341,9 +401,23 @@ class EventPlace(Place[bytes]):
         grouped: dict[str, Any] = {}
         spelled: dict[str, str] = {}
         content_type = content_encoding = None
-        join = self.options.multi_value_headers == "join"
+        options = self.options
+        valid = _VALID_NAMES
+        if len(headers) == 1:  # the common case: only a Content-Type
+            name, value = headers[0]
+            if type(value) is not str or name not in valid or not value.isprintable():
+                check_header(name, value)
+            grouped[name] = value
+            lowered = name.lower()
+            if lowered == "content-type":
+                content_type = value
+            elif lowered == "content-encoding":
+                content_encoding = value
+            headers = ()
+        join = options.multi_value_headers == "join"
         for name, value in headers:
-            check_header(name, value)
+            if type(value) is not str or name not in valid or not value.isprintable():
+                check_header(name, value)
             lowered = name.lower()
             if lowered == "content-type":
                 content_type = content_type or value
@@ -361,7 +435,15 @@ class EventPlace(Place[bytes]):
                 grouped[first] = (
                     [*current, value] if isinstance(current, list) else [current, value]
                 )
-        text = _is_text_cached(content_type, content_encoding, self.options.text_types)
+        text_types = options.text_types
+        if text_types is DEFAULT_TEXT_TYPES and content_encoding is None:
+            text = _DEFAULT_TEXT.get(content_type)
+            if text is None:
+                text = is_text_response(content_type, None, text_types)
+                if len(_DEFAULT_TEXT) < 256:
+                    _DEFAULT_TEXT[content_type] = text
+        else:
+            text = _is_text_cached(content_type, content_encoding, text_types)
         encoded: str
         if text:
             try:
@@ -404,13 +486,17 @@ class FC3Place(EventPlace):
         data = self.data
         rc = data["requestContext"]
         http = rc["http"]
-        headers = _str_map(data.get("headers"))
-        query = _str_map(data.get("queryParameters"))
+        header_parts = _header_parts(data.get("headers"))
+        query = data.get("queryParameters")
+        if query is None:
+            query = {}
+        elif type(query) is not dict or (query and not _all_str(query)):
+            query = None
         method = http.get("method") if isinstance(http, dict) else None
         raw_path = data.get("rawPath")
         body = data.get("body")
         if (
-            headers is None
+            header_parts is None
             or query is None
             or not isinstance(method, str)
             or not (raw_path is None or isinstance(raw_path, str))
@@ -421,16 +507,26 @@ class FC3Place(EventPlace):
             path = http.get("path") or "/"
             raw_path = quote(str(path), safe=PATH_SAFE)
         request_id = getattr(self.context, "request_id", None) or rc.get("requestId")
-        return Request._lazy(
+        flag = data.get("isBase64Encoded")
+        headers, lowered, joined = header_parts
+        return Request._of_source(
             method.upper(),
             raw_path,
-            QueryParams.from_event(query),
-            lambda: _checked_headers(headers),
-            _body_loader(body, self.base64_flag(), headers, self.options.limits.max_body_size),
+            query,
+            (
+                headers,
+                body,
+                bool(flag) if flag is None or type(flag) is bool else self.base64_flag(),
+                lowered,
+                joined,
+            ),
+            _event_headers,
+            _event_body,
             str(http.get("sourceIp") or ""),
             self.context,
             str(request_id or ""),
             "",
+            self.options.limits,
         )
 
     def answer(
@@ -468,14 +564,14 @@ class APIGatewayPlace(EventPlace):
             EventDecodeError: a field has the wrong type.
         """
         data = self.data
-        headers = _str_map(data.get("headers"))
+        header_parts = _header_parts(data.get("headers"))
         query = _str_map(data.get("queryParameters"))
         path_params = _str_map(data.get("pathParameters"))
         method = data.get("httpMethod")
         path = data.get("path")
         body = data.get("body")
         if (
-            headers is None
+            header_parts is None
             or query is None
             or path_params is None
             or not isinstance(method, str)
@@ -483,16 +579,18 @@ class APIGatewayPlace(EventPlace):
             or not (body is None or isinstance(body, str))
         ):
             raise self.model_error()
-        request = Request._lazy(
+        request = Request._of_source(
             method.upper(),
             quote(path or "/", safe=PATH_SAFE),
-            QueryParams.from_event(query),
-            lambda: _checked_headers(headers),
-            _body_loader(body, self.base64_flag(), headers, self.options.limits.max_body_size),
-            _client_ip(headers),
+            query,
+            (header_parts[0], body, self.base64_flag(), header_parts[1], header_parts[2]),
+            _event_headers,
+            _event_body,
+            _client_ip(header_parts[0]),
             self.context,
             None,
             "",
+            self.options.limits,
         )
         request.path_params.update(path_params)
         return request

@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import operator
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -28,7 +29,7 @@ from urllib.parse import quote
 from fcsdk._platform.rules import PATH_SAFE, parse_content_length, split_proxy_prefix
 from fcsdk.exceptions import BadRequest, LengthRequired, PayloadTooLarge
 from fcsdk.web._types import HeaderList, StartResponse, WSGIEnvironment
-from fcsdk.web.datastructures import Headers, QueryParams, check_header
+from fcsdk.web.datastructures import _VALID_NAMES, Headers, QueryParams, check_header
 from fcsdk.web.options import HTTPOptions
 from fcsdk.web.places.base import Place
 from fcsdk.web.request import Request
@@ -58,7 +59,10 @@ class WSGIPlace(Place[Iterable[bytes]]):
     def __init__(
         self, environ: WSGIEnvironment, start_response: StartResponse, options: HTTPOptions
     ) -> None:
-        super().__init__(environ.get("fc.context"), options)
+        # Place.__init__'s three attributes, set here: this runs once per request.
+        self.context = environ.get("fc.context")
+        self.options = options
+        self._request = None
         self.environ = environ
         self.start_response = start_response
 
@@ -77,28 +81,32 @@ class WSGIPlace(Place[Iterable[bytes]]):
         uri = environ.get("fc.request_uri")
         script_name = environ.get("SCRIPT_NAME") or ""
         if isinstance(uri, str) and uri.startswith("/"):
-            raw_path, _, _ = uri.partition("?")
+            raw_path = uri.partition("?")[0]
             if script_name and raw_path.startswith(script_name):
                 raw_path = raw_path[len(script_name) :] or "/"
         else:
             path_info = environ.get("PATH_INFO") or "/"
             raw_path = quote(path_info.encode("latin-1", "replace"), safe=PATH_SAFE)
-        root_path = quote(script_name.encode("latin-1", "replace"), safe=PATH_SAFE)
-        if self.options.strip_prefix and raw_path.startswith("/2016-08-15/proxy/"):
+        root_path = (
+            quote(script_name.encode("latin-1", "replace"), safe=PATH_SAFE) if script_name else ""
+        )
+        options = self.options
+        if options.strip_prefix and raw_path.startswith("/2016-08-15/proxy/"):
             prefix, raw_path = split_proxy_prefix(raw_path)
             root_path += prefix
         raw_query: str = environ.get("QUERY_STRING") or ""
-        query = raw_query if raw_query.isascii() else _utf8_query(raw_query)
-        return Request._lazy(
+        return Request._of_source(
             environ.get("REQUEST_METHOD", "GET"),
             raw_path,
-            query,
-            lambda: _environ_headers(environ),
-            _body_reader(environ, self.options.limits.max_body_size),
+            raw_query if raw_query.isascii() else _utf8_query(raw_query),
+            environ,
+            _environ_headers,
+            _read_body,
             environ.get("REMOTE_ADDR") or "",
             self.context,
             None,
             root_path,
+            options.limits,
         )
 
     @property
@@ -133,7 +141,7 @@ class WSGIPlace(Place[Iterable[bytes]]):
         (:class:`SelfClosingIterable`).
         """
         if type(response) is Response or type(response).iter_body is Response.iter_body:
-            head = self.request.method == "HEAD"
+            head = (self._request or self.request).method == "HEAD"
             body = response.body
             self.start_response(
                 response.status_line,
@@ -163,8 +171,10 @@ def _header_list(
     status: int, items: Sequence[tuple[str, str]], body_length: int | None
 ) -> HeaderList:
     has_length = False
+    valid = _VALID_NAMES
     for name, value in items:
-        check_header(name, value)
+        if type(value) is not str or name not in valid or not value.isprintable():
+            check_header(name, value)
         if len(name) == 14 and name.lower() == "content-length":
             has_length = True
     if status in (204, 304):
@@ -178,6 +188,15 @@ _NAMES: dict[str, str] = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Con
 """Environ key -> header name (``HTTP_X_TENANT`` -> ``X-Tenant``); ``""`` for other keys."""
 _NAMES_MAX = 4096
 
+_Layout = tuple[Callable[[Mapping[str, Any]], Any] | None, tuple[str, ...], tuple[str, ...]]
+_LAYOUTS: dict[tuple[str, ...], _Layout] = {}
+"""The environ's keys in order -> a getter of the header values, their names, in lower case.
+
+A runtime builds its environs alike: requests with the same headers have the
+same keys in the same order, so where the header fields are is found once.
+"""
+_LAYOUTS_MAX = 256
+
 
 def _header_name(key: str) -> str:
     name = key[5:].replace("_", "-").title() if key.startswith("HTTP_") else ""
@@ -186,7 +205,47 @@ def _header_name(key: str) -> str:
     return name
 
 
+def _layout(keys: tuple[str, ...]) -> _Layout:
+    known = _NAMES
+    found = []
+    for key in keys:
+        name = known.get(key)
+        if name is None:
+            name = _header_name(key)
+        if name:
+            found.append((key, name))
+    getter = operator.itemgetter(*[key for key, _ in found]) if len(found) > 1 else None
+    if any(name == "Content-Length" and key != "CONTENT_LENGTH" for key, name in found):
+        getter = None  # HTTP_CONTENT_LENGTH: the slow path decides whether it is empty
+    names = tuple(name for _, name in found)
+    layout = getter, names, tuple(name.lower() for name in names)
+    if len(_LAYOUTS) < _LAYOUTS_MAX:  # bounded, as _NAMES
+        _LAYOUTS[keys] = layout
+    return layout
+
+
 def _environ_headers(environ: Mapping[str, Any]) -> Headers:
+    """The headers of ``environ``, in its order.
+
+    Raises:
+        BadRequest: a header value is not valid UTF-8.
+    """
+    keys = tuple(environ)
+    layout = _LAYOUTS.get(keys) or _layout(keys)
+    getter, names, lowered = layout
+    if getter is not None and environ.get("CONTENT_LENGTH", None) != "":
+        values = getter(environ)
+        try:
+            text = "".join(values)
+        except TypeError:  # a value that is not a str: the slow path skips it
+            pass
+        else:
+            if text.isascii():  # the common case: nothing to re-decode
+                return Headers._trusted(list(zip(names, values, strict=True)), lowered)
+    return _environ_headers_slowly(environ)
+
+
+def _environ_headers_slowly(environ: Mapping[str, Any]) -> Headers:
     items: HeaderList = []
     names = _NAMES
     for key, value in environ.items():
@@ -206,36 +265,38 @@ def _environ_headers(environ: Mapping[str, Any]) -> Headers:
     return Headers._trusted(items)
 
 
-def _body_reader(environ: Mapping[str, Any], limit: int) -> Callable[[], bytes]:
-    def read() -> bytes:
-        stream = environ.get("wsgi.input")
-        declared = environ.get("CONTENT_LENGTH") or ""
-        if stream is None:
-            return b""
-        if not declared:
-            if environ.get("wsgi.input_terminated"):
-                data: bytes = stream.read(limit + 1)
-                if len(data) > limit:
-                    raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
-                return data
-            if stream.read(1):
-                raise LengthRequired("a request with a body must send Content-Length")
-            return b""
-        length = parse_content_length(declared)
-        if length > limit:
-            raise PayloadTooLarge(f"the body ({length} bytes) is over the limit of {limit} bytes")
-        data = stream.read(length) if length else b""
-        if len(data) < length:
-            raise BadRequest(
-                f"the body ended after {len(data)} bytes but Content-Length says {length}"
-            )
-        # PEP 3333 servers give EOF past CONTENT_LENGTH; FC's stream holds the whole
-        # body, so a byte more means the header was shorter than the body.
-        if stream.read(1):
-            raise BadRequest(f"the body is longer than its Content-Length ({length} bytes)")
-        return data
+def _read_body(environ: Mapping[str, Any], limit: int) -> bytes:
+    """The body of ``environ``'s ``wsgi.input``, checked against ``CONTENT_LENGTH`` and ``limit``.
 
-    return read
+    Raises:
+        BadRequest: the body is shorter or longer than its ``Content-Length``.
+        LengthRequired: a body without ``Content-Length`` (and no ``wsgi.input_terminated``).
+        PayloadTooLarge: the body is over ``limit``.
+    """
+    stream = environ.get("wsgi.input")
+    declared = environ.get("CONTENT_LENGTH") or ""
+    if stream is None:
+        return b""
+    if not declared:
+        if environ.get("wsgi.input_terminated"):
+            data: bytes = stream.read(limit + 1)
+            if len(data) > limit:
+                raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
+            return data
+        if stream.read(1):
+            raise LengthRequired("a request with a body must send Content-Length")
+        return b""
+    length = parse_content_length(declared)
+    if length > limit:
+        raise PayloadTooLarge(f"the body ({length} bytes) is over the limit of {limit} bytes")
+    data = stream.read(length) if length else b""
+    if len(data) < length:
+        raise BadRequest(f"the body ended after {len(data)} bytes but Content-Length says {length}")
+    # PEP 3333 servers give EOF past CONTENT_LENGTH; FC's stream holds the whole
+    # body, so a byte more means the header was shorter than the body.
+    if stream.read(1):
+        raise BadRequest(f"the body is longer than its Content-Length ({length} bytes)")
+    return data
 
 
 def _utf8_query(query: str) -> str | Callable[[], QueryParams]:
