@@ -13,7 +13,12 @@ Timed per call in the same process, interleaved, against:
   (the fastest way to do the work with what fcsdk depends on: the ratio to it
   is fcsdk's own overhead, and targets set from issue 16 on read against it);
 * werkzeug's ``Request``/``Response``, Flask with one route, and powertools'
-  ``APIGatewayRestResolver`` on the equivalent event.
+  ``APIGatewayRestResolver`` on the equivalent event;
+* for the FC 3.0 event case also two hand-written event handlers doing the
+  same work (parse the event, answer the FC 3.0 response JSON), stdlib and
+  pydantic-core JSON: a raw WSGI app never parses an event, so these show
+  how much of the event path's cost is fcsdk's own. Issue 11's target for
+  that case still reads against the raw WSGI floor.
 
 Every candidate's answer (status and JSON document) is checked equal to the
 floor's when the cases are built. Targets: ``benchmarks/targets.py``.
@@ -21,6 +26,7 @@ floor's when the cases are built. Targets: ``benchmarks/targets.py``.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import sys
@@ -37,6 +43,8 @@ from fcsdk.testing import fake_context
 
 STDLIB_FLOOR = "raw WSGI, stdlib json (floor)"
 PYDANTIC_FLOOR = "raw WSGI, pydantic-core json (floor)"
+EVENT_STDLIB_FLOOR = "raw FC 3.0 event, stdlib json"
+EVENT_PYDANTIC_FLOOR = "raw FC 3.0 event, pydantic-core json"
 
 BODY = json.dumps(
     {
@@ -202,6 +210,39 @@ def raw_wsgi_pydantic(environ: dict[str, Any], start_response: Any) -> list[byte
     return [body]
 
 
+def _raw_event(loads: Callable[[bytes | str], Any], dumps: Callable[[Any], bytes]) -> Any:
+    """The same work as a hand-written FC 3.0 event handler: parse the event, answer JSON.
+
+    Header names are compared without case (the event keeps the client's spelling),
+    a flagged body is base64-decoded, and the answer is the FC 3.0 response JSON.
+    """
+
+    def handler(event: bytes, context: object) -> bytes:
+        data = loads(event)
+        headers = {k.lower(): v for k, v in (data.get("headers") or {}).items()}
+        raw = data.get("body") or ""
+        body = base64.b64decode(raw) if data.get("isBase64Encoded") else raw.encode()
+        result = _result(
+            loads(body),
+            headers.get("x-tenant"),
+            (data.get("queryParameters") or {}).get("source"),
+            _cookie(headers.get("cookie", ""), "sid"),
+        )
+        answer = {
+            "statusCode": 201,
+            "headers": {"Content-Type": "application/json"},
+            "isBase64Encoded": False,
+            "body": dumps(result).decode(),
+        }
+        return dumps(answer)
+
+    return handler
+
+
+raw_event_stdlib = _raw_event(json.loads, lambda value: json.dumps(value).encode())
+raw_event_pydantic = _raw_event(from_json, to_json)
+
+
 # -- fcsdk ----------------------------------------------------------------------------------
 
 
@@ -313,6 +354,16 @@ def cases() -> list[Case]:
         answer: bytes = create(EVENT_BYTES, CONTEXT)
         return answer
 
+    # The event case also reads against hand-written event handlers: a raw WSGI app never
+    # parses an event, so they show what of the event path's cost is fcsdk's own.
+    event_baselines: dict[str, Callable[[], object]] = {
+        **baselines,
+        EVENT_STDLIB_FLOOR: lambda: raw_event_stdlib(EVENT_BYTES, CONTEXT),
+        EVENT_PYDANTIC_FLOOR: lambda: raw_event_pydantic(EVENT_BYTES, CONTEXT),
+    }
+    for name in (EVENT_STDLIB_FLOOR, EVENT_PYDANTIC_FLOOR):
+        assert _event_answer(event_baselines[name]()) == EXPECTED, name
+
     for name in (STDLIB_FLOOR, PYDANTIC_FLOOR, "werkzeug", "flask"):
         call = baselines[name]
         assert _wsgi_answer(call) == EXPECTED, name  # type: ignore[arg-type]
@@ -339,7 +390,7 @@ def cases() -> list[Case]:
             key="http.fc_http_event",
             name="@fc.http via the FC 3.0 event: the same",
             subject=via_event,
-            baselines=baselines,
+            baselines=event_baselines,
         ),
     ]
 
