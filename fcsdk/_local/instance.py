@@ -117,13 +117,26 @@ class FunctionConfig:
 
 
 class _Box(Generic[T]):
-    """What a worker thread hands back: a value or an exception."""
+    """What a worker thread hands back: a value or an exception, and when it is there.
+
+    The signal is a lock held until the worker finishes (a one-shot latch): cheaper
+    to wait on than an ``Event``, which builds a ``Condition`` and a waiter lock.
+    """
 
     def __init__(self) -> None:
         self.value: T | None = None
         self.error: BaseException | None = None
-        self.done = threading.Event()
         self.abandoned = False
+        self._latch = threading.Lock()
+        self._latch.acquire()
+
+    def finish(self) -> None:
+        """Say the value or the error is there (once, from the worker)."""
+        self._latch.release()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for :meth:`finish`; whether it came."""
+        return self._latch.acquire(timeout=timeout)
 
 
 class Instance:
@@ -269,7 +282,7 @@ class Instance:
         box: _Box[T] = _Box()
         try:
             self._submit(lambda: self._run(work, rid, box))
-            if not box.done.wait(limit):
+            if not box.wait(limit):
                 box.abandoned = True
                 self.logs.frame("FC Invoke End", rid, ", Error: Function timed out")
                 raise FunctionTimeout(limit)
@@ -327,7 +340,7 @@ class Instance:
             if not box.abandoned:
                 self.logs.frame("FC Invoke End", rid)
         finally:
-            box.done.set()
+            box.finish()
 
     def _log_load_error(self, exc: HandlerLoadError) -> None:
         """Log a load failure as the runtime does: its error JSON, no fcsdk frames."""
