@@ -35,7 +35,6 @@ __all__ = [
     "build_pure_wheel",
     "install_for_target",
     "install_requirements",
-    "install_with_fcsdk",
 ]
 
 # Seconds pip may take for one install before the build gives up.
@@ -261,54 +260,6 @@ def install_for_target(
     )
 
 
-def install_with_fcsdk(
-    reqs: Requirements,
-    dest: Path,
-    target: Target,
-    *,
-    pip: PipOptions | None = None,
-    scratch: Path,
-    cwd: Path,
-) -> None:
-    """:func:`install_for_target`, falling back to the running fcsdk when no index has it.
-
-    A project made by ``fcsdk init`` pins ``fcsdk==<version>``. When pip finds
-    no ``fcsdk`` that fits (a checkout, a private build, no network), the
-    install is retried with a wheel of the running fcsdk (pure Python, written
-    on the fly) on ``--find-links``. Takes the same arguments and raises the
-    same errors as :func:`install_for_target`.
-    """
-    try:
-        install_for_target(reqs, dest, target, pip=pip, scratch=scratch, cwd=cwd)
-    except NoMatchingWheelError as exc:
-        if exc.requirement.lower().replace("_", "-") != "fcsdk":
-            raise
-        from fcsdk._ship.selfwheel import write_fcsdk_wheel
-
-        options = pip or PipOptions()
-        wheel = write_fcsdk_wheel(scratch / "fcsdk-wheel")
-        retry = PipOptions(
-            find_links=(*options.find_links, str(wheel.parent)),
-            index_url=options.index_url,
-            no_index=options.no_index,
-            python=options.python,
-        )
-        try:
-            install_for_target(reqs, dest, target, pip=retry, scratch=scratch, cwd=cwd)
-        except NoMatchingWheelError as again:
-            if again.requirement.lower().replace("_", "-") != "fcsdk":
-                raise
-            running = wheel.name.split("-")[1]
-            raise NoMatchingWheelError(
-                f"no index serves the fcsdk your requirements pin, and the running fcsdk "
-                f"is {running}: pin fcsdk=={running}, or pass the "
-                "folder of a matching fcsdk wheel with --find-links",
-                requirement="fcsdk",
-                tags=again.tags,
-                pip_output=again.pip_output,
-            ) from exc
-
-
 def install_requirements(
     reqs: Requirements,
     dest: Path,
@@ -318,24 +269,48 @@ def install_requirements(
     scratch: Path,
     cwd: Path,
 ) -> None:
-    """:func:`install_with_fcsdk`, building pure-Python wheels of sdist-only requirements.
+    """:func:`install_for_target`, with two fallbacks for a requirement no index has a wheel of.
 
-    Each time pip finds no wheel for a requirement, its source distribution is
-    built with :func:`build_pure_wheel` and the install retried with the built
-    wheels on ``--find-links``. Takes the same arguments and raises the same
-    errors as :func:`install_for_target`; a requirement whose source builds
-    compiled code is a :class:`NoMatchingWheelError` that says so.
+    - ``fcsdk`` itself: a project made by ``fcsdk init`` pins
+      ``fcsdk==<version>``; when pip finds none that fits (a checkout, a
+      private build, no network), a wheel of the running fcsdk (pure Python,
+      written on the fly) goes on ``--find-links``.
+    - A requirement that publishes only a source distribution: it is built
+      with :func:`build_pure_wheel` and the built wheels go on ``--find-links``.
+
+    The install is retried after each. Takes the same arguments and raises the
+    same errors as :func:`install_for_target`; a requirement whose source
+    builds compiled code is a :class:`NoMatchingWheelError` that says so.
     """
     options = pip or PipOptions()
     built_folder = scratch / "built-wheels"
     built: set[str] = set()
+    own_wheel: Path | None = None
+    first_fcsdk_error: NoMatchingWheelError | None = None
     while True:
         try:
-            install_with_fcsdk(reqs, dest, target, pip=options, scratch=scratch, cwd=cwd)
+            install_for_target(reqs, dest, target, pip=options, scratch=scratch, cwd=cwd)
             return
         except NoMatchingWheelError as exc:
             name = _normal(exc.requirement)
-            if name == "fcsdk" or name in built or len(built) >= MAX_SDIST_BUILDS:
+            if name == "fcsdk":
+                if own_wheel is not None:
+                    running = own_wheel.name.split("-")[1]
+                    raise NoMatchingWheelError(
+                        f"no index serves the fcsdk your requirements pin, and the running "
+                        f"fcsdk is {running}: pin fcsdk=={running}, or pass the "
+                        "folder of a matching fcsdk wheel with --find-links",
+                        requirement="fcsdk",
+                        tags=exc.tags,
+                        pip_output=exc.pip_output,
+                    ) from first_fcsdk_error
+                from fcsdk._ship.selfwheel import write_fcsdk_wheel
+
+                first_fcsdk_error = exc
+                own_wheel = write_fcsdk_wheel(scratch / "fcsdk-wheel")
+                options = _with_link(options, own_wheel.parent)
+                continue
+            if name in built or len(built) >= MAX_SDIST_BUILDS:
                 raise
             spec = _missing_spec(exc.pip_output) or exc.requirement
             outcome = build_pure_wheel(spec, built_folder, options, cwd=cwd)
@@ -352,8 +327,14 @@ def install_requirements(
                     pip_output=exc.pip_output,
                 ) from exc
             built.add(name)
-            if str(built_folder) not in options.find_links:
-                options = replace(options, find_links=(*options.find_links, str(built_folder)))
+            options = _with_link(options, built_folder)
+
+
+def _with_link(options: PipOptions, folder: Path) -> PipOptions:
+    """``options`` with ``folder`` added to its ``--find-links`` (once)."""
+    if str(folder) in options.find_links:
+        return options
+    return replace(options, find_links=(*options.find_links, str(folder)))
 
 
 def build_pure_wheel(spec: str, folder: Path, pip: PipOptions, *, cwd: Path) -> str:
