@@ -11,6 +11,33 @@ from pydantic import TypeAdapter
 
 HERE = Path(__file__).parent
 
+# The FC 3.0 HTTP trigger event as FC's documentation shows it, plus the extra field
+# real events carry.
+FC3_HTTP_SAMPLE: dict[str, Any] = {
+    "version": "v1",
+    "rawPath": "/orders/a%20b",
+    "headers": {"Content-Type": "application/json", "Accept": "text/html,application/json"},
+    "queryParameters": {"page": "2", "tag": "a,b"},
+    "body": "eyJrIjoxfQ==",
+    "isBase64Encoded": True,
+    "requestContext": {
+        "accountId": "1234567890",
+        "domainName": "demo-abc.cn-hangzhou.fcapp.run",
+        "domainPrefix": "demo-abc",
+        "http": {
+            "method": "POST",
+            "path": "/orders/a b",
+            "protocol": "HTTP/1.1",
+            "sourceIp": "203.0.113.7",
+            "userAgent": "curl/8.5.0",
+        },
+        "requestId": "1-6560a1b2-0123456789abcdef",
+        "time": "2026-11-23T08:00:00Z",
+        "timeEpoch": "1763884800000",
+        "triggerId": "trigger-1",
+    },
+}
+
 
 def raw(name: str) -> bytes:
     """Return a fixture's bytes exactly as the platform sends them."""

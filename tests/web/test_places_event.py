@@ -13,34 +13,11 @@ from fcsdk.exceptions import BadRequest, EventDecodeError, PayloadTooLarge, Resu
 from fcsdk.testing import apigw_event, fake_context, fc3_http_event
 from fcsdk.web.options import DEFAULT_TEXT_TYPES
 from fcsdk.web.places import APIGatewayPlace, FC3Place, is_text_response
+from tests.events._fixtures import FC3_HTTP_SAMPLE
 from tests.web.places_support import encode as encode_event_response
 from tests.web.places_support import event_request as request_from_event
 
-# The FC 3.0 HTTP trigger event as FC's documentation shows it.
-SAMPLE: dict[str, Any] = {
-    "version": "v1",
-    "rawPath": "/orders/a%20b",
-    "headers": {"Content-Type": "application/json", "Accept": "text/html,application/json"},
-    "queryParameters": {"page": "2", "tag": "a,b"},
-    "body": "eyJrIjoxfQ==",
-    "isBase64Encoded": True,
-    "requestContext": {
-        "accountId": "1234567890",
-        "domainName": "demo-abc.cn-hangzhou.fcapp.run",
-        "domainPrefix": "demo-abc",
-        "http": {
-            "method": "POST",
-            "path": "/orders/a b",
-            "protocol": "HTTP/1.1",
-            "sourceIp": "203.0.113.7",
-            "userAgent": "curl/8.5.0",
-        },
-        "requestId": "1-6560a1b2-0123456789abcdef",
-        "time": "2026-11-23T08:00:00Z",
-        "timeEpoch": "1763884800000",
-        "triggerId": "t-1",
-    },
-}
+SAMPLE = FC3_HTTP_SAMPLE
 
 
 class TestFC3Event:
