@@ -31,8 +31,8 @@ from fcsdk.exceptions import ConfigurationError, NoMatchingWheelError, PackageEr
 __all__ = [
     "PipOptions",
     "Requirements",
-    "find_requirements",
     "build_pure_wheel",
+    "find_requirements",
     "install_for_target",
     "install_requirements",
 ]
@@ -340,8 +340,8 @@ def _with_link(options: PipOptions, folder: Path) -> PipOptions:
 def build_pure_wheel(spec: str, folder: Path, pip: PipOptions, *, cwd: Path) -> str:
     """Build a pure-Python wheel of ``spec`` from its source distribution, into ``folder``.
 
-    pip builds it (``pip wheel --no-deps --no-binary --no-cache-dir``, from the same indexes
-    and links as the install) with ``CC``, ``CXX`` and ``LDSHARED`` set to
+    pip builds it (``pip wheel --no-deps --no-binary --no-cache-dir``, from the
+    same indexes and links as the install) with ``CC``, ``CXX`` and ``LDSHARED`` set to
     ``false``, so no C code compiles: a package whose extension is optional
     falls back to its Python version; any other wheel than ``*-none-any`` is
     deleted.
@@ -349,10 +349,6 @@ def build_pure_wheel(spec: str, folder: Path, pip: PipOptions, *, cwd: Path) -> 
     Returns:
         ``"built"``; ``"no source"`` when no source distribution fits
         ``spec``; otherwise why the wheel could not be used (a short phrase).
-
-    Example:
-        >>> _missing_spec("ERROR: No matching distribution found for crcmod>=1.7")
-        'crcmod>=1.7'
     """
     name = _normal(_requirement_name(spec))
     folder.mkdir(parents=True, exist_ok=True)
@@ -385,7 +381,7 @@ def build_pure_wheel(spec: str, folder: Path, pip: PipOptions, *, cwd: Path) -> 
     if done.returncode != 0:
         if _NO_MATCH.search(output) or _NO_VERSION.search(output):
             return "no source"
-        return "its build fails without a C compiler"
+        return "its build fails with the C compiler turned off"
     wheels = [w for w in set(folder.iterdir()) - before if w.suffix == ".whl"]
     made = [w for w in wheels if _normal(w.name.split("-")[0]) == name]
     if made and all(w.name.endswith("-none-any.whl") for w in made):

@@ -206,7 +206,7 @@ class TestSourceOnly:
         assert e.value.requirement == "needs-c"
         message = str(e.value)
         assert "no wheel of 'needs-c' fits python3.12" in message
-        assert "builds compiled code (its build fails without a C compiler)" in message
+        assert "builds compiled code (its build fails with the C compiler turned off)" in message
         assert "--find-links" in message
         assert not (project / "dist").exists()
 
