@@ -9,18 +9,16 @@ timeout when one runs past ``timeout`` seconds.
 
 A thread cannot be killed, so a timed-out handler keeps running in the
 background (FC would recycle the whole instance); its concurrency slot is
-given back at once so the instance keeps serving. Invocations run in a small
-pool of reused threads, each call in a fresh ``contextvars`` context.
+given back at once so the instance keeps serving. Invocations run in reused
+threads (:mod:`fcsdk._local.threads`), each call in a fresh ``contextvars`` context.
 """
 
 from __future__ import annotations
 
-import contextvars
 import inspect
 import json
 import logging
 import os
-import queue
 import sys
 import threading
 import traceback
@@ -33,6 +31,7 @@ from typing import Any, Generic, TypeVar
 from fcsdk import _secrets
 from fcsdk._local.env import runtime_variables
 from fcsdk._local.logs import RuntimeLogs, current_request_id
+from fcsdk._local.threads import ThreadPool
 from fcsdk._platform.context import (
     FAKE_ACCESS_KEY_ID,
     FAKE_ACCESS_KEY_SECRET,
@@ -164,8 +163,7 @@ class Instance:
         self.instance_id = f"c-{uuid.uuid4().hex[:24]}"
         self._slots = threading.BoundedSemaphore(config.concurrency)
         # Worker threads are reused: starting one per invocation is measurable.
-        self._idle: list[queue.SimpleQueue[Callable[[], None]]] = []
-        self._idle_lock = threading.Lock()
+        self._threads = ThreadPool("fc-invoke", idle=config.concurrency)
         self._load_lock = threading.Lock()
         self._handler: Callable[..., Any] | None = None
         self._initialized = False
@@ -281,7 +279,7 @@ class Instance:
             )
         box: _Box[T] = _Box()
         try:
-            self._submit(lambda: self._run(work, rid, box))
+            self._threads.submit(lambda: self._run(work, rid, box))
             if not box.wait(limit):
                 box.abandoned = True
                 self.logs.frame("FC Invoke End", rid, ", Error: Function timed out")
@@ -291,26 +289,6 @@ class Instance:
         if box.error is not None:
             raise box.error
         return box.value  # type: ignore[return-value]
-
-    def _submit(self, job: Callable[[], None]) -> None:
-        """Run ``job`` in an idle worker thread, or in a new one when none is idle."""
-        with self._idle_lock:
-            jobs = self._idle.pop() if self._idle else None
-        if jobs is None:
-            jobs = queue.SimpleQueue()
-            threading.Thread(
-                target=self._worker, args=(jobs,), name="fc-invoke", daemon=True
-            ).start()
-        jobs.put(job)
-
-    def _worker(self, jobs: queue.SimpleQueue[Callable[[], None]]) -> None:
-        """Run jobs, each in a fresh context as a new thread would; idle up to ``concurrency``."""
-        while True:
-            contextvars.Context().run(jobs.get())
-            with self._idle_lock:
-                if len(self._idle) >= self.config.concurrency:
-                    return
-                self._idle.append(jobs)
 
     def _run(
         self, work: Callable[[Callable[..., Any], FCContext], T], rid: str, box: _Box[T]

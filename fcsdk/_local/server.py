@@ -23,9 +23,8 @@ asks): a request it cannot frame safely is a 400 and a closed connection.
 from __future__ import annotations
 
 import contextlib
-import contextvars
+import functools
 import json
-import queue
 import re
 import socket
 import socketserver
@@ -46,6 +45,7 @@ from fcsdk._local.instance import (
     new_request_id,
 )
 from fcsdk._local.logs import RuntimeLogs
+from fcsdk._local.threads import ThreadPool
 from fcsdk._local.trigger import (
     HTTPAnswer,
     IncomingRequest,
@@ -104,11 +104,9 @@ _IDLE_CONNECTION_THREADS = 32
 class LocalServer(socketserver.ThreadingTCPServer):
     """A threaded HTTP/1.1 server (a thread per open connection) standing in for FC's front end.
 
-    A connection's thread goes back to an idle pool when the connection
-    closes, and the next connection reuses it: starting a thread per
-    connection was an eighth of the server's time under a load without
-    keep-alive. Every connection still has a thread of its own while it is
-    open (a slow client holds only its own).
+    A connection's thread waits for the next connection when its own closes
+    (:mod:`fcsdk._local.threads`); every connection still has a thread of its
+    own while it is open, so a slow client holds only its own.
 
     Example:
         >>> import io, pathlib, tempfile, threading, urllib.request
@@ -149,9 +147,7 @@ class LocalServer(socketserver.ThreadingTCPServer):
         self.read_timeout = read_timeout
         self._async_lock = threading.Lock()
         self._async_jobs: set[threading.Thread] = set()
-        self._idle_lock = threading.Lock()
-        self._idle: list[queue.SimpleQueue[tuple[Any, Any] | None]] = []
-        self._closed = False
+        self._connections = ThreadPool("fcsdk-connection", idle=_IDLE_CONNECTION_THREADS)
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler, bind_and_activate)
@@ -173,33 +169,15 @@ class LocalServer(socketserver.ThreadingTCPServer):
         return found
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        """Hand the connection to an idle connection thread, or to a new one."""
-        with self._idle_lock:
-            jobs = self._idle.pop() if self._idle else None
-        if jobs is None:
-            jobs = queue.SimpleQueue()
-            threading.Thread(
-                target=self._connections, args=(jobs,), name="fcsdk-connection", daemon=True
-            ).start()
-        jobs.put((request, client_address))
-
-    def _connections(self, jobs: queue.SimpleQueue[tuple[Any, Any] | None]) -> None:
-        """Serve connections handed to this thread, each in a fresh context, until closed."""
-        while (job := jobs.get()) is not None:
-            contextvars.Context().run(self.process_request_thread, *job)
-            with self._idle_lock:
-                if self._closed or len(self._idle) >= _IDLE_CONNECTION_THREADS:
-                    return
-                self._idle.append(jobs)
+        """Hand the connection to a waiting connection thread, or to a new one."""
+        self._connections.submit(
+            functools.partial(self.process_request_thread, request, client_address)
+        )
 
     def server_close(self) -> None:
-        """Close the listening socket and let the idle connection threads end."""
+        """Close the listening socket and let the waiting connection threads end."""
         super().server_close()
-        with self._idle_lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-        for jobs in idle:
-            jobs.put(None)
+        self._connections.close()
 
     def run_async(self, job: Callable[[], None]) -> None:
         """Run ``job`` in a background thread the server waits for when it stops."""
