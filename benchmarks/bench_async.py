@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 import fcsdk as fc
+from benchmarks._loopback import EchoServer
 from benchmarks._runner import Case, Extra
 from benchmarks.bench_core import EVENT, runtime_context
 from benchmarks.coldstart.with_fcsdk import Event, Receipt, handler
@@ -83,52 +84,6 @@ def cases() -> list[Case]:
     ]
 
 
-class LoopbackServer:
-    """An async HTTP/1.1 server on its own loop and thread that echoes ``x-request-id``."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.port = 0
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self) -> None:
-        server = self.loop.run_until_complete(
-            asyncio.start_server(self._client, "127.0.0.1", 0, backlog=512)
-        )
-        self.port = server.sockets[0].getsockname()[1]
-        self.ready.set()
-        self.loop.run_forever()
-        server.close()
-        self.loop.run_until_complete(server.wait_closed())
-        self.loop.close()
-
-    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                rid = b""
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"x-request-id:"):
-                        rid = line.split(b":", 1)[1].strip()
-                await asyncio.sleep(0.002)  # a remote service's latency
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(rid), rid))
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            writer.close()
-
-    def start(self) -> str:
-        """Start serving; return the base URL."""
-        self.thread.start()
-        self.ready.wait(10)
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        """Stop serving and close the loop."""
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
 def _hammer(call: Any, threads: int, per_thread: int) -> tuple[float, int, int]:
     """Run ``call(request_id)`` from ``threads`` threads; return (seconds, errors, cross-talk)."""
     errors = [0]
@@ -162,7 +117,7 @@ def extra_report(rounds: int = 200, threads: int = 16) -> Extra:
     sync, time.sleep`` (the loop alone).
     """
     per_thread = rounds
-    server = LoopbackServer()
+    server = EchoServer(delay=0.002)  # a remote service's latency
     base = server.start()
     shared: dict[str, Any] = {}
 

@@ -16,9 +16,9 @@ import pytest
 from pydantic import BaseModel
 
 import fcsdk as fc
+from benchmarks._loopback import EchoServer
 from fcsdk import _invocation
 from fcsdk.testing import fake_context, invoke
-from tests.loopback_echo import EchoServer
 
 
 class Order(BaseModel):

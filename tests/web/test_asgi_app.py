@@ -20,11 +20,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 import fcsdk as fc
+from benchmarks._loopback import EchoServer
 from fcsdk.exceptions import ConfigurationError
 from fcsdk.testing import HTTPClient, fake_context, fc3_http_event
 from fcsdk.testing.http import Via
 from fcsdk.web.asgi import LifespanError
-from tests.loopback_echo import EchoServer
 
 PLACES: list[Via] = ["wsgi", "fc3", "apigw"]
 

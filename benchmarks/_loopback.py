@@ -1,7 +1,8 @@
-"""A loopback async HTTP server for the async and ASGI tests: echoes each request's x-request-id.
+"""A loopback async HTTP server that echoes each request's x-request-id, as a remote service.
 
-It runs on a loop and thread of its own (not fcsdk's), as a remote service
-would, and answers after ``delay`` seconds.
+It runs on a loop and thread of its own (not fcsdk's) and answers after
+``delay`` seconds. ``benchmarks/bench_async.py`` loads it with concurrent
+invocations; the async and ASGI tests use it too.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class EchoServer:
     def _serve(self) -> None:
         asyncio.set_event_loop(self.loop)
         server = self.loop.run_until_complete(
-            asyncio.start_server(self._client, "127.0.0.1", 0, backlog=256)
+            asyncio.start_server(self._client, "127.0.0.1", 0, backlog=512)
         )
         self.port = server.sockets[0].getsockname()[1]
         self.ready.set()
@@ -64,12 +65,21 @@ class EchoServer:
         finally:
             self.writers.discard(writer)
 
-    def __enter__(self) -> EchoServer:
+    def start(self) -> str:
+        """Start serving; return the base URL."""
         self.thread.start()
         if not self.ready.wait(10):
             raise RuntimeError("the echo server did not start within 10 s")
+        return self.base
+
+    def stop(self) -> None:
+        """Stop serving, close every connection and the loop."""
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    def __enter__(self) -> EchoServer:
+        self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+        self.stop()
