@@ -153,7 +153,14 @@ def _make_handler(
     with_context = _wants_context(func)
     user_func = func
     if is_async_callable(func):
-        return _make_async_handler(func, event_model, with_context, log_event=log_event)
+        # Each call runs the coroutine on the instance's shared loop (fcsdk._aio); the
+        # lambdas hand it straight to run(), no general wrapper in between.
+        from fcsdk._aio import run
+
+        if with_context:
+            func = lambda event, context: run(user_func(event, context))  # noqa: E731
+        else:
+            func = lambda event: run(user_func(event))  # noqa: E731
     from_runtime = _from_runtime
     # Inlined _invocation.enter(): this is every invocation's path.
     set_current = _invocation.CURRENT.set
@@ -211,55 +218,6 @@ def _finish(
         except ConfigurationError:
             event_handler.event_model = None  # retried on first call
     return typing.cast("EventHandler[Any, Any]", event_handler)
-
-
-def _make_async_handler(
-    func: Callable[..., Any], event_model: Any, with_context: bool, *, log_event: bool
-) -> EventHandler[Any, Any]:
-    """:func:`_make_handler` for an ``async def`` ``func``: each call runs it on the shared loop.
-
-    The same steps as the sync handler's, with the coroutine handed straight
-    to :func:`fcsdk._aio.run` (no wrapper in between: this is every call's path).
-    """
-    from fcsdk._aio import run
-
-    from_runtime = _from_runtime
-    set_current = _invocation.CURRENT.set
-    cold = _invocation.COLD
-    explicit = event_model is not _UNSET
-    decode: Decoder | None = None
-
-    def resolve() -> Decoder:
-        nonlocal decode
-        model = event_model if explicit else _first_param_annotation(func)
-        event_handler.event_model = model  # type: ignore[attr-defined]
-        decode = build_decoder(model)
-        return decode
-
-    if with_context:
-
-        def event_handler(event: RawEvent, context: Any = None, /) -> bytes | str:
-            ctx = context if type(context) is FCContext else from_runtime(context)
-            token = set_current((ctx, False) if not cold[0] else _first_call(ctx))
-            try:
-                if log_event:
-                    _log_event(event)
-                return encode_result(run(func((decode or resolve())(event), ctx)))
-            finally:
-                leave(token)
-
-    else:
-
-        def event_handler(event: RawEvent, context: Any = None, /) -> bytes | str:
-            token = set_current((context, False) if not cold[0] else _first_call(context))
-            try:
-                if log_event:
-                    _log_event(event)
-                return encode_result(run(func((decode or resolve())(event))))
-            finally:
-                leave(token)
-
-    return _finish(event_handler, func, event_model)
 
 
 class _Decorator(Generic[E]):
