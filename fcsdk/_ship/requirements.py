@@ -350,7 +350,8 @@ def build_pure_wheel(spec: str, folder: Path, pip: PipOptions, *, cwd: Path) -> 
         ``"built"``; ``"no source"`` when no source distribution fits
         ``spec``; otherwise why the wheel could not be used (a short phrase).
     """
-    name = _normal(_requirement_name(spec))
+    project = _requirement_name(spec)
+    name = _normal(project)
     folder.mkdir(parents=True, exist_ok=True)
     before = set(folder.iterdir())
     cmd = [
@@ -364,7 +365,7 @@ def build_pure_wheel(spec: str, folder: Path, pip: PipOptions, *, cwd: Path) -> 
         # pip's wheel cache may hold a wheel of it compiled with a compiler
         "--no-cache-dir",
         "--no-binary",
-        _requirement_name(spec),
+        project,
         "--wheel-dir",
         str(folder),
         *pip.args(),
