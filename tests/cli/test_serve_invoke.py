@@ -135,7 +135,8 @@ class TestInvoke:
         assert response.content == b""
         rid = response.headers["x-fc-request-id"]
         deadline = time.monotonic() + 10
-        while not mark_file.exists() and time.monotonic() < deadline:
+        # the handler creates the file, then writes it: wait for its content
+        while time.monotonic() < deadline and not (mark_file.exists() and mark_file.read_text()):
             time.sleep(0.05)
         assert mark_file.read_text() == "async ran"
         assert f"FC Invoke Start RequestId: {rid}" in events.log()
