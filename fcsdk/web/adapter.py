@@ -167,6 +167,10 @@ class HTTPHandler(PlaceApp, Generic[R]):
         self.__wrapped__ = func
         # An async def function runs on the instance's shared loop (fcsdk._aio).
         self._call = run_sync(func) if is_async_callable(func) else func  # type: ignore[arg-type]
+        # What handle() calls: the function itself unless a subclass changes endpoint().
+        self._endpoint = (
+            self._call if type(self).endpoint is HTTPHandler.endpoint else self.endpoint
+        )
         for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
             value = getattr(func, attribute, None)
             if value is not None:
@@ -195,7 +199,7 @@ class HTTPHandler(PlaceApp, Generic[R]):
         else:
             token = enter(request)
         try:
-            result = self.endpoint(request)
+            result = self._endpoint(request)
             return result if isinstance(result, Response) else to_response(result)
         except Exception as exc:
             try:
@@ -216,11 +220,11 @@ class HTTPHandler(PlaceApp, Generic[R]):
 
     def serve_wsgi(self, place: WSGIPlace) -> Iterable[bytes]:
         """Serve one FC 2.0 (WSGI) request."""
-        return self.serve(place)
+        return place.send(self.handle(place.request))  # self.serve(place), inlined
 
     def serve_event(self, place: EventPlace) -> bytes:
         """Serve one FC 3.0 or API Gateway request; return the response JSON."""
-        return self.serve(place)
+        return place.send(self.handle(place.request))  # self.serve(place), inlined
 
     def __repr__(self) -> str:
         return f"<fcsdk http handler {getattr(self, '__qualname__', '?')}>"

@@ -424,11 +424,15 @@ class QueryParams(_MultiMapping[str]):
         ('fc, python', 2, False)
     """
 
-    __slots__ = ("_joined",)
+    __slots__ = ("_joined", "_map")
+
+    _map: Mapping[str, str] | None
+    """An event's parameters, one value per name (``None`` when parsed from a query string)."""
 
     def __init__(self, items: Iterable[tuple[str, str]] = (), *, joined: bool = False) -> None:
         self._items = list(items)
         self._joined = joined
+        self._map = None
 
     @classmethod
     def from_string(cls, query: str) -> QueryParams:
@@ -456,6 +460,7 @@ class QueryParams(_MultiMapping[str]):
         self = cls.__new__(cls)
         self._items = pairs
         self._joined = False
+        self._map = None
         return self
 
     @classmethod
@@ -464,6 +469,7 @@ class QueryParams(_MultiMapping[str]):
         self = cls.__new__(cls)
         self._items = list(parameters.items())
         self._joined = True
+        self._map = parameters
         return self
 
     @overload
@@ -472,6 +478,9 @@ class QueryParams(_MultiMapping[str]):
     def get(self, name: str, default: _T) -> str | _T: ...
     def get(self, name: str, default: object = None) -> object:
         """Return every occurrence of ``name`` joined with commas, else ``default``."""
+        parameters = self._map
+        if parameters is not None:  # an event's: one value per name, repeats joined already
+            return parameters.get(name, default)
         values = [value for key, value in self._items if key == name]
         if not values:
             return default

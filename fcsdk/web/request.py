@@ -48,6 +48,7 @@ DEFAULT_MAX_BODY_SIZE = MAX_SYNC_BODY_SIZE
 """FC's own limit on a synchronous request's body: 6 MB."""
 
 _UNSET: Any = object()
+_new = object.__new__
 
 QuerySource = str | QueryParams | dict[str, str] | Callable[[], QueryParams]
 """Where a request's query comes from: a query string, the parameters, an event's
@@ -269,8 +270,11 @@ class Request:
             source = self._query_source
             if isinstance(source, str):
                 query = QueryParams.from_string(source)
-            elif isinstance(source, dict):  # an event's queryParameters
-                query = QueryParams.from_event(source)
+            elif isinstance(source, dict):  # an event's: QueryParams.from_event, inlined
+                query = _new(QueryParams)
+                query._items = list(source.items())
+                query._joined = True
+                query._map = source
             elif isinstance(source, QueryParams):
                 query = source
             else:
@@ -310,12 +314,15 @@ class Request:
         """The cookies of the ``Cookie`` header(s), by name."""
         cookies = self._cookies
         if cookies is None:
-            values = self.headers._values("cookie")  # Cookie is no list header: never split
-            if len(values) == 1:
-                cookies = parse_cookie_header(values[0])
+            headers = self._headers
+            if headers is None:
+                headers = self.headers
+            names = headers._lowered or headers._names()
+            if names.count("cookie") == 1:  # the common case: one Cookie header
+                cookies = parse_cookie_header(headers._items[names.index("cookie")][1])
             else:
                 cookies = {}
-                for value in values:
+                for value in headers._values("cookie"):  # Cookie is no list header: never split
                     for name, cookie in parse_cookie_header(value).items():
                         cookies.setdefault(name, cookie)
             self._cookies = cookies

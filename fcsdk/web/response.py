@@ -288,6 +288,30 @@ class JSONResponse(Response):
 
     media_type = "application/json"
 
+    def __init__(
+        self,
+        body: Any = None,
+        *,
+        status: int = 200,
+        headers: HeadersInput = None,
+        content_type: str | None = None,
+    ) -> None:
+        if headers is not None or content_type is not None or type(self) is not JSONResponse:
+            super().__init__(body, status=status, headers=headers, content_type=content_type)
+            return
+        # The common case, Response.__init__ for it inlined: one header, known valid.
+        self.status = status
+        own = _new(MutableHeaders)
+        own._items = [("Content-Type", "application/json")]
+        own._lowered = None
+        self.headers = own
+        try:  # self.render(body), inlined
+            self.body = to_json(body, by_alias=True, fallback=_json_fallback)
+        except ResultEncodeError:
+            raise
+        except (PydanticSerializationError, ValueError, TypeError, RecursionError) as exc:
+            raise ResultEncodeError(f"cannot encode the response as JSON: {exc}") from exc
+
     def render(self, content: Any) -> bytes:
         """Return ``content`` as compact JSON."""
         try:  # render_json, inlined: once per response

@@ -11,13 +11,17 @@ import pytest
 import fcsdk as fc
 from fcsdk.exceptions import BadRequest, EventDecodeError, PayloadTooLarge, ResultEncodeError
 from fcsdk.testing import apigw_event, fake_context, fc3_http_event
-from fcsdk.web.options import DEFAULT_TEXT_TYPES
+from fcsdk.web.options import DEFAULT_OPTIONS, DEFAULT_TEXT_TYPES
 from fcsdk.web.places import APIGatewayPlace, FC3Place, is_text_response
 from tests.events._fixtures import FC3_HTTP_SAMPLE
 from tests.web.places_support import encode as encode_event_response
 from tests.web.places_support import event_request as request_from_event
 
 SAMPLE = FC3_HTTP_SAMPLE
+_EVENT_OF: dict[type[Any], dict[str, Any]] = {
+    FC3Place: {"requestContext": {"http": {"method": "GET"}}},
+    APIGatewayPlace: {"httpMethod": "GET"},
+}
 
 
 class TestFC3Event:
@@ -287,6 +291,37 @@ class TestEncodeEventResponse:
         with pytest.raises(ResultEncodeError):
             encode_event_response(FC3Place, fc.Response("x", status=1000))
 
+    @pytest.mark.parametrize("place", [FC3Place, APIGatewayPlace])
+    def test_a_remembered_head_answers_as_the_first(
+        self, place: type[FC3Place] | type[APIGatewayPlace]
+    ) -> None:
+        """A text answer with one header is the same bytes on every call, in the place's key
+        order; a body that is not UTF-8 still goes base64, and 201.0 is not answered as 201."""
+        keys = (
+            ["statusCode", "headers", "isBase64Encoded", "body"]
+            if place is FC3Place
+            else ["isBase64Encoded", "statusCode", "headers", "body"]
+        )
+        answers = [
+            encode_event_response(place, fc.JSONResponse({"n": n, "s": 'a"\\b'}, status=201))
+            for n in (1, 1, 2)
+        ]
+        assert answers[0] == answers[1]
+        for n, answer in zip((1, 1, 2), answers, strict=True):
+            parsed = json.loads(answer)
+            assert list(parsed) == keys
+            assert answer == json.dumps(parsed, separators=(",", ":")).encode()
+            assert parsed["statusCode"] == 201
+            assert parsed["isBase64Encoded"] is False
+            assert json.loads(parsed["body"]) == {"n": n, "s": 'a"\\b'}
+        binary = fc.JSONResponse(None, status=201)
+        binary.body = b"\xff\xfe"
+        parsed = json.loads(encode_event_response(place, binary))
+        assert (parsed["isBase64Encoded"], parsed["body"]) == (True, "//4=")
+        other = place.from_event(dict(_EVENT_OF[place]), None, DEFAULT_OPTIONS)
+        answer = other.encode(201.0, [("Content-Type", "application/json")], b"{}")  # type: ignore[arg-type]
+        assert type(json.loads(answer)["statusCode"]) is float
+
     def test_fc3_factory_round_trip(self) -> None:
         """The FC 3.0 factory's event reads back through the adapter unchanged."""
         event = fc3_http_event("DELETE", "/x", headers={"A": "1"})
@@ -343,12 +378,26 @@ class TestEventHeaderChecks:
         event["headers"] = {"X-A": "1", "content-LENGTH": "3"}
         assert request_from_event(event)[1].body == b"abc"
 
+    def test_a_name_that_lowers_to_a_known_one_is_still_checked(self) -> None:
+        """A Kelvin sign lowers to ``k``: after ``K-A`` passed, ``\u212a-A`` is still a 400."""
+
+        @fc.http
+        def handler(request: fc.Request) -> dict[str, object]:
+            return {"a": request.headers.get("k-a")}
+
+        for name, status in (("K-A", 200), ("\u212a-A", 400), ("K-A", 200)):
+            event = fc3_http_event("GET", "/", headers={name: "1"})
+            answer = json.loads(handler(json.dumps(event), fake_context()))
+            assert answer["statusCode"] == status, name
+
     def test_header_of_another_type_is_refused_when_the_request_is_built(self) -> None:
         """A header value (or query value) that is not a string is the event's error, at once."""
         for event in (
             {"requestContext": {"http": {"method": "GET"}}, "headers": {"X-Ok": "1", "X-B": 2}},
             {"requestContext": {"http": {"method": "GET"}}, "queryParameters": {"a": ["x"]}},
             {"httpMethod": "GET", "headers": {"X-Ok": None}},
+            {"requestContext": {"http": {"method": "GET"}}, "headers": {1: "x"}},
+            {"requestContext": {"http": {"method": "GET"}}, "queryParameters": {1: "x"}},
         ):
             with pytest.raises(EventDecodeError):
                 request_from_event(event)

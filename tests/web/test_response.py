@@ -118,6 +118,41 @@ class TestJSONResponse:
         with pytest.raises(ResultEncodeError, match="cannot encode"):
             render_json(circular)
 
+    def test_every_way_of_making_one_agrees(self) -> None:
+        """Bare, with headers, with a content type or as a subclass: the same rendering rules."""
+        content = {"order": Order(orderId="A1", at=datetime(2026, 1, 1, tzinfo=timezone.utc))}
+        bare = fc.JSONResponse(content, status=201)
+        with_headers = fc.JSONResponse(content, status=201, headers={"X-A": "1"})
+        assert bare.body == with_headers.body == render_json(content)
+        assert bare.headers.multi_items() == [("Content-Type", "application/json")]
+        assert with_headers.headers.multi_items() == [
+            ("X-A", "1"),
+            ("Content-Type", "application/json"),
+        ]
+        assert (bare.status, bare.headers["content-type"]) == (201, "application/json")
+        typed = fc.JSONResponse([1], content_type="application/problem+json")
+        assert typed.headers["content-type"] == "application/problem+json"
+        circular: list[object] = []
+        circular.append(circular)
+        with pytest.raises(ResultEncodeError, match="cannot encode"):
+            fc.JSONResponse(circular)
+        with pytest.raises(ResultEncodeError, match="cannot send a object"):
+            fc.JSONResponse(object())
+
+        class Pretty(fc.JSONResponse):
+            media_type = "application/vnd.pretty+json"
+
+            def render(self, content: object) -> bytes:
+                return b"pretty"
+
+        pretty = Pretty({"a": 1})
+        assert (pretty.body, pretty.headers["content-type"]) == (
+            b"pretty",
+            "application/vnd.pretty+json",
+        )
+        bare.headers["X-B"] = "2"  # a bare response's headers are its own, and mutable
+        assert fc.JSONResponse({}).headers.get("x-b") is None
+
 
 class TestRedirectResponse:
     def test_location_is_quoted(self) -> None:

@@ -33,7 +33,7 @@ import binascii
 import functools
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from pydantic import ValidationError
@@ -46,6 +46,7 @@ from fcsdk.web.datastructures import _VALID_NAMES, Headers, check_header
 from fcsdk.web.options import DEFAULT_TEXT_TYPES, HTTPOptions
 from fcsdk.web.places.base import Place
 from fcsdk.web.request import Request
+from fcsdk.web.response import _STATUS_LINES, Response
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -141,6 +142,20 @@ _LOWERED: dict[tuple[str, ...], tuple[str, ...]] = {}
 """An event's header names, in order -> the same in lower case (bounded)."""
 
 
+_VALID_LAYOUTS: set[tuple[str, ...]] = set()
+"""Header names (in order, as spelled) that are all tokens, checked before (bounded)."""
+_new = object.__new__
+
+
+def _valid_layout(names: tuple[str, ...]) -> bool:
+    """Whether every one of ``names`` is a known token; the layout is remembered if so."""
+    if not _KNOWN_NAMES.issuperset(names):
+        return False
+    if len(_VALID_LAYOUTS) < 256:
+        _VALID_LAYOUTS.add(names)
+    return True
+
+
 def _check_name(name: str) -> None:
     if name in _KNOWN_NAMES:
         return
@@ -151,9 +166,9 @@ def _check_name(name: str) -> None:
         _KNOWN_NAMES.add(name)
 
 
-_EventSource = tuple[dict[str, str], str | None, bool, tuple[str, ...], str]
+_EventSource = tuple[dict[str, str], str | None, bool, tuple[str, ...], str, tuple[str, ...]]
 """What an event's request loads its headers and body from: the headers, the body, the
-base64 flag, the header names in lower case, and the header values joined."""
+base64 flag, the header names in lower case, the header values joined, and the names."""
 
 
 def _all_str(value: dict[Any, Any]) -> bool:
@@ -165,11 +180,13 @@ def _all_str(value: dict[Any, Any]) -> bool:
     return True
 
 
-def _header_parts(value: object) -> tuple[dict[str, str], tuple[str, ...], str] | None:
-    """The event's headers, their names in lower case and their values joined; ``None`` when
-    they are not a str -> str object."""
+def _header_parts(
+    value: object,
+) -> tuple[dict[str, str], tuple[str, ...], str, tuple[str, ...]] | None:
+    """The event's headers, their names in lower case, their values joined and their names;
+    ``None`` when they are not a str -> str object."""
     if value is None:
-        return {}, (), ""
+        return {}, (), "", ()
     if type(value) is not dict:
         return None
     try:  # join takes str (and its subclasses) only: every value checked in C
@@ -181,10 +198,16 @@ def _header_parts(value: object) -> tuple[dict[str, str], tuple[str, ...], str] 
     if lowered is None:
         if not _all_str(value):
             return None
-        lowered = tuple([name.lower() for name in names])
-        if len(_LOWERED) < 256:
-            _LOWERED[names] = lowered
-    return value, lowered, joined
+        lowered = _lower_names(names)
+    return value, lowered, joined, names
+
+
+def _lower_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """``names`` in lower case, remembered (bounded)."""
+    lowered = tuple([name.lower() for name in names])
+    if len(_LOWERED) < 256:
+        _LOWERED[names] = lowered
+    return lowered
 
 
 def _event_headers(source: _EventSource) -> Headers:
@@ -193,16 +216,19 @@ def _event_headers(source: _EventSource) -> Headers:
     Raises:
         BadRequest: the first header (in order) that is not.
     """
-    headers, _, _, lowered, joined = source
+    headers, _, _, lowered, joined, names = source
     items = list(headers.items())
     if (
-        _KNOWN_NAMES.issuperset(headers)
+        (names in _VALID_LAYOUTS or _valid_layout(names))
         and joined.isascii()
         and "\r" not in joined
         and "\n" not in joined
         and "\0" not in joined
-    ):
-        return Headers._trusted(items, lowered)  # the common case, checked in C
+    ):  # the common case, checked in C; Headers._trusted(items, lowered), inlined
+        trusted = _new(Headers)
+        trusted._items = items
+        trusted._lowered = lowered
+        return trusted
     for name, value in items:
         _check_name(name)
         if not value.isascii():
@@ -222,7 +248,7 @@ def _event_body(source: _EventSource, limit: int) -> bytes:
         BadRequest: not valid base64 or UTF-8, or not as long as its ``Content-Length``.
         PayloadTooLarge: the body is over ``limit``.
     """
-    headers, body, is_base64, lowered, _ = source
+    headers, body, is_base64, lowered, _, _ = source
     if not body:
         data = b""
     elif is_base64:
@@ -318,6 +344,9 @@ def _is_text_cached(
     return is_text_response(content_type, content_encoding, text_types)
 
 
+_COMPLETE_BODY = Response.iter_body
+"""The ``iter_body`` of a response whose body is complete (nothing to join or close)."""
+
 _DEFAULT_TEXT: dict[str | None, bool] = {}
 """Content type -> sent as text, without a content encoding, under the default text types
 (bounded)."""
@@ -334,6 +363,10 @@ class EventPlace(Place[bytes]):
     """
 
     __slots__ = ("data", "raw")
+
+    heads: ClassVar[dict[tuple[int, str, str], bytes]]
+    """(status, header name, value) of a text answer with one header under the default text
+    types -> its :meth:`answer_head` (bounded, one dict per place)."""
 
     def __init__(
         self, data: dict[str, Any], context: object, options: HTTPOptions, raw: object = None
@@ -391,13 +424,43 @@ class EventPlace(Place[bytes]):
         return EventDecodeError(f"malformed {self.label} HTTP event", raw=self.raw)
 
     @abstractmethod
+    def answer_head(self, status: int, headers: dict[str, str | list[str]], b64: bool) -> bytes:
+        """The answer JSON in this place's key order up to its last member's value, the body:
+        ``{"statusCode":200,...,"body":``."""
+
     def answer(
         self, status: int, headers: dict[str, str | list[str]], body: str, b64: bool
     ) -> bytes:
-        """The answer JSON, in this place's key order."""
+        """The answer JSON: :meth:`answer_head`, the body as a JSON string, ``}``."""
+        return self.answer_head(status, headers, b64) + to_json(body) + b"}"
+
+    def send(self, response: Response) -> bytes:
+        """:meth:`Place.send`, with the common case of :meth:`~Place.write` inlined."""
+        try:
+            if (
+                response.status in _STATUS_LINES
+                and type(response).iter_body is _COMPLETE_BODY
+                and (self._request or self.request).method != "HEAD"
+            ):
+                return self.encode(response.status, response.headers._items, response.body)
+            return self.write(response)
+        except Exception:
+            return self.send_failed()
 
     def encode(self, status: int, headers: Sequence[tuple[str, str]], body: bytes) -> bytes:
         """The response JSON: repeated headers as a list or joined, the body as text or base64."""
+        one = len(headers) == 1 and type(status) is int  # 201.0 == 201, True == 1: not theirs
+        if one and self.options.text_types is DEFAULT_TEXT_TYPES:
+            # The common case: a text answer with one header (Content-Type) seen before.
+            try:
+                head = self.heads.get((status, *headers[0]))
+            except TypeError:  # not a pair of str: checked (and refused) below
+                head = None
+            if head is not None:
+                try:
+                    return head + to_json(body.decode("utf-8")) + b"}"
+                except UnicodeDecodeError:
+                    pass
         grouped: dict[str, Any] = {}
         spelled: dict[str, str] = {}
         content_type = content_encoding = None
@@ -452,7 +515,13 @@ class EventPlace(Place[bytes]):
                 text = False
         if not text:
             encoded = base64.b64encode(body).decode("ascii")
-        return self.answer(status, grouped, encoded, not text)
+            return self.answer(status, grouped, encoded, True)
+        head = self.answer_head(status, grouped, False)
+        if one and text_types is DEFAULT_TEXT_TYPES and len(self.heads) < 256:
+            # A text answer with one header, checked above: the next one takes the fast path.
+            ((name, value),) = grouped.items()
+            self.heads[status, name, value] = head
+        return head + to_json(encoded) + b"}"
 
 
 class FC3Place(EventPlace):
@@ -461,6 +530,7 @@ class FC3Place(EventPlace):
     __slots__ = ()
 
     label = "FC 3.0 HTTP trigger"
+    heads: ClassVar[dict[tuple[int, str, str], bytes]] = {}
 
     @classmethod
     def model(cls) -> type[BaseModel]:
@@ -486,29 +556,39 @@ class FC3Place(EventPlace):
         data = self.data
         rc = data["requestContext"]
         http = rc["http"]
-        header_parts = _header_parts(data.get("headers"))
+        headers = data.get("headers")
         query = data.get("queryParameters")
-        if query is None:
-            query = {}
-        elif type(query) is not dict or (query and not _all_str(query)):
-            query = None
-        method = http.get("method") if isinstance(http, dict) else None
         raw_path = data.get("rawPath")
         body = data.get("body")
-        if (
-            header_parts is None
-            or query is None
-            or not isinstance(method, str)
-            or not (raw_path is None or isinstance(raw_path, str))
-            or not (body is None or isinstance(body, str))
-        ):
-            raise self.model_error()
+        method = http.get("method") if type(http) is dict else None
+        if headers is None:
+            headers = {}
+        if query is None:
+            query = {}
+        try:  # join takes str (and its subclasses) only: the types checked in C
+            if type(headers) is not dict or type(query) is not dict:
+                raise TypeError
+            joined = "".join(headers.values())
+            "".join(query.values())
+            names = tuple(headers)
+            lowered = _LOWERED.get(names)  # JSON's keys are str, and so are those seen before
+            if lowered is None or self.raw is data:
+                "".join([*names, *query])  # an event given as a dict: its keys may be anything
+                if lowered is None:
+                    lowered = _lower_names(names)
+            if not (
+                isinstance(method, str)
+                and (raw_path is None or isinstance(raw_path, str))
+                and (body is None or isinstance(body, str))
+            ):
+                raise TypeError
+        except TypeError:
+            raise self.model_error() from None
         if not raw_path:
             path = http.get("path") or "/"
             raw_path = quote(str(path), safe=PATH_SAFE)
         request_id = getattr(self.context, "request_id", None) or rc.get("requestId")
         flag = data.get("isBase64Encoded")
-        headers, lowered, joined = header_parts
         return Request._of_source(
             method.upper(),
             raw_path,
@@ -519,6 +599,7 @@ class FC3Place(EventPlace):
                 bool(flag) if flag is None or type(flag) is bool else self.base64_flag(),
                 lowered,
                 joined,
+                names,
             ),
             _event_headers,
             _event_body,
@@ -529,13 +610,10 @@ class FC3Place(EventPlace):
             self.options.limits,
         )
 
-    def answer(
-        self, status: int, headers: dict[str, str | list[str]], body: str, b64: bool
-    ) -> bytes:
-        """``statusCode``, ``headers``, ``isBase64Encoded``, ``body``."""
-        return to_json(
-            {"statusCode": status, "headers": headers, "isBase64Encoded": b64, "body": body}
-        )
+    def answer_head(self, status: int, headers: dict[str, str | list[str]], b64: bool) -> bytes:
+        """``statusCode``, ``headers``, ``isBase64Encoded``, then ``body``."""
+        head = to_json({"statusCode": status, "headers": headers, "isBase64Encoded": b64})
+        return head[:-1] + b',"body":'
 
 
 class APIGatewayPlace(EventPlace):
@@ -544,6 +622,7 @@ class APIGatewayPlace(EventPlace):
     __slots__ = ()
 
     label = "API Gateway"
+    heads: ClassVar[dict[tuple[int, str, str], bytes]] = {}
 
     @classmethod
     def model(cls) -> type[BaseModel]:
@@ -583,7 +662,7 @@ class APIGatewayPlace(EventPlace):
             method.upper(),
             quote(path or "/", safe=PATH_SAFE),
             query,
-            (header_parts[0], body, self.base64_flag(), header_parts[1], header_parts[2]),
+            (header_parts[0], body, self.base64_flag(), *header_parts[1:]),
             _event_headers,
             _event_body,
             _client_ip(header_parts[0]),
@@ -595,10 +674,7 @@ class APIGatewayPlace(EventPlace):
         request.path_params.update(path_params)
         return request
 
-    def answer(
-        self, status: int, headers: dict[str, str | list[str]], body: str, b64: bool
-    ) -> bytes:
-        """``isBase64Encoded``, ``statusCode``, ``headers``, ``body``."""
-        return to_json(
-            {"isBase64Encoded": b64, "statusCode": status, "headers": headers, "body": body}
-        )
+    def answer_head(self, status: int, headers: dict[str, str | list[str]], b64: bool) -> bytes:
+        """``isBase64Encoded``, ``statusCode``, ``headers``, then ``body``."""
+        head = to_json({"isBase64Encoded": b64, "statusCode": status, "headers": headers})
+        return head[:-1] + b',"body":'
