@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 _V = TypeVar("_V")
+_new = object.__new__
 
 LIST_HEADERS: frozenset[str] = frozenset(
     {
@@ -277,6 +278,10 @@ class Headers(_MultiMapping[str]):
         obj._lowered = lowered
         return obj
 
+    def _field_count(self) -> int:
+        """How many header fields there are (repeats counted)."""
+        return len(self._items)
+
     def _names(self) -> tuple[str, ...]:
         """The names in lower case, in order: computed once, as the items never change."""
         lowered = self._lowered
@@ -336,6 +341,75 @@ class Headers(_MultiMapping[str]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._items!r})"
+
+
+_ITEMS_SLOT = _MultiMapping.__dict__["_items"]
+"""The ``_items`` slot of :class:`_MultiMapping` (a member descriptor)."""
+
+
+class _DictHeaders(Headers):
+    """Request headers read in place from an event's ``{name: value}`` object (private).
+
+    The lookups go through the names; the list of pairs the other methods use is made
+    on first need, so a handler that only looks headers up never copies them.
+    """
+
+    __slots__ = ("_dict", "_spelled")
+    _dict: dict[str, str]
+    _spelled: tuple[str, ...]
+    _lowered: tuple[str, ...]
+
+    @classmethod
+    def _over(
+        cls, headers: dict[str, str], names: tuple[str, ...], lowered: tuple[str, ...]
+    ) -> Self:
+        """Headers over ``headers`` (never changed afterwards), its names in order and lowered."""
+        obj = _new(cls)
+        obj._dict = headers
+        obj._spelled = names
+        obj._lowered = lowered
+        return obj
+
+    # The pairs, made on first use into the slot of _MultiMapping (a property, not a
+    # __getattr__: that would slow every other attribute read of these objects).
+    @property
+    def _items(self) -> list[tuple[str, str]]:
+        try:
+            items: list[tuple[str, str]] = _ITEMS_SLOT.__get__(self, _DictHeaders)
+        except AttributeError:
+            items = list(self._dict.items())
+            _ITEMS_SLOT.__set__(self, items)
+        return items
+
+    @_items.setter
+    def _items(self, items: list[tuple[str, str]]) -> None:
+        _ITEMS_SLOT.__set__(self, items)
+
+    def _field_count(self) -> int:
+        return len(self._dict)
+
+    def _values(self, name: str) -> list[str]:
+        lowered = name.lower()
+        names = self._lowered
+        count = names.count(lowered)
+        if count == 1:
+            return [self._dict[self._spelled[names.index(lowered)]]]
+        if not count:
+            return []
+        values = self._dict
+        return [values[n] for n, key in zip(self._spelled, names, strict=True) if key == lowered]
+
+    @overload
+    def get(self, name: str) -> str | None: ...
+    @overload
+    def get(self, name: str, default: _T) -> str | _T: ...
+    def get(self, name: str, default: object = None) -> object:
+        """Return the first value of ``name`` (as it arrived: comma-joined repeats), else ``default``."""  # noqa: E501
+        lowered = name.lower()
+        names = self._lowered
+        if lowered in names:
+            return self._dict[self._spelled[names.index(lowered)]]
+        return default
 
 
 class MutableHeaders(Headers, MutableMapping[str, str]):

@@ -295,7 +295,7 @@ class Request:
         if headers is None:
             assert self._headers_loader is not None
             headers = self._headers_loader(self._source)
-            count = len(headers._items)
+            count = headers._field_count()
             if count > self.limits.max_headers:
                 raise RequestHeaderFieldsTooLarge(
                     f"the request has {count} header fields; "
@@ -319,7 +319,7 @@ class Request:
                 headers = self.headers
             names = headers._lowered or headers._names()
             if names.count("cookie") == 1:  # the common case: one Cookie header
-                cookies = parse_cookie_header(headers._items[names.index("cookie")][1])
+                cookies = parse_cookie_header(headers.get("cookie", ""))
             else:
                 cookies = {}
                 for value in headers._values("cookie"):  # Cookie is no list header: never split

@@ -390,6 +390,43 @@ class TestEventHeaderChecks:
             answer = json.loads(handler(json.dumps(event), fake_context()))
             assert answer["statusCode"] == status, name
 
+    def test_event_headers_behave_as_headers(self) -> None:
+        """Headers read in place from the event answer every Headers method as a list would."""
+        import copy
+        import pickle
+
+        from fcsdk.web.datastructures import Headers
+
+        fields = [("X-A", "1"), ("x-a", "2"), ("Cookie", "sid=s%2B/="), ("Vary", "a, b")]
+        event = json.dumps(fc3_http_event("GET", "/", headers={}) | {"headers": dict(fields)})
+        _, request = request_from_event(event.encode())
+        headers = request.headers
+        expected = Headers(fields)
+        assert isinstance(headers, Headers)
+        assert (headers.get("X-A"), headers["x-a"], headers.get("nope", "-")) == ("1", "1", "-")
+        assert headers.getall("x-A") == ["1", "2"]
+        assert headers.getall("vary") == ["a", "b"]
+        assert ("COOKIE" in headers, "X-B" in headers) == (True, False)
+        assert 3 not in headers  # type: ignore[comparison-overlap]
+        assert (len(headers), list(headers)) == (3, ["X-A", "Cookie", "Vary"])
+        assert headers.multi_items() == headers.items() == fields
+        assert headers == expected
+        assert repr(headers) == repr(expected).replace("Headers(", "_DictHeaders(")
+        assert copy.copy(headers) == pickle.loads(pickle.dumps(headers)) == expected
+        assert request.cookies == {"sid": "s+/="}
+
+    def test_a_dict_event_is_read_as_it_was_when_the_request_was_built(self) -> None:
+        """The request reads copies of a dict event's headers and query, not the caller's dict."""
+        events: list[dict[str, Any]] = [
+            fc3_http_event("GET", "/", headers={"X-A": "1"}, query={"q": "1"}),
+            {"httpMethod": "GET", "headers": {"X-A": "1"}, "queryParameters": {"q": "1"}},
+        ]
+        for event in events:
+            _, request = request_from_event(event)
+            event["headers"].clear()
+            event["queryParameters"]["q"] = "2"
+            assert (request.headers.get("x-a"), request.query.get("q")) == ("1", "1")
+
     def test_header_of_another_type_is_refused_when_the_request_is_built(self) -> None:
         """A header value (or query value) that is not a string is the event's error, at once."""
         for event in (

@@ -42,7 +42,7 @@ from pydantic_core import from_json, to_json
 from fcsdk._decode import format_validation_error, to_bytes
 from fcsdk._platform.rules import PATH_SAFE, parse_content_length
 from fcsdk.exceptions import BadRequest, EventDecodeError, PayloadTooLarge
-from fcsdk.web.datastructures import _VALID_NAMES, Headers, check_header
+from fcsdk.web.datastructures import _VALID_NAMES, Headers, _DictHeaders, check_header
 from fcsdk.web.options import DEFAULT_TEXT_TYPES, HTTPOptions
 from fcsdk.web.places.base import Place
 from fcsdk.web.request import Request
@@ -144,7 +144,6 @@ _LOWERED: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 _VALID_LAYOUTS: set[tuple[str, ...]] = set()
 """Header names (in order, as spelled) that are all tokens, checked before (bounded)."""
-_new = object.__new__
 
 
 def _valid_layout(names: tuple[str, ...]) -> bool:
@@ -217,19 +216,15 @@ def _event_headers(source: _EventSource) -> Headers:
         BadRequest: the first header (in order) that is not.
     """
     headers, _, _, lowered, joined, names = source
-    items = list(headers.items())
     if (
         (names in _VALID_LAYOUTS or _valid_layout(names))
         and joined.isascii()
         and "\r" not in joined
         and "\n" not in joined
         and "\0" not in joined
-    ):  # the common case, checked in C; Headers._trusted(items, lowered), inlined
-        trusted = _new(Headers)
-        trusted._items = items
-        trusted._lowered = lowered
-        return trusted
-    for name, value in items:
+    ):  # the common case, checked in C
+        return _DictHeaders._over(headers, names, lowered)
+    for name, value in headers.items():
         _check_name(name)
         if not value.isascii():
             try:
@@ -238,7 +233,7 @@ def _event_headers(source: _EventSource) -> Headers:
                 raise BadRequest(f"the value of header {name!r} is not valid UTF-8") from None
         if "\r" in value or "\n" in value or "\0" in value:
             raise BadRequest(f"the value of header {name!r} holds CR, LF or NUL")
-    return Headers._trusted(items, lowered)
+    return _DictHeaders._over(headers, names, lowered)
 
 
 def _event_body(source: _EventSource, limit: int) -> bytes:
@@ -576,6 +571,9 @@ class FC3Place(EventPlace):
                 "".join([*names, *query])  # an event given as a dict: its keys may be anything
                 if lowered is None:
                     lowered = _lower_names(names)
+                if self.raw is data:  # the caller's dict: the request reads copies
+                    headers = dict(headers)
+                    query = dict(query)
             if not (
                 isinstance(method, str)
                 and (raw_path is None or isinstance(raw_path, str))
@@ -649,6 +647,10 @@ class APIGatewayPlace(EventPlace):
         method = data.get("httpMethod")
         path = data.get("path")
         body = data.get("body")
+        if self.raw is data and header_parts is not None and query is not None:
+            # The caller's dict: the request reads copies.
+            header_parts = (dict(header_parts[0]), *header_parts[1:])
+            query = dict(query)
         if (
             header_parts is None
             or query is None
