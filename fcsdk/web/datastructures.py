@@ -33,7 +33,7 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from typing import TYPE_CHECKING, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import parse_qsl, unquote
 
 from fcsdk._platform.rules import parse_content_length
@@ -399,12 +399,8 @@ class _DictHeaders(Headers):
         values = self._dict
         return [values[n] for n, key in zip(self._spelled, names, strict=True) if key == lowered]
 
-    @overload
-    def get(self, name: str) -> str | None: ...
-    @overload
-    def get(self, name: str, default: _T) -> str | _T: ...
-    def get(self, name: str, default: object = None) -> object:
-        """Return the first value of ``name`` (as it arrived: comma-joined repeats), else ``default``."""  # noqa: E501
+    def get(self, name: str, default: Any = None) -> Any:  # typed as Headers.get
+        """:meth:`Headers.get`, read in the event's object."""
         lowered = name.lower()
         names = self._lowered
         if lowered in names:
