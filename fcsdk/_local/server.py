@@ -56,7 +56,7 @@ from fcsdk._local.trigger import (
 )
 from fcsdk._platform.rules import FC_PROXY_PREFIX, MAX_SYNC_BODY_SIZE
 from fcsdk._runtime import runtime_result
-from fcsdk.exceptions import InvalidArgumentError, InvalidResponseError
+from fcsdk.exceptions import FunctionTimeout, InvalidArgumentError, InvalidResponseError
 
 __all__ = ["MAX_BODY_SIZE", "HostedFunction", "LocalServer", "Mode"]
 
@@ -267,6 +267,15 @@ class _Handler(socketserver.BaseRequestHandler):
             return
         self._send_json(status, invocation_error(exc), rid, "UnhandledInvocationError")
 
+    def _timed_out(self, exc: FunctionTimeout, rid: str, status: int) -> None:
+        """Answer a timeout from the watchdog's thread while the handler still runs in this
+        connection's; the connection then closes (the handler's late answer is dropped)."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self._function_error(exc, rid, status)
+        with contextlib.suppress(OSError):
+            self.request.shutdown(socket.SHUT_WR)  # the answer goes out, then the end
+
     # --- routing ----------------------------------------------------------------------
 
     def _exchange(self) -> bool:
@@ -368,7 +377,11 @@ class _Handler(socketserver.BaseRequestHandler):
             self._send(HTTPAnswer(202, [], b""), rid)
             return "202"
         try:
-            result = instance.call(work, request_id=rid)
+            result = instance.call(
+                work, request_id=rid, on_timeout=lambda exc: self._timed_out(exc, rid, 200)
+            )
+        except FunctionTimeout:
+            return "function timed out"  # answered at the timeout, by _timed_out
         except Exception as exc:
             self._function_error(exc, rid, 200)
             return "function error"
@@ -395,8 +408,12 @@ class _Handler(socketserver.BaseRequestHandler):
                 return read_http_response(runtime_result(func(event, ctx)))
 
         try:
-            answer = instance.call(work, request_id=rid)
+            answer = instance.call(
+                work, request_id=rid, on_timeout=lambda exc: self._timed_out(exc, rid, 502)
+            )
             _check_answer(answer, self.server.max_body_size)
+        except FunctionTimeout:
+            return "502 function timed out"  # answered at the timeout, by _timed_out
         except Exception as exc:
             self._function_error(exc, rid, 502)
             return "502 function error"

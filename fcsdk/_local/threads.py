@@ -23,9 +23,10 @@ from __future__ import annotations
 import contextvars
 import queue
 import threading
+import time
 from collections.abc import Callable
 
-__all__ = ["ThreadPool"]
+__all__ = ["Alarm", "ThreadPool", "Watchdog"]
 
 _Jobs = queue.SimpleQueue[Callable[[], object] | None]
 
@@ -64,3 +65,71 @@ class ThreadPool:
             waiting, self._waiting = self._waiting, []
         for jobs in waiting:
             jobs.put(None)
+
+
+class Alarm:
+    """A callback due at a time, unless cancelled first (see :class:`Watchdog`)."""
+
+    __slots__ = ("callback", "dog", "when")
+
+    def __init__(self, dog: Watchdog, when: float, callback: Callable[[], object]) -> None:
+        self.dog = dog
+        self.when = when
+        self.callback = callback
+
+    def cancel(self) -> None:
+        """Do not run the callback (it may already be running: the caller settles that)."""
+        self.dog._alarms.pop(self, None)  # one dict operation: atomic, no lock
+
+
+class Watchdog:
+    """One daemon thread that starts each :class:`Alarm`'s callback when it is due.
+
+    The alarms waiting are few (one per invocation in flight), so the thread looks at
+    all of them when it wakes, and sleeps until the earliest; an alarm cancelled in
+    time is dropped at once, with what its callback holds. A callback runs in a
+    thread of a :class:`ThreadPool` of its own, so a slow one delays no other.
+
+    Example:
+        >>> import threading
+        >>> dog = Watchdog("doc-watchdog")
+        >>> rang = threading.Event()
+        >>> _ = dog.schedule(0.01, rang.set); dog.schedule(0.01, print).cancel()
+        >>> rang.wait(5)
+        True
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._cond = threading.Condition(threading.Lock())
+        self._alarms: dict[Alarm, None] = {}
+        self._wake_at = float("inf")
+        self._thread: threading.Thread | None = None
+        self._callbacks = ThreadPool(f"{name}-callback", idle=1)
+
+    def schedule(self, delay: float, callback: Callable[[], object]) -> Alarm:
+        """Run ``callback`` in ``delay`` seconds, unless the returned alarm is cancelled."""
+        alarm = Alarm(self, time.monotonic() + delay, callback)
+        with self._cond:
+            self._alarms[alarm] = None
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name=self.name, daemon=True)
+                self._thread.start()
+            elif alarm.when < self._wake_at:  # due before the thread wakes: wake it
+                self._cond.notify()
+        return alarm
+
+    def _watch(self) -> None:
+        alarms = self._alarms
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                wake_at = float("inf")
+                for alarm in list(alarms):
+                    if alarm.when <= now:
+                        if alarms.pop(alarm, 0) is None:  # not cancelled meanwhile
+                            self._callbacks.submit(alarm.callback)
+                    else:
+                        wake_at = min(wake_at, alarm.when)
+                self._wake_at = wake_at
+                self._cond.wait(None if wake_at == float("inf") else wake_at - now)

@@ -123,6 +123,83 @@ class TestInstance:
         assert instance.call(echo) == b"hi"
         assert ", Error: Function timed out" in out.getvalue()
 
+    def test_a_call_with_on_timeout_runs_here_in_a_fresh_context(self, code: Path) -> None:
+        """With on_timeout, the work runs in the calling thread, in a context of its own, and
+        its value and errors come back as without; on_timeout is never called for it."""
+        import contextvars
+
+        mark: contextvars.ContextVar[str] = contextvars.ContextVar("mark", default="fresh")
+        mark.set("caller's")
+        instance, _ = make(code, timeout=0.2)
+        seen: list[Any] = []
+        timeouts: list[FunctionTimeout] = []
+
+        def work(func: Any, ctx: Any) -> bytes:
+            seen.append((threading.current_thread(), mark.get()))
+            return bytes(func(b"hi", ctx))
+
+        assert instance.call(work, on_timeout=timeouts.append) == b"hi"
+        assert seen == [(threading.current_thread(), "fresh")]
+        with pytest.raises(LookupError, match="no such thing"):
+            instance.call(lambda f, c: f(b"boom", c), on_timeout=timeouts.append)
+        threading.Event().wait(0.4)  # past the timeout of both calls
+        assert timeouts == []
+        assert instance.call(echo, on_timeout=timeouts.append) == b"hi"  # the slot is free
+
+    def test_on_timeout_answers_at_the_timeout_while_the_work_runs_on(self, code: Path) -> None:
+        """At the timeout on_timeout gets the error and the slot is free again, while the work
+        still runs; when it ends, the call raises the same timeout."""
+        instance, out = make(code, timeout=0.2)
+        answered, release = threading.Event(), threading.Event()
+        timeouts: list[FunctionTimeout] = []
+        outcome: list[object] = []
+
+        def answer(exc: FunctionTimeout) -> None:
+            timeouts.append(exc)
+            answered.set()
+
+        def slow(func: Any, ctx: Any) -> bytes:
+            release.wait(30)
+            return b"late"
+
+        def caller() -> None:
+            try:
+                outcome.append(instance.call(slow, on_timeout=answer))
+            except FunctionTimeout as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=caller)
+        thread.start()
+        try:
+            assert answered.wait(10)
+            assert str(timeouts[0]) == "Function timed out after 0.2 seconds"
+            assert instance.call(echo, on_timeout=answer) == b"hi"  # its slot was given back
+            assert outcome == []  # the slow work still runs
+        finally:
+            release.set()
+            thread.join(10)
+        assert len(outcome) == 1
+        assert isinstance(outcome[0], FunctionTimeout)
+        assert len(timeouts) == 1
+        assert out.getvalue().count(", Error: Function timed out") == 1
+
+    def test_the_call_ends_after_its_timeout_answer(self, code: Path) -> None:
+        """Work that ends while on_timeout still answers: the call raises only afterwards."""
+        instance, _ = make(code, timeout=0.1)
+        order: list[str] = []
+        release = threading.Event()
+
+        def answer(exc: FunctionTimeout) -> None:
+            release.set()  # the work ends now, while this answer is still being written
+            threading.Event().wait(0.3)
+            order.append("answered")
+
+        with pytest.raises(FunctionTimeout):
+            instance.call(lambda f, c: release.wait(30), on_timeout=answer)
+        order.append("raised")
+        assert order == ["answered", "raised"]
+        assert instance.call(echo, on_timeout=answer) == b"hi"  # one slot, given back once
+
     def test_busy(self, code: Path) -> None:
         """With every slot taken past the wait limit, InstanceBusy."""
         instance, _ = make(code, timeout=5)

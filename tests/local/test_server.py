@@ -197,6 +197,43 @@ class TestFailures:
             loop.join(10)
             local.server_close()
 
+    def test_a_timeout_is_answered_at_the_timeout(self, tmp_path: Path) -> None:
+        """An HTTP request whose handler runs past the timeout gets FC's 502 timeout error at
+        the timeout, on a closing connection, while the handler still runs; then the server
+        serves on."""
+        import time
+
+        (tmp_path / "slow_app.py").write_text(
+            "import threading\nRELEASE = threading.Event()\n"
+            "def handler(event, context):\n"
+            "    RELEASE.wait(30)\n"
+            "    return {'statusCode': 200, 'body': 'late'}\n"
+        )
+        logs = RuntimeLogs(io.StringIO())
+        config = FunctionConfig(handler="slow_app.handler", code_dir=tmp_path, timeout=0.3)
+        local = LocalServer(
+            ("127.0.0.1", 0), {"f": HostedFunction(Instance(config, logs), "event")}, logs
+        )
+        loop = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        loop.start()
+        url = f"http://127.0.0.1:{local.server_port}/x"
+        try:
+            started = time.monotonic()
+            response = httpx.get(url, timeout=20)
+            assert time.monotonic() - started < 10  # not the handler's 30 s
+            assert response.status_code == 502
+            assert response.headers["x-fc-error-type"] == "UnhandledInvocationError"
+            assert response.headers["connection"] == "close"
+            assert response.json() == {"errorMessage": "Function timed out after 0.3 seconds"}
+            sys.modules["slow_app"].RELEASE.set()
+            assert httpx.get(url, timeout=10).text == "late"
+        finally:
+            sys.modules["slow_app"].RELEASE.set()
+            local.shutdown()
+            loop.join(10)
+            local.server_close()
+            sys.modules.pop("slow_app", None)
+
     def test_internal_error_is_500(
         self, server: tuple[LocalServer, str, io.StringIO], monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 import threading
 
-from fcsdk._local.threads import ThreadPool
+from fcsdk._local.threads import ThreadPool, Watchdog
 
 MARK: contextvars.ContextVar[str] = contextvars.ContextVar("mark", default="fresh")
 
@@ -51,3 +51,32 @@ def test_threads_are_reused_up_to_idle_and_contexts_are_fresh() -> None:
     for thread in threads:
         thread.join(10)
     assert named("test-reuse") == []
+
+
+def test_the_watchdog_rings_in_order_and_skips_the_cancelled() -> None:
+    """Alarms ring by their time, not their order of scheduling; a cancelled one never rings."""
+    dog = Watchdog("test-watchdog")
+    rang: list[str] = []
+    done = threading.Event()
+
+    def late() -> None:
+        rang.append("late")
+        done.set()
+
+    dog.schedule(0.3, late)
+    dog.schedule(0.05, lambda: rang.append("early"))  # earlier than the one waited for
+    dog.schedule(0.1, lambda: rang.append("cancelled")).cancel()
+    assert done.wait(10)
+    threading.Event().wait(0.05)
+    assert rang == ["early", "late"]
+
+
+def test_a_cancelled_alarm_is_dropped_at_once() -> None:
+    """Thousands of alarms cancelled long before they are due hold nothing afterwards."""
+    dog = Watchdog("test-watchdog-drop")
+    for _ in range(5000):
+        dog.schedule(60, lambda: None).cancel()
+    assert dog._alarms == {}
+    rang = threading.Event()
+    dog.schedule(0.01, rang.set)
+    assert rang.wait(10)
