@@ -347,6 +347,25 @@ _ITEMS_SLOT = _MultiMapping.__dict__["_items"]
 """The ``_items`` slot of :class:`_MultiMapping` (a member descriptor)."""
 
 
+def _get_pairs(self: _DictHeaders | _DictQuery) -> list[tuple[str, str]]:
+    try:
+        items: list[tuple[str, str]] = _ITEMS_SLOT.__get__(self, type(self))
+    except AttributeError:
+        items = list(self._dict.items())
+        _ITEMS_SLOT.__set__(self, items)
+    return items
+
+
+def _set_pairs(self: _DictHeaders | _DictQuery, items: list[tuple[str, str]]) -> None:
+    _ITEMS_SLOT.__set__(self, items)
+
+
+_PAIRS_OF_DICT = property(_get_pairs, _set_pairs)
+"""``_items`` of a mapping over a dict: the pairs, made on first use into the slot of
+:class:`_MultiMapping` (a property, not a ``__getattr__``: that would slow every other
+attribute read of these objects)."""
+
+
 class _DictHeaders(Headers):
     """Request headers read in place from an event's ``{name: value}`` object (private).
 
@@ -370,20 +389,7 @@ class _DictHeaders(Headers):
         obj._lowered = lowered
         return obj
 
-    # The pairs, made on first use into the slot of _MultiMapping (a property, not a
-    # __getattr__: that would slow every other attribute read of these objects).
-    @property
-    def _items(self) -> list[tuple[str, str]]:
-        try:
-            items: list[tuple[str, str]] = _ITEMS_SLOT.__get__(self, _DictHeaders)
-        except AttributeError:
-            items = list(self._dict.items())
-            _ITEMS_SLOT.__set__(self, items)
-        return items
-
-    @_items.setter
-    def _items(self, items: list[tuple[str, str]]) -> None:
-        _ITEMS_SLOT.__set__(self, items)
+    _items = _PAIRS_OF_DICT
 
     def _field_count(self) -> int:
         return len(self._dict)
@@ -494,15 +500,11 @@ class QueryParams(_MultiMapping[str]):
         ('fc, python', 2, False)
     """
 
-    __slots__ = ("_joined", "_map")
-
-    _map: Mapping[str, str] | None
-    """An event's parameters, one value per name (``None`` when parsed from a query string)."""
+    __slots__ = ("_joined",)
 
     def __init__(self, items: Iterable[tuple[str, str]] = (), *, joined: bool = False) -> None:
         self._items = list(items)
         self._joined = joined
-        self._map = None
 
     @classmethod
     def from_string(cls, query: str) -> QueryParams:
@@ -530,16 +532,19 @@ class QueryParams(_MultiMapping[str]):
         self = cls.__new__(cls)
         self._items = pairs
         self._joined = False
-        self._map = None
         return self
 
     @classmethod
     def from_event(cls, parameters: Mapping[str, str]) -> QueryParams:
-        """Wrap an event's ``queryParameters`` (repeats already joined with commas)."""
-        self = cls.__new__(cls)
-        self._items = list(parameters.items())
+        """Wrap (a copy of) an event's ``queryParameters`` (repeats already joined with commas)."""
+        return cls._over(dict(parameters))
+
+    @staticmethod
+    def _over(parameters: dict[str, str]) -> QueryParams:
+        """The parameters of an event's ``queryParameters``, read in place (never changed)."""
+        self = _new(_DictQuery)
+        self._dict = parameters
         self._joined = True
-        self._map = parameters
         return self
 
     @overload
@@ -548,9 +553,6 @@ class QueryParams(_MultiMapping[str]):
     def get(self, name: str, default: _T) -> str | _T: ...
     def get(self, name: str, default: object = None) -> object:
         """Return every occurrence of ``name`` joined with commas, else ``default``."""
-        parameters = self._map
-        if parameters is not None:  # an event's: one value per name, repeats joined already
-            return parameters.get(name, default)
         values = [value for key, value in self._items if key == name]
         if not values:
             return default
@@ -598,6 +600,20 @@ class QueryParams(_MultiMapping[str]):
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")
+
+
+class _DictQuery(QueryParams):
+    """An event's query parameters, read in place from its ``{name: value}`` object (private):
+    one value per name, repeats already joined with commas."""
+
+    __slots__ = ("_dict",)
+    _dict: dict[str, str]
+
+    _items = _PAIRS_OF_DICT
+
+    def get(self, name: str, default: Any = None) -> Any:  # typed as QueryParams.get
+        """:meth:`QueryParams.get`, read in the event's object."""
+        return self._dict.get(name, default)
 
 
 def check_percent_escapes(text: str, what: str) -> None:

@@ -48,7 +48,6 @@ DEFAULT_MAX_BODY_SIZE = MAX_SYNC_BODY_SIZE
 """FC's own limit on a synchronous request's body: 6 MB."""
 
 _UNSET: Any = object()
-_new = object.__new__
 
 QuerySource = str | QueryParams | dict[str, str] | Callable[[], QueryParams]
 """Where a request's query comes from: a query string, the parameters, an event's
@@ -270,11 +269,8 @@ class Request:
             source = self._query_source
             if isinstance(source, str):
                 query = QueryParams.from_string(source)
-            elif isinstance(source, dict):  # an event's: QueryParams.from_event, inlined
-                query = _new(QueryParams)
-                query._items = list(source.items())
-                query._joined = True
-                query._map = source
+            elif isinstance(source, dict):  # an event's (its place made it, and a copy if need be)
+                query = QueryParams._over(source)
             elif isinstance(source, QueryParams):
                 query = source
             else:

@@ -415,6 +415,34 @@ class TestEventHeaderChecks:
         assert copy.copy(headers) == pickle.loads(pickle.dumps(headers)) == expected
         assert request.cookies == {"sid": "s+/="}
 
+    def test_event_query_behaves_as_query_params(self) -> None:
+        """An event's query parameters, read in place, answer every QueryParams method."""
+        import copy
+        import pickle
+
+        from fcsdk.web.datastructures import QueryParams
+
+        event = fc3_http_event("GET", "/", query={"tag": "a,b", "page": "2", "q": "x y"})
+        _, request = request_from_event(json.dumps(event).encode())
+        query = request.query
+        expected = QueryParams.from_event({"tag": "a,b", "page": "2", "q": "x y"})
+        assert isinstance(query, QueryParams)
+        assert (query.get("tag"), query["page"], query.get("nope", "-")) == ("a,b", "2", "-")
+        assert (query.getall("tag"), query.get_int("page"), "q" in query) == (["a", "b"], 2, True)
+        assert query.multi_items() == [("tag", "a"), ("tag", "b"), ("page", "2"), ("q", "x y")]
+        assert (len(query), list(query)) == (3, ["tag", "page", "q"])
+        assert (
+            query
+            == expected
+            == QueryParams([("tag", "a"), ("tag", "b"), ("page", "2"), ("q", "x y")])
+        )
+        assert copy.copy(query) == pickle.loads(pickle.dumps(query)) == expected
+        assert request.query_string == "tag=a&tag=b&page=2&q=x%20y"
+        parameters = {"a": "1"}
+        wrapped = QueryParams.from_event(parameters)
+        parameters["a"] = "2"
+        assert wrapped.get("a") == "1"  # from_event keeps a copy
+
     def test_a_dict_event_is_read_as_it_was_when_the_request_was_built(self) -> None:
         """The request reads copies of a dict event's headers and query, not the caller's dict."""
         events: list[dict[str, Any]] = [

@@ -339,6 +339,9 @@ def _is_text_cached(
     return is_text_response(content_type, content_encoding, text_types)
 
 
+_METHODS = {m: m for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")}
+"""The usual methods, already upper case (the one lookup that saves an ``upper()``)."""
+
 _COMPLETE_BODY = Response.iter_body
 """The ``iter_body`` of a response whose body is complete (nothing to join or close)."""
 
@@ -359,9 +362,9 @@ class EventPlace(Place[bytes]):
 
     __slots__ = ("data", "raw")
 
-    heads: ClassVar[dict[tuple[int, str, str], bytes]]
-    """(status, header name, value) of a text answer with one header under the default text
-    types -> its :meth:`answer_head` (bounded, one dict per place)."""
+    heads: ClassVar[dict[tuple[int, tuple[str, str]], bytes]]
+    """(status, (header name, value)) of a text answer with one header under the default
+    text types -> its :meth:`answer_head` (bounded, one dict per place)."""
 
     def __init__(
         self, data: dict[str, Any], context: object, options: HTTPOptions, raw: object = None
@@ -448,12 +451,12 @@ class EventPlace(Place[bytes]):
         if one and self.options.text_types is DEFAULT_TEXT_TYPES:
             # The common case: a text answer with one header (Content-Type) seen before.
             try:
-                head = self.heads.get((status, *headers[0]))
+                head = self.heads.get((status, headers[0]))
             except TypeError:  # not a pair of str: checked (and refused) below
                 head = None
             if head is not None:
                 try:
-                    return head + to_json(body.decode("utf-8")) + b"}"
+                    return head + to_json(body.decode()) + b"}"
                 except UnicodeDecodeError:
                     pass
         grouped: dict[str, Any] = {}
@@ -514,8 +517,7 @@ class EventPlace(Place[bytes]):
         head = self.answer_head(status, grouped, False)
         if one and text_types is DEFAULT_TEXT_TYPES and len(self.heads) < 256:
             # A text answer with one header, checked above: the next one takes the fast path.
-            ((name, value),) = grouped.items()
-            self.heads[status, name, value] = head
+            self.heads[status, next(iter(grouped.items()))] = head
         return head + to_json(encoded) + b"}"
 
 
@@ -525,7 +527,7 @@ class FC3Place(EventPlace):
     __slots__ = ()
 
     label = "FC 3.0 HTTP trigger"
-    heads: ClassVar[dict[tuple[int, str, str], bytes]] = {}
+    heads: ClassVar[dict[tuple[int, tuple[str, str]], bytes]] = {}
 
     @classmethod
     def model(cls) -> type[BaseModel]:
@@ -587,8 +589,9 @@ class FC3Place(EventPlace):
             raw_path = quote(str(path), safe=PATH_SAFE)
         request_id = getattr(self.context, "request_id", None) or rc.get("requestId")
         flag = data.get("isBase64Encoded")
+        ip = http.get("sourceIp")
         return Request._of_source(
-            method.upper(),
+            _METHODS.get(method) or method.upper(),
             raw_path,
             query,
             (
@@ -601,9 +604,9 @@ class FC3Place(EventPlace):
             ),
             _event_headers,
             _event_body,
-            str(http.get("sourceIp") or ""),
+            ip if type(ip) is str else str(ip or ""),
             self.context,
-            str(request_id or ""),
+            request_id if type(request_id) is str else str(request_id or ""),
             "",
             self.options.limits,
         )
@@ -620,7 +623,7 @@ class APIGatewayPlace(EventPlace):
     __slots__ = ()
 
     label = "API Gateway"
-    heads: ClassVar[dict[tuple[int, str, str], bytes]] = {}
+    heads: ClassVar[dict[tuple[int, tuple[str, str]], bytes]] = {}
 
     @classmethod
     def model(cls) -> type[BaseModel]:
