@@ -134,7 +134,6 @@ class _Box(Generic[T]):
         self._latch = threading.Lock()
         self._latch.acquire()
         self._settled = threading.Lock()
-
         self.answering: threading.Lock | None = None
         """Held while the timeout is answered (set before the timeout's side settles)."""
 

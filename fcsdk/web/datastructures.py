@@ -413,6 +413,9 @@ class _DictHeaders(Headers):
             return self._dict[self._spelled[names.index(lowered)]]
         return default
 
+    def __repr__(self) -> str:
+        return f"Headers({self._items!r})"  # the public class: this one is a detail
+
 
 class MutableHeaders(Headers, MutableMapping[str, str]):
     """A response's headers: :class:`Headers` that can be changed; values are checked for CR/LF.
@@ -614,6 +617,9 @@ class _DictQuery(QueryParams):
     def get(self, name: str, default: Any = None) -> Any:  # typed as QueryParams.get
         """:meth:`QueryParams.get`, read in the event's object."""
         return self._dict.get(name, default)
+
+    def __repr__(self) -> str:
+        return f"QueryParams({self.multi_items()!r})"  # the public class: this one is a detail
 
 
 def check_percent_escapes(text: str, what: str) -> None:
