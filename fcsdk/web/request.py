@@ -310,15 +310,12 @@ class Request:
         """The cookies of the ``Cookie`` header(s), by name."""
         cookies = self._cookies
         if cookies is None:
-            headers = self._headers
-            if headers is None:
-                headers = self.headers
-            names = headers._lowered or headers._names()
-            if names.count("cookie") == 1:  # the common case: one Cookie header
-                cookies = parse_cookie_header(headers.get("cookie", ""))
+            values = self.headers._values("cookie")  # Cookie is no list header: never split
+            if len(values) == 1:
+                cookies = parse_cookie_header(values[0])
             else:
                 cookies = {}
-                for value in headers._values("cookie"):  # Cookie is no list header: never split
+                for value in values:
                     for name, cookie in parse_cookie_header(value).items():
                         cookies.setdefault(name, cookie)
             self._cookies = cookies

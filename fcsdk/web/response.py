@@ -65,6 +65,13 @@ class Response:
 
     media_type: ClassVar[str | None] = None
     charset: ClassVar[str] = "utf-8"
+    _type_header: ClassVar[tuple[str, str] | None] = None
+    """The class's ``Content-Type`` header, from ``media_type`` (set for each subclass)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        media = cls.media_type
+        cls._type_header = None if media is None else ("Content-Type", _typed(media, cls.charset))
 
     def __init__(
         self,
@@ -77,20 +84,24 @@ class Response:
         self.status = status
         if headers is None:
             own = _new(MutableHeaders)  # MutableHeaders._trusted([]), inlined: once per response
-            own._items = []
             own._lowered = None
+            self.headers = own
+            self.body: bytes = self.render(body)
+            header = self._type_header
+            if header is not None and content_type is None:  # the common case: the class's type
+                own._items = [header]
+                return
+            own._items = []
         else:
             own = MutableHeaders(headers)
-        self.headers = own
-        self.body: bytes = self.render(body)
+            self.headers = own
+            self.body = self.render(body)
         media = content_type or self.media_type
         if media is None and status not in (204, 304):
             # PEP 3333 and browsers want a type; str is text, anything else opaque bytes.
             media = "text/plain" if body is None or isinstance(body, str) else _OCTETS
         if media is not None and (headers is None or "content-type" not in own):
-            if media.startswith("text/") and "charset=" not in media:
-                media = f"{media}; charset={self.charset}"
-            own._items.append(("Content-Type", media))
+            own._items.append(("Content-Type", _typed(media, self.charset)))
 
     def render(self, content: Any) -> bytes:
         """Return the body bytes for ``content``."""
@@ -237,6 +248,15 @@ def _check_attribute(name: str, value: str | None, allowed: frozenset[str]) -> N
 
 
 _OCTETS = "application/octet-stream"
+
+
+def _typed(media: str, charset: str) -> str:
+    """``media``, with ``; charset=`` when it is a ``text/*`` type that names none."""
+    if media.startswith("text/") and "charset=" not in media:
+        return f"{media}; charset={charset}"
+    return media
+
+
 _STATUS_LINES = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
 
 
@@ -287,30 +307,6 @@ class JSONResponse(Response):
     """
 
     media_type = "application/json"
-
-    def __init__(
-        self,
-        body: Any = None,
-        *,
-        status: int = 200,
-        headers: HeadersInput = None,
-        content_type: str | None = None,
-    ) -> None:
-        if headers is not None or content_type is not None or type(self) is not JSONResponse:
-            super().__init__(body, status=status, headers=headers, content_type=content_type)
-            return
-        # The common case, Response.__init__ for it inlined: one header, known valid.
-        self.status = status
-        own = _new(MutableHeaders)
-        own._items = [("Content-Type", "application/json")]
-        own._lowered = None
-        self.headers = own
-        try:  # self.render(body), inlined
-            self.body = to_json(body, by_alias=True, fallback=_json_fallback)
-        except ResultEncodeError:
-            raise
-        except (PydanticSerializationError, ValueError, TypeError, RecursionError) as exc:
-            raise ResultEncodeError(f"cannot encode the response as JSON: {exc}") from exc
 
     def render(self, content: Any) -> bytes:
         """Return ``content`` as compact JSON."""

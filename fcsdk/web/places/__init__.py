@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from typing import cast
 
-from pydantic_core import from_json
-
 from fcsdk.exceptions import EventDecodeError
 from fcsdk.web._types import StartResponse, WSGIEnvironment
 from fcsdk.web.options import HTTPOptions
@@ -62,15 +60,7 @@ def select_event_place(event: object, context: object, options: HTTPOptions) -> 
     Raises:
         EventDecodeError: the event is not an HTTP event of any place.
     """
-    if type(event) is bytes:  # parse_event(event), the common case inlined
-        try:
-            data = from_json(event, cache_strings="keys")
-        except ValueError:
-            data = parse_event(event)
-        if type(data) is not dict:
-            data = parse_event(event)  # raises: not an object
-    else:
-        data = parse_event(event)
+    data = parse_event(event)
     rc = data.get("requestContext")
     if type(rc) is dict and "http" in rc:  # FC3Place.infer, inlined: the most common place
         return FC3Place(data, context, options, event)

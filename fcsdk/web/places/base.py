@@ -167,13 +167,9 @@ class Place(ABC, Generic[Out_co]):
         try:
             return self.write(response)
         except Exception:
-            return self.send_failed()
-
-    def send_failed(self) -> Out_co:
-        """Log the exception being handled, and send the 500 that replaces the first answer."""
-        request = self.request
-        logger.exception("cannot send the response of request %s", request.request_id)
-        return self.write_failure(internal_error_response(request.request_id))
+            request = self.request
+            logger.exception("cannot send the response of request %s", request.request_id)
+            return self.write_failure(internal_error_response(request.request_id))
 
     def write(self, response: Response) -> Out_co:
         """Encode ``response``; the body of a streaming response is joined.

@@ -46,7 +46,6 @@ from fcsdk.web.datastructures import _VALID_NAMES, Headers, _DictHeaders, check_
 from fcsdk.web.options import DEFAULT_TEXT_TYPES, HTTPOptions
 from fcsdk.web.places.base import Place
 from fcsdk.web.request import Request
-from fcsdk.web.response import _STATUS_LINES, Response
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -124,10 +123,18 @@ def _scrub(value: Any) -> Any:
     return value
 
 
-def _str_map(value: object) -> dict[str, str] | None:
+def _str_map(value: object, *, parsed: bool) -> dict[str, str] | None:
+    """``value`` when it is a str -> str object (``{}`` for ``None``), else ``None``.
+
+    ``parsed``: the object comes from parsed JSON, whose keys are always str.
+    """
     if value is None:
         return {}
-    if type(value) is not dict or not _all_str(value):
+    if type(value) is not dict:
+        return None
+    try:  # join takes str (and its subclasses) only: the types checked in C
+        "".join(value.values() if parsed else [*value, *value.values()])
+    except TypeError:
         return None
     return value
 
@@ -342,9 +349,6 @@ def _is_text_cached(
 _METHODS = {m: m for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")}
 """The usual methods, already upper case (the one lookup that saves an ``upper()``)."""
 
-_COMPLETE_BODY = Response.iter_body
-"""The ``iter_body`` of a response whose body is complete (nothing to join or close)."""
-
 _DEFAULT_TEXT: dict[str | None, bool] = {}
 """Content type -> sent as text, without a content encoding, under the default text types
 (bounded)."""
@@ -431,19 +435,6 @@ class EventPlace(Place[bytes]):
     ) -> bytes:
         """The answer JSON: :meth:`answer_head`, the body as a JSON string, ``}``."""
         return self.answer_head(status, headers, b64) + to_json(body) + b"}"
-
-    def send(self, response: Response) -> bytes:
-        """:meth:`Place.send`, with the common case of :meth:`~Place.write` inlined."""
-        try:
-            if (
-                response.status in _STATUS_LINES
-                and type(response).iter_body is _COMPLETE_BODY
-                and (self._request or self.request).method != "HEAD"
-            ):
-                return self.encode(response.status, response.headers._items, response.body)
-            return self.write(response)
-        except Exception:
-            return self.send_failed()
 
     def encode(self, status: int, headers: Sequence[tuple[str, str]], body: bytes) -> bytes:
         """The response JSON: repeated headers as a list or joined, the body as text or base64."""
@@ -553,37 +544,22 @@ class FC3Place(EventPlace):
         data = self.data
         rc = data["requestContext"]
         http = rc["http"]
-        headers = data.get("headers")
-        query = data.get("queryParameters")
+        header_parts = _header_parts(data.get("headers"))
+        query = _str_map(data.get("queryParameters"), parsed=self.raw is not data)
+        method = http.get("method") if type(http) is dict else None
         raw_path = data.get("rawPath")
         body = data.get("body")
-        method = http.get("method") if type(http) is dict else None
-        if headers is None:
-            headers = {}
-        if query is None:
-            query = {}
-        try:  # join takes str (and its subclasses) only: the types checked in C
-            if type(headers) is not dict or type(query) is not dict:
-                raise TypeError
-            joined = "".join(headers.values())
-            "".join(query.values())
-            names = tuple(headers)
-            lowered = _LOWERED.get(names)  # JSON's keys are str, and so are those seen before
-            if lowered is None or self.raw is data:
-                "".join([*names, *query])  # an event given as a dict: its keys may be anything
-                if lowered is None:
-                    lowered = _lower_names(names)
-                if self.raw is data:  # the caller's dict: the request reads copies
-                    headers = dict(headers)
-                    query = dict(query)
-            if not (
-                isinstance(method, str)
-                and (raw_path is None or isinstance(raw_path, str))
-                and (body is None or isinstance(body, str))
-            ):
-                raise TypeError
-        except TypeError:
-            raise self.model_error() from None
+        if (
+            header_parts is None
+            or query is None
+            or not isinstance(method, str)
+            or not (raw_path is None or isinstance(raw_path, str))
+            or not (body is None or isinstance(body, str))
+        ):
+            raise self.model_error()
+        headers, lowered, joined, names = header_parts
+        if self.raw is data:  # the caller's dict: the request reads copies
+            headers, query = dict(headers), dict(query)
         if not raw_path:
             path = http.get("path") or "/"
             raw_path = quote(str(path), safe=PATH_SAFE)
@@ -645,15 +621,12 @@ class APIGatewayPlace(EventPlace):
         """
         data = self.data
         header_parts = _header_parts(data.get("headers"))
-        query = _str_map(data.get("queryParameters"))
-        path_params = _str_map(data.get("pathParameters"))
+        parsed = self.raw is not data
+        query = _str_map(data.get("queryParameters"), parsed=parsed)
+        path_params = _str_map(data.get("pathParameters"), parsed=parsed)
         method = data.get("httpMethod")
         path = data.get("path")
         body = data.get("body")
-        if self.raw is data and header_parts is not None and query is not None:
-            # The caller's dict: the request reads copies.
-            header_parts = (dict(header_parts[0]), *header_parts[1:])
-            query = dict(query)
         if (
             header_parts is None
             or query is None
@@ -663,14 +636,17 @@ class APIGatewayPlace(EventPlace):
             or not (body is None or isinstance(body, str))
         ):
             raise self.model_error()
+        headers, lowered, joined, names = header_parts
+        if self.raw is data:  # the caller's dict: the request reads copies
+            headers, query = dict(headers), dict(query)
         request = Request._of_source(
             method.upper(),
             quote(path or "/", safe=PATH_SAFE),
             query,
-            (header_parts[0], body, self.base64_flag(), *header_parts[1:]),
+            (headers, body, self.base64_flag(), lowered, joined, names),
             _event_headers,
             _event_body,
-            _client_ip(header_parts[0]),
+            _client_ip(headers),
             self.context,
             None,
             "",
