@@ -6,9 +6,17 @@ not ASCII digits, whitespace before a colon, a transfer coding other than
 ``chunked``, a chunk size that is not hex digits, a chunk not followed by
 CRLF, an HTTP/1.1 request without ``Host``) is a :class:`FramingError`; this
 module adds what h11 allows but RFC 9112 §6.1 lets a server refuse:
-``Content-Length`` together with ``Transfer-Encoding``. Every framing error
-is answered and the connection closed, since what follows on the wire can no
-longer be trusted to be the next request.
+``Content-Length`` together with ``Transfer-Encoding``. It also checks what
+h11 passes through (RFC 9112 §3.2, RFC 9110 §7.2): the request target is in
+origin form (``/path?query``, no ``#fragment``), in absolute form (its path is
+used and its authority becomes the ``Host``), or ``*`` for ``OPTIONS``; the
+``Host`` is a host and an optional port, nothing else; an HTTP/1.x request
+newer than 1.0 has a ``Host``, and an HTTP/2 or later request line is a 505.
+The request head (request line and header fields, as they came on the wire)
+is refused past 64 KiB however its bytes arrived (431), and so are trailer
+fields past 64 KiB (400). Every framing error is answered and the connection
+closed, since what follows on the wire can no longer be trusted to be the
+next request.
 
 When a request is refused with its body unread (413, 400), :meth:`Wire.linger`
 does what nginx's lingering close does: stop writing, then read and discard
@@ -22,6 +30,7 @@ h11 is imported by this module only, which only the loopback servers import.
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -44,6 +53,14 @@ LINGER_BYTES = 64 * 1024 * 1024
 """How much of a refused request's body is discarded, at least (4 limits when more)."""
 _RECV = 65536
 
+_REG_NAME = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*"
+_IP_LITERAL = r"\[(?:[0-9A-Fa-f:.]+|[vV][0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+)\]"
+_AUTHORITY = re.compile(rf"(?:{_IP_LITERAL}|{_REG_NAME})(?::[0-9]*)?")
+"""RFC 3986's authority without userinfo: what a ``Host`` field may hold (RFC 9110 §7.2)."""
+_ABSOLUTE = re.compile(
+    r"(?i:https?)://(?P<authority>[^/?#]*)(?P<path>[^?#]*)(?P<query>\?.*)?", re.S
+)
+
 
 class FramingError(Exception):
     """A request HTTP/1.1 cannot frame safely, or over a limit: answered, then closed."""
@@ -64,8 +81,40 @@ class RequestHead:
 
     method: str
     target: str
+    """The target in origin form (``/path?query``); ``*`` for ``OPTIONS *``."""
     headers: list[tuple[str, str]]
     content_length: int | None
+
+
+def _bad(message: str) -> FramingError:
+    return FramingError(400, "InvalidArgument", message)
+
+
+def _origin_form(
+    method: str, target: str, fields: list[tuple[str, str]]
+) -> tuple[str, list[tuple[str, str]]]:
+    """The target in origin form, and the fields with the authority of an absolute form as Host.
+
+    Raises:
+        FramingError: a target in no form RFC 9112 §3.2 allows for ``method`` (400).
+    """
+    if "#" in target:
+        raise _bad("a request target cannot hold a #fragment (RFC 9112 section 3.2)")
+    if target.startswith("/") or (target == "*" and method == "OPTIONS"):
+        return target, fields
+    absolute = _ABSOLUTE.fullmatch(target)
+    if absolute is None:
+        raise _bad(
+            f"request target {target[:100]!r} is not a path, an http(s) URL, "
+            "or * with OPTIONS (RFC 9112 section 3.2)"
+        )
+    authority = absolute.group("authority")
+    if not _AUTHORITY.fullmatch(authority):
+        raise _bad(f"invalid authority {authority[:100]!r} in the request target")
+    # RFC 9112 §3.2.2: the target's authority is the host, whatever Host says.
+    others = [(n, v) for n, v in fields if n.lower() != "host"]
+    path = absolute.group("path") or "/"
+    return path + (absolute.group("query") or ""), [("Host", authority), *others]
 
 
 def _too_large(limit: int) -> FramingError:
@@ -84,6 +133,7 @@ class Wire:
         self.max_body_size = max_body_size
         self.read_timeout = read_timeout
         self.server = server
+        self._fed = 0
         self.conn = self._reader(b"", closed=False)
         self._keep_alive = False
         self._continued = False
@@ -93,10 +143,10 @@ class Wire:
 
     # --- reading ----------------------------------------------------------------------
 
-    @staticmethod
-    def _reader(leftover: bytes, *, closed: bool) -> h11.Connection:
+    def _reader(self, leftover: bytes, *, closed: bool) -> h11.Connection:
         """An h11 reader for one request, fed what came after the previous one."""
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_SIZE)
+        self._fed = len(leftover)
         if leftover:
             conn.receive_data(leftover)
         if closed:
@@ -128,6 +178,7 @@ class Wire:
                 if idle:
                     return h11.ConnectionClosed()
                 raise ClientGone("the client went away in the middle of a request")
+            self._fed += len(data)
             self.conn.receive_data(data)
 
     def next_request(self) -> RequestHead | None:
@@ -141,9 +192,26 @@ class Wire:
         if isinstance(event, h11.ConnectionClosed):
             return None
         assert isinstance(event, h11.Request), event
+        # h11 bounds only an incomplete head; a complete one is measured here, as it came.
+        if self._fed - len(self.conn.trailing_data[0]) > MAX_HEAD_SIZE:
+            raise FramingError(
+                431, "InvalidArgument", f"the request head is over {MAX_HEAD_SIZE} bytes"
+            )
         fields = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in event.headers.raw_items()]
         if len(fields) > MAX_FIELDS:
             raise FramingError(431, "InvalidArgument", f"more than {MAX_FIELDS} header fields")
+        version = event.http_version
+        if version[:1] != b"1":
+            raise FramingError(
+                505, "HTTPVersionNotSupported", f"HTTP/{version.decode()} is not supported"
+            )
+        hosts = [v for n, v in fields if n.lower() == "host"]
+        if not hosts and version > b"1.0":  # h11 asks for a Host from HTTP/1.1 only
+            raise _bad(f"an HTTP/{version.decode()} request needs a Host (RFC 9112 section 3.2)")
+        if hosts and not _AUTHORITY.fullmatch(hosts[0]):
+            raise _bad(f"invalid Host {hosts[0][:100]!r}: a host and an optional port only")
+        method = event.method.decode("ascii")
+        target, fields = _origin_form(method, event.target.decode("latin-1"), fields)
         names = {name.lower() for name, _ in fields}
         if "transfer-encoding" in names and "content-length" in names:
             raise FramingError(
@@ -159,11 +227,9 @@ class Wire:
                 raise _too_large(self.max_body_size)
         connection = ",".join(v for n, v in fields if n.lower() == "connection").lower()
         tokens = {token.strip() for token in connection.split(",")}
-        self._keep_alive = event.http_version == b"1.1" and "close" not in tokens
+        self._keep_alive = version > b"1.0" and "close" not in tokens
         self._continued = False
-        return RequestHead(
-            event.method.decode("ascii"), event.target.decode("latin-1"), fields, length
-        )
+        return RequestHead(method, target, fields, length)
 
     def read_body(self) -> bytes:
         """Read the body of the request whose head was just read (bounded by the limit).
@@ -182,10 +248,11 @@ class Wire:
                     raise _too_large(self.max_body_size)
                 parts.append(bytes(event.data))
             elif isinstance(event, h11.EndOfMessage):
-                if len(event.headers) > MAX_FIELDS:
-                    raise FramingError(
-                        400, "InvalidArgument", "too many trailer lines after a chunked body"
-                    )
+                trailer = event.headers.raw_items()
+                if len(trailer) > MAX_FIELDS:
+                    raise _bad("too many trailer lines after a chunked body")
+                if sum(len(n) + len(v) + 4 for n, v in trailer) > MAX_HEAD_SIZE:
+                    raise _bad(f"the trailer fields are over {MAX_HEAD_SIZE} bytes")
                 return b"".join(parts)
             else:  # pragma: no cover - h11 sends only Data/EndOfMessage in a body
                 raise FramingError(400, "InvalidArgument", f"unexpected {event!r}")

@@ -240,9 +240,14 @@ class _Handler(socketserver.BaseRequestHandler):
         if error_type is not None:
             headers.append(("x-fc-error-type", error_type))
         bodiless = answer.status in _NO_BODY
+        head = self.command == "HEAD"
         if answer.status != 204:
-            headers.append(("Content-Length", "0" if bodiless else str(len(answer.body))))
-        body = b"" if bodiless or self.command == "HEAD" else answer.body
+            length = "0" if bodiless else str(len(answer.body))
+            if head and not answer.body and not bodiless:
+                # A HEAD answer's length is the GET's (RFC 9110 §8.6), which the app gives.
+                length = _declared_length(answer.headers) or length
+            headers.append(("Content-Length", length))
+        body = b"" if bodiless or head else answer.body
         self.wire.answer(answer.status, headers, body, close=self.close_connection)
 
     def _send_json(
@@ -325,6 +330,10 @@ class _Handler(socketserver.BaseRequestHandler):
         return not self.close_connection
 
     def _route(self, body: bytes, rid: str) -> str:
+        if self.path == "*":  # OPTIONS * asks about the server, not a function
+            allow = ", ".join(sorted(_METHODS))
+            self._send(HTTPAnswer(200, [("Allow", allow)], b""), rid)
+            return "200"
         path, _, query = self.path.partition("?")
         invoke = _INVOKE_API.match(path)
         if self.command == "POST" and (path == "/invoke" or invoke):
@@ -425,6 +434,16 @@ def _too_large(size: int, limit: int) -> InvalidResponseError:
     return InvalidResponseError(
         f"the function's response ({size} bytes) exceeds FC's limit of {limit} bytes"
     )
+
+
+def _declared_length(headers: list[tuple[str, str]]) -> str | None:
+    """The answer's own ``Content-Length`` when it gives one valid value, else None."""
+    values = {v.strip() for n, v in headers if n.lower() == "content-length"}
+    if len(values) == 1:
+        value = values.pop()
+        if value.isascii() and value.isdigit():
+            return str(int(value))
+    return None
 
 
 def _check_answer(answer: HTTPAnswer, limit: int) -> None:

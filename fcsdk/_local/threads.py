@@ -53,10 +53,16 @@ class ThreadPool:
     def _serve(self, jobs: _Jobs) -> None:
         while (job := jobs.get()) is not None:
             contextvars.Context().run(job)
-            with self._lock:
-                if self._closed or len(self._waiting) >= self.idle:
-                    return
-                self._waiting.append(jobs)
+            if not self._park(jobs):
+                return
+
+    def _park(self, jobs: _Jobs) -> bool:
+        """After a job: wait for the next one (True), or end when ``idle`` threads wait."""
+        with self._lock:
+            if self._closed or len(self._waiting) >= self.idle:
+                return False
+            self._waiting.append(jobs)
+            return True
 
     def close(self) -> None:
         """Let the waiting threads end; a running job's thread ends after its job."""
@@ -99,8 +105,10 @@ class Watchdog:
         True
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.name = name
+        self.clock = clock
+        """Where the time comes from (seconds, monotonic); a test may give its own."""
         self._cond = threading.Condition(threading.Lock())
         self._alarms: dict[Alarm, None] = {}
         self._wake_at = float("inf")
@@ -109,7 +117,7 @@ class Watchdog:
 
     def schedule(self, delay: float, callback: Callable[[], object]) -> Alarm:
         """Run ``callback`` in ``delay`` seconds, unless the returned alarm is cancelled."""
-        alarm = Alarm(self, time.monotonic() + delay, callback)
+        alarm = Alarm(self, self.clock() + delay, callback)
         with self._cond:
             self._alarms[alarm] = None
             if self._thread is None:
@@ -123,7 +131,7 @@ class Watchdog:
         alarms = self._alarms
         with self._cond:
             while True:
-                now = time.monotonic()
+                now = self.clock()
                 wake_at = float("inf")
                 for alarm in list(alarms):
                     if alarm.when <= now:
@@ -132,4 +140,8 @@ class Watchdog:
                     else:
                         wake_at = min(wake_at, alarm.when)
                 self._wake_at = wake_at
-                self._cond.wait(None if wake_at == float("inf") else wake_at - now)
+                self._sleep(None if wake_at == float("inf") else wake_at - now)
+
+    def _sleep(self, seconds: float | None) -> None:
+        """Wait (the condition held) ``seconds``, or until an earlier alarm is scheduled."""
+        self._cond.wait(seconds)

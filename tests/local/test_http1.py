@@ -12,6 +12,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -46,13 +47,10 @@ def address() -> Iterator[tuple[str, int]]:
 
 
 def exchange(address: tuple[str, int], data: bytes) -> bytes:
-    """Send ``data``, then read until the server closes (bounded by a 10 s timeout)."""
+    """Send ``data``, then read until the server closes (an assertion after 10 s)."""
     with socket.create_connection(address, timeout=10) as sock:
         sock.sendall(data)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
+        return read_to_close(sock)
 
 
 SMUGGLED = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -122,6 +120,19 @@ class TestFraming:
         answer = exchange(address, b"GET / HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\n")
         assert answer.startswith(b"HTTP/1.1 431 ")
 
+    def test_exactly_100_header_fields(self, address: tuple[str, int]) -> None:
+        """100 header fields (Host and Connection among them) is the limit itself: served."""
+        fields = b"".join(b"X-%d: 1\r\n" % i for i in range(98))
+        answer = exchange(
+            address, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + fields + b"\r\n"
+        )
+        assert answer.startswith(b"HTTP/1.1 200 ")
+        fields += b"X-98: 1\r\n"
+        answer = exchange(
+            address, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + fields + b"\r\n"
+        )
+        assert answer.startswith(b"HTTP/1.1 431 ")
+
     def test_http10_without_host(self, address: tuple[str, int]) -> None:
         """An HTTP/1.0 request needs no Host and is answered, then closed."""
         answer = exchange(address, b"POST /invoke HTTP/1.0\r\nContent-Length: 2\r\n\r\nok")
@@ -184,3 +195,165 @@ class TestImportWeight:
             [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
         ).stdout
         assert out.split() == ["False", "True"]
+
+
+def seen_by_the_function(answer: bytes) -> dict[str, Any]:
+    """The event the upper-casing event function was given, from its 200 answer."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 "), answer[:300]
+    for upper, literal in ((b"FALSE", b"false"), (b"TRUE", b"true"), (b"NULL", b"null")):
+        body = body.replace(b":" + upper, b":" + literal)
+    event: dict[str, Any] = json.loads(body)
+    return event
+
+
+class TestRequestTarget:
+    def test_absolute_form_uses_its_path_and_authority(self, address: tuple[str, int]) -> None:
+        """GET http://host/path: the function sees /path and the URL's host, not the Host field."""
+        answer = exchange(
+            address,
+            b"GET http://example.com:8080/abs/p?q=1 HTTP/1.1\r\nHost: other\r\n"
+            b"Connection: close\r\n\r\n",
+        )
+        event = seen_by_the_function(answer)
+        assert event["RAWPATH"] == "/ABS/P"
+        assert event["QUERYPARAMETERS"] == {"Q": "1"}
+        assert event["HEADERS"]["HOST"] == "EXAMPLE.COM:8080"
+
+    def test_absolute_form_without_a_path(self, address: tuple[str, int]) -> None:
+        """An absolute URL with no path (HTTPS://host) is a request for /."""
+        answer = exchange(
+            address, b"GET HTTPS://example.com HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        assert seen_by_the_function(answer)["RAWPATH"] == "/"
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            b"GET /a#frag HTTP/1.1",
+            b"GET * HTTP/1.1",
+            b"POST * HTTP/1.1",
+            b"GET abc HTTP/1.1",
+            b"GET ftp://example.com/x HTTP/1.1",
+            b"GET http://user@evil.com/x HTTP/1.1",
+            b"GET http://a b/x HTTP/1.1".replace(b"a b", b"a%zz"),
+        ],
+    )
+    def test_targets_in_no_allowed_form_are_400(
+        self, address: tuple[str, int], line: bytes
+    ) -> None:
+        """A fragment, * without OPTIONS, a relative path, another scheme or userinfo: 400."""
+        answer = exchange(address, line + b"\r\nHost: x\r\n\r\n" + SMUGGLED)
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        assert answer.count(b"HTTP/1.1 ") == 1
+        assert json.loads(answer.partition(b"\r\n\r\n")[2])["errorCode"] == "InvalidArgument"
+
+    def test_options_asterisk_is_answered_by_the_server(self, address: tuple[str, int]) -> None:
+        """OPTIONS * asks about the server: 200 with Allow, the function is not called."""
+        answer = exchange(address, b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 ")
+        assert b"\r\nAllow: DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT\r\n" in head
+        assert b"\r\nContent-Length: 0\r\n" in head
+        assert body == b""
+
+
+class TestHostField:
+    @pytest.mark.parametrize(
+        "host",
+        [b"a b", b"user@evil", b"evil.com/path", b"x:port", b"[::1", b"%zz"],
+    )
+    def test_invalid_host_is_400(self, address: tuple[str, int], host: bytes) -> None:
+        """A Host that is not a host and an optional port is a 400 and a closed connection."""
+        answer = exchange(address, b"GET / HTTP/1.1\r\nHost: " + host + b"\r\n\r\n" + SMUGGLED)
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        assert answer.count(b"HTTP/1.1 ") == 1
+        assert b"invalid Host" in answer
+
+    @pytest.mark.parametrize(
+        "host", [b"", b"example.com", b"example.com:8080", b"127.0.0.1:9000", b"[::1]:9000"]
+    )
+    def test_valid_hosts_are_served(self, address: tuple[str, int], host: bytes) -> None:
+        """Names, addresses, IPv6 literals, ports, and an empty Host are accepted."""
+        answer = exchange(
+            address, b"GET / HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n\r\n"
+        )
+        assert seen_by_the_function(answer)["HEADERS"]["HOST"] == host.decode().upper()
+
+
+class TestVersions:
+    @pytest.mark.parametrize("version", [b"2.0", b"9.9", b"0.9"])
+    def test_other_major_versions_are_505(self, address: tuple[str, int], version: bytes) -> None:
+        """An HTTP/2.0, HTTP/9.9 or HTTP/0.9 request line is a 505, with or without Host."""
+        for host in (b"", b"Host: x\r\n"):
+            answer = exchange(address, b"GET / HTTP/" + version + b"\r\n" + host + b"\r\n")
+            assert answer.startswith(b"HTTP/1.1 505 "), answer[:200]
+            assert json.loads(answer.partition(b"\r\n\r\n")[2])["errorCode"] == (
+                "HTTPVersionNotSupported"
+            )
+
+    def test_a_newer_minor_version_needs_a_host(self, address: tuple[str, int]) -> None:
+        """HTTP/1.2 is read as HTTP/1.1 (RFC 9110 section 2.5): without Host it is a 400."""
+        answer = exchange(address, b"GET / HTTP/1.2\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        assert b"needs a Host" in answer
+        answer = exchange(address, b"GET / HTTP/1.2\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 200 ")
+
+
+class TestHeadLimit:
+    @pytest.mark.parametrize("size", [70_000, 126_000])
+    @pytest.mark.parametrize("split", [False, True])
+    def test_a_head_over_64_kib_is_431(
+        self, address: tuple[str, int], size: int, split: bool
+    ) -> None:
+        """A head past 64 KiB is a 431 whether it arrives in one piece or split at 64 KiB."""
+        raw = b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * size + b"\r\n\r\n"
+        with socket.create_connection(address, timeout=10) as sock:
+            if split:  # what lets h11's check of an incomplete head pass it
+                sock.sendall(raw[:LIMIT])
+                sock.sendall(raw[LIMIT:])
+            else:
+                sock.sendall(raw)
+            answer = read_to_close(sock)
+        assert answer.startswith(b"HTTP/1.1 431 ")
+
+    def test_a_head_of_exactly_64_kib_is_served(self, address: tuple[str, int]) -> None:
+        """The limit is the head's bytes on the wire, final CRLF included: 65536 passes."""
+        start = (
+            b"POST /invoke HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\nX-Big: "
+        )
+        pad = LIMIT - len(start) - 4
+        answer = exchange(address, start + b"b" * pad + b"\r\n\r\nok")
+        assert answer.startswith(b"HTTP/1.1 200 ")
+        assert answer.endswith(b"\r\n\r\nOK")
+        answer = exchange(address, start + b"b" * (pad + 1) + b"\r\n\r\nok")
+        assert answer.startswith(b"HTTP/1.1 431 ")
+
+    def test_trailer_fields_over_64_kib_are_400(self, address: tuple[str, int]) -> None:
+        """Trailer fields past 64 KiB after a chunked body are a 400, however they arrive."""
+        body = (
+            b"POST /invoke HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"2\r\nab\r\n0\r\n"
+        )
+        trailer = b"X-T: " + b"t" * 126_000 + b"\r\n\r\n"
+        with socket.create_connection(address, timeout=10) as sock:
+            sock.sendall(body + trailer[: LIMIT - len(body)])
+            sock.sendall(trailer[LIMIT - len(body) :])
+            answer = read_to_close(sock)
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        assert b"trailer fields are over 65536 bytes" in answer
+
+
+def read_to_close(sock: socket.socket, seconds: float = 10.0) -> bytes:
+    """Read until the server closes; fail by assertion when it does not within ``seconds``."""
+    sock.settimeout(seconds)
+    chunks = []
+    try:
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    except TimeoutError:
+        raise AssertionError(f"the server kept the connection open: {chunks!r:.300}") from None
+    except ConnectionResetError:
+        pass
+    return b"".join(chunks)
