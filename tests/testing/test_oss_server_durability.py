@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -223,10 +222,12 @@ def test_unreadable_metadata_is_skipped(tmp_path: Path) -> None:
         assert [o.key for o in oss2.ObjectIterator(client(server))] == []
 
 
-# -- kill -9 of a real server process ---------------------------------------------------------
+# -- kill -9 of a real server process, at each named step of a write ----------------------
 
 
-def start_server(root: Path, port: int = 0) -> tuple[subprocess.Popen[str], str, Any]:
+def start_server(
+    root: Path, port: int = 0, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], str, Any]:
     """Start ``python -m fcsdk oss-server --dir root``; return the process, endpoint and auth."""
     proc = subprocess.Popen(
         [
@@ -245,81 +246,113 @@ def start_server(root: Path, port: int = 0) -> tuple[subprocess.Popen[str], str,
         stderr=subprocess.DEVNULL,
         text=True,
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
     )
-    env: dict[str, str] = {}
+    shown: dict[str, str] = {}
     assert proc.stdout is not None
     for line in proc.stdout:
         if line.startswith("Press Ctrl-C"):
             break
         if line.strip().startswith("export "):
             name, _, value = line.strip()[len("export ") :].partition("=")
-            env[name] = value.strip("'")
-    auth = oss2.Auth(env["ALIBABA_CLOUD_ACCESS_KEY_ID"], env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"])
-    return proc, env["FCSDK_OSS_ENDPOINT"], auth
+            shown[name] = value.strip("'")
+    auth = oss2.Auth(shown["ALIBABA_CLOUD_ACCESS_KEY_ID"], shown["ALIBABA_CLOUD_ACCESS_KEY_SECRET"])
+    return proc, shown["FCSDK_OSS_ENDPOINT"], auth
 
 
-def writer_loop(
-    bucket: Any, stop: threading.Event, rng: random.Random, acknowledged: list[int]
-) -> None:
-    """Append and PUT large blocks until the server dies under it; record acknowledged sizes."""
-    tag = 0
-    position = 0
-    while not stop.is_set():
-        tag += 1
+def stop_server(proc: subprocess.Popen[str]) -> int:
+    """Stop a server (SIGTERM, SIGKILL past 10 s) and close its pipe; return its exit code."""
+    if proc.poll() is None:
+        proc.terminate()
         try:
-            if rng.random() < 0.7:
-                result = bucket.append_object("log", position, payload(tag, 2_000_000))
-                position = result.next_position
-                acknowledged.append(position)
-            else:
-                bucket.put_object("blob", payload(tag, 3_000_000))
-        except Exception:
-            return
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+    assert proc.stdout is not None
+    proc.stdout.close()
+    return proc.returncode
 
 
-def whole_blocks(body: bytes, block: int) -> bool:
-    """Whether ``body`` is whole blocks of ``block`` bytes, each one repeated letter."""
-    if len(body) % block:
-        return False
-    return all(len(set(body[i : i + block])) == 1 for i in range(0, len(body), block))
+def killed_at(proc: subprocess.Popen[str]) -> None:
+    """Assert that ``proc`` died of SIGKILL (its crash step), within 10 s."""
+    try:
+        code = proc.wait(10)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("the server did not reach its crash step") from None
+    finally:
+        stop_server(proc)
+    assert code == -signal.SIGKILL
 
 
-@pytest.mark.slow
-def test_kill_9_mid_write_leaves_old_or_new_objects(tmp_path: Path) -> None:
-    """kill -9 of ``fcsdk oss-server`` mid append or PUT: each object whole, its CRC right."""
-    rng = random.Random(1309)
-    acknowledged: list[int] = [0]
-    for _round in range(6):
+OLD = payload(0, 300_000)
+NEW = payload(1, 200_000)
+
+
+def files_of(root: Path) -> list[str]:
+    """The suffixes of the files in the bucket's objects folder, sorted."""
+    return sorted(p.suffix for p in (root / BUCKET / "objects").iterdir())
+
+
+class TestKilledMidWrite:
+    @pytest.mark.parametrize(
+        ("step", "survivor"),
+        [
+            ("data-receiving", OLD),
+            ("data-placed", OLD),  # the new data has a file of its own: the old one is intact
+            ("metadata-half-written", OLD),  # the metadata is replaced whole or not at all
+            ("metadata-replaced", NEW),
+        ],
+    )
+    def test_a_put_killed_at_each_step(self, tmp_path: Path, step: str, survivor: bytes) -> None:
+        """kill -9 at each step of a re-PUT: the old object or the new one, whole, no stray file."""
         proc, endpoint, auth = start_server(tmp_path)
         try:
-            bucket = oss2.Bucket(auth, endpoint, BUCKET, connect_timeout=10)
-            log = check_whole(bucket, "log") or b""
-            assert len(log) >= acknowledged[-1]  # an acknowledged append is never lost
-            assert whole_blocks(log, 2_000_000)
-            blob = check_whole(bucket, "blob")
-            assert blob is None or whole_blocks(blob, 3_000_000)
-            if log:  # the next append continues exactly at the recorded length
-                bucket.append_object("log", len(log), b"-TAIL")
-                assert check_whole(bucket, "log") == log + b"-TAIL"
-                bucket.delete_object("log")
-            acknowledged = [0]
-            stop = threading.Event()
-            thread = threading.Thread(target=writer_loop, args=(bucket, stop, rng, acknowledged))
-            thread.start()
-            time.sleep(rng.uniform(0.2, 1.2))
+            oss2.Bucket(auth, endpoint, BUCKET).put_object(KEY, OLD)
         finally:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-            assert proc.stdout is not None
-            proc.stdout.close()
-        stop.set()
-        thread.join(30)
-    proc, endpoint, auth = start_server(tmp_path)
-    try:
-        bucket = oss2.Bucket(auth, endpoint, BUCKET)
-        assert whole_blocks(check_whole(bucket, "log") or b"", 2_000_000)
-    finally:
-        proc.terminate()
-        proc.wait()
-        assert proc.stdout is not None
-        proc.stdout.close()
+            stop_server(proc)
+        proc, endpoint, auth = start_server(tmp_path, env={"FCSDK_OSS_CRASH_AT": step})
+        with pytest.raises(oss2.exceptions.RequestError):
+            oss2.Bucket(auth, endpoint, BUCKET, connect_timeout=10).put_object(KEY, NEW)
+        killed_at(proc)
+        proc, endpoint, auth = start_server(tmp_path)
+        try:
+            assert check_whole(oss2.Bucket(auth, endpoint, BUCKET)) == survivor
+        finally:
+            stop_server(proc)
+        assert files_of(tmp_path) == [".data", ".json"]
+
+    @pytest.mark.parametrize("step", ["append-copied", "metadata-half-written"])
+    def test_an_append_killed_mid_way(self, tmp_path: Path, step: str) -> None:
+        """kill -9 in an append: the object keeps its recorded bytes; appends go on from there."""
+        proc, endpoint, auth = start_server(tmp_path)
+        try:
+            oss2.Bucket(auth, endpoint, BUCKET).append_object("log", 0, b"HEAD-")
+        finally:
+            stop_server(proc)
+        proc, endpoint, auth = start_server(tmp_path, env={"FCSDK_OSS_CRASH_AT": step})
+        with pytest.raises(oss2.exceptions.RequestError):
+            oss2.Bucket(auth, endpoint, BUCKET).append_object("log", 5, b"LOST")
+        killed_at(proc)
+        proc, endpoint, auth = start_server(tmp_path)
+        try:
+            bucket = oss2.Bucket(auth, endpoint, BUCKET)
+            assert check_whole(bucket, "log") == b"HEAD-"
+            bucket.append_object("log", 5, b"-TAIL")
+            assert check_whole(bucket, "log") == b"HEAD--TAIL"
+        finally:
+            stop_server(proc)
+
+    def test_an_unknown_step_is_refused(self, tmp_path: Path) -> None:
+        """A misspelt crash step stops the server at start instead of never crashing."""
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "fcsdk", "oss-server", "--dir", str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "FCSDK_OSS_CRASH_AT": "data-plaiced"},
+        )
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 2
+        assert "FCSDK_OSS_CRASH_AT='data-plaiced'" in err

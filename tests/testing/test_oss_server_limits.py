@@ -7,7 +7,9 @@ limit.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
 import oss2
 import pytest
@@ -95,3 +97,66 @@ class TestOSSServerLimits:
         else:
             error = oss_error(lambda: bucket.complete_multipart_upload("big.bin", upload, parts))
             assert (error.status, error.code) == (400, "EntityTooSmall")
+
+
+def raw_exchange(server: LocalOSSServer, parts: list[bytes]) -> bytes:
+    """Send ``parts`` one ``sendall`` each, then read until the server closes (bounded)."""
+    host, port = server.endpoint.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        for part in parts:
+            sock.sendall(part)
+        chunks = []
+        try:
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except TimeoutError:
+            raise AssertionError(f"the server kept the connection: {chunks!r:.300}") from None
+        except ConnectionResetError:
+            pass
+    return b"".join(chunks)
+
+
+HEAD_LIMIT = 64 * 1024
+
+
+class TestOSSServerHeadLimit:
+    @pytest.mark.parametrize("size", [70_000, 126_000])
+    @pytest.mark.parametrize("split", [False, True])
+    def test_a_head_over_64_kib_is_400(
+        self, oss_server: LocalOSSServer, size: int, split: bool
+    ) -> None:
+        """A request head past 64 KiB is refused, whole or split at 64 KiB, before any auth."""
+        raw = b"GET /limits/k HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * size + b"\r\n\r\n"
+        parts = [raw[:HEAD_LIMIT], raw[HEAD_LIMIT:]] if split else [raw]
+        answer = raw_exchange(oss_server, parts)
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        assert b"<Code>InvalidArgument</Code>" in answer
+        assert b"the request head is over 65536 bytes" in answer
+
+    def test_a_head_of_64_kib_is_read(self, oss_server: LocalOSSServer) -> None:
+        """A head of exactly 64 KiB is read (and answered, here 403 for want of a signature)."""
+        start = b"GET /limits/k HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: "
+        pad = HEAD_LIMIT - len(start) - 4
+        answer = raw_exchange(oss_server, [start + b"b" * pad + b"\r\n\r\n"])
+        assert answer.startswith(b"HTTP/1.1 403 ")
+        answer = raw_exchange(oss_server, [start + b"b" * (pad + 1) + b"\r\n\r\n"])
+        assert answer.startswith(b"HTTP/1.1 400 ")
+
+    def test_trailer_fields_over_64_kib_are_400(
+        self, oss_server: LocalOSSServer, bucket: oss2.Bucket
+    ) -> None:
+        """A signed chunked PUT whose trailer fields pass 64 KiB is refused and not stored."""
+        url = urlsplit(bucket.sign_url("PUT", "trailed", 300))
+        head = (
+            f"PUT {url.path}?{url.query} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n"
+        ).encode()
+        trailer = b"X-T: " + b"t" * 126_000 + b"\r\n\r\n"
+        answer = raw_exchange(oss_server, [head + trailer[:1000], trailer[1000:]])
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        assert b"the trailer fields are over 65536 bytes" in answer
+        assert not bucket.object_exists("trailed")
+        closing = head.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1)
+        small = raw_exchange(oss_server, [closing + b"X-T: t\r\n\r\n"])
+        assert small.startswith(b"HTTP/1.1 200 ")
+        assert bucket.get_object("trailed").read() == b"abc"

@@ -111,6 +111,9 @@ class TestMultipart:
         with pytest.raises(oe.ServerError) as info:
             bucket._Bucket__do_object("POST", "bad", params={"uploadId": upload_id}, data=order)
         assert info.value.code == "InvalidPartOrder"
+        with pytest.raises(oe.ServerError) as info:  # a part named twice is out of order too
+            bucket.complete_multipart_upload("bad", upload_id, [parts[0], parts[0], parts[1]])
+        assert info.value.code == "InvalidPartOrder"
         with pytest.raises(oe.MalformedXml):
             bucket._Bucket__do_object("POST", "bad", params={"uploadId": upload_id}, data=b"<x")
         no_number = (

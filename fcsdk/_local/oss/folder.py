@@ -11,6 +11,11 @@ readers never read past that, and bytes a crashed append left past it are cut
 off before the next append and at start-up. Files nothing refers to are removed
 at start-up. This covers a crash of the server process, not a power cut (no
 ``fsync``).
+
+The tests kill the server at each named step of a write: with
+``FCSDK_OSS_CRASH_AT=STEP`` (or ``STEP:N``, the N-th time) in its environment
+the store kills its own process with SIGKILL when it reaches that step (see
+:data:`CRASH_STEPS`). Nothing else reads that variable.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ import json
 import logging
 import os
 import shutil
+import signal
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
@@ -40,6 +46,25 @@ from fcsdk._local.oss.storage import (
 __all__ = ["FolderStore"]
 
 logger = logging.getLogger("fcsdk.testing.oss")
+
+CRASH_STEPS = (
+    "data-receiving",  # the first chunk of new data is in a file of tmp/
+    "data-placed",  # the data file has its own name beside the metadata, not yet named by it
+    "metadata-half-written",  # half of the new metadata is written (to a file of its own)
+    "metadata-replaced",  # the metadata names the new data; the old data file is still there
+    "append-copied",  # an append's bytes are in the file, its length not yet recorded
+)
+"""The steps of a write at which ``FCSDK_OSS_CRASH_AT`` can kill the server, in order."""
+
+
+def _crash_plan(spec: str) -> list[Any] | None:
+    """``[step, times]`` from ``FCSDK_OSS_CRASH_AT``'s ``STEP`` or ``STEP:N``; None when unset."""
+    if not spec:
+        return None
+    step, _, times = spec.partition(":")
+    if step not in CRASH_STEPS or not (times or "1").isdigit():
+        raise ValueError(f"FCSDK_OSS_CRASH_AT={spec!r}: expected one of {CRASH_STEPS}[:N]")
+    return [step, int(times or "1")]
 
 
 def _gone() -> OSSError:
@@ -117,15 +142,19 @@ class _FileChunks(Iterator[bytes]):
 
 
 class _FileSink:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, reached: Callable[[str], None]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=folder, prefix="blob-", suffix=".data")
         self._file = os.fdopen(fd, "wb")
         self._path = Path(name)
         self._size = 0
+        self._reached = reached
 
     def write(self, chunk: bytes | bytearray | memoryview) -> None:
         self._file.write(chunk)
+        if not self._size:
+            self._file.flush()
+            self._reached("data-receiving")
         self._size += len(chunk)
 
     def finish(self) -> Blob:
@@ -150,7 +179,16 @@ class FolderStore(Store):
         super().__init__()
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self._crash_at = _crash_plan(os.environ.get("FCSDK_OSS_CRASH_AT", ""))
         self._load()
+
+    def _reached(self, step: str) -> None:
+        """Kill this process at ``step`` when ``FCSDK_OSS_CRASH_AT`` names it (tests only)."""
+        plan = self._crash_at
+        if plan is not None and plan[0] == step:
+            plan[1] -= 1
+            if plan[1] == 0:
+                os.kill(os.getpid(), signal.SIGKILL)
 
     def _load(self) -> None:
         for info in sorted(self.root.glob("*/bucket.json")):
@@ -203,7 +241,7 @@ class FolderStore(Store):
 
     def writer(self, bucket: str, *, size_hint: int | None = None, crc: int = 0) -> BlobWriter:
         """Return a writer that streams into a temporary file of the bucket."""
-        return BlobWriter(_FileSink(self._dir(bucket) / "tmp"), crc=crc)
+        return BlobWriter(_FileSink(self._dir(bucket) / "tmp", self._reached), crc=crc)
 
     def append_blob(self, bucket: str, blob: Blob, writer: BlobWriter) -> Blob:
         """Append the new data to the object's file, after what the object has recorded.
@@ -218,6 +256,7 @@ class FolderStore(Store):
             out.truncate(blob.size)
             out.seek(blob.size)
             shutil.copyfileobj(src, out, CHUNK)
+        self._reached("append-copied")
         addition.discard()
         return _FileBlob(blob.path, blob.size + addition.size)
 
@@ -233,11 +272,16 @@ class FolderStore(Store):
         """Remove the bucket's folder."""
         shutil.rmtree(self._dir(name), ignore_errors=True)
 
-    @staticmethod
-    def _write_atomically(path: Path, text: str) -> None:
+    def _write_atomically(self, path: Path, text: str) -> None:
+        """Write ``text`` to a file of its own, then put it in ``path``'s place at once."""
         tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
+        data = text.encode("utf-8")
         try:
-            tmp.write_text(text, "utf-8")
+            with tmp.open("wb") as f:
+                f.write(data[: len(data) // 2])
+                f.flush()
+                self._reached("metadata-half-written")
+                f.write(data[len(data) // 2 :])
             os.replace(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -253,6 +297,7 @@ class FolderStore(Store):
         else:
             data_path = base.with_name(f"{base.name}.{uuid.uuid4().hex}.data")
             os.replace(blob.path, data_path)
+        self._reached("data-placed")
         self._write_atomically(
             base.with_suffix(".json"), json.dumps({**asdict(meta), "data": data_path.name})
         )
@@ -265,6 +310,7 @@ class FolderStore(Store):
             stored = self.saved_object(bucket, meta, blob)
             old = target.objects.get(meta.key)
             target.objects[meta.key] = (meta, stored)
+            self._reached("metadata-replaced")
         if (
             old is not None
             and isinstance(old[1], _FileBlob)

@@ -209,13 +209,23 @@ class _Connection:
         self.sock = sock
         self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=_HEAD_LIMIT)
         self._eof = False
+        self._fed = 0  # bytes given to h11 on this connection
+        self._message_start = 0  # where the current request began, in those bytes
+
+    def _consumed(self) -> int:
+        """How many of the bytes given to h11 it has read so far."""
+        return self._fed - len(self.h11.trailing_data[0])
 
     def next_event(self) -> Any:
         """The next h11 event, reading from the socket as needed.
 
+        h11 bounds a head or trailer section only while it is incomplete; a
+        complete one is measured here, so that the 64 KiB limit holds however
+        the bytes arrived.
+
         Raises:
             OSSError: 400 for a request h11 rejects (bad framing, a broken chunk
-                size, trailers too long, no ``Host``).
+                size, a head or trailers over 64 KiB, no ``Host``).
         """
         while True:
             try:
@@ -224,6 +234,14 @@ class _Connection:
                 if self.h11.their_state is h11.ERROR and self._eof:
                     raise OSSError(400, "IncompleteBody", "The request body ended early.") from None
                 raise _BadFraming(str(exc) or "Malformed HTTP request.") from None
+            if isinstance(event, h11.Request):
+                if self._consumed() - self._message_start > _HEAD_LIMIT:
+                    raise _BadFraming(f"the request head is over {_HEAD_LIMIT} bytes")
+            elif isinstance(event, h11.EndOfMessage):
+                trailer = event.headers.raw_items()
+                if sum(len(n) + len(v) + 4 for n, v in trailer) > _HEAD_LIMIT:
+                    raise _BadFraming(f"the trailer fields are over {_HEAD_LIMIT} bytes")
+                self._message_start = self._consumed()
             if event is not h11.NEED_DATA:
                 return event
             if self.h11.they_are_waiting_for_100_continue:
@@ -233,6 +251,7 @@ class _Connection:
             except TimeoutError:
                 data = b""
             self._eof = not data
+            self._fed += len(data)
             self.h11.receive_data(data)
 
     def send(self, event: Any) -> None:
