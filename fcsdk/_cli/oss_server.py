@@ -7,15 +7,27 @@ import shlex
 import signal
 import sys
 import threading
+import time
 from types import FrameType
 
 from fcsdk._platform.context import FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET
 
 __all__ = ["configure", "run"]
 
+DEFAULT_LS_DIR = ".fcsdk/oss"
+"""What ``fcsdk oss-server ls`` lists without ``--dir``: ``fcsdk serve``'s default ``--oss-dir``."""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add ``fcsdk oss-server``'s options to ``parser``."""
+    parser.add_argument(
+        "action",
+        nargs="?",
+        choices=["serve", "ls"],
+        default="serve",
+        help="serve (the default), or ls: list the objects a --dir holds and their data files "
+        f"(default folder: {DEFAULT_LS_DIR}, where fcsdk serve keeps them; --bucket to pick)",
+    )
     parser.add_argument(
         "--dir",
         default=None,
@@ -52,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
     ``KeyboardInterrupt`` is raised into the middle of the server's start or
     stop, where on Python 3.10 it could leave a thread join waiting forever.
     """
+    if args.action == "ls":
+        return _list(args)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -97,4 +111,39 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
         server.stop()
     sys.stdout.write("LocalOSSServer stopped.\n")
     sys.stdout.flush()
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    """Print each stored object: bucket/key, size, last modified, and its data file."""
+    from fcsdk._local.oss.folder import stored_objects
+
+    root = args.dir if args.dir is not None else DEFAULT_LS_DIR
+    try:
+        found = stored_objects(root)
+    except FileNotFoundError as exc:
+        sys.stderr.write(f"fcsdk oss-server ls: {exc}\n")
+        return 2
+    wanted = set(args.bucket)
+    rows = [
+        (
+            f"{o.bucket}/{o.meta.key}"
+            if o.meta.key.isprintable()
+            else f"{o.bucket}/{o.meta.key!r}",
+            str(o.meta.size),
+            time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(o.meta.last_modified)),
+            str(o.path),
+        )
+        for o in found
+        if not wanted or o.bucket in wanted
+    ]
+    if not rows:
+        sys.stderr.write(f"fcsdk oss-server ls: no objects in {root}\n")
+        return 0
+    header = ("OBJECT", "SIZE", "MODIFIED (UTC)", "DATA FILE")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    for row in [header, *rows]:
+        sys.stdout.write(
+            f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}\n"
+        )
     return 0

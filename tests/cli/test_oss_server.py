@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -100,3 +101,67 @@ class TestOssServerInProcess:
         """An empty access key id exits 2."""
         assert main(["oss-server", "--access-key-id", ""]) == 2
         assert "non-empty" in capsys.readouterr().err
+
+
+class TestOssServerList:
+    def test_lists_keys_sizes_and_data_files(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """ls prints each object's bucket/key and size, and the hashed file that holds it."""
+        with LocalOSSServer(root=tmp_path, buckets=["demo", "other"]) as server:
+            bucket = oss2.Bucket(
+                oss2.Auth(server.access_key_id, server.access_key_secret), server.endpoint, "demo"
+            )
+            bucket.put_object("reports/2026 q1.csv", b"a,b\n1,2\n")
+            bucket.put_object("tab\tkey", b"x")
+            assert main(["oss-server", "ls", "--dir", str(tmp_path)]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0].split() == ["OBJECT", "SIZE", "MODIFIED", "(UTC)", "DATA", "FILE"]
+        assert len(lines) == 3
+        row = re.fullmatch(r"(.+?) +(\d+)  (\S+ \S+)  (\S+)", lines[1])
+        assert row is not None, lines[1]
+        assert row.group(1, 2) == ("demo/reports/2026 q1.csv", "8")
+        data_file = Path(row.group(4))
+        assert data_file.parent == tmp_path / "demo" / "objects"
+        assert data_file.read_bytes() == b"a,b\n1,2\n"
+        assert lines[2].startswith("demo/'tab\\tkey'  ")  # unprintable keys are quoted
+
+    def test_bucket_filter_and_default_folder(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--bucket lists one bucket; without --dir, ls reads fcsdk serve's .fcsdk/oss."""
+        monkeypatch.chdir(tmp_path)
+        with LocalOSSServer(root=tmp_path / ".fcsdk" / "oss", buckets=["aaa", "bbb"]) as server:
+            auth = oss2.Auth(server.access_key_id, server.access_key_secret)
+            oss2.Bucket(auth, server.endpoint, "aaa").put_object("in-a", b"1")
+            oss2.Bucket(auth, server.endpoint, "bbb").put_object("in-b", b"2")
+        assert main(["oss-server", "ls", "--bucket", "bbb"]) == 0
+        out = capsys.readouterr().out
+        assert "bbb/in-b" in out
+        assert "aaa/in-a" not in out
+
+    def test_listing_changes_nothing(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """ls leaves a running server's files alone: an upload in progress, an unnamed file."""
+        with LocalOSSServer(root=tmp_path, buckets=["demo"]) as server:
+            auth = oss2.Auth(server.access_key_id, server.access_key_secret)
+            oss2.Bucket(auth, server.endpoint, "demo").put_object("k", b"v")
+            in_flight = tmp_path / "demo" / "tmp" / "blob-1.data"
+            in_flight.parent.mkdir(exist_ok=True)
+            in_flight.write_bytes(b"arriving")
+            placed = tmp_path / "demo" / "objects" / "0123.abcd.data"
+            placed.write_bytes(b"not named by metadata yet")
+            assert main(["oss-server", "ls", "--dir", str(tmp_path)]) == 0
+            assert in_flight.exists()
+            assert placed.exists()
+        assert "demo/k" in capsys.readouterr().out
+
+    def test_no_store_there(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """ls on a folder holding no buckets exits 2 saying so; an empty bucket prints a note."""
+        assert main(["oss-server", "ls", "--dir", str(tmp_path / "missing")]) == 2
+        assert "no buckets stored in" in capsys.readouterr().err
+        with LocalOSSServer(root=tmp_path, buckets=["empty"]):
+            pass
+        assert main(["oss-server", "ls", "--dir", str(tmp_path)]) == 0
+        assert "no objects in" in capsys.readouterr().err

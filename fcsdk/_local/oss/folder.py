@@ -29,7 +29,7 @@ import signal
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,7 +43,7 @@ from fcsdk._local.oss.storage import (
     Store,
 )
 
-__all__ = ["FolderStore"]
+__all__ = ["FolderStore", "StoredObject", "stored_objects"]
 
 logger = logging.getLogger("fcsdk.testing.oss")
 
@@ -166,6 +166,50 @@ class _FileSink:
         self._path.unlink(missing_ok=True)
 
 
+def _read_meta(meta_file: Path) -> tuple[ObjectMeta, Path] | None:
+    """An object's metadata and the path of its data file; None when unreadable."""
+    try:
+        fields: dict[str, Any] = json.loads(meta_file.read_text("utf-8"))
+        data_name = fields.pop("data", meta_file.with_suffix(".data").name)
+        meta = ObjectMeta(**fields)
+    except (OSError, ValueError, TypeError):
+        return None
+    return meta, meta_file.parent / Path(str(data_name)).name
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object of a folder store, as :func:`stored_objects` finds it."""
+
+    bucket: str
+    meta: ObjectMeta
+    path: Path
+    """Its data file (stored under a hashed name; the object is its first ``meta.size`` bytes)."""
+
+
+def stored_objects(root: str | os.PathLike[str]) -> list[StoredObject]:
+    """The objects a folder store holds, by bucket and key, read without changing a file.
+
+    Safe while a server uses the folder: unlike a server's start, it removes
+    nothing and truncates nothing. Metadata it cannot read is left out.
+
+    Raises:
+        FileNotFoundError: ``root`` is not a folder store (no bucket in it).
+    """
+    folder = Path(root)
+    infos = sorted(folder.glob("*/bucket.json"))
+    if not infos:
+        raise FileNotFoundError(f"no buckets stored in {folder}")
+    found = []
+    for info in infos:
+        name = info.parent.name
+        for meta_file in (info.parent / "objects").glob("*.json"):
+            read = _read_meta(meta_file)
+            if read is not None:
+                found.append(StoredObject(name, *read))
+    return sorted(found, key=lambda o: (o.bucket, o.meta.key))
+
+
 class FolderStore(Store):
     """Everything in a folder, found again on restart.
 
@@ -173,6 +217,7 @@ class FolderStore(Store):
     of key>.json`` (the metadata, naming its data file) and
     ``<sha256 of key>.<unique>.data``; ``<root>/<bucket>/tmp/`` for data being
     received and parts of multipart uploads (which do not survive a restart).
+    :func:`stored_objects` (``fcsdk oss-server ls``) says which file holds which key.
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
@@ -212,14 +257,11 @@ class FolderStore(Store):
 
     @staticmethod
     def _load_object(meta_file: Path) -> tuple[ObjectMeta, _FileBlob] | None:
-        try:
-            fields: dict[str, Any] = json.loads(meta_file.read_text("utf-8"))
-            data_name = fields.pop("data", meta_file.with_suffix(".data").name)
-            meta = ObjectMeta(**fields)
-        except (OSError, ValueError, TypeError):
+        found = _read_meta(meta_file)
+        if found is None:
             logger.warning("LocalOSSServer: ignoring unreadable metadata %s", meta_file)
             return None
-        path = meta_file.parent / Path(str(data_name)).name
+        meta, path = found
         try:
             actual = path.stat().st_size
         except FileNotFoundError:
