@@ -143,6 +143,16 @@ class TestAsyncHandler:
         assert fc.handler(event_model=bytes)(Doubler())(b"ab", None) == b"abab"
         assert fc.handler(event_model=bytes)(functools.partial(prefixed, b">"))(b"x") == b">x"
 
+    def test_a_partial_of_an_async_callable_object(self) -> None:
+        """A partial over an object with async __call__ is awaited, not returned as a coroutine."""
+
+        class Prefixer:
+            async def __call__(self, prefix: bytes, event: bytes) -> bytes:
+                return prefix + event
+
+        handler = fc.handler(event_model=bytes)(functools.partial(Prefixer(), b">"))
+        assert handler(b"x") == b">x"
+
 
 class TestNotAwaited:
     def test_a_sync_function_returning_a_coroutine_is_a_clear_error(self) -> None:

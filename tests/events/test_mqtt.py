@@ -57,6 +57,13 @@ class TestMQTTMessage:
         with pytest.raises(fc.EventDecodeError):
             parse(list[MQTTMessage[Lamp]], [{**event, "data": "not json"}])
 
+    def test_cloud_event_without_data(self) -> None:
+        """A CloudEvent-shaped message with no data is an EventDecodeError naming the body."""
+        event = {"id": "1", "source": "acs:mqtt", "specversion": "1.0", "type": "t"}
+        with pytest.raises(fc.EventDecodeError) as info:
+            parse(list[MQTTMessage[Lamp]], [event])
+        assert ("event[0].body", "Field required") in info.value.errors
+
     def test_props(self) -> None:
         """The topic is rebuilt from its two parts; missing props give None."""
         assert MQTTProperties().topic is None
