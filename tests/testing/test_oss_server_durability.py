@@ -110,6 +110,7 @@ def test_racing_operations_on_one_key_never_tear_or_lose(mode: str, tmp_path: Pa
             t.start()
         for t in threads:
             t.join(120)
+        assert not [t for t in threads if t.is_alive()], "a racer is stuck"
         assert not errors, errors[:5]
         last = check_whole(buckets[0], payloads=True)
         statuses = {r.status for r in server.requests}
@@ -125,7 +126,7 @@ def test_put_racing_delete_keeps_the_put(tmp_path: Path) -> None:
     with new_server(root=str(tmp_path)) as server:
         bucket = client(server)
         for n in range(25):
-            barrier = threading.Barrier(2)
+            barrier = threading.Barrier(2, timeout=30)
             body = payload(n, 10_000)
 
             def put(body: bytes = body, barrier: threading.Barrier = barrier) -> None:
@@ -140,7 +141,8 @@ def test_put_racing_delete_keeps_the_put(tmp_path: Path) -> None:
             for t in threads:
                 t.start()
             for t in threads:
-                t.join()
+                t.join(30)
+            assert not [t for t in threads if t.is_alive()], "a PUT or DELETE is stuck"
             seen = check_whole(bucket)
             assert seen in (None, body)
             listed = [o.key for o in oss2.ObjectIterator(bucket)]

@@ -407,6 +407,7 @@ class TestConcurrency:
                 t.start()
             for t in threads:
                 t.join(60)
+            assert not [t for t in threads if t.is_alive()], "a client thread is stuck"
             assert not errors
             keys = [o.key for o in oss2.ObjectIteratorV2(bucket, prefix="t/")]
             assert len(keys) == 200
