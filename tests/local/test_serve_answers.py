@@ -184,10 +184,7 @@ class TestHead:
     def test_head_carries_the_get_length_and_no_body(
         self, raw: tuple[socket.socket, Reader], path: str
     ) -> None:
-        """HEAD answers GET's Content-Length, then not a byte of body: the next answer follows.
-
-        ``/careless`` answers HEAD with the body itself: the server drops it.
-        """
+        """HEAD gets GET's Content-Length and no body byte, even from an app that sends one."""
         sock, reader = raw
         sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         status, fields = reader.head()
