@@ -42,6 +42,7 @@ from fcsdk._local.oss.storage import (
     ObjectMeta,
     Store,
 )
+from fcsdk.exceptions import InvalidArgumentError
 
 __all__ = ["FolderStore", "StoredObject", "stored_objects"]
 
@@ -63,7 +64,9 @@ def _crash_plan(spec: str) -> list[Any] | None:
         return None
     step, _, times = spec.partition(":")
     if step not in CRASH_STEPS or not (times or "1").isdigit():
-        raise ValueError(f"FCSDK_OSS_CRASH_AT={spec!r}: expected one of {CRASH_STEPS}[:N]")
+        raise InvalidArgumentError(
+            f"FCSDK_OSS_CRASH_AT={spec!r}: expected one of {CRASH_STEPS}[:N]"
+        )
     return [step, int(times or "1")]
 
 
