@@ -608,7 +608,7 @@ def serve_framing_target(data: bytes) -> None:
                 if not wire.next_cycle():
                     return
         except FramingError as refused:
-            if refused.status not in (400, 413, 431):
+            if refused.status not in (400, 413, 431, 505):
                 _fail(f"framing refused with {refused.status}")
         except ClientGone:
             pass
