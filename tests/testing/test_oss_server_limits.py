@@ -2,7 +2,7 @@
 
 Object keys of 1023 bytes, ``max-keys`` up to 1000, XML request bodies of
 2 MiB, multipart parts of at least 100 KiB, expat's entity amplification
-limit.
+limit, request heads and trailer fields of 64 KiB.
 """
 
 from __future__ import annotations
