@@ -9,7 +9,7 @@ PY     := $(BIN)/python
 RUNTIME_PYTHONS ?= 3.10 3.12
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck pytest docs bench fuzz clean
+.PHONY: help run test lint typecheck pytest docs bench fuzz mutation clean
 
 help:
 	@echo "make run    - create .venv, install fcsdk, serve the examples locally (Ctrl-C stops)"
@@ -17,6 +17,7 @@ help:
 	@echo "              the non-slow tests also on Python $(RUNTIME_PYTHONS) (FC's runtimes)"
 	@echo "make bench  - run the benchmarks; exits 1 when a target of benchmarks/targets.py is missed"
 	@echo "make fuzz   - run the short atheris fuzzing session"
+	@echo "make mutation - mutation-test the riskiest modules (slow; GROUPS=\"decode aio\" for some)"
 
 $(PY):
 	@echo "make: creating $(VENV) with $(PYTHON), then upgrading pip"
@@ -77,5 +78,11 @@ fuzz: $(VENV)/.dev-installed
 	$(PY) -m pip install --quiet atheris
 	$(PY) -m fuzz --seconds $(FUZZ_SECONDS)
 
+# Mutation testing (not part of make test): scripts/mutation.py says how and why.
+GROUPS ?=
+mutation: $(VENV)/.dev-installed
+	$(PY) -m pip install --quiet 'mutmut>=3.8,<4'
+	$(PY) scripts/mutation.py $(GROUPS)
+
 clean:
-	rm -rf $(VENV) .venv-py* site .coverage .coverage.* .runtime-tests.log .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-py* .mutation site .coverage .coverage.* .runtime-tests.log .mypy_cache .ruff_cache .pytest_cache

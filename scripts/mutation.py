@@ -1,0 +1,354 @@
+"""Mutation testing of the riskiest modules: ``make mutation`` (not part of ``make test``).
+
+Each group below names modules and the tests that cover them. For each group the
+project is copied to ``.mutation/<group>/`` (files git knows, as they are in the
+work tree), mutmut 3 is configured there for that group alone and run, and its
+verdicts are read back per module. Survivors listed in
+``scripts/mutation_equivalent.toml`` (a mutant whose change no program can observe,
+each with its reason) are counted apart; every other survivor is printed with its
+diff. A group's copy keeps mutmut's cache: a second run only retries what changed.
+
+Usage::
+
+    python scripts/mutation.py                 # every group
+    python scripts/mutation.py decode secrets  # some groups
+    python scripts/mutation.py --list          # the groups and their modules
+    python scripts/mutation.py --report        # the report of the last runs, no run
+
+Why mutmut 3: it mutates in place behind trampolines (one copy of the tree, not one
+per mutant), runs only the tests that reached the mutated function, forks a warm
+pytest for each mutant, and keeps its verdicts between runs. cosmic-ray needs a
+session database and a distributor to get the same, and runs the whole selection
+for every mutant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".mutation"
+EQUIVALENT = ROOT / "scripts" / "mutation_equivalent.toml"
+
+
+@dataclass(frozen=True)
+class Group:
+    """Modules mutated together, and the tests run against them."""
+
+    modules: tuple[str, ...]
+    tests: tuple[str, ...]
+    marks: str = "not slow"
+
+
+GROUPS: dict[str, Group] = {
+    "aio": Group(
+        ("fcsdk/_aio.py",),
+        ("tests/test_aio.py", "tests/test_handler_async.py", "tests/web/test_async_handlers.py"),
+    ),
+    "asgi": Group(
+        ("fcsdk/web/asgi.py", "fcsdk/web/asgi_app.py"),
+        (
+            "tests/web/test_asgi.py",
+            "tests/web/test_asgi_app.py",
+            "tests/web/test_asgi_fast_path.py",
+            "tests/web/test_hardening.py",
+        ),
+    ),
+    "datastructures": Group(
+        ("fcsdk/web/datastructures.py",),
+        (
+            "tests/web/test_datastructures.py",
+            "tests/web/test_request.py",
+            "tests/web/test_places_event.py",
+            "tests/web/test_places_wsgi.py",
+            "tests/web/test_hardening.py",
+        ),
+    ),
+    "secrets": Group(
+        ("fcsdk/_secrets.py",),
+        (
+            "tests/test_secrets.py",
+            "tests/properties/test_secrets_properties.py",
+            "tests/test_logging.py",
+        ),
+    ),
+    "ship": Group(("fcsdk/_ship/*.py",), ("tests/_ship", "tests/cli/test_package.py"), marks=""),
+    "serve": Group(
+        ("fcsdk/_local/http1.py", "fcsdk/_local/server.py", "fcsdk/_local/threads.py"),
+        (
+            "tests/local/test_http1.py",
+            "tests/local/test_server.py",
+            "tests/local/test_threads.py",
+            "tests/properties/test_serve_framing_properties.py",
+        ),
+        marks="",
+    ),
+    "oss": Group(
+        ("fcsdk/_local/oss/*.py",),
+        ("tests/testing", "tests/properties/test_oss_server_properties.py"),
+        marks="",
+    ),
+    "handler": Group(
+        ("fcsdk/handler.py",),
+        ("tests/test_handler.py", "tests/test_handler_async.py"),
+    ),
+    "decode": Group(
+        ("fcsdk/_decode.py",),
+        (
+            "tests/test_handler.py",
+            "tests/test_handler_async.py",
+            "tests/properties/test_decode_properties.py",
+        ),
+    ),
+}
+
+
+@dataclass
+class Tally:
+    """One module's verdicts."""
+
+    killed: int = 0
+    survived: list[str] = field(default_factory=list)
+    equivalent: list[str] = field(default_factory=list)
+    timeout: int = 0
+    no_tests: list[str] = field(default_factory=list)
+    rejected: int = 0  # caught by the type checker, or skipped: never ran
+    unfinished: int = 0  # not checked yet, or interrupted
+
+    @property
+    def score(self) -> float:
+        """Killed over every mutant that is not equivalent (timeouts count as killed)."""
+        real = self.killed + self.timeout + len(self.survived) + len(self.no_tests)
+        return 1.0 if real == 0 else (self.killed + self.timeout) / real
+
+
+def _copy_tree(dest: Path) -> None:
+    """Copy the files git knows (tracked and untracked-not-ignored) into ``dest``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout.split(b"\0")
+    for raw in listed:
+        if not raw:
+            continue
+        name = raw.decode()
+        source = ROOT / name
+        if not source.is_file():
+            continue
+        target = dest / name
+        if target.is_file() and target.read_bytes() == source.read_bytes():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+
+
+def _toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(v) for v in values) + "]"
+
+
+def _configure(dest: Path, group: Group) -> None:
+    """Append the group's ``[tool.mutmut]`` table to the copy's pyproject.toml."""
+    args = ["-p", "no:cacheprovider", "-q", "-x", "--timeout=120"]
+    if group.marks:
+        args += ["-m", group.marks]
+    also = ["benchmarks", "examples", "docs", "scripts", "fuzz", "typing_tests"]
+    also += ["mkdocs.yml", "README.md", "CHANGELOG.md", "Makefile", "mypy.ini"]
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    pyproject += (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["fcsdk"]\n'
+        f"only_mutate = {_toml_list(list(group.modules))}\n"
+        f"also_copy = {_toml_list(also)}\n"
+        f"pytest_add_cli_args = {_toml_list(args)}\n"
+        f"pytest_add_cli_args_test_selection = {_toml_list(list(group.tests))}\n"
+    )
+    (dest / "pyproject.toml").write_text(pyproject)
+
+
+def run_group(name: str, group: Group, children: int) -> float:
+    """Run mutmut over one group; returns the seconds it took."""
+    dest = WORK / name
+    dest.mkdir(parents=True, exist_ok=True)
+    _copy_tree(dest)
+    _configure(dest, group)
+    env = dict(os.environ)
+    # fewer hypothesis examples per property: a mutant is killed by the first failing one
+    env.setdefault("FCSDK_PROPERTY_EXAMPLES", "0.3")
+    mutmut = Path(sys.executable).with_name("mutmut")
+    print(f"mutation: {name}: {', '.join(group.modules)}", flush=True)
+    started = time.monotonic()
+    log = dest / "mutmut.log"
+    with log.open("wb") as out:
+        done = subprocess.run(
+            [str(mutmut), "run", "--max-children", str(children)],
+            cwd=dest,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    seconds = time.monotonic() - started
+    if done.returncode != 0:
+        tail = log.read_bytes()[-3000:].decode(errors="replace").replace("\r", "\n")
+        print(f"mutation: {name}: mutmut exited {done.returncode}; its log's end:\n{tail}")
+    print(f"mutation: {name}: {seconds:.0f} s", flush=True)
+    return seconds
+
+
+def _load_equivalent() -> list[dict[str, str]]:
+    if not EQUIVALENT.exists():
+        return []
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - the dev extras bring tomli on 3.10
+        import tomli as tomllib
+    entries: list[dict[str, str]] = tomllib.loads(EQUIVALENT.read_text())["equivalent"]
+    return entries
+
+
+class _Differ:
+    """The changed lines of a mutant (what ``mutmut show`` prints), each module parsed once."""
+
+    def __init__(self, dest: Path) -> None:
+        self.mutants = dest / "mutants"
+        self.modules: dict[str, object] = {}
+
+    def __call__(self, module: str, mutant: str) -> str:
+        import libcst as cst
+        from mutmut.mutation.diff_apply import read_mutant_function, read_original_function
+
+        tree = self.modules.get(module)
+        if tree is None:
+            tree = self.modules[module] = cst.parse_module((self.mutants / module).read_text())
+        assert isinstance(tree, cst.Module)
+        before, after = (
+            cst.Module([read(tree, mutant)]).code.strip().splitlines()
+            for read in (read_original_function, read_mutant_function)
+        )
+        return "\n".join(
+            line
+            for line in difflib.unified_diff(before, after, lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))
+        )
+
+
+def _is_equivalent(module: str, diff: str, entries: list[dict[str, str]]) -> bool:
+    """Whether an entry of the equivalence list describes this change of ``module``."""
+    changed = [line[1:].strip() for line in diff.splitlines()]
+    for entry in entries:
+        if entry["module"] != module:
+            continue
+        if entry["before"].strip() in changed and entry["after"].strip() in changed:
+            return True
+    return False
+
+
+def _statuses() -> Mapping[int | None, str]:
+    """mutmut's verdict for each exit code of a mutant's test run."""
+    from mutmut.stats import status_by_exit_code
+
+    return status_by_exit_code
+
+
+def tally(name: str, group: Group) -> dict[str, Tally]:
+    """Read a group's verdicts per module from mutmut's ``.meta`` files."""
+    status_by_exit_code = _statuses()
+    dest = WORK / name
+    entries = _load_equivalent()
+    diff_of = _Differ(dest)
+    result: dict[str, Tally] = {}
+    for meta in sorted((dest / "mutants" / "fcsdk").rglob("*.py.meta")):
+        module = str(meta.relative_to(dest / "mutants"))[: -len(".meta")]
+        codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+        if not codes:
+            continue
+        counts = result.setdefault(module, Tally())
+        for mutant, code in sorted(codes.items()):
+            status = status_by_exit_code[code]
+            if status in ("killed", "segfault"):
+                counts.killed += 1
+            elif status == "timeout":
+                counts.timeout += 1
+            elif status in ("caught by type check", "skipped"):
+                counts.rejected += 1
+            elif status == "no tests":
+                counts.no_tests.append(mutant)
+            elif status == "survived":
+                diff = diff_of(module, mutant)
+                if _is_equivalent(module, diff, entries):
+                    counts.equivalent.append(mutant)
+                else:
+                    counts.survived.append(f"{mutant}\n{diff}")
+            else:  # not checked, interrupted, suspicious
+                counts.unfinished += 1
+    return result
+
+
+def report(names: list[str], seconds: dict[str, float]) -> int:
+    """Print the per-module table and the survivors; 1 when a module is under 85%."""
+    rows = []
+    survivors = []
+    worst = 1.0
+    for name in names:
+        if not (WORK / name / "mutants").exists():
+            continue
+        for module, t in tally(name, GROUPS[name]).items():
+            worst = min(worst, t.score)
+            rows.append(
+                f"| {module} | {t.killed} | {t.timeout} | {len(t.survived)} "
+                f"| {len(t.no_tests)} | {len(t.equivalent)} | {t.unfinished} | {t.score:.0%} |"
+            )
+            survivors += [f"### {module}\n```\n{s}\n```" for s in t.survived]
+            survivors += [f"### {module} (no test reaches it)\n`{s}`" for s in t.no_tests]
+    lines = [
+        "| module | killed | timeout | survived | no test | equivalent | not run | score |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+    ]
+    if seconds:
+        lines.append("")
+        lines += [f"- {name}: {secs:.0f} s" for name, secs in seconds.items()]
+    text = "\n".join(lines) + "\n\n## Survivors\n\n" + "\n\n".join(survivors) + "\n"
+    WORK.mkdir(exist_ok=True)
+    (WORK / "report.md").write_text(text)
+    print("\n".join(lines))
+    print(f"\n{len(survivors)} survivors (diffs in {WORK / 'report.md'})")
+    return 0 if worst >= 0.85 else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("groups", nargs="*", help="groups to run (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the groups and stop")
+    parser.add_argument("--report", action="store_true", help="report the last runs only")
+    parser.add_argument("--children", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, group in GROUPS.items():
+            print(f"{name}: {' '.join(group.modules)}  <- {' '.join(group.tests)}")
+        return 0
+    unknown = [name for name in args.groups if name not in GROUPS]
+    if unknown:
+        parser.error(f"unknown group(s) {', '.join(unknown)}; see --list")
+    names = args.groups or list(GROUPS)
+    seconds: dict[str, float] = {}
+    if not args.report:
+        for name in names:
+            seconds[name] = run_group(name, GROUPS[name], args.children)
+    return report(names, seconds)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""scripts/mutation.py: the groups name real files, equivalents match, verdicts are tallied."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def mutation() -> ModuleType:
+    """The script, imported as a module."""
+    spec = importlib.util.spec_from_file_location("mutation_script", ROOT / "scripts/mutation.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["mutation_script"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class TestGroups:
+    def test_modules_exist(self, mutation: ModuleType) -> None:
+        """Every module pattern of every group matches at least one file of the package."""
+        for name, group in mutation.GROUPS.items():
+            for pattern in group.modules:
+                assert list(ROOT.glob(pattern)), f"{name}: {pattern} matches nothing"
+
+    def test_tests_exist(self, mutation: ModuleType) -> None:
+        """Every test path of every group exists (a moved test file would select nothing)."""
+        for name, group in mutation.GROUPS.items():
+            for path in group.tests:
+                assert (ROOT / path).exists(), f"{name}: {path} does not exist"
+
+    def test_the_riskiest_modules_are_covered(self, mutation: ModuleType) -> None:
+        """The modules the project treats as riskiest are all in some group."""
+        patterns = [p for group in mutation.GROUPS.values() for p in group.modules]
+        for module in (
+            "fcsdk/_aio.py",
+            "fcsdk/web/asgi.py",
+            "fcsdk/web/asgi_app.py",
+            "fcsdk/web/datastructures.py",
+            "fcsdk/_secrets.py",
+            "fcsdk/_ship/build.py",
+            "fcsdk/_local/http1.py",
+            "fcsdk/_local/server.py",
+            "fcsdk/_local/threads.py",
+            "fcsdk/_local/oss/storage.py",
+            "fcsdk/handler.py",
+            "fcsdk/_decode.py",
+        ):
+            assert any(Path(module).match(p) or module == p for p in patterns), module
+
+    def test_configuration(self, mutation: ModuleType, tmp_path: Path) -> None:
+        """The copy's pyproject.toml gets a [tool.mutmut] table for the group alone."""
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:
+            import tomli as tomllib
+
+        mutation._configure(tmp_path, mutation.GROUPS["decode"])
+        table = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["mutmut"]
+        assert table["only_mutate"] == ["fcsdk/_decode.py"]
+        assert table["pytest_add_cli_args_test_selection"] == list(mutation.GROUPS["decode"].tests)
+        assert "not slow" in table["pytest_add_cli_args"]
+
+
+class TestEquivalents:
+    def test_entries_are_complete(self, mutation: ModuleType) -> None:
+        """Each listed equivalent names an existing module, both lines and a reason."""
+        for entry in mutation._load_equivalent():
+            assert (ROOT / entry["module"]).is_file(), entry
+            assert entry["before"].strip(), entry
+            assert entry["after"].strip(), entry
+            assert entry["why"].strip(), entry
+            assert entry["before"] != entry["after"], entry
+
+    def test_match(self, mutation: ModuleType) -> None:
+        """A diff matches an entry only in the same module with both of its lines."""
+        entries = [{"module": "m.py", "before": "a = 1", "after": "a = 2", "why": "x"}]
+        assert mutation._is_equivalent("m.py", "-    a = 1\n+    a = 2", entries)
+        assert not mutation._is_equivalent("n.py", "-    a = 1\n+    a = 2", entries)
+        assert not mutation._is_equivalent("m.py", "-    a = 1\n+    a = 3", entries)
+        assert not mutation._is_equivalent("m.py", "-    a = 1", entries)
+
+
+class TestTally:
+    def test_verdicts(self, mutation: ModuleType, tmp_path: Path) -> None:
+        """Exit codes become killed / timeout / survived / no test / not run, per module."""
+        statuses: dict[int | None, str] = {1: "killed", 3: "killed", 36: "timeout"}
+        statuses |= {0: "survived", 33: "no tests"}
+        statuses |= {37: "caught by type check", None: "not checked"}
+        mutants = tmp_path / "g" / "mutants" / "fcsdk"
+        mutants.mkdir(parents=True)
+        codes = {"k1": 1, "k2": 3, "t": 36, "s": 0, "n": 33, "c": 37, "u": None}
+        (mutants / "m.py.meta").write_text(json.dumps({"exit_code_by_key": codes}))
+        mp = pytest.MonkeyPatch()
+        mp.setattr(mutation, "WORK", tmp_path)
+        mp.setattr(mutation, "_statuses", lambda: statuses)
+        mp.setattr(mutation, "_Differ", lambda dest: lambda module, mutant: "-a\n+b")
+        try:
+            counts = mutation.tally("g", mutation.GROUPS["decode"])["fcsdk/m.py"]
+        finally:
+            mp.undo()
+        assert counts.killed == 2
+        assert counts.timeout == 1
+        assert counts.survived == ["s\n-a\n+b"]
+        assert counts.no_tests == ["n"]
+        assert counts.rejected == 1
+        assert counts.unfinished == 1
+        assert counts.score == pytest.approx(3 / 5)
