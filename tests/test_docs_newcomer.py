@@ -262,3 +262,39 @@ class TestMakeTest:
         text = section(ROOT / "README.md", "Set up")
         for needed in ("`dev` extra", "scripts/ensure-chromium.sh", "apt-get", "root", "chromium"):
             assert needed in text
+
+
+YAML = re.compile(r"^```ya?ml\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+class TestOneRequestPerInstance:
+    """FC 3.0 runs a built-in runtime one request per instance; the pages and examples say so."""
+
+    def test_no_built_in_runtime_in_the_docs_declares_instance_concurrency(self) -> None:
+        """No s.yaml in README or the guides sets instanceConcurrency on a python3.x runtime."""
+        found = []
+        for page in [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]:
+            for block in YAML.findall(page.read_text(encoding="utf-8")):
+                built_in = re.search(r"^\s*runtime:\s*python", block, re.MULTILINE)
+                if built_in and "instanceConcurrency" in block:
+                    found.append(page.name)
+        assert found == []
+
+    def test_no_example_declares_instance_concurrency(self) -> None:
+        """The examples run on built-in runtimes: none of their files sets a concurrency."""
+        found = [
+            path.relative_to(ROOT).as_posix()
+            for path in sorted((ROOT / "examples").rglob("*"))
+            if path.is_file()
+            and path.suffix in TEXT_SUFFIXES
+            and re.search(r"instanceConcurrency|\"concurrency\"", path.read_text(encoding="utf-8"))
+        ]
+        assert found == []
+
+    @pytest.mark.parametrize("page", ["deploying.md", "async.md"])
+    def test_pages_say_one_request_per_instance_and_point_to_web_functions(self, page: str) -> None:
+        """Deploying and async say what a built-in runtime serves, and where concurrency lives."""
+        text = " ".join((DOCS / page).read_text(encoding="utf-8").split())
+        assert "one request per instance" in text
+        assert "(web-functions.md)" in text
+        assert "several requests at once, each in its own thread" not in text

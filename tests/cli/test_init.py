@@ -61,6 +61,12 @@ def function_props(root: Path) -> dict[str, Any]:
     return props
 
 
+def all_function_props(root: Path) -> list[dict[str, Any]]:
+    """The props of every fc3 resource in the project's s.yaml."""
+    doc = yaml.safe_load((root / "s.yaml").read_text())
+    return [r["props"] for r in doc["resources"].values() if r.get("component") == "fc3"]
+
+
 class TestCreateProject:
     @pytest.mark.parametrize("template", list(TEMPLATES))
     def test_every_template_makes_a_complete_project(self, tmp_path: Path, template: str) -> None:
@@ -83,7 +89,7 @@ class TestCreateProject:
     def test_s_yaml_is_fc3_with_runtime_handler_and_trigger(
         self, tmp_path: Path, template: str
     ) -> None:
-        """s.yaml declares runtime, handler, memory, timeout, concurrency and the trigger."""
+        """s.yaml declares runtime, handler, memory, timeout and the trigger."""
         root = tmp_path / "orders"
         create_project(root, template=template, runtime="python3.10")
         props = function_props(root)
@@ -93,7 +99,6 @@ class TestCreateProject:
         assert props["code"] == "./dist/orders-python3.10.zip"
         assert isinstance(props["memorySize"], int)
         assert isinstance(props["timeout"], int)
-        assert props["instanceConcurrency"] >= 1
         trigger = TRIGGERS[template]
         if trigger is None:
             assert "triggers" not in props
@@ -101,6 +106,17 @@ class TestCreateProject:
             (declared,) = props["triggers"]
             assert declared["triggerType"] == trigger
             assert declared["triggerConfig"]
+
+    @pytest.mark.parametrize("template", list(TEMPLATES))
+    def test_built_in_runtime_declares_no_instance_concurrency(
+        self, tmp_path: Path, template: str
+    ) -> None:
+        """On FC 3.0 a built-in runtime serves one request per instance: no instanceConcurrency."""
+        root = tmp_path / "orders"
+        create_project(root, template=template)
+        for props in all_function_props(root):
+            if not str(props["runtime"]).startswith("custom"):
+                assert "instanceConcurrency" not in props, template
 
     def test_oss_trigger_never_fires_on_the_functions_output(self, tmp_path: Path) -> None:
         """The OSS trigger watches incoming/ only, and the function has a role to read with."""
