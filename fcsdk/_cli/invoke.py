@@ -1,7 +1,8 @@
 """``fcsdk invoke``: load a handler as the runtime does, call it, print what it sends back.
 
 The event comes from ``--event``, ``--event-file`` or stdin, as bytes,
-unchanged. The result goes to stdout exactly as the runtime would send it;
+unchanged. The result goes to stdout exactly as the runtime would send it,
+then a newline (not with ``--raw``);
 the runtime's log lines (``FC Invoke Start RequestId: ...``, the handler's
 own logging in the runtime's format, ``FC Invoke End ...``) go to stderr. On
 error stdout gets the runtime's error JSON and the exit code is 1; bad
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from fcsdk._cli._arguments import positive_int, positive_number
-from fcsdk._runtime import runtime_result
+from fcsdk._runtime import call_event_handler
 from fcsdk._ship.target import RUNTIME_NAMES
 from fcsdk.exceptions import ConfigurationError
 
@@ -84,6 +85,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=1,
         metavar="N",
         help="invoke N times on the same warm instance (one result per line)",
+    )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="print the result's bytes exactly, without the newline after it",
     )
     parser.add_argument(
         "--local-oss",
@@ -177,13 +183,13 @@ def _invoke(args: argparse.Namespace, event: bytes) -> int:
         try:
             for _ in range(args.repeat):
                 try:
-                    body = instance.call(lambda func, ctx: runtime_result(func(event, ctx)))
+                    body = instance.call(lambda func, ctx: call_event_handler(func, event, ctx))
                 except Exception as exc:
                     failed = True
                     body = json.dumps(invocation_error(exc), ensure_ascii=False).encode()
                     body += b"\n"
                 else:
-                    if args.repeat > 1 or sys.stdout.isatty():
+                    if args.repeat > 1 or (not args.raw and body[-1:] not in (b"", b"\n")):
                         body += b"\n"
                 out.write(body)
                 out.flush()

@@ -7,21 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from fcsdk._platform.context import fake_context
-from fcsdk._runtime import runtime_result
-from fcsdk.exceptions import ConfigurationError
+from fcsdk._runtime import not_awaited_by_runtime, runtime_result
 from fcsdk.handler import is_async_callable
 
 __all__ = ["invoke", "not_awaited_by_runtime"]
-
-
-def not_awaited_by_runtime(handler: object) -> ConfigurationError:
-    """The error for a bare ``async def`` handler given to a test helper."""
-    name = getattr(handler, "__qualname__", repr(handler))
-    return ConfigurationError(
-        f"{name} is a bare `async def` function: FC's runtime calls handlers synchronously "
-        "and would never await it. Decorate it with @fc.handler or @fc.http (they run it "
-        "on fcsdk's event loop), or wrap an ASGI app with fc.from_asgi"
-    )
 
 
 def _event_bytes(event: object) -> bytes:
