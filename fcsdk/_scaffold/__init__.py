@@ -90,7 +90,7 @@ TEMPLATES: dict[str, Template] = {
             summary="A FastAPI app behind an FC HTTP trigger, through fc.from_asgi.",
             invoke_args="--event-file event.json",
             local="`event.json` is an FC 3.0 HTTP trigger event for `GET /hello/world`; "
-            "the tests call the app through `fcsdk.testing.HttpClient`, and "
+            "the tests call the app through `fcsdk.testing.HTTPClient`, and "
             "`fcsdk serve index.handler` serves it on localhost.",
             trigger="an HTTP trigger",
         ),

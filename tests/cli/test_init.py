@@ -118,6 +118,15 @@ class TestCreateProject:
             if not str(props["runtime"]).startswith("custom"):
                 assert "instanceConcurrency" not in props, template
 
+    @pytest.mark.parametrize("template", list(TEMPLATES))
+    def test_readme_names_no_deprecated_alias(self, tmp_path: Path, template: str) -> None:
+        """The project names HTTPClient, never the deprecated HttpClient (an error there)."""
+        root = tmp_path / "orders"
+        create_project(root, template=template)
+        for path in root.rglob("*"):
+            if path.is_file():
+                assert "HttpClient" not in path.read_text(), path
+
     def test_oss_trigger_never_fires_on_the_functions_output(self, tmp_path: Path) -> None:
         """The OSS trigger watches incoming/ only, and the function has a role to read with."""
         root = tmp_path / "uploads"
