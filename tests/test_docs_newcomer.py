@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 QUICKSTART = DOCS / "quickstart.md"
 CONSOLE = re.compile(r"^```console\n(.*?)^```", re.DOTALL | re.MULTILINE)
-PYTHON = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
-CODE = re.compile(r"^```py(?:thon)?\n(.*?)^```", re.DOTALL | re.MULTILINE)  # run or shown
+PYTHON = re.compile(r"^```python[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
+CODE = re.compile(r"^```py(?:thon)?[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)  # run or shown
 
 # Words of this project's own making that users cannot know. Keep the list short.
 INTERNAL_WORDS = re.compile(r"\bseed\b|\bseed's|platform reference", re.IGNORECASE)
@@ -176,9 +176,11 @@ class TestGuidesSayWhatToInstall:
     def imports(page: Path) -> set[str]:
         """Return the top-level modules the page's Python examples import, outside stdlib."""
         names: set[str] = set()
-        for block in CODE.findall(page.read_text(encoding="utf-8")):
+        text = page.read_text(encoding="utf-8")
+        for block in CODE.findall(text):
             names.update(re.findall(r"^\s*(?:from|import) ([A-Za-z_][\w]*)", block, re.MULTILINE))
-        return {n for n in names if n not in sys.stdlib_module_names} - {"fcsdk", "pydantic"}
+        own = set(re.findall(r'title="(?:[\w./-]*/)?(\w+)\.py"', text))  # the page's own files
+        return {n for n in names if n not in sys.stdlib_module_names} - {"fcsdk", "pydantic"} - own
 
     @pytest.mark.parametrize("page", GUIDES, ids=lambda p: p.name)
     def test_guide_says_up_front_what_to_install(self, page: Path) -> None:
