@@ -94,8 +94,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--local-oss",
         action="store_true",
-        help="for an OSS trigger event: serve the objects it names on a loopback OSS "
-        "server and point the function at it (FCSDK_OSS_ENDPOINT)",
+        help="run a loopback OSS server and point the function at it (FCSDK_OSS_ENDPOINT); "
+        "an OSS trigger event's objects are created in it",
+    )
+    parser.add_argument(
+        "--bucket",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with --local-oss: a bucket to create (repeatable)",
     )
 
 
@@ -156,11 +163,16 @@ def run(args: argparse.Namespace) -> int:
             from fcsdk._cli.local_oss import serving_event_objects
 
             try:
-                oss_env = stack.enter_context(serving_event_objects(event))
+                oss_env = stack.enter_context(serving_event_objects(event, buckets=args.bucket))
             except ConfigurationError as exc:
                 sys.stderr.write(f"fcsdk invoke: {exc}\n")
                 return 2
             args.env = [*args.env, *(f"{k}={v}" for k, v in oss_env.items())]
+        elif args.bucket:
+            sys.stderr.write("fcsdk invoke: --bucket goes with --local-oss\n")
+            return 2
+        else:  # the in-region OSS endpoint is out of reach: oss_bucket() says what to do
+            args.env = ["FCSDK_LOCAL_RUN=1", *args.env]
         return _invoke(args, event)
 
 

@@ -136,6 +136,17 @@ def _walk(folder: Traversable, prefix: str = "") -> list[tuple[str, Traversable]
     return found
 
 
+def _made_by() -> str:
+    """The Python running fcsdk now, for the Makefile to find fcsdk without a venv."""
+    import sys
+
+    python = sys.executable
+    # make cannot quote a path: a space or a make-special character leaves it to PATH.
+    if not python or any(c in python for c in " \t#$%:;\\'\"()"):
+        return ""
+    return python
+
+
 def create_project(
     path: str | Path,
     *,
@@ -206,6 +217,7 @@ def create_project(
         + (" --local-oss" if "--local-oss" in chosen.invoke_args else ""),
         "local": chosen.local,
         "trigger_row": f", {chosen.trigger}" if chosen.trigger else "",
+        "made_by": _made_by(),
     }
     base = resources.files(__name__).joinpath("templates")
     sources = _walk(base.joinpath("common")) + _walk(base.joinpath(chosen.name))

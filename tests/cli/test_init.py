@@ -127,6 +127,75 @@ class TestCreateProject:
             if path.is_file():
                 assert "HttpClient" not in path.read_text(), path
 
+    @pytest.mark.parametrize("template", list(TEMPLATES))
+    def test_http_triggers_let_cors_preflight_through(self, tmp_path: Path, template: str) -> None:
+        """An HTTP trigger's methods include OPTIONS, so CORS preflight reaches the app."""
+        root = tmp_path / "orders"
+        create_project(root, template=template)
+        for props in all_function_props(root):
+            for trigger in props.get("triggers", []):
+                if trigger["triggerType"] == "http":
+                    assert "OPTIONS" in trigger["triggerConfig"]["methods"]
+
+    def test_fastapi_lifecycle_hooks_are_wired(self, tmp_path: Path) -> None:
+        """The fastapi s.yaml wires index.initializer and index.pre_stop, which index.py defines."""
+        root = tmp_path / "notes"
+        create_project(root, template="fastapi")
+        lifecycle = function_props(root)["instanceLifecycleConfig"]
+        assert lifecycle["initializer"]["handler"] == "index.initializer"
+        assert lifecycle["preStop"]["handler"] == "index.pre_stop"
+        source = (root / "index.py").read_text()
+        assert "\ninitializer = handler.initializer\n" in source
+        assert "\npre_stop = handler.pre_stop\n" in source
+
+    def test_make_finds_fcsdk_without_an_activated_venv(self, tmp_path: Path) -> None:
+        """With no fcsdk on PATH, make takes the wheel from the Python that ran fcsdk init."""
+        root = tmp_path / "orders"
+        create_project(root)
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+        dry = subprocess.run(
+            ["make", "-n", "test"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert dry.returncode == 0, dry.stderr
+        assert f"{sys.executable} -m fcsdk package --fcsdk-wheel" in dry.stdout
+        made_by = subprocess.run(
+            [sys.executable, "-m", "fcsdk", "--version"],
+            env=env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        assert made_by.returncode == 0
+
+    def test_make_says_what_to_do_when_pip_finds_no_fcsdk(self, tmp_path: Path) -> None:
+        """A failed install ends with the FCSDK= line to run, not a bare pip error."""
+        root = tmp_path / "orders"
+        create_project(root)
+        bin_dir = root / ".venv" / "bin"
+        bin_dir.mkdir(parents=True)
+        fake = bin_dir / "python"  # a venv whose pip finds nothing
+        fake.write_text("#!/bin/sh\necho 'ERROR: No matching distribution' >&2\nexit 1\n")
+        fake.chmod(0o755)
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+        done = subprocess.run(
+            ["make", "test", "FCSDK=false"],
+            check=False,
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode != 0
+        assert "make test FCSDK=" in done.stdout
+        assert "Error 127" not in done.stderr
+
     def test_oss_trigger_never_fires_on_the_functions_output(self, tmp_path: Path) -> None:
         """The OSS trigger watches incoming/ only, and the function has a role to read with."""
         root = tmp_path / "uploads"
@@ -250,11 +319,14 @@ class TestInitCommand:
         assert main(["init", str(tmp_path / "orders")]) == 2
         assert "never overwrites" in capsys.readouterr().err
 
-    def test_choices_match_the_templates_and_runtimes(self) -> None:
-        """The command offers exactly the templates and runtimes the engine knows."""
-        from fcsdk._cli import init
-
-        assert tuple(TEMPLATES) == init._TEMPLATES
+    def test_help_describes_every_template(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """fcsdk init --help offers and describes each template the engine knows."""
+        with pytest.raises(SystemExit):
+            main(["init", "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        for template in TEMPLATES.values():
+            assert f"{template.name}: " in text
+            assert template.summary[1:].rstrip(".") in text
 
     def test_unknown_template_is_a_usage_error(self, capsys: pytest.CaptureFixture[str]) -> None:
         """argparse refuses a template that does not exist."""
