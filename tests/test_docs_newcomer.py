@@ -300,3 +300,59 @@ class TestOneRequestPerInstance:
         assert "one request per instance" in text
         assert "(web-functions.md)" in text
         assert "several requests at once, each in its own thread" not in text
+
+
+class TestDocsMatchTheProject:
+    """What README and the guides list is what the project has."""
+
+    def test_readme_port_range_and_examples_match_make_run(self) -> None:
+        """README's port range covers every function make run serves, and names each example."""
+        import json
+
+        config = json.loads((ROOT / "examples" / "fcsdk-local.json").read_text())
+        first = config["port"]
+        last = first + len(config["functions"]) - 1
+        readme = (ROOT / "README.md").read_text(encoding="utf-8")
+        assert f"http://127.0.0.1:{first}-{last}" in readme
+        run_section = readme[readme.index("`make run` first invokes") :]
+        run_section = " ".join(run_section[: run_section.index("Ctrl-C")].split())
+        for word in ("sign-in", "order API", "FastAPI notes", "OSS-writing", "9100"):
+            assert word in run_section
+
+    def test_make_line_names_the_examples_extras(self) -> None:
+        """The `make:` line before make run's install names every package of the extra."""
+        pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+        extra = re.search(r"^examples = \[(.*)\]$", pyproject, re.MULTILINE)
+        assert extra is not None
+        makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+        line = next(ln for ln in makefile.splitlines() if "examples' extras" in ln)
+        for name in re.findall(r'"([A-Za-z0-9_-]+)', extra.group(1)):
+            shown = {"fcsdk": "oss2", "flask": "Flask", "fastapi": "FastAPI"}.get(name, name)
+            assert shown in line, name
+
+    def test_quickstart_names_every_runtime_dependency(self) -> None:
+        """The quickstart's install section names each of fcsdk's own dependencies."""
+        pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+        block = pyproject[pyproject.index("\ndependencies = [") :]
+        block = block[: block.index("\n]")]
+        names = re.findall(r'^\s*"([A-Za-z0-9_-]+)', block, re.MULTILINE)
+        install = section(QUICKSTART, "Install")
+        assert names
+        for name in names:
+            assert name.replace("-", " ").lower() in install.replace("-", " ").lower(), name
+
+    def test_deploying_lists_every_scaffold_file(self, tmp_path: Path) -> None:
+        """The deploying guide names every file fcsdk init writes."""
+        from fcsdk._scaffold import create_project
+
+        created = create_project(tmp_path / "orders")
+        text = (DOCS / "deploying.md").read_text(encoding="utf-8")
+        for path in created:
+            name = path.relative_to(tmp_path / "orders").as_posix()
+            assert f"`{name}`" in text or name == "README.md", name
+
+    def test_testing_guide_covers_the_test_kit(self) -> None:
+        """The testing guide shows HTTPClient, the oss_server fixture and the event factories."""
+        text = (DOCS / "testing.md").read_text(encoding="utf-8")
+        for name in ("HTTPClient", "oss_server", "fcsdk.testing.events", "fc_context"):
+            assert name in text
