@@ -170,6 +170,9 @@ def is_asgi_app(func: object) -> bool:
 
 def _wrong_kind(func: object, exc: BaseException) -> str | None:
     """Why ``func(event, context)`` failed, when ``func`` is not an event handler at all."""
+    web = sys.modules.get("fcsdk.web.adapter")
+    if web is not None and isinstance(func, web.PlaceApp):
+        return None  # fcsdk's own HTTP handlers take events too
     names = _positional_names(func)
     if names is None:
         return None
@@ -202,7 +205,7 @@ def call_event_handler(func: Callable[..., Any], event: object, context: object)
         hint = _wrong_kind(func, exc)
         if hint is None:
             raise
-        raise ConfigurationError(hint) from exc
+        raise ConfigurationError(hint) from None  # the fault is the handler's kind, not its code
     if isinstance(value, CoroutineType):
         value.close()
         raise not_awaited_by_runtime(func)

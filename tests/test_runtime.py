@@ -269,3 +269,13 @@ class TestErrorsThatSayTheFix:
         assert call_event_handler(lambda event, context: {"a": 1}, b"", None) == runtime_result(
             {"a": 1}
         )
+
+
+class TestWrappedAppsPassThrough:
+    def test_from_wsgi_handler_errors_are_its_own(self) -> None:
+        """An fc.from_wsgi handler (WSGI-shaped, but it takes events) keeps its own errors."""
+        from flask import Flask
+
+        handler = fc.from_wsgi(Flask("shop"))
+        with pytest.raises(fc.EventDecodeError):
+            call_event_handler(handler, b"not an event", None)
