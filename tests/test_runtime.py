@@ -279,3 +279,13 @@ class TestWrappedAppsPassThrough:
         handler = fc.from_wsgi(Flask("shop"))
         with pytest.raises(fc.EventDecodeError):
             call_event_handler(handler, b"not an event", None)
+
+    def test_testing_invoke_says_the_same(self) -> None:
+        """fcsdk.testing.invoke explains a one-parameter handler as fcsdk invoke does."""
+        from fcsdk.testing import invoke
+
+        def main(event: bytes) -> bytes:
+            return event
+
+        with pytest.raises(fc.ConfigurationError, match=r"def main\(event, context\)"):
+            invoke(main, {})

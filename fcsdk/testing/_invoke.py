@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fcsdk._platform.context import fake_context
-from fcsdk._runtime import not_awaited_by_runtime, runtime_result
+from fcsdk._runtime import call_event_handler, not_awaited_by_runtime
 from fcsdk.handler import is_async_callable
 
 __all__ = ["invoke", "not_awaited_by_runtime"]
@@ -45,4 +45,4 @@ def invoke(handler: Callable[..., Any], event: object = b"", context: object = N
     if is_async_callable(handler):
         raise not_awaited_by_runtime(handler)
     ctx = fake_context() if context is None else context
-    return runtime_result(handler(_event_bytes(event), ctx))
+    return call_event_handler(handler, _event_bytes(event), ctx)
