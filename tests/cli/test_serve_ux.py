@@ -282,8 +282,11 @@ class TestBanner:
         server = start(
             "--config", str(path), "--oss-dir", str(tmp_path / "oss2"), "--bucket", "extra"
         )
-        wait_log(server, r"fcsdk: (web|events): serving .* on http://", 2)
-        wait_log(server, r"serving \S+ \(HTTP trigger", 2)
+        try:
+            wait_log(server, r"fcsdk: (web|events): serving .* on http://", 2)
+        except BaseException:  # never leave the servers running behind a failed wait
+            server.stop()
+            raise
         # Ctrl-C in a terminal signals the whole process group.
         assert server.stop(signal.SIGINT) == 0
         log = server.log()
