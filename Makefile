@@ -26,7 +26,7 @@ $(PY):
 
 # Reinstall when the project's metadata changes.
 $(VENV)/.run-installed: pyproject.toml | $(PY)
-	@echo "make: installing fcsdk with the examples' extras (oss2, Flask) into $(VENV)"
+	@echo "make: installing fcsdk with the examples' extras (oss2, Flask, FastAPI) into $(VENV)"
 	$(PY) -m pip install --progress-bar off -e '.[examples]'
 	@touch $@
 

@@ -15,6 +15,7 @@ raise ``pydantic.ValidationError`` or :class:`~fcsdk.EventDecodeError`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from types import CoroutineType
 from typing import Any, get_args, get_origin
@@ -197,17 +198,24 @@ def not_awaited_error(value: Any, what: str = "handler") -> ResultEncodeError:
     )
 
 
+# The error _fallback raised last in this thread: pydantic wraps it in its own.
+_fallback_failure = threading.local()
+
+
 def _fallback(value: Any) -> Any:
     to_json_method = getattr(value, "to_json", None)
     if callable(to_json_method):
         return to_json_method()
     if isinstance(value, CoroutineType):
-        raise not_awaited_error(value)
-    raise ResultEncodeError(
-        f"the handler returned a {type(value).__module__}.{type(value).__qualname__}, "
-        "which cannot be sent as the invocation result: return bytes, str, a pydantic model, "
-        "a dataclass, or JSON-compatible data"
-    )
+        error = not_awaited_error(value)
+    else:
+        error = ResultEncodeError(
+            f"the handler returned a {type(value).__module__}.{type(value).__qualname__}, "
+            "which cannot be sent as the invocation result: return bytes, str, a pydantic model, "
+            "a dataclass, or JSON-compatible data"
+        )
+    _fallback_failure.error = error
+    raise error
 
 
 def encode_result(value: object) -> bytes | str:
@@ -240,8 +248,13 @@ def encode_result(value: object) -> bytes | str:
     try:
         return to_json(value, fallback=_fallback, inf_nan_mode="null")
     except ResultEncodeError:
+        _fallback_failure.error = None
         raise
     except (PydanticSerializationError, ValueError, TypeError, RecursionError) as exc:
+        inner: ResultEncodeError | None = getattr(_fallback_failure, "error", None)
+        if inner is not None:  # our own message, once, not wrapped in pydantic's
+            _fallback_failure.error = None
+            raise inner from None
         raise ResultEncodeError(
             f"cannot encode the {kind.__qualname__} the handler returned: {exc}"
         ) from exc

@@ -10,15 +10,18 @@ from __future__ import annotations
 import datetime
 import decimal
 import importlib
+import inspect
 import json
 import os
 import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from types import CoroutineType
 from typing import Any
 
 from fcsdk.exceptions import (
+    ConfigurationError,
     HandlerNotFound,
     ImportModuleError,
     InvalidHandleName,
@@ -26,7 +29,16 @@ from fcsdk.exceptions import (
     UserCodeSyntaxError,
 )
 
-__all__ = ["error_payload", "load_error_frames", "load_handler", "runtime_result"]
+__all__ = [
+    "call_event_handler",
+    "error_payload",
+    "is_asgi_app",
+    "is_wsgi_app",
+    "load_error_frames",
+    "load_handler",
+    "not_awaited_by_runtime",
+    "runtime_result",
+]
 
 # Frames that are not the user's: fcsdk itself and the import machinery.
 _FCSDK_DIR = str(Path(__file__).resolve().parent) + os.sep
@@ -41,6 +53,12 @@ def _split_handler(handler: str) -> tuple[str, str, Path | None]:
             raise InvalidHandleName(f"Invalid handler '{handler}': nothing after ':'")
         path = Path(file_part)
         return path.stem, function_name, path
+    if handler.count(":") == 1 and all(handler.split(":")):
+        module_part, _, function_name = handler.partition(":")
+        raise InvalidHandleName(
+            f"Invalid handler '{handler}': FC's handler string is module.function, "
+            f"with a dot: write {module_part}.{function_name}"
+        )
     module_part, dot, function_name = handler.rpartition(".")
     if not dot or not module_part or not function_name:
         raise InvalidHandleName(
@@ -104,8 +122,104 @@ def load_handler(handler: str, code_dir: str | os.PathLike[str] = ".") -> Callab
     func = getattr(module, function_name, None)
     if func is None or not callable(func):
         what = "is not callable" if func is not None else "not found"
-        raise HandlerNotFound(f"Handler '{function_name}' {what} in module '{module_name}'")
+        raise HandlerNotFound(
+            f"Handler '{function_name}' {what} in module '{module_name}'"
+            + _did_you_mean(module, function_name)
+        )
+    if is_asgi_app(func):
+        raise HandlerNotFound(
+            f"'{function_name}' in module '{module_name}' is an ASGI app (FastAPI, Starlette), "
+            f"which FC cannot call: add `handler = fc.from_asgi({function_name})` to the "
+            "module and name that handler"
+        )
     return func  # type: ignore[no-any-return]
+
+
+def _did_you_mean(module: object, name: str) -> str:
+    """``": did you mean 'main'?"`` for a near miss among the module's callables, else ``""``."""
+    import difflib
+
+    names = [n for n, v in vars(module).items() if callable(v) and not n.startswith("__")]
+    close = difflib.get_close_matches(name, names, n=1)
+    return f": did you mean '{close[0]}'?" if close else ""
+
+
+def _positional_names(func: object) -> list[str] | None:
+    """The names of ``func``'s positional parameters, or None when they cannot be read."""
+    try:
+        signature = inspect.signature(func)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [p.name for p in signature.parameters.values() if p.kind in kinds]
+
+
+def is_wsgi_app(func: object) -> bool:
+    """Whether ``func`` is called as a WSGI app: ``(environ, start_response)``."""
+    return (_positional_names(func) or [])[:2] == ["environ", "start_response"]
+
+
+def is_asgi_app(func: object) -> bool:
+    """Whether ``func`` is a bare ASGI app: ``async`` and called with ``(scope, receive, send)``."""
+    call = func if inspect.isroutine(func) else type(func).__call__
+    if not inspect.iscoroutinefunction(call):
+        return False
+    names = _positional_names(func)
+    return names is not None and names[:1] == ["scope"]
+
+
+def _wrong_kind(func: object, exc: BaseException) -> str | None:
+    """Why ``func(event, context)`` failed, when ``func`` is not an event handler at all."""
+    web = sys.modules.get("fcsdk.web.adapter")
+    if web is not None and isinstance(func, web.PlaceApp):
+        return None  # fcsdk's own HTTP handlers take events too
+    names = _positional_names(func)
+    if names is None:
+        return None
+    if is_wsgi_app(func):
+        what = "function" if inspect.isroutine(func) else type(func).__name__
+        return (
+            f"the handler is a WSGI app (a {what}), but it was called as an event handler "
+            "(event, context), as FC 3.0 calls an HTTP function: add "
+            "`handler = fc.from_wsgi(app)` and name that handler (or serve it with --mode wsgi)"
+        )
+    if isinstance(exc, TypeError) and len(names) == 1 and inspect.isroutine(func):
+        name = func.__name__
+        return (
+            f"{name}({names[0]}) takes one argument, but FC calls a handler with two, "
+            f"(event, context): declare `def {name}({names[0]}, context)`, or decorate it "
+            "with @fc.handler, which passes the context only to functions that take it"
+        )
+    return None
+
+
+def call_event_handler(func: Callable[..., Any], event: object, context: object) -> bytes:
+    """Call ``func(event, context)`` as the runtime does and return the bytes it sends.
+
+    A bare ``async def`` function, a WSGI app or a one-argument function fail
+    with a :class:`ConfigurationError` that says how to fix the handler.
+    """
+    try:
+        value = func(event, context)
+    except Exception as exc:
+        hint = _wrong_kind(func, exc)
+        if hint is None:
+            raise
+        raise ConfigurationError(hint) from None  # the fault is the handler's kind, not its code
+    if isinstance(value, CoroutineType):
+        value.close()
+        raise not_awaited_by_runtime(func)
+    return runtime_result(value)
+
+
+def not_awaited_by_runtime(handler: object) -> ConfigurationError:
+    """The error for a bare ``async def`` handler: FC's runtime would never await it."""
+    name = getattr(handler, "__qualname__", repr(handler))
+    return ConfigurationError(
+        f"{name} is a bare `async def` function: FC's runtime calls handlers synchronously "
+        "and would never await it. Decorate it with @fc.handler or @fc.http (they run it "
+        "on fcsdk's event loop), or wrap an ASGI app with fc.from_asgi"
+    )
 
 
 def _forget_foreign_module(module_name: str, search_dir: Path) -> None:

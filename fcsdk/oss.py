@@ -62,6 +62,9 @@ AuthVersion = Literal["v1", "v4"]
 ENDPOINT_ENV = "FCSDK_OSS_ENDPOINT"
 """The environment variable that overrides the region's endpoint (local runs, tests)."""
 
+LOCAL_RUN_ENV = "FCSDK_LOCAL_RUN"
+"""Set by ``fcsdk invoke``: the in-region endpoint cannot be reached, say what can."""
+
 
 class _SigningContext(Protocol):
     """What :func:`oss_bucket` reads from a context; :class:`fcsdk.FCContext` is one.
@@ -147,8 +150,9 @@ def resolve_endpoint(
         environ: where to read ``FCSDK_OSS_ENDPOINT`` (default ``os.environ``).
 
     Raises:
-        ConfigurationError: the endpoint is not an http(s) URL of a host, or
-            there is neither an endpoint nor a region.
+        ConfigurationError: the endpoint is not an http(s) URL of a host,
+            there is neither an endpoint nor a region, or a local run
+            (``FCSDK_LOCAL_RUN``) would reach the in-region endpoint.
 
     Example:
         >>> resolve_endpoint("cn-hangzhou", endpoint=None, internal=False, environ={})
@@ -168,6 +172,12 @@ def resolve_endpoint(
     if _REGION.fullmatch(region) is None:
         raise ConfigurationError(f"invalid region {region!r}: expected a name like 'cn-hangzhou'")
     suffix = "" if internal is False else "-internal"
+    if suffix and env.get(LOCAL_RUN_ENV):
+        raise ConfigurationError(
+            f"no OSS endpoint for a local run: oss-{region}-internal.aliyuncs.com exists only "
+            "inside FC. Run with --local-oss (a loopback OSS server; --bucket NAME creates a "
+            f"bucket), or start `fcsdk oss-server` and set {ENDPOINT_ENV} to its URL"
+        )
     return f"https://oss-{region}{suffix}.aliyuncs.com"
 
 

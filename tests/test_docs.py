@@ -12,7 +12,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
-BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+# Untitled blocks, and blocks titled as a module the page's later blocks use
+# (```python title="index.py"```); test files run under pytest in test_docs_files.py.
+BLOCK = re.compile(
+    r'^```python(?: title="(?![^"]*\btest_)[^"]*")?\n(.*?)^```', re.DOTALL | re.MULTILINE
+)
 
 
 def python_blocks(page: Path) -> list[str]:

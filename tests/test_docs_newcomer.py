@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 QUICKSTART = DOCS / "quickstart.md"
 CONSOLE = re.compile(r"^```console\n(.*?)^```", re.DOTALL | re.MULTILINE)
-PYTHON = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
-CODE = re.compile(r"^```py(?:thon)?\n(.*?)^```", re.DOTALL | re.MULTILINE)  # run or shown
+PYTHON = re.compile(r"^```python[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
+CODE = re.compile(r"^```py(?:thon)?[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)  # run or shown
 
 # Words of this project's own making that users cannot know. Keep the list short.
 INTERNAL_WORDS = re.compile(r"\bseed\b|\bseed's|platform reference", re.IGNORECASE)
@@ -176,9 +176,11 @@ class TestGuidesSayWhatToInstall:
     def imports(page: Path) -> set[str]:
         """Return the top-level modules the page's Python examples import, outside stdlib."""
         names: set[str] = set()
-        for block in CODE.findall(page.read_text(encoding="utf-8")):
+        text = page.read_text(encoding="utf-8")
+        for block in CODE.findall(text):
             names.update(re.findall(r"^\s*(?:from|import) ([A-Za-z_][\w]*)", block, re.MULTILINE))
-        return {n for n in names if n not in sys.stdlib_module_names} - {"fcsdk", "pydantic"}
+        own = set(re.findall(r'title="(?:[\w./-]*/)?(\w+)\.py"', text))  # the page's own files
+        return {n for n in names if n not in sys.stdlib_module_names} - {"fcsdk", "pydantic"} - own
 
     @pytest.mark.parametrize("page", GUIDES, ids=lambda p: p.name)
     def test_guide_says_up_front_what_to_install(self, page: Path) -> None:
@@ -262,3 +264,95 @@ class TestMakeTest:
         text = section(ROOT / "README.md", "Set up")
         for needed in ("`dev` extra", "scripts/ensure-chromium.sh", "apt-get", "root", "chromium"):
             assert needed in text
+
+
+YAML = re.compile(r"^```ya?ml\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+class TestOneRequestPerInstance:
+    """FC 3.0 runs a built-in runtime one request per instance; the pages and examples say so."""
+
+    def test_no_built_in_runtime_in_the_docs_declares_instance_concurrency(self) -> None:
+        """No s.yaml in README or the guides sets instanceConcurrency on a python3.x runtime."""
+        found = []
+        for page in [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]:
+            for block in YAML.findall(page.read_text(encoding="utf-8")):
+                built_in = re.search(r"^\s*runtime:\s*python", block, re.MULTILINE)
+                if built_in and "instanceConcurrency" in block:
+                    found.append(page.name)
+        assert found == []
+
+    def test_no_example_declares_instance_concurrency(self) -> None:
+        """The examples run on built-in runtimes: none of their files sets a concurrency."""
+        found = [
+            path.relative_to(ROOT).as_posix()
+            for path in sorted((ROOT / "examples").rglob("*"))
+            if path.is_file()
+            and path.suffix in TEXT_SUFFIXES
+            and re.search(r"instanceConcurrency|\"concurrency\"", path.read_text(encoding="utf-8"))
+        ]
+        assert found == []
+
+    @pytest.mark.parametrize("page", ["deploying.md", "async.md"])
+    def test_pages_say_one_request_per_instance_and_point_to_web_functions(self, page: str) -> None:
+        """Deploying and async say what a built-in runtime serves, and where concurrency lives."""
+        text = " ".join((DOCS / page).read_text(encoding="utf-8").split())
+        assert "one request per instance" in text
+        assert "(web-functions.md)" in text
+        assert "several requests at once, each in its own thread" not in text
+
+
+class TestDocsMatchTheProject:
+    """What README and the guides list is what the project has."""
+
+    def test_readme_port_range_and_examples_match_make_run(self) -> None:
+        """README's port range covers every function make run serves, and names each example."""
+        import json
+
+        config = json.loads((ROOT / "examples" / "fcsdk-local.json").read_text())
+        first = config["port"]
+        last = first + len(config["functions"]) - 1
+        readme = (ROOT / "README.md").read_text(encoding="utf-8")
+        assert f"http://127.0.0.1:{first}-{last}" in readme
+        run_section = readme[readme.index("`make run` first invokes") :]
+        run_section = " ".join(run_section[: run_section.index("Ctrl-C")].split())
+        for word in ("sign-in", "order API", "FastAPI notes", "OSS-writing", "9100"):
+            assert word in run_section
+
+    def test_make_line_names_the_examples_extras(self) -> None:
+        """The `make:` line before make run's install names every package of the extra."""
+        pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+        extra = re.search(r"^examples = \[(.*)\]$", pyproject, re.MULTILINE)
+        assert extra is not None
+        makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+        line = next(ln for ln in makefile.splitlines() if "examples' extras" in ln)
+        for name in re.findall(r'"([A-Za-z0-9_-]+)', extra.group(1)):
+            shown = {"fcsdk": "oss2", "flask": "Flask", "fastapi": "FastAPI"}.get(name, name)
+            assert shown in line, name
+
+    def test_quickstart_names_every_runtime_dependency(self) -> None:
+        """The quickstart's install section names each of fcsdk's own dependencies."""
+        pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+        block = pyproject[pyproject.index("\ndependencies = [") :]
+        block = block[: block.index("\n]")]
+        names = re.findall(r'^\s*"([A-Za-z0-9_-]+)', block, re.MULTILINE)
+        install = section(QUICKSTART, "Install")
+        assert names
+        for name in names:
+            assert name.replace("-", " ").lower() in install.replace("-", " ").lower(), name
+
+    def test_deploying_lists_every_scaffold_file(self, tmp_path: Path) -> None:
+        """The deploying guide names every file fcsdk init writes."""
+        from fcsdk._scaffold import create_project
+
+        created = create_project(tmp_path / "orders")
+        text = (DOCS / "deploying.md").read_text(encoding="utf-8")
+        for path in created:
+            name = path.relative_to(tmp_path / "orders").as_posix()
+            assert f"`{name}`" in text or name == "README.md", name
+
+    def test_testing_guide_covers_the_test_kit(self) -> None:
+        """The testing guide shows HTTPClient, the oss_server fixture and the event factories."""
+        text = (DOCS / "testing.md").read_text(encoding="utf-8")
+        for name in ("HTTPClient", "oss_server", "fcsdk.testing.events", "fc_context"):
+            assert name in text

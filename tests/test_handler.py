@@ -438,6 +438,22 @@ class TestResults:
         with pytest.raises(fc.ResultEncodeError, match="Opaque"):
             fc.handler(event_model=bytes)(lambda e: {"o": Opaque()})(b"", None)
 
+    @pytest.mark.parametrize("nested", [False, True])
+    def test_unencodable_result_says_it_once(self, nested: bool) -> None:
+        """The message names the type once, without pydantic's wrapper repeating it."""
+
+        class Opaque:
+            pass
+
+        result = {"o": Opaque()} if nested else Opaque()
+        with pytest.raises(fc.ResultEncodeError) as caught:
+            fc.handler(event_model=bytes)(lambda e: result)(b"", None)
+        message = str(caught.value)
+        assert message.count("Opaque") == 1
+        assert "Error serializing" not in message
+        assert "ResultEncodeError" not in message
+        assert message.startswith("the handler returned a ")
+
     def test_unencodable_model_field(self) -> None:
         """A model whose field cannot be serialised raises ResultEncodeError."""
 

@@ -155,6 +155,21 @@ class TestEndpoint:
         with pytest.raises(fc.ConfigurationError, match=fcoss.ENDPOINT_ENV):
             ctx().oss_bucket("my-bucket")
 
+    def test_local_run_names_the_local_endpoints(self) -> None:
+        """In a local run the in-region endpoint is refused with the ways to a local OSS."""
+        local = {fcoss.LOCAL_RUN_ENV: "1"}
+        with pytest.raises(fc.ConfigurationError, match="--local-oss") as caught:
+            fcoss.resolve_endpoint("cn-hangzhou", endpoint=None, internal=None, environ=local)
+        assert "fcsdk oss-server" in str(caught.value)
+        assert fcoss.ENDPOINT_ENV in str(caught.value)
+        with_server = {**local, fcoss.ENDPOINT_ENV: "http://127.0.0.1:9100"}
+        assert (
+            fcoss.resolve_endpoint("cn-hangzhou", endpoint=None, internal=None, environ=with_server)
+            == "http://127.0.0.1:9100"
+        )
+        public = fcoss.resolve_endpoint("cn-hangzhou", endpoint=None, internal=False, environ=local)
+        assert public == "https://oss-cn-hangzhou.aliyuncs.com"
+
     def test_no_region_no_endpoint(self) -> None:
         """With neither an endpoint nor a region the error says what to pass."""
         with pytest.raises(fc.ConfigurationError, match="no OSS endpoint"):

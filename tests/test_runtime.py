@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 import fcsdk as fc
-from fcsdk._runtime import error_payload, load_error_frames, load_handler, runtime_result
+from fcsdk._runtime import (
+    call_event_handler,
+    error_payload,
+    load_error_frames,
+    load_handler,
+    runtime_result,
+)
 from fcsdk.exceptions import (
     HandlerNotFound,
     ImportModuleError,
@@ -193,3 +199,93 @@ class TestLoadErrorFrames:
         with pytest.raises(ImportModuleError) as info:
             load_handler("nope.handler", code_dir)
         assert load_error_frames(info.value) == []
+
+
+class TestErrorsThatSayTheFix:
+    """A handler string or handler of the wrong kind gets a message that names the fix."""
+
+    def test_misspelt_handler_suggests_the_close_name(self, code_dir: Path) -> None:
+        """index.hanlder says: did you mean 'handler'?"""
+        with pytest.raises(HandlerNotFound, match="did you mean 'handler'\\?"):
+            load_handler("index.hanlder", code_dir)
+
+    def test_far_miss_suggests_nothing(self, code_dir: Path) -> None:
+        """A name like none of the module's callables gets no suggestion."""
+        with pytest.raises(HandlerNotFound) as caught:
+            load_handler("index.zzzzzz", code_dir)
+        assert "did you mean" not in str(caught.value)
+
+    def test_uvicorn_style_colon_says_to_write_a_dot(self, code_dir: Path) -> None:
+        """index:handler (uvicorn's form) says to write index.handler."""
+        with pytest.raises(InvalidHandleName, match="write index\\.handler"):
+            load_handler("index:handler", code_dir)
+
+    def test_bare_asgi_app_names_from_asgi(self, code_dir: Path) -> None:
+        """A FastAPI app named as the handler says to wrap it with fc.from_asgi."""
+        (code_dir / "api.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n")
+        try:
+            with pytest.raises(HandlerNotFound, match=r"fc\.from_asgi\(app\)"):
+                load_handler("api.app", code_dir)
+        finally:
+            sys.modules.pop("api", None)
+
+    def test_bare_async_function_is_not_json_noise(self) -> None:
+        """A bare async def says what fcsdk.testing.invoke says, not 'coroutine is not JSON'."""
+
+        async def handler(event: bytes, context: object) -> int:
+            return 1
+
+        with pytest.raises(fc.ConfigurationError, match="bare `async def`") as caught:
+            call_event_handler(handler, b"{}", None)
+        assert "JSON" not in str(caught.value)
+
+    def test_one_parameter_handler_says_to_add_context(self) -> None:
+        """A plain handler(event) says FC passes (event, context), not a bare TypeError."""
+
+        def main(event: bytes) -> bytes:
+            return event
+
+        with pytest.raises(fc.ConfigurationError, match=r"def main\(event, context\)"):
+            call_event_handler(main, b"{}", None)
+
+    def test_flask_app_called_as_event_handler_names_from_wsgi(self) -> None:
+        """A Flask app reached with an event says to wrap it with fc.from_wsgi."""
+        from flask import Flask
+
+        with pytest.raises(fc.ConfigurationError, match=r"fc\.from_wsgi\(app\)"):
+            call_event_handler(Flask("shop"), b"{}", None)
+
+    def test_a_handlers_own_type_error_is_kept(self) -> None:
+        """A TypeError raised inside a well-formed handler passes through unchanged."""
+
+        def main(event: bytes, context: object) -> bytes:
+            raise TypeError("my own bug")
+
+        with pytest.raises(TypeError, match="my own bug"):
+            call_event_handler(main, b"{}", None)
+
+    def test_good_handler_result_is_the_runtimes_bytes(self) -> None:
+        """A well-formed handler's result is what runtime_result makes of it."""
+        assert call_event_handler(lambda event, context: {"a": 1}, b"", None) == runtime_result(
+            {"a": 1}
+        )
+
+
+class TestWrappedAppsPassThrough:
+    def test_from_wsgi_handler_errors_are_its_own(self) -> None:
+        """An fc.from_wsgi handler (WSGI-shaped, but it takes events) keeps its own errors."""
+        from flask import Flask
+
+        handler = fc.from_wsgi(Flask("shop"))
+        with pytest.raises(fc.EventDecodeError):
+            call_event_handler(handler, b"not an event", None)
+
+    def test_testing_invoke_says_the_same(self) -> None:
+        """fcsdk.testing.invoke explains a one-parameter handler as fcsdk invoke does."""
+        from fcsdk.testing import invoke
+
+        def main(event: bytes) -> bytes:
+            return event
+
+        with pytest.raises(fc.ConfigurationError, match=r"def main\(event, context\)"):
+            invoke(main, {})

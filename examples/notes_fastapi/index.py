@@ -2,8 +2,10 @@
 
 The lifespan runs once per instance (before the first request, or in FC's
 initializer when ``initializer: index.initializer`` is configured) and makes
-the state every request shares; an ``asyncio.Lock`` guards it, because one
-instance's concurrent requests run on one event loop.
+the state every request shares. On FC 3.0's built-in runtime an instance
+serves one request at a time; the ``asyncio.Lock`` keeps the state right
+where requests do overlap on the one event loop (``fcsdk serve --concurrency``,
+a web function).
 """
 
 from __future__ import annotations

@@ -9,19 +9,21 @@ from fcsdk._ship.target import RUNTIME_NAMES
 
 __all__ = ["configure", "run"]
 
-_TEMPLATES = ("http", "event", "oss", "timer", "fastapi")
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add ``fcsdk init``'s options to ``parser``."""
+    from fcsdk._scaffold import TEMPLATES
+
+    described = "; ".join(
+        f"{t.name}: {t.summary[0].lower()}{t.summary[1:].rstrip('.')}" for t in TEMPLATES.values()
+    )
     parser.add_argument("name", help="the project folder to create; its name names the function")
     parser.add_argument(
         "-t",
         "--template",
-        choices=_TEMPLATES,
+        choices=list(TEMPLATES),
         default="event",
-        help="http: an HTTP API; event: a typed JSON event; oss: reacts to uploads; "
-        "timer: a scheduled job (default event)",
+        help=f"{described} (default event)",
     )
     parser.add_argument(
         "--runtime",

@@ -1,7 +1,8 @@
 """``fcsdk invoke``: load a handler as the runtime does, call it, print what it sends back.
 
 The event comes from ``--event``, ``--event-file`` or stdin, as bytes,
-unchanged. The result goes to stdout exactly as the runtime would send it;
+unchanged. The result goes to stdout exactly as the runtime would send it,
+then a newline (not with ``--raw``);
 the runtime's log lines (``FC Invoke Start RequestId: ...``, the handler's
 own logging in the runtime's format, ``FC Invoke End ...``) go to stderr. On
 error stdout gets the runtime's error JSON and the exit code is 1; bad
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from fcsdk._cli._arguments import positive_int, positive_number
-from fcsdk._runtime import runtime_result
+from fcsdk._runtime import call_event_handler
 from fcsdk._ship.target import RUNTIME_NAMES
 from fcsdk.exceptions import ConfigurationError
 
@@ -86,10 +87,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="invoke N times on the same warm instance (one result per line)",
     )
     parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="print the result's bytes exactly, without the newline after it",
+    )
+    parser.add_argument(
         "--local-oss",
         action="store_true",
-        help="for an OSS trigger event: serve the objects it names on a loopback OSS "
-        "server and point the function at it (FCSDK_OSS_ENDPOINT)",
+        help="run a loopback OSS server and point the function at it (FCSDK_OSS_ENDPOINT); "
+        "an OSS trigger event's objects are created in it",
+    )
+    parser.add_argument(
+        "--bucket",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with --local-oss: a bucket to create (repeatable)",
     )
 
 
@@ -150,11 +163,16 @@ def run(args: argparse.Namespace) -> int:
             from fcsdk._cli.local_oss import serving_event_objects
 
             try:
-                oss_env = stack.enter_context(serving_event_objects(event))
+                oss_env = stack.enter_context(serving_event_objects(event, buckets=args.bucket))
             except ConfigurationError as exc:
                 sys.stderr.write(f"fcsdk invoke: {exc}\n")
                 return 2
             args.env = [*args.env, *(f"{k}={v}" for k, v in oss_env.items())]
+        elif args.bucket:
+            sys.stderr.write("fcsdk invoke: --bucket goes with --local-oss\n")
+            return 2
+        else:  # the in-region OSS endpoint is out of reach: oss_bucket() says what to do
+            args.env = ["FCSDK_LOCAL_RUN=1", *args.env]
         return _invoke(args, event)
 
 
@@ -177,13 +195,13 @@ def _invoke(args: argparse.Namespace, event: bytes) -> int:
         try:
             for _ in range(args.repeat):
                 try:
-                    body = instance.call(lambda func, ctx: runtime_result(func(event, ctx)))
+                    body = instance.call(lambda func, ctx: call_event_handler(func, event, ctx))
                 except Exception as exc:
                     failed = True
                     body = json.dumps(invocation_error(exc), ensure_ascii=False).encode()
                     body += b"\n"
                 else:
-                    if args.repeat > 1 or sys.stdout.isatty():
+                    if args.repeat > 1 or (not args.raw and body[-1:] not in (b"", b"\n")):
                         body += b"\n"
                 out.write(body)
                 out.flush()

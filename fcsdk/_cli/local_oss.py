@@ -5,13 +5,14 @@ then reads. ``fcsdk invoke --local-oss`` and ``fcsdk coldstart --local-oss``
 start :class:`~fcsdk.testing.oss.LocalOSSServer` on 127.0.0.1, create each
 bucket and object the event names (text of the size the event gives), and
 point the function at it with ``FCSDK_OSS_ENDPOINT``: a fresh scaffold runs
-with nothing but the local tools.
+with nothing but the local tools. Any other handler gets the server too,
+with the buckets ``--bucket`` names.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from urllib.parse import unquote
 
@@ -53,15 +54,24 @@ def event_objects(event: bytes) -> list[tuple[str, str, int]]:
 
 @contextmanager
 def serving_event_objects(
-    event: bytes, *, access_key_id: str | None = None, access_key_secret: str | None = None
+    event: bytes,
+    *,
+    buckets: Sequence[str] = (),
+    access_key_id: str | None = None,
+    access_key_secret: str | None = None,
 ) -> Iterator[dict[str, str]]:
-    """Serve the objects ``event`` names on a loopback OSS server; yield its environment.
+    """Serve ``buckets`` and the objects ``event`` names on a loopback OSS server.
+
+    Any event will do: one that is not an OSS trigger event seeds no object.
+    Yields the server's environment (``FCSDK_OSS_ENDPOINT`` and the keys).
 
     Raises:
-        ConfigurationError: the event is not an OSS trigger event, a bucket
-            name is not valid, or oss2 is not installed.
+        ConfigurationError: a bucket name is not valid, or oss2 is not installed.
     """
-    objects = event_objects(event)
+    try:
+        objects = event_objects(event)
+    except ConfigurationError:
+        objects = []
     try:
         import oss2
     except ModuleNotFoundError as exc:  # pragma: no cover - the dev install has oss2
@@ -69,14 +79,14 @@ def serving_event_objects(
     from fcsdk._local.oss.local_server import LocalOSSServer
     from fcsdk.exceptions import InvalidBucketNameError
 
-    buckets = sorted({b for b, _, _ in objects})
+    names = sorted({b for b, _, _ in objects} | set(buckets))
     try:
         if access_key_id is not None and access_key_secret is not None:
             server = LocalOSSServer(
-                access_key_id=access_key_id, access_key_secret=access_key_secret, buckets=buckets
+                access_key_id=access_key_id, access_key_secret=access_key_secret, buckets=names
             )
         else:
-            server = LocalOSSServer(buckets=buckets)
+            server = LocalOSSServer(buckets=names)
         server.start()
     except (ValueError, InvalidBucketNameError, OSError) as exc:
         raise ConfigurationError(f"--local-oss: {exc}") from exc

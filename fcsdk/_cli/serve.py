@@ -125,6 +125,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--ready-fd", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--banner-fd", type=int, help=argparse.SUPPRESS)
     parser.set_defaults(_serve_actions=list(parser._actions))
 
 
@@ -174,7 +175,7 @@ def _refuse_with_config(args: argparse.Namespace) -> None:
         for action in args._serve_actions
         if action.option_strings
         and action.dest not in _CONFIG_OPTIONS
-        and action.dest not in ("help", "listen_fd", "ready_fd")
+        and action.dest not in ("help", "listen_fd", "ready_fd", "banner_fd")
         and getattr(args, action.dest, None) != action.default
     ]
     if given:
@@ -190,7 +191,9 @@ def child_argv(args: argparse.Namespace) -> list[str]:
     argv: list[str] = []
     for action in args._serve_actions:
         value = getattr(args, action.dest, None)
-        if action.dest in ("help", "reload", "listen_fd", "ready_fd") or value == action.default:
+        if action.dest in ("help", "reload", "listen_fd", "ready_fd", "banner_fd") or (
+            value == action.default
+        ):
             continue
         if not action.option_strings:
             argv.append(str(value))
@@ -269,9 +272,14 @@ def _serve(args: argparse.Namespace, oss: dict[str, Any] | None) -> int:
     failed = instance.start_app()  # an ASGI app's lifespan startup, at instance start
     if failed is not None:
         logs.message(f"warning: {failed} (every request fails with this error)")
-    logs.message(f"serving {config.handler} (HTTP trigger, {_MODE_NAMES[mode]}) on {url}")
-    for line in _hints(instance, mode, url, config):
-        logs.message(line)
+    serving = f"serving {config.handler} (HTTP trigger, {_MODE_NAMES[mode]}) on {url}"
+    hints = _hints(instance, mode, url, config)
+    if args.banner_fd is not None:  # fcsdk serve --config prints every function's, in order
+        with os.fdopen(args.banner_fd, "w", encoding="utf-8") as banner:
+            json.dump({"serving": serving, "hints": hints}, banner)
+    else:
+        for line in [serving, *hints]:
+            logs.message(line)
     if oss is not None and not oss.get("announced"):
         logs.message(oss_banner(oss))
     if args.ready_fd is not None:

@@ -55,7 +55,7 @@ from fcsdk._local.trigger import (
     wsgi_environ,
 )
 from fcsdk._platform.rules import FC_PROXY_PREFIX, MAX_SYNC_BODY_SIZE
-from fcsdk._runtime import runtime_result
+from fcsdk._runtime import call_event_handler
 from fcsdk.exceptions import FunctionTimeout, InvalidArgumentError, InvalidResponseError
 
 __all__ = ["MAX_BODY_SIZE", "HostedFunction", "LocalServer", "Mode"]
@@ -369,7 +369,7 @@ class _Handler(socketserver.BaseRequestHandler):
         instance = target.instance
 
         def work(func: Callable[..., Any], ctx: Any) -> bytes:
-            return runtime_result(func(body, ctx))
+            return call_event_handler(func, body, ctx)
 
         kind = self._header("x-fc-invocation-type", "Sync").strip().lower()
         if kind == "async":
@@ -414,7 +414,7 @@ class _Handler(socketserver.BaseRequestHandler):
             event = http_event(request, request_id=rid, account_id=instance.config.account_id)
 
             def work(func: Callable[..., Any], ctx: Any) -> HTTPAnswer:
-                return read_http_response(runtime_result(func(event, ctx)))
+                return read_http_response(call_event_handler(func, event, ctx))
 
         try:
             answer = instance.call(

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Literal
@@ -39,6 +40,7 @@ from fcsdk.exceptions import ConfigurationError
 __all__ = ["LocalConfig", "LocalFunction", "busy_port_message", "serve_config", "serve_supervised"]
 
 _POLL_SECONDS = 0.5
+_BANNER_SECONDS = 60.0  # how long --config waits for every function to say it serves
 _MAX_RESTARTS = 5
 """A child restarted this many times within :data:`_RESTART_WINDOW` seconds is given up on."""
 _RESTART_WINDOW = 60.0
@@ -155,19 +157,49 @@ class _Child:
         self.reported_exit = False
         self.restarts: list[float] = []
         self._ready: int | None = None
+        self.banner_pipe: int | None = None  # the first start's banner, for --config
 
-    def start(self) -> None:
+    def start(self, *, banner: bool = False) -> None:
         fd = self.sock.fileno()
         self._close_ready()
         ready, ready_w = os.pipe()
         self._ready = ready
         command = [sys.executable, "-m", "fcsdk", "serve", *self.argv, "--listen-fd", str(fd)]
         command += ["--ready-fd", str(ready_w)]
+        passed = [fd, ready_w]
+        if banner:
+            self.banner_pipe, banner_w = os.pipe()
+            command += ["--banner-fd", str(banner_w)]
+            passed.append(banner_w)
         try:
-            self.process = subprocess.Popen(command, pass_fds=(fd, ready_w), env=self.env)
+            self.process = subprocess.Popen(command, pass_fds=passed, env=self.env)
         finally:
-            os.close(ready_w)
+            for own in passed[1:]:
+                os.close(own)
         self.reported_exit = False
+
+    def read_banner(self, deadline: float, stop: threading.Event) -> dict[str, Any] | None:
+        """The serving line and hints the child sent, or None (it failed, or too slow)."""
+        pipe, self.banner_pipe = self.banner_pipe, None
+        if pipe is None:
+            return None
+        data = b""
+        try:
+            while not stop.is_set() and time.monotonic() < deadline:
+                readable, _, _ = select.select([pipe], [], [], 0.2)
+                if not readable:
+                    continue
+                chunk = os.read(pipe, 65536)
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            os.close(pipe)
+        try:
+            banner = json.loads(data)
+        except ValueError:
+            return None
+        return banner if isinstance(banner, dict) else None
 
     def served(self) -> bool:
         """Return True when the current process said it was serving before it ended."""
@@ -211,7 +243,13 @@ def _ended(returncode: int) -> str:
     return f"exited with {returncode}"
 
 
-def _supervise(children: list[_Child], logs: RuntimeLogs, *, reload: bool) -> int:
+def _supervise(
+    children: list[_Child],
+    logs: RuntimeLogs,
+    *,
+    reload: bool,
+    announce: Callable[[threading.Event], None] | None = None,
+) -> int:
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -223,7 +261,9 @@ def _supervise(children: list[_Child], logs: RuntimeLogs, *, reload: bool) -> in
         for child in children:
             if reload:
                 child.watcher = watcher(child.watch)
-            child.start()
+            child.start(banner=announce is not None)
+        if announce is not None:
+            announce(stop)
         while not stop.wait(_POLL_SECONDS):
             for child in children:
                 if reload and child.changed():
@@ -389,7 +429,7 @@ def serve_config(
     with ExitStack() as stack:
         env = dict(os.environ)
         children: list[_Child] = []
-        summary: list[str] = []
+        served: list[tuple[int, LocalFunction, _Child, str]] = []
         for index, entry in enumerate(config.functions):
             port_i = (
                 entry.port
@@ -405,9 +445,9 @@ def serve_config(
             url = f"http://{config.host}:{sock.getsockname()[1]}"
             argv = _function_argv(entry, config, base)
             watch = [(base / entry.code_dir).resolve()]
-            children.append(_Child(entry.name, argv, sock, watch, env))
-            summary.append(f"{entry.name}: {url}  ({entry.handler} in {entry.code_dir})")
-            summary += [f"    {hint.replace('{url}', url)}" for hint in entry.hints]
+            child = _Child(entry.name, argv, sock, watch, env)
+            children.append(child)
+            served.append((sock.getsockname()[1], entry, child, url))
         if config.oss is not None:
             oss = config.oss
             env.update(
@@ -420,6 +460,19 @@ def serve_config(
                     announce=True,
                 )
             )
-        for line in summary:
-            logs.message(line)
-        return _supervise(children, logs, reload=reload or config.reload)
+
+        def announce(stop: threading.Event) -> None:
+            """Each function's serving line, then its hints (the config's, else its own)."""
+            deadline = time.monotonic() + _BANNER_SECONDS
+            for _, entry, child, url in sorted(served, key=lambda s: s[0]):
+                banner = child.read_banner(deadline, stop) or {}
+                serving = banner.get("serving") or f"{url} ({entry.handler} in {entry.code_dir})"
+                own = [str(line) for line in banner.get("hints", [])]
+                hints = [h.replace("{url}", url) for h in entry.hints] or own
+                if entry.hints:  # the config's hints replace the child's, warnings kept
+                    hints = [line for line in own if line.startswith("warning:")] + hints
+                logs.message(f"{entry.name}: {serving}")
+                for line in hints:
+                    logs.message(f"    {line}")
+
+        return _supervise(children, logs, reload=reload or config.reload, announce=announce)

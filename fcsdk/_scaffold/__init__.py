@@ -90,7 +90,7 @@ TEMPLATES: dict[str, Template] = {
             summary="A FastAPI app behind an FC HTTP trigger, through fc.from_asgi.",
             invoke_args="--event-file event.json",
             local="`event.json` is an FC 3.0 HTTP trigger event for `GET /hello/world`; "
-            "the tests call the app through `fcsdk.testing.HttpClient`, and "
+            "the tests call the app through `fcsdk.testing.HTTPClient`, and "
             "`fcsdk serve index.handler` serves it on localhost.",
             trigger="an HTTP trigger",
         ),
@@ -134,6 +134,17 @@ def _walk(folder: Traversable, prefix: str = "") -> list[tuple[str, Traversable]
         elif entry.name.endswith(".tmpl"):
             found.append((prefix + entry.name, entry))
     return found
+
+
+def _made_by() -> str:
+    """The Python running fcsdk now, for the Makefile to find fcsdk without a venv."""
+    import sys
+
+    python = sys.executable
+    # make cannot quote a path: a space or a make-special character leaves it to PATH.
+    if not python or any(c in python for c in " \t#$%:;\\'\"()"):
+        return ""
+    return python
 
 
 def create_project(
@@ -206,6 +217,7 @@ def create_project(
         + (" --local-oss" if "--local-oss" in chosen.invoke_args else ""),
         "local": chosen.local,
         "trigger_row": f", {chosen.trigger}" if chosen.trigger else "",
+        "made_by": _made_by(),
     }
     base = resources.files(__name__).joinpath("templates")
     sources = _walk(base.joinpath("common")) + _walk(base.joinpath(chosen.name))

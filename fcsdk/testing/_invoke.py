@@ -7,21 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from fcsdk._platform.context import fake_context
-from fcsdk._runtime import runtime_result
-from fcsdk.exceptions import ConfigurationError
+from fcsdk._runtime import call_event_handler, not_awaited_by_runtime
 from fcsdk.handler import is_async_callable
 
 __all__ = ["invoke", "not_awaited_by_runtime"]
-
-
-def not_awaited_by_runtime(handler: object) -> ConfigurationError:
-    """The error for a bare ``async def`` handler given to a test helper."""
-    name = getattr(handler, "__qualname__", repr(handler))
-    return ConfigurationError(
-        f"{name} is a bare `async def` function: FC's runtime calls handlers synchronously "
-        "and would never await it. Decorate it with @fc.handler or @fc.http (they run it "
-        "on fcsdk's event loop), or wrap an ASGI app with fc.from_asgi"
-    )
 
 
 def _event_bytes(event: object) -> bytes:
@@ -56,4 +45,4 @@ def invoke(handler: Callable[..., Any], event: object = b"", context: object = N
     if is_async_callable(handler):
         raise not_awaited_by_runtime(handler)
     ctx = fake_context() if context is None else context
-    return runtime_result(handler(_event_bytes(event), ctx))
+    return call_event_handler(handler, _event_bytes(event), ctx)

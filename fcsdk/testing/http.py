@@ -5,7 +5,14 @@ handler under the standard library's :func:`wsgiref.validate.validator`, so
 any breach of the WSGI protocol fails the test. ``via="fc3"`` sends the FC
 3.0 HTTP trigger event as JSON bytes and reads the response JSON back;
 ``via="apigw"`` does the same with API Gateway's shapes. Cookies set by a
-response are sent with the following requests, as a browser would.
+response are sent with the following requests, as a browser would; every
+request carries a ``Host`` (``testserver`` unless ``base_url``, an absolute
+URL or a ``Host`` header says otherwise), as FC's always do.
+
+It stands in for Starlette's ``TestClient``: ``content=``, ``json=``,
+``data=``, ``files=``, ``follow_redirects=``, ``timeout=``, absolute URLs,
+gzip bodies decoded, ``raise_for_status()``, and ``with HTTPClient(handler)
+as client:`` running an ``fc.from_asgi`` app's lifespan startup and shutdown.
 
 Example:
     >>> import fcsdk as fc
@@ -24,12 +31,15 @@ from __future__ import annotations
 
 import contextlib
 import json as jsonlib
+import math
 import uuid
+import zlib
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from fcsdk._lazy import deprecated_aliases
 from fcsdk._platform.context import fake_context
@@ -43,6 +53,7 @@ from fcsdk._platform.http import (
     run_wsgi,
     wsgi_environ,
 )
+from fcsdk.exceptions import HTTPError, InvalidArgumentError
 from fcsdk.web.datastructures import Headers
 
 __all__ = ["HTTPClient", "HTTPResponse", "Via"]
@@ -61,10 +72,32 @@ class HTTPResponse:
         content: the body bytes.
     """
 
-    def __init__(self, status_code: int, headers: Headers, content: bytes) -> None:
+    def __init__(
+        self, status_code: int, headers: Headers, content: bytes, *, url: str = ""
+    ) -> None:
         self.status_code = status_code
         self.headers = headers
-        self.content = content
+        self.content = _decoded(headers, content)
+        self.url = url
+        self.history: list[HTTPResponse] = []
+
+    @property
+    def is_success(self) -> bool:
+        """Whether the status is 2xx."""
+        return 200 <= self.status_code < 300
+
+    def raise_for_status(self) -> HTTPResponse:
+        """Return the response when its status is below 400, else raise.
+
+        Raises:
+            HTTPError: a 4xx or 5xx status, with the status and the body as detail.
+        """
+        if self.status_code >= 400:
+            raise HTTPError(
+                f"{self.status_code} for {self.url or 'the request'}: {self.text[:500]}",
+                status=self.status_code,
+            )
+        return self
 
     @property
     def text(self) -> str:
@@ -82,6 +115,22 @@ class HTTPResponse:
 
     def __repr__(self) -> str:
         return f"<HTTPResponse {self.status_code} {self.headers.get('content-type')!r}>"
+
+
+def _decoded(headers: Headers, content: bytes) -> bytes:
+    """The body with its gzip or deflate ``Content-Encoding`` undone, as an HTTP client does."""
+    coding = (headers.get("content-encoding") or "").strip().lower()
+    if not content or coding not in ("gzip", "x-gzip", "deflate"):
+        return content
+    try:
+        wbits = 47 if coding != "deflate" else zlib.MAX_WBITS  # 47: gzip or zlib header
+        return zlib.decompress(content, wbits)
+    except zlib.error:
+        return zlib.decompress(content, -zlib.MAX_WBITS) if coding == "deflate" else content
+
+
+REDIRECTS = {301, 302, 303, 307, 308}
+MAX_REDIRECTS = 20
 
 
 def _set_cookies(headers: Headers) -> list[tuple[str, str, bool]]:
@@ -142,6 +191,18 @@ class HTTPClient:
         context: the runtime context to pass (a fresh :func:`fake_context` per
             request by default).
         client_ip: the client address the platform reports.
+        base_url: the scheme and host of relative URLs (``Host: testserver``
+            by default, as Starlette's ``TestClient``).
+        follow_redirects: follow 3xx answers with a ``Location`` (off by
+            default; ``TestClient`` follows them).
+
+    Example:
+        >>> import fcsdk as fc
+        >>> @fc.http
+        ... def where(request: fc.Request) -> str:
+        ...     return request.headers["host"]
+        >>> HTTPClient(where, via="fc3").get("/").text
+        'testserver'
     """
 
     def __init__(
@@ -151,11 +212,18 @@ class HTTPClient:
         via: Via = "wsgi",
         context: object = None,
         client_ip: str = "127.0.0.1",
+        base_url: str = "http://testserver",
+        follow_redirects: bool = False,
     ) -> None:
         if via not in ("wsgi", "fc3", "apigw"):
             from fcsdk.exceptions import ConfigurationError
 
             raise ConfigurationError(f"via must be 'wsgi', 'fc3' or 'apigw', not {via!r}")
+        base = urlsplit(base_url)
+        if base.scheme not in ("http", "https") or not base.netloc:
+            raise InvalidArgumentError(
+                f"base_url must be http:// or https:// with a host, not {base_url!r}"
+            )
         from fcsdk.handler import is_async_callable
 
         if is_async_callable(handler):
@@ -166,7 +234,33 @@ class HTTPClient:
         self.via: Via = via
         self.context = context
         self.client_ip = client_ip
+        self.base_url = f"{base.scheme}://{base.netloc}"
+        self.follow_redirects = follow_redirects
         self.cookies: dict[str, str] = {}
+
+    # -- lifespan ----------------------------------------------------------------------
+
+    def __enter__(self) -> HTTPClient:
+        """Run the app's lifespan startup (an ``fc.from_asgi`` handler's), as ``TestClient`` does.
+
+        Raises:
+            LifespanError: the startup failed.
+        """
+        initializer = getattr(self.handler, "initializer", None)
+        if callable(initializer) and callable(getattr(self.handler, "pre_stop", None)):
+            initializer(self.context if self.context is not None else fake_context())
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Run the app's lifespan shutdown."""
+        pre_stop = getattr(self.handler, "pre_stop", None)
+        if callable(pre_stop) and callable(getattr(self.handler, "initializer", None)):
+            pre_stop(self.context if self.context is not None else fake_context())
 
     # -- the verbs ----------------------------------------------------------------------
 
@@ -202,28 +296,111 @@ class HTTPClient:
         params: QueryInput = None,
         headers: HeaderInput = None,
         body: bytes | str | None = None,
+        content: bytes | str | None = None,
         json: Any = None,
         data: Mapping[str, str] | None = None,
         files: Mapping[str, FileInput] | None = None,
         cookies: Mapping[str, str] | None = None,
+        follow_redirects: bool | None = None,
+        timeout: float | None = None,
     ) -> HTTPResponse:
         """Send one request through the handler as the chosen place would.
 
         Args:
             method: the HTTP method.
-            path: the percent-encoded path, optionally with ``?query``.
+            path: the percent-encoded path, optionally with ``?query``, or an
+                absolute ``http(s)://host/path`` URL (its host becomes ``Host``).
             params: query parameters (added to any in ``path``).
-            headers: request headers (pairs keep repeats).
+            headers: request headers (pairs keep repeats); a ``Host`` here wins.
             body: the raw body (``str`` is UTF-8 encoded).
+            content: the same as ``body``, under httpx's name.
             json: a value sent as a JSON body.
             data: form fields (urlencoded, or multipart with ``files``).
             files: file parts for a ``multipart/form-data`` body.
             cookies: cookies for this request, on top of the kept ones.
+            follow_redirects: follow 3xx answers (the client's setting by default).
+            timeout: the function's timeout in seconds, as the fake context
+                carries it (``fc.from_asgi`` cancels a request past it).
+
+        Raises:
+            InvalidArgumentError: ``body`` and ``content`` both given, a
+                ``timeout`` with your own ``context``, or a URL that is not http(s).
         """
+        if body is not None and content is not None:
+            raise InvalidArgumentError("give the body as content= or body=, not both")
+        if timeout is not None and self.context is not None:
+            raise InvalidArgumentError(
+                "timeout= sets the fake context's function timeout: set it on your own "
+                "context instead"
+            )
+        if path.startswith(("http://", "https://")):
+            url = path
+        else:
+            url = self.base_url + (path if path.startswith("/") else "/" + path)
+        response = self._send(
+            method,
+            url,
+            params=params,
+            headers=headers,
+            body=content if content is not None else body,
+            json=json,
+            data=data,
+            files=files,
+            cookies=cookies,
+            timeout=timeout,
+        )
+        follow = self.follow_redirects if follow_redirects is None else follow_redirects
+        history: list[HTTPResponse] = []
+        while follow and response.status_code in REDIRECTS and "location" in response.headers:
+            if len(history) == MAX_REDIRECTS:
+                raise InvalidArgumentError(f"more than {MAX_REDIRECTS} redirects from {url}")
+            history.append(response)
+            url = urljoin(response.url, response.headers["location"])
+            same_body = response.status_code in (307, 308)
+            if not same_body and method.upper() != "HEAD":
+                method = "GET"
+            response = self._send(
+                method,
+                url,
+                params=None,
+                headers=_without_body_headers(headers) if not same_body else headers,
+                body=(content if content is not None else body) if same_body else None,
+                json=json if same_body else None,
+                data=data if same_body else None,
+                files=files if same_body else None,
+                cookies=cookies,
+                timeout=timeout,
+            )
+        response.history = history
+        return response
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: QueryInput,
+        headers: HeaderInput,
+        body: bytes | str | None,
+        json: Any,
+        data: Mapping[str, str] | None,
+        files: Mapping[str, FileInput] | None,
+        cookies: Mapping[str, str] | None,
+        timeout: float | None,
+    ) -> HTTPResponse:
+        """Send one request to the absolute ``url`` (no redirects followed)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InvalidArgumentError(f"not an http(s) URL with a host: {url!r}")
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         header_pairs = (
             list(headers.items()) if isinstance(headers, Mapping) else list(headers or [])
         )
         names = {name.lower() for name, _ in header_pairs}
+        if "host" not in names:
+            header_pairs.insert(0, ("Host", parts.netloc))
+        if self.via != "wsgi" and parts.scheme == "https" and "x-forwarded-proto" not in names:
+            header_pairs.append(("X-Forwarded-Proto", "https"))
         content = body.encode() if isinstance(body, str) else (body or b"")
         if json is not None:
             content = jsonlib.dumps(json).encode()
@@ -248,7 +425,12 @@ class HTTPClient:
                 pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
                 extra = urlencode(pairs, quote_via=quote)
             query = f"{inline}&{extra}" if inline and extra else inline or extra
-        context = self.context if self.context is not None else fake_context()
+        if self.context is not None:
+            context = self.context
+        elif timeout is not None:
+            context = fake_context(timeout=max(1, math.ceil(timeout)))
+        else:
+            context = fake_context()
         if self.via == "wsgi":
             response = self._via_wsgi(
                 method,
@@ -257,6 +439,7 @@ class HTTPClient:
                 headers=header_pairs,
                 content=content,
                 context=context,
+                scheme=parts.scheme,
             )
         else:
             response = self._via_event(
@@ -272,6 +455,7 @@ class HTTPClient:
                 self.cookies.pop(name, None)
             else:
                 self.cookies[name] = value
+        response.url = url
         return response
 
     # -- the places ---------------------------------------------------------------------
@@ -285,6 +469,7 @@ class HTTPClient:
         headers: list[tuple[str, str]],
         content: bytes,
         context: object,
+        scheme: str = "http",
     ) -> HTTPResponse:
         from wsgiref.validate import validator
 
@@ -297,6 +482,7 @@ class HTTPClient:
             client_ip=self.client_ip,
             context=context,
         )
+        environ["wsgi.url_scheme"] = scheme
         status, pairs, body = run_wsgi(validator(self.handler), environ)
         return HTTPResponse(status, Headers(pairs), body)
 
@@ -328,6 +514,12 @@ class HTTPClient:
         answer = self.handler(jsonlib.dumps(event).encode(), context)
         status, pairs, body = read(answer)
         return HTTPResponse(status, Headers(pairs), body)
+
+
+def _without_body_headers(headers: HeaderInput) -> list[tuple[str, str]]:
+    """``headers`` without the ones that describe a body, for a redirect that drops it."""
+    pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers or [])
+    return [(k, v) for k, v in pairs if k.lower() not in ("content-type", "content-length")]
 
 
 if TYPE_CHECKING:

@@ -488,6 +488,15 @@ def from_asgi(
         limits: header, form and JSON-nesting limits (see :class:`~fcsdk.web.limits.Limits`).
 
     Raises:
-        ConfigurationError: ``lifespan`` is not one of the three modes.
+        ConfigurationError: ``lifespan`` is not one of the three modes, or
+            ``app`` is a WSGI app (Flask, Django: use ``fc.from_wsgi``).
     """
+    from fcsdk._runtime import is_wsgi_app
+    from fcsdk.exceptions import InvalidArgumentError
+
+    if is_wsgi_app(app):
+        raise InvalidArgumentError(
+            f"from_asgi: {type(app).__name__} is a WSGI app (Flask, Django), not an ASGI "
+            "app: wrap it with fc.from_wsgi(app)"
+        )
     return ASGIHandler(app, lifespan=lifespan, timeout=timeout, **options)

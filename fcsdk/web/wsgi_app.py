@@ -180,5 +180,16 @@ def from_wsgi(app: WSGIApp, **options: Unpack[HTTPOptionArgs]) -> WSGIHandler:
         options: see :class:`~fcsdk.web.options.HTTPOptions`. On FC 2.0 the
             environ goes to the app as it is: ``max_body_size`` and
             ``limits.max_headers`` are checked from it, the app reads the body.
+
+    Raises:
+        InvalidArgumentError: ``app`` is an ASGI app (FastAPI): use ``fc.from_asgi``.
     """
+    from fcsdk._runtime import is_asgi_app
+    from fcsdk.exceptions import InvalidArgumentError
+
+    if is_asgi_app(app):
+        raise InvalidArgumentError(
+            f"from_wsgi: {type(app).__name__} is an ASGI app (FastAPI, Starlette), not a WSGI "
+            "app: wrap it with fc.from_asgi(app)"
+        )
     return WSGIHandler(app, **options)

@@ -61,6 +61,12 @@ def function_props(root: Path) -> dict[str, Any]:
     return props
 
 
+def all_function_props(root: Path) -> list[dict[str, Any]]:
+    """The props of every fc3 resource in the project's s.yaml."""
+    doc = yaml.safe_load((root / "s.yaml").read_text())
+    return [r["props"] for r in doc["resources"].values() if r.get("component") == "fc3"]
+
+
 class TestCreateProject:
     @pytest.mark.parametrize("template", list(TEMPLATES))
     def test_every_template_makes_a_complete_project(self, tmp_path: Path, template: str) -> None:
@@ -83,7 +89,7 @@ class TestCreateProject:
     def test_s_yaml_is_fc3_with_runtime_handler_and_trigger(
         self, tmp_path: Path, template: str
     ) -> None:
-        """s.yaml declares runtime, handler, memory, timeout, concurrency and the trigger."""
+        """s.yaml declares runtime, handler, memory, timeout and the trigger."""
         root = tmp_path / "orders"
         create_project(root, template=template, runtime="python3.10")
         props = function_props(root)
@@ -93,7 +99,6 @@ class TestCreateProject:
         assert props["code"] == "./dist/orders-python3.10.zip"
         assert isinstance(props["memorySize"], int)
         assert isinstance(props["timeout"], int)
-        assert props["instanceConcurrency"] >= 1
         trigger = TRIGGERS[template]
         if trigger is None:
             assert "triggers" not in props
@@ -101,6 +106,95 @@ class TestCreateProject:
             (declared,) = props["triggers"]
             assert declared["triggerType"] == trigger
             assert declared["triggerConfig"]
+
+    @pytest.mark.parametrize("template", list(TEMPLATES))
+    def test_built_in_runtime_declares_no_instance_concurrency(
+        self, tmp_path: Path, template: str
+    ) -> None:
+        """On FC 3.0 a built-in runtime serves one request per instance: no instanceConcurrency."""
+        root = tmp_path / "orders"
+        create_project(root, template=template)
+        for props in all_function_props(root):
+            if not str(props["runtime"]).startswith("custom"):
+                assert "instanceConcurrency" not in props, template
+
+    @pytest.mark.parametrize("template", list(TEMPLATES))
+    def test_readme_names_no_deprecated_alias(self, tmp_path: Path, template: str) -> None:
+        """The project names HTTPClient, never the deprecated HttpClient (an error there)."""
+        root = tmp_path / "orders"
+        create_project(root, template=template)
+        for path in root.rglob("*"):
+            if path.is_file():
+                assert "HttpClient" not in path.read_text(), path
+
+    @pytest.mark.parametrize("template", list(TEMPLATES))
+    def test_http_triggers_let_cors_preflight_through(self, tmp_path: Path, template: str) -> None:
+        """An HTTP trigger's methods include OPTIONS, so CORS preflight reaches the app."""
+        root = tmp_path / "orders"
+        create_project(root, template=template)
+        for props in all_function_props(root):
+            for trigger in props.get("triggers", []):
+                if trigger["triggerType"] == "http":
+                    assert "OPTIONS" in trigger["triggerConfig"]["methods"]
+
+    def test_fastapi_lifecycle_hooks_are_wired(self, tmp_path: Path) -> None:
+        """The fastapi s.yaml wires index.initializer and index.pre_stop, which index.py defines."""
+        root = tmp_path / "notes"
+        create_project(root, template="fastapi")
+        lifecycle = function_props(root)["instanceLifecycleConfig"]
+        assert lifecycle["initializer"]["handler"] == "index.initializer"
+        assert lifecycle["preStop"]["handler"] == "index.pre_stop"
+        source = (root / "index.py").read_text()
+        assert "\ninitializer = handler.initializer\n" in source
+        assert "\npre_stop = handler.pre_stop\n" in source
+
+    def test_make_finds_fcsdk_without_an_activated_venv(self, tmp_path: Path) -> None:
+        """With no fcsdk on PATH, make takes the wheel from the Python that ran fcsdk init."""
+        root = tmp_path / "orders"
+        create_project(root)
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+        dry = subprocess.run(
+            ["make", "-n", "test"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert dry.returncode == 0, dry.stderr
+        assert f"{sys.executable} -m fcsdk package --fcsdk-wheel" in dry.stdout
+        made_by = subprocess.run(
+            [sys.executable, "-m", "fcsdk", "--version"],
+            env=env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        assert made_by.returncode == 0
+
+    def test_make_says_what_to_do_when_pip_finds_no_fcsdk(self, tmp_path: Path) -> None:
+        """A failed install ends with the FCSDK= line to run, not a bare pip error."""
+        root = tmp_path / "orders"
+        create_project(root)
+        bin_dir = root / ".venv" / "bin"
+        bin_dir.mkdir(parents=True)
+        fake = bin_dir / "python"  # a venv whose pip finds nothing
+        fake.write_text("#!/bin/sh\necho 'ERROR: No matching distribution' >&2\nexit 1\n")
+        fake.chmod(0o755)
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+        done = subprocess.run(
+            ["make", "test", "FCSDK=false"],
+            check=False,
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode != 0
+        assert "make test FCSDK=" in done.stdout
+        assert "Error 127" not in done.stderr
 
     def test_oss_trigger_never_fires_on_the_functions_output(self, tmp_path: Path) -> None:
         """The OSS trigger watches incoming/ only, and the function has a role to read with."""
@@ -225,11 +319,14 @@ class TestInitCommand:
         assert main(["init", str(tmp_path / "orders")]) == 2
         assert "never overwrites" in capsys.readouterr().err
 
-    def test_choices_match_the_templates_and_runtimes(self) -> None:
-        """The command offers exactly the templates and runtimes the engine knows."""
-        from fcsdk._cli import init
-
-        assert tuple(TEMPLATES) == init._TEMPLATES
+    def test_help_describes_every_template(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """fcsdk init --help offers and describes each template the engine knows."""
+        with pytest.raises(SystemExit):
+            main(["init", "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        for template in TEMPLATES.values():
+            assert f"{template.name}: " in text
+            assert template.summary[1:].rstrip(".") in text
 
     def test_unknown_template_is_a_usage_error(self, capsys: pytest.CaptureFixture[str]) -> None:
         """argparse refuses a template that does not exist."""

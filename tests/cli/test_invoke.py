@@ -41,7 +41,7 @@ class TestInvokeCommand:
             str(EXAMPLE / "event.json"),
         )
         assert result.returncode == 0, result.stderr
-        assert result.stdout == b'{"order_id":"A1","accepted":true}'
+        assert result.stdout == b'{"order_id":"A1","accepted":true}\n'
 
     def test_event_from_stdin(self) -> None:
         """The event may come on stdin, bytes unchanged."""
@@ -52,7 +52,7 @@ class TestInvokeCommand:
             str(EXAMPLE),
             stdin=b'{"order_id": "B2", "amount": 0}',
         )
-        assert result.stdout == b'{"order_id":"B2","accepted":false}'
+        assert result.stdout == b'{"order_id":"B2","accepted":false}\n'
 
     def test_handler_error_prints_runtime_error_json(self) -> None:
         """A handler exception prints the runtime's error JSON and exits non-zero."""
@@ -103,7 +103,7 @@ class TestInvokeInProcess:
             sys.modules.pop("shape", None)
             sys.path.remove(str(tmp_path.resolve()))
         assert code == 0
-        assert capsysbinary.readouterr().out == b"False"
+        assert capsysbinary.readouterr().out == b"False\n"
 
     def test_no_command_prints_help(self, capsys: pytest.CaptureFixture[str]) -> None:
         """fcsdk without a sub-command prints the help and exits 0."""
@@ -120,7 +120,7 @@ class TestInvokeRuntime:
         """stderr has FC's framing and the runtime's log line with the request id."""
         result = run("invoke", "events_app.handler", "--code-dir", str(APPS), "--event", "hi")
         assert result.returncode == 0
-        assert result.stdout == b"HI"
+        assert result.stdout == b"HI\n"
         err = result.stderr.decode()
         rid = re.search(RID_LINE, err)
         assert rid, err
@@ -190,7 +190,7 @@ class TestInvokeRuntime:
     def test_json_result_as_runtime_sends_it(self) -> None:
         """A dict is sent as json.dumps(indent=4, sort_keys=True)."""
         result = run("invoke", "events_app.to_json_result", "--code-dir", str(APPS))
-        assert result.stdout == b'{\n    "a": [\n        1,\n        2\n    ],\n    "b": 1\n}'
+        assert result.stdout == b'{\n    "a": [\n        1,\n        2\n    ],\n    "b": 1\n}\n'
 
     def test_module_raising_at_import(self) -> None:
         """A module that raises at import reports UserCodeError."""
@@ -203,7 +203,7 @@ class TestInvokeRuntime:
     def test_file_path_handler(self) -> None:
         """path/to/file.py:function is accepted."""
         result = run("invoke", str(APPS / "events_app.py") + ":handler", "--event", "abc")
-        assert result.stdout == b"ABC"
+        assert result.stdout == b"ABC\n"
 
     def test_pre_stop_runs_at_the_end(self, tmp_path: Path) -> None:
         """--pre-stop runs once after the last call."""
@@ -358,7 +358,7 @@ class TestNewcomerMistakes:
         result = run("invoke", "index.mian", "--code-dir", str(EXAMPLE), "--event", "{}")
         assert result.returncode == 1
         expected = {
-            "errorMessage": "Handler 'mian' not found in module 'index'",
+            "errorMessage": "Handler 'mian' not found in module 'index': did you mean 'main'?",
             "errorType": "HandlerNotFound",
         }
         assert json.loads(result.stdout) == expected
@@ -402,3 +402,27 @@ class TestNewcomerMistakes:
             [str(tmp_path / "index.py"), "line 1", "in <module>", "def main(event, context:"]
         ]
         assert "Traceback" not in result.stderr.decode()
+
+
+class TestInvokeOutput:
+    def test_result_ends_with_a_newline(self) -> None:
+        """The result is followed by a newline, so the shell prompt starts on its own line."""
+        result = run("invoke", "events_app.handler", "--code-dir", str(APPS), "--event", "hi")
+        assert result.stdout == b"HI\n"
+
+    def test_raw_prints_the_exact_bytes(self) -> None:
+        """--raw prints the result exactly as the runtime sends it, nothing after."""
+        result = run(
+            "invoke", "events_app.handler", "--code-dir", str(APPS), "--event", "hi", "--raw"
+        )
+        assert result.stdout == b"HI"
+
+    def test_bare_async_handler_says_to_decorate_it(self, tmp_path: Path) -> None:
+        """A bare async def says what fcsdk.testing.invoke says, not 'coroutine' JSON noise."""
+        (tmp_path / "index.py").write_text("async def main(event, context):\n    return 1\n")
+        result = run("invoke", "index.main", "--code-dir", str(tmp_path), "--event", "{}")
+        assert result.returncode == 1
+        payload = json.loads(result.stdout)
+        assert "bare `async def`" in payload["errorMessage"]
+        assert "@fc.handler" in payload["errorMessage"]
+        assert "coroutine is not JSON" not in result.stderr.decode()

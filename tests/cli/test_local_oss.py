@@ -79,18 +79,53 @@ def test_invoke_serves_the_events_object(
     assert json.loads(captured.out) == {"incoming/my notes.txt": 130}
 
 
-def test_invoke_refuses_an_event_that_is_not_oss(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+WRITER = """import fcsdk as fc
+
+
+@fc.handler
+def main(event: dict[str, str], context: fc.FCContext) -> str:
+    bucket = context.oss_bucket(event["bucket"])
+    bucket.put_object(event["key"], event["text"].encode())
+    return bucket.get_object(event["key"]).read().decode()
+"""
+
+
+def test_invoke_local_oss_serves_any_handler(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """--local-oss with an event that names no OSS object exits 2 with one line."""
-    (tmp_path / "index.py").write_text(HANDLER)
-    code = main(
-        ["invoke", "index.handler", "--code-dir", str(tmp_path), "--event", "{}", "--local-oss"]
-    )
-    assert code == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1
-    assert err[0].startswith("fcsdk invoke: --local-oss needs an OSS trigger event")
+    """--local-oss with a plain JSON event: a loopback server with the --bucket buckets."""
+    monkeypatch.delenv("FCSDK_OSS_ENDPOINT", raising=False)
+    (tmp_path / "index.py").write_text(WRITER)
+    event = json.dumps({"bucket": "my-bucket", "key": "a.txt", "text": "tea"})
+    argv = ["invoke", "index.main", "--code-dir", str(tmp_path), "--event", event]
+    code = main([*argv, "--local-oss", "--bucket", "my-bucket"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.out == "tea\n"
+
+
+def test_invoke_without_local_oss_says_how_to_get_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without an OSS endpoint, an OSS handler fails at once naming the three ways to get one."""
+    monkeypatch.delenv("FCSDK_OSS_ENDPOINT", raising=False)
+    (tmp_path / "index.py").write_text(WRITER)
+    event = json.dumps({"bucket": "my-bucket", "key": "a.txt", "text": "tea"})
+    code = main(["invoke", "index.main", "--code-dir", str(tmp_path), "--event", event])
+    captured = capsys.readouterr()
+    assert code == 1
+    payload = json.loads(captured.out)
+    assert payload["errorType"] == "ConfigurationError"
+    for fix in ("--local-oss", "fcsdk oss-server", "FCSDK_OSS_ENDPOINT"):
+        assert fix in payload["errorMessage"]
+    assert "RequestError" not in captured.err
+    assert len(captured.err.splitlines()) < 40
+
+
+def test_bucket_without_local_oss_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """--bucket alone exits 2, saying it goes with --local-oss."""
+    assert main(["invoke", "index.main", "--event", "{}", "--bucket", "b"]) == 2
+    assert "--local-oss" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("event", [b"not json", b"[]", b'{"events": [{"oss": {}}]}'])

@@ -127,12 +127,50 @@ class TestConfigOptions:
         options = ["--no-oss", "--host", "127.0.0.1"]
         server = start("--config", str(config_file(tmp_path)), *options, port=port)
         try:
-            log = wait_log(server, r"fcsdk: (web|events): http://", 2)
-            assert f"web: http://127.0.0.1:{port}  " in log
-            assert f"events: http://127.0.0.1:{port + 1}  " in log
+            log = wait_log(server, r"fcsdk: (web|events): serving .* on http://", 2)
+            assert (
+                f"web: serving web_wsgi.handler (HTTP trigger, FC 2.0 WSGI) on http://127.0.0.1:{port}\n"
+                in log
+            )
+            assert f"(HTTP trigger, FC 2.0 WSGI) on http://127.0.0.1:{port + 1}\n" in log
             assert "local OSS" not in log
             answer = httpx.post(f"http://127.0.0.1:{port + 1}/invoke", content=b"x", timeout=20)
             assert answer.content == b"X"
+        finally:
+            server.stop()
+
+    def test_banner_in_port_order_hints_after_their_serving_line(self, tmp_path: Path) -> None:
+        """Each function's serving line, then its hints once (the config's), ports ascending."""
+        port = free_pair()
+        config = {
+            "port": port,
+            "functions": [  # listed out of port order on purpose
+                {
+                    "name": "events",
+                    "handler": "events_app.handler",
+                    "code_dir": str(APPS),
+                    "mode": "event",
+                    "port": port + 1,
+                    "hints": ["curl -s -X POST {url}/invoke -d hi"],
+                },
+                {"name": "web", "handler": "web_wsgi.handler", "code_dir": str(APPS), "port": port},
+            ],
+        }
+        path = tmp_path / "fcsdk-local.json"
+        path.write_text(json.dumps(config))
+        server = start("--config", str(path), "--no-oss", port=port)
+        try:
+            log = wait_log(server, r"fcsdk: (web|events): serving .* on http://", 2)
+            wait_log(server, r"/invoke -d hi")
+            lines = [ln.removeprefix("fcsdk: ") for ln in server.log().splitlines()]
+            banner = [ln for ln in lines if ln.startswith(("web: ", "events: ", "    "))]
+            assert banner[0].startswith("web: serving web_wsgi.handler ")
+            assert banner[0].endswith(f"on http://127.0.0.1:{port}")
+            events_at = next(i for i, ln in enumerate(banner) if ln.startswith("events: "))
+            assert banner[events_at + 1 :] == [
+                f"    curl -s -X POST http://127.0.0.1:{port + 1}/invoke -d hi"
+            ]
+            assert log.count("/invoke") == 1
         finally:
             server.stop()
 
@@ -244,8 +282,11 @@ class TestBanner:
         server = start(
             "--config", str(path), "--oss-dir", str(tmp_path / "oss2"), "--bucket", "extra"
         )
-        wait_log(server, r"fcsdk: (web|events): http://", 2)
-        wait_log(server, r"serving \S+ \(HTTP trigger", 2)
+        try:
+            wait_log(server, r"fcsdk: (web|events): serving .* on http://", 2)
+        except BaseException:  # never leave the servers running behind a failed wait
+            server.stop()
+            raise
         # Ctrl-C in a terminal signals the whole process group.
         assert server.stop(signal.SIGINT) == 0
         log = server.log()

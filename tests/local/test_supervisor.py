@@ -134,10 +134,11 @@ class TestConfig:
         server = start("--config", str(config))
         try:
             deadline = time.monotonic() + 20
-            while len(re.findall(r"fcsdk: (web|events): (http://\S+)", server.log())) < 2:
+            banner = r"fcsdk: (web|events): serving .* on (http://\S+)"
+            while len(re.findall(banner, server.log())) < 2:
                 assert time.monotonic() < deadline, server.log()
                 time.sleep(0.05)
-            urls = dict(re.findall(r"fcsdk: (web|events): (http://\S+)", server.log()))
+            urls = dict(re.findall(banner, server.log()))
             assert f"open {urls['web']}/echo" in server.log()
             echo = httpx.get(urls["web"] + "/echo", timeout=20).json()
             assert echo["env"]["FC_FUNCTION_NAME"] == "web"
@@ -209,7 +210,7 @@ class TestConfig:
         config.write_text(json.dumps(data))
         server = start("--config", str(config))
         try:
-            pattern = r"fcsdk: (\w+): (http://127\.0\.0\.1:\d+)  \("
+            pattern = r"fcsdk: (\w+): serving .* on (http://127\.0\.0\.1:\d+)\n"
             deadline = time.monotonic() + 30
             while len(re.findall(pattern, server.log())) < len(data["functions"]):
                 assert time.monotonic() < deadline, server.log()

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 import fcsdk as fc
 from benchmarks._loopback import EchoServer
-from fcsdk.exceptions import ConfigurationError
+from fcsdk.exceptions import ConfigurationError, InvalidArgumentError
 from fcsdk.testing import HTTPClient, fake_context, fc3_http_event
 from fcsdk.testing.http import Via
 from fcsdk.web.asgi import LifespanError
@@ -363,3 +363,12 @@ class TestLifespan:
         """An unknown lifespan mode is a ConfigurationError."""
         with pytest.raises(ConfigurationError, match="lifespan must be"):
             fc.from_asgi(starlette_app, lifespan="always")  # type: ignore[arg-type]
+
+
+class TestWrongKindOfApp:
+    def test_flask_app_is_refused_with_the_right_wrapper(self) -> None:
+        """fc.from_asgi(Flask(...)) fails at once and names fc.from_wsgi."""
+        from flask import Flask
+
+        with pytest.raises(InvalidArgumentError, match=r"fc\.from_wsgi\(app\)"):
+            fc.from_asgi(Flask("shop"))  # type: ignore[arg-type]  # mypy sees it too

@@ -13,6 +13,7 @@ from wsgiref.validate import validator
 import pytest
 
 import fcsdk as fc
+from fcsdk.exceptions import InvalidArgumentError
 from fcsdk.testing import HTTPClient, fake_context, wsgi_environ
 from fcsdk.testing.http import Via
 from fcsdk.web.wsgi_app import WSGIHandler
@@ -317,3 +318,21 @@ class TestClosing:
             return body
 
         assert fc.from_wsgi(app)(wsgi_environ(), lambda *a: None) is body
+
+
+class TestWrongKindOfApp:
+    def test_fastapi_app_is_refused_with_the_right_wrapper(self) -> None:
+        """fc.from_wsgi(FastAPI()) fails at once and names fc.from_asgi."""
+        from fastapi import FastAPI
+
+        with pytest.raises(InvalidArgumentError, match=r"fc\.from_asgi\(app\)"):
+            fc.from_wsgi(FastAPI())  # type: ignore[arg-type]  # mypy sees it too
+
+    def test_plain_wsgi_function_is_accepted(self) -> None:
+        """A plain (environ, start_response) function still wraps."""
+
+        def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+
+        assert HTTPClient(fc.from_wsgi(app), via="fc3").get("/").text == "ok"
