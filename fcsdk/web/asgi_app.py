@@ -136,8 +136,8 @@ _Parts = tuple[Scope, bytes, str, object, bool]
 
 _KNOWN_NAMES: dict[str, bytes] = {}
 """FC 3.0 header names a request has already validated, and their scope spelling (bounded)."""
-_QUOTE_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
-"""What ``quote(..., safe="")`` leaves as it is (no comma: a comma splits a joined value)."""
+_QUOTE_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~,")
+"""What ``quote(..., safe=",")`` leaves as it is: how a request's query string is rebuilt."""
 
 
 _SPECIAL = frozenset((b"host", b"x-forwarded-proto", b"content-length", b"upgrade"))

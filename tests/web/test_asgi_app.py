@@ -137,6 +137,11 @@ def sync_route() -> dict[str, str]:
     return {"sync": "threadpool"}
 
 
+@api.get("/query")
+async def query(request: Request, q: str | None = None) -> dict[str, Any]:
+    return {"q": q, "pairs": request.query_params.multi_items()}
+
+
 @api.get("/boom")
 async def boom() -> None:
     raise RuntimeError("database on fire")
@@ -261,6 +266,44 @@ class TestFastAPI:
         small = fc.from_asgi(api, max_body_size=10, lifespan="off")
         response = HTTPClient(small, via=via).post("/items/1", json={"name": "x" * 50, "price": 1})
         assert response.status_code == 413
+
+
+class TestQueryValues:
+    @pytest.mark.parametrize(
+        ("url", "value"),
+        [
+            ("/query?q=a,b", "a,b"),
+            ("/query?q=fish,%20chips", "fish, chips"),
+            ("/query?q=1,2,3,4&page=2", "1,2,3,4"),
+            ("/query?q=%2C", ","),
+            ("/query?q=,", ","),
+        ],
+    )
+    def test_a_value_with_commas_arrives_whole_in_every_place(
+        self, via: Via, url: str, value: str
+    ) -> None:
+        """A query value holding commas reaches the route whole, never split or cut."""
+        body = HTTPClient(handler, via=via).get(url).json()
+        assert body["q"] == value
+        assert [pair for pair in body["pairs"] if pair[0] == "q"] == [["q", value]]
+
+    def test_every_place_gives_the_same_query_params(self) -> None:
+        """One request gives the same request.query_params through WSGI, FC 3.0 and API Gateway."""
+        url = "/query?q=fish,%20chips&bbox=1,2,3,4&empty=&x=%26%3D"
+        answers = [HTTPClient(handler, via=via).get(url).json() for via in PLACES]
+        assert answers[0]["pairs"] == [
+            ["q", "fish, chips"],
+            ["bbox", "1,2,3,4"],
+            ["empty", ""],
+            ["x", "&="],
+        ]
+        assert answers[0] == answers[1] == answers[2]
+
+    def test_a_repeated_parameter_arrives_as_fc3_joined_it(self) -> None:
+        """FC 3.0 joins ?q=a&q=b into "a,b": the app gets that one value, nothing dropped."""
+        event = fc3_http_event("GET", "/query", query=[("q", "a"), ("q", "b")])
+        answer = json.loads(handler(event, fake_context()))
+        assert json.loads(answer["body"]) == {"q": "a,b", "pairs": [["q", "a,b"]]}
 
 
 async def homepage(request: Any) -> JSONResponse:

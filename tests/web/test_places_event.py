@@ -438,7 +438,7 @@ class TestEventHeaderChecks:
         )
         assert copy.copy(query) == pickle.loads(pickle.dumps(query)) == expected
         assert repr(query) == repr(QueryParams(query.multi_items()))
-        assert request.query_string == "tag=a&tag=b&page=2&q=x%20y"
+        assert request.query_string == "tag=a,b&page=2&q=x%20y"  # each value whole
         parameters = {"a": "1"}
         wrapped = QueryParams.from_event(parameters)
         parameters["a"] = "2"
