@@ -2,10 +2,12 @@
 
 ``via="wsgi"`` builds the PEP 3333 environ FC 2.0 builds and runs the
 handler under the standard library's :func:`wsgiref.validate.validator`, so
-any breach of the WSGI protocol fails the test. ``via="fc3"`` sends the FC
-3.0 HTTP trigger event as JSON bytes and reads the response JSON back;
-``via="apigw"`` does the same with API Gateway's shapes. Cookies set by a
-response are sent with the following requests, as a browser would.
+any breach of the WSGI protocol fails the test (a body-less response,
+``Content-Length: 0``, may go without a ``Content-Type``, as RFC 9110
+allows). ``via="fc3"`` sends the FC 3.0 HTTP trigger event as JSON bytes
+and reads the response JSON back; ``via="apigw"`` does the same with API
+Gateway's shapes. Cookies set by a response are sent with the following
+requests, as a browser would.
 
 Example:
     >>> import fcsdk as fc
@@ -41,6 +43,7 @@ from fcsdk._platform.http import (
     read_apigw_response,
     read_fc3_response,
     run_wsgi,
+    validated_wsgi,
     wsgi_environ,
 )
 from fcsdk.web.datastructures import Headers
@@ -286,8 +289,6 @@ class HTTPClient:
         content: bytes,
         context: object,
     ) -> HTTPResponse:
-        from wsgiref.validate import validator
-
         environ = wsgi_environ(
             method,
             raw_path,
@@ -297,7 +298,7 @@ class HTTPClient:
             client_ip=self.client_ip,
             context=context,
         )
-        status, pairs, body = run_wsgi(validator(self.handler), environ)
+        status, pairs, body = run_wsgi(validated_wsgi(self.handler), environ)
         return HTTPResponse(status, Headers(pairs), body)
 
     def _via_event(

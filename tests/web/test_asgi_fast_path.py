@@ -96,6 +96,7 @@ LONG_WAY = {
     "two Content-Lengths": _event(headers={"Content-Length": "29", "content-length": "29"}),
     "non-ASCII header value": _event(headers={"X-Name": "caf\u00e9"}),
     "CR in a header value": _event(headers={"X-Bad": "a\rb"}),
+    "NUL in a header value": _event(headers={"X-Bad": "a\x00b"}),
     "non-str header value": _event(headers={"X-Bad": 1}),
     "an upgrade": _event(headers={"Upgrade": "websocket"}),
     "headers not a dict": _event(headers=[["a", "b"]]),

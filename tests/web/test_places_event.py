@@ -467,3 +467,79 @@ class TestEventHeaderChecks:
         ):
             with pytest.raises(EventDecodeError):
                 request_from_event(event)
+
+
+def _ordered_hook(event: dict[str, Any]) -> Any:
+    from collections import OrderedDict
+
+    return json.loads(json.dumps(event), object_pairs_hook=OrderedDict)
+
+
+def _ordered_top(event: dict[str, Any]) -> Any:
+    from collections import OrderedDict
+
+    return OrderedDict(event)
+
+
+def _defaultdicts(event: dict[str, Any]) -> Any:
+    from collections import defaultdict
+
+    def deep(value: Any) -> Any:
+        if isinstance(value, dict):
+            return defaultdict(str, {k: deep(v) for k, v in value.items()})
+        return value
+
+    return deep(event)
+
+
+class TestDictSubclassEvents:
+    @pytest.mark.parametrize("convert", [_ordered_hook, _ordered_top, _defaultdicts])
+    @pytest.mark.parametrize("make", [fc3_http_event, apigw_event])
+    def test_a_dict_subclass_event_is_served_as_the_plain_one(
+        self, make: Any, convert: Any
+    ) -> None:
+        """OrderedDict and defaultdict events (however deep) answer as the plain dict does."""
+
+        @fc.http
+        def echo(request: fc.Request) -> dict[str, Any]:
+            return {"q": request.query.get("q"), "a": request.headers.get("x-a")}
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await receive()
+            headers = [(b"content-type", b"text/plain")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": scope["query_string"]})
+
+        asgi = fc.from_asgi(app, lifespan="off")
+        event = make("GET", "/x", query={"q": "a,b"}, headers={"X-A": "1"})
+        for handler in (echo, asgi):
+            plain = json.loads(handler(event, fake_context()))
+            assert plain["statusCode"] == 200
+            assert json.loads(handler(convert(event), fake_context())) == plain
+
+    def test_model_and_place_agree_on_a_dict_subclass_event(self) -> None:
+        """A model-valid event in OrderedDicts builds a request; a bad one names its field."""
+        from fcsdk.events.http import HTTPTriggerEvent
+
+        event = _ordered_hook(fc3_http_event("GET", "/x", headers={"X-A": "1"}))
+        HTTPTriggerEvent.model_validate(event)
+        request = FC3Place.from_event(event, fake_context(), DEFAULT_OPTIONS).request
+        assert request.headers["x-a"] == "1"
+        event["headers"]["X-A"] = 1
+        with pytest.raises(EventDecodeError, match=r"headers.*X-A"):
+            FC3Place.from_event(event, fake_context(), DEFAULT_OPTIONS).request  # noqa: B018
+
+    @pytest.mark.parametrize(
+        ("place", "make", "label"),
+        [
+            (FC3Place, fc3_http_event, "FC 3.0 HTTP trigger event"),
+            (APIGatewayPlace, apigw_event, "API Gateway event"),
+        ],
+    )
+    def test_the_fallback_message_names_the_event_once(
+        self, place: Any, make: Any, label: str
+    ) -> None:
+        """When the model finds nothing wrong, the error says "malformed <place> event"."""
+        error = place(make(), fake_context(), DEFAULT_OPTIONS).model_error()
+        assert str(error).startswith(f"malformed {label}")
+        assert "HTTP trigger HTTP" not in str(error)
