@@ -226,10 +226,9 @@ class _Exchange:
             raise ASGIProtocolError(f"conflicting content-length headers: {lengths!r}")
         if not declared.isdigit():
             raise ASGIProtocolError(f"content-length must be a number of bytes, got {declared!r}")
-        if not self.head and status != 304 and int(declared) != size:
-            raise ASGIProtocolError(
-                f"content-length says {int(declared)} bytes but the body has {size}"
-            )
+        if not self.head and status != 304 and (len(declared) > 20 or int(declared) != size):
+            shown = declared.decode() if len(declared) <= 20 else f"{declared[:20].decode()}..."
+            raise ASGIProtocolError(f"content-length says {shown} bytes but the body has {size}")
         if len(lengths) > 1:
             seen = False
             kept: Headers = []
