@@ -205,12 +205,20 @@ class _Exchange:
         size = self.size
         if size and status in _NO_BODY:
             raise ASGIProtocolError(f"a {status} response cannot carry a body ({size} bytes sent)")
-        lengths: list[bytes] = []
-        chunked = False
+        declared: bytes | None = None
+        lengths = 0
+        conflict = chunked = False
         for name, value in self.headers:
-            if len(name) == 14 and name.lower() == b"content-length":
-                lengths.append(value)
-            elif len(name) == 17 and name.lower() == b"transfer-encoding":
+            size_of_name = len(name)
+            if size_of_name == 14 and (
+                name == b"content-length" or name.lower() == b"content-length"
+            ):
+                if declared is None:
+                    declared = value
+                elif value != declared:
+                    conflict = True
+                lengths += 1
+            elif size_of_name == 17 and name.lower() == b"transfer-encoding":
                 chunked = True
         if chunked:  # the answer is collected: its length, not chunks, frames it
             self.headers = [
@@ -219,17 +227,17 @@ class _Exchange:
                 if name.lower() not in (b"transfer-encoding", b"content-length")
             ]
             return
-        if not lengths:
+        if declared is None:
             return
-        declared = lengths[0]
-        if any(value != declared for value in lengths):
-            raise ASGIProtocolError(f"conflicting content-length headers: {lengths!r}")
+        if conflict:
+            every = [value for name, value in self.headers if name.lower() == b"content-length"]
+            raise ASGIProtocolError(f"conflicting content-length headers: {every!r}")
         if not declared.isdigit():
             raise ASGIProtocolError(f"content-length must be a number of bytes, got {declared!r}")
         if not self.head and status != 304 and (len(declared) > 20 or int(declared) != size):
             shown = declared.decode() if len(declared) <= 20 else f"{declared[:20].decode()}..."
             raise ASGIProtocolError(f"content-length says {shown} bytes but the body has {size}")
-        if len(lengths) > 1:
+        if lengths > 1:
             seen = False
             kept: Headers = []
             for name, value in self.headers:
