@@ -543,3 +543,27 @@ class TestDictSubclassEvents:
         error = place(make(), fake_context(), DEFAULT_OPTIONS).model_error()
         assert str(error).startswith(f"malformed {label}")
         assert "HTTP trigger HTTP" not in str(error)
+
+    def test_lists_inside_a_dict_subclass_event_are_copied_too(self) -> None:
+        """An OrderedDict inside a list of a dict event is made plain, the list kept in order."""
+        from collections import OrderedDict
+
+        from fcsdk.web.places.event import parse_event
+
+        event = fc3_http_event("GET", "/x")
+        event["extra"] = [OrderedDict(a=1), [2]]
+        parsed = parse_event(event)
+        assert parsed["extra"] == [{"a": 1}, [2]]
+        assert type(parsed["extra"][0]) is dict
+
+    def test_a_dict_event_nested_past_the_recursion_limit_is_an_event_decode_error(self) -> None:
+        """A dict event nested deeper than Python can walk is refused as nesting too deeply."""
+        import sys
+
+        from fcsdk.web.places.event import parse_event
+
+        deep: Any = {}
+        for _ in range(sys.getrecursionlimit() + 100):
+            deep = {"a": deep}
+        with pytest.raises(EventDecodeError, match="nests too deeply"):
+            parse_event({**fc3_http_event(), "extra": deep})
