@@ -36,6 +36,7 @@ __all__ = [
     "read_apigw_response",
     "read_fc3_response",
     "run_wsgi",
+    "validated_wsgi",
     "wsgi_environ",
 ]
 
@@ -292,6 +293,58 @@ def run_wsgi(
     if not started:
         raise RuntimeError("the WSGI app returned without calling start_response")
     return started[0], list(started[1]), b"".join(chunks)
+
+
+def _empty_without_type(headers: list[tuple[str, str]]) -> bool:
+    """Whether ``headers`` declare an empty body (``Content-Length: 0``) and no ``Content-Type``."""
+    empty = False
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "content-type":
+            return False
+        if lowered == "content-length":
+            empty = value.strip() == "0"
+    return empty
+
+
+def validated_wsgi(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
+    """``app`` under :func:`wsgiref.validate.validator`, less one check RFC 9110 does not make.
+
+    The validator wants a ``Content-Type`` on every status but 204 and 304;
+    RFC 9110 (section 8.3) asks for one only with content, and PEP 3333 says
+    nothing of it. A response that declares an empty body (``Content-Length:
+    0``: a redirect, say) passes without one; every other check is the
+    validator's own.
+
+    Example:
+        >>> def moved(environ, start_response):
+        ...     start_response("307 Temporary Redirect", [("Location", "/new"),
+        ...                                               ("Content-Length", "0")])
+        ...     return []
+        >>> run_wsgi(validated_wsgi(moved), wsgi_environ())[:2]
+        (307, [('Location', '/new'), ('Content-Length', '0')])
+    """
+    from wsgiref.validate import validator
+
+    stand_in = ("Content-Type", "application/octet-stream")  # told apart by identity
+
+    def typed(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            if type(headers) is list and _empty_without_type(headers):
+                headers = [*headers, stand_in]
+            return start_response(status, headers, *exc_info)
+
+        return app(environ, start)
+
+    checked = validator(typed)
+
+    def untyped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            return start_response(status, [h for h in headers if h is not stand_in], *exc_info)
+
+        return checked(environ, start)
+
+    return untyped
 
 
 def _event_body(body: bytes, headers: HeaderInput, is_base64: bool | None) -> tuple[str, bool]:

@@ -65,7 +65,7 @@ def _json_text(value: Any, nxt: core_schema.ValidatorFunctionWrapHandler) -> Any
         return nxt(value)
     try:
         parsed = from_json(value)
-    except ValueError:
+    except (ValueError, TypeError):  # TypeError: a lone surrogate, which UTF-8 cannot carry
         return nxt(value)  # not JSON: the target type may still take the text
     if isinstance(parsed, dict | list):
         return nxt(parsed)

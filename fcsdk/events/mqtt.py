@@ -70,7 +70,7 @@ class MQTTMessage(EventModel, Generic[B]):
             if isinstance(data, str | bytes):
                 try:
                     return from_json(data)
-                except ValueError:
+                except (ValueError, TypeError):  # TypeError: a lone surrogate in a str
                     return data  # not JSON: let validation name the problem
             return data
         return value

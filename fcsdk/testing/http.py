@@ -2,12 +2,14 @@
 
 ``via="wsgi"`` builds the PEP 3333 environ FC 2.0 builds and runs the
 handler under the standard library's :func:`wsgiref.validate.validator`, so
-any breach of the WSGI protocol fails the test. ``via="fc3"`` sends the FC
-3.0 HTTP trigger event as JSON bytes and reads the response JSON back;
-``via="apigw"`` does the same with API Gateway's shapes. Cookies set by a
-response are sent with the following requests, as a browser would; every
-request carries a ``Host`` (``testserver`` unless ``base_url``, an absolute
-URL or a ``Host`` header says otherwise), as FC's always do.
+any breach of the WSGI protocol fails the test (a body-less response,
+``Content-Length: 0``, may go without a ``Content-Type``, as RFC 9110
+allows). ``via="fc3"`` sends the FC 3.0 HTTP trigger event as JSON bytes and
+reads the response JSON back; ``via="apigw"`` does the same with API
+Gateway's shapes. Cookies set by a response are sent with the following
+requests, as a browser would; every request carries a ``Host``
+(``testserver`` unless ``base_url``, an absolute URL or a ``Host`` header
+says otherwise), as FC's always do.
 
 It stands in for Starlette's ``TestClient``: ``content=``, ``json=``,
 ``data=``, ``files=``, ``follow_redirects=``, ``timeout=``, absolute URLs,
@@ -51,6 +53,7 @@ from fcsdk._platform.http import (
     read_apigw_response,
     read_fc3_response,
     run_wsgi,
+    validated_wsgi,
     wsgi_environ,
 )
 from fcsdk.exceptions import HTTPError, InvalidArgumentError
@@ -471,8 +474,6 @@ class HTTPClient:
         context: object,
         scheme: str = "http",
     ) -> HTTPResponse:
-        from wsgiref.validate import validator
-
         environ = wsgi_environ(
             method,
             raw_path,
@@ -483,7 +484,7 @@ class HTTPClient:
             context=context,
         )
         environ["wsgi.url_scheme"] = scheme
-        status, pairs, body = run_wsgi(validator(self.handler), environ)
+        status, pairs, body = run_wsgi(validated_wsgi(self.handler), environ)
         return HTTPResponse(status, Headers(pairs), body)
 
     def _via_event(

@@ -18,7 +18,14 @@ A misbehaving app gets a precise error, raised as :class:`ASGIProtocolError`
 from its ``send()`` (so the app's own traceback shows where), and the
 request answers 500: a body before ``http.response.start``, a second start,
 a body after ``more_body=False``, a body that is not bytes, a status that is
-not an int, a message type that does not exist.
+not an int from 200 to 999 (a 1xx status cannot be the final answer), a
+message type that does not exist. The complete response is framed as an
+HTTP/1.1 server (uvicorn over h11) would frame it: a body on a 204 or a 304,
+a ``content-length`` that disagrees with the body (outside ``HEAD`` and 304)
+or with another ``content-length``, and a body past ``max_body`` bytes are
+refused the same way; a ``transfer-encoding`` is dropped with any
+``content-length`` (the answer is collected, so its framing is the place's),
+and a ``content-length`` repeated with the same value is sent once.
 """
 
 from __future__ import annotations
@@ -92,18 +99,37 @@ def http_scope(  # noqa: PLR0917 - one request's parts, in the order ASGI lists 
     return scope
 
 
+_NO_BODY = (204, 304)
+
+
 class _Exchange:
     """One request's receive/send pair and the response it collects."""
 
-    __slots__ = ("body", "chunks", "done", "headers", "more", "received", "status")
+    __slots__ = (
+        "body",
+        "broken",
+        "chunks",
+        "done",
+        "head",
+        "headers",
+        "limit",
+        "more",
+        "received",
+        "size",
+        "status",
+    )
 
-    def __init__(self, body: bytes) -> None:
+    def __init__(self, body: bytes, *, head: bool = False, limit: int | None = None) -> None:
         self.body = body
+        self.head = head
+        self.limit = limit
         self.received = False
         self.status: int | None = None
         self.headers: Headers = []
         self.chunks: list[bytes] = []
+        self.size = 0
         self.more = True
+        self.broken = False
         self.done: asyncio.Event | None = None
 
     async def receive(self) -> Message:
@@ -122,9 +148,14 @@ class _Exchange:
             if self.status is not None:
                 raise ASGIProtocolError("the app sent http.response.start twice")
             status = message.get("status")
-            if type(status) is not int or not 100 <= status <= 999:
+            if type(status) is not int or not 200 <= status <= 999:
+                if type(status) is int and 100 <= status < 200:
+                    raise ASGIProtocolError(
+                        f"http.response.start status {status} is informational (1xx): "
+                        "it cannot be the final response"
+                    )
                 raise ASGIProtocolError(
-                    f"http.response.start status must be an int from 100 to 999, got {status!r}"
+                    f"http.response.start status must be an int from 200 to 999, got {status!r}"
                 )
             headers = message.get("headers", ())
             try:
@@ -147,23 +178,87 @@ class _Exchange:
                     f"http.response.body body must be bytes, got {type(chunk).__name__}"
                 )
             if chunk:
+                size = self.size = self.size + len(chunk)
+                if self.limit is not None and size > self.limit:
+                    raise ASGIProtocolError(
+                        f"the response body is over {self.limit} bytes, "
+                        "more than FC delivers in one answer"
+                    )
                 self.chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
             if not message.get("more_body", False):
                 self.more = False
                 if self.done is not None:
                     self.done.set()
+                self.broken = True  # until the framing is found sound
+                self._frame()
+                self.broken = False
         else:
             raise ASGIProtocolError(f"the app sent a message of unknown type {kind!r}")
 
+    def _frame(self) -> None:
+        """Check the complete response's framing; send a repeated ``content-length`` once.
+
+        Raises:
+            ASGIProtocolError: what an HTTP/1.1 server would refuse to send.
+        """
+        status = self.status
+        size = self.size
+        if size and status in _NO_BODY:
+            raise ASGIProtocolError(f"a {status} response cannot carry a body ({size} bytes sent)")
+        declared: bytes | None = None
+        lengths = 0
+        conflict = chunked = False
+        for name, value in self.headers:
+            size_of_name = len(name)
+            if size_of_name == 14 and (
+                name == b"content-length" or name.lower() == b"content-length"
+            ):
+                if declared is None:
+                    declared = value
+                elif value != declared:
+                    conflict = True
+                lengths += 1
+            elif size_of_name == 17 and name.lower() == b"transfer-encoding":
+                chunked = True
+        if chunked:  # the answer is collected: its length, not chunks, frames it
+            self.headers = [
+                (name, value)
+                for name, value in self.headers
+                if name.lower() not in (b"transfer-encoding", b"content-length")
+            ]
+            return
+        if declared is None:
+            return
+        if conflict:
+            every = [value for name, value in self.headers if name.lower() == b"content-length"]
+            raise ASGIProtocolError(f"conflicting content-length headers: {every!r}")
+        if not declared.isdigit():
+            raise ASGIProtocolError(f"content-length must be a number of bytes, got {declared!r}")
+        if not self.head and status != 304 and (len(declared) > 20 or int(declared) != size):
+            shown = declared.decode() if len(declared) <= 20 else f"{declared[:20].decode()}..."
+            raise ASGIProtocolError(f"content-length says {shown} bytes but the body has {size}")
+        if lengths > 1:
+            seen = False
+            kept: Headers = []
+            for name, value in self.headers:
+                if len(name) == 14 and name.lower() == b"content-length":
+                    if seen:
+                        continue
+                    seen = True
+                kept.append((name, value))
+            self.headers = kept
+
     @property
     def complete(self) -> bool:
-        return self.status is not None and not self.more
+        return self.status is not None and not self.more and not self.broken
 
 
 async def call_http(
-    app: ASGIApp, scope: Scope, body: bytes, *, request_id: str
+    app: ASGIApp, scope: Scope, body: bytes, *, request_id: str, max_body: int | None = None
 ) -> tuple[int, Headers, bytes] | None:
     """Run ``app`` on one ``http`` scope; return ``(status, headers, body)``, ``None`` on failure.
+
+    ``max_body``: the most bytes of response body collected (a protocol error past it).
 
     ``None`` means the app raised (even after sending a response, as
     Starlette's error middleware does, or from a background task: nothing
@@ -171,7 +266,7 @@ async def call_http(
     completing its response; each is logged with ``request_id`` and the
     traceback. A cancellation (the caller's timeout) propagates.
     """
-    exchange = _Exchange(body)
+    exchange = _Exchange(body, head=scope.get("method") == "HEAD", limit=max_body)
     try:
         await app(scope, exchange.receive, exchange.send)
     except Exception:

@@ -33,10 +33,11 @@ import atexit
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from fcsdk import _aio
 from fcsdk._invocation import enter, enter_hook, leave
+from fcsdk._platform.rules import PATH_SAFE
 from fcsdk.exceptions import ConfigurationError, HTTPError
 from fcsdk.web.adapter import PlaceApp, invocation_of, logger
 from fcsdk.web.asgi import ASGIApp, Headers, Lifespan, LifespanMode, Scope, call_http, http_scope
@@ -53,6 +54,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 __all__ = ["ASGIHandler", "from_asgi"]
+
+MAX_RESPONSE_SIZE = 32 * 1024 * 1024
+"""The most bytes of response body collected from an app: FC's limit on a synchronous
+invocation's payload (a larger answer could not be delivered; it is a 500 instead)."""
 
 _NO_WEBSOCKET = (
     "WebSocket is not available on FC's built-in runtimes, which answer each request in "
@@ -131,13 +136,16 @@ def _wsgi_headers(environ: dict[str, Any], max_headers: int) -> Headers | None:
     return headers if len(headers) <= max_headers else None
 
 
+_RAW_PATH_SAFE = PATH_SAFE + "%"
+"""What a raw path keeps when its non-ASCII characters are percent-encoded (its escapes too)."""
+
 _Parts = tuple[Scope, bytes, str, object, bool]
 """A request made ready for the app: scope, body, request id, invocation, whether ``HEAD``."""
 
 _KNOWN_NAMES: dict[str, bytes] = {}
 """FC 3.0 header names a request has already validated, and their scope spelling (bounded)."""
-_QUOTE_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
-"""What ``quote(..., safe="")`` leaves as it is (no comma: a comma splits a joined value)."""
+_QUOTE_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~,")
+"""What ``quote(..., safe=",")`` leaves as it is: how a request's query string is rebuilt."""
 
 
 _SPECIAL = frozenset((b"host", b"x-forwarded-proto", b"content-length", b"upgrade"))
@@ -373,16 +381,8 @@ class ASGIHandler(PlaceApp):
         if result is None:
             return place.send(internal_error_response(request_id))
         status, header_list, content = result
+        # A body-less answer (a redirect, say) goes without a Content-Type, as the app sent it.
         headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in header_list]
-        if (
-            not content
-            and isinstance(place, WSGIPlace)
-            and status >= 200
-            and status not in (204, 304)
-            and not any(name.lower() == "content-type" for name, _ in headers)
-        ):
-            # An empty redirect, say: PEP 3333 servers (wsgiref's validator) want a type.
-            headers.append(("Content-Type", "text/plain; charset=utf-8"))
         if not head:
             try:
                 # What place.send() does for a complete, non-HEAD response, minus the Response.
@@ -417,12 +417,15 @@ class ASGIHandler(PlaceApp):
             server = (server[0], 443 if scheme == "https" else 80)
         raw_root = place.root_path
         root_path = unquote(raw_root) if raw_root else ""
+        raw_path = raw_root + place.raw_path
+        if not raw_path.isascii():  # an event's rawPath as typed ("/é"): encode it as sent
+            raw_path = quote(raw_path, safe=_RAW_PATH_SAFE)
         scope = http_scope(
             place.method,
             scheme,
             root_path,
             root_path + request.path,
-            (raw_root + place.raw_path).encode("ascii", "replace"),
+            raw_path.encode("ascii"),
             place.raw_query,
             headers,
             place.client,
@@ -439,7 +442,8 @@ class ASGIHandler(PlaceApp):
         token = enter(invocation)
         try:
             return _aio.run(
-                call_http(self.app, scope, body, request_id=request_id), timeout=timeout
+                call_http(self.app, scope, body, request_id=request_id, max_body=MAX_RESPONSE_SIZE),
+                timeout=timeout,
             )
         except TimeoutError:
             logger.error(

@@ -243,13 +243,16 @@ class Request:
 
     @property
     def query_string(self) -> str:
-        """The query string, percent-encoded (rebuilt from the parameters for events)."""
+        """The query string, percent-encoded (rebuilt from the parameters for events).
+
+        An event's value is kept whole, never split at its commas (``{"q": "a,b"}``
+        gives ``q=a,b``): FC 3.0 joins a repeated parameter with commas, so a comma
+        there may be the client's own (``?q=a,b``), and splitting would lose it.
+        """
         source = self._query_source
         if isinstance(source, str):
             return source
-        return "&".join(
-            f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in self.query.multi_items()
-        )
+        return "&".join(f"{quote(k, safe=',')}={quote(v, safe=',')}" for k, v in self.query._items)
 
     @property
     def request_uri(self) -> str:

@@ -97,9 +97,10 @@ class Response:
             self.headers = own
             self.body = self.render(body)
         media = content_type or self.media_type
-        if media is None and status not in (204, 304):
-            # PEP 3333 and browsers want a type; str is text, anything else opaque bytes.
-            media = "text/plain" if body is None or isinstance(body, str) else _OCTETS
+        if media is None and body is not None and status not in (204, 304):
+            # Content gets a type (RFC 9110 8.3): str is text, anything else opaque bytes. A
+            # body-less answer (a redirect, say) goes without one, as RFC 9110 allows.
+            media = "text/plain" if isinstance(body, str) else _OCTETS
         if media is not None and (headers is None or "content-type" not in own):
             own._items.append(("Content-Type", _typed(media, self.charset)))
 
@@ -354,7 +355,10 @@ class StreamingResponse(Response):
         content_type: str | None = None,
     ) -> None:
         self._content = content
-        super().__init__(None, status=status, headers=headers, content_type=content_type)
+        media = content_type or self.media_type
+        if media is None and status not in (204, 304):
+            media = "text/plain"  # there is content: typed, as a str body is
+        super().__init__(None, status=status, headers=headers, content_type=media)
 
     def iter_body(self) -> Iterator[bytes]:
         """Yield each chunk of the iterable, ``str`` encoded as UTF-8."""

@@ -48,6 +48,12 @@ class TestEmbedded:
         with pytest.raises(ValidationError):
             Box[Level].model_validate({"value": "2"})
 
+    def test_text_with_a_lone_surrogate_is_a_validation_error(self) -> None:
+        """A str no JSON parser can read (a lone surrogate) is refused as the type refuses it."""
+        with pytest.raises(ValidationError, match="value"):
+            Box[Point].model_validate({"value": "\ud800"})
+        assert Box[str].model_validate({"value": "\ud800"}).value == "\ud800"
+
     def test_value_marker_dumps_object(self) -> None:
         """EMBEDDED_VALUE parses strings too but dumps the value itself."""
         adapter = TypeAdapter(Annotated[Point, EMBEDDED_VALUE])

@@ -64,6 +64,12 @@ class TestMQTTMessage:
             parse(list[MQTTMessage[Lamp]], [event])
         assert ("event[0].body", "Field required") in info.value.errors
 
+    def test_wrapped_data_with_a_lone_surrogate_is_an_event_decode_error(self) -> None:
+        """A dict event whose data is a str no JSON parser reads gives EventDecodeError."""
+        event = {"id": "1", "source": "acs:mqtt", "specversion": "1.0", "type": "t"}
+        with pytest.raises(fc.EventDecodeError):
+            parse(list[MQTTMessage[Lamp]], [{**event, "data": "\ud800"}])
+
     def test_props(self) -> None:
         """The topic is rebuilt from its two parts; missing props give None."""
         assert MQTTProperties().topic is None

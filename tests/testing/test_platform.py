@@ -87,6 +87,29 @@ class TestWsgiEnviron:
         assert b"".join(result) == b"ok"
         result.close()
 
+    def test_validated_wsgi_lets_an_empty_body_go_untyped(self) -> None:
+        """A Content-Length: 0 answer may lack a type; one with content still fails the check."""
+        from fcsdk._platform.http import run_wsgi, validated_wsgi
+
+        def answering(headers: list[tuple[str, str]], body: bytes) -> Any:
+            def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+                start_response("307 Temporary Redirect", headers)
+                return [body]
+
+            return validated_wsgi(app)
+
+        moved = answering([("Location", "/n"), ("Content-Length", "0")], b"")
+        assert run_wsgi(moved, wsgi_environ()) == (
+            307,
+            [("Location", "/n"), ("Content-Length", "0")],
+            b"",
+        )
+        for headers in ([("Content-Length", "2")], []):
+            with pytest.raises(AssertionError, match="No Content-Type"):
+                run_wsgi(answering(headers, b"hi"), wsgi_environ())
+        typed = answering([("Content-Type", "text/plain"), ("Content-Length", "2")], b"hi")
+        assert run_wsgi(typed, wsgi_environ())[2] == b"hi"
+
     def test_utf8_headers_as_latin1(self) -> None:
         """Non-ASCII header text is carried as UTF-8 bytes in latin-1 str, per PEP 3333."""
         environ = wsgi_environ(headers={"X-Name": "José"})

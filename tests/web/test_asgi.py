@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 import fcsdk as fc
-from fcsdk.testing import HTTPClient, fake_context, wsgi_environ
+from fcsdk.testing import HTTPClient, apigw_event, fake_context, fc3_http_event, wsgi_environ
 from fcsdk.testing.http import Via
 from fcsdk.web.asgi import Lifespan, LifespanError
 
@@ -55,7 +56,87 @@ START = {
 BODY = {"type": "http.response.body", "body": b"hi"}
 
 
+def _start(*headers: tuple[bytes, bytes], status: int = 200) -> dict[str, Any]:
+    """An ``http.response.start`` with a text type and ``headers``."""
+    return {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"text/plain"), *headers],
+    }
+
+
+class TestFraming:
+    def test_transfer_encoding_is_dropped_and_the_length_is_the_bodys(self, via: Via) -> None:
+        """A collected answer is framed by its length: transfer-encoding and its length go."""
+        app = answering(
+            _start((b"transfer-encoding", b"chunked"), (b"content-length", b"999")),
+            {"type": "http.response.body", "body": b"ab", "more_body": True},
+            {"type": "http.response.body", "body": b"c"},
+        )
+        response = HTTPClient(fc.from_asgi(app, lifespan="off"), via=via).get("/")
+        assert (response.status_code, response.content) == (200, b"abc")
+        assert "transfer-encoding" not in response.headers
+        assert response.headers.getall("content-length") == (["3"] if via == "wsgi" else [])
+
+    def test_a_repeated_content_length_is_sent_once(self, via: Via) -> None:
+        """Two equal content-length headers become one."""
+        app = answering(_start((b"content-length", b"2"), (b"content-length", b"2")), BODY)
+        response = HTTPClient(fc.from_asgi(app, lifespan="off"), via=via).get("/")
+        assert (response.status_code, response.content) == (200, b"hi")
+        assert response.headers.getall("content-length") == ["2"]
+
+    @pytest.mark.parametrize("method", ["GET", "HEAD"])
+    def test_head_and_304_may_state_the_representations_length(self, via: Via, method: str) -> None:
+        """A HEAD answer and a 304 may state the length of the body they do not carry."""
+        head = answering(_start((b"content-length", b"31")), {"type": "http.response.body"})
+        client = HTTPClient(fc.from_asgi(head, lifespan="off"), via=via)
+        assert client.request("HEAD", "/").status_code == 200
+        not_modified = answering(
+            {"type": "http.response.start", "status": 304, "headers": [(b"content-length", b"9")]},
+            {"type": "http.response.body"},
+        )
+        client = HTTPClient(fc.from_asgi(not_modified, lifespan="off"), via=via)
+        assert client.request(method, "/").status_code == 304
+
+    def test_a_protocol_error_the_app_swallows_still_fails_the_request(self) -> None:
+        """An app that catches the error raised from its send() does not get its answer out."""
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await send(_start((b"content-length", b"5")))
+            with contextlib.suppress(fc.web.asgi.ASGIProtocolError):
+                await send(BODY)
+
+        response = HTTPClient(fc.from_asgi(app, lifespan="off"), via="fc3").get("/")
+        assert response.status_code == 500
+
+
 class TestScope:
+    def test_a_non_ascii_raw_path_is_percent_encoded(self) -> None:
+        """An event's rawPath typed as "/é" gives raw_path b"/%C3%A9", as a client sends it."""
+        app, seen = scope_recorder()
+        handler = fc.from_asgi(app, lifespan="off")
+        for event in (fc3_http_event("GET", "/caf\u00e9 x"), apigw_event("GET", "/caf\u00e9 x")):
+            handler(event, fake_context())
+        environ = wsgi_environ("GET", "/caf%C3%A9%20x")
+        environ["fc.request_uri"] = "/caf\u00e9 x"
+        handler(environ, lambda *args: None)
+        assert [(s["raw_path"], s["path"]) for s in seen] == [
+            (b"/caf%C3%A9%20x", "/caf\u00e9 x")
+        ] * 3
+
+    def test_an_empty_header_value_is_kept_by_both_scope_builders(self) -> None:
+        """A header sent empty reaches the app on the first request (the long way) and later."""
+        app, seen = scope_recorder()
+        handler = fc.from_asgi(app, lifespan="off")
+        for via in PLACES:
+            client = HTTPClient(handler, via=via)
+            for _ in range(2):
+                client.get("/", headers={"X-Empty-Value": "", "Accept": "*/*"})
+        assert len(seen) == 6
+        for scope in seen:
+            assert (b"x-empty-value", b"") in scope["headers"]
+            assert (b"accept", b"*/*") in scope["headers"]
+
     def test_scope_fields(self, via: Via) -> None:
         """Method, path, raw path, query bytes, headers in order, client and the body arrive."""
         app, seen = scope_recorder()
@@ -167,6 +248,46 @@ BROKEN: dict[str, tuple[App, str]] = {
         "(bytes, bytes) pairs",
     ),
     "an unknown message": (answering({"type": "http.response.trailers"}), "unknown type"),
+    "a status above 999": (
+        answering({"type": "http.response.start", "status": 1000, "headers": []}),
+        "from 200 to 999, got 1000",
+    ),
+    "a 1xx final status": (
+        answering({"type": "http.response.start", "status": 103, "headers": []}, BODY),
+        "103 is informational",
+    ),
+    "a body on a 204": (
+        answering({"type": "http.response.start", "status": 204, "headers": []}, BODY),
+        "a 204 response cannot carry a body",
+    ),
+    "a body on a 304": (
+        answering({"type": "http.response.start", "status": 304, "headers": []}, BODY),
+        "a 304 response cannot carry a body",
+    ),
+    "a content-length the body disagrees with": (
+        answering(_start((b"content-length", b"5")), BODY),
+        "content-length says 5 bytes but the body has 2",
+    ),
+    "two different content-lengths": (
+        answering(_start((b"content-length", b"2"), (b"Content-Length", b"3")), BODY),
+        "conflicting content-length headers",
+    ),
+    "a content-length past any body": (
+        answering(_start((b"content-length", b"9" * 5000)), BODY),
+        "content-length says 99999999999999999999... bytes but the body has 2",
+    ),
+    "a content-length that is no number": (
+        answering(_start((b"content-length", b"+2")), BODY),
+        "content-length must be a number",
+    ),
+    "a 50 MB body": (
+        answering(
+            START,
+            *[{"type": "http.response.body", "body": b"x" * 2**20, "more_body": True}] * 50,
+            {"type": "http.response.body"},
+        ),
+        "the response body is over 33554432 bytes",
+    ),
     "no response": (answering(), "started no response"),
     "an unfinished response": (
         answering(START, {"type": "http.response.body", "body": b"x", "more_body": True}),

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,7 +23,7 @@ from starlette.routing import Route
 import fcsdk as fc
 from benchmarks._loopback import EchoServer
 from fcsdk.exceptions import ConfigurationError, InvalidArgumentError
-from fcsdk.testing import HTTPClient, fake_context, fc3_http_event
+from fcsdk.testing import HTTPClient, fake_context, fc3_http_event, wsgi_environ
 from fcsdk.testing.http import Via
 from fcsdk.web.asgi import LifespanError
 
@@ -137,6 +138,11 @@ def sync_route() -> dict[str, str]:
     return {"sync": "threadpool"}
 
 
+@api.get("/query")
+async def query(request: Request, q: str | None = None) -> dict[str, Any]:
+    return {"q": q, "pairs": request.query_params.multi_items()}
+
+
 @api.get("/boom")
 async def boom() -> None:
     raise RuntimeError("database on fire")
@@ -203,9 +209,21 @@ class TestFastAPI:
         assert client.get("/me", cookies=response.cookies).json() == {"sid": "abc", "theme": "dark"}
 
     def test_redirect(self, via: Via) -> None:
-        """A RedirectResponse keeps its status and Location."""
+        """A RedirectResponse keeps its status and Location, and gains no Content-Type."""
         response = HTTPClient(handler, via=via).get("/old")
         assert (response.status_code, response.headers["location"]) == (307, "/new")
+        assert "content-type" not in response.headers
+        assert response.content == b""
+
+    def test_redirect_slashes_adds_no_type_on_fc2(self) -> None:
+        """FastAPI's redirect_slashes 307 leaves FC 2.0 as FastAPI sent it: no Content-Type."""
+        environ = wsgi_environ("GET", "/whoami/")
+        started: list[Any] = []
+        body = handler(environ, lambda status, headers, *exc: started.append((status, headers)))
+        assert b"".join(body) == b""
+        status, headers = started[0]
+        assert status.startswith("307")
+        assert sorted(name.lower() for name, _ in headers) == ["content-length", "location"]
 
     def test_streaming_response_is_collected(self, via: Via) -> None:
         """A StreamingResponse's chunks arrive as one body."""
@@ -248,19 +266,58 @@ class TestFastAPI:
         assert "database on fire" not in response.text
         assert "database on fire" in caplog.text
 
-    def test_websocket_upgrade_is_refused(self, via: Via) -> None:
-        """A WebSocket upgrade answers 501 saying where FC supports WebSocket."""
-        response = HTTPClient(handler, via=via).get(
-            "/whoami", headers={"Upgrade": "websocket", "Connection": "Upgrade"}
-        )
-        assert response.status_code == 501
-        assert "custom runtimes" in response.json()["detail"]
+    @pytest.mark.parametrize("spelled", ["websocket", "WebSocket", "WEBSOCKET"])
+    def test_websocket_upgrade_is_refused(self, via: Via, spelled: str) -> None:
+        """A WebSocket upgrade, however spelled, answers 501 saying where FC supports it."""
+        client = HTTPClient(handler, via=via)
+        for _ in range(2):  # the first FC 3.0 request goes the long way, the next the fast one
+            response = client.get("/whoami", headers={"Upgrade": spelled, "Connection": "Upgrade"})
+            assert response.status_code == 501
+            assert "custom runtimes" in response.json()["detail"]
 
     def test_body_limit(self, via: Via) -> None:
         """A body over max_body_size is a 413 before the app runs."""
         small = fc.from_asgi(api, max_body_size=10, lifespan="off")
         response = HTTPClient(small, via=via).post("/items/1", json={"name": "x" * 50, "price": 1})
         assert response.status_code == 413
+
+
+class TestQueryValues:
+    @pytest.mark.parametrize(
+        ("url", "value"),
+        [
+            ("/query?q=a,b", "a,b"),
+            ("/query?q=fish,%20chips", "fish, chips"),
+            ("/query?q=1,2,3,4&page=2", "1,2,3,4"),
+            ("/query?q=%2C", ","),
+            ("/query?q=,", ","),
+        ],
+    )
+    def test_a_value_with_commas_arrives_whole_in_every_place(
+        self, via: Via, url: str, value: str
+    ) -> None:
+        """A query value holding commas reaches the route whole, never split or cut."""
+        body = HTTPClient(handler, via=via).get(url).json()
+        assert body["q"] == value
+        assert [pair for pair in body["pairs"] if pair[0] == "q"] == [["q", value]]
+
+    def test_every_place_gives_the_same_query_params(self) -> None:
+        """One request gives the same request.query_params through WSGI, FC 3.0 and API Gateway."""
+        url = "/query?q=fish,%20chips&bbox=1,2,3,4&empty=&x=%26%3D"
+        answers = [HTTPClient(handler, via=via).get(url).json() for via in PLACES]
+        assert answers[0]["pairs"] == [
+            ["q", "fish, chips"],
+            ["bbox", "1,2,3,4"],
+            ["empty", ""],
+            ["x", "&="],
+        ]
+        assert answers[0] == answers[1] == answers[2]
+
+    def test_a_repeated_parameter_arrives_as_fc3_joined_it(self) -> None:
+        """FC 3.0 joins ?q=a&q=b into "a,b": the app gets that one value, nothing dropped."""
+        event = fc3_http_event("GET", "/query", query=[("q", "a"), ("q", "b")])
+        answer = json.loads(handler(event, fake_context()))
+        assert json.loads(answer["body"]) == {"q": "a,b", "pairs": [["q", "a,b"]]}
 
 
 async def homepage(request: Any) -> JSONResponse:
@@ -286,6 +343,29 @@ class TestStarlette:
         assert client.get("/nope").status_code == 404
 
 
+class _CountingLock:
+    """A lock that counts the threads that asked for it, and lets a test wait for a count."""
+
+    def __init__(self, lock: Any) -> None:
+        self._lock = lock
+        self._asked = 0
+        self._changed = threading.Condition()
+
+    def __enter__(self) -> None:
+        with self._changed:
+            self._asked += 1
+            self._changed.notify_all()
+        self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+    def wait_for(self, count: int, timeout: float) -> None:
+        """Wait until ``count`` threads asked for the lock (or ``timeout`` seconds passed)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._asked >= count, timeout)
+
+
 def connect_database() -> None:
     raise ConnectionError("no database at db:5432")
 
@@ -309,6 +389,86 @@ class TestLifespan:
         assert calls == ["up"]
         wrapped.pre_stop(fake_context())
         assert calls == ["up", "down"]
+
+    def test_concurrent_first_requests_wait_for_one_startup(self) -> None:
+        """Four first requests arriving while the startup runs all wait for that one startup."""
+        gate = threading.Event()
+        starting = threading.Event()
+        calls: list[str] = []
+
+        @asynccontextmanager
+        async def slow(app: Starlette) -> AsyncIterator[None]:
+            calls.append("up")
+            starting.set()
+            await asyncio.get_running_loop().run_in_executor(None, gate.wait, 10)
+            yield
+
+        wrapped = fc.from_asgi(Starlette(routes=[Route("/", homepage)], lifespan=slow))
+        waiting = _CountingLock(wrapped._starting)
+        wrapped._starting = waiting  # type: ignore[assignment]
+        answers: list[int] = []
+
+        def first_request() -> None:
+            answers.append(HTTPClient(wrapped, via="fc3").get("/").status_code)
+
+        threads = [threading.Thread(target=first_request, daemon=True) for _ in range(4)]
+        threads[0].start()
+        assert starting.wait(10), "the startup never began"
+        for thread in threads[1:]:
+            thread.start()
+        waiting.wait_for(4, timeout=5)  # the other three queue behind the startup
+        gate.set()
+        for thread in threads:
+            thread.join(10)
+        assert not any(thread.is_alive() for thread in threads), "first requests deadlocked"
+        assert (answers, calls) == ([200] * 4, ["up"])
+        wrapped.pre_stop(fake_context())
+
+    def test_a_requests_state_changes_never_reach_another(self) -> None:
+        """Each request's scope["state"] is its own copy of the lifespan state."""
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "lifespan":
+                await receive()
+                scope["state"]["shared"] = "from startup"
+                await send({"type": "lifespan.startup.complete"})
+                await receive()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+            state = scope["state"]
+            seen = sorted(state)
+            state["mine"] = scope["path"]
+            state["shared"] = "changed"
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": json.dumps(seen).encode()})
+
+        wrapped = fc.from_asgi(app, lifespan="on")
+        for via in PLACES:
+            client = HTTPClient(wrapped, via=via)
+            for path in ("/a", "/b"):
+                assert client.get(path).json() == ["shared"]
+        assert wrapped.lifespan.state == {"shared": "from startup"}
+        wrapped.pre_stop(fake_context())
+
+    def test_a_crash_during_shutdown_is_logged_in_auto_mode(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """An app whose lifespan call raises at shutdown ("auto" mode) gets the failure logged."""
+
+        async def crashing(scope: Any, receive: Any, send: Any) -> None:
+            assert scope["type"] == "lifespan"
+            await receive()
+            await send({"type": "lifespan.startup.complete"})
+            await receive()
+            raise RuntimeError("pool would not close")  # no lifespan.shutdown.failed sent
+
+        wrapped = fc.from_asgi(crashing)
+        wrapped.initializer(fake_context())
+        with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
+            wrapped.pre_stop(fake_context())
+        assert "lifespan shutdown failed" in caplog.text
+        assert "pool would not close" in caplog.text
 
     def test_startup_failure_fails_every_invocation(self) -> None:
         """A lifespan startup that raises fails each invocation with the app's message."""

@@ -71,6 +71,7 @@ SAME = {
     "a HEAD request": fc3_http_event("HEAD", "/h", headers=[("Host", "h")]),
     "a UTF-8 text body": _event(headers={"Content-Length": "6"}, body="h\u00e9llo"),
     "no source ip": _event(requestContext={"http": {"method": "get", "path": "/x"}}),
+    "joined query values": _event(queryParameters={"q": "1,2", "bbox": "1,2,3,4"}),
 }
 
 
@@ -88,7 +89,6 @@ LONG_WAY = {
     "non-ASCII path": _event(rawPath="/caf\u00e9"),
     "no rawPath": _event(rawPath=None),
     "query that needs quoting": _event(queryParameters={"q": "a b"}),
-    "joined query values": _event(queryParameters={"q": "1,2"}),
     "non-str query value": _event(queryParameters={"q": 1}),
     "base64 body": _event(isBase64Encoded=True, body="aGk="),
     "base64 flag 0": _event(isBase64Encoded=0),
@@ -96,6 +96,7 @@ LONG_WAY = {
     "two Content-Lengths": _event(headers={"Content-Length": "29", "content-length": "29"}),
     "non-ASCII header value": _event(headers={"X-Name": "caf\u00e9"}),
     "CR in a header value": _event(headers={"X-Bad": "a\rb"}),
+    "NUL in a header value": _event(headers={"X-Bad": "a\x00b"}),
     "non-str header value": _event(headers={"X-Bad": 1}),
     "an upgrade": _event(headers={"Upgrade": "websocket"}),
     "headers not a dict": _event(headers=[["a", "b"]]),

@@ -438,7 +438,7 @@ class TestEventHeaderChecks:
         )
         assert copy.copy(query) == pickle.loads(pickle.dumps(query)) == expected
         assert repr(query) == repr(QueryParams(query.multi_items()))
-        assert request.query_string == "tag=a&tag=b&page=2&q=x%20y"
+        assert request.query_string == "tag=a,b&page=2&q=x%20y"  # each value whole
         parameters = {"a": "1"}
         wrapped = QueryParams.from_event(parameters)
         parameters["a"] = "2"
@@ -467,3 +467,103 @@ class TestEventHeaderChecks:
         ):
             with pytest.raises(EventDecodeError):
                 request_from_event(event)
+
+
+def _ordered_hook(event: dict[str, Any]) -> Any:
+    from collections import OrderedDict
+
+    return json.loads(json.dumps(event), object_pairs_hook=OrderedDict)
+
+
+def _ordered_top(event: dict[str, Any]) -> Any:
+    from collections import OrderedDict
+
+    return OrderedDict(event)
+
+
+def _defaultdicts(event: dict[str, Any]) -> Any:
+    from collections import defaultdict
+
+    def deep(value: Any) -> Any:
+        if isinstance(value, dict):
+            return defaultdict(str, {k: deep(v) for k, v in value.items()})
+        return value
+
+    return deep(event)
+
+
+class TestDictSubclassEvents:
+    @pytest.mark.parametrize("convert", [_ordered_hook, _ordered_top, _defaultdicts])
+    @pytest.mark.parametrize("make", [fc3_http_event, apigw_event])
+    def test_a_dict_subclass_event_is_served_as_the_plain_one(
+        self, make: Any, convert: Any
+    ) -> None:
+        """OrderedDict and defaultdict events (however deep) answer as the plain dict does."""
+
+        @fc.http
+        def echo(request: fc.Request) -> dict[str, Any]:
+            return {"q": request.query.get("q"), "a": request.headers.get("x-a")}
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await receive()
+            headers = [(b"content-type", b"text/plain")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": scope["query_string"]})
+
+        asgi = fc.from_asgi(app, lifespan="off")
+        event = make("GET", "/x", query={"q": "a,b"}, headers={"X-A": "1"})
+        for handler in (echo, asgi):
+            plain = json.loads(handler(event, fake_context()))
+            assert plain["statusCode"] == 200
+            assert json.loads(handler(convert(event), fake_context())) == plain
+
+    def test_model_and_place_agree_on_a_dict_subclass_event(self) -> None:
+        """A model-valid event in OrderedDicts builds a request; a bad one names its field."""
+        from fcsdk.events.http import HTTPTriggerEvent
+
+        event = _ordered_hook(fc3_http_event("GET", "/x", headers={"X-A": "1"}))
+        HTTPTriggerEvent.model_validate(event)
+        request = FC3Place.from_event(event, fake_context(), DEFAULT_OPTIONS).request
+        assert request.headers["x-a"] == "1"
+        event["headers"]["X-A"] = 1
+        with pytest.raises(EventDecodeError, match=r"headers.*X-A"):
+            FC3Place.from_event(event, fake_context(), DEFAULT_OPTIONS).request  # noqa: B018
+
+    @pytest.mark.parametrize(
+        ("place", "make", "label"),
+        [
+            (FC3Place, fc3_http_event, "FC 3.0 HTTP trigger event"),
+            (APIGatewayPlace, apigw_event, "API Gateway event"),
+        ],
+    )
+    def test_the_fallback_message_names_the_event_once(
+        self, place: Any, make: Any, label: str
+    ) -> None:
+        """When the model finds nothing wrong, the error says "malformed <place> event"."""
+        error = place(make(), fake_context(), DEFAULT_OPTIONS).model_error()
+        assert str(error).startswith(f"malformed {label}")
+        assert "HTTP trigger HTTP" not in str(error)
+
+    def test_lists_inside_a_dict_subclass_event_are_copied_too(self) -> None:
+        """An OrderedDict inside a list of a dict event is made plain, the list kept in order."""
+        from collections import OrderedDict
+
+        from fcsdk.web.places.event import parse_event
+
+        event = fc3_http_event("GET", "/x")
+        event["extra"] = [OrderedDict(a=1), [2]]
+        parsed = parse_event(event)
+        assert parsed["extra"] == [{"a": 1}, [2]]
+        assert type(parsed["extra"][0]) is dict
+
+    def test_a_dict_event_nested_past_the_recursion_limit_is_an_event_decode_error(self) -> None:
+        """A dict event nested deeper than Python can walk is refused as nesting too deeply."""
+        import sys
+
+        from fcsdk.web.places.event import parse_event
+
+        deep: Any = {}
+        for _ in range(sys.getrecursionlimit() + 100):
+            deep = {"a": deep}
+        with pytest.raises(EventDecodeError, match="nests too deeply"):
+            parse_event({**fc3_http_event(), "extra": deep})

@@ -42,9 +42,10 @@ class TestUrl:
         assert Request(raw_path="/x").request_uri == "/x"
 
     def test_query_from_params_rebuilds_the_string(self) -> None:
-        """Given QueryParams, query_string is rebuilt percent-encoded."""
+        """Given QueryParams, query_string is rebuilt percent-encoded, an event's values whole."""
         request = Request(query=QueryParams.from_event({"q": "a b,c", "e": "é"}))
-        assert request.query_string == "q=a%20b&q=c&e=%C3%A9"
+        assert request.query_string == "q=a%20b,c&e=%C3%A9"
+        assert Request(query=QueryParams([("q", "a,b"), ("q", "&")])).query_string == "q=a,b&q=%26"
         assert request.query.get("q") == "a b,c"
 
     def test_query_is_parsed_once(self) -> None:

@@ -161,6 +161,27 @@ class TestRedirectResponse:
         assert response.status == 307
         assert response.headers["location"] == "/a%20b?x=1"
 
+    def test_a_body_less_response_has_no_type(self) -> None:
+        """Only a response with content gets a Content-Type: not a redirect, not Response()."""
+        assert "content-type" not in fc.RedirectResponse("/next").headers
+        assert "content-type" not in fc.Response(status=202).headers
+        assert fc.Response("").headers["content-type"] == "text/plain; charset=utf-8"
+        assert fc.StreamingResponse([b"x"]).headers["content-type"] == "text/plain; charset=utf-8"
+        assert "content-type" not in fc.StreamingResponse([], status=204).headers
+
+    def test_a_redirect_reaches_every_place_without_a_type(self) -> None:
+        """@fc.http's redirect leaves every place body-less and type-less, FC 2.0 included."""
+        from fcsdk.testing import HTTPClient
+
+        @fc.http
+        def moved(request: fc.Request) -> fc.Response:
+            return fc.RedirectResponse("/next")
+
+        for via in ("wsgi", "fc3", "apigw"):
+            response = HTTPClient(moved, via=via).get("/")
+            assert (response.status_code, response.headers["location"]) == (307, "/next")
+            assert "content-type" not in response.headers
+
 
 class TestStreamingResponse:
     def test_chunks_are_encoded_and_closed(self) -> None:

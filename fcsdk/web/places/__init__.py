@@ -61,12 +61,13 @@ def select_event_place(event: object, context: object, options: HTTPOptions) -> 
         EventDecodeError: the event is not an HTTP event of any place.
     """
     data = parse_event(event)
+    raw = data if isinstance(event, dict) else event  # a dict's plain copy is read as a dict
     rc = data.get("requestContext")
     if type(rc) is dict and "http" in rc:  # FC3Place.infer, inlined: the most common place
-        return FC3Place(data, context, options, event)
+        return FC3Place(data, context, options, raw)
     for place in EVENT_PLACES:
         if place.infer(data, context):
-            return place(data, context, options, event)
+            return place(data, context, options, raw)
     raise EventDecodeError(NOT_HTTP, raw=event)
 
 

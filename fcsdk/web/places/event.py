@@ -70,11 +70,21 @@ NOT_HTTP = (
 def parse_event(event: object) -> dict[str, Any]:
     """The event as a dict: JSON bytes/str parsed, a dict as it is.
 
+    A dict holding ``dict`` subclasses (an ``OrderedDict``, a ``defaultdict``,
+    ``json.loads(..., object_pairs_hook=OrderedDict)``'s objects) is copied
+    into plain dicts and lists first, as the event's model reads them.
+
     Raises:
         EventDecodeError: not JSON, not an object, or nested too deeply.
     """
     if isinstance(event, dict):
-        return event
+        try:
+            if _plain_json(event):
+                return event
+            return _as_plain(event)  # type: ignore[no-any-return]
+        except RecursionError as exc:
+            message = f"{NOT_HTTP}; the payload nests too deeply (recursion limit)"
+            raise EventDecodeError(message, raw=event) from exc
     data = event if type(event) is bytes else to_bytes(event)
     try:
         parsed = from_json(data, cache_strings="keys")
@@ -86,6 +96,25 @@ def parse_event(event: object) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise EventDecodeError(f"{NOT_HTTP}; got a JSON {type(parsed).__name__}", raw=event)
     return parsed
+
+
+def _plain_json(value: Any) -> bool:
+    """Whether ``value`` holds no ``dict`` or ``list`` subclass, however deep."""
+    kind = type(value)
+    if kind is dict:
+        return all(map(_plain_json, value.values()))
+    if kind is list:
+        return all(map(_plain_json, value))
+    return not isinstance(value, dict | list)
+
+
+def _as_plain(value: Any) -> Any:
+    """``value`` with every dict (sub)class copied into a dict, every list subclass a list."""
+    if isinstance(value, dict):
+        return {key: _as_plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_plain(item) for item in value]
+    return value
 
 
 def _parse_lenient(event: object, data: bytes) -> Any:
@@ -390,7 +419,7 @@ class EventPlace(Place[bytes]):
         data = parse_event(event)
         if not cls.infer(data, context):
             raise EventDecodeError(NOT_HTTP, raw=event)
-        return cls(data, context, options, event)
+        return cls(data, context, options, data if isinstance(event, dict) else event)
 
     @classmethod
     @abstractmethod
@@ -423,7 +452,7 @@ class EventPlace(Place[bytes]):
             self.model().model_validate(self.data)
         except ValidationError as exc:
             return format_validation_error(exc, self.raw)
-        return EventDecodeError(f"malformed {self.label} HTTP event", raw=self.raw)
+        return EventDecodeError(f"malformed {self.label} event", raw=self.raw)
 
     @abstractmethod
     def answer_head(self, status: int, headers: dict[str, str | list[str]], b64: bool) -> bytes:
