@@ -53,7 +53,7 @@ from fcsdk.webfunction.invoke import (
 from fcsdk.webfunction.lifecycle import Lifecycle
 from fcsdk.webfunction.wsgi import call_wsgi, read_body
 
-__all__ = ["DEFAULT_THREADS", "WebFunction"]
+__all__ = ["DEFAULT_THREADS", "WebFunction", "app_kind"]
 
 logger = logging.getLogger("fcsdk.webfunction")
 

@@ -37,7 +37,14 @@ from collections.abc import Iterable
 
 from fcsdk import _secrets
 
-__all__ = ["CREDENTIAL_HEADERS", "HeaderContext", "read_headers"]
+__all__ = [
+    "CREDENTIAL_HEADERS",
+    "Credentials",
+    "Function",
+    "HeaderContext",
+    "Service",
+    "read_headers",
+]
 
 Headers = list[tuple[bytes, bytes]]
 

@@ -41,7 +41,7 @@ from fcsdk._invocation import enter, enter_hook, leave
 from fcsdk._runtime import error_payload, runtime_result
 from fcsdk.handler import is_async_callable
 
-__all__ = ["EventRunner", "error_body", "lifecycle_line"]
+__all__ = ["EventRunner", "error_body", "lifecycle_line", "log_failure"]
 
 logger = logging.getLogger("fcsdk.webfunction")
 

@@ -20,7 +20,7 @@ from typing import Literal
 from fcsdk.exceptions import ConfigurationError
 from fcsdk.webfunction.app import DEFAULT_THREADS, WebFunction
 
-__all__ = ["DEFAULT_PORT", "listen_port", "serve"]
+__all__ = ["DEFAULT_PORT", "listen_port", "serve", "setup_logging"]
 
 DEFAULT_PORT = 9000
 

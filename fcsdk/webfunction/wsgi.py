@@ -28,7 +28,7 @@ from typing import Any
 
 from fcsdk.webfunction.answers import send_problem
 
-__all__ = ["call_wsgi"]
+__all__ = ["build_environ", "call_wsgi", "read_body"]
 
 logger = logging.getLogger("fcsdk.webfunction")
 
