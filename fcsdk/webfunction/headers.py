@@ -32,7 +32,6 @@ Example:
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 
 from fcsdk import _secrets
@@ -73,13 +72,13 @@ class Function:
 
     __slots__ = ("handler", "memory", "name", "qualifier", "timeout", "version_id")
 
-    def __init__(self) -> None:
-        self.name: str | None = None
-        self.handler: str | None = None
-        self.memory: str | None = None
-        self.timeout: str | None = None
-        self.qualifier: str | None = None
-        self.version_id: str | None = None
+    def __init__(self, found: dict[bytes, bytes]) -> None:
+        self.name = _text(found, b"x-fc-function-name")
+        self.handler = _text(found, b"x-fc-function-handler")
+        self.memory = _text(found, b"x-fc-function-memory")
+        self.timeout = _text(found, b"x-fc-function-timeout")
+        self.qualifier = _text(found, b"x-fc-qualifier")
+        self.version_id = _text(found, b"x-fc-version-id")
 
 
 class Service:
@@ -87,61 +86,90 @@ class Service:
 
     __slots__ = ("log_project", "log_store", "name", "qualifier", "version_id")
 
-    def __init__(self) -> None:
-        self.name: str | None = None
-        self.log_project: str | None = None
-        self.log_store: str | None = None
-        self.qualifier: str | None = None
-        self.version_id: str | None = None
+    def __init__(self, found: dict[bytes, bytes]) -> None:
+        self.name = _text(found, b"x-fc-service-name")
+        self.log_project = _text(found, b"x-fc-service-logproject")
+        self.log_store = _text(found, b"x-fc-service-logstore")
+        self.qualifier = _text(found, b"x-fc-qualifier")
+        self.version_id = _text(found, b"x-fc-version-id")
+
+
+def _new_request_id() -> str:
+    """A fresh request id for a request FC did not send (uuid imported only then)."""
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+def _text(found: dict[bytes, bytes], name: bytes) -> str | None:
+    """A header's value as text, ``None`` when absent or empty."""
+    value = found.get(name)
+    return value.decode("latin-1") if value else None
 
 
 class HeaderContext:
     """One request's context, read from its ``x-fc-*`` headers; what ``scope["fc.context"]`` is.
 
     Build the typed context with ``fc.FCContext.from_runtime(scope["fc.context"])``.
-    ``control_path`` is FC 2.0's ``x-fc-control-path`` (``/invoke``,
-    ``/http-invoke``, ``/initialize``, ``/pre-freeze``, ``/pre-stop``),
-    ``None`` where FC does not send it.
+    Only the request id is read at once; the other fields when first asked
+    for (most requests never ask). ``control_path`` is FC 2.0's
+    ``x-fc-control-path`` (``/invoke``, ``/http-invoke``, ``/initialize``,
+    ``/pre-freeze``, ``/pre-stop``), ``None`` where FC does not send it.
     """
 
-    __slots__ = (
-        "account_id",
-        "control_path",
-        "credentials",
-        "function",
-        "region",
-        "request_id",
-        "service",
-    )
+    __slots__ = ("_found", "_function", "request_id")
 
-    def __init__(self, request_id: str) -> None:
-        self.request_id = request_id
-        self.region: str | None = None
-        self.account_id: str | None = None
-        self.credentials: Credentials | None = None
-        self.function = Function()
-        self.service: Service | None = None
-        self.control_path: str | None = None
+    def __init__(self, found: dict[bytes, bytes]) -> None:
+        self._found = found
+        request_id = found.get(b"x-fc-request-id")
+        self.request_id = request_id.decode("latin-1") if request_id else _new_request_id()
+        self._function: Function | None = None
+
+    @property
+    def region(self) -> str | None:
+        """``x-fc-region``."""
+        return _text(self._found, b"x-fc-region")
+
+    @property
+    def account_id(self) -> str | None:
+        """``x-fc-account-id``."""
+        return _text(self._found, b"x-fc-account-id")
+
+    @property
+    def control_path(self) -> str | None:
+        """FC 2.0's ``x-fc-control-path``."""
+        return _text(self._found, b"x-fc-control-path")
+
+    @property
+    def function(self) -> Function:
+        """Name, handler, memory, timeout, qualifier and version of the function."""
+        if self._function is None:
+            self._function = Function(self._found)
+        return self._function
+
+    @property
+    def service(self) -> Service | None:
+        """FC 2.0's service (name, Log Service project and store), when FC names it."""
+        found = self._found
+        if not any(name.startswith(b"x-fc-service-") for name in found):
+            return None
+        return Service(found)
+
+    @property
+    def credentials(self) -> Credentials | None:
+        """The invocation's STS credentials, ``None`` without ``x-fc-access-key-id``."""
+        found = self._found
+        key_id = _text(found, b"x-fc-access-key-id")
+        if key_id is None:
+            return None
+        return Credentials(
+            key_id,
+            _text(found, b"x-fc-access-key-secret") or "",
+            _text(found, b"x-fc-security-token") or "",
+        )
 
     def __repr__(self) -> str:
         return f"<HeaderContext request_id={self.request_id!r}>"
-
-
-# header -> (attribute of the context or of its function/service, where)
-_PLACES: dict[bytes, tuple[str, str]] = {
-    b"x-fc-region": ("region", ""),
-    b"x-fc-account-id": ("account_id", ""),
-    b"x-fc-control-path": ("control_path", ""),
-    b"x-fc-function-name": ("name", "function"),
-    b"x-fc-function-handler": ("handler", "function"),
-    b"x-fc-function-memory": ("memory", "function"),
-    b"x-fc-function-timeout": ("timeout", "function"),
-    b"x-fc-qualifier": ("qualifier", "function"),
-    b"x-fc-version-id": ("version_id", "function"),
-    b"x-fc-service-name": ("name", "service"),
-    b"x-fc-service-logproject": ("log_project", "service"),
-    b"x-fc-service-logstore": ("log_store", "service"),
-}
 
 
 def read_headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[HeaderContext, Headers]:
@@ -151,41 +179,19 @@ def read_headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[HeaderContext,
     headers, else a copy without them. The secret and the token are
     registered for masking at once (see :mod:`fcsdk._secrets`).
     """
-    found: dict[bytes, str] = {}
+    found: dict[bytes, bytes] = {}
     strip = False
     for name, value in headers:
         if name[:5] == b"x-fc-":
-            found[name] = value.decode("latin-1")
+            found[name] = value
             if name in CREDENTIAL_HEADERS:
                 strip = True
-    request_id = found.get(b"x-fc-request-id") or str(uuid.uuid4())
-    context = HeaderContext(request_id)
-    if len(found) > 1 or (found and b"x-fc-request-id" not in found):
-        _fill(context, found)
+    context = HeaderContext(found)
     if not strip:
         return context, headers if type(headers) is list else list(headers)
+    secret = found.get(b"x-fc-access-key-secret")
+    token = found.get(b"x-fc-security-token")
+    _secrets.remember(
+        secret.decode("latin-1") if secret else None, token.decode("latin-1") if token else None
+    )
     return context, [(name, value) for name, value in headers if name not in CREDENTIAL_HEADERS]
-
-
-def _fill(context: HeaderContext, found: dict[bytes, str]) -> None:
-    """Set the context's fields from the ``x-fc-*`` headers found (empty values are absent)."""
-    function = context.function
-    for name, value in found.items():
-        place = _PLACES.get(name)
-        if place is None or not value:
-            continue
-        attribute, where = place
-        if where == "function":
-            setattr(function, attribute, value)
-        elif where == "service":
-            if context.service is None:
-                context.service = Service()
-            setattr(context.service, attribute, value)
-        else:
-            setattr(context, attribute, value)
-    key_id = found.get(b"x-fc-access-key-id")
-    if key_id:
-        secret = found.get(b"x-fc-access-key-secret", "")
-        token = found.get(b"x-fc-security-token", "")
-        _secrets.remember(secret, token)
-        context.credentials = Credentials(key_id, secret, token)

@@ -38,7 +38,6 @@ from typing import Any
 
 from fcsdk import _secrets
 from fcsdk._invocation import enter, enter_hook, leave
-from fcsdk._runtime import error_payload, runtime_result
 from fcsdk.handler import is_async_callable
 
 __all__ = ["EventRunner", "error_body", "lifecycle_line", "log_failure"]
@@ -60,6 +59,8 @@ def lifecycle_line(what: str, request_id: str) -> None:
 
 def error_body(exc: BaseException) -> bytes:
     """FC's error JSON for ``exc``: message, type and the user's frames, secrets masked."""
+    from fcsdk._runtime import error_payload
+
     payload = error_payload(exc)
     payload["stackTrace"] = [
         frame for frame in payload["stackTrace"] if not str(frame[0]).startswith(_FCSDK_DIR)
@@ -100,6 +101,9 @@ class EventRunner:
             inner is not None and hasattr(handler, "event_model") and is_async_callable(inner)
         )
         self._plain_async = not hasattr(handler, "event_model") and is_async_callable(handler)
+        from fcsdk._runtime import runtime_result
+
+        self._encode = runtime_result  # what FC's Python runtime sends for a plain result
         self._decode: Any = None
         self._with_context = True
         self._log_event = _closure_flag(handler, "log_event") if self._async else False
@@ -127,7 +131,7 @@ class EventRunner:
         if self._plain_async:
             token = enter(context)
             try:
-                return runtime_result(await self.handler(body, context))
+                return self._encode(await self.handler(body, context))
             finally:
                 leave(token)
         call = contextvars.copy_context().run
@@ -137,7 +141,7 @@ class EventRunner:
             value = await loop.run_in_executor(self.executor, call, self.handler, body, context)
         else:
             value = await loop.run_in_executor(self.executor, call, self._plain, body, context)
-        return runtime_result(value)
+        return self._encode(value)
 
     def _plain(self, body: bytes, context: Any) -> object:
         token = enter(context)

@@ -29,8 +29,8 @@ from fcsdk import _secrets
 from fcsdk._invocation import enter_hook, leave
 from fcsdk.exceptions import InstanceStartError
 from fcsdk.handler import LifecycleHook, is_async_callable
-from fcsdk.web.asgi import ASGIApp, Lifespan
 from fcsdk.webfunction.invoke import log_failure
+from fcsdk.webfunction.lifespan import ASGIApp, Lifespan
 
 __all__ = ["Lifecycle"]
 
@@ -55,7 +55,7 @@ class Lifecycle:
         pre_freezes: Sequence[Callable[[Any], object]] = (),
         executor: Executor | None = None,
     ) -> None:
-        self.lifespan = Lifespan(app, "auto") if app is not None else None
+        self.lifespan = Lifespan(app) if app is not None else None
         self.initializers = tuple(initializers)
         self.pre_stops = tuple(pre_stops)
         self.pre_freezes = tuple(pre_freezes)
