@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 from typing import Literal
 
 from fcsdk.exceptions import ConfigurationError
@@ -70,8 +72,9 @@ def serve(
     """Serve ``app`` (and ``handler`` on ``POST /invoke``) as FC's custom runtime expects.
 
     ``app`` may be a ready :class:`WebFunction`. Returns when the server
-    stops (SIGTERM, SIGINT), after the instance's PreStop hooks and the
-    app's shutdown ran.
+    stops, after the instance's PreStop hooks and the app's shutdown ran;
+    stopped by SIGTERM or SIGINT (with their default handlers in place) it
+    then raises ``SystemExit(0)``.
 
     Raises:
         ConfigurationError: uvicorn is not installed (``pip install 'fcsdk[web]'``),
@@ -100,4 +103,22 @@ def serve(
         server_header=False,
         date_header=False,
     )
+    _exit_cleanly_on_stop()
     uvicorn.Server(config).run()
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _exit_cleanly_on_stop() -> None:
+    """After its graceful shutdown uvicorn raises the signal that stopped it again: exit 0 then.
+
+    Without a handler of ours that second SIGTERM would kill the process
+    (exit status -15, and no ``atexit`` hooks, no flushed buffers).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        if signal.getsignal(signum) in (signal.SIG_DFL, signal.default_int_handler):
+            signal.signal(signum, _stopped)
