@@ -115,10 +115,27 @@ class _Bridge:
         self.slots = threading.Semaphore(_IN_FLIGHT)
         self.gone = False
 
-    def put(self, kind: str, value: Any) -> None:
-        """From the app's thread: hand one message to the loop (waits while too many are queued)."""
+    def put(self, kind: str, value: Any, *, last: bool = False) -> None:
+        """From the app's thread: hand one message to the loop (waits while too many are queued).
+
+        Once the client is gone only the ``last`` message (the end, or the
+        app's error) is handed over.
+        """
         self.slots.acquire()
-        self.loop.call_soon_threadsafe(self.queue.put_nowait, (kind, value))
+        if self.gone and not last:
+            return
+        try:
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, (kind, value))
+        except RuntimeError:  # the loop closed: the server is stopping
+            self.gone = True
+
+    async def watch(self, receive: Callable[[], Any]) -> None:
+        """On the loop: mark the client gone when it disconnects before the response ends."""
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                self.gone = True
+                return
 
 
 def _run_app(app: Callable[..., Iterable[bytes]], environ: dict[str, Any], bridge: _Bridge) -> None:
@@ -140,6 +157,8 @@ def _run_app(app: Callable[..., Iterable[bytes]], environ: dict[str, Any], bridg
                     break
                 if chunk:
                     if not sent:
+                        if not started:
+                            raise RuntimeError("the WSGI app sent a body before start_response")
                         bridge.put("start", started)
                         sent = True
                     bridge.put("body", bytes(chunk))
@@ -151,9 +170,9 @@ def _run_app(app: Callable[..., Iterable[bytes]], environ: dict[str, Any], bridg
             if not started:
                 raise RuntimeError("the WSGI app returned without calling start_response")
             bridge.put("start", started)
-        bridge.put("end", None)
+        bridge.put("end", None, last=True)
     except BaseException as exc:
-        bridge.put("error", (exc, sent))
+        bridge.put("error", (exc, sent), last=True)
 
 
 def _no_write(data: bytes) -> None:  # pragma: no cover - the legacy write() few apps call
@@ -186,6 +205,7 @@ async def call_wsgi(
     bridge = _Bridge(loop)
     call = contextvars.copy_context().run
     future = loop.run_in_executor(executor, call, _run_app, app, environ, bridge)
+    watcher = loop.create_task(bridge.watch(receive))
     started = False
     try:
         while True:
@@ -208,6 +228,7 @@ async def call_wsgi(
                     await _internal_error(send, request_id)
                 break
     finally:
+        watcher.cancel()
         bridge.gone = True
         # Let a thread blocked on a full queue finish (it sees `gone` and stops).
         for _ in range(_IN_FLIGHT):

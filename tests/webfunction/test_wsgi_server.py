@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -108,6 +109,43 @@ class TestOtherApps:
         assert "raw app failed" in log
         assert "stream broke" in log
         assert "without calling start_response" in log
+
+    def test_environ_of_repeated_headers_and_chunked_bodies(self, tmp_path: Path) -> None:
+        """Repeated headers join (cookies with ``; ``); a chunked body arrives with its length."""
+        with WebServer("raw_wsgi_app:endless_app", tmp_path) as server:
+            answer = httpx.post(
+                server.url + "/echo-environ",
+                headers=[("x-tag", "a"), ("x-tag", "b"), ("cookie", "c=1"), ("cookie", "d=2")],
+                content=iter([b"chunked ", b"body"]),
+                timeout=30,
+            )
+        assert answer.json() == {
+            "HTTP_X_TAG": "a,b",
+            "HTTP_COOKIE": "c=1; d=2",
+            "CONTENT_LENGTH": "12",
+            "SCRIPT_NAME": "",
+            "PATH_INFO": "/echo-environ",
+            "body": "chunked body",
+        }
+
+    def test_client_gone_stops_the_response(self, tmp_path: Path) -> None:
+        """A client that leaves mid-response: the app's iterable is closed, not run to its end."""
+        with WebServer("raw_wsgi_app:endless_app", tmp_path) as server:
+            with (
+                httpx.Client(timeout=30) as client,
+                client.stream("GET", server.url + "/") as answer,
+            ):
+                assert len(next(answer.iter_raw())) > 0
+            deadline = time.monotonic() + 30
+            state = httpx.get(server.url + "/state", timeout=30).json()
+            while state["closed"] == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)  # waiting for the server to notice the client left
+                state = httpx.get(server.url + "/state", timeout=30).json()
+            assert state["closed"] == 1
+            assert state["produced"] < 100_000
+            early = httpx.get(server.url + "/early-body", headers=fc_headers("eb-1"), timeout=30)
+            assert (early.status_code, early.json()["request_id"]) == (500, "eb-1")
+        assert "body before start_response" in server.stderr()
 
     def test_http_handler_and_plain_event_handler(self, tmp_path: Path) -> None:
         """An @fc.http app sees its request id; a plain handler(event, context) gets the body."""
