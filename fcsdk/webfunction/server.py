@@ -12,6 +12,7 @@ fcsdk formats with the request id and masks.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -104,6 +105,10 @@ def serve(
         date_header=False,
     )
     _exit_cleanly_on_stop()
+    # Everything imported so far lives as long as the process: out of the collector's
+    # sight, the collections that requests' garbage triggers do not walk the modules
+    # and the app (no collection first: it would cost the start what it saves later).
+    gc.freeze()
     uvicorn.Server(config).run()
 
 
