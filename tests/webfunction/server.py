@@ -61,7 +61,14 @@ def child_environment(**extra: str) -> dict[str, str]:
 class WebServer:
     """``python -m fcsdk web MODULE`` from ``tests/webfunction/apps``; ``url`` once entered."""
 
-    def __init__(self, module: str, tmp: Path, *args: str, host: str | None = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        module: str,
+        tmp: Path,
+        *args: str,
+        host: str | None = "127.0.0.1",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.module = module
         self.port = free_port()
         self.out_path = tmp / f"{module}.stdout"
@@ -70,7 +77,7 @@ class WebServer:
         if host is not None:
             command += ["--host", host, "--port", str(self.port)]
         self.command = [*command, *args]
-        self.env = child_environment(FC_CUSTOM_LISTEN_PORT=str(self.port))
+        self.env = child_environment(FC_CUSTOM_LISTEN_PORT=str(self.port), **(env or {}))
         self.process: subprocess.Popen[bytes] | None = None
         self.returncode: int | None = None
 

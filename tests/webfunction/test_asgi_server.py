@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
+import oss2
 import pytest
 from websockets.sync.client import connect
 
 from fcsdk import _secrets
+from fcsdk.testing.oss import LocalOSSServer
 from tests.webfunction.server import KEY_ID, SECRET, TOKEN, WebServer, fc_headers
 
 pytestmark = pytest.mark.slow
@@ -70,6 +73,29 @@ class TestContext:
         body = httpx.get(fastapi_server.url + "/oss", timeout=30).json()
         assert body["error"] == "CredentialsError"
         assert "credentials" in body["message"].lower()
+
+
+class TestOSS:
+    def test_oss_bucket_signs_with_the_request_credentials(self, tmp_path: Path) -> None:
+        """context.oss_bucket() in a route signs with the x-fc-* credentials: a real oss2 PUT."""
+        with LocalOSSServer(
+            access_key_id=KEY_ID,
+            access_key_secret=SECRET,
+            security_token=TOKEN,
+            buckets=["uploads"],
+        ) as oss:
+            env = {"FCSDK_OSS_ENDPOINT": oss.endpoint}
+            with WebServer("fastapi_app", tmp_path, env=env) as server:
+                answer = httpx.put(
+                    server.url + "/files/a.txt", headers=fc_headers("oss-1"), timeout=60
+                )
+                assert answer.json() == {"stored": "a.txt"}, answer.text
+            auth = oss2.StsAuth(KEY_ID, SECRET, TOKEN)
+            bucket = oss2.Bucket(auth, oss.endpoint, "uploads")
+            assert bucket.get_object("a.txt").read() == b"uploaded by oss-1"
+            assert any(r.operation == "PutObject" and r.token_present for r in oss.requests)
+        for form in _secret_forms():
+            assert form not in server.logs()
 
 
 class TestLogging:

@@ -79,6 +79,15 @@ async def oss(request: Request) -> dict[str, str]:
     return {"error": ""}
 
 
+@app.put("/files/{key}")
+def put_file(key: str, request: Request) -> dict[str, str]:
+    """A sync route: oss2 blocks, so it runs in the thread pool."""
+    context = fc.FCContext.from_runtime(request.scope["fc.context"])
+    body = b"uploaded by " + context.request_id.encode()
+    context.oss_bucket("uploads", auth_version="v1").put_object(key, body)
+    return {"stored": key}
+
+
 @app.get("/log")
 async def log(request: Request) -> dict[str, str]:
     context = fc.FCContext.from_runtime(request.scope["fc.context"])
