@@ -32,13 +32,15 @@ class TestStartup:
         assert "FC Initialize End RequestId: init-1" in out
 
     def test_concurrent_first_requests_start_once(self, tmp_path: Path) -> None:
-        """Without /initialize, 10 concurrent first requests share one startup."""
+        """10 concurrent first requests share one startup; a later /initialize runs none."""
         with WebServer("fastapi_app", tmp_path) as server:
             with ThreadPoolExecutor(10) as pool:
                 answers = list(
                     pool.map(lambda _: httpx.get(server.url + "/counts", timeout=30), range(10))
                 )
             assert {a.status_code for a in answers} == {200}
+            late = httpx.post(server.url + "/initialize", headers=fc_headers("late-1"), timeout=30)
+            assert (late.status_code, late.headers["x-fc-status"]) == (200, "200")
             assert httpx.get(server.url + "/counts", timeout=30).json() == {
                 "startup": 1,
                 "initializer": 1,
