@@ -146,7 +146,7 @@ def _run_app(app: Callable[..., Iterable[bytes]], environ: dict[str, Any], bridg
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         if exc_info is not None and sent:
             raise exc_info[1].with_traceback(exc_info[2])
-        started[:] = [status, headers]
+        started[:] = _head(status, headers)  # a bad status or header fails the app's call
         return _no_write
 
     try:
@@ -179,10 +179,23 @@ def _no_write(data: bytes) -> None:  # pragma: no cover - the legacy write() few
     raise NotImplementedError("write() of start_response is not supported: return an iterable")
 
 
-def _head(started: list[Any]) -> tuple[int, list[tuple[bytes, bytes]]]:
-    status, headers = started
-    code = int(str(status).split(" ", 1)[0])
-    return code, [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in headers]
+def _head(status: str, headers: Iterable[tuple[str, str]]) -> tuple[int, list[tuple[bytes, bytes]]]:
+    """PEP 3333's status line and header list as ASGI's status and header pairs.
+
+    Raises:
+        ValueError: the status does not start with a 3-digit code, or a header is not a
+            pair of latin-1 strings.
+    """
+    code = str(status).split(" ", 1)[0]
+    if not (len(code) == 3 and code.isascii() and code.isdigit()):
+        raise ValueError(f"the WSGI app's status must start with a 3-digit code, not {status!r}")
+    try:
+        pairs = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in headers]
+    except (AttributeError, TypeError, ValueError, UnicodeEncodeError):
+        raise ValueError(
+            "the WSGI app's headers must be (name, value) pairs of latin-1 strings"
+        ) from None
+    return int(code), pairs
 
 
 async def call_wsgi(
@@ -212,7 +225,7 @@ async def call_wsgi(
             kind, value = await bridge.queue.get()
             bridge.slots.release()
             if kind == "start":
-                status, headers = _head(value)
+                status, headers = value
                 await send({"type": "http.response.start", "status": status, "headers": headers})
                 started = True
             elif kind == "body":

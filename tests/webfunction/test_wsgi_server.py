@@ -147,6 +147,16 @@ class TestOtherApps:
             assert (early.status_code, early.json()["request_id"]) == (500, "eb-1")
         assert "body before start_response" in server.stderr()
 
+    def test_bad_status_or_header_answers_500(self, tmp_path: Path) -> None:
+        """A status without a code or a header beyond latin-1 is the app's error: a 500."""
+        with WebServer("raw_wsgi_app:bad_head_app", tmp_path) as server:
+            for path in ("/status", "/header"):
+                answer = httpx.get(server.url + path, headers=fc_headers("bh-1"), timeout=30)
+                assert (answer.status_code, answer.json()["request_id"]) == (500, "bh-1")
+        log = server.stderr()
+        assert "must start with a 3-digit code" in log
+        assert "pairs of latin-1 strings" in log
+
     def test_http_handler_and_plain_event_handler(self, tmp_path: Path) -> None:
         """An @fc.http app sees its request id; a plain handler(event, context) gets the body."""
         with WebServer("http_handler_app", tmp_path) as server:

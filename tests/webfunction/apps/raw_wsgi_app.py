@@ -59,3 +59,11 @@ def endless_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
         return iter([b"body before start"])
     start_response("200 OK", [("Content-Type", "application/octet-stream")])
     return Endless()
+
+
+def bad_head_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    if environ["PATH_INFO"] == "/status":
+        start_response("OK", [])
+    else:
+        start_response("200 OK", [("X-Name", "caf\u00e9 \u2615")])
+    return [b"never sent"]
