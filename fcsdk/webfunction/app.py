@@ -76,6 +76,7 @@ _FRAMES = {
     "/pre-stop": "FC PreStop",
     "/pre-freeze": "FC PreFreeze",
 }
+_OWN_PATH_NAMES = frozenset(path for _, path in _OWN_PATHS)
 _CONTROL_PATHS = frozenset(("/invoke", "/initialize", "/pre-stop", "/pre-freeze"))
 
 
@@ -168,26 +169,19 @@ class WebFunction:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection: an HTTP request, a WebSocket, or the server's lifespan."""
-        kind = scope["type"]
-        if kind == "http":
-            await self._http(scope, receive, send)
-        elif kind == "websocket":
-            await self._websocket(scope, receive, send)
-        elif kind == "lifespan":
-            await self._lifespan(receive, send)
-
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        context, scope["headers"] = read_headers(scope["headers"])
-        control = context.control_path
-        if control is None:
-            route = _OWN_PATHS.get((scope["method"], scope["path"]))
-            if route == "/invoke" and self.runner is None:
-                route = None
-        else:
-            route = control if control in _CONTROL_PATHS else None
-        if route is not None:
-            await self._control(route, receive, send, context)
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":
+                await self._websocket(scope, receive, send)
+            elif scope["type"] == "lifespan":
+                await self._lifespan(receive, send)
             return
+        # Every HTTP request's path: kept short, it is most of what the server adds to a call.
+        context, scope["headers"] = read_headers(scope["headers"])
+        if scope["path"] in _OWN_PATH_NAMES or context.control_path is not None:
+            route = self._route(scope, context)
+            if route is not None:
+                await self._control(route, receive, send, context)
+                return
         if not self.lifecycle.started:
             try:
                 await self._start(context)
@@ -198,7 +192,7 @@ class WebFunction:
                 return
         scope["fc.context"] = context
         state = self.lifecycle.state
-        if state is not None:
+        if state:  # uvicorn gives each request an empty state of its own otherwise
             scope["state"] = state.copy()
         token = enter(context)
         try:
@@ -219,6 +213,16 @@ class WebFunction:
         finally:
             leave(token)
 
+    def _route(self, scope: Scope, context: HeaderContext) -> str | None:
+        """FC's own call a request is (``/invoke``, ``/initialize``...), or ``None`` for the app."""
+        control = context.control_path
+        if control is not None:
+            return control if control in _CONTROL_PATHS else None
+        route = _OWN_PATHS.get((scope["method"], scope["path"]))
+        if route == "/invoke" and self.runner is None:
+            return None
+        return route
+
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         context, scope["headers"] = read_headers(scope["headers"])
         if self.kind != "asgi":
@@ -233,7 +237,7 @@ class WebFunction:
             return
         scope["fc.context"] = context
         state = self.lifecycle.state
-        if state is not None:
+        if state:
             scope["state"] = state.copy()
         token = enter(context)
         try:

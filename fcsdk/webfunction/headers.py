@@ -172,6 +172,10 @@ class HeaderContext:
         return f"<HeaderContext request_id={self.request_id!r}>"
 
 
+_REMEMBERED: list[tuple[bytes | None, bytes | None]] = [(None, None)]
+"""The last secret and token registered for masking."""
+
+
 def read_headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[HeaderContext, Headers]:
     """Read one request's ``x-fc-*`` headers; return its context and the headers for the app.
 
@@ -191,7 +195,9 @@ def read_headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[HeaderContext,
         return context, headers if type(headers) is list else list(headers)
     secret = found.get(b"x-fc-access-key-secret")
     token = found.get(b"x-fc-security-token")
-    _secrets.remember(
-        secret.decode("latin-1") if secret else None, token.decode("latin-1") if token else None
-    )
+    if (secret, token) != _REMEMBERED[0]:  # FC's credentials change every so often, not each call
+        _secrets.remember(
+            secret.decode("latin-1") if secret else None, token.decode("latin-1") if token else None
+        )
+        _REMEMBERED[0] = (secret, token)
     return context, [(name, value) for name, value in headers if name not in CREDENTIAL_HEADERS]
