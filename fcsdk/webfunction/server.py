@@ -55,6 +55,12 @@ def setup_logging(fmt: Literal["text", "json"] = "text") -> None:
                 handler.addFilter(RequestContextFilter())
     else:
         configure(fmt, stream=sys.stderr, level=logging.INFO)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        # What uvicorn's own logging set-up does: a level of their own spares each
+        # connection uvicorn's TRACE-level formatting (it checks the logger's own level).
+        uvicorn_logger = logging.getLogger(name)
+        if uvicorn_logger.level == logging.NOTSET:
+            uvicorn_logger.setLevel(logging.INFO)
     own = logging.getLogger("fcsdk.webfunction")
     if not any(isinstance(f, RequestContextFilter) for f in own.filters):
         own.addFilter(RequestContextFilter())
