@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from typing import Any
+from urllib.parse import quote
 
 from fcsdk.webfunction.answers import send_problem
 
@@ -52,14 +53,15 @@ def _environ_key(name: bytes) -> str:
 
 def build_environ(scope: Scope, body: bytes) -> dict[str, Any]:
     """The PEP 3333 environ of an ASGI ``http`` scope and its body."""
-    path: str = scope["path"]
+    full_path: str = scope["path"]
+    path = full_path
     root_path: str = scope.get("root_path", "")
     if root_path and path.startswith(root_path):
         path = path[len(root_path) :]
     query = scope.get("query_string", b"")
     server = scope.get("server") or ("localhost", 80)
     client = scope.get("client")
-    raw_path = scope.get("raw_path") or path.encode("utf-8")
+    raw_path = scope.get("raw_path") or quote(full_path).encode("ascii")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope["method"],
         "SCRIPT_NAME": root_path.encode("utf-8").decode("latin-1"),

@@ -22,8 +22,10 @@ from fcsdk.logging import RequestContextFilter
 from fcsdk.webfunction import HeaderContext, WebFunction, load
 from fcsdk.webfunction.app import app_kind
 from fcsdk.webfunction.headers import read_headers
+from fcsdk.webfunction.invoke import EventRunner
 from fcsdk.webfunction.lifespan import Lifespan
 from fcsdk.webfunction.server import setup_logging
+from fcsdk.webfunction.wsgi import build_environ
 
 
 class TestReadHeaders:
@@ -218,3 +220,42 @@ class TestLogging:
         setup_logging()
         setup_logging()
         assert sum(isinstance(f, RequestContextFilter) for f in handler.filters) == 1
+
+
+class TestEnviron:
+    def test_root_path_and_no_client(self) -> None:
+        """The root path moves to SCRIPT_NAME; no client and no server get PEP 3333's defaults."""
+        environ = build_environ(
+            {
+                "method": "GET",
+                "path": "/api/items/\u00e9",
+                "root_path": "/api",
+                "query_string": b"",
+                "headers": [],
+                "client": None,
+                "server": None,
+            },
+            b"",
+        )
+        assert (environ["SCRIPT_NAME"], environ["PATH_INFO"]) == ("/api", "/items/\u00c3\u00a9")
+        assert (environ["REMOTE_ADDR"], environ["SERVER_NAME"], environ["SERVER_PORT"]) == (
+            "",
+            "localhost",
+            "80",
+        )
+        assert "REMOTE_PORT" not in environ
+        assert environ["fc.request_uri"] == "/api/items/%C3%A9"
+
+
+class TestAsyncHandlerWithoutContext:
+    def test_one_parameter_async_handler(self) -> None:
+        """An async @fc.handler without a context parameter is awaited with the event alone."""
+
+        @fc.handler
+        async def count(event: list[int]) -> int:
+            return len(event)
+
+        runner = EventRunner(count)
+        context, _ = read_headers([(b"x-fc-request-id", b"one-1")])
+        status, headers, body = asyncio.run(runner.invoke(b"[1, 2, 3]", context))
+        assert (status, headers, body) == (200, [(b"x-fc-status", b"200")], b"3")
