@@ -27,6 +27,7 @@ from concurrent.futures import Executor
 from typing import Any
 from urllib.parse import quote
 
+from fcsdk.exceptions import InvalidResponseError
 from fcsdk.webfunction.answers import send_problem
 
 __all__ = ["build_environ", "call_wsgi", "read_body"]
@@ -185,16 +186,18 @@ def _head(status: str, headers: Iterable[tuple[str, str]]) -> tuple[int, list[tu
     """PEP 3333's status line and header list as ASGI's status and header pairs.
 
     Raises:
-        ValueError: the status does not start with a 3-digit code, or a header is not a
-            pair of latin-1 strings.
+        InvalidResponseError: the status does not start with a 3-digit code, or a header
+            is not a pair of latin-1 strings.
     """
     code = str(status).split(" ", 1)[0]
     if not (len(code) == 3 and code.isascii() and code.isdigit()):
-        raise ValueError(f"the WSGI app's status must start with a 3-digit code, not {status!r}")
+        raise InvalidResponseError(
+            f"the WSGI app's status must start with a 3-digit code, not {status!r}"
+        )
     try:
         pairs = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in headers]
     except (AttributeError, TypeError, ValueError, UnicodeEncodeError):
-        raise ValueError(
+        raise InvalidResponseError(
             "the WSGI app's headers must be (name, value) pairs of latin-1 strings"
         ) from None
     return int(code), pairs
