@@ -155,13 +155,18 @@ class Wire:
 
     def _event(self) -> h11.Event | type[h11.NEED_DATA] | type[h11.PAUSED]:
         while True:
+            in_head = self.conn.their_state is h11.IDLE  # an error makes it ERROR
             try:
                 event = self.conn.next_event()
             except h11.RemoteProtocolError as exc:
                 # RFC 9112 §6.3: an unusable framing (a transfer coding other than
                 # chunked included) is a 400 and a closed connection.
-                status = 431 if exc.error_status_hint == 431 else 400
-                raise FramingError(status, "InvalidArgument", str(exc)) from None
+                if exc.error_status_hint == 431 and in_head:
+                    # over the limit before it was complete: the same answer as a whole one
+                    raise FramingError(
+                        431, "InvalidArgument", f"the request head is over {MAX_HEAD_SIZE} bytes"
+                    ) from None
+                raise FramingError(400, "InvalidArgument", str(exc)) from None
             if event is not h11.NEED_DATA:
                 return event
             if self.conn.they_are_waiting_for_100_continue and not self._continued:

@@ -228,11 +228,15 @@ class _Connection:
                 size, a head or trailers over 64 KiB, no ``Host``).
         """
         while True:
+            in_head = self.h11.their_state is h11.IDLE  # an error makes it ERROR
             try:
                 event = self.h11.next_event()
             except h11.RemoteProtocolError as exc:
                 if self.h11.their_state is h11.ERROR and self._eof:
                     raise OSSError(400, "IncompleteBody", "The request body ended early.") from None
+                if exc.error_status_hint == 431:  # over the limit before it was complete
+                    part = "request head is" if in_head else "trailer fields are"
+                    raise _BadFraming(f"the {part} over {_HEAD_LIMIT} bytes") from None
                 raise _BadFraming(str(exc) or "Malformed HTTP request.") from None
             if isinstance(event, h11.Request):
                 if self._consumed() - self._message_start > _HEAD_LIMIT:
