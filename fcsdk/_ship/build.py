@@ -265,13 +265,20 @@ def build_package(
             owners[prefix + rel] = dist_of.get(rel) or _top_level(rel)
         if not layer:
             rules = IgnoreRules.for_project(root, include_tests=include_tests)
-            for rel, path in _code_files(root, rules, dest):
+            outside: list[str] = []
+            for rel, path in _code_files(root, rules, dest, outside):
                 if rel in entries:
                     warnings.append(
                         f"{rel} is both in your code and in a dependency: yours is kept"
                     )
                 entries[rel] = path
                 owners[rel] = YOUR_CODE
+            if outside:
+                warnings.append(
+                    f"left out {_listed(outside)}: symbolic links that point outside "
+                    f"{root.name}/ are never followed; copy what the function needs into "
+                    "the project, or list it as a requirement"
+                )
             top_modules = [r for r, o in owners.items() if o == YOUR_CODE and "/" not in r]
             if not any(r.endswith(".py") for r in top_modules):
                 warnings.append(f"no Python module at the top of {root}: is the handler there?")
@@ -341,12 +348,19 @@ def _source_of(pyc_rel: str) -> str:
     return folder + leaf.split(".", 1)[0] + ".py"
 
 
+def _listed(items: list[str], most: int = 3) -> str:
+    """``a, b, c …``: the first few of ``items``."""
+    return ", ".join(items[:most]) + (" …" if len(items) > most else "")
+
+
 def _top_level(rel: str) -> str:
     return rel.split("/", 1)[0]
 
 
-def _code_files(root: Path, rules: IgnoreRules, dest: Path) -> Iterator[tuple[str, Path]]:
-    for rel, path in collect_files(root, rules):
+def _code_files(
+    root: Path, rules: IgnoreRules, dest: Path, outside: list[str]
+) -> Iterator[tuple[str, Path]]:
+    for rel, path in collect_files(root, rules, outside=outside):
         if path.resolve() == dest or path.name.endswith(".zip.partial"):
             continue
         yield rel, path

@@ -12,8 +12,30 @@ ROOT = Path(__file__).resolve().parents[2]
 HOST = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
-ROOT = Path(__file__).resolve().parents[2]
-HOST = f"{sys.version_info.major}.{sys.version_info.minor}"
+def runtime_python(version: str) -> str:
+    """The path of a Python ``version`` found as ``scripts/find-python.sh`` finds it.
+
+    Missing, the test is skipped with a message; under ``CI=true`` it fails:
+    a property of every runtime Python must be checked on every one of them.
+    """
+    import os
+    import subprocess
+
+    import pytest
+
+    found = subprocess.run(
+        ["sh", str(ROOT / "scripts" / "find-python.sh"), version],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if found.returncode == 0 and found.stdout.strip():
+        return found.stdout.strip()
+    reason = f"no Python {version} on this machine: {found.stderr.strip()}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"Python {version} is required in CI; {reason}")
+    raise pytest.skip.Exception(reason)
 
 
 def make_wheel(
