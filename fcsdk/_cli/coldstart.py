@@ -208,6 +208,7 @@ def _build(args: argparse.Namespace, project: Path, runtime: str, stack: ExitSta
         ),
         compile_bytecode=not args.no_compile,
         python=args.python,
+        build_sdists=args.build_sdists,
     )
     for warning in report.warnings:
         sys.stderr.write(f"warning: {warning}\n")

@@ -103,6 +103,14 @@ def add_pip_options(parser: argparse.ArgumentParser, *, requirements_help: str) 
     parser.add_argument(
         "--no-index", action="store_true", help="look only in --find-links (pip --no-index)"
     )
+    parser.add_argument(
+        "--build-sdists",
+        action="store_true",
+        help="build requirements that have no wheel (a source distribution, a local folder, "
+        "an archive or a VCS URL) into pure-Python wheels here: their build code runs on this "
+        "machine, with the C compiler off, and a wheel with compiled code is refused "
+        "(default: refused)",
+    )
 
 
 def add_bytecode_options(parser: argparse.ArgumentParser) -> None:
@@ -158,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
             max_unzipped_mb=args.max_unzipped_mb,
             compile_bytecode=not args.no_compile,
             python=args.python,
+            build_sdists=args.build_sdists,
         )
     except ConfigurationError as exc:
         sys.stderr.write(f"fcsdk package: {exc}\n")

@@ -14,6 +14,7 @@ from pathlib import Path
 from fcsdk._ship.archive import write_zip
 from fcsdk._ship.bytecode import compile_tree, find_interpreter, no_interpreter_warning
 from fcsdk._ship.ignore import IgnoreRules, collect_files
+from fcsdk._ship.native import check_installed, native_files
 from fcsdk._ship.requirements import PipOptions, find_requirements, install_requirements
 from fcsdk._ship.target import DEFAULT_MAX_MB, RUNTIMES, Target
 from fcsdk.exceptions import ConfigurationError, PackageError, PackageTooLargeError
@@ -163,6 +164,7 @@ def build_package(
     max_unzipped_mb: float = DEFAULT_MAX_MB,
     compile_bytecode: bool = True,
     python: str | Path | None = None,
+    build_sdists: bool = False,
 ) -> PackageReport:
     """Build a deployable zip of ``project`` for an FC Python runtime.
 
@@ -194,6 +196,10 @@ def build_package(
         python: the interpreter that compiles the bytecode; it must be the
             target's version (default: found on this machine, else the package
             has no bytecode and a warning says so).
+        build_sdists: build requirements that publish only a source
+            distribution, or name a local folder, archive or VCS URL, into
+            pure-Python wheels here (their build code runs on this machine;
+            a wheel with compiled code is refused). Off: they are refused.
 
     Returns:
         A :class:`PackageReport`; ``render()`` gives the summary to print.
@@ -255,7 +261,16 @@ def build_package(
                     "no requirements found (requirements.txt or pyproject.toml "
                     "dependencies): the package holds your code only"
                 )
-            install_requirements(reqs, staging, target, pip=pip, scratch=Path(tmp), cwd=root)
+            install_requirements(
+                reqs,
+                staging,
+                target,
+                pip=pip,
+                scratch=Path(tmp),
+                cwd=root,
+                build_sdists=build_sdists,
+            )
+            check_installed(staging, target)
         entries: dict[str, Path] = {}
         owners: dict[str, str] = {}
         dist_of = _distribution_of(staging)
@@ -273,6 +288,13 @@ def build_package(
                     )
                 entries[rel] = path
                 owners[rel] = YOUR_CODE
+            native = native_files((r, entries[r]) for r, o in owners.items() if o == YOUR_CODE)
+            if native:
+                warnings.append(
+                    f"your code holds compiled files ({_listed(native)}): they are shipped as "
+                    f"they are; make sure they were built for FC's Linux (manylinux "
+                    f"{target.arch}, CPython {target.python_version})"
+                )
             if outside:
                 warnings.append(
                     f"left out {_listed(outside)}: symbolic links that point outside "

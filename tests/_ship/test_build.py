@@ -168,6 +168,15 @@ class TestBuildPackage:
         assert "no Python module at the top" in report.warnings[1]
         assert "warning: no requirements" in report.render()
 
+    def test_compiled_files_in_your_code_are_named(self, tmp_path: Path) -> None:
+        """A .so in the project folder ships as it is, with a warning naming it and the target."""
+        project = make_project(tmp_path / "p")
+        (project / "lib" / "_fast.cpython-311-x86_64-linux-gnu.so").write_bytes(b"\x7fELF\x02")
+        report = build_package(project, with_deps=False, compile_bytecode=False)
+        (warning,) = [w for w in report.warnings if "compiled files" in w]
+        assert "lib/_fast.cpython-311-x86_64-linux-gnu.so" in warning
+        assert "CPython 3.12" in warning
+
     def test_code_wins_over_a_dependency_file(self, tmp_path: Path, local: PipOptions) -> None:
         """A file both in the code and a dependency keeps the user's copy, with a warning."""
         project = make_project(tmp_path / "p")
