@@ -19,6 +19,7 @@ from pathlib import Path
 
 from fcsdk._cli._arguments import positive_int, positive_number
 from fcsdk._cli.package import add_bytecode_options, add_pip_options
+from fcsdk._ship.progress import Progress
 from fcsdk._ship.target import RUNTIME_NAMES, RUNTIMES
 
 __all__ = ["configure", "run"]
@@ -45,7 +46,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add_bytecode_options(parser)
     parser.add_argument(
-        "--handler", default="index.handler", help="the handler (default index.handler)"
+        "--handler",
+        metavar="MODULE.FUNCTION",
+        help="the handler (default: the one the project's s.yaml declares, else index.handler)",
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--event", help="the event, as JSON text")
@@ -139,7 +142,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return fail(f"the event is not JSON: {exc}")
     runtime = args.runtime or (_zip_runtime(target) if is_zip else None) or "python3.12"
+    # A zip in a project's dist/ folder: the project is the folder above it.
+    folders = [target.parent, target.parent.parent] if is_zip else [target]
+    handler, chosen = _handler(args.handler, folders)
+    progress = Progress()
     with ExitStack() as stack:
+        stack.callback(progress.close)
         try:
             wanted = Target.for_runtime(runtime, python_version=args.python_version)
             interpreter = find_interpreter(wanted.python_version, args.python)
@@ -150,7 +158,9 @@ def run(args: argparse.Namespace) -> int:
                     f"~/.pyenv/versions/{wanted.python_version}.*): "
                     "install it or pass --python PATH"
                 )
-            zip_path = target if is_zip else _build(args, target, runtime, stack)
+            if not is_zip:
+                progress.step(f"building the package of {target.name}/")
+            zip_path = target if is_zip else _build(args, target, runtime, stack, progress)
             env: dict[str, str] = {}
             if args.local_oss:
                 from fcsdk._cli.local_oss import serving_event_objects
@@ -165,12 +175,22 @@ def run(args: argparse.Namespace) -> int:
                 )
                 env = {k: v for k, v in env.items() if k == "FCSDK_OSS_ENDPOINT"}
             report = measure(
-                zip_path, interpreter, handler=args.handler, event=event, runs=args.runs, env=env
+                zip_path,
+                interpreter,
+                handler=handler,
+                event=event,
+                runs=args.runs,
+                env=env,
+                chosen=chosen,
+                require_fcsdk=is_zip,
+                progress=progress.step,
             )
         except (ConfigurationError, ColdStartError) as exc:
+            progress.close()
             return fail(str(exc))
         except PackageError as exc:
-            return fail(f"cannot build the package: {exc}")
+            progress.close()
+            return fail(f"cannot build the package of {target.name}/: {exc}")
     if args.html:
         html_path = Path(args.html)
         try:
@@ -192,7 +212,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _build(args: argparse.Namespace, project: Path, runtime: str, stack: ExitStack) -> Path:
+def _handler(given: str | None, folders: list[Path]) -> tuple[str, str]:
+    """The handler to measure, and where it came from (for messages)."""
+    from fcsdk._ship.declared import declared_function
+
+    if given is not None:
+        return given, " (--handler)"
+    for folder in folders:
+        declared = declared_function(folder)
+        if declared is not None and declared.handler:
+            return declared.handler, f" (from {declared.source})"
+    return "index.handler", " (the default: pass --handler, or declare it in s.yaml)"
+
+
+def _build(
+    args: argparse.Namespace, project: Path, runtime: str, stack: ExitStack, progress: Progress
+) -> Path:
     from fcsdk._ship.build import build_package
     from fcsdk._ship.requirements import PipOptions
 
@@ -209,7 +244,9 @@ def _build(args: argparse.Namespace, project: Path, runtime: str, stack: ExitSta
         compile_bytecode=not args.no_compile,
         python=args.python,
         build_sdists=args.build_sdists,
+        progress=progress.step,
     )
+    progress.close()
     for warning in report.warnings:
         sys.stderr.write(f"warning: {warning}\n")
     return report.path

@@ -57,6 +57,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--include-tests", action="store_true", help="ship the tests too (left out by default)"
     )
+    parser.add_argument(
+        "--handler",
+        metavar="MODULE.FUNCTION",
+        help="the function's handler, checked to be in the package "
+        "(default: the one the project's s.yaml declares)",
+    )
     add_pip_options(
         parser,
         requirements_help="a requirements file, relative to the current folder "
@@ -150,6 +156,9 @@ def run(args: argparse.Namespace) -> int:
     pip = PipOptions(
         find_links=tuple(args.find_links), index_url=args.index_url, no_index=args.no_index
     )
+    from fcsdk._ship.progress import Progress
+
+    progress = Progress()
     try:
         report = build_package(
             args.project,
@@ -167,12 +176,17 @@ def run(args: argparse.Namespace) -> int:
             compile_bytecode=not args.no_compile,
             python=args.python,
             build_sdists=args.build_sdists,
+            handler=args.handler,
+            progress=progress.step,
         )
     except ConfigurationError as exc:
+        progress.close()
         sys.stderr.write(f"fcsdk package: {exc}\n")
         return 2
     except PackageError as exc:
+        progress.close()
         sys.stderr.write(f"fcsdk package: error: {exc}\n")
         return 1
+    progress.close()
     sys.stdout.write(report.render() + "\n")
     return 0

@@ -13,9 +13,17 @@ from pathlib import Path
 
 from fcsdk._ship.archive import write_zip
 from fcsdk._ship.bytecode import compile_tree, find_interpreter, no_interpreter_warning
+from fcsdk._ship.declared import declared_function
 from fcsdk._ship.ignore import IgnoreRules, collect_files
+from fcsdk._ship.imports import missing_imports, requirement_hint, top_level_names
 from fcsdk._ship.native import check_installed, native_files
-from fcsdk._ship.requirements import PipOptions, find_requirements, install_requirements
+from fcsdk._ship.progress import Step, quiet
+from fcsdk._ship.requirements import (
+    PipOptions,
+    Requirements,
+    find_requirements,
+    install_requirements,
+)
 from fcsdk._ship.target import DEFAULT_MAX_MB, RUNTIMES, Target
 from fcsdk.exceptions import ConfigurationError, PackageError, PackageTooLargeError
 
@@ -165,6 +173,8 @@ def build_package(
     compile_bytecode: bool = True,
     python: str | Path | None = None,
     build_sdists: bool = False,
+    handler: str | None = None,
+    progress: Step = quiet,
 ) -> PackageReport:
     """Build a deployable zip of ``project`` for an FC Python runtime.
 
@@ -200,6 +210,11 @@ def build_package(
             distribution, or name a local folder, archive or VCS URL, into
             pure-Python wheels here (their build code runs on this machine;
             a wheel with compiled code is refused). Off: they are refused.
+        handler: the function's handler (``index.main``): a warning says so when
+            its module is not in the package. Default: the one the project's
+            ``s.yaml`` declares, if any.
+        progress: called with each step's description as the build goes
+            (``fcsdk package`` shows them on a terminal).
 
     Returns:
         A :class:`PackageReport`; ``render()`` gives the summary to print.
@@ -229,6 +244,9 @@ def build_package(
     if not (max_zip_mb > 0 and max_unzipped_mb > 0):  # NaN fails this too
         raise ConfigurationError("size limits must be positive numbers of MB")
     target = Target.for_runtime(runtime, arch=arch, python_version=python_version)
+    if handler is None:
+        declared = declared_function(root)
+        handler = declared.handler if declared is not None else None
     reqs = None
     if with_deps:
         reqs = find_requirements(
@@ -261,6 +279,7 @@ def build_package(
                     "no requirements found (requirements.txt or pyproject.toml "
                     "dependencies): the package holds your code only"
                 )
+            progress(f"installing the requirements for {target.runtime} with pip")
             install_requirements(
                 reqs,
                 staging,
@@ -279,6 +298,7 @@ def build_package(
             entries[prefix + rel] = path
             owners[prefix + rel] = dist_of.get(rel) or _top_level(rel)
         if not layer:
+            progress("adding your code")
             rules = IgnoreRules.for_project(root, include_tests=include_tests)
             outside: list[str] = []
             for rel, path in _code_files(root, rules, dest, outside):
@@ -301,13 +321,15 @@ def build_package(
                     f"{root.name}/ are never followed; copy what the function needs into "
                     "the project, or list it as a requirement"
                 )
-            top_modules = [r for r, o in owners.items() if o == YOUR_CODE and "/" not in r]
-            if not any(r.endswith(".py") for r in top_modules):
-                warnings.append(f"no Python module at the top of {root}: is the handler there?")
+            code = {r: entries[r] for r, o in owners.items() if o == YOUR_CODE}
+            if reqs is not None:
+                warnings += _check_imports(root, reqs, code, entries)
+            warnings += _check_handler(root, code, handler)
         if not entries:
             raise ConfigurationError(f"nothing to package in {root}")
         bytecode_size = 0
         if interpreter is not None:
+            progress(f"compiling bytecode with Python {interpreter.version}")
             pycs, failed = compile_tree(entries, interpreter, Path(tmp))
             for rel in pycs:
                 owners[rel] = owners[_source_of(rel)]
@@ -329,6 +351,7 @@ def build_package(
                 size=unzipped,
                 limit=int(max_unzipped_mb * MB),
             )
+        progress(f"writing {dest.name}")
         try:
             write_zip(dest, entries.items())
         except OSError as exc:
@@ -362,6 +385,50 @@ def build_package(
         bytecode=interpreter.cache_tag if interpreter is not None else None,
         bytecode_size=bytecode_size,
     )
+
+
+def _check_imports(
+    root: Path, reqs: Requirements, code: dict[str, Path], entries: dict[str, Path]
+) -> list[str]:
+    """Refuse code that imports what no requirement installs when none is declared; else warn.
+
+    Raises:
+        ConfigurationError: the project declares no requirements, and its code
+            imports something outside the standard library and the project.
+    """
+    installed = top_level_names(rel for rel in entries if rel not in code)
+    missing = missing_imports(code, installed)
+    if not missing:
+        return []
+    who, lines = requirement_hint(missing)
+    if reqs.empty:
+        raise ConfigurationError(
+            f"{who}, but {root.name}/ declares no requirements (no requirements.txt, no "
+            "[project].dependencies in pyproject.toml), so the package would fail on FC with "
+            f"ModuleNotFoundError. Add {root.name}/requirements.txt with:\n{lines}\n"
+            "(use the names pip installs them by), or pass --no-deps when a layer brings them"
+        )
+    assert reqs.source is not None
+    return [
+        f"{who}, which {reqs.source.name} does not install (nor your code): the function "
+        f"will fail to import it on FC unless a layer brings it; add to {reqs.source.name}:\n"
+        + lines
+    ]
+
+
+def _check_handler(root: Path, code: dict[str, Path], handler: str | None) -> list[str]:
+    """Warn when the handler's module is not in the package (or, undeclared, no module is)."""
+    if handler is None:
+        if not any(r.endswith(".py") and "/" not in r for r in code):
+            return [f"no Python module at the top of {root}: is the handler there?"]
+        return []
+    module = handler.rpartition(".")[0].replace(".", "/")
+    if module and not {f"{module}.py", f"{module}/__init__.py"} & set(code):
+        return [
+            f"the handler {handler} needs {module}.py, which the package does "
+            "not hold: check the handler, or .fcignore"
+        ]
+    return []
 
 
 def _source_of(pyc_rel: str) -> str:

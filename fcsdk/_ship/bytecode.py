@@ -71,12 +71,12 @@ json.dump(failed, sys.stdout)
 # The compiler runs without the user's site-packages (-s) or site (-S), as -I would, but
 # NOT with -I or -E: both ignore PYTHONHASHSEED, and Python 3.10's marshal writes a
 # frozenset constant (``x in {"a", "b"}``) in the order of its string hashes, which
-# differ in every process unless the seed is fixed.
+# differ in every process unless PYTHONHASHSEED is set.
 _COMPILER_FLAGS = ("-s", "-S")
 
 
 def compiler_env() -> dict[str, str]:
-    """The compiler's environment: none of the user's ``PYTHON*`` settings, a fixed hash seed."""
+    """The compiler's environment: none of the user's ``PYTHON*`` settings, PYTHONHASHSEED=0."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONHASHSEED"] = "0"  # sets and frozensets of str marshal in one order
     return env

@@ -124,7 +124,7 @@ class TestShippedBytecode:
         """Built three times, each compiled by a fresh target interpreter, the zips are one.
 
         Python 3.10's marshal writes a frozenset constant in its strings' hash
-        order, which changes with every process unless the hash seed is fixed.
+        order, which changes with every process unless PYTHONHASHSEED is set.
         """
         version = RUNTIMES[runtime][0]
         python = runtime_python(version)
