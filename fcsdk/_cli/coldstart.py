@@ -16,11 +16,16 @@ import tempfile
 import zipfile
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fcsdk._cli._arguments import positive_int, positive_number
 from fcsdk._cli.package import add_bytecode_options, add_pip_options
 from fcsdk._ship.progress import Progress
-from fcsdk._ship.target import RUNTIME_NAMES, RUNTIMES
+
+if TYPE_CHECKING:
+    from fcsdk._ship.bytecode import Interpreter
+    from fcsdk._ship.declared import Declared
+from fcsdk._ship.target import PACKAGE_RUNTIMES, RUNTIMES
 
 __all__ = ["configure", "run"]
 
@@ -37,9 +42,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--runtime",
-        choices=RUNTIME_NAMES,
+        choices=list(PACKAGE_RUNTIMES),
         default=None,
-        help="the FC runtime (default: a zip's bytecode version, else python3.12)",
+        help="the FC runtime; a custom one measures a web function (default: the one s.yaml "
+        "declares, else a zip's bytecode version, else python3.12)",
+    )
+    parser.add_argument(
+        "--command",
+        dest="startup_command",  # `command` is the sub-command's name
+        metavar="COMMAND",
+        help="a web function's startup command, /code/ meaning the package's folder "
+        "(default: s.yaml's customRuntimeConfig.command, else /code/bootstrap)",
     )
     parser.add_argument(
         "--python-version", metavar="3.X", help="another CPython than the runtime's own"
@@ -141,10 +154,16 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"cannot read the event: {exc}")
     except ValueError as exc:
         return fail(f"the event is not JSON: {exc}")
-    runtime = args.runtime or (_zip_runtime(target) if is_zip else None) or "python3.12"
     # A zip in a project's dist/ folder: the project is the folder above it.
     folders = [target.parent, target.parent.parent] if is_zip else [target]
-    handler, chosen = _handler(args.handler, folders)
+    declared = _declared(folders)
+    runtime = (
+        args.runtime
+        or (declared.runtime if declared and declared.runtime in PACKAGE_RUNTIMES else None)
+        or (_zip_runtime(target) if is_zip else None)
+        or "python3.12"
+    )
+    handler, chosen = _handler(args.handler, declared)
     progress = Progress()
     with ExitStack() as stack:
         stack.callback(progress.close)
@@ -161,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
             if not is_zip:
                 progress.step(f"building the package of {target.name}/")
             zip_path = target if is_zip else _build(args, target, runtime, stack, progress)
+            if wanted.custom:
+                return _web(args, zip_path, interpreter, declared, progress)
             env: dict[str, str] = {}
             if args.local_oss:
                 from fcsdk._cli.local_oss import serving_event_objects
@@ -212,17 +233,66 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _handler(given: str | None, folders: list[Path]) -> tuple[str, str]:
-    """The handler to measure, and where it came from (for messages)."""
+def _declared(folders: list[Path]) -> Declared | None:
+    """What the first ``s.yaml`` of ``folders`` declares."""
     from fcsdk._ship.declared import declared_function
 
+    for folder in folders:
+        found = declared_function(folder)
+        if found is not None:
+            return found
+    return None
+
+
+def _handler(given: str | None, declared: Declared | None) -> tuple[str, str]:
+    """The handler to measure, and where it came from (for messages)."""
     if given is not None:
         return given, " (--handler)"
-    for folder in folders:
-        declared = declared_function(folder)
-        if declared is not None and declared.handler:
-            return declared.handler, f" (from {declared.source})"
+    if declared is not None and declared.handler:
+        return declared.handler, f" (from {declared.source})"
     return "index.handler", " (the default: pass --handler, or declare it in s.yaml)"
+
+
+def _web(
+    args: argparse.Namespace,
+    zip_path: Path,
+    interpreter: Interpreter,
+    declared: Declared | None,
+    progress: Progress,
+) -> int:
+    """Measure a web function: its startup command's spawn to its first HTTP answer."""
+    import shlex
+
+    from fcsdk._ship.webstart import measure_web
+
+    if args.html or args.local_oss:
+        progress.close()
+        sys.stderr.write(
+            "fcsdk coldstart: --html and --local-oss are for event functions; a web "
+            "function is measured from its startup command to its first answer\n"
+        )
+        return 2
+    if args.startup_command is not None:
+        command = tuple(shlex.split(args.startup_command))
+    elif declared is not None and declared.command:
+        command = declared.command
+    else:
+        command = ("/code/bootstrap",)
+    report = measure_web(
+        zip_path, interpreter, command=command, runs=args.runs, progress=progress.step
+    )
+    progress.close()
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(report.render() + "\n")
+    if args.budget_ms is not None and report.cold_start_ms > args.budget_ms:
+        sys.stderr.write(
+            f"fcsdk coldstart: the median first answer, {report.cold_start_ms:.1f} ms, is over "
+            f"the {args.budget_ms:g} ms budget\n"
+        )
+        return 1
+    return 0
 
 
 def _build(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fcsdk._ship.archive import write_zip
 from fcsdk._ship.bytecode import compile_tree, find_interpreter, no_interpreter_warning
-from fcsdk._ship.declared import declared_function
+from fcsdk._ship.declared import Declared, declared_function
 from fcsdk._ship.ignore import IgnoreRules, collect_files
 from fcsdk._ship.imports import missing_imports, requirement_hint, top_level_names
 from fcsdk._ship.native import check_installed, native_files
@@ -24,7 +24,7 @@ from fcsdk._ship.requirements import (
     find_requirements,
     install_requirements,
 )
-from fcsdk._ship.target import DEFAULT_MAX_MB, RUNTIMES, Target
+from fcsdk._ship.target import DEFAULT_MAX_MB, PACKAGE_RUNTIMES, Target
 from fcsdk.exceptions import ConfigurationError, PackageError, PackageTooLargeError
 
 __all__ = ["DEFAULT_MAX_MB", "MB", "PackageReport", "build_package", "format_size"]
@@ -244,9 +244,10 @@ def build_package(
     if not (max_zip_mb > 0 and max_unzipped_mb > 0):  # NaN fails this too
         raise ConfigurationError("size limits must be positive numbers of MB")
     target = Target.for_runtime(runtime, arch=arch, python_version=python_version)
-    if handler is None:
-        declared = declared_function(root)
-        handler = declared.handler if declared is not None else None
+    declared = declared_function(root)
+    if handler is None and declared is not None:
+        handler = declared.handler
+    startup = _startup_file(target, declared)
     reqs = None
     if with_deps:
         reqs = find_requirements(
@@ -262,7 +263,7 @@ def build_package(
         raise ConfigurationError("--python compiles the bytecode: it conflicts with --no-compile")
     pip = (pip or PipOptions()).absolute()
     if output is None:
-        own = RUNTIMES[runtime][0]
+        own = PACKAGE_RUNTIMES[runtime][0]
         suffix = runtime if target.python_version == own else f"python{target.python_version}"
         kind = "-layer" if layer else ""
         dest = root / "dist" / f"{project_name(root)}{kind}-{suffix}.zip"
@@ -324,7 +325,10 @@ def build_package(
             code = {r: entries[r] for r, o in owners.items() if o == YOUR_CODE}
             if reqs is not None:
                 warnings += _check_imports(root, reqs, code, entries)
-            warnings += _check_handler(root, code, handler)
+            if startup is not None:
+                warnings += _check_startup(startup, code)
+            elif not target.custom:
+                warnings += _check_handler(root, code, handler)
         if not entries:
             raise ConfigurationError(f"nothing to package in {root}")
         bytecode_size = 0
@@ -353,7 +357,7 @@ def build_package(
             )
         progress(f"writing {dest.name}")
         try:
-            write_zip(dest, entries.items())
+            write_zip(dest, entries.items(), executables=[startup] if startup else [])
         except OSError as exc:
             raise PackageError(f"cannot write {dest}: {exc}") from exc
         except UnicodeEncodeError as exc:
@@ -414,6 +418,41 @@ def _check_imports(
         f"will fail to import it on FC unless a layer brings it; add to {reqs.source.name}:\n"
         + lines
     ]
+
+
+def _startup_file(target: Target, declared: Declared | None) -> str | None:
+    """The archive path of a custom runtime's startup command (``bootstrap``), if in ``/code``.
+
+    FC runs ``customRuntimeConfig.command`` (default ``/code/bootstrap``) with
+    the code package unpacked in ``/code``, its working folder.
+    """
+    if not target.custom:
+        return None
+    command = declared.command if declared is not None and declared.command else ()
+    program = command[0] if command else "/code/bootstrap"
+    if program.startswith("/code/"):
+        return program[len("/code/") :]
+    if command and "/" not in program:
+        return None  # python3, sh...: a program of the image, not of the package
+    return program.removeprefix("./") if not program.startswith("/") else None
+
+
+def _check_startup(startup: str, code: dict[str, Path]) -> list[str]:
+    """Warn when the startup command is missing or cannot run (Windows line endings)."""
+    if startup not in code:
+        return [
+            f"the startup command /code/{startup} is not in the package: FC starts it to run "
+            f"the web function; add an executable {startup} (or set "
+            "customRuntimeConfig.command in s.yaml)"
+        ]
+    with code[startup].open("rb") as fh:
+        first = fh.readline(256)
+    if first.startswith(b"#!") and first.endswith(b"\r\n"):
+        return [
+            f"{startup} has Windows line endings: FC cannot run its '#!' line; "
+            "save it with Unix line endings (LF)"
+        ]
+    return []
 
 
 def _check_handler(root: Path, code: dict[str, Path], handler: str | None) -> list[str]:

@@ -213,6 +213,10 @@ def unpacked(zip_path: Path) -> Iterator[Path]:
         code = Path(tmp) / "code"
         with zipfile.ZipFile(zip_path) as zf:
             zf.extractall(code)
+            for info in zf.infolist():  # extractall drops the mode bits: keep "executable"
+                if not info.is_dir() and (info.external_attr >> 16) & 0o111:
+                    path = code / info.filename
+                    path.chmod(path.stat().st_mode | 0o111)
         code.mkdir(exist_ok=True)
         _chmod_tree(code, writable=False)
         try:

@@ -20,7 +20,7 @@ from fcsdk.exceptions import (
     PackageError,
     PackageTooLargeError,
 )
-from tests._ship.helpers import HOST, make_project, make_wheel, names, sha256
+from tests._ship.helpers import HOST, make_project, make_wheel, names, runtime_python, sha256
 
 
 class TestBuildPackage:
@@ -333,20 +333,24 @@ class TestRealRuntimes:
         assert "fcsdk/_scaffold/templates/event/index.py.tmpl" in listed
         assert wheel_tags(report.path, "fcsdk") == ["py3-none-any"]
 
+    @pytest.mark.parametrize("runtime", ["python3.10", "python3.12"])
     def test_two_builds_give_the_same_hash(
         self,
         tmp_path: Path,
         sample_project: Path,
         fcsdk_wheels: Path,
         real_builds: dict[str, PackageReport],
+        runtime: str,
     ) -> None:
-        """Resolving and packing again for python3.12 gives a byte-identical zip."""
+        """Resolving and packing again, with the runtime's own Python, gives the same zip."""
         again = build_package(
             sample_project,
+            runtime=runtime,
             output=tmp_path / "again.zip",
             pip=PipOptions(find_links=(str(fcsdk_wheels),)),
+            python=runtime_python(runtime.removeprefix("python")),
         )
-        first = real_builds["python3.12"]
+        first = real_builds[runtime]
         assert again.sha256 == first.sha256 == sha256(first.path)
         assert again.file_count == first.file_count > 50
 
