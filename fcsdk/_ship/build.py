@@ -394,29 +394,30 @@ def build_package(
 def _check_imports(
     root: Path, reqs: Requirements, code: dict[str, Path], entries: dict[str, Path]
 ) -> list[str]:
-    """Refuse code that imports what no requirement installs when none is declared; else warn.
+    """Refuse code importing fcsdk or pydantic when no requirement is declared; else warn.
 
     Raises:
         ConfigurationError: the project declares no requirements, and its code
-            imports something outside the standard library and the project.
+            imports fcsdk or pydantic.
     """
     installed = top_level_names(rel for rel in entries if rel not in code)
     missing = missing_imports(code, installed)
     if not missing:
         return []
     who, lines = requirement_hint(missing)
-    if reqs.empty:
+    # fcsdk and pydantic are never on FC's runtimes: without them the package cannot
+    # run. Another name may be one the runtime itself provides: a warning then.
+    if reqs.empty and {"fcsdk", "pydantic"} & set(missing):
         raise ConfigurationError(
             f"{who}, but {root.name}/ declares no requirements (no requirements.txt, no "
             "[project].dependencies in pyproject.toml), so the package would fail on FC with "
             f"ModuleNotFoundError. Add {root.name}/requirements.txt with:\n{lines}\n"
             "(use the names pip installs them by), or pass --no-deps when a layer brings them"
         )
-    assert reqs.source is not None
+    declared = reqs.source.name if reqs.source is not None else "requirements.txt"
     return [
-        f"{who}, which {reqs.source.name} does not install (nor your code): the function "
-        f"will fail to import it on FC unless a layer brings it; add to {reqs.source.name}:\n"
-        + lines
+        f"{who}, which no requirement installs (nor your code): the function will fail "
+        f"to import it on FC unless the runtime or a layer brings it; add to {declared}:\n" + lines
     ]
 
 

@@ -136,8 +136,21 @@ class TestWhatTheCodeNeeds:
         out = capsys.readouterr().out
         assert code == 0
         (warning,) = [line for line in out.splitlines() if line.startswith("warning: extra.py")]
-        assert "extra.py imports yaml, which requirements.txt does not install" in warning
+        assert "extra.py imports yaml, which no requirement installs" in warning
+        assert "add to requirements.txt:" in out
         assert "ujson" not in out
+
+    def test_other_imports_without_requirements_are_a_warning(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """oss2 alone may come with FC's runtime: a warning, not an error."""
+        project = tmp_path / "p"
+        project.mkdir()
+        (project / "index.py").write_text("import oss2\n")
+        assert main(["package", str(project), "--no-compile"]) == 0
+        assert "warning: index.py imports oss2, which no requirement installs" in (
+            capsys.readouterr().out
+        )
 
     def test_no_deps_skips_the_check(self, tmp_path: Path) -> None:
         """--no-deps (a layer brings the dependencies) packages fcsdk-importing code."""
