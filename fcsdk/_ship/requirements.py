@@ -376,6 +376,7 @@ def _with_sources_built(
     from fcsdk._ship.sources import (
         copy_folder,
         find_source_references,
+        is_url,
         local_folder,
         rewrite_requirements,
     )
@@ -400,7 +401,7 @@ def _with_sources_built(
         spec = reference.reference
         if folder is not None:
             spec = str(copy_folder(folder, scratch / "source-copies"))
-        elif not needs_url(spec):
+        elif not is_url(spec):
             spec = str(cwd / Path(spec).expanduser())  # pip reads a relative path from cwd
         out = scratch / "source-wheels" / str(number)
         outcome = build_pure_wheel(spec, out, pip, cwd=cwd)
@@ -416,13 +417,6 @@ def _with_sources_built(
         wheels[(reference.file, reference.line)] = f"{wheel}{markers}"
     rewritten = rewrite_requirements(reqs.source, reqs.lines, wheels, scratch / "rewritten")
     return Requirements(source=rewritten)
-
-
-def needs_url(spec: str) -> bool:
-    """Whether ``spec`` is a URL (``https://``, ``git+…``), not a path."""
-    from fcsdk._ship.sources import _URL
-
-    return _URL.match(spec) is not None
 
 
 def _with_link(options: PipOptions, folder: Path) -> PipOptions:

@@ -17,7 +17,15 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["SourceReference", "find_source_references", "rewrite_requirements"]
+__all__ = [
+    "SourceReference",
+    "copy_folder",
+    "find_source_references",
+    "is_url",
+    "local_folder",
+    "needs_build",
+    "rewrite_requirements",
+]
 
 _INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=[^\s-]))(\S+)")
 _EDITABLE = re.compile(r"^(-e|--editable)(?:\s*=\s*|\s+)(\S+)")
@@ -47,6 +55,11 @@ class SourceReference:
     def where(self) -> str:
         """``requirements.txt line 3``: where the user finds it."""
         return f"{self.file.name} line {self.line}"
+
+
+def is_url(reference: str) -> bool:
+    """Whether ``reference`` is a URL (``https://``, ``git+…``), not a path."""
+    return _URL.match(reference) is not None
 
 
 def needs_build(reference: str) -> bool:
