@@ -149,8 +149,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
                 break
             except subprocess.TimeoutExpired:
                 continue
-    if process.stderr is not None:
-        process.stderr.close()
 
 
 def _one_start(

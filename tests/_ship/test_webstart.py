@@ -197,3 +197,40 @@ class TestColdstartWebFunction:
         args += ["--python", runtime_python("3.12"), "--no-index", "--find-links", str(wheelhouse)]
         assert main(args) == 2
         assert "are for event functions" in capsys.readouterr().err
+
+
+class TestColdstartWebOptions:
+    def test_text_report_and_the_budget(
+        self, tmp_path: Path, wheelhouse: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The text report names the command and phase; over --budget-ms exits 1, saying so."""
+        project = web_project(tmp_path / "web", runtime="custom.debian11")
+        args = ["coldstart", str(project), "-n", "1", "--budget-ms", "0.001"]
+        args += ["--command", "./bootstrap", "--python", runtime_python("3.12")]
+        assert main([*args, "--no-index", "--find-links", str(wheelhouse)]) == 1
+        captured = capsys.readouterr()
+        assert "web function: ./bootstrap with Python 3.12" in captured.out
+        assert "process start to first answer" in captured.out
+        assert "first answer: HTTP/1.0 200 OK" in captured.out
+        assert "the median first answer" in captured.err
+        assert "over the 0.001 ms budget" in captured.err
+
+    def test_measure_checks_its_arguments(self, tmp_path: Path) -> None:
+        """runs < 1 and an empty command are refused; a file that is no zip; a missing program."""
+        from fcsdk._ship.bytecode import find_interpreter
+        from fcsdk._ship.coldstart import ColdStartError
+        from fcsdk.exceptions import ConfigurationError
+
+        python = find_interpreter("3.12", runtime_python("3.12"))
+        assert python is not None
+        with pytest.raises(ConfigurationError, match="at least 1"):
+            webstart.measure_web(tmp_path / "a.zip", python, runs=0)
+        with pytest.raises(ConfigurationError, match="empty"):
+            webstart.measure_web(tmp_path / "a.zip", python, command=())
+        (tmp_path / "a.zip").write_text("not a zip")
+        with pytest.raises(ColdStartError, match="is not a zip file"):
+            webstart.measure_web(tmp_path / "a.zip", python)
+        with zipfile.ZipFile(tmp_path / "b.zip", "w") as zf:
+            zf.writestr("server.py", "")
+        with pytest.raises(ColdStartError, match="cannot start"):
+            webstart.measure_web(tmp_path / "b.zip", python, command=("/code/bootstrap",))
