@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from fcsdk._cli._arguments import positive_number
 from fcsdk._ship.target import ARCHES, DEFAULT_MAX_MB, PACKAGE_RUNTIMES
@@ -138,16 +137,6 @@ def add_bytecode_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def declared_runtime(project: Path) -> str | None:
-    """The runtime the project's ``s.yaml`` declares, when fcsdk can build for it."""
-    from fcsdk._ship.declared import declared_function
-
-    declared = declared_function(project)
-    if declared is not None and declared.runtime in PACKAGE_RUNTIMES:
-        return declared.runtime
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``fcsdk package``: 0 built, 1 the build failed, 2 a usage error."""
     from fcsdk._ship.build import build_package
@@ -170,12 +159,11 @@ def run(args: argparse.Namespace) -> int:
     )
     from fcsdk._ship.progress import Progress
 
-    runtime = args.runtime or declared_runtime(Path(args.project)) or "python3.12"
     progress = Progress()
     try:
         report = build_package(
             args.project,
-            runtime=runtime,
+            runtime=args.runtime,
             arch=args.arch,
             python_version=args.python_version,
             output=args.output,

@@ -159,7 +159,7 @@ def _sha256(path: Path) -> str:
 def build_package(
     project: str | Path = ".",
     *,
-    runtime: str = "python3.12",
+    runtime: str | None = None,
     arch: str = "x86_64",
     python_version: str | None = None,
     output: str | Path | None = None,
@@ -190,7 +190,9 @@ def build_package(
 
     Args:
         project: the project folder.
-        runtime: ``python3.10`` or ``python3.12``.
+        runtime: ``python3.10``, ``python3.12``, or a custom runtime
+            (``custom.debian12``...) for a web function (default: the one the
+            project's ``s.yaml`` declares, else ``python3.12``).
         arch: the CPU architecture (``x86_64``).
         python_version: build for another CPython (``3.11``) than the runtime's.
         output: the zip to write (default ``dist/<name>-<runtime>.zip`` in
@@ -243,8 +245,12 @@ def build_package(
         raise ConfigurationError("a layer holds the dependencies: --layer and --no-deps conflict")
     if not (max_zip_mb > 0 and max_unzipped_mb > 0):  # NaN fails this too
         raise ConfigurationError("size limits must be positive numbers of MB")
-    target = Target.for_runtime(runtime, arch=arch, python_version=python_version)
     declared = declared_function(root)
+    if runtime is None:
+        runtime = "python3.12"
+        if declared is not None and declared.runtime in PACKAGE_RUNTIMES:
+            runtime = declared.runtime
+    target = Target.for_runtime(runtime, arch=arch, python_version=python_version)
     if handler is None and declared is not None:
         handler = declared.handler
     startup = _startup_file(target, declared)

@@ -35,6 +35,7 @@ __all__ = ["WebColdStartReport", "measure_web"]
 # FC waits this long for a custom runtime's server before it gives up on the instance.
 START_TIMEOUT = 120.0
 _POLL = 0.005  # seconds between two connection attempts while the server starts
+STOP_WAIT = 5.0  # seconds a stopped command has after SIGTERM, before SIGKILL
 
 
 @dataclass
@@ -139,10 +140,10 @@ def _answer(port: int) -> str | None:
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """Stop the command and everything it started (its own process group)."""
     if process.poll() is None:
-        for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        for sig, wait in ((signal.SIGTERM, STOP_WAIT), (signal.SIGKILL, STOP_WAIT)):
             try:
                 os.killpg(process.pid, sig)
-            except ProcessLookupError:
+            except ProcessLookupError:  # pragma: no cover - it exited since poll()
                 break
             try:
                 process.wait(timeout=wait)

@@ -177,6 +177,36 @@ class TestBuildPackage:
         assert "lib/_fast.cpython-311-x86_64-linux-gnu.so" in warning
         assert "CPython 3.12" in warning
 
+    def test_links_leaving_the_project_are_a_warning(self, tmp_path: Path) -> None:
+        """A link to a folder outside the project ships nothing and is named in a warning."""
+        project = make_project(tmp_path / "p")
+        (tmp_path / "shared").mkdir()
+        (tmp_path / "shared" / "util.py").write_text("")
+        (project / "shared").symlink_to(tmp_path / "shared")
+        report = build_package(project, with_deps=False, compile_bytecode=False)
+        assert not [n for n in names(report.path) if n.startswith("shared")]
+        (warning,) = [w for w in report.warnings if "symbolic links" in w]
+        assert warning.startswith("left out shared: symbolic links that point outside p/")
+
+    @pytest.mark.parametrize(
+        ("command", "startup"),
+        [("[./run.sh]", "run.sh"), ("[python3, -m, fcsdk, web, index]", None), ("[/opt/x]", None)],
+    )
+    def test_the_startup_command_kept_executable(
+        self, tmp_path: Path, command: str, startup: str | None
+    ) -> None:
+        """A relative startup command is the package's; a program of the image is not checked."""
+        project = make_project(tmp_path / "p")
+        (project / "run.sh").write_text("#!/bin/sh\n")
+        (project / "s.yaml").write_text(
+            f"props:\n  runtime: custom.debian11\n  customRuntimeConfig:\n    command: {command}\n"
+        )
+        report = build_package(project, with_deps=False, compile_bytecode=False)
+        with zipfile.ZipFile(report.path) as zf:
+            run_mode = (zf.getinfo("run.sh").external_attr >> 16) & 0o777
+        assert run_mode == (0o755 if startup else 0o644)
+        assert report.warnings == []
+
     def test_code_wins_over_a_dependency_file(self, tmp_path: Path, local: PipOptions) -> None:
         """A file both in the code and a dependency keeps the user's copy, with a warning."""
         project = make_project(tmp_path / "p")

@@ -37,6 +37,7 @@ class TestDeclaredFunction:
         """command: [python3, -m, fcsdk, web, index] reads as five words."""
         (tmp_path / "s.yaml").write_text(
             "props:\n  customRuntimeConfig:\n    command: [python3, -m, fcsdk, web, index]\n"
+            "other:\n  command: [ignored]\n"
         )
         found = declared_function(tmp_path)
         assert found is not None

@@ -423,6 +423,14 @@ class TestLocalPathRequirements:
         with pytest.raises(NoMatchingWheelError, match="holds compiled code"):
             build_package(project, pip=PipOptions(no_index=True), build_sdists=True)
 
+    def test_a_local_archive_is_built_with_the_opt_in(self, tmp_path: Path) -> None:
+        """./vendor/x-1.0.tar.gz, read from the project folder, is built as pure Python."""
+        project = make_project(tmp_path / "app", requirements_txt="./vendor/crc-like-1.0.tar.gz\n")
+        make_sdist(project / "vendor", "crc-like")
+        (project / ".fcignore").write_text("vendor/\n")
+        report = build_package(project, pip=PipOptions(no_index=True), build_sdists=True)
+        assert "crc_like/__init__.py" in names(report.path)
+
     @pytest.mark.parametrize(
         "line",
         [

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from fcsdk._ship.native import check_installed, foreign_abi, is_native, native_in_wheel, pure_tags
+from fcsdk._ship.native import (
+    check_installed,
+    foreign_abi,
+    is_native,
+    native_files,
+    native_in_wheel,
+    pure_tags,
+)
 from fcsdk._ship.sources import (
     SourceReference,
     find_source_references,
@@ -114,6 +121,7 @@ class TestNative:
             zf.writestr("pkg/", b"")
             zf.writestr("pkg/a.so", b"")
         assert native_in_wheel(wheel) == ["pkg/a.so"]
+        assert native_files([("gone.bin", tmp_path / "gone.bin")]) == []  # unreadable: no bytes
 
     def test_installed_distributions_without_metadata(self, tmp_path: Path) -> None:
         """A dist-info without RECORD or WHEEL is no crash; a RECORD's ../ paths are skipped."""
@@ -127,3 +135,41 @@ class TestNative:
         (info / "WHEEL").write_text("Tag: py3-none-any\n")
         with pytest.raises(PackageError, match=r"nowheel 1\.0's wheel is tagged py3-none-any"):
             check_installed(tmp_path, Target.for_runtime("python3.12"))
+
+
+class TestImportsAndProgress:
+    def test_a_module_that_does_not_parse_is_skipped(self, tmp_path: Path) -> None:
+        """A syntax error is left to the bytecode step; the other modules are still read."""
+        from fcsdk._ship.imports import missing_imports
+
+        (tmp_path / "bad.py").write_text("def f(:\n")
+        (tmp_path / "ok.py").write_text("import yaml\n")
+        code = {"bad.py": tmp_path / "bad.py", "ok.py": tmp_path / "ok.py"}
+        assert missing_imports(code, set()) == {"yaml": ["ok.py"]}
+
+    def test_a_closed_stream_shows_nothing(self) -> None:
+        """A stream whose isatty() raises (closed) turns the display off."""
+        import io
+
+        from fcsdk._ship.progress import Progress
+
+        stream = io.StringIO()
+        stream.close()
+        progress = Progress(stream)
+        assert progress.enabled is False
+        progress.step("x")
+        progress.close()
+
+    def test_links_outside_are_skipped_without_a_list(self, tmp_path: Path) -> None:
+        """collect_files without ``outside`` still never follows a link out; a dangling one too."""
+        from fcsdk._ship.ignore import IgnoreRules, collect_files
+
+        (tmp_path / "out").mkdir()
+        (tmp_path / "out" / "a.py").write_text("")
+        (tmp_path / "p").mkdir()
+        (tmp_path / "p" / "link").symlink_to(tmp_path / "out")
+        (tmp_path / "p" / "gone").symlink_to(tmp_path / "nowhere")
+        assert list(collect_files(tmp_path / "p", IgnoreRules([]))) == []
+        outside: list[str] = []
+        assert list(collect_files(tmp_path / "p", IgnoreRules([]), outside=outside)) == []
+        assert outside == ["link"]

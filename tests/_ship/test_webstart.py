@@ -234,3 +234,37 @@ class TestColdstartWebOptions:
             zf.writestr("server.py", "")
         with pytest.raises(ColdStartError, match="cannot start"):
             webstart.measure_web(tmp_path / "b.zip", python, command=("/code/bootstrap",))
+
+
+JUNK = """\
+import os, signal, socket
+
+signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a server that ignores SIGTERM
+listener = socket.create_server(("127.0.0.1", int(os.environ["FC_CUSTOM_LISTEN_PORT"])))
+while True:
+    conn, _ = listener.accept()
+    conn.sendall(b"not http\\r\\n")  # an answer that is not HTTP does not count
+    conn.close()
+"""
+
+
+class TestStubbornCommands:
+    def test_a_non_http_answer_never_counts_and_sigterm_is_followed_by_sigkill(
+        self,
+        tmp_path: Path,
+        wheelhouse: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """Bytes that are not HTTP are no answer; a command deaf to SIGTERM is killed."""
+        monkeypatch.setattr(webstart, "START_TIMEOUT", 0.5)
+        monkeypatch.setattr(webstart, "STOP_WAIT", 0.2)
+        project = web_project(tmp_path / "web", runtime="custom.debian11")
+        (project / "junk.py").write_text(JUNK)
+        (project / "s.yaml").write_text(
+            "resources:\n  web:\n    props:\n      runtime: custom.debian11\n"
+        )
+        (project / "bootstrap").write_text("#!/bin/sh\nexec python3 junk.py\n")
+        args = ["coldstart", str(project), "-n", "1", "--python", runtime_python("3.12")]
+        assert main([*args, "--no-index", "--find-links", str(wheelhouse)]) == 2
+        assert "did not answer" in capsys.readouterr().err
