@@ -57,7 +57,9 @@ def missing_imports(code: dict[str, Path], provided: set[str]) -> dict[str, list
         provided: the names the dependencies install.
     """
     known = set(sys.stdlib_module_names) | {"__future__"} | provided
-    known |= top_level_names(code)
+    # Every module and package of the project, at any depth: a handler in src/ imports
+    # its neighbours by their own names (the handler's folder is on its import path).
+    known |= {part.split(".", 1)[0] for rel in code for part in rel.split("/")}
     missing: dict[str, list[str]] = {}
     for rel, path in sorted(code.items()):
         if not rel.endswith(".py"):

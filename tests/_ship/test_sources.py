@@ -147,6 +147,20 @@ class TestImportsAndProgress:
         code = {"bad.py": tmp_path / "bad.py", "ok.py": tmp_path / "ok.py"}
         assert missing_imports(code, set()) == {"yaml": ["ok.py"]}
 
+    def test_neighbours_in_a_source_folder_are_the_projects(self, tmp_path: Path) -> None:
+        """src/index.py importing src/helpers.py or src/shop/ by name needs no requirement."""
+        from fcsdk._ship.imports import missing_imports
+
+        (tmp_path / "index.py").write_text("import helpers\nfrom shop import cart\nimport yaml\n")
+        code = {
+            "src/index.py": tmp_path / "index.py",
+            "src/helpers.py": tmp_path / "index.py",
+            "src/shop/cart.py": tmp_path / "index.py",
+        }
+        assert missing_imports(code, set()) == {
+            "yaml": ["src/helpers.py", "src/index.py", "src/shop/cart.py"]
+        }
+
     def test_a_closed_stream_shows_nothing(self) -> None:
         """A stream whose isatty() raises (closed) turns the display off."""
         import io
