@@ -187,13 +187,13 @@ class TestMeasure:
         [
             (
                 {"index.py": "import not_installed_anywhere\n"},
-                "index.handler failed to import: ModuleNotFoundError",
+                "index.handler (index.py) failed to import: ModuleNotFoundError",
             ),
             (
                 {"index.py": "def handler(event, context):\n    raise KeyError('order_id')\n"},
-                "index.handler raised on the event: KeyError",
+                "index.handler (index.py) raised on the event: KeyError",
             ),
-            ({"index.py": "x = 1\n"}, "index.handler failed to import: AttributeError"),
+            ({"index.py": "x = 1\n"}, "index.py has no handler: the handler is index.handler"),
         ],
     )
     def test_a_failing_handler_is_one_line(
@@ -204,7 +204,7 @@ class TestMeasure:
         message: str,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
-        """A handler that does not import, or raises on the event, exits 2 with one line."""
+        """A handler that does not import, or raises on the event, exits 2 naming index.py."""
         broken = variant(event_zip, tmp_path / "broken.zip", files)
         assert main(["coldstart", str(broken), "-n", "1", *HOST_RUNTIME]) == 2
         assert message in one_line_error(capsys)
