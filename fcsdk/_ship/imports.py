@@ -76,14 +76,22 @@ def missing_imports(code: dict[str, Path], provided: set[str]) -> dict[str, list
     return missing
 
 
+def _fcsdk_pin() -> str:
+    """``fcsdk==<the installed version>``, or ``fcsdk`` when its metadata is missing."""
+    from importlib import metadata
+
+    try:
+        return f"fcsdk=={metadata.version('fcsdk')}"
+    except metadata.PackageNotFoundError:  # pragma: no cover - a checkout never installed
+        return "fcsdk"
+
+
 def requirement_hint(missing: dict[str, list[str]]) -> tuple[str, str]:
     """``index.py imports fcsdk, pydantic``, and the ``requirements.txt`` lines to add."""
-    import fcsdk
-
     files = sorted({f for users in missing.values() for f in users})
     shown = ", ".join(files[:3]) + (" …" if len(files) > 3 else "")
     lines = []
     for name in sorted(missing):
-        lines.append(f"    fcsdk=={fcsdk.__version__}" if name == "fcsdk" else f"    {name}")
+        lines.append(f"    {_fcsdk_pin()}" if name == "fcsdk" else f"    {name}")
     names = ", ".join(sorted(missing))
     return f"{shown} import{'s' if len(files) == 1 else ''} {names}", "\n".join(lines)
