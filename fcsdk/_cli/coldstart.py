@@ -16,10 +16,16 @@ import tempfile
 import zipfile
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fcsdk._cli._arguments import positive_int, positive_number
 from fcsdk._cli.package import add_bytecode_options, add_pip_options
-from fcsdk._ship.target import RUNTIME_NAMES, RUNTIMES
+from fcsdk._ship.progress import Progress
+
+if TYPE_CHECKING:
+    from fcsdk._ship.bytecode import Interpreter
+    from fcsdk._ship.declared import Declared
+from fcsdk._ship.target import PACKAGE_RUNTIMES, RUNTIMES
 
 __all__ = ["configure", "run"]
 
@@ -36,16 +42,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--runtime",
-        choices=RUNTIME_NAMES,
+        choices=list(PACKAGE_RUNTIMES),
         default=None,
-        help="the FC runtime (default: a zip's bytecode version, else python3.12)",
+        help="the FC runtime; a custom one measures a web function (default: the one s.yaml "
+        "declares, else a zip's bytecode version, else python3.12)",
+    )
+    parser.add_argument(
+        "--command",
+        dest="startup_command",  # `command` is the sub-command's name
+        metavar="COMMAND",
+        help="a web function's startup command, /code/ meaning the package's folder "
+        "(default: s.yaml's customRuntimeConfig.command, else /code/bootstrap)",
     )
     parser.add_argument(
         "--python-version", metavar="3.X", help="another CPython than the runtime's own"
     )
     add_bytecode_options(parser)
     parser.add_argument(
-        "--handler", default="index.handler", help="the handler (default index.handler)"
+        "--handler",
+        metavar="MODULE.FUNCTION",
+        help="the handler (default: the one the project's s.yaml declares, else index.handler)",
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--event", help="the event, as JSON text")
@@ -138,8 +154,19 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"cannot read the event: {exc}")
     except ValueError as exc:
         return fail(f"the event is not JSON: {exc}")
-    runtime = args.runtime or (_zip_runtime(target) if is_zip else None) or "python3.12"
+    # A zip in a project's dist/ folder: the project is the folder above it.
+    folders = [target.parent, target.parent.parent] if is_zip else [target]
+    declared = _declared(folders)
+    runtime = (
+        args.runtime
+        or (declared.runtime if declared and declared.runtime in PACKAGE_RUNTIMES else None)
+        or (_zip_runtime(target) if is_zip else None)
+        or "python3.12"
+    )
+    handler, chosen = _handler(args.handler, declared)
+    progress = Progress()
     with ExitStack() as stack:
+        stack.callback(progress.close)
         try:
             wanted = Target.for_runtime(runtime, python_version=args.python_version)
             interpreter = find_interpreter(wanted.python_version, args.python)
@@ -150,7 +177,11 @@ def run(args: argparse.Namespace) -> int:
                     f"~/.pyenv/versions/{wanted.python_version}.*): "
                     "install it or pass --python PATH"
                 )
-            zip_path = target if is_zip else _build(args, target, runtime, stack)
+            if not is_zip:
+                progress.step(f"building the package of {target.name}/")
+            zip_path = target if is_zip else _build(args, target, runtime, stack, progress)
+            if wanted.custom:
+                return _web(args, zip_path, interpreter, declared, progress)
             env: dict[str, str] = {}
             if args.local_oss:
                 from fcsdk._cli.local_oss import serving_event_objects
@@ -165,12 +196,22 @@ def run(args: argparse.Namespace) -> int:
                 )
                 env = {k: v for k, v in env.items() if k == "FCSDK_OSS_ENDPOINT"}
             report = measure(
-                zip_path, interpreter, handler=args.handler, event=event, runs=args.runs, env=env
+                zip_path,
+                interpreter,
+                handler=handler,
+                event=event,
+                runs=args.runs,
+                env=env,
+                chosen=chosen,
+                require_fcsdk=is_zip,
+                progress=progress.step,
             )
         except (ConfigurationError, ColdStartError) as exc:
+            progress.close()
             return fail(str(exc))
         except PackageError as exc:
-            return fail(f"cannot build the package: {exc}")
+            progress.close()
+            return fail(f"cannot build the package of {target.name}/: {exc}")
     if args.html:
         html_path = Path(args.html)
         try:
@@ -192,7 +233,71 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _build(args: argparse.Namespace, project: Path, runtime: str, stack: ExitStack) -> Path:
+def _declared(folders: list[Path]) -> Declared | None:
+    """What the first ``s.yaml`` of ``folders`` declares."""
+    from fcsdk._ship.declared import declared_function
+
+    for folder in folders:
+        found = declared_function(folder)
+        if found is not None:
+            return found
+    return None
+
+
+def _handler(given: str | None, declared: Declared | None) -> tuple[str, str]:
+    """The handler to measure, and where it came from (for messages)."""
+    if given is not None:
+        return given, " (--handler)"
+    if declared is not None and declared.handler:
+        return declared.handler, f" (from {declared.source})"
+    return "index.handler", " (the default: pass --handler, or declare it in s.yaml)"
+
+
+def _web(
+    args: argparse.Namespace,
+    zip_path: Path,
+    interpreter: Interpreter,
+    declared: Declared | None,
+    progress: Progress,
+) -> int:
+    """Measure a web function: its startup command's spawn to its first HTTP answer."""
+    import shlex
+
+    from fcsdk._ship.webstart import measure_web
+
+    if args.html or args.local_oss:
+        progress.close()
+        sys.stderr.write(
+            "fcsdk coldstart: --html and --local-oss are for event functions; a web "
+            "function is measured from its startup command to its first answer\n"
+        )
+        return 2
+    if args.startup_command is not None:
+        command = tuple(shlex.split(args.startup_command))
+    elif declared is not None and declared.command:
+        command = declared.command
+    else:
+        command = ("/code/bootstrap",)
+    report = measure_web(
+        zip_path, interpreter, command=command, runs=args.runs, progress=progress.step
+    )
+    progress.close()
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(report.render() + "\n")
+    if args.budget_ms is not None and report.cold_start_ms > args.budget_ms:
+        sys.stderr.write(
+            f"fcsdk coldstart: the median first answer, {report.cold_start_ms:.1f} ms, is over "
+            f"the {args.budget_ms:g} ms budget\n"
+        )
+        return 1
+    return 0
+
+
+def _build(
+    args: argparse.Namespace, project: Path, runtime: str, stack: ExitStack, progress: Progress
+) -> Path:
     from fcsdk._ship.build import build_package
     from fcsdk._ship.requirements import PipOptions
 
@@ -208,7 +313,10 @@ def _build(args: argparse.Namespace, project: Path, runtime: str, stack: ExitSta
         ),
         compile_bytecode=not args.no_compile,
         python=args.python,
+        build_sdists=args.build_sdists,
+        progress=progress.step,
     )
+    progress.close()
     for warning in report.warnings:
         sys.stderr.write(f"warning: {warning}\n")
     return report.path

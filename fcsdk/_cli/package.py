@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from fcsdk._cli._arguments import positive_number
-from fcsdk._ship.target import ARCHES, DEFAULT_MAX_MB, RUNTIMES
+from fcsdk._ship.target import ARCHES, DEFAULT_MAX_MB, PACKAGE_RUNTIMES
 
 __all__ = ["configure", "run"]
 
@@ -24,9 +24,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--runtime",
-        choices=list(RUNTIMES),
-        default="python3.12",
-        help="the FC runtime to build for (default python3.12)",
+        choices=list(PACKAGE_RUNTIMES),
+        default=None,
+        help="the FC runtime to build for: a built-in Python runtime, or a web function's "
+        "custom runtime (default: the one s.yaml declares, else python3.12)",
     )
     parser.add_argument(
         "--arch", choices=list(ARCHES), default="x86_64", help="CPU architecture (x86_64)"
@@ -56,6 +57,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--include-tests", action="store_true", help="ship the tests too (left out by default)"
+    )
+    parser.add_argument(
+        "--handler",
+        metavar="MODULE.FUNCTION",
+        help="the function's handler, checked to be in the package "
+        "(default: the one the project's s.yaml declares)",
     )
     add_pip_options(
         parser,
@@ -103,6 +110,14 @@ def add_pip_options(parser: argparse.ArgumentParser, *, requirements_help: str) 
     parser.add_argument(
         "--no-index", action="store_true", help="look only in --find-links (pip --no-index)"
     )
+    parser.add_argument(
+        "--build-sdists",
+        action="store_true",
+        help="build requirements that have no wheel (a source distribution, a local folder, "
+        "an archive or a VCS URL) into pure-Python wheels here: their build code runs on this "
+        "machine, with the C compiler off, and a wheel with compiled code is refused "
+        "(default: refused)",
+    )
 
 
 def add_bytecode_options(parser: argparse.ArgumentParser) -> None:
@@ -142,6 +157,9 @@ def run(args: argparse.Namespace) -> int:
     pip = PipOptions(
         find_links=tuple(args.find_links), index_url=args.index_url, no_index=args.no_index
     )
+    from fcsdk._ship.progress import Progress
+
+    progress = Progress()
     try:
         report = build_package(
             args.project,
@@ -158,12 +176,18 @@ def run(args: argparse.Namespace) -> int:
             max_unzipped_mb=args.max_unzipped_mb,
             compile_bytecode=not args.no_compile,
             python=args.python,
+            build_sdists=args.build_sdists,
+            handler=args.handler,
+            progress=progress.step,
         )
     except ConfigurationError as exc:
+        progress.close()
         sys.stderr.write(f"fcsdk package: {exc}\n")
         return 2
     except PackageError as exc:
+        progress.close()
         sys.stderr.write(f"fcsdk package: error: {exc}\n")
         return 1
+    progress.close()
     sys.stdout.write(report.render() + "\n")
     return 0

@@ -49,6 +49,11 @@ class Template:
     trigger: str = ""
 
 
+def _source_builds(chosen: Template) -> str:
+    """The opt-in the oss template needs: oss2 and crcmod publish source distributions only."""
+    return " --build-sdists" if chosen.name == "oss" else ""
+
+
 TEMPLATES: dict[str, Template] = {
     t.name: t
     for t in (
@@ -214,7 +219,9 @@ def create_project(
         "summary": chosen.summary,
         "invoke_args": chosen.invoke_args,
         "coldstart": "coldstart --runtime $(RUNTIME)"
-        + (" --local-oss" if "--local-oss" in chosen.invoke_args else ""),
+        + (" --local-oss" if "--local-oss" in chosen.invoke_args else "")
+        + _source_builds(chosen),
+        "package_args": _source_builds(chosen),
         "local": chosen.local,
         "trigger_row": f", {chosen.trigger}" if chosen.trigger else "",
         "made_by": _made_by(),

@@ -45,12 +45,17 @@ def fixed_timestamp() -> tuple[int, int, int, int, int, int]:
     return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec - t.tm_sec % 2)
 
 
-def write_zip(dest: Path, files: Iterable[tuple[str, Path]]) -> None:
+def write_zip(
+    dest: Path, files: Iterable[tuple[str, Path]], *, executables: Iterable[str] = ()
+) -> None:
     """Write ``files`` (``(archive_path, source)`` pairs) to ``dest``, deterministically.
 
-    The archive is written next to ``dest`` first and moved into place, so a
-    failed build never leaves a half-written zip behind.
+    ``executables`` are archive paths that get ``0755`` whatever their mode on
+    disk (a custom runtime's ``bootstrap``, checked out on a system that
+    keeps no executable bit). The archive is written next to ``dest`` first
+    and moved into place, so a failed build never leaves a half-written zip behind.
     """
+    forced = set(executables)
     date_time = fixed_timestamp()
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".partial")
@@ -58,7 +63,7 @@ def write_zip(dest: Path, files: Iterable[tuple[str, Path]]) -> None:
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
             for name, source in sorted(files, key=lambda item: item[0]):
                 st = source.stat()
-                perm = 0o755 if st.st_mode & stat.S_IXUSR else 0o644
+                perm = 0o755 if st.st_mode & stat.S_IXUSR or name in forced else 0o644
                 info = zipfile.ZipInfo(name, date_time=date_time)
                 info.file_size = st.st_size  # decides zip64 up front for big files
                 info.compress_type = zipfile.ZIP_DEFLATED

@@ -13,9 +13,18 @@ from pathlib import Path
 
 from fcsdk._ship.archive import write_zip
 from fcsdk._ship.bytecode import compile_tree, find_interpreter, no_interpreter_warning
+from fcsdk._ship.declared import Declared, declared_function
 from fcsdk._ship.ignore import IgnoreRules, collect_files
-from fcsdk._ship.requirements import PipOptions, find_requirements, install_requirements
-from fcsdk._ship.target import DEFAULT_MAX_MB, RUNTIMES, Target
+from fcsdk._ship.imports import missing_imports, requirement_hint, top_level_names
+from fcsdk._ship.native import check_installed, native_files
+from fcsdk._ship.progress import Step, quiet
+from fcsdk._ship.requirements import (
+    PipOptions,
+    Requirements,
+    find_requirements,
+    install_requirements,
+)
+from fcsdk._ship.target import DEFAULT_MAX_MB, PACKAGE_RUNTIMES, Target
 from fcsdk.exceptions import ConfigurationError, PackageError, PackageTooLargeError
 
 __all__ = ["DEFAULT_MAX_MB", "MB", "PackageReport", "build_package", "format_size"]
@@ -150,7 +159,7 @@ def _sha256(path: Path) -> str:
 def build_package(
     project: str | Path = ".",
     *,
-    runtime: str = "python3.12",
+    runtime: str | None = None,
     arch: str = "x86_64",
     python_version: str | None = None,
     output: str | Path | None = None,
@@ -163,6 +172,9 @@ def build_package(
     max_unzipped_mb: float = DEFAULT_MAX_MB,
     compile_bytecode: bool = True,
     python: str | Path | None = None,
+    build_sdists: bool = False,
+    handler: str | None = None,
+    progress: Step = quiet,
 ) -> PackageReport:
     """Build a deployable zip of ``project`` for an FC Python runtime.
 
@@ -178,7 +190,9 @@ def build_package(
 
     Args:
         project: the project folder.
-        runtime: ``python3.10`` or ``python3.12``.
+        runtime: ``python3.10``, ``python3.12``, or a custom runtime
+            (``custom.debian12``...) for a web function (default: the one the
+            project's ``s.yaml`` declares, else ``python3.12``).
         arch: the CPU architecture (``x86_64``).
         python_version: build for another CPython (``3.11``) than the runtime's.
         output: the zip to write (default ``dist/<name>-<runtime>.zip`` in
@@ -194,6 +208,15 @@ def build_package(
         python: the interpreter that compiles the bytecode; it must be the
             target's version (default: found on this machine, else the package
             has no bytecode and a warning says so).
+        build_sdists: build requirements that publish only a source
+            distribution, or name a local folder, archive or VCS URL, into
+            pure-Python wheels here (their build code runs on this machine;
+            a wheel with compiled code is refused). Off: they are refused.
+        handler: the function's handler (``index.main``): a warning says so when
+            its module is not in the package. Default: the one the project's
+            ``s.yaml`` declares, if any.
+        progress: called with each step's description as the build goes
+            (``fcsdk package`` shows them on a terminal).
 
     Returns:
         A :class:`PackageReport`; ``render()`` gives the summary to print.
@@ -222,7 +245,15 @@ def build_package(
         raise ConfigurationError("a layer holds the dependencies: --layer and --no-deps conflict")
     if not (max_zip_mb > 0 and max_unzipped_mb > 0):  # NaN fails this too
         raise ConfigurationError("size limits must be positive numbers of MB")
+    declared = declared_function(root)
+    if runtime is None:
+        runtime = "python3.12"
+        if declared is not None and declared.runtime in PACKAGE_RUNTIMES:
+            runtime = declared.runtime
     target = Target.for_runtime(runtime, arch=arch, python_version=python_version)
+    if handler is None and declared is not None:
+        handler = declared.handler
+    startup = _startup_file(target, declared)
     reqs = None
     if with_deps:
         reqs = find_requirements(
@@ -238,7 +269,7 @@ def build_package(
         raise ConfigurationError("--python compiles the bytecode: it conflicts with --no-compile")
     pip = (pip or PipOptions()).absolute()
     if output is None:
-        own = RUNTIMES[runtime][0]
+        own = PACKAGE_RUNTIMES[runtime][0]
         suffix = runtime if target.python_version == own else f"python{target.python_version}"
         kind = "-layer" if layer else ""
         dest = root / "dist" / f"{project_name(root)}{kind}-{suffix}.zip"
@@ -255,7 +286,17 @@ def build_package(
                     "no requirements found (requirements.txt or pyproject.toml "
                     "dependencies): the package holds your code only"
                 )
-            install_requirements(reqs, staging, target, pip=pip, scratch=Path(tmp), cwd=root)
+            progress(f"installing the requirements for {target.runtime} with pip")
+            install_requirements(
+                reqs,
+                staging,
+                target,
+                pip=pip,
+                scratch=Path(tmp),
+                cwd=root,
+                build_sdists=build_sdists,
+            )
+            check_installed(staging, target)
         entries: dict[str, Path] = {}
         owners: dict[str, str] = {}
         dist_of = _distribution_of(staging)
@@ -264,21 +305,41 @@ def build_package(
             entries[prefix + rel] = path
             owners[prefix + rel] = dist_of.get(rel) or _top_level(rel)
         if not layer:
+            progress("adding your code")
             rules = IgnoreRules.for_project(root, include_tests=include_tests)
-            for rel, path in _code_files(root, rules, dest):
+            outside: list[str] = []
+            for rel, path in _code_files(root, rules, dest, outside):
                 if rel in entries:
                     warnings.append(
                         f"{rel} is both in your code and in a dependency: yours is kept"
                     )
                 entries[rel] = path
                 owners[rel] = YOUR_CODE
-            top_modules = [r for r, o in owners.items() if o == YOUR_CODE and "/" not in r]
-            if not any(r.endswith(".py") for r in top_modules):
-                warnings.append(f"no Python module at the top of {root}: is the handler there?")
+            native = native_files((r, entries[r]) for r, o in owners.items() if o == YOUR_CODE)
+            if native:
+                warnings.append(
+                    f"your code holds compiled files ({_listed(native)}): they are shipped as "
+                    f"they are; make sure they were built for FC's Linux (manylinux "
+                    f"{target.arch}, CPython {target.python_version})"
+                )
+            if outside:
+                warnings.append(
+                    f"left out {_listed(outside)}: symbolic links that point outside "
+                    f"{root.name}/ are never followed; copy what the function needs into "
+                    "the project, or list it as a requirement"
+                )
+            code = {r: entries[r] for r, o in owners.items() if o == YOUR_CODE}
+            if reqs is not None:
+                warnings += _check_imports(root, reqs, code, entries)
+            if startup is not None:
+                warnings += _check_startup(startup, code)
+            elif not target.custom:
+                warnings += _check_handler(root, code, handler)
         if not entries:
             raise ConfigurationError(f"nothing to package in {root}")
         bytecode_size = 0
         if interpreter is not None:
+            progress(f"compiling bytecode with Python {interpreter.version}")
             pycs, failed = compile_tree(entries, interpreter, Path(tmp))
             for rel in pycs:
                 owners[rel] = owners[_source_of(rel)]
@@ -300,8 +361,9 @@ def build_package(
                 size=unzipped,
                 limit=int(max_unzipped_mb * MB),
             )
+        progress(f"writing {dest.name}")
         try:
-            write_zip(dest, entries.items())
+            write_zip(dest, entries.items(), executables=[startup] if startup else [])
         except OSError as exc:
             raise PackageError(f"cannot write {dest}: {exc}") from exc
         except UnicodeEncodeError as exc:
@@ -335,18 +397,105 @@ def build_package(
     )
 
 
+def _check_imports(
+    root: Path, reqs: Requirements, code: dict[str, Path], entries: dict[str, Path]
+) -> list[str]:
+    """Refuse code importing fcsdk or pydantic when no requirement is declared; else warn.
+
+    Raises:
+        ConfigurationError: the project declares no requirements, and its code
+            imports fcsdk or pydantic.
+    """
+    installed = top_level_names(rel for rel in entries if rel not in code)
+    missing = missing_imports(code, installed)
+    if not missing:
+        return []
+    who, lines = requirement_hint(missing)
+    # fcsdk and pydantic are never on FC's runtimes: without them the package cannot
+    # run. Another name may be one the runtime itself provides: a warning then.
+    if reqs.empty and {"fcsdk", "pydantic"} & set(missing):
+        raise ConfigurationError(
+            f"{who}, but {root.name}/ declares no requirements (no requirements.txt, no "
+            "[project].dependencies in pyproject.toml), so the package would fail on FC with "
+            f"ModuleNotFoundError. Add {root.name}/requirements.txt with:\n{lines}\n"
+            "(use the names pip installs them by), or pass --no-deps when a layer brings them"
+        )
+    declared = reqs.source.name if reqs.source is not None else "requirements.txt"
+    return [
+        f"{who}, which no requirement installs (nor your code): the function will fail "
+        f"to import it on FC unless the runtime or a layer brings it; add to {declared}:\n" + lines
+    ]
+
+
+def _startup_file(target: Target, declared: Declared | None) -> str | None:
+    """The archive path of a custom runtime's startup command (``bootstrap``), if in ``/code``.
+
+    FC runs ``customRuntimeConfig.command`` (default ``/code/bootstrap``) with
+    the code package unpacked in ``/code``, its working folder.
+    """
+    if not target.custom:
+        return None
+    command = declared.command if declared is not None and declared.command else ()
+    program = command[0] if command else "/code/bootstrap"
+    if program.startswith("/code/"):
+        return program[len("/code/") :]
+    if command and "/" not in program:
+        return None  # python3, sh...: a program of the image, not of the package
+    return program.removeprefix("./") if not program.startswith("/") else None
+
+
+def _check_startup(startup: str, code: dict[str, Path]) -> list[str]:
+    """Warn when the startup command is missing or cannot run (Windows line endings)."""
+    if startup not in code:
+        return [
+            f"the startup command /code/{startup} is not in the package: FC starts it to run "
+            f"the web function; add an executable {startup} (or set "
+            "customRuntimeConfig.command in s.yaml)"
+        ]
+    with code[startup].open("rb") as fh:
+        first = fh.readline(256)
+    if first.startswith(b"#!") and first.endswith(b"\r\n"):
+        return [
+            f"{startup} has Windows line endings: FC cannot run its '#!' line; "
+            "save it with Unix line endings (LF)"
+        ]
+    return []
+
+
+def _check_handler(root: Path, code: dict[str, Path], handler: str | None) -> list[str]:
+    """Warn when the handler's module is not in the package (or, undeclared, no module is)."""
+    if handler is None:
+        if not any(r.endswith(".py") and "/" not in r for r in code):
+            return [f"no Python module at the top of {root}: is the handler there?"]
+        return []
+    module = handler.rpartition(".")[0].replace(".", "/")
+    if module and not {f"{module}.py", f"{module}/__init__.py"} & set(code):
+        return [
+            f"the handler {handler} needs {module}.py, which the package does "
+            "not hold: check the handler, or .fcignore"
+        ]
+    return []
+
+
 def _source_of(pyc_rel: str) -> str:
     """``pkg/__pycache__/mod.cpython-312.pyc`` -> ``pkg/mod.py``."""
     folder, _, leaf = pyc_rel.rpartition("__pycache__/")
     return folder + leaf.split(".", 1)[0] + ".py"
 
 
+def _listed(items: list[str], most: int = 3) -> str:
+    """``a, b, c …``: the first few of ``items``."""
+    return ", ".join(items[:most]) + (" …" if len(items) > most else "")
+
+
 def _top_level(rel: str) -> str:
     return rel.split("/", 1)[0]
 
 
-def _code_files(root: Path, rules: IgnoreRules, dest: Path) -> Iterator[tuple[str, Path]]:
-    for rel, path in collect_files(root, rules):
+def _code_files(
+    root: Path, rules: IgnoreRules, dest: Path, outside: list[str]
+) -> Iterator[tuple[str, Path]]:
+    for rel, path in collect_files(root, rules, outside=outside):
         if path.resolve() == dest or path.name.endswith(".zip.partial"):
             continue
         yield rel, path

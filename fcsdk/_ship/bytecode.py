@@ -68,6 +68,20 @@ json.dump(failed, sys.stdout)
 """
 
 
+# The compiler runs without the user's site-packages (-s) or site (-S), as -I would, but
+# NOT with -I or -E: both ignore PYTHONHASHSEED, and Python 3.10's marshal writes a
+# frozenset constant (``x in {"a", "b"}``) in the order of its string hashes, which
+# differ in every process unless PYTHONHASHSEED is set.
+_COMPILER_FLAGS = ("-s", "-S")
+
+
+def compiler_env() -> dict[str, str]:
+    """The compiler's environment: none of the user's ``PYTHON*`` settings, PYTHONHASHSEED=0."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONHASHSEED"] = "0"  # sets and frozensets of str marshal in one order
+    return env
+
+
 @dataclass(frozen=True)
 class Interpreter:
     """A Python that can compile bytecode for a target.
@@ -222,17 +236,17 @@ def compile_tree(
         pycs[pyc_rel] = cfile
     if not jobs:
         return {}, []
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env["PYTHONHASHSEED"] = "0"  # sets and frozensets of str marshal in one order
+    out_root.mkdir(parents=True, exist_ok=True)
     try:
         done = subprocess.run(
-            [interpreter.path, "-I", "-c", _COMPILER],
+            [interpreter.path, *_COMPILER_FLAGS, "-c", _COMPILER],
             input=json.dumps(jobs),
             capture_output=True,
             text=True,
             timeout=COMPILE_TIMEOUT,
             check=False,
-            env=env,
+            env=compiler_env(),
+            cwd=out_root,  # an empty folder: nothing of the build's own folder is importable
         )
     except (OSError, subprocess.TimeoutExpired) as exc:  # pragma: no cover - probed just before
         raise PackageError(f"cannot compile bytecode with {interpreter.path}: {exc}") from exc

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fcsdk._ship.bytecode import Interpreter
+from fcsdk._ship.progress import Step, quiet
 from fcsdk.exceptions import ConfigurationError
 
 __all__ = [
@@ -212,6 +213,10 @@ def unpacked(zip_path: Path) -> Iterator[Path]:
         code = Path(tmp) / "code"
         with zipfile.ZipFile(zip_path) as zf:
             zf.extractall(code)
+            for info in zf.infolist():  # extractall drops the mode bits: keep "executable"
+                if not info.is_dir() and (info.external_attr >> 16) & 0o111:
+                    path = code / info.filename
+                    path.chmod(path.stat().st_mode | 0o111)
         code.mkdir(exist_ok=True)
         _chmod_tree(code, writable=False)
         try:
@@ -355,13 +360,27 @@ def _run(cmd: list[str], env: dict[str, str], cwd: Path) -> subprocess.Completed
         raise ColdStartError(f"cannot run {cmd[0]}: {exc}") from exc
 
 
-def _result(done: subprocess.CompletedProcess[str], handler: str) -> dict[str, Any]:
+def _result(
+    done: subprocess.CompletedProcess[str], handler: str, chosen: str = ""
+) -> dict[str, Any]:
+    """The run's figures; a failure is a ColdStartError naming the user's own file.
+
+    ``chosen`` says where the handler string came from (`` (s.yaml)``), for the message.
+    """
     for line in reversed(done.stderr.splitlines()):
         if line.startswith(_MARK) and line[len(_MARK) :].startswith("{"):
             data: dict[str, Any] = json.loads(line[len(_MARK) :])
             if "error" in data:
+                module, _, attr = handler.rpartition(".")
+                source = module.replace(".", "/") + ".py"
+                if data["error"] == "import" and data["type"] == "AttributeError":
+                    raise ColdStartError(
+                        f"{source} has no {attr}: the handler is {handler}{chosen}"
+                    )
                 what = "failed to import" if data["error"] == "import" else "raised on the event"
-                raise ColdStartError(f"{handler} {what}: {data['type']}: {data['message']}")
+                raise ColdStartError(
+                    f"{handler} ({source}) {what}: {data['type']}: {data['message']}"
+                )
             return data
     tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
     raise ColdStartError(f"the interpreter exited with {done.returncode}: {tail[0]}")
@@ -375,8 +394,15 @@ def measure(
     event: bytes = b"{}",
     runs: int = 10,
     env: dict[str, str] | None = None,
+    chosen: str = "",
+    require_fcsdk: bool = True,
+    progress: Step = quiet,
 ) -> ColdStartReport:
     """Measure the cold start of the package ``zip_path`` with ``interpreter``.
+
+    ``chosen`` says where ``handler`` came from, for messages; ``require_fcsdk``
+    refuses a zip without ``fcsdk/`` (one the user named); ``progress`` is
+    called with each step.
 
     Raises:
         ColdStartError: the zip is not an fcsdk package, the handler does not
@@ -394,7 +420,7 @@ def measure(
     except (zipfile.BadZipFile, OSError) as exc:
         raise ColdStartError(f"{zip_path} is not a zip file") from exc
     names = {i.filename for i in infos}
-    if "fcsdk/__init__.py" not in names:
+    if require_fcsdk and "fcsdk/__init__.py" not in names:
         hint = (
             " (it is a layer: measure the function's package)"
             if any(n.startswith("python/fcsdk/") for n in names)
@@ -419,11 +445,13 @@ def measure(
         subject = [*base, "-c", _RUNNER, str(code), handler, str(event_path), _MARK]
         empty = [*base, "-c", "pass"]
         # The traced run comes first: it warms the page cache and fails early on a bad handler.
+        progress("tracing the imports")
         traced = _run([*base[:1], "-X", "importtime", *subject[1:]], child_env, Path(tmp))
-        _result(traced, handler)
+        _result(traced, handler, chosen)
         phases: list[Phases] = []
         baseline: list[float] = []
         for i in range(runs):
+            progress(f"run {i + 1} of {runs}")
             order = [True, False] if i % 2 == 0 else [False, True]
             for is_subject in order:
                 spawn = time.time_ns()
@@ -432,7 +460,7 @@ def measure(
                 if not is_subject:
                     baseline.append(round(wall, 3))
                     continue
-                r = _result(done, handler)
+                r = _result(done, handler, chosen)
                 phases.append(
                     Phases(
                         start=round((r["start"] - spawn) / 1e6, 3),

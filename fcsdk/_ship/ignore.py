@@ -22,7 +22,7 @@ from fcsdk.exceptions import ConfigurationError
 __all__ = ["DEFAULT_IGNORES", "TEST_IGNORES", "IgnoreRules", "collect_files"]
 
 # What a function never needs: tool caches, virtualenvs, VCS data, build output,
-# deployment configuration and secrets kept in dotenv files.
+# deployment configuration, and secrets: dotenv files, credential folders, private keys.
 DEFAULT_IGNORES: tuple[str, ...] = (
     ".git/",
     ".hg/",
@@ -50,6 +50,28 @@ DEFAULT_IGNORES: tuple[str, ...] = (
     ".DS_Store",
     ".env",
     ".env.*",
+    ".envrc",
+    # Well-known secret files: cloud and SSH credentials, private keys, tokens.
+    ".aws/",
+    ".aliyun/",
+    ".ssh/",
+    ".gnupg/",
+    ".kube/",
+    ".docker/",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    ".netrc",
+    ".pypirc",
+    ".npmrc",
+    ".git-credentials",
     "/.fcignore",
     "/.gitignore",
     "/s.yaml",
@@ -244,13 +266,22 @@ class IgnoreRules:
         return result
 
 
-def collect_files(root: Path, rules: IgnoreRules) -> Iterator[tuple[str, Path]]:
+def collect_files(
+    root: Path, rules: IgnoreRules, *, outside: list[str] | None = None
+) -> Iterator[tuple[str, Path]]:
     """Yield ``(archive_path, file)`` for every file under ``root`` that ``rules`` keep.
 
-    Paths come sorted, folders are walked depth first, symbolic links are
-    followed (a link loop is walked once).
+    Paths come sorted, folders are walked depth first. A symbolic link is
+    followed only when its target lies inside ``root`` (a link loop is walked
+    once); a link that leaves ``root`` is never followed, and its path is
+    appended to ``outside`` when given, so the caller can say so.
     """
     seen: set[str] = set()
+    top = os.path.realpath(root)
+    top_prefix = top.rstrip(os.sep) + os.sep
+
+    def inside(real: str) -> bool:
+        return real == top or real.startswith(top_prefix)
 
     def walk(folder: Path, prefix: str) -> Iterator[tuple[str, Path]]:
         real = os.path.realpath(folder)
@@ -265,6 +296,10 @@ def collect_files(root: Path, rules: IgnoreRules) -> Iterator[tuple[str, Path]]:
             rel = prefix + entry.name
             is_dir = entry.is_dir(follow_symlinks=True)
             if rules.ignored(rel, is_dir=is_dir):
+                continue
+            if entry.is_symlink() and not inside(os.path.realpath(entry.path)):
+                if outside is not None and os.path.exists(entry.path):
+                    outside.append(rel)
                 continue
             if is_dir:
                 yield from walk(Path(entry.path), rel + "/")

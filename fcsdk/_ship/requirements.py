@@ -7,12 +7,16 @@ The requirements come from ``requirements.txt`` (handed to pip as is, so
 ``--platform``/``--python-version``/``--implementation``/``--abi``, which is
 what lets a laptop on macOS, or on another Python, build for FC's Linux.
 
-A requirement that publishes only a source distribution (``oss2``, and its
-``crcmod``) is built into a wheel here, with compilers turned off, and kept
-only when that wheel is pure Python (``py3-none-any``): a package whose C
-extension is optional (``crcmod``) falls back to its Python version, and one
-that needs compiling is reported as such, since code compiled on this machine
-may not run on FC's Linux.
+Building from source runs a distribution's own build code on this machine,
+so it happens only when the user opts in (``--build-sdists``). Then a
+requirement that publishes only a source distribution (``oss2``, and its
+``crcmod``), or names a local folder, archive or VCS URL, is built into a
+wheel here, with compilers turned off, and kept only when that wheel is pure
+Python by its tag *and* its content (no ``.so`` or other native file): a
+package whose C extension is optional (``crcmod``) falls back to its Python
+version, and one that needs compiling is reported as such, since code
+compiled on this machine may not run on FC's Linux. A local folder is built
+from a copy, so nothing is written into it.
 """
 
 from __future__ import annotations
@@ -216,9 +220,7 @@ def install_for_target(
         cmd += ["--platform", platform]
     cmd += options.args()
     cmd += ["--requirement", str(req_file)]
-    env = {**os.environ, "PIP_NO_INPUT": "1"}
-    # A user's "require a virtualenv" setting would stop a --target install.
-    env.pop("PIP_REQUIRE_VIRTUALENV", None)
+    env = _pip_env()
     try:
         done = subprocess.run(
             cmd,
@@ -260,6 +262,20 @@ def install_for_target(
     )
 
 
+def _pip_env(**extra: str) -> dict[str, str]:
+    """pip's environment: the user's, never prompting, and without "require a virtualenv".
+
+    A user's ``PIP_REQUIRE_VIRTUALENV`` would stop both a ``--target`` install
+    and a wheel build run by a Python outside any virtualenv.
+    """
+    env = {**os.environ, "PIP_NO_INPUT": "1", **extra}
+    env.pop("PIP_REQUIRE_VIRTUALENV", None)
+    return env
+
+
+SOURCE_OPT_IN = "--build-sdists"
+
+
 def install_requirements(
     reqs: Requirements,
     dest: Path,
@@ -268,6 +284,7 @@ def install_requirements(
     pip: PipOptions | None = None,
     scratch: Path,
     cwd: Path,
+    build_sdists: bool = False,
 ) -> None:
     """:func:`install_for_target`, with two fallbacks for a requirement no index has a wheel of.
 
@@ -275,14 +292,21 @@ def install_requirements(
       ``fcsdk==<version>``; when pip finds none that fits (a checkout, a
       private build, no network), a wheel of the running fcsdk (pure Python,
       written on the fly) goes on ``--find-links``.
-    - A requirement that publishes only a source distribution: it is built
-      with :func:`build_pure_wheel` and the built wheels go on ``--find-links``.
+    - With ``build_sdists``, a requirement that publishes only a source
+      distribution: it is built with :func:`build_pure_wheel` and the built
+      wheels go on ``--find-links``.
+
+    A requirement that names a local folder, an archive or a VCS URL is built
+    (from a copy, for a folder) before the install with ``build_sdists``, and
+    refused without it.
 
     The install is retried after each. Takes the same arguments and raises the
     same errors as :func:`install_for_target`; a requirement whose source
-    builds compiled code is a :class:`NoMatchingWheelError` that says so.
+    builds compiled code, or that must be built without ``build_sdists``, is a
+    :class:`NoMatchingWheelError` that says so.
     """
     options = pip or PipOptions()
+    reqs = _with_sources_built(reqs, options, scratch=scratch, cwd=cwd, allowed=build_sdists)
     built_folder = scratch / "built-wheels"
     built: set[str] = set()
     own_wheel: Path | None = None
@@ -310,6 +334,16 @@ def install_requirements(
                 own_wheel = write_fcsdk_wheel(scratch / "fcsdk-wheel")
                 options = _with_link(options, own_wheel.parent)
                 continue
+            if not build_sdists:
+                raise NoMatchingWheelError(
+                    f"{exc} If {exc.requirement!r} publishes only a source distribution of "
+                    f"pure Python, {SOURCE_OPT_IN} builds it here (its build code runs on this "
+                    "machine, with the C compiler turned off; a wheel with compiled code is "
+                    "still refused).",
+                    requirement=exc.requirement,
+                    tags=exc.tags,
+                    pip_output=exc.pip_output,
+                ) from exc
             if name in built or len(built) >= MAX_SDIST_BUILDS:
                 raise
             spec = _missing_spec(exc.pip_output) or exc.requirement
@@ -328,6 +362,61 @@ def install_requirements(
                 ) from exc
             built.add(name)
             options = _with_link(options, built_folder)
+
+
+def _with_sources_built(
+    reqs: Requirements, pip: PipOptions, *, scratch: Path, cwd: Path, allowed: bool
+) -> Requirements:
+    """``reqs`` with every folder, archive or VCS requirement replaced by a pure wheel of it.
+
+    Raises:
+        NoMatchingWheelError: there is such a requirement and ``allowed`` is false,
+            or its wheel is not pure Python.
+    """
+    from fcsdk._ship.sources import (
+        copy_folder,
+        find_source_references,
+        is_url,
+        local_folder,
+        rewrite_requirements,
+    )
+
+    references = find_source_references(reqs.source, reqs.lines)
+    if not references:
+        return reqs
+    assert reqs.source is not None
+    first = references[0]
+    if not allowed:
+        raise NoMatchingWheelError(
+            f"{first.where}: {first.reference} is built from source, which runs its build "
+            "code on this machine and compiles any C code for this machine's Python, not "
+            f"for FC's: build a wheel of it for the target (on manylinux when it has C "
+            f"code) and require that wheel, or pass {SOURCE_OPT_IN} to build it here as pure "
+            "Python (from a copy; a wheel with compiled code is refused)",
+            requirement=first.reference,
+        )
+    wheels: dict[tuple[Path, int], str] = {}
+    for number, reference in enumerate(references):
+        folder = local_folder(reference, cwd)
+        spec = reference.reference
+        if folder is not None:
+            spec = str(copy_folder(folder, scratch / "source-copies"))
+        elif not is_url(spec):
+            spec = str(cwd / Path(spec).expanduser())  # pip reads a relative path from cwd
+        out = scratch / "source-wheels" / str(number)
+        outcome = build_pure_wheel(spec, out, pip, cwd=cwd)
+        if outcome != "built":
+            raise NoMatchingWheelError(
+                f"{reference.where}: {reference.reference} does not build into a pure-Python "
+                f"wheel ({outcome}), and code compiled here may not run on FC's Linux: build "
+                "its wheel on manylinux and require that wheel instead",
+                requirement=reference.reference,
+            )
+        (wheel,) = out.glob("*.whl")
+        markers = f" ; {reference.markers}" if reference.markers else ""
+        wheels[(reference.file, reference.line)] = f"{wheel}{markers}"
+    rewritten = rewrite_requirements(reqs.source, reqs.lines, wheels, scratch / "rewritten")
+    return Requirements(source=rewritten)
 
 
 def _with_link(options: PipOptions, folder: Path) -> PipOptions:
@@ -350,7 +439,11 @@ def build_pure_wheel(spec: str, folder: Path, pip: PipOptions, *, cwd: Path) -> 
         ``"built"``; ``"no source"`` when no source distribution fits
         ``spec``; otherwise why the wheel could not be used (a short phrase).
     """
-    project = _requirement_name(spec)
+    from fcsdk._ship.native import native_in_wheel
+    from fcsdk._ship.sources import needs_build
+
+    direct = needs_build(spec)  # a folder, an archive or a URL: its name is not known here
+    project = ":all:" if direct else _requirement_name(spec)
     name = _normal(project)
     folder.mkdir(parents=True, exist_ok=True)
     before = set(folder.iterdir())
@@ -371,7 +464,7 @@ def build_pure_wheel(spec: str, folder: Path, pip: PipOptions, *, cwd: Path) -> 
         *pip.args(),
         spec,
     ]
-    env = {**os.environ, "PIP_NO_INPUT": "1", "CC": "false", "CXX": "false", "LDSHARED": "false"}
+    env = _pip_env(CC="false", CXX="false", LDSHARED="false")
     try:
         done = subprocess.run(
             cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT, check=False, env=env, cwd=cwd
@@ -384,12 +477,19 @@ def build_pure_wheel(spec: str, folder: Path, pip: PipOptions, *, cwd: Path) -> 
             return "no source"
         return "its build fails with the C compiler turned off"
     wheels = [w for w in set(folder.iterdir()) - before if w.suffix == ".whl"]
-    made = [w for w in wheels if _normal(w.name.split("-")[0]) == name]
+    made = [w for w in wheels if direct or _normal(w.name.split("-")[0]) == name]
     if made and all(w.name.endswith("-none-any.whl") for w in made):
-        return "built"
+        # The tag is the builder's claim: a setup.py that calls gcc itself writes a
+        # py3-none-any wheel holding the .so it compiled for this machine.
+        native = [f for w in made for f in native_in_wheel(w)]
+        if not native:
+            return "built"
+        reason = f"its wheel is tagged pure Python but holds compiled code: {native[0]}"
+    else:
+        reason = "its wheel is not pure Python"
     for wheel in wheels:
         wheel.unlink()
-    return "its wheel is not pure Python"
+    return reason
 
 
 def _normal(name: str) -> str:

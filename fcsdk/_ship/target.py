@@ -2,8 +2,14 @@
 
 FC's built-in Python runtimes run CPython on x86-64 Debian: ``python3.10`` on
 Debian 10 (glibc 2.28) and ``python3.12`` on Debian 11 (glibc 2.31), per FC's
-runtime overview. A wheel fits when its tags name that CPython (or the stable
-ABI, or pure Python) and a ``manylinux`` platform no newer than that glibc.
+runtime overview. FC's custom runtimes (web functions) run the startup
+command on Debian too, with a Python built in, per FC's custom-runtime
+overview: ``custom.debian12`` has Debian's Python 3.11 (``/usr/bin/python3``,
+3.11.2), ``custom.debian11`` Python 3.12 (``/var/fc/lang/python3.12``,
+3.12.4) and ``custom.debian10`` Python 3.10 (``/var/fc/lang/python3.10``,
+3.10.9; FC's official ``Python310`` layer brings 3.10.5 too). A wheel fits
+when its tags name that CPython (or the stable ABI, or pure Python) and a
+``manylinux`` platform no newer than that glibc.
 """
 
 from __future__ import annotations
@@ -13,7 +19,16 @@ from dataclasses import dataclass
 
 from fcsdk.exceptions import ConfigurationError
 
-__all__ = ["ARCHES", "DEFAULT_MAX_MB", "RUNTIMES", "RUNTIME_NAMES", "Target"]
+__all__ = [
+    "ARCHES",
+    "CUSTOM_PYTHONS",
+    "CUSTOM_RUNTIMES",
+    "DEFAULT_MAX_MB",
+    "PACKAGE_RUNTIMES",
+    "RUNTIMES",
+    "RUNTIME_NAMES",
+    "Target",
+]
 
 # The one list of the FC runtimes fcsdk supports: `invoke`, `serve`, `init`,
 # `package`, `coldstart` and the docs all read it (tests/_ship/test_target.py
@@ -25,6 +40,26 @@ RUNTIMES: dict[str, tuple[str, tuple[int, int]]] = {
 }
 
 RUNTIME_NAMES: tuple[str, ...] = tuple(RUNTIMES)
+
+# The custom runtimes of web functions, for ``package`` and ``coldstart``: the Python
+# each image has built in (the one fcsdk can run on: 3.10 or newer) and its glibc.
+# custom.debian10's default python3 is 2.7 and the old `custom` (Debian 9) has 3.7:
+# their Python 3 is at /var/fc/lang/python3.10 (or a Python layer), put on PATH.
+CUSTOM_RUNTIMES: dict[str, tuple[str, tuple[int, int]]] = {
+    "custom.debian12": ("3.11", (2, 36)),
+    "custom.debian11": ("3.12", (2, 31)),
+    "custom.debian10": ("3.10", (2, 28)),
+}
+
+# Where each custom runtime's Python is, for the docs and messages.
+CUSTOM_PYTHONS: dict[str, str] = {
+    "custom.debian12": "/usr/bin/python3 (Python 3.11.2, on PATH)",
+    "custom.debian11": "/var/fc/lang/python3.12/bin/python3 (Python 3.12.4; add its bin to PATH)",
+    "custom.debian10": "/var/fc/lang/python3.10/bin/python3 (Python 3.10.9; add its bin to PATH)",
+}
+
+# Every runtime `fcsdk package` and `fcsdk coldstart` build for.
+PACKAGE_RUNTIMES: dict[str, tuple[str, tuple[int, int]]] = {**RUNTIMES, **CUSTOM_RUNTIMES}
 
 ARCHES = ("x86_64",)
 
@@ -67,7 +102,8 @@ class Target:
         """Return the target of an FC runtime, optionally with another Python version.
 
         Args:
-            runtime: ``python3.10`` or ``python3.12``.
+            runtime: ``python3.10``, ``python3.12``, or a custom runtime
+                (``custom.debian12``, ``custom.debian11``, ``custom.debian10``).
             arch: the CPU architecture; FC's Python runtimes are ``x86_64`` only.
             python_version: ``3.X`` to build for another CPython than the runtime's
                 own (a custom runtime that brings its own interpreter, say).
@@ -75,14 +111,14 @@ class Target:
         Raises:
             ConfigurationError: an unknown runtime, architecture or version.
         """
-        if runtime not in RUNTIMES:
-            known = ", ".join(RUNTIMES)
+        if runtime not in PACKAGE_RUNTIMES:
+            known = ", ".join(PACKAGE_RUNTIMES)
             raise ConfigurationError(f"unknown runtime {runtime!r}: expected one of {known}")
         if arch not in ARCHES:
             raise ConfigurationError(
                 f"unknown architecture {arch!r}: FC's Python runtimes run on {', '.join(ARCHES)}"
             )
-        version, glibc = RUNTIMES[runtime]
+        version, glibc = PACKAGE_RUNTIMES[runtime]
         if python_version is not None:
             match = _VERSION.match(python_version)
             if match is None or int(match.group(1)) < 10:
@@ -92,6 +128,11 @@ class Target:
                 )
             version = python_version
         return cls(runtime=runtime, python_version=version, glibc=glibc, arch=arch)
+
+    @property
+    def custom(self) -> bool:
+        """Whether this is a custom runtime (a web function), whose startup command FC runs."""
+        return self.runtime in CUSTOM_RUNTIMES
 
     @property
     def abi(self) -> str:

@@ -12,8 +12,30 @@ ROOT = Path(__file__).resolve().parents[2]
 HOST = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
-ROOT = Path(__file__).resolve().parents[2]
-HOST = f"{sys.version_info.major}.{sys.version_info.minor}"
+def runtime_python(version: str) -> str:
+    """The path of a Python ``version`` found as ``scripts/find-python.sh`` finds it.
+
+    Missing, the test is skipped with a message; under ``CI=true`` it fails:
+    a property of every runtime Python must be checked on every one of them.
+    """
+    import os
+    import subprocess
+
+    import pytest
+
+    found = subprocess.run(
+        ["sh", str(ROOT / "scripts" / "find-python.sh"), version],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if found.returncode == 0 and found.stdout.strip():
+        return found.stdout.strip()
+    reason = f"no Python {version} on this machine: {found.stderr.strip()}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"Python {version} is required in CI; {reason}")
+    raise pytest.skip.Exception(reason)
 
 
 def make_wheel(
@@ -97,11 +119,15 @@ def make_wheelhouse(house: Path) -> Path:
 
 # A PEP 517 backend that lives inside the sdist (``backend-path``), so pip builds it with no
 # download: like crcmod, it compiles an extension when ``$CC`` works and, when ``OPTIONAL``
-# is true, falls back to pure Python when it does not.
+# is true, falls back to pure Python when it does not. ``SNEAKY`` compiles whatever $CC says
+# (as a setup.py that calls gcc itself) yet tags the wheel pure; ``TAG`` overrides the pure
+# tag. Each build appends a line to $FCSDK_TEST_BUILD_LOG when set, and, as setuptools does,
+# leaves a build/ folder where it runs.
 _SDIST_BACKEND = """
 import base64, hashlib, os, subprocess, sys, zipfile
 
 NAME, VERSION, OPTIONAL = {name!r}, {version!r}, {optional!r}
+SNEAKY, TAG = {sneaky!r}, {tag!r}
 
 
 def _compiler_works():
@@ -113,11 +139,19 @@ def _compiler_works():
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    log = os.environ.get("FCSDK_TEST_BUILD_LOG")
+    if log:
+        with open(log, "a") as fh:
+            fh.write(NAME + "\\n")
+    os.makedirs("build", exist_ok=True)
     dist = NAME.replace("-", "_")
     files = {{dist + "/__init__.py": b"PURE = True\\n"}}
-    tag = "py3-none-any"
-    if _compiler_works():
-        files[dist + "/_speedups.so"] = b"\\x7fELF compiled here"
+    tag = TAG
+    abi = "cpython-%d%d-x86_64-linux-gnu" % sys.version_info[:2]
+    if SNEAKY:
+        files[dist + "/_speedups." + abi + ".so"] = b"\\x7fELF compiled here"
+    elif _compiler_works():
+        files[dist + "/_speedups." + abi + ".so"] = b"\\x7fELF compiled here"
         tag = "cp%d%d-cp%d%d-linux_x86_64" % (sys.version_info[:2] * 2)
     elif not OPTIONAL:
         raise SystemExit("error: command 'cc' failed: the extension is required")
@@ -139,24 +173,54 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 """
 
 
-def make_sdist(folder: Path, name: str, version: str = "1.0", *, optional_c: bool = True) -> Path:
+def source_files(
+    name: str,
+    version: str = "1.0",
+    *,
+    optional_c: bool = True,
+    sneaky: bool = False,
+    tag: str = "py3-none-any",
+) -> dict[str, str]:
+    """The files of a source tree with a C extension, like crcmod's (see ``_SDIST_BACKEND``)."""
+    return {
+        "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "backend"\n'
+        'backend-path = ["."]\n',
+        "PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        "backend.py": _SDIST_BACKEND.format(
+            name=name, version=version, optional=optional_c, sneaky=sneaky, tag=tag
+        ),
+    }
+
+
+def make_source_folder(folder: Path, name: str, **options: object) -> Path:
+    """A local source folder (``../libs/localpkg``) holding the same tree as :func:`make_sdist`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for member, text in source_files(name, **options).items():  # type: ignore[arg-type]
+        (folder / member).write_text(text)
+    return folder
+
+
+def make_sdist(
+    folder: Path,
+    name: str,
+    version: str = "1.0",
+    *,
+    optional_c: bool = True,
+    sneaky: bool = False,
+    tag: str = "py3-none-any",
+) -> Path:
     """Write ``name-version.tar.gz``: a source distribution with a C extension, like crcmod's.
 
     Built with a working ``$CC`` it gives a platform wheel holding a ``.so``;
     without one it gives a pure ``py3-none-any`` wheel when ``optional_c``,
-    and fails otherwise.
+    and fails otherwise. ``sneaky`` always compiles and still tags it pure.
     """
     import io
     import tarfile
 
     folder.mkdir(parents=True, exist_ok=True)
     root = f"{name}-{version}"
-    members = {
-        "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "backend"\n'
-        'backend-path = ["."]\n',
-        "PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
-        "backend.py": _SDIST_BACKEND.format(name=name, version=version, optional=optional_c),
-    }
+    members = source_files(name, version, optional_c=optional_c, sneaky=sneaky, tag=tag)
     sdist = folder / f"{root}.tar.gz"
     with tarfile.open(sdist, "w:gz") as tar:
         for member, text in members.items():

@@ -20,7 +20,7 @@ from fcsdk.exceptions import (
     PackageError,
     PackageTooLargeError,
 )
-from tests._ship.helpers import HOST, make_project, make_wheel, names, sha256
+from tests._ship.helpers import HOST, make_project, make_wheel, names, runtime_python, sha256
 
 
 class TestBuildPackage:
@@ -167,6 +167,45 @@ class TestBuildPackage:
         assert "no requirements found" in report.warnings[0]
         assert "no Python module at the top" in report.warnings[1]
         assert "warning: no requirements" in report.render()
+
+    def test_compiled_files_in_your_code_are_named(self, tmp_path: Path) -> None:
+        """A .so in the project folder ships as it is, with a warning naming it and the target."""
+        project = make_project(tmp_path / "p")
+        (project / "lib" / "_fast.cpython-311-x86_64-linux-gnu.so").write_bytes(b"\x7fELF\x02")
+        report = build_package(project, with_deps=False, compile_bytecode=False)
+        (warning,) = [w for w in report.warnings if "compiled files" in w]
+        assert "lib/_fast.cpython-311-x86_64-linux-gnu.so" in warning
+        assert "CPython 3.12" in warning
+
+    def test_links_leaving_the_project_are_a_warning(self, tmp_path: Path) -> None:
+        """A link to a folder outside the project ships nothing and is named in a warning."""
+        project = make_project(tmp_path / "p")
+        (tmp_path / "shared").mkdir()
+        (tmp_path / "shared" / "util.py").write_text("")
+        (project / "shared").symlink_to(tmp_path / "shared")
+        report = build_package(project, with_deps=False, compile_bytecode=False)
+        assert not [n for n in names(report.path) if n.startswith("shared")]
+        (warning,) = [w for w in report.warnings if "symbolic links" in w]
+        assert warning.startswith("left out shared: symbolic links that point outside p/")
+
+    @pytest.mark.parametrize(
+        ("command", "startup"),
+        [("[./run.sh]", "run.sh"), ("[python3, -m, fcsdk, web, index]", None), ("[/opt/x]", None)],
+    )
+    def test_the_startup_command_kept_executable(
+        self, tmp_path: Path, command: str, startup: str | None
+    ) -> None:
+        """A relative startup command is the package's; a program of the image is not checked."""
+        project = make_project(tmp_path / "p")
+        (project / "run.sh").write_text("#!/bin/sh\n")
+        (project / "s.yaml").write_text(
+            f"props:\n  runtime: custom.debian11\n  customRuntimeConfig:\n    command: {command}\n"
+        )
+        report = build_package(project, with_deps=False, compile_bytecode=False)
+        with zipfile.ZipFile(report.path) as zf:
+            run_mode = (zf.getinfo("run.sh").external_attr >> 16) & 0o777
+        assert run_mode == (0o755 if startup else 0o644)
+        assert report.warnings == []
 
     def test_code_wins_over_a_dependency_file(self, tmp_path: Path, local: PipOptions) -> None:
         """A file both in the code and a dependency keeps the user's copy, with a warning."""
@@ -324,20 +363,24 @@ class TestRealRuntimes:
         assert "fcsdk/_scaffold/templates/event/index.py.tmpl" in listed
         assert wheel_tags(report.path, "fcsdk") == ["py3-none-any"]
 
+    @pytest.mark.parametrize("runtime", ["python3.10", "python3.12"])
     def test_two_builds_give_the_same_hash(
         self,
         tmp_path: Path,
         sample_project: Path,
         fcsdk_wheels: Path,
         real_builds: dict[str, PackageReport],
+        runtime: str,
     ) -> None:
-        """Resolving and packing again for python3.12 gives a byte-identical zip."""
+        """Resolving and packing again, with the runtime's own Python, gives the same zip."""
         again = build_package(
             sample_project,
+            runtime=runtime,
             output=tmp_path / "again.zip",
             pip=PipOptions(find_links=(str(fcsdk_wheels),)),
+            python=runtime_python(runtime.removeprefix("python")),
         )
-        first = real_builds["python3.12"]
+        first = real_builds[runtime]
         assert again.sha256 == first.sha256 == sha256(first.path)
         assert again.file_count == first.file_count > 50
 

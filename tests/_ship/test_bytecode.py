@@ -12,8 +12,9 @@ import pytest
 from fcsdk._ship.build import build_package
 from fcsdk._ship.bytecode import compile_tree, find_interpreter, probe
 from fcsdk._ship.requirements import PipOptions
+from fcsdk._ship.target import RUNTIME_NAMES, RUNTIMES
 from fcsdk.exceptions import ConfigurationError, PackageError
-from tests._ship.helpers import make_project
+from tests._ship.helpers import make_project, runtime_python
 
 # The magic numbers of CPython's final releases (Lib/importlib/_bootstrap_external.py),
 # written here independently of the interpreters that produce them.
@@ -116,16 +117,32 @@ class TestShippedBytecode:
         )
         assert "bytecode  cpython-" in report.render()
 
-    def test_two_builds_are_byte_identical(self, tmp_path: Path, local: PipOptions) -> None:
-        """Compiled twice, in two interpreter processes, the zips are the same bytes."""
+    @pytest.mark.parametrize("runtime", RUNTIME_NAMES)
+    def test_three_builds_are_byte_identical_on_every_runtime_python(
+        self, tmp_path: Path, local: PipOptions, runtime: str
+    ) -> None:
+        """Built three times, each compiled by a fresh target interpreter, the zips are one.
+
+        Python 3.10's marshal writes a frozenset constant in its strings' hash
+        order, which changes with every process unless PYTHONHASHSEED is set.
+        """
+        version = RUNTIMES[runtime][0]
+        python = runtime_python(version)
         project = make_project(tmp_path / "p")
-        (project / "lib" / "sets.py").write_text("WORDS = {'alpha', 'beta', 'gamma'}\n")
-        one = build_package(project, pip=local, output=tmp_path / "one.zip")
-        two = build_package(project, pip=local, output=tmp_path / "two.zip")
-        assert one.bytecode is not None
-        assert one.sha256 == two.sha256
-        assert (tmp_path / "one.zip").read_bytes() == (tmp_path / "two.zip").read_bytes()
-        assert "lib/__pycache__/sets.cpython-312.pyc" in pycs(one.path)
+        words = [f"word{i}" for i in range(24)]
+        (project / "lib" / "sets.py").write_text(
+            f"WORDS = frozenset({words!r})\n\n\n"
+            f"def known(word):\n    return word in {set(words)!r}\n"
+        )
+        digests = [
+            build_package(
+                project, runtime=runtime, pip=local, python=python, output=tmp_path / f"{i}.zip"
+            ).sha256
+            for i in range(3)
+        ]
+        assert len(set(digests)) == 1, digests
+        tag = f"cpython-{version.replace('.', '')}"
+        assert f"lib/__pycache__/sets.{tag}.pyc" in pycs(tmp_path / "0.zip")
 
     def test_layer_and_no_deps_carry_bytecode(self, tmp_path: Path, local: PipOptions) -> None:
         """A layer's python/ tree and a --no-deps package are compiled too."""

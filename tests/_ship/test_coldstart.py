@@ -187,13 +187,13 @@ class TestMeasure:
         [
             (
                 {"index.py": "import not_installed_anywhere\n"},
-                "index.handler failed to import: ModuleNotFoundError",
+                "index.handler (index.py) failed to import: ModuleNotFoundError",
             ),
             (
                 {"index.py": "def handler(event, context):\n    raise KeyError('order_id')\n"},
-                "index.handler raised on the event: KeyError",
+                "index.handler (index.py) raised on the event: KeyError",
             ),
-            ({"index.py": "x = 1\n"}, "index.handler failed to import: AttributeError"),
+            ({"index.py": "x = 1\n"}, "index.py has no handler: the handler is index.handler"),
         ],
     )
     def test_a_failing_handler_is_one_line(
@@ -204,7 +204,7 @@ class TestMeasure:
         message: str,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
-        """A handler that does not import, or raises on the event, exits 2 with one line."""
+        """A handler that does not import, or raises on the event, exits 2 naming index.py."""
         broken = variant(event_zip, tmp_path / "broken.zip", files)
         assert main(["coldstart", str(broken), "-n", "1", *HOST_RUNTIME]) == 2
         assert message in one_line_error(capsys)
@@ -368,20 +368,37 @@ class TestBuildProblems:
             ]
         )
         assert code == 2
-        assert "cannot build the package: no wheel of 'nowhere-to-be-found'" in one_line_error(
-            capsys
+        assert (
+            "cannot build the package of p/: no wheel of 'nowhere-to-be-found'"
+            in one_line_error(capsys)
         )
 
     def test_build_warnings_are_shown(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """The build's warnings reach stderr before the verdict (here: no fcsdk in it)."""
+        """A project's build warnings reach stderr; a plain handler without fcsdk is measured."""
         (tmp_path / "p").mkdir()
         (tmp_path / "p" / "index.py").write_text("def handler(e, c):\n    return 1\n")
-        assert main(["coldstart", str(tmp_path / "p"), "--no-compile", *HOST_RUNTIME[:2]]) == 2
+        code = main(["coldstart", str(tmp_path / "p"), "-n", "1", *HOST_RUNTIME])
+        captured = capsys.readouterr()
+        assert code == 0, captured.err
+        assert "warning: no requirements found" in captured.err
+        assert "not an fcsdk package" not in captured.err
+
+    def test_a_project_missing_its_requirements_is_named(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Code importing fcsdk with no requirements: the error names index.py and what to add."""
+        (tmp_path / "p").mkdir()
+        (tmp_path / "p" / "index.py").write_text(
+            "import fcsdk as fc\n\n\ndef main(e, c):\n    pass\n"
+        )
+        assert main(["coldstart", str(tmp_path / "p"), *HOST_RUNTIME]) == 2
         err = capsys.readouterr().err
-        assert "warning: no requirements found" in err
-        assert "is not an fcsdk package" in err
+        assert err.startswith("fcsdk coldstart: index.py imports fcsdk, but p/ declares no")
+        assert "p/requirements.txt" in err
+        assert "fcsdk==" in err
+        assert ".zip" not in err
 
     def test_measure_checks_its_arguments(self, tmp_path: Path) -> None:
         """measure() refuses runs < 1, a handler without a module, and a Python that won't run."""
@@ -399,3 +416,59 @@ class TestBuildProblems:
             measure(tmp_path / "a.zip", nowhere, handler="handler")
         with pytest.raises(ColdStartError, match="cannot run"):
             measure(tmp_path / "a.zip", nowhere)
+
+
+class TestTheDeclaredHandler:
+    def test_the_handler_comes_from_s_yaml(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A project whose s.yaml declares index.main is measured on index.main."""
+        project = tmp_path / "orders"
+        project.mkdir()
+        (project / "index.py").write_text("def main(event, context):\n    return 1\n")
+        (project / "s.yaml").write_text(
+            "resources:\n  orders:\n    props:\n      handler: index.main\n"
+            "      instanceLifecycleConfig:\n        initializer:\n"
+            "          handler: index.init\n"
+        )
+        code = main(["coldstart", str(project), "-n", "1", *HOST_RUNTIME])
+        captured = capsys.readouterr()
+        assert code == 0, captured.err
+        assert "index.main on Python" in captured.out
+
+    def test_a_missing_handler_names_the_file_and_where_the_name_came_from(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """No such function: the error names index.py and says the handler was the default."""
+        project = tmp_path / "orders"
+        project.mkdir()
+        (project / "index.py").write_text("def main(event, context):\n    return 1\n")
+        (project / "requirements.txt").write_text("")
+        assert main(["coldstart", str(project), "-n", "1", *HOST_RUNTIME]) == 2
+        line = one_line_error(capsys)
+        assert line == (
+            "fcsdk coldstart: index.py has no handler: the handler is index.handler "
+            "(the default: pass --handler, or declare it in s.yaml)"
+        )
+
+    def test_progress_on_a_terminal(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """On a terminal coldstart shows the build, the trace and each run, then clears it."""
+        import io
+
+        class Terminal(io.StringIO):
+            def isatty(self) -> bool:
+                return True
+
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        project = tmp_path / "p"
+        project.mkdir()
+        (project / "index.py").write_text("def handler(event, context):\n    return 1\n")
+        assert main(["coldstart", str(project), "-n", "2", *HOST_RUNTIME]) == 0
+        steps = [s for s in terminal.getvalue().split("\r\x1b[K") if s and "…" in s]
+        assert steps[0] == "fcsdk: building the package of p/…"
+        assert "fcsdk: tracing the imports…" in steps
+        assert steps[-2:] == ["fcsdk: run 1 of 2…", "fcsdk: run 2 of 2…"]
+        assert terminal.getvalue().endswith("\r\x1b[K") or "warning" in terminal.getvalue()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from fcsdk._ship.ignore import IgnoreRules, collect_files
@@ -75,6 +76,9 @@ class TestIgnoreRules:
             ("/top.txt", "sub/top.txt", False, False),
             ("docs/*.md", "docs/a.md", False, True),
             ("docs/*.md", "docs/x/a.md", False, False),
+            ("lib/util.py", "lib/util.py", False, True),  # a "/" inside anchors at the top
+            ("lib/util.py", "sub/lib/util.py", False, False),
+            ("a/b/", "x/a/b", True, False),
             ("docs/**/a.md", "docs/x/y/a.md", False, True),
             ("**/cache", "deep/er/cache", True, True),
             ("data/**", "data/x/y", False, True),
@@ -122,7 +126,17 @@ class TestIgnoreRules:
         plain = IgnoreRules([pattern]).ignored(path, is_dir=is_dir)
         assert IgnoreRules(["*", "!" + pattern]).ignored(path, is_dir=is_dir) is not plain
 
-    @settings(max_examples=150, deadline=None)
+    @settings(max_examples=150, deadline=None, derandomize=os.environ.get("CI") == "true")
+    @example(pattern="a/b", paths=["a/b", "b/a/b", "a/b/a"])  # an inner "/" anchors
+    @example(pattern="a/*", paths=["a/b", "b/a/b", "a/b/a"])
+    @example(pattern="??**", paths=["a", "ab/a", "a/b"])  # "**" inside a name
+    @example(pattern="a**b", paths=["a/b", "ab", "aab/b"])
+    @example(pattern="a/**/b", paths=["a/b", "a/a/a/b", "b/a/b"])
+    @example(pattern="**/a", paths=["a", "b/a", "b/a/b"])
+    @example(pattern="[!a]", paths=["a", "b", "a.b"])
+    @example(pattern="[a-]", paths=["a", "-", "b"])
+    @example(pattern="b/", paths=["b/a", "a/b", "b"])
+    @example(pattern="!a", paths=["a", "!a"])
     @given(
         pattern=st.text(alphabet="ab.*?/[]!-", min_size=1, max_size=8),
         paths=st.lists(
@@ -180,15 +194,59 @@ class TestIgnoreRules:
         rules = IgnoreRules(["skip/", "!skip/keep.py"])
         assert list(collect_files(tmp_path, rules)) == []
 
-    def test_symlinks_are_followed_once(self, tmp_path: Path) -> None:
-        """A linked file is shipped with its content; a link loop is walked once."""
+    def test_symlinks_inside_the_project_are_followed_once(self, tmp_path: Path) -> None:
+        """A link to a file of the project ships its content; a link loop is walked once."""
         (tmp_path / "real").mkdir()
         (tmp_path / "real" / "a.py").write_text("A = 1\n")
         (tmp_path / "link.py").symlink_to(tmp_path / "real" / "a.py")
         (tmp_path / "real" / "loop").symlink_to(tmp_path / "real")
         (tmp_path / "dangling.py").symlink_to(tmp_path / "missing.py")
-        kept = [rel for rel, _ in collect_files(tmp_path, IgnoreRules([]))]
+        outside: list[str] = []
+        kept = [rel for rel, _ in collect_files(tmp_path, IgnoreRules([]), outside=outside)]
         assert kept == ["link.py", "real/a.py"]
+        assert outside == []
+
+    def test_symlinks_leaving_the_project_are_not_followed(self, tmp_path: Path) -> None:
+        """A link to a folder or file outside the project ships nothing, and is reported."""
+        home = tmp_path / "home"
+        (home / ".aws").mkdir(parents=True)
+        (home / ".aws" / "credentials").write_text("aws_secret_access_key = Wb3+c/Tg9x5r7=\n")
+        (home / "notes.py").write_text("SECRET = 1\n")
+        project = tmp_path / "project"
+        (project / "pkg").mkdir(parents=True)
+        (project / "index.py").write_text("")
+        (project / "shared").symlink_to(home)
+        (project / "pkg" / "notes.py").symlink_to(home / "notes.py")
+        (project / "up").symlink_to(project / "..")
+        outside: list[str] = []
+        kept = [rel for rel, _ in collect_files(project, IgnoreRules([]), outside=outside)]
+        assert kept == ["index.py"]
+        assert outside == ["pkg/notes.py", "shared", "up"]
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            ".envrc",
+            ".aws/credentials",
+            ".aliyun/config.json",
+            ".ssh/id_rsa",
+            "deploy/id_rsa",
+            "id_ed25519",
+            "certs/server.pem",
+            "tls.key",
+            "sub/.netrc",
+            ".pypirc",
+            ".git-credentials",
+            ".docker/config.json",
+        ],
+    )
+    def test_well_known_secret_files_stay_home(self, tmp_path: Path, path: str) -> None:
+        """Credential folders, private keys and token files are left out by default."""
+        (tmp_path / "index.py").write_text("")
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("secret")
+        kept = [rel for rel, _ in collect_files(tmp_path, IgnoreRules.for_project(tmp_path))]
+        assert kept == ["index.py"]
 
     def test_unreadable_folder_is_skipped(self, tmp_path: Path) -> None:
         """A folder that cannot be listed yields nothing instead of crashing."""

@@ -17,7 +17,14 @@ from fcsdk.exceptions import (
     NoMatchingWheelError,
     PackageError,
 )
-from tests._ship.helpers import make_project, make_sdist, make_wheel, names
+from tests._ship.helpers import (
+    make_project,
+    make_sdist,
+    make_source_folder,
+    make_wheel,
+    names,
+    runtime_python,
+)
 
 
 class TestFindRequirements:
@@ -71,6 +78,13 @@ class TestFindRequirements:
         (tmp_path / "pyproject.toml").write_text('[project]\ndependencies = "pydantic"\n')
         with pytest.raises(ConfigurationError, match="list of strings"):
             find_requirements(tmp_path)
+
+    def test_a_dependency_that_is_not_a_string(self, tmp_path: Path) -> None:
+        """A dependency list holding a number or a table is a ConfigurationError, not a crash."""
+        for bad in ('["pydantic", 3]', '["pydantic", {name = "x"}]'):
+            (tmp_path / "pyproject.toml").write_text(f"[project]\ndependencies = {bad}\n")
+            with pytest.raises(ConfigurationError, match="list of strings"):
+                find_requirements(tmp_path)
 
     def test_pip_options_as_arguments(self) -> None:
         """PipOptions become pip's own flags."""
@@ -173,7 +187,7 @@ class TestSourceOnly:
         make_sdist(wheelhouse, "crc-like")
         project = make_project(tmp_path / "p", requirements_txt="crc-like==1.0\ndemo-dep\n")
         zip_path = build_package(
-            project, pip=PipOptions(find_links=(str(wheelhouse),), no_index=True)
+            project, pip=PipOptions(find_links=(str(wheelhouse),), no_index=True), build_sdists=True
         ).path
         files = names(zip_path)
         assert "crc_like/__init__.py" in files
@@ -202,7 +216,11 @@ class TestSourceOnly:
         make_sdist(wheelhouse, "needs-c", optional_c=False)
         project = make_project(tmp_path / "p", requirements_txt="needs-c\n")
         with pytest.raises(NoMatchingWheelError) as e:
-            build_package(project, pip=PipOptions(find_links=(str(wheelhouse),), no_index=True))
+            build_package(
+                project,
+                pip=PipOptions(find_links=(str(wheelhouse),), no_index=True),
+                build_sdists=True,
+            )
         assert e.value.requirement == "needs-c"
         message = str(e.value)
         assert "no wheel of 'needs-c' fits python3.12" in message
@@ -216,7 +234,7 @@ class TestSourceOnly:
         make_sdist(wheelhouse, "crc-like", "2.0")
         project = make_project(tmp_path / "p", requirements_txt="crc-like==1.0\n")
         zip_path = build_package(
-            project, pip=PipOptions(find_links=(str(wheelhouse),), no_index=True)
+            project, pip=PipOptions(find_links=(str(wheelhouse),), no_index=True), build_sdists=True
         ).path
         assert "crc_like-1.0.dist-info/METADATA" in names(zip_path)
 
@@ -226,6 +244,238 @@ class TestSourceOnly:
         """A requirement with neither a fitting wheel nor an sdist says so, as before."""
         project = make_project(tmp_path / "p", requirements_txt="winonly\n")
         with pytest.raises(NoMatchingWheelError) as e:
-            build_package(project, pip=local)
+            build_package(project, pip=local, build_sdists=True)
         assert "builds compiled code" not in str(e.value)
         assert "publish only a source distribution" in str(e.value)
+
+
+def tree(folder: Path) -> list[str]:
+    """Every path under ``folder``, sorted: to see that a build wrote nothing there."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+@pytest.fixture
+def build_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A file each source build appends a line to (the test backend reads the variable)."""
+    log = tmp_path / "builds.log"
+    monkeypatch.setenv("FCSDK_TEST_BUILD_LOG", str(log))
+    return log
+
+
+class TestSourceBuildsNeedTheOptIn:
+    def test_a_source_distribution_is_not_built_without_it(
+        self, tmp_path: Path, wheelhouse: Path, build_log: Path
+    ) -> None:
+        """Without --build-sdists an sdist's build code never runs; the error names the flag."""
+        make_sdist(wheelhouse, "crc-like")
+        project = make_project(tmp_path / "p", requirements_txt="crc-like==1.0\n")
+        with pytest.raises(NoMatchingWheelError) as e:
+            build_package(project, pip=PipOptions(find_links=(str(wheelhouse),), no_index=True))
+        assert e.value.requirement == "crc-like"
+        assert "--build-sdists" in str(e.value)
+        assert not build_log.exists()
+
+    def test_the_command_takes_the_flag(
+        self, tmp_path: Path, wheelhouse: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """fcsdk package --build-sdists builds the pure wheel; without it, exit 1."""
+        make_sdist(wheelhouse, "crc-like")
+        project = make_project(tmp_path / "p", requirements_txt="crc-like==1.0\n")
+        base = ["package", str(project), "--no-index", "--find-links", str(wheelhouse)]
+        assert main([*base, "--no-compile"]) == 1
+        assert "--build-sdists" in capsys.readouterr().err
+        assert main([*base, "--no-compile", "--build-sdists"]) == 0
+
+    def test_a_pure_tagged_wheel_holding_compiled_code_is_refused(
+        self, tmp_path: Path, wheelhouse: Path
+    ) -> None:
+        """A setup.py that calls the compiler itself: its py3-none-any wheel's .so is caught."""
+        make_sdist(wheelhouse, "sneaky", sneaky=True)
+        project = make_project(tmp_path / "p", requirements_txt="sneaky==1.0\n")
+        with pytest.raises(NoMatchingWheelError, match="holds compiled code") as e:
+            build_package(
+                project,
+                pip=PipOptions(find_links=(str(wheelhouse),), no_index=True),
+                build_sdists=True,
+            )
+        assert "sneaky/_speedups.cpython-" in str(e.value)
+        assert not (project / "dist").exists()
+
+    def test_a_built_wheel_that_still_does_not_install_is_built_once(
+        self, tmp_path: Path, wheelhouse: Path, build_log: Path
+    ) -> None:
+        """An sdist whose wheel pip still cannot install (tagged py2) fails after one build."""
+        make_sdist(wheelhouse, "old-tag", tag="py2-none-any")
+        project = make_project(tmp_path / "p", requirements_txt="old-tag==1.0\n")
+        with pytest.raises(NoMatchingWheelError) as e:
+            build_package(
+                project,
+                pip=PipOptions(find_links=(str(wheelhouse),), no_index=True),
+                build_sdists=True,
+            )
+        assert e.value.requirement == "old-tag"
+        assert build_log.read_text().splitlines() == ["old-tag"]
+
+
+class TestNativeCodeInWheels:
+    def test_a_downloaded_pure_wheel_with_a_shared_object_is_refused(
+        self, tmp_path: Path, wheelhouse: Path
+    ) -> None:
+        """A py3-none-any wheel holding an ELF file (whatever its name) is never shipped."""
+        make_wheel(
+            wheelhouse,
+            "liar",
+            files={"liar/__init__.py": b"", "liar/helper.bin": b"\x7fELF\x02\x01\x01"},
+        )
+        project = make_project(tmp_path / "p", requirements_txt="liar\n")
+        with pytest.raises(PackageError, match=r"liar 1.0's wheel is tagged py3-none-any") as e:
+            build_package(project, pip=PipOptions(find_links=(str(wheelhouse),), no_index=True))
+        assert "liar/helper.bin" in str(e.value)
+        assert not (project / "dist").exists()
+
+    def test_an_extension_for_another_python_is_refused(
+        self, tmp_path: Path, wheelhouse: Path
+    ) -> None:
+        """A cpython-311 .so inside a wheel that claims cp312 would not import on FC: refused."""
+        make_wheel(
+            wheelhouse,
+            "mixed",
+            tag="cp312-cp312-manylinux_2_17_x86_64",
+            files={
+                "mixed/__init__.py": b"",
+                "mixed/_c.cpython-311-x86_64-linux-gnu.so": b"\x7fELF\x02",
+            },
+        )
+        project = make_project(tmp_path / "p", requirements_txt="mixed\n")
+        with pytest.raises(PackageError, match=r"another Python than python3\.12's"):
+            build_package(project, pip=PipOptions(find_links=(str(wheelhouse),), no_index=True))
+
+    def test_a_platform_wheel_for_the_target_ships_its_extension(
+        self, tmp_path: Path, wheelhouse: Path
+    ) -> None:
+        """A manylinux cp312 wheel's cpython-312 .so is what it should be: shipped."""
+        make_wheel(
+            wheelhouse,
+            "fast",
+            tag="cp312-cp312-manylinux_2_17_x86_64",
+            files={
+                "fast/__init__.py": b"",
+                "fast/_c.cpython-312-x86_64-linux-gnu.so": b"\x7fELF\x02",
+            },
+        )
+        project = make_project(tmp_path / "p", requirements_txt="fast\n")
+        report = build_package(
+            project, pip=PipOptions(find_links=(str(wheelhouse),), no_index=True)
+        )
+        assert "fast/_c.cpython-312-x86_64-linux-gnu.so" in names(report.path)
+
+
+class TestLocalPathRequirements:
+    def test_a_local_folder_is_refused_without_the_opt_in(
+        self, tmp_path: Path, build_log: Path
+    ) -> None:
+        """../libs/localpkg is never built by default: the error names the file and line."""
+        lib = make_source_folder(tmp_path / "libs" / "localpkg", "localpkg")
+        before = tree(lib)
+        project = make_project(
+            tmp_path / "app", requirements_txt="# shared code\n../libs/localpkg\n"
+        )
+        with pytest.raises(NoMatchingWheelError) as e:
+            build_package(project, pip=PipOptions(no_index=True))
+        message = str(e.value)
+        assert message.startswith("requirements.txt line 2: ../libs/localpkg is built from source")
+        assert "--build-sdists" in message
+        assert not build_log.exists()
+        assert tree(lib) == before
+
+    def test_with_the_opt_in_it_is_built_from_a_copy_as_pure_python(
+        self, tmp_path: Path, build_log: Path
+    ) -> None:
+        """Opted in, the folder is built with the compiler off, from a copy: nothing lands in it."""
+        lib = make_source_folder(tmp_path / "libs" / "localpkg", "localpkg")
+        before = tree(lib)
+        (tmp_path / "app").mkdir()
+        (tmp_path / "app" / "reqs").mkdir()
+        (tmp_path / "app" / "reqs" / "base.txt").write_text("demo-dep\n")
+        project = make_project(
+            tmp_path / "app",
+            requirements_txt="-r reqs/base.txt\n../libs/localpkg ; python_version >= '3'\n",
+        )
+        (project / ".fcignore").write_text("reqs/\n")
+        house = make_wheel(tmp_path / "house", "demo-dep").parent
+        make_wheel(house, "demo-base")
+        report = build_package(
+            project, pip=PipOptions(find_links=(str(house),), no_index=True), build_sdists=True
+        )
+        listed = names(report.path)
+        assert "localpkg/__init__.py" in listed
+        assert "demo_dep/__init__.py" in listed
+        assert not [n for n in listed if n.endswith(".so")]
+        assert build_log.read_text().splitlines() == ["localpkg"]
+        assert tree(lib) == before  # no build/, no egg-info: the user's folder is untouched
+
+    def test_a_local_folder_that_must_compile_is_refused_even_opted_in(
+        self, tmp_path: Path
+    ) -> None:
+        """A local package that always compiles its extension cannot be shipped as pure Python."""
+        make_source_folder(tmp_path / "libs" / "native", "native", sneaky=True)
+        project = make_project(tmp_path / "app", requirements_txt="-e ../libs/native\n")
+        with pytest.raises(NoMatchingWheelError, match="holds compiled code"):
+            build_package(project, pip=PipOptions(no_index=True), build_sdists=True)
+
+    def test_a_local_archive_is_built_with_the_opt_in(self, tmp_path: Path) -> None:
+        """./vendor/x-1.0.tar.gz, read from the project folder, is built as pure Python."""
+        project = make_project(tmp_path / "app", requirements_txt="./vendor/crc-like-1.0.tar.gz\n")
+        make_sdist(project / "vendor", "crc-like")
+        (project / ".fcignore").write_text("vendor/\n")
+        report = build_package(project, pip=PipOptions(no_index=True), build_sdists=True)
+        assert "crc_like/__init__.py" in names(report.path)
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            "git+https://example.invalid/lib.git@v1",
+            "lib @ https://example.invalid/lib-1.0.tar.gz",
+            "./vendor/lib-1.0.tar.gz",
+            "--editable=../libs/x",
+        ],
+    )
+    def test_other_source_references_are_refused_too(self, tmp_path: Path, line: str) -> None:
+        """VCS URLs, sdist URLs and archives are built from source: refused by default."""
+        project = make_project(tmp_path / "app", requirements_txt=f"demo-dep\n{line}\n")
+        refused = r"requirements\.txt line 2: .* is built from"
+        with pytest.raises(NoMatchingWheelError, match=refused):
+            build_package(project, pip=PipOptions(no_index=True))
+
+    def test_pyproject_direct_references(self, tmp_path: Path) -> None:
+        """A pyproject.toml dependency `name @ file:///folder` is refused the same way."""
+        make_source_folder(tmp_path / "libs" / "localpkg", "localpkg")
+        project = make_project(tmp_path / "app", requirements_txt=None)
+        url = (tmp_path / "libs" / "localpkg").as_uri()
+        (project / "pyproject.toml").write_text(
+            f'[project]\nname = "app"\ndependencies = ["localpkg @ {url}"]\n'
+        )
+        with pytest.raises(NoMatchingWheelError, match=r"pyproject\.toml line 1: file://"):
+            build_package(project, pip=PipOptions(no_index=True))
+        report = build_package(project, pip=PipOptions(no_index=True), build_sdists=True)
+        assert "localpkg/__init__.py" in names(report.path)
+
+
+class TestPipEnvironment:
+    def test_require_virtualenv_in_the_users_environment(
+        self, tmp_path: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """PIP_REQUIRE_VIRTUALENV=1 does not stop pip outside a venv: install and sdist build."""
+        base = runtime_python("3.12")  # pyenv's own Python: no virtualenv around it
+        monkeypatch.setenv("PIP_REQUIRE_VIRTUALENV", "1")
+        make_sdist(wheelhouse, "crc-like")
+        project = make_project(tmp_path / "p", requirements_txt="demo-dep\ncrc-like==1.0\n")
+        report = build_package(
+            project,
+            pip=PipOptions(find_links=(str(wheelhouse),), no_index=True, python=base),
+            build_sdists=True,
+            compile_bytecode=False,
+        )
+        listed = names(report.path)
+        assert "demo_dep/__init__.py" in listed
+        assert "crc_like/__init__.py" in listed

@@ -58,21 +58,24 @@ class TestTarget:
 
 class TestOneRuntimeList:
     def test_every_command_offers_the_same_runtimes(self) -> None:
-        """invoke, serve, init, package and coldstart all take exactly RUNTIME_NAMES."""
+        """invoke, serve, init take RUNTIME_NAMES; package and coldstart the custom ones too."""
         import argparse
 
-        from fcsdk._ship.target import RUNTIME_NAMES, RUNTIMES
+        from fcsdk._ship.target import CUSTOM_RUNTIMES, PACKAGE_RUNTIMES, RUNTIME_NAMES, RUNTIMES
         from fcsdk.cli import build_parser
 
         assert tuple(RUNTIMES) == RUNTIME_NAMES
         assert "python3.9" not in RUNTIME_NAMES  # fcsdk needs Python 3.10+
+        assert tuple(PACKAGE_RUNTIMES) == RUNTIME_NAMES + tuple(CUSTOM_RUNTIMES)
+        assert all(tuple(map(int, v[0].split("."))) >= (3, 10) for v in CUSTOM_RUNTIMES.values())
         parser = build_parser()
         (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
         for command in ("invoke", "serve", "init", "package", "coldstart"):
             (runtime,) = [
                 a for a in sub.choices[command]._actions if "--runtime" in a.option_strings
             ]
-            assert tuple(runtime.choices or ()) == RUNTIME_NAMES, command
+            expected = tuple(PACKAGE_RUNTIMES) if command in ("package", "coldstart") else None
+            assert tuple(runtime.choices or ()) == (expected or RUNTIME_NAMES), command
 
     def test_requires_python_matches_the_oldest_runtime(self) -> None:
         """pyproject's requires-python is the oldest supported runtime's Python."""
@@ -87,12 +90,17 @@ class TestOneRuntimeList:
         """The deploying guide's runtime tables name exactly the supported runtimes."""
         import re
 
-        from fcsdk._ship.target import RUNTIME_NAMES
+        from fcsdk._ship.target import CUSTOM_RUNTIMES, PACKAGE_RUNTIMES, RUNTIME_NAMES
 
         text = (ROOT / "docs" / "deploying.md").read_text()
         (option,) = re.findall(r"\| `--runtime ([^`]+)` \|", text)
-        assert tuple(option.split("\\|")) == RUNTIME_NAMES
+        assert tuple(option.split("\\|")) == tuple(PACKAGE_RUNTIMES)
         rows = re.findall(r"^\| `(python3\.\d+)` \|", text, flags=re.MULTILINE)
         assert tuple(dict.fromkeys(rows)) == RUNTIME_NAMES
+        custom = re.findall(r"^\| `(custom\.debian\d+)` \| ([^|]+) \|", text, flags=re.MULTILINE)
+        assert tuple(name for name, _ in custom) == tuple(CUSTOM_RUNTIMES)
+        for name, system in custom:  # the table's glibc is the target's
+            major, minor = CUSTOM_RUNTIMES[name][1]
+            assert f"glibc {major}.{minor}" in system, name
         for guide in (ROOT / "docs").glob("*.md"):
             assert "python3.9" not in guide.read_text(), guide.name

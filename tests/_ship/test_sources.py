@@ -1,0 +1,189 @@
+"""Tests for fcsdk/_ship/sources.py and native.py: what pip would build, and compiled files."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from fcsdk._ship.native import (
+    check_installed,
+    foreign_abi,
+    is_native,
+    native_files,
+    native_in_wheel,
+    pure_tags,
+)
+from fcsdk._ship.sources import (
+    SourceReference,
+    find_source_references,
+    local_folder,
+    needs_build,
+    rewrite_requirements,
+)
+from fcsdk._ship.target import Target
+from fcsdk.exceptions import PackageError
+
+
+class TestFindSourceReferences:
+    def test_includes_continuations_comments_and_options(self, tmp_path: Path) -> None:
+        """-r/-c followed once (loops too), continuations joined, comments and options skipped."""
+        (tmp_path / "sub").mkdir()
+        (tmp_path / "requirements.txt").write_text(
+            "# top\n-r sub/more.txt\n--constraint=sub/pins.txt\n-r https://example.invalid/r.txt\n"
+            "--index-url https://example.invalid/simple\n"
+            "pydantic>=2 \\\n  --hash=sha256:abc  # pinned\n"
+            "./libs/a \\\n"
+        )
+        (tmp_path / "sub" / "more.txt").write_text(
+            "-r more.txt\n-r ../requirements.txt\nlib @ git+https://x.invalid/l.git\n"
+        )
+        (tmp_path / "sub" / "pins.txt").write_text("-r missing.txt\nfile:///srv/lib-1.0.tar.gz\n")
+        found = find_source_references(tmp_path / "requirements.txt", ())
+        assert [(r.file.name, r.line, r.reference) for r in found] == [
+            ("more.txt", 3, "git+https://x.invalid/l.git"),
+            ("pins.txt", 2, "file:///srv/lib-1.0.tar.gz"),
+            ("requirements.txt", 8, "./libs/a"),
+        ]
+        assert found[0].where == "more.txt line 3"
+
+    @pytest.mark.parametrize(
+        ("reference", "built"),
+        [
+            ("https://example.invalid/x-1.0-py3-none-any.whl#sha256=ab", False),
+            ("https://example.invalid/x-1.0.tar.gz?x=1", True),
+            ("lib-1.0.zip", True),
+            ("C:\\libs\\x", True),
+            ("~/libs/x", True),
+            ("requests[socks]", False),
+        ],
+    )
+    def test_what_needs_a_build(self, reference: str, built: bool) -> None:
+        """Anything but a wheel, named by path or URL, is built; a plain name is not."""
+        assert needs_build(reference) is built
+
+    def test_no_source_gives_nothing(self) -> None:
+        """A project without requirements has no references."""
+        assert find_source_references(None, ()) == []
+
+
+class TestLocalFolder:
+    def test_paths_and_file_urls(self, tmp_path: Path) -> None:
+        """A relative path reads from cwd; a file:// URL names a folder; others are not folders."""
+        (tmp_path / "lib").mkdir()
+        ref = SourceReference(tmp_path / "r.txt", 1, "./lib")
+        assert local_folder(ref, tmp_path) == tmp_path / "lib"
+        url = SourceReference(tmp_path / "r.txt", 1, (tmp_path / "lib").as_uri() + "#egg=lib")
+        assert local_folder(url, Path("/")) == tmp_path / "lib"
+        assert (
+            local_folder(SourceReference(tmp_path, 1, "https://x.invalid/a.tar.gz"), tmp_path)
+            is None
+        )
+        assert local_folder(SourceReference(tmp_path, 1, "./lib.tar.gz"), tmp_path) is None
+
+
+class TestRewriteRequirements:
+    def test_includes_point_at_their_rewritten_copies(self, tmp_path: Path) -> None:
+        """The top file keeps its name; -r/-c become absolute copies; a built line is replaced."""
+        (tmp_path / "base.txt").write_text("./libs/a ; python_version > '3'\n")
+        (tmp_path / "requirements.txt").write_text(
+            "-r base.txt\n-c base.txt\n-r nowhere.txt\ndemo\n"
+        )
+        out = rewrite_requirements(
+            tmp_path / "requirements.txt",
+            (),
+            {(tmp_path / "base.txt", 1): "/w/a.whl ; python_version > '3'"},
+            tmp_path / "scratch",
+        )
+        assert out.name == "requirements.txt"
+        lines = out.read_text().splitlines()
+        copy = Path(lines[0].split(" ", 1)[1])
+        assert lines[1] == f"-c {copy}"
+        assert lines[2:] == ["-r nowhere.txt", "demo"]
+        assert copy.read_text() == "/w/a.whl ; python_version > '3'\n"
+
+
+class TestNative:
+    def test_names_and_contents(self, tmp_path: Path) -> None:
+        """Mach-O by content, .pyd and .dylib by name; text never; foreign ABIs by tag."""
+        assert is_native("lib.dylib")
+        assert is_native("x.pyd")
+        assert is_native("blob", b"\xcf\xfa\xed\xfe")
+        assert not is_native("notes.txt", b"\x7fELF")
+        t = Target.for_runtime("python3.10")
+        assert foreign_abi("a/b.cpython-312-x86_64-linux-gnu.so", t)
+        assert not foreign_abi("a/b.cpython-310-x86_64-linux-gnu.so", t)
+        assert pure_tags(["py2-none-any", "py3-none-any"])
+        assert not pure_tags([])
+        wheel = tmp_path / "w.whl"
+        with zipfile.ZipFile(wheel, "w") as zf:
+            zf.writestr("pkg/", b"")
+            zf.writestr("pkg/a.so", b"")
+        assert native_in_wheel(wheel) == ["pkg/a.so"]
+        assert native_files([("gone.bin", tmp_path / "gone.bin")]) == []  # unreadable: no bytes
+
+    def test_installed_distributions_without_metadata(self, tmp_path: Path) -> None:
+        """A dist-info without RECORD or WHEEL is no crash; a RECORD's ../ paths are skipped."""
+        (tmp_path / "norecord-1.0.dist-info").mkdir()
+        info = tmp_path / "nowheel-1.0.dist-info"
+        info.mkdir()
+        (info / "RECORD").write_text("../bin/x,,\nnowheel/a.so,,\n")
+        (tmp_path / "nowheel").mkdir()
+        (tmp_path / "nowheel" / "a.so").write_bytes(b"\x7fELF")
+        check_installed(tmp_path, Target.for_runtime("python3.12"))  # no tags: not claimed pure
+        (info / "WHEEL").write_text("Tag: py3-none-any\n")
+        with pytest.raises(PackageError, match=r"nowheel 1\.0's wheel is tagged py3-none-any"):
+            check_installed(tmp_path, Target.for_runtime("python3.12"))
+
+
+class TestImportsAndProgress:
+    def test_a_module_that_does_not_parse_is_skipped(self, tmp_path: Path) -> None:
+        """A syntax error is left to the bytecode step; the other modules are still read."""
+        from fcsdk._ship.imports import missing_imports
+
+        (tmp_path / "bad.py").write_text("def f(:\n")
+        (tmp_path / "ok.py").write_text("import yaml\n")
+        code = {"bad.py": tmp_path / "bad.py", "ok.py": tmp_path / "ok.py"}
+        assert missing_imports(code, set()) == {"yaml": ["ok.py"]}
+
+    def test_neighbours_in_a_source_folder_are_the_projects(self, tmp_path: Path) -> None:
+        """src/index.py importing src/helpers.py or src/shop/ by name needs no requirement."""
+        from fcsdk._ship.imports import missing_imports
+
+        (tmp_path / "index.py").write_text("import helpers\nfrom shop import cart\nimport yaml\n")
+        code = {
+            "src/index.py": tmp_path / "index.py",
+            "src/helpers.py": tmp_path / "index.py",
+            "src/shop/cart.py": tmp_path / "index.py",
+        }
+        assert missing_imports(code, set()) == {
+            "yaml": ["src/helpers.py", "src/index.py", "src/shop/cart.py"]
+        }
+
+    def test_a_closed_stream_shows_nothing(self) -> None:
+        """A stream whose isatty() raises (closed) turns the display off."""
+        import io
+
+        from fcsdk._ship.progress import Progress
+
+        stream = io.StringIO()
+        stream.close()
+        progress = Progress(stream)
+        assert progress.enabled is False
+        progress.step("x")
+        progress.close()
+
+    def test_links_outside_are_skipped_without_a_list(self, tmp_path: Path) -> None:
+        """collect_files without ``outside`` still never follows a link out; a dangling one too."""
+        from fcsdk._ship.ignore import IgnoreRules, collect_files
+
+        (tmp_path / "out").mkdir()
+        (tmp_path / "out" / "a.py").write_text("")
+        (tmp_path / "p").mkdir()
+        (tmp_path / "p" / "link").symlink_to(tmp_path / "out")
+        (tmp_path / "p" / "gone").symlink_to(tmp_path / "nowhere")
+        assert list(collect_files(tmp_path / "p", IgnoreRules([]))) == []
+        outside: list[str] = []
+        assert list(collect_files(tmp_path / "p", IgnoreRules([]), outside=outside)) == []
+        assert outside == ["link"]
