@@ -51,6 +51,7 @@ __all__ = [
     "PROJECT_FILES",
     "CustomRuntimeConfig",
     "LifecycleHook",
+    "NoYAMLError",
     "Project",
     "ProjectFunction",
     "Trigger",
@@ -74,6 +75,10 @@ DEFAULT_PORT = 9000
 
 _VARIABLE = re.compile(r"\$\{\s*([^{}]+?)\s*\}")
 _ENV_CALL = re.compile(r"""env\(\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?\s*\)\Z""")
+
+
+class NoYAMLError(ConfigurationError):
+    """PyYAML is not installed, so an ``s.yaml`` cannot be read."""
 
 
 class _Props(BaseModel):
@@ -248,10 +253,7 @@ def _load_yaml(path: Path) -> Any:
     try:
         import yaml
     except ModuleNotFoundError:
-        raise ConfigurationError(
-            f"reading {path} needs PyYAML: pip install pyyaml (or give the function's "
-            "settings as options)"
-        ) from None
+        raise NoYAMLError(f"reading {path} needs PyYAML: pip install pyyaml") from None
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
