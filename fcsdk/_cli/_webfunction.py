@@ -273,6 +273,13 @@ def _serve(
             logs.message(f"fcsdk serve: {exc}")
             return 1
         logs.message(f"{exc}; waiting for a code change")
+    from fcsdk._local.server import is_loopback
+
+    if not is_loopback(args.host):
+        logs.message(
+            f"warning: listening on {args.host}, reachable from other machines; "
+            "fcsdk serve is for local development only"
+        )
     logs.message(f"serving {config.name} (web function, HTTP trigger) on {url}")
     logs.message(f"event invocation: curl -X POST {url}/invoke -d '{{}}'")
     if oss_line is not None:
@@ -286,10 +293,22 @@ def _serve(
 
 def invoke_web(args: argparse.Namespace, event: bytes) -> int:
     """``fcsdk invoke`` for a web function: start it, ``POST /invoke`` the event, stop it."""
+    try:
+        return _invoke(args, event)
+    except ConfigurationError as exc:
+        sys.stderr.write(f"fcsdk invoke: {exc}\n")
+        return 2
+
+
+def _invoke(args: argparse.Namespace, event: bytes) -> int:
+    from fcsdk._local.webproxy import require_front
+
+    require_front()
     import httpx
 
     from fcsdk._local.webfunction import WebInstance
 
+    web_config(args)  # a bad option is reported before anything starts
     with contextlib.ExitStack() as stack:
         credentials = None
         extra_env: dict[str, str] = {}
@@ -333,8 +352,8 @@ def invoke_web(args: argparse.Namespace, event: bytes) -> int:
                     body = response.content
                     status = response.headers.get("x-fc-status")
                     failed |= response.is_error or (status is not None and status != "200")
-                if args.repeat > 1 or sys.stdout.isatty() or failed:
-                    body += b"" if body.endswith(b"\n") else b"\n"
+                if not getattr(args, "raw", False) and not body.endswith(b"\n"):
+                    body += b"\n"  # as fcsdk invoke ends a built-in runtime's answer
                 out.write(body)
                 out.flush()
         return 1 if failed else 0

@@ -9,7 +9,7 @@ from fcsdk._ship.target import RUNTIME_NAMES
 
 __all__ = ["configure", "run"]
 
-_TEMPLATES = ("http", "event", "oss", "timer", "fastapi")
+_TEMPLATES = ("http", "event", "oss", "timer", "fastapi", "web")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +21,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         choices=_TEMPLATES,
         default="event",
         help="http: an HTTP API; event: a typed JSON event; oss: reacts to uploads; "
-        "timer: a scheduled job (default event)",
+        "timer: a scheduled job; fastapi: a FastAPI app through fc.from_asgi; web: a web "
+        "function, a FastAPI service on a custom runtime (default event)",
     )
     parser.add_argument(
         "--runtime",
@@ -51,7 +52,10 @@ def run(args: argparse.Namespace) -> int:
     steps = [
         (f"cd {args.name}", ""),
         ("make test", "the project's own tests"),
-        (f"fcsdk package --runtime {args.runtime}", "the deployable zip, in dist/"),
+        (
+            "make package" if args.template == "web" else f"fcsdk package --runtime {args.runtime}",
+            "the deployable zip, in dist/",
+        ),
         ("s deploy", "Serverless Devs deploys s.yaml"),
     ]
     width = max(len(command) for command, _ in steps)

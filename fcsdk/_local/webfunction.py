@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -400,16 +400,3 @@ def split_command(text: str) -> tuple[str, ...]:
     import shlex
 
     return tuple(shlex.split(text))
-
-
-def merged_env(*layers: Mapping[str, str]) -> dict[str, str]:
-    """Merge environment layers, later ones winning."""
-    merged: dict[str, str] = {}
-    for layer in layers:
-        merged.update(layer)
-    return merged
-
-
-def command_or_default(command: Sequence[str] | None) -> tuple[str, ...]:
-    """FC's default startup command when none is configured."""
-    return tuple(command) if command else (CODE_ROOT + "/bootstrap",)

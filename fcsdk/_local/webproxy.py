@@ -19,7 +19,6 @@ import signal
 import socket
 import threading
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 from fcsdk._local.webfunction import WebInstance
@@ -355,8 +354,3 @@ def serve_web_function(
         if watcher is not None:
             watcher.close()
     return outcome["code"]
-
-
-def watched_folders(code_dir: Path) -> list[Path]:
-    """The folders ``--reload`` watches for a web function: its code folder."""
-    return [code_dir.resolve()]

@@ -356,6 +356,16 @@ class TestInvokeWebFunction:
         assert "exited with code 3 before listening" in result.stderr
         assert result.stdout == ""
 
+    def test_bad_options_exit_2(self, project: Project) -> None:
+        """A --local-oss event that names no object, or a bad --env, exits 2 before starting."""
+        result = project.run("invoke", "--event", "{}", "--local-oss")
+        assert result.returncode == 2
+        assert "--local-oss needs an OSS trigger event" in result.stderr
+        result = project.run("invoke", "--event", "{}", "--env", "NOEQUALS")
+        assert result.returncode == 2
+        assert "expected KEY=VALUE" in result.stderr
+        assert project.records() == []
+
     def test_startup_command_option(self, tmp_path: Path) -> None:
         """--startup-command runs a web function without an s.yaml."""
         shutil.copy(CHILD, tmp_path / "web_child.py")
