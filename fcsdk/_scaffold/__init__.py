@@ -233,6 +233,8 @@ def create_project(
         "package_args": "--runtime python3.10 --python-version 3.11"
         if chosen.web
         else "--runtime $(RUNTIME)",
+        # the local OSS server makes the bucket the web function's uploads go to
+        "serve_args": f" --bucket {name}-uploads" if chosen.web else "",
     }
     base = resources.files(__name__).joinpath("templates")
     # A template's own file (a web function's README) replaces the common one of that name.

@@ -92,7 +92,7 @@ class TestWebTemplate:
         assert dry.returncode == 0, dry.stderr
         assert "fcsdk package --runtime python3.10 --python-version 3.11" in dry.stdout
         assert "fcsdk invoke --event-file event.json" in dry.stdout
-        assert "fcsdk serve\n" in dry.stdout
+        assert "fcsdk serve --bucket shop-uploads\n" in dry.stdout
 
     def test_bootstrap_runs_fcsdk_web(self, project: Path, tmp_path: Path) -> None:
         """bootstrap execs `python -m fcsdk web index` with the code folder on PYTHONPATH."""
