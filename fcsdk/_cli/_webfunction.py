@@ -19,6 +19,7 @@ from typing import Any
 from fcsdk._cli._arguments import positive_number
 from fcsdk._local.project import (
     DEFAULT_RUNTIME,
+    CustomRuntimeConfig,
     NoYAMLError,
     Project,
     ProjectFunction,
@@ -154,14 +155,13 @@ def web_config(args: argparse.Namespace, *, credentials: dict[str, str] | None =
     if not code_dir.is_dir():
         raise ConfigurationError(f"--code-dir: the folder {args.code_dir} does not exist")
     function = project_function(args)
-    if args.startup_command:
+    custom = function.custom_runtime if function is not None else None
+    # FC's default command when s.yaml gives none (CustomRuntimeConfig's defaults)
+    command = (custom or CustomRuntimeConfig()).argv
+    if args.startup_command is not None:
         command = split_command(args.startup_command)
         if not command:
             raise ConfigurationError("--startup-command is empty")
-    elif function is not None and function.custom_runtime is not None:
-        command = function.custom_runtime.argv
-    else:
-        command = ("/code/bootstrap",)
     env: dict[str, str] = dict(function.environment) if function is not None else {}
     for path in args.env_file:
         env.update(parse_env_file(path))
@@ -275,7 +275,7 @@ def _serve(
         logs.message(f"{exc}; waiting for a code change")
     from fcsdk._local.server import is_loopback
 
-    if not is_loopback(args.host):
+    if not is_loopback(args.host):  # pragma: no cover - the tests bind loopback only
         logs.message(
             f"warning: listening on {args.host}, reachable from other machines; "
             "fcsdk serve is for local development only"
@@ -344,7 +344,7 @@ def _invoke(args: argparse.Namespace, event: bytes) -> int:
                     body = json.dumps(
                         {
                             "errorMessage": f"the function's server did not answer: {exc}; "
-                            f"its process {instance.describe_exit()}",
+                            f"its process {instance.describe_exit(wait=2.0)}",
                             "errorType": "FunctionNotStarted",
                         }
                     ).encode()
@@ -352,8 +352,9 @@ def _invoke(args: argparse.Namespace, event: bytes) -> int:
                     body = response.content
                     status = response.headers.get("x-fc-status")
                     failed |= response.is_error or (status is not None and status != "200")
-                if not getattr(args, "raw", False) and not body.endswith(b"\n"):
-                    body += b"\n"  # as fcsdk invoke ends a built-in runtime's answer
+                # as fcsdk invoke ends a built-in runtime's answer
+                ended = body.endswith(b"\n") or getattr(args, "raw", False)
+                body = body if ended else body + b"\n"
                 out.write(body)
                 out.flush()
         return 1 if failed else 0

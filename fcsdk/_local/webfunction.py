@@ -225,6 +225,8 @@ class WebInstance:
         self._lock = threading.Lock()
         self.failure: LocalRuntimeError | None = None
         """Why the current instance cannot serve, when it cannot."""
+        self.stop_grace = 10.0
+        """Seconds between SIGTERM and SIGKILL when the process is stopped."""
 
     @property
     def base_url(self) -> str:
@@ -339,8 +341,16 @@ class WebInstance:
         process = self.process
         return None if process is None else process.poll()
 
-    def describe_exit(self) -> str:
-        """Say how the process ended, for messages."""
+    def describe_exit(self, wait: float = 0.0) -> str:
+        """Say how the process ended, for messages, waiting up to ``wait`` seconds for its end.
+
+        A server that broke a connection off is often still ending: waiting a
+        moment tells "exited with code 5" from "is running".
+        """
+        process = self.process
+        if process is not None and wait > 0:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(wait)
         code = self.exit_code()
         return "is running" if code is None else _ended(code)
 
@@ -376,7 +386,7 @@ class WebInstance:
         if process.poll() is None:
             _signal_group(process, signal.SIGTERM)
             try:
-                process.wait(10)
+                process.wait(self.stop_grace)
             except subprocess.TimeoutExpired:
                 _signal_group(process, signal.SIGKILL)
                 process.wait(5)

@@ -82,8 +82,10 @@ def _forwarded(headers: list[tuple[bytes, bytes]], *, websocket: bool = False) -
 class WebProxy:
     """An ASGI app that forwards every request to a :class:`WebInstance`, as FC does."""
 
-    def __init__(self, instance: WebInstance) -> None:
+    def __init__(self, instance: WebInstance, *, ready_wait: float = _READY_WAIT) -> None:
         self.instance = instance
+        self.ready_wait = ready_wait
+        """How long a request waits for an instance that is (re)starting, in seconds."""
         self._client: Any = None
 
     def _http_client(self) -> Any:
@@ -106,7 +108,7 @@ class WebProxy:
             await self._http(scope, receive, send)
         elif scope["type"] == "websocket":
             await self._websocket(scope, receive, send)
-        elif scope["type"] == "lifespan":
+        else:  # lifespan: the one other scope uvicorn sends
             while True:
                 message = await receive()
                 if message["type"] == "lifespan.startup":
@@ -119,7 +121,7 @@ class WebProxy:
     async def _ready(self) -> str | None:
         """Wait for a running instance; return why there is none, if there is none."""
         instance = self.instance
-        if await asyncio.to_thread(instance.wait_ready, _READY_WAIT):
+        if await asyncio.to_thread(instance.wait_ready, self.ready_wait):
             return None
         failure = instance.failure
         if failure is not None:
@@ -168,7 +170,7 @@ class WebProxy:
                 send,
                 502,
                 f"the function's server did not answer ({type(exc).__name__}); "
-                f"its process {self.instance.describe_exit()}",
+                f"its process {await asyncio.to_thread(self.instance.describe_exit, 1.0)}",
             )
             return
         try:
@@ -195,9 +197,7 @@ class WebProxy:
         from websockets.asyncio.client import connect
         from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-        first = await receive()
-        if first["type"] != "websocket.connect":
-            return
+        await receive()  # websocket.connect: the server sends nothing else first
         if await self._ready() is not None:
             await send({"type": "websocket.close", "code": 1011})
             return

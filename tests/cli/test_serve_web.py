@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,10 +20,11 @@ from typing import Any
 
 import httpx
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from fcsdk._platform.context import FAKE_ACCESS_KEY_SECRET, FAKE_SECURITY_TOKEN
+from fcsdk.cli import main
 from tests.local import serving
 
 pytestmark = pytest.mark.slow
@@ -323,6 +325,91 @@ class TestServeErrors:
             server.stop()
 
 
+class TestServeReload:
+    def test_reload_after_a_failed_start(self, project: Project) -> None:
+        """With --reload, a failed start waits for a change; a dead process waits too."""
+        mode = project.root / "mode.txt"
+        mode.write_text("crash")
+        server = project.serve("--no-oss", "--reload")
+        try:
+            server.wait_log(r"exited with code 3 before listening .*; waiting for a code change")
+            mode.write_text("crash\n")  # still broken: the restart fails as well
+            project.wait_records("start", 2)
+            server.wait_log(r"(?s)restarting the instance.*waiting for a code change")
+            mode.unlink()
+            project.wait_records("initialize")
+            assert httpx.get(f"{server.url}/x", timeout=20).status_code == 200
+            pid = project.records("start")[-1]["pid"]
+            os.kill(pid, signal.SIGKILL)
+            server.wait_log(r"killed by SIGKILL; waiting for a code change to restart it")
+        finally:
+            assert server.stop() == 0
+
+
+class TestServeOptions:
+    def test_refused_options(
+        self, project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Options a web function cannot take exit 2 before anything starts."""
+        code = str(project.root)
+        assert main(["serve", "--code-dir", code, "--single-process"]) == 2
+        assert "not with --config or --single-process" in capsys.readouterr().err
+        assert main(["serve", "--code-dir", code, "--startup-command", " "]) == 2
+        assert "--startup-command is empty" in capsys.readouterr().err
+        assert (
+            main(["serve", "--code-dir", str(project.root / "nowhere"), "--startup-command", "x"])
+            == 2
+        )
+        assert "does not exist" in capsys.readouterr().err
+        assert project.records() == []
+
+    def test_busy_port(self, project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+        """A taken port exits 2 with the port and how to choose another."""
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            code = main(["serve", "--code-dir", str(project.root), "--port", str(port)])
+        assert code == 2
+        assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+    def test_unusable_oss_folder(
+        self, project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """An OSS folder that cannot be made exits 2."""
+        blocker = tmp_path / "file"
+        blocker.write_text("")
+        code = main(
+            [
+                "serve",
+                "--code-dir",
+                str(project.root),
+                "--port",
+                "0",
+                "--oss-dir",
+                str(blocker / "x"),
+            ]
+        )
+        assert code == 2
+        assert "cannot start the local OSS server" in capsys.readouterr().err
+
+    def test_websocket_refused_by_the_function(self, served: serving.Served) -> None:
+        """A handshake the function refuses is refused by the front too."""
+        with pytest.raises(InvalidStatus) as refused:
+            connect(served.url.replace("http://", "ws://") + "/ws-refuse", open_timeout=20)
+        assert refused.value.response.status_code == 403
+
+    def test_chunked_upload(self, served: serving.Served) -> None:
+        """A chunked request body reaches the function whole."""
+
+        def parts() -> Iterator[bytes]:
+            yield b"one,"
+            yield b"two"
+
+        answer = httpx.post(f"{served.url}/up", content=parts(), timeout=20).json()
+        assert answer["body"] == "one,two"
+
+
 class TestInvokeWebFunction:
     def test_event_goes_to_invoke(self, project: Project) -> None:
         """fcsdk invoke starts the function, initializes it, POSTs /invoke, then stops it."""
@@ -365,6 +452,48 @@ class TestInvokeWebFunction:
         assert result.returncode == 2
         assert "expected KEY=VALUE" in result.stderr
         assert project.records() == []
+
+    def test_options_reach_the_function(self, project: Project, tmp_path: Path) -> None:
+        """--function-name, --region and --env-file override s.yaml's."""
+        env_file = tmp_path / ".env"
+        env_file.write_text("FROM_FILE=yes\n")
+        result = project.run(
+            "invoke",
+            "--event",
+            "{}",
+            "--function-name",
+            "renamed",
+            "--region",
+            "eu-central-1",
+            "--env-file",
+            str(env_file),
+        )
+        assert result.returncode == 0, result.stderr
+        headers = project.records("invoke")[0]["headers"]
+        assert headers["x-fc-function-name"] == "renamed"
+        assert headers["x-fc-region"] == "eu-central-1"
+        start = project.records("start")[0]
+        assert start["env"]["FC_FUNCTION_NAME"] == "renamed"
+
+    def test_local_oss(self, project: Project) -> None:
+        """--local-oss serves the event's object; the function gets its endpoint and credentials."""
+        record = {"oss": {"bucket": {"name": "inbox"}, "object": {"key": "a.txt", "size": 3}}}
+        event = json.dumps({"events": [record]})
+        result = project.run("invoke", "--event", event, "--local-oss")
+        assert result.returncode == 0, result.stderr
+        env = project.records("start")[0]["env"]
+        assert env["FCSDK_OSS_ENDPOINT"].startswith("http://127.0.0.1:")
+        headers = project.records("invoke")[0]["headers"]
+        assert headers["x-fc-access-key-id"] == env["ALIBABA_CLOUD_ACCESS_KEY_ID"]
+        assert headers["x-fc-security-token"] == env["ALIBABA_CLOUD_SECURITY_TOKEN"]
+
+    def test_server_dies_during_the_invocation(self, project: Project) -> None:
+        """A server that dies on /invoke: FC's error shape on stdout, exit 1."""
+        result = project.run("invoke", "--event", "{}", WEB_CHILD_MODE="invokeexit")
+        assert result.returncode == 1
+        error = json.loads(result.stdout)
+        assert error["errorType"] == "FunctionNotStarted"
+        assert "exited with code 5" in error["errorMessage"]
 
     def test_startup_command_option(self, tmp_path: Path) -> None:
         """--startup-command runs a web function without an s.yaml."""

@@ -157,8 +157,39 @@ class TestReadProject:
         project = read_project(write(tmp_path, text))
         assert [(f.name, f.timeout) for f in project.functions] == [("a", 5), ("b", 9)]
 
+    def test_variable_forms(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """${env('X')} reads the environment; an unknown ${vars.X} or expression stays."""
+        monkeypatch.setenv("FCSDK_TEST_NAME", "from-env")
+        text = (
+            "vars: {a: {b: 1}}\n"
+            "resources:\n  f:\n    component: fc3\n    props:\n"
+            "      runtime: python3.12\n"
+            "      functionName: ${env('FCSDK_TEST_NAME')}\n"
+            "      description: x\n"
+            "      environmentVariables:\n"
+            "        MISSING: ${vars.a.c}\n"
+            "        DEEP: v${vars.a.b}\n"
+            "        OTHER: ${resources.f.props.runtime}\n"
+        )
+        function = read_project(write(tmp_path, text)).function()
+        assert function.name == "from-env"
+        assert function.environment == {
+            "MISSING": "${vars.a.c}",
+            "DEEP": "v1",
+            "OTHER": "${resources.f.props.runtime}",
+        }
+
 
 class TestErrors:
+    def test_environment_not_a_mapping(self, tmp_path: Path) -> None:
+        """environmentVariables that is not a mapping is refused, naming the field."""
+        text = (
+            "resources:\n  f:\n    component: fc3\n"
+            "    props: {runtime: python3.12, environmentVariables: [A]}\n"
+        )
+        with pytest.raises(ConfigurationError, match=r"props\.environmentVariables"):
+            read_project(write(tmp_path, text))
+
     def test_invalid_field_names_file_and_field(self, tmp_path: Path) -> None:
         """A bad port names the file and the field path under resources."""
         text = WEB.replace("port: 8080", "port: eighty")

@@ -6,9 +6,13 @@ object a line, to the file ``WEB_CHILD_RECORD`` names: its start (pid and
 environment), ``/initialize``, ``/pre-stop``, ``/invoke`` and every other
 request with its headers. ``/stream`` sends a first chunk, then its second
 only after ``POST /release``; ``/ws`` echoes WebSocket messages.
-``WEB_CHILD_MODE``: ``crash`` exits at once with code 3, ``silent`` never
-listens, ``badinit`` answers ``/initialize`` with 500, ``fail`` answers
-``/invoke`` with 500 and FC's error shape.
+``WEB_CHILD_MODE`` (or the file ``mode.txt`` beside this script): ``crash``
+exits at once with code 3, ``silent`` never listens, ``badinit`` answers
+``/initialize`` with 500, ``initexit`` ends the process on ``/initialize``,
+``fail`` answers ``/invoke`` with 500 and FC's error shape, ``invokeexit``
+ends the process on ``/invoke``, ``badstop`` answers ``/pre-stop`` with 500,
+``stubborn`` ignores SIGTERM. ``/hang`` never answers; ``/ws-refuse`` refuses
+the WebSocket handshake.
 """
 
 from __future__ import annotations
@@ -16,11 +20,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sys
 import time
 from typing import Any
 
+_MODE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mode.txt")
 MODE = os.environ.get("WEB_CHILD_MODE", "")
+if os.path.exists(_MODE_FILE):
+    with open(_MODE_FILE, encoding="utf-8") as _mode:
+        MODE = _mode.read().strip()
 RECORD = os.environ.get("WEB_CHILD_RECORD")
 
 
@@ -60,6 +69,9 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     path = scope["path"]
     if scope["type"] == "websocket":
         await receive()
+        if path == "/ws-refuse":
+            await send({"type": "websocket.close", "code": 1008})
+            return
         record("websocket", path=path, headers=headers)
         await send({"type": "websocket.accept"})
         while True:
@@ -77,14 +89,18 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     method = scope["method"]
     if path == "/initialize" and method == "POST":
         record("initialize", headers=headers)
+        if MODE == "initexit":
+            os._exit(4)
         await _answer(send, 500 if MODE == "badinit" else 200, b"", b"text/plain")
         return
     if path == "/pre-stop" and method == "GET":
         record("pre-stop", headers=headers)
-        await _answer(send, 200, b"", b"text/plain")
+        await _answer(send, 500 if MODE == "badstop" else 200, b"", b"text/plain")
         return
     if path == "/invoke" and method == "POST":
         record("invoke", headers=headers, body=body.decode())
+        if MODE == "invokeexit":
+            os._exit(5)
         if MODE == "fail":
             error = {"errorMessage": "boom", "errorType": "ValueError"}
             await _answer(send, 500, error, b"application/json")
@@ -92,6 +108,8 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         answer = {"event": body.decode(), "request_id": headers.get("x-fc-request-id")}
         await _answer(send, 200, answer, b"application/json")
         return
+    if path == "/hang":
+        await asyncio.Event().wait()
     if path == "/release":
         _release.set()
         await _answer(send, 200, b"released", b"text/plain")
@@ -121,6 +139,8 @@ def main() -> None:
     record("start", pid=os.getpid(), env=env, argv=sys.argv[1:], cwd=os.getcwd())
     if MODE == "crash":
         sys.exit(3)
+    if MODE == "stubborn":
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if MODE == "silent":
         while True:  # never listens: the runner must give up on its own
             time.sleep(1)
