@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fcsdk._scaffold import create_project
 from fcsdk.cli import main
 from tests.local import serving
 
@@ -130,3 +131,10 @@ class TestServeRuntime:
         (project / "s.yaml").write_text(s_yaml("python3.10"))
         with serving.served("index.main", "--code-dir", str(project), "--no-oss") as served:
             assert "FC 2.0 WSGI" in served.log()
+
+    def test_scaffold_served_without_a_handler(self, tmp_path: Path) -> None:
+        """make run's `fcsdk serve` serves the handler and runtime of the scaffold's s.yaml."""
+        project = tmp_path / "api"
+        create_project(project, template="http", runtime="python3.10")
+        with serving.served("--code-dir", str(project), "--no-oss") as served:
+            assert "serving index.handler (HTTP trigger, FC 2.0 WSGI)" in served.log()
