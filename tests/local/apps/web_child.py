@@ -139,8 +139,12 @@ def main() -> None:
     record("start", pid=os.getpid(), env=env, argv=sys.argv[1:], cwd=os.getcwd())
     if MODE == "crash":
         sys.exit(3)
-    if MODE == "stubborn":
+    if MODE == "stubborn":  # a plain server: uvicorn would install its own SIGTERM handler
+        import http.server
+
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        address = ("127.0.0.1", int(os.environ["FC_CUSTOM_LISTEN_PORT"]))
+        http.server.HTTPServer(address, http.server.BaseHTTPRequestHandler).serve_forever()
     if MODE == "silent":
         while True:  # never listens: the runner must give up on its own
             time.sleep(1)
