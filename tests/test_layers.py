@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, ...]] = [
         "fcsdk._context_parts",
         "fcsdk._decode",
         "fcsdk._runtime",
+        "fcsdk._project",
     ),
     # the models and services a handler uses
     ("fcsdk._context_reader", "fcsdk.events", "fcsdk.logging", "fcsdk.oss"),

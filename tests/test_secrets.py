@@ -286,7 +286,7 @@ class TestEncodedForms:
         result = subprocess.run(
             [
                 *(sys.executable, "-m", "fcsdk", "invoke", "index.main"),
-                *("--code-dir", str(tmp_path), "--event", "{}"),
+                *("--code-dir", str(tmp_path), "--event", "{}", "--runtime", "python3.10"),
             ],
             capture_output=True,
             text=True,
@@ -398,7 +398,16 @@ def test_serve_error_json_masks_injected_credentials(tmp_path: Path) -> None:
         "    raise ValueError(c.access_key_secret + ' ' + c.security_token)\n"
     )
     fake = _secrets.forms(FAKE_ACCESS_KEY_SECRET) | _secrets.forms(FAKE_SECURITY_TOKEN)
-    with served("index.main", "--code-dir", str(tmp_path), "--no-oss", "--mode", "event") as srv:
+    with served(
+        "index.main",
+        "--code-dir",
+        str(tmp_path),
+        "--no-oss",
+        "--mode",
+        "event",
+        "--runtime",
+        "python3.10",
+    ) as srv:
         answer = httpx.post(f"{srv.url}/invoke", content=b"{}", timeout=30)
         assert "ValueError" in answer.text
         assert "***" in answer.json()["errorMessage"]

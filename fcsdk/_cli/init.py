@@ -53,7 +53,10 @@ def run(args: argparse.Namespace) -> int:
     steps = [
         (f"cd {args.name}", ""),
         ("make test", "the project's own tests"),
-        (f"fcsdk package --runtime {args.runtime}", "the deployable zip, in dist/"),
+        (
+            "make package" if args.template == "web" else f"fcsdk package --runtime {args.runtime}",
+            "the deployable zip, in dist/",
+        ),
         ("s deploy", "Serverless Devs deploys s.yaml"),
     ]
     width = max(len(command) for command, _ in steps)

@@ -19,6 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from fcsdk._cli._arguments import positive_int, positive_number
+from fcsdk._cli._webfunction import (
+    add_web_options,
+    choose_handler,
+    invoke_web,
+    local_runtime,
+)
 from fcsdk._runtime import call_event_handler
 from fcsdk._ship.target import RUNTIME_NAMES
 from fcsdk.exceptions import ConfigurationError
@@ -34,8 +40,9 @@ def add_function_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--runtime",
         choices=RUNTIMES,
-        default="python3.10",
-        help="which runtime generation's context and variables to give (default python3.10)",
+        help="which runtime generation's context and variables to give (default: the "
+        "runtime of the project's s.yaml, else python3.12; a custom runtime in s.yaml runs "
+        "its web function)",
     )
     parser.add_argument(
         "--initializer", metavar="HANDLER", help="initializer hook, e.g. index.init"
@@ -44,15 +51,19 @@ def add_function_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
         type=positive_number("seconds"),
-        default=60.0,
         metavar="S",
-        help="the function's timeout in seconds (default 60)",
+        help="the function's timeout in seconds (default 60; a web function: s.yaml's)",
     )
     parser.add_argument(
-        "--memory", type=positive_int, default=512, metavar="MB", help="memory size (default 512)"
+        "--memory",
+        type=positive_int,
+        metavar="MB",
+        help="memory size (default 512; a web function: s.yaml's)",
     )
     parser.add_argument(
-        "--function-name", default="my-function", metavar="NAME", help="default my-function"
+        "--function-name",
+        metavar="NAME",
+        help="default my-function; chooses among the functions of s.yaml",
     )
     parser.add_argument(
         "--service-name", default="my-service", metavar="NAME", help="default my-service"
@@ -68,12 +79,16 @@ def add_function_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--env-file", action="append", default=[], metavar="PATH", help="a .env file (repeatable)"
     )
+    add_web_options(parser)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add ``fcsdk invoke``'s options to ``parser``."""
     parser.add_argument(
-        "handler", help="handler string: index.main, src/app.handler or path/to/file.py:func"
+        "handler",
+        nargs="?",
+        help="handler string: index.main, src/app.handler or path/to/file.py:func "
+        "(default: the handler of the project's s.yaml)",
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--event", help="the event payload, as text")
@@ -127,12 +142,12 @@ def function_config(args: argparse.Namespace, **overrides: Any) -> Any:
     values: dict[str, Any] = {
         "handler": args.handler,
         "code_dir": code_dir,
-        "name": args.function_name,
-        "runtime": args.runtime,
+        "name": args.function_name or "my-function",
+        "runtime": local_runtime(args),
         "initializer": args.initializer,
         "pre_stop": args.pre_stop,
-        "memory": args.memory,
-        "timeout": args.timeout,
+        "memory": args.memory or 512,
+        "timeout": args.timeout or 60.0,
         "service_name": args.service_name,
         "region": args.region,
         "env": env,
@@ -157,6 +172,18 @@ def run(args: argparse.Namespace) -> int:
         event = _read_event(args)
     except OSError as exc:
         sys.stderr.write(f"fcsdk invoke: cannot read the event: {exc}\n")
+        return 2
+    try:
+        web = choose_handler(args)
+    except ConfigurationError as exc:
+        sys.stderr.write(f"fcsdk invoke: {exc}\n")
+        return 2
+    if web:
+        return invoke_web(args, event)
+    if args.handler is None:
+        sys.stderr.write(
+            "fcsdk invoke: give a handler string (e.g. index.main): no s.yaml here declares one\n"
+        )
         return 2
     with contextlib.ExitStack() as stack:
         if args.local_oss:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from fcsdk._cli._arguments import positive_int
+from fcsdk._cli._webfunction import choose_handler, serve_web
 from fcsdk._cli.invoke import add_function_options, function_config
 from fcsdk._local.embedded_oss import OSS_HANDOFF_ENV, local_oss, oss_banner, oss_port_for
 from fcsdk.exceptions import ConfigurationError
@@ -66,14 +67,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "handler",
         nargs="?",
-        help="handler string: index.handler, src/app.handler or path/to/file.py:func",
+        help="handler string: index.handler, src/app.handler or path/to/file.py:func "
+        "(default: the handler of the project's s.yaml)",
     )
     add_function_options(parser)
     parser.add_argument(
         "--mode",
         choices=["wsgi", "event"],
         help="how HTTP reaches the handler: wsgi (FC 2.0) or event (FC 3.0); "
-        "default event for python3.12, wsgi otherwise",
+        "default event for python3.12 (the default runtime), wsgi for python3.10",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", action=_Given, help="address to listen on (127.0.0.1)"
@@ -155,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
                 oss_dir=None if args.oss_dir == ".fcsdk/oss" else args.oss_dir,
                 buckets=list(args.bucket),
             )
+        if args.listen_fd is None and choose_handler(args):
+            return serve_web(args)
         if args.handler is None:
             raise ConfigurationError("give a handler string (e.g. index.handler) or --config FILE")
         if args.listen_fd is None and not args.single_process:
@@ -240,7 +244,7 @@ def _serve(args: argparse.Namespace, oss: dict[str, Any] | None) -> int:
     if oss is not None:
         env = {"FCSDK_OSS_ENDPOINT": oss["endpoint"], **config.env}
         config = dataclasses.replace(config, env=env)
-    chosen = args.mode or ("event" if args.runtime == "python3.12" else "wsgi")
+    chosen = args.mode or ("event" if config.runtime == "python3.12" else "wsgi")
     mode: Mode = "event" if chosen == "event" else "wsgi"
     logs = RuntimeLogs(sys.stderr)
     instance = Instance(config, logs, verbose=args.verbose)

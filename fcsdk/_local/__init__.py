@@ -2,5 +2,7 @@
 
 Private: the supported interface is the command line. ``env`` builds the
 environment a function sees, ``logs`` the runtime's log format, ``instance``
-a warm instance (hooks, concurrency, timeouts), ``server`` the HTTP front.
+a warm instance (hooks, concurrency, timeouts), ``server`` the HTTP front;
+``project`` reads a project's ``s.yaml``, ``webfunction`` and ``webproxy``
+run a web function's startup command behind a uvicorn front.
 """

@@ -40,6 +40,8 @@ class Template:
         invoke_args: the event options of ``make invoke`` and ``make coldstart``.
         local: a README paragraph on running it locally.
         trigger: the trigger ``s.yaml`` declares, for the README (empty for none).
+        web: a web function (custom runtime): its ``s.yaml`` names its own runtime,
+            ``bootstrap`` starts fcsdk's server, the tools read the rest from ``s.yaml``.
     """
 
     name: str
@@ -47,11 +49,12 @@ class Template:
     invoke_args: str
     local: str
     trigger: str = ""
+    web: bool = False
 
 
 def _source_builds(chosen: Template) -> str:
-    """The opt-in the oss template needs: oss2 and crcmod publish source distributions only."""
-    return " --build-sdists" if chosen.name == "oss" else ""
+    """The opt-in of the templates using OSS: oss2 and crcmod publish source distributions only."""
+    return " --build-sdists" if chosen.name in ("oss", "web") else ""
 
 
 TEMPLATES: dict[str, Template] = {
@@ -98,6 +101,17 @@ TEMPLATES: dict[str, Template] = {
             "the tests call the app through `fcsdk.testing.HTTPClient`, and "
             "`fcsdk serve index.handler` serves it on localhost.",
             trigger="an HTTP trigger",
+        ),
+        Template(
+            name="web",
+            summary="A web function: a FastAPI service and a timer job on a custom runtime, "
+            "many requests per instance.",
+            invoke_args="--event-file event.json",
+            local="`make run` (`fcsdk serve`) starts `bootstrap` as FC does, with a local OSS "
+            "server, on http://127.0.0.1:9000: `curl -X PUT localhost:9000/files/a.txt -d hi`; "
+            "`make invoke` sends `event.json`, a timer event, to `POST /invoke`.",
+            trigger="an HTTP trigger and a timer trigger",
+            web=True,
         ),
     )
 }
@@ -166,8 +180,9 @@ def create_project(
 
     Args:
         path: the folder to create (or an empty one to fill).
-        template: ``http``, ``event``, ``oss`` or ``timer``.
-        runtime: the FC runtime for ``s.yaml`` and the Makefile.
+        template: ``http``, ``event``, ``oss``, ``timer``, ``fastapi`` or ``web``.
+        runtime: the FC runtime for ``s.yaml`` and the Makefile (``web`` runs on
+            ``custom.debian12`` whatever it says).
         fcsdk_version: the fcsdk version ``requirements.txt`` pins (default:
             the running one).
 
@@ -211,6 +226,8 @@ def create_project(
         import fcsdk
 
         fcsdk_version = fcsdk.__version__
+    if chosen.web:
+        runtime = "custom.debian12"
     values = {
         "name": name,
         "template": chosen.name,
@@ -218,21 +235,29 @@ def create_project(
         "fcsdk_version": fcsdk_version,
         "summary": chosen.summary,
         "invoke_args": chosen.invoke_args,
-        "coldstart": "coldstart --runtime $(RUNTIME)"
+        "coldstart": ("coldstart" if chosen.web else "coldstart --runtime $(RUNTIME)")
         + (" --local-oss" if "--local-oss" in chosen.invoke_args else "")
         + _source_builds(chosen),
-        "package_args": _source_builds(chosen),
+        # A web function's runtime and handler come from its s.yaml (see fcsdk/_project.py).
+        "package_args": ("" if chosen.web else " --runtime $(RUNTIME)") + _source_builds(chosen),
         "local": chosen.local,
         "trigger_row": f", {chosen.trigger}" if chosen.trigger else "",
         "made_by": _made_by(),
+        "invoke_target": "" if chosen.web else "index.handler --runtime $(RUNTIME) ",
+        # the local OSS server makes the bucket the web function's uploads go to
+        "serve_args": f" --bucket {name}-uploads" if chosen.web else "",
     }
     base = resources.files(__name__).joinpath("templates")
-    sources = _walk(base.joinpath("common")) + _walk(base.joinpath(chosen.name))
+    # A template's own file (a web function's README) replaces the common one of that name.
+    sources = dict(_walk(base.joinpath("common")) + _walk(base.joinpath(chosen.name))).items()
     root.mkdir(parents=True, exist_ok=True)
     created: list[Path] = []
     for relative, source in sources:
         dest = root / _target_name(relative)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_text(render(source.read_text(encoding="utf-8"), values), encoding="utf-8")
+        text = render(source.read_text(encoding="utf-8"), values)
+        dest.write_text(text, encoding="utf-8")
+        if text.startswith("#!"):  # a script (a web function's bootstrap) stays executable
+            dest.chmod(0o755)
         created.append(dest)
     return created

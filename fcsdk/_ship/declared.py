@@ -1,8 +1,10 @@
 """What a project's ``s.yaml`` declares about its function: handler, runtime, startup command.
 
 Only the handler, the runtime and a custom runtime's startup command are
-read, from the first function ``s.yaml`` declares, with a few line patterns
-rather than a YAML parser (fcsdk has no YAML dependency).
+read, from the first function ``s.yaml`` declares: by fcsdk's reader of
+``s.yaml`` (:mod:`fcsdk._project`) when PyYAML is installed, else by a few line
+patterns that read the files ``fcsdk init`` writes the same way (fcsdk does
+not depend on PyYAML: it would be shipped in every code package).
 """
 
 from __future__ import annotations
@@ -50,9 +52,9 @@ def _flow_list(text: str) -> list[str]:
 def declared_function(project: Path) -> Declared | None:
     """Read the first function of ``project``'s ``s.yaml`` (or ``s.yml``); ``None`` without one.
 
-    TODO(lead): point this at ``fcsdk/_local/project.py`` (the one s.yaml reader)
-    once it is merged; this line-based reader is a stand-in with the same answer
-    for the scaffold's ``s.yaml`` files.
+    Raises:
+        ConfigurationError: PyYAML is installed and the file is not a valid
+            ``s.yaml`` (the message names the file and the field).
     """
     for name in ("s.yaml", "s.yml"):
         path = project / name
@@ -60,6 +62,23 @@ def declared_function(project: Path) -> Declared | None:
             break
     else:
         return None
+    from fcsdk._project import NoYAMLError, read_project
+
+    try:
+        function = read_project(path).function()
+    except NoYAMLError:
+        return _by_lines(path)
+    custom = function.custom_runtime
+    return Declared(
+        source=path,
+        handler=function.handler,
+        runtime=function.runtime,
+        command=custom.argv if custom is not None else (),
+    )
+
+
+def _by_lines(path: Path) -> Declared | None:
+    """:func:`declared_function` without a YAML parser: the shallowest keys, line by line."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):

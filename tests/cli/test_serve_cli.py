@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -159,9 +158,12 @@ class TestChildArgv:
         assert first["access_key_id"].startswith("STS.local")
         assert first != second
 
-    def test_namespace_without_handler(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """run() without a handler or config is a usage error."""
-        args = argparse.Namespace(config=None, handler=None)
+    def test_namespace_without_handler(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """run() without a handler, config or s.yaml is a usage error."""
+        monkeypatch.chdir(tmp_path)
+        args = build_parser().parse_args(["serve"])
         assert serve_cli.run(args) == 2
         assert "give a handler string" in capsys.readouterr().err
 

@@ -23,7 +23,7 @@ RID = re.compile(r"^1-[0-9a-f]{8}-[0-9a-f]{24}$")
 
 @pytest.fixture(scope="module")
 def wsgi() -> Iterator[Served]:
-    """One FC 2.0 server for the module, with instance concurrency 10."""
+    """One FC 2.0 server (python3.10: WSGI mode) for the module, with instance concurrency 10."""
     with served(
         "web_wsgi.handler",
         "--code-dir",
@@ -33,6 +33,8 @@ def wsgi() -> Iterator[Served]:
         "10",
         "--env",
         "MY_SETTING=on",
+        "--runtime",
+        "python3.10",
     ) as server:
         yield server
 

@@ -38,6 +38,8 @@ def events(mark_file: Path) -> Iterator[Served]:
         "event",
         "--function-name",
         "orders",
+        "--runtime",
+        "python3.10",
         env={"MARK_FILE": str(mark_file)},
     ) as server:
         yield server

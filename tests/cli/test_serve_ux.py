@@ -218,7 +218,9 @@ class TestBusyPort:
 class TestWrongMode:
     def test_event_handler_as_wsgi(self) -> None:
         """An event handler served as WSGI says so at start and in the 502: use --mode event."""
-        with served("events_app.handler", "--code-dir", str(APPS), "--no-oss") as server:
+        with served(
+            "events_app.handler", "--code-dir", str(APPS), "--no-oss", "--runtime", "python3.10"
+        ) as server:
             response = httpx.get(server.url + "/", timeout=10)
             assert response.status_code == 502
             message = response.json()["errorMessage"]
@@ -230,7 +232,9 @@ class TestWrongMode:
 
     def test_wsgi_app_is_not_warned(self) -> None:
         """A WSGI app in WSGI mode gets no wrong-mode warning."""
-        with served("web_wsgi.handler", "--code-dir", str(APPS), "--no-oss") as server:
+        with served(
+            "web_wsgi.handler", "--code-dir", str(APPS), "--no-oss", "--runtime", "python3.10"
+        ) as server:
             assert httpx.get(server.url + "/echo", timeout=10).status_code == 200
         assert "use --mode event" not in server.log()
 
@@ -238,7 +242,9 @@ class TestWrongMode:
 class TestBanner:
     def test_http_handler_has_no_invoke_hint(self) -> None:
         """An HTTP handler's banner has no /invoke hint; WSGI mode names the FC 2.0 path once."""
-        with served("web_wsgi.handler", "--code-dir", str(APPS), "--no-oss") as server:
+        with served(
+            "web_wsgi.handler", "--code-dir", str(APPS), "--no-oss", "--runtime", "python3.10"
+        ) as server:
             log = wait_log(server, "FC 2.0 path:")
         assert "/invoke" not in log
         assert log.count("FC 2.0 path:") == 1
