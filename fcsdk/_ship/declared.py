@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from fcsdk.exceptions import ConfigurationError
+
 __all__ = ["Declared", "declared_function"]
 
 _KEY = re.compile(r"^(\s*)(handler|runtime|command)\s*:\s*(.*?)\s*(?:#.*)?$")
@@ -52,9 +54,7 @@ def _flow_list(text: str) -> list[str]:
 def declared_function(project: Path) -> Declared | None:
     """Read the first function of ``project``'s ``s.yaml`` (or ``s.yml``); ``None`` without one.
 
-    Raises:
-        ConfigurationError: PyYAML is installed and the file is not a valid
-            ``s.yaml`` (the message names the file and the field).
+    Never raises for the file's content: what cannot be read is ``None`` in the result.
     """
     for name in ("s.yaml", "s.yml"):
         path = project / name
@@ -62,11 +62,13 @@ def declared_function(project: Path) -> Declared | None:
             break
     else:
         return None
-    from fcsdk._project import NoYAMLError, read_project
+    from fcsdk._project import read_project
 
     try:
         function = read_project(path).function()
-    except NoYAMLError:
+    except ConfigurationError:
+        # no PyYAML, or not one fc3 function (a Serverless Devs 2.x file, several
+        # functions): what the lines say, as before there was a reader
         return _by_lines(path)
     custom = function.custom_runtime
     return Declared(
