@@ -6,6 +6,7 @@ import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -43,9 +44,13 @@ async def home(request: object) -> PlainTextResponse:
     return PlainTextResponse("hi")
 
 
+def connect_database() -> None:
+    raise ConnectionError("no database at db:5432")
+
+
 @asynccontextmanager
 async def broken(app: Starlette) -> AsyncIterator[None]:
-    raise ConnectionError("no database at db:5432")
+    connect_database()
     yield
 
 
@@ -81,10 +86,10 @@ class TestFailedStartup:
     def test_a_plain_failure_message_is_kept_as_is(self) -> None:
         """An app that fails startup with its own short message keeps that message."""
 
-        async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        async def app(scope: Any, receive: Any, send: Any) -> None:
             assert scope["type"] == "lifespan"
-            await receive()  # type: ignore[operator]
-            await send({"type": "lifespan.startup.failed", "message": "no key"})  # type: ignore[operator]
+            await receive()
+            await send({"type": "lifespan.startup.failed", "message": "no key"})
 
         with pytest.raises(LifespanError) as caught:
             fc.from_asgi(app).startup()
