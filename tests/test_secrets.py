@@ -516,3 +516,101 @@ def test_fresh_serve_credentials_look_real() -> None:
         creds = new_credentials()
         for name in ("access_key_secret", "security_token"):
             assert all(ch in creds[name] for ch in "+/="), creds[name]
+
+
+class TestLocalRuntimeOutput:
+    def test_own_lines_and_direct_writes_are_masked(self) -> None:
+        """RuntimeLogs masks its ``fcsdk:`` lines (the access log) and what is written to it."""
+        from fcsdk._local.logs import RuntimeLogs
+
+        _secrets.remember(SECRET, TOKEN)
+        out = io.StringIO()
+        logs = RuntimeLogs(out)
+        logs.message(f'127.0.0.1 "GET /?security-token={quote(TOKEN, safe="")}" 200 1.0 ms')
+        logs.message(f"warning: lifespan startup failed: RuntimeError: {SECRET}")
+        logs.stream.write(f"Traceback ...\nValueError: {json.dumps(TOKEN)}\n")
+        text = out.getvalue()
+        assert text.count("***") == 3, text
+        assert not leaks([text])
+
+    def test_install_masks_prints_until_uninstalled(self) -> None:
+        """While installed, a handler's print() and sys.stderr writes are masked."""
+        from fcsdk._local.logs import RuntimeLogs
+
+        _secrets.remember(SECRET)
+        before_out, before_err = sys.stdout, sys.stderr
+        out, err = io.StringIO(), io.StringIO()
+        sys.stdout, sys.stderr = out, err
+        try:
+            logs = RuntimeLogs(io.StringIO())
+            logs.install()
+            try:
+                print("print", SECRET)
+                sys.stderr.write(f"stderr {SECRET}\n")
+                assert sys.stdout.isatty() is False  # the rest is the wrapped stream's
+            finally:
+                logs.uninstall()
+            assert sys.stdout is out
+            assert sys.stderr is err
+            print("after", SECRET)  # not ours any more: written as is
+        finally:
+            sys.stdout, sys.stderr = before_out, before_err
+        assert out.getvalue() == f"print ***\nafter {SECRET}\n"
+        assert err.getvalue() == "stderr ***\n"
+
+
+HANDLER_THAT_PRINTS = """
+import sys
+
+
+def handler(environ, start_response):
+    token = environ["fc.context"].credentials.security_token
+    print("print", token)
+    sys.stderr.write("stderr " + token + "\\n")
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+"""
+
+APP_FAILING_WITH_THE_SECRET = """
+import os
+from contextlib import asynccontextmanager
+
+import fcsdk as fc
+from starlette.applications import Starlette
+
+
+@asynccontextmanager
+async def broken(app):
+    raise RuntimeError("cannot connect with " + os.environ["ALIBABA_CLOUD_ACCESS_KEY_SECRET"])
+    yield
+
+
+handler = fc.from_asgi(Starlette(lifespan=broken))
+"""
+
+
+@pytest.mark.slow
+def test_serve_masks_its_own_output(tmp_path: Path) -> None:
+    """fcsdk serve's access log, a handler's print()/stderr (python3.10) and the lifespan
+    warning carry no form of the credentials it injects."""
+    import httpx
+
+    from fcsdk._platform.context import FAKE_ACCESS_KEY_SECRET, FAKE_SECURITY_TOKEN
+    from tests.local.serving import served
+
+    (tmp_path / "printing.py").write_text(HANDLER_THAT_PRINTS)
+    (tmp_path / "failing.py").write_text(APP_FAILING_WITH_THE_SECRET)
+    fake = encodings(FAKE_ACCESS_KEY_SECRET) | encodings(FAKE_SECURITY_TOKEN)
+    common = ("--code-dir", str(tmp_path), "--no-oss", "--function-name", "fn")
+    with served("printing.handler", *common, "--runtime", "python3.10") as srv:
+        query = f"security-token={quote(FAKE_SECURITY_TOKEN, safe='')}"
+        answer = httpx.get(f"{srv.url}/2016-08-15/proxy/my-service/fn/?{query}", timeout=30)
+        assert answer.text == "ok"
+        srv.wait_log(r"print \*\*\*")
+        srv.wait_log(r"stderr \*\*\*")
+        srv.wait_log(r"security-token=\*\*\*")
+        first = srv.log()
+    with served("failing.handler", *common, "--runtime", "python3.12") as srv:
+        srv.wait_log(r"lifespan startup failed: RuntimeError: cannot connect with \*\*\*")
+        second = srv.log()
+    assert not leaks([first, second], fake), first + second
