@@ -123,25 +123,24 @@ class TestTimeout:
 
     def test_a_waiting_threads_timeout_applies_too(self) -> None:
         """A call handed to another thread's loop is cancelled at its own timeout."""
-        release = threading.Event()
+        loop = _aio.get_loop()
+        release: asyncio.Future[str] = loop.create_future()
         started = threading.Event()
 
         async def long() -> str:
             started.set()
-            while not release.is_set():
-                await asyncio.sleep(0.005)
-            return "long"
+            return await release
 
         outcome: list[str] = []
         driver = threading.Thread(target=lambda: outcome.append(_aio.run(long())))
         driver.start()
-        started.wait(5)
         try:
+            assert started.wait(10)
             with pytest.raises(TimeoutError):
                 _aio.run(echo_later(1, 3600), timeout=0.05)
-            assert _aio.run(echo_later(3, 0.001), timeout=5) == 3
+            assert _aio.run(echo_later(3, 0.001), timeout=10) == 3
         finally:
-            release.set()
+            loop.call_soon_threadsafe(release.set_result, "long")
             driver.join(10)
         assert outcome == ["long"]
 
@@ -219,22 +218,24 @@ class TestConcurrency:
 
     def test_a_waiting_thread_is_finished_by_the_driver(self) -> None:
         """A quick call made while another thread drives a long one returns without waiting."""
-        release = threading.Event()
+        loop = _aio.get_loop()
+        release: asyncio.Future[str] = loop.create_future()
         started = threading.Event()
 
         async def long() -> str:
             started.set()
-            while not release.is_set():
-                await asyncio.sleep(0.005)
-            return "long"
+            return await release
 
         outcome: list[str] = []
         driver = threading.Thread(target=lambda: outcome.append(_aio.run(long())))
         driver.start()
-        started.wait(5)
-        assert _aio.run(echo_later(5, 0.001)) == 5
-        release.set()
-        driver.join(10)
+        try:
+            assert started.wait(10)
+            assert _aio.run(echo_later(5, 0.001), timeout=10) == 5  # fails, never hangs
+            assert not outcome  # served by the driver, still busy with the long call
+        finally:
+            loop.call_soon_threadsafe(release.set_result, "long")
+            driver.join(10)
         assert outcome == ["long"]
 
 
