@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import threading
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from fcsdk import _aio
 from fcsdk._local import instance as instance_module
 from fcsdk._local.instance import FunctionConfig, Instance
 from fcsdk._local.logs import RuntimeLogs
@@ -49,6 +51,19 @@ def _instance(tmp_path: Path, hang: str) -> tuple[Instance, io.StringIO]:
     return inst, out
 
 
+def _end_the_app(inst: Instance) -> None:
+    """Cancel the app's hanging lifespan task, so none is left pending on the shared loop."""
+    app: Any = inst.load()
+    task = app.lifespan._task
+
+    async def cancel() -> None:
+        task.cancel()
+        await asyncio.wait([task], timeout=5)
+
+    if task is not None and not task.done():
+        _aio.run(cancel())
+
+
 def _within(seconds: float, call: Any) -> list[Any]:
     """Run ``call`` in a thread: [what it returned], or [] if still running after ``seconds``."""
     outcome: list[Any] = []
@@ -77,6 +92,7 @@ class TestLifespanBounds:
         assert "fcsdk: waiting for the app's lifespan startup (for at most 0.5 s in all)" in (
             out.getvalue()
         )
+        _end_the_app(inst)
 
     def test_a_hanging_shutdown_is_announced_then_given_up(
         self, tmp_path: Path, short_bounds: None
@@ -93,6 +109,7 @@ class TestLifespanBounds:
         log = out.getvalue()
         assert "waiting for the app's lifespan shutdown (for at most 0.5 s in all)" in log
         assert "warning: lifespan shutdown did not finish within 0.5 s; not waiting longer" in log
+        _end_the_app(inst)
 
     def test_a_quick_lifespan_says_nothing(self, tmp_path: Path, short_bounds: None) -> None:
         """A startup and shutdown that finish in time print no notice."""
