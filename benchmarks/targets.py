@@ -59,6 +59,10 @@ TARGETS: tuple[Target, ...] = (
     Target("asgi.fc2 / direct ASGI call (floor)", 1.3, "12"),
     Target("asgi.fc2 / Mangum (AWS event)", 0.9, "12"),
     Target("asgi.fc2 / a2wsgi bridge", 0.33, "12"),
+    # bench_secrets: the secret registry's costs stay flat as credential sets pile up
+    Target("secrets.new set at 1000 sets / at 1 set", 2.0, "23.2"),
+    Target("secrets.log line at 1000 sets / at 1 set", 2.0, "23.2"),
+    Target("secrets.line with a token at 1000 sets / at 1 set", 2.0, "23.2"),
     # bench_coldstart_package: the packaged event template, read-only, one event in a fresh
     # `python -I -B`; and the wall time of `fcsdk coldstart` on it (seconds, not a ratio)
     Target("packaged / same package without bytecode", 0.6, "14"),

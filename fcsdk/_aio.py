@@ -38,6 +38,11 @@ Between invocations nobody drives the loop: tasks left running (the ASGI
 lifespan task, a connection pool's timers) pause until the next invocation,
 as they would while FC freezes the instance anyway.
 
+One invocation cannot end another's: a coroutine's ``sys.exit()`` reaches
+the thread that called it, not the thread driving the loop when it ran
+(which drives on), and ``loop.stop()`` from a coroutine raises
+:class:`RuntimeError` in that coroutine.
+
 Calling a sync-wrapped handler from inside a coroutine on this loop would
 wait on itself; it raises :class:`RuntimeError` instead. Called from a thread
 that runs some other loop (a test under pytest-asyncio, say), the call runs
@@ -94,6 +99,19 @@ class _SharedLoop(asyncio.SelectorEventLoop):
         self._first = first
         self._capture = capture
 
+    def stop(self) -> None:
+        """Stop the loop: refused to a task, which would stop every invocation's tasks.
+
+        Raises:
+            RuntimeError: called from a coroutine running on this loop.
+        """
+        if asyncio.current_task(self) is not None:
+            raise RuntimeError(
+                "a coroutine cannot stop fcsdk's shared event loop: it runs every invocation "
+                "of this instance (return from the coroutine instead)"
+            )
+        super().stop()
+
 
 _driver = threading.Lock()  # held by the thread running the loop
 _guard = threading.Lock()  # guards _waiters
@@ -104,10 +122,11 @@ _loop: list[_SharedLoop] = []
 class _Waiter:
     """A thread waiting for its task; woken when the task is done or the loop needs a driver."""
 
-    __slots__ = ("finished", "wake")
+    __slots__ = ("finished", "task", "wake")
 
     def __init__(self, finished: asyncio.Future[None]) -> None:
         self.finished = finished
+        self.task: asyncio.Task[Any] | None = None
         self.wake = threading.Event()
 
 
@@ -128,12 +147,28 @@ def _forget_after_fork() -> None:
     # A forked child has no driver, whatever the parent had.
     global _driver, _guard  # noqa: PLW0603  # locks held by parent threads stay held
     for loop in _loop:
-        if not loop.is_running():
-            loop.close()  # closes the child's copies of the loop's descriptors
+        _abandon(loop)
     _loop.clear()
     _driver = threading.Lock()
     _guard = threading.Lock()
     _waiters.clear()
+
+
+def _abandon(loop: _SharedLoop) -> None:
+    """Close a forked child's copies of the parent's loop descriptors, and nothing more.
+
+    ``loop.close()`` would unregister the loop's wake-up socket from its epoll
+    instance, which the child shares with the parent: the parent's loop would
+    then never hear ``call_soon_threadsafe`` again.
+    """
+    for name in ("_ssock", "_csock"):
+        sock = getattr(loop, name, None)
+        if sock is not None:
+            sock.close()  # this process's descriptor only
+    poller = getattr(loop._selector, "_selector", None)  # type: ignore[attr-defined]
+    if poller is not None and hasattr(poller, "close"):
+        poller.close()
+    loop._closed = True  # nothing left to close, at garbage collection either
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
@@ -193,7 +228,7 @@ def run(coro: Coroutine[Any, Any, T], *, timeout: float | None = None) -> T:
             if not task.done():
                 expired = _arm(loop, task, timeout)
                 try:
-                    loop.run_until_complete(task)
+                    _drive(loop, task)
                 except asyncio.CancelledError:
                     _raise_if_expired(expired, timeout)
                     raise
@@ -237,6 +272,42 @@ def _raise_if_expired(state: list[Any], timeout: float | None) -> None:
         raise TimeoutError(f"the coroutine did not finish within {timeout} s and was cancelled")
 
 
+def _drive(loop: _SharedLoop, future: asyncio.Future[Any]) -> None:
+    """Run the loop until ``future`` is done, whatever another invocation's task does.
+
+    A task that raises ``SystemExit`` or ``KeyboardInterrupt`` (``sys.exit()``
+    in a handler) ends the loop's run in whichever thread drives it; when it
+    is a waiting thread's task, that thread gets the exception from its task,
+    and this one drives on. A ``loop.stop()`` from a plain callback ends the
+    run early: this one drives on too. The driver's own task, and an
+    interrupt that is no task's (Ctrl-C in the driving thread), end it.
+    """
+    while True:
+        try:
+            loop.run_until_complete(future)
+        except (SystemExit, KeyboardInterrupt) as exc:
+            if future.done() or not _raised_by_a_waiter(exc):
+                raise
+        except RuntimeError:
+            if future.done() or loop.is_closed():
+                raise
+            # "Event loop stopped before Future completed": someone stopped it.
+        else:
+            return
+
+
+def _raised_by_a_waiter(exc: BaseException) -> bool:
+    """Whether ``exc`` is the outcome of a waiting thread's task (that thread will raise it)."""
+    with _guard:
+        return any(
+            w.task is not None
+            and w.task.done()
+            and not w.task.cancelled()
+            and w.task.exception() is exc
+            for w in _waiters
+        )
+
+
 def _release() -> None:
     _driver.release()
     if _waiters:
@@ -266,6 +337,7 @@ def _follow(loop: _SharedLoop, coro: Coroutine[Any, Any, T], timeout: float | No
 
     def begin() -> None:
         task = context.run(loop.create_task, coro)
+        waiter.task = task
         tasks.append(task)
         _arm(loop, task, timeout, expired)
         task.add_done_callback(on_done)
@@ -279,7 +351,7 @@ def _follow(loop: _SharedLoop, coro: Coroutine[Any, Any, T], timeout: float | No
             if _driver.acquire(blocking=False):
                 drove = True
                 try:
-                    loop.run_until_complete(waiter.finished)
+                    _drive(loop, waiter.finished)
                 finally:
                     _release()
                 break

@@ -2,7 +2,10 @@
 
 Secrets the context has seen (access key secrets and security tokens) are
 masked as ``***`` in every record that passes :class:`RequestContextFilter`
-(``fc.logger``'s records, and every handler's once :func:`configure` ran).
+(``fc.logger``'s records, and every handler's once :func:`configure` ran),
+and in every record of fcsdk's own loggers (``fcsdk.web``, ``fcsdk.local``
+and the others under ``fcsdk``) before any handler formats it, also the FC
+runtime's own handler, which filters nothing.
 
 Records logged while an invocation runs carry its request id, function name
 and cold-start flag as attributes (``record.request_id``,
@@ -68,6 +71,7 @@ _RECORD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {
     "cold_start",
     "fc_request_id",
     "taskName",
+    "_fcsdk_masked",
 }
 
 
@@ -93,6 +97,63 @@ def _request_attrs() -> tuple[str | None, str | None, bool | None]:
     return (str(request_id) if request_id else None), (str(name) if name else None), cold
 
 
+_MASKED = "_fcsdk_masked"
+
+
+def _mask_record(record: logging.LogRecord) -> None:
+    """Mask known secrets in ``record``'s message, traceback and stack, once, in place."""
+    attrs = record.__dict__
+    if attrs.get(_MASKED) or not _secrets.active():
+        return
+    attrs[_MASKED] = True
+    message = record.getMessage()
+    masked = _secrets.mask(message, REDACTED)
+    if masked != message:
+        record.msg, record.args = masked, None
+    if record.exc_info and not record.exc_text:
+        # Formatters reuse exc_text: a traceback may quote a secret.
+        text = logging.Formatter().formatException(record.exc_info)
+        record.exc_text = _secrets.mask(text, REDACTED)
+    elif record.exc_text:
+        record.exc_text = _secrets.mask(record.exc_text, REDACTED)
+    if record.stack_info:
+        record.stack_info = _secrets.mask(record.stack_info, REDACTED)
+
+
+class _MaskingHandler(logging.Handler):
+    """On the ``fcsdk`` logger: masks every record of fcsdk's own loggers before the root's
+    handlers (the runtime's, which filter nothing) format it.
+
+    A logger's filters see only the records logged on it, but a handler of a
+    parent logger sees every record that propagates through it, before the
+    root's handlers do. It writes nothing; when no other handler would take
+    the record, it hands it to :data:`logging.lastResort`, as logging would
+    have had this handler not been there.
+    """
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        """Mask the record in place; print it as the last resort when nothing else would."""
+        _mask_record(record)
+        if not logging.root.handlers and _unhandled(record):
+            last = logging.lastResort
+            if last is not None and record.levelno >= last.level:
+                last.handle(record)
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Nothing to write: :meth:`handle` did the work."""
+
+
+def _unhandled(record: logging.LogRecord) -> bool:
+    """Whether no handler but the masking one is on ``record``'s way up the logger tree."""
+    node: logging.Logger | None = logging.getLogger(record.name)
+    while node is not None:
+        if any(not isinstance(h, _MaskingHandler) for h in node.handlers):
+            return False
+        node = node.parent if node.propagate else None
+    return True
+
+
 class RequestContextFilter(logging.Filter):
     """Adds ``request_id``, ``function_name``, ``cold_start`` and ``fc_request_id`` to records.
 
@@ -104,15 +165,7 @@ class RequestContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Add the current invocation's attributes and mask known secrets; never drops a record."""
-        if _secrets.known():
-            message = record.getMessage()
-            masked = _secrets.mask(message, REDACTED)
-            if masked != message:
-                record.msg, record.args = masked, None
-            if record.exc_info and not record.exc_text:
-                # Formatters reuse exc_text: a traceback may quote a secret.
-                text = logging.Formatter().formatException(record.exc_info)
-                record.exc_text = _secrets.mask(text, REDACTED)
+        _mask_record(record)
         request_id, function_name, cold_start = _request_attrs()
         attrs = record.__dict__
         attrs.setdefault("request_id", request_id)
@@ -172,6 +225,8 @@ class JSONFormatter(logging.Formatter):
 logger = logging.getLogger("fcsdk.user")
 """The logger for handler code: ``fc.logger.info(...)``; records carry the current request."""
 logger.addFilter(RequestContextFilter())
+if not any(isinstance(h, _MaskingHandler) for h in logging.getLogger("fcsdk").handlers):
+    logging.getLogger("fcsdk").addHandler(_MaskingHandler())
 
 _HANDLER_FLAG = "_fcsdk_configured"
 
@@ -243,8 +298,8 @@ def redact(value: Any, *, keys: Iterable[str] = (), secrets: Iterable[str] = ())
     (percent-encoded, JSON-escaped, base64).
     """
     extra = frozenset(k.lower().replace("-", "").replace("_", "") for k in keys)
-    every = {form for s in secrets if s for form in _secrets.forms(s)}
-    hidden = sorted(every, key=len, reverse=True)  # longest first: no half-masked form
+    hidden = _secrets.Registry()
+    hidden.add(*secrets)
 
     def walk(item: Any, depth: int) -> Any:
         if depth > 64:
@@ -259,9 +314,7 @@ def redact(value: Any, *, keys: Iterable[str] = (), secrets: Iterable[str] = ())
         if isinstance(item, list | tuple):
             return [walk(v, depth + 1) for v in item]
         if isinstance(item, str) and hidden:
-            for secret in hidden:
-                if secret in item:
-                    item = item.replace(secret, REDACTED)
+            return hidden.mask(item, REDACTED)
         return item
 
     return walk(value, 0)
@@ -283,7 +336,9 @@ def log_event(
     out = target or logger
     if not out.isEnabledFor(level):
         return
-    secrets = _secret_values(current_context()) | set(_secrets.known())
+    # Registered secrets are masked in the line as a whole (at a cost that does not grow
+    # with their number); the context's own are walked for only when fcsdk never saw them.
+    secrets = {s for s in _secret_values(current_context()) if s not in _secrets._registry}
     data: Any = event
     if isinstance(event, bytes | bytearray | memoryview | str):
         raw = bytes(event) if not isinstance(event, str) else event.encode("utf-8", "replace")
@@ -291,9 +346,9 @@ def log_event(
             data = json.loads(raw)
         except ValueError:
             text = repr(raw[:64]) + (f"... ({len(raw)} bytes)" if len(raw) > 64 else "")
-            out.log(level, "event: %s", redact(text, secrets=secrets))
+            out.log(level, "event: %s", _secrets.mask(redact(text, secrets=secrets), REDACTED))
             return
     elif hasattr(event, "model_dump"):
         data = event.model_dump(mode="json")
     shown = json.dumps(redact(data, keys=keys, secrets=secrets), default=str, ensure_ascii=False)
-    out.log(level, "event: %s", shown)
+    out.log(level, "event: %s", _secrets.mask(shown, REDACTED))

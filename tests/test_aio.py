@@ -5,8 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
+import select
+import signal
+import sys
 import threading
-import time
+import warnings
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -118,25 +123,24 @@ class TestTimeout:
 
     def test_a_waiting_threads_timeout_applies_too(self) -> None:
         """A call handed to another thread's loop is cancelled at its own timeout."""
-        release = threading.Event()
+        loop = _aio.get_loop()
+        release: asyncio.Future[str] = loop.create_future()
         started = threading.Event()
 
         async def long() -> str:
             started.set()
-            while not release.is_set():
-                await asyncio.sleep(0.005)
-            return "long"
+            return await release
 
         outcome: list[str] = []
         driver = threading.Thread(target=lambda: outcome.append(_aio.run(long())))
         driver.start()
-        started.wait(5)
         try:
+            assert started.wait(10)
             with pytest.raises(TimeoutError):
                 _aio.run(echo_later(1, 3600), timeout=0.05)
-            assert _aio.run(echo_later(3, 0.001), timeout=5) == 3
+            assert _aio.run(echo_later(3, 0.001), timeout=10) == 3
         finally:
-            release.set()
+            loop.call_soon_threadsafe(release.set_result, "long")
             driver.join(10)
         assert outcome == ["long"]
 
@@ -182,45 +186,292 @@ class TestConcurrency:
 
     def test_a_waiting_thread_takes_over_when_the_driver_leaves(self) -> None:
         """A short call driving the loop returns first; a long one handed to it still finishes."""
+        loop = _aio.get_loop()
+        long_started: asyncio.Future[None] = loop.create_future()
+        release: asyncio.Future[int] = loop.create_future()
+        short_started = threading.Event()
         results: dict[str, int] = {}
-        started = threading.Event()
 
         async def short() -> int:
-            started.set()
-            await asyncio.sleep(0.05)
+            short_started.set()
+            await long_started  # the long call's task now runs on this thread's loop
             return 1
 
+        async def long() -> int:
+            long_started.set_result(None)
+            return await release  # resolved only after the short call's driver left
+
         def long_call() -> None:
-            started.wait(5)
-            results["long"] = _aio.run(echo_later(2, 0.2))
+            assert short_started.wait(10)
+            results["long"] = _aio.run(long())
 
         other = threading.Thread(target=long_call)
         other.start()
-        results["short"] = _aio.run(short())
-        done_at = time.monotonic()
-        other.join(10)
+        try:
+            results["short"] = _aio.run(short())
+            assert "long" not in results  # the long call outlives the first driver
+        finally:
+            loop.call_soon_threadsafe(release.set_result, 2)
+            other.join(10)
+        assert not other.is_alive(), "nobody took over driving the loop"
         assert results == {"short": 1, "long": 2}
-        assert time.monotonic() - done_at > 0.05  # the long one outlived the first driver
 
     def test_a_waiting_thread_is_finished_by_the_driver(self) -> None:
         """A quick call made while another thread drives a long one returns without waiting."""
-        release = threading.Event()
+        loop = _aio.get_loop()
+        release: asyncio.Future[str] = loop.create_future()
         started = threading.Event()
 
         async def long() -> str:
             started.set()
-            while not release.is_set():
-                await asyncio.sleep(0.005)
-            return "long"
+            return await release
 
         outcome: list[str] = []
         driver = threading.Thread(target=lambda: outcome.append(_aio.run(long())))
         driver.start()
-        started.wait(5)
-        assert _aio.run(echo_later(5, 0.001)) == 5
-        release.set()
-        driver.join(10)
+        try:
+            assert started.wait(10)
+            assert _aio.run(echo_later(5, 0.001), timeout=10) == 5  # fails, never hangs
+            assert not outcome  # served by the driver, still busy with the long call
+        finally:
+            loop.call_soon_threadsafe(release.set_result, "long")
+            driver.join(10)
         assert outcome == ["long"]
+
+
+def _beside_a_long_call(quitter: Callable[[], Any]) -> tuple[str, Any]:
+    """Run ``quitter()`` in this thread while another thread drives the loop with a long call.
+
+    Returns what the long call ended with and what ``quitter()`` returned or raised.
+    """
+    loop = _aio.get_loop()
+    driving = threading.Event()
+    release: asyncio.Future[str] = loop.create_future()
+
+    async def innocent() -> str:
+        driving.set()
+        return await release
+
+    ended: list[str] = []
+
+    def long_call() -> None:
+        try:
+            ended.append(_aio.run(innocent()))
+        except BaseException as exc:  # what the innocent call got instead of its result
+            ended.append(repr(exc))
+
+    driver = threading.Thread(target=long_call)
+    driver.start()
+    try:
+        assert driving.wait(10)
+        try:
+            outcome: Any = quitter()
+        except BaseException as exc:
+            outcome = exc
+    finally:
+
+        def finish() -> None:
+            if not release.done():
+                release.set_result("fine")
+
+        loop.call_soon_threadsafe(finish)
+        driver.join(10)
+    assert not driver.is_alive()
+    return ended[0], outcome
+
+
+class TestContainment:
+    def test_sys_exit_reaches_only_its_own_caller(self) -> None:
+        """A coroutine's sys.exit() raises SystemExit in its caller; the driving call goes on."""
+
+        async def quit_() -> None:
+            await asyncio.sleep(0)  # now on the loop the other thread drives
+            sys.exit("fatal")
+
+        innocent, outcome = _beside_a_long_call(lambda: _aio.run(quit_()))
+        assert innocent == "fine"
+        assert isinstance(outcome, SystemExit)
+        assert outcome.code == "fatal"
+        assert _aio.run(echo_later(3, 0.001)) == 3
+
+    def test_keyboard_interrupt_from_a_task_reaches_only_its_caller(self) -> None:
+        """A KeyboardInterrupt raised by a coroutine is its caller's, not the driver's."""
+
+        async def interrupt() -> None:
+            await asyncio.sleep(0)
+            raise KeyboardInterrupt
+
+        innocent, outcome = _beside_a_long_call(lambda: _aio.run(interrupt()))
+        assert innocent == "fine"
+        assert isinstance(outcome, KeyboardInterrupt)
+
+    def test_loop_stop_from_a_coroutine_fails_that_coroutine(self) -> None:
+        """loop.stop() in a coroutine raises RuntimeError there; the driving call goes on."""
+
+        async def stop() -> str:
+            await asyncio.sleep(0)
+            asyncio.get_running_loop().stop()
+            return "stopped"
+
+        innocent, outcome = _beside_a_long_call(lambda: _aio.run(stop()))
+        assert innocent == "fine"
+        assert isinstance(outcome, RuntimeError)
+        assert "cannot stop fcsdk's shared event loop" in str(outcome)
+
+    def test_a_stop_scheduled_as_a_callback_does_not_end_the_driver(self) -> None:
+        """A loop.stop() run as a plain callback only ends a loop run: the driver drives on."""
+
+        async def schedule_stop() -> str:
+            loop = asyncio.get_running_loop()
+            loop.call_soon(loop.stop)
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            return "returned"
+
+        innocent, outcome = _beside_a_long_call(lambda: _aio.run(schedule_stop()))
+        assert innocent == "fine"
+        assert outcome == "returned"
+
+    def test_the_drivers_own_sys_exit_is_its_own(self) -> None:
+        """A driving call's own sys.exit(), before or after a wait, still reaches it."""
+
+        async def early() -> None:
+            sys.exit(2)
+
+        async def late() -> None:
+            await asyncio.sleep(0)
+            sys.exit(3)
+
+        for coro, code in ((early, 2), (late, 3)):
+            with pytest.raises(SystemExit) as caught:
+                _aio.run(coro())
+            assert caught.value.code == code
+        assert _aio.run(echo_later(4, 0.001)) == 4
+
+
+class TestContextVariables:
+    def test_a_value_set_before_the_first_await_is_the_tasks_own(self) -> None:
+        """A variable a coroutine sets in its first step stays in its task, not in the caller."""
+
+        async def sets() -> str:
+            REQUEST.set("inner")  # before any await: the step the caller's thread runs
+            return REQUEST.get()
+
+        async def sets_then_waits() -> str:
+            REQUEST.set("inner-late")
+            await asyncio.sleep(0)
+            return REQUEST.get()
+
+        token = REQUEST.set("outer")
+        try:
+            assert _aio.run(sets()) == "inner"
+            assert REQUEST.get() == "outer"
+            assert _aio.run(sets_then_waits()) == "inner-late"
+            assert REQUEST.get() == "outer"
+        finally:
+            REQUEST.reset(token)
+
+    def test_a_waiting_threads_task_keeps_its_values_too(self) -> None:
+        """A coroutine handed to another thread's loop sets its variables in its own task."""
+
+        async def sets() -> str:
+            REQUEST.set("handed")
+            return REQUEST.get()
+
+        token = REQUEST.set("caller")
+        try:
+            innocent, outcome = _beside_a_long_call(lambda: (_aio.run(sets()), REQUEST.get()))
+        finally:
+            REQUEST.reset(token)
+        assert innocent == "fine"
+        assert outcome == ("handed", "caller")
+
+
+class _Traced(threading.Event):
+    """An Event that says when a thread starts waiting on it, and can hold it after waking."""
+
+    def __init__(self, waiting: threading.Semaphore, hold: threading.Event | None) -> None:
+        super().__init__()
+        self.waiting = waiting
+        self.hold = hold
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waiting.release()
+        woken = super().wait(timeout)
+        if self.hold is not None:
+            assert self.hold.wait(10)
+        return woken
+
+
+class TestHandOn:
+    def test_pass_on_wakes_the_first_waiter_still_pending(self) -> None:
+        """The driver role goes to the oldest waiter whose task is pending, not a finished one."""
+        loop = _aio.get_loop()
+        done, pending = loop.create_future(), loop.create_future()
+        done.set_result(None)
+        first, second = _aio._Waiter(done), _aio._Waiter(pending)
+        with _aio._guard:
+            _aio._waiters[:0] = [first, second]
+        try:
+            _aio._pass_on()
+        finally:
+            with _aio._guard:
+                _aio._waiters.remove(first)
+                _aio._waiters.remove(second)
+        assert not first.wake.is_set()
+        assert second.wake.is_set()
+
+    def test_a_woken_waiter_whose_task_is_done_hands_the_role_on(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A waiter woken to drive whose task is already done wakes the next pending one."""
+        loop = _aio.get_loop()
+        waiting = threading.Semaphore(0)
+        hold = threading.Event()
+        waiters: dict[str, Any] = {}
+
+        class Waiter(_aio._Waiter):
+            def __init__(self, finished: asyncio.Future[None]) -> None:
+                super().__init__(finished)
+                name = threading.current_thread().name
+                self.wake = _Traced(waiting, hold if name == "first" else None)
+                waiters[name] = self
+
+        monkeypatch.setattr(_aio, "_Waiter", Waiter)
+        second_release: asyncio.Future[str] = loop.create_future()
+
+        async def quick() -> str:
+            await asyncio.sleep(0)
+            return "first"
+
+        async def slow() -> str:
+            return await second_release
+
+        results: dict[str, str] = {}
+        threads = [
+            threading.Thread(target=lambda: results.update(first=_aio.run(quick())), name="first"),
+            threading.Thread(target=lambda: results.update(second=_aio.run(slow())), name="second"),
+        ]
+        assert _aio._driver.acquire(timeout=10)  # this thread is the driver now
+        try:
+            for thread in threads:
+                thread.start()
+            for _ in threads:
+                assert waiting.acquire(timeout=10)  # both handed their coroutine over
+            # Drive until the first waiter's task is done (that wakes it, held in wait()).
+            loop.run_until_complete(waiters["first"].finished)
+        finally:
+            _aio._driver.release()  # leaves without passing on: the first was chosen already
+        hold.set()  # the first waiter wakes, finds its task done, and must hand on
+        threads[0].join(10)
+        loop.call_soon_threadsafe(second_release.set_result, "second")
+        threads[1].join(10)
+        stuck = threads[1].is_alive()
+        if stuck:  # free the thread the test left waiting, then fail
+            waiters["second"].wake.set()
+            threads[1].join(10)
+        assert not stuck, "the pending waiter was never woken to drive"
+        assert results == {"first": "first", "second": "second"}
 
 
 class TestCallers:
@@ -266,22 +517,110 @@ def forked() -> None:
         pytest.skip("no fork")
 
 
+def _in_child(body: Callable[[], bytes], seconds: float = 10.0) -> bytes:
+    """Fork; run ``body`` in the child (killed after ``seconds``); return what it reported."""
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12: fork with threads running
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 1
+        try:
+            signal.alarm(int(seconds))  # never a stuck child, whatever happens
+            os.write(write, body())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    report = b""
+    try:
+        ready, _, _ = select.select([read], [], [], seconds)
+        report = os.read(read, 64) if ready else b""
+    finally:
+        os.close(read)
+        if not report:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert report, f"the forked child did not answer within {seconds} s"
+    return report
+
+
+def _woken_from_another_thread(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether a thread driving ``loop`` hears ``call_soon_threadsafe`` from this one."""
+    driving = threading.Event()
+    release: asyncio.Future[str] = loop.create_future()
+
+    async def wait() -> str:
+        fired: list[bool] = []
+        timer = loop.call_later(5, fired.append, True)  # ends a deaf loop's wait
+        driving.set()
+        try:
+            heard = await release
+        finally:
+            timer.cancel()
+        return "only when its timer fired" if fired else heard
+
+    outcome: list[str] = []
+    driver = threading.Thread(target=lambda: outcome.append(_aio.run(wait())))
+    driver.start()
+    assert driving.wait(10)
+    assert _waits_in_select(driver)  # so only the wake-up socket can tell it
+    loop.call_soon_threadsafe(release.set_result, "heard")
+    driver.join(10)
+    return outcome == ["heard"]
+
+
+def _waits_in_select(thread: threading.Thread, seconds: float = 5.0) -> bool:
+    """Wait (bounded) until ``thread`` is blocked in its loop's selector; whether it got there."""
+    pause = threading.Event()
+    for _ in range(int(seconds / 0.01)):
+        frame = sys._current_frames().get(thread.ident or 0)
+        while frame is not None:
+            if frame.f_code.co_name == "select" and "selectors" in frame.f_code.co_filename:
+                return True
+            frame = frame.f_back
+        pause.wait(0.01)
+    return False
+
+
 class TestFork:
     def test_a_forked_child_gets_its_own_loop(self, forked: None) -> None:
-        """After fork, the child runs coroutines on a fresh loop (the parent's driver is gone)."""
-        _aio.run(echo_later(1))
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child
-            try:
-                ok = _aio.run(echo_later(4, 0.001)) == 4
-                os.write(write, b"ok" if ok else b"no")
-            finally:
-                os._exit(0)
-        os.close(write)
-        _, status = os.waitpid(pid, 0)
-        assert os.read(read, 2) == b"ok"
-        os.close(read)
-        assert status == 0
-        _aio._forget_after_fork()  # what the child ran, measured here for coverage
+        """After fork, the child runs coroutines on a fresh loop, and the parent's still works."""
+        parent_loop = _aio.run(loop_of())
+
+        def child() -> bytes:
+            fresh = _aio.run(loop_of()) is not parent_loop
+            return b"ok" if fresh and _aio.run(echo_later(4, 0.001)) == 4 else b"no"
+
+        assert _in_child(child) == b"ok"
         assert _aio.run(echo_later(6)) == 6
+        assert _aio.get_loop() is parent_loop
+        # The child shares the parent's epoll instance: had it unregistered the loop's
+        # wake-up socket, the parent's loop would be deaf to other threads.
+        assert _woken_from_another_thread(parent_loop)
+
+    def test_a_fork_while_another_thread_drives(self, forked: None) -> None:
+        """A child forked while a thread of the parent holds the driver role can drive its own."""
+        loop = _aio.get_loop()
+        driving = threading.Event()
+        release: asyncio.Future[str] = loop.create_future()
+
+        async def long() -> str:
+            driving.set()
+            return await release
+
+        outcome: list[str] = []
+        driver = threading.Thread(target=lambda: outcome.append(_aio.run(long())))
+        driver.start()
+        try:
+            assert driving.wait(10)
+            assert _aio._driver.locked()
+
+            def child() -> bytes:
+                return b"ok" if _aio.run(echo_later(5, 0.001)) == 5 else b"no"
+
+            assert _in_child(child) == b"ok"
+        finally:
+            loop.call_soon_threadsafe(release.set_result, "long")
+            driver.join(10)
+        assert outcome == ["long"]

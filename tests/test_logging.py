@@ -15,7 +15,7 @@ import pytest
 from pydantic import BaseModel
 
 import fcsdk as fc
-from fcsdk import _invocation
+from fcsdk import _invocation, _secrets
 from fcsdk.logging import RequestContextFilter, configure, current_context, log_event, redact
 from fcsdk.testing import fake_context
 
@@ -394,3 +394,93 @@ class TestOSSUnderConcurrency:
             for record in logged:
                 number = record.getMessage().removeprefix("uploaded obj-")
                 assert record.__dict__["request_id"] == f"req-{number}"
+
+
+@pytest.fixture
+def runtime_root() -> Iterator[io.StringIO]:
+    """The root logger as FC's runtime leaves it: one plain handler in its format, no filter."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    stream = io.StringIO()
+    plain = logging.StreamHandler(stream)
+    plain.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(message)s"))
+    root.handlers = [plain]
+    root.setLevel(logging.INFO)
+    try:
+        yield stream
+    finally:
+        root.handlers = handlers
+        root.setLevel(level)
+
+
+WEB_TOKEN = "CAIS+web/Token+7c1d0e=="
+
+
+class TestFcsdkLoggersMasked:
+    def test_every_fcsdk_logger_is_masked_before_the_runtimes_handler(
+        self, runtime_root: io.StringIO
+    ) -> None:
+        """Records of fcsdk.web, fcsdk.local and any fcsdk.* logger reach the root masked."""
+        _secrets.remember(WEB_TOKEN)
+        for name in ("fcsdk.web", "fcsdk.local", "fcsdk.web.asgi", "fcsdk.anything.new"):
+            logging.getLogger(name).error("failed with %s", WEB_TOKEN)
+            try:
+                raise RuntimeError("token " + WEB_TOKEN)
+            except RuntimeError:
+                logging.getLogger(name).exception("crash")
+        out = runtime_root.getvalue()
+        assert out.count("failed with ***") == 4
+        assert out.count("RuntimeError: token ***") == 4
+        assert "web/Token" not in out
+        assert "web%2FToken" not in out
+
+    def test_a_web_handlers_crash_is_masked(self, runtime_root: io.StringIO) -> None:
+        """@fc.http's logged traceback of an error quoting the token is masked on the runtime."""
+        _secrets.remember(WEB_TOKEN)
+
+        @fc.http
+        def app(request: fc.Request) -> fc.Response:
+            raise RuntimeError("cannot sign with " + WEB_TOKEN)
+
+        from fcsdk.testing import HTTPClient
+
+        answer = HTTPClient(app, via="fc3").get("/")
+        assert answer.status_code == 500
+        out = runtime_root.getvalue()
+        assert "cannot sign with ***" in out
+        assert "web/Token" not in out
+
+    def test_without_any_handler_warnings_still_print_masked(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """With no handler anywhere, fcsdk's warnings still reach stderr (masked), as before."""
+        _secrets.remember(WEB_TOKEN)
+        root = logging.getLogger()
+        handlers = list(root.handlers)
+        root.handlers = []
+        try:
+            logging.getLogger("fcsdk.web").warning("leaked %s", WEB_TOKEN)
+            logging.getLogger("fcsdk.web").info("quiet %s", WEB_TOKEN)
+        finally:
+            root.handlers = handlers
+        err = capsys.readouterr().err
+        assert "leaked ***" in err
+        assert "quiet" not in err  # the last resort prints warnings and above only
+        assert "web/Token" not in err
+
+    def test_a_handler_on_an_fcsdk_logger_takes_the_record(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A user's own handler on an fcsdk logger keeps the last resort quiet, as logging does."""
+        root = logging.getLogger()
+        handlers = list(root.handlers)
+        root.handlers = []
+        sink = ListHandler()
+        logging.getLogger("fcsdk.web").addHandler(sink)
+        try:
+            logging.getLogger("fcsdk.web").warning("seen once")
+        finally:
+            logging.getLogger("fcsdk.web").removeHandler(sink)
+            root.handlers = handlers
+        assert [r.getMessage() for r in sink.records] == ["seen once"]
+        assert "seen once" not in capsys.readouterr().err

@@ -7,14 +7,18 @@ bodies in the three places, OSS errors, and the CLI's output.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote, quote_plus
 
 import pytest
 from pydantic import BaseModel
@@ -27,8 +31,45 @@ from fcsdk.testing import HTTPClient, fake_context, invoke
 # Real STS secrets and tokens contain +, / and =: so do the planted ones.
 SECRET = "PLANTED+secret/3c9e71="
 TOKEN = "CAIS+PLANTED/token+b04d22=="
-FORMS = sorted(_secrets.forms(SECRET) | _secrets.forms(TOKEN))
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _lower_hex(text: str) -> str:
+    return re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), text)
+
+
+def encodings(value: str) -> set[str]:
+    """The forms a log line carries ``value`` in, built here, independently of fcsdk.
+
+    As is; percent-encoded with ``+``, ``/`` and ``=`` encoded or kept, upper-
+    or lower-case ``%xx``, ``quote_plus``; percent-encoded twice (a presigned
+    URL inside another URL's parameter); JSON-escaped, ``/`` as ``\\/`` or
+    not; base64, standard and URL-safe, padded and unpadded.
+    """
+    found = {value, quote_plus(value), quote_plus(value, safe="/")}
+    for safe in ("", "/", "+", "=", "+/", "/=", "+/="):
+        once = quote(value, safe=safe)
+        found |= {once, _lower_hex(once), quote(once, safe=""), quote(once, safe="/")}
+    escaped = json.dumps(value)[1:-1]
+    found |= {escaped, escaped.replace("/", "\\/")}
+    raw = value.encode()
+    for encoded in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):
+        found |= {encoded, encoded.rstrip("=")}
+    return found
+
+
+FORMS = sorted(encodings(SECRET) | encodings(TOKEN))
+
+
+def pieces(forms: Iterable[str], size: int = 10) -> set[str]:
+    """Every ``size``-character piece of each form: a scan for them finds half-masked forms too."""
+    return {form[i : i + size] for form in forms for i in range(len(form) - size + 1)}
+
+
+def leaks(texts: Iterable[str], forms: Iterable[str] = FORMS) -> list[str]:
+    """The texts in which a piece of a form survives (none: every form is wholly gone)."""
+    found = pieces(forms)
+    return [text for text in texts if any(piece in text for piece in found)]
 
 
 class Order(BaseModel):
@@ -66,8 +107,8 @@ def produced(caplog: pytest.LogCaptureFixture) -> Any:
                 handler.removeFilter(f)
     root.setLevel(level)
     assert outputs, "the scenario produced nothing to scan"
-    leaks = [text for text in outputs if any(form in text for form in FORMS)]
-    assert not leaks, f"a planted secret leaked into: {leaks[0][:500]!r}"
+    leaked = leaks(outputs)
+    assert not leaked, f"a planted secret leaked into: {leaked[0][:500]!r}"
 
 
 def test_event_handler_scenario(produced: list[str]) -> None:
@@ -197,43 +238,104 @@ def test_cli_output(produced: list[str], tmp_path: Path) -> None:
 
 
 class TestRegistry:
-    def test_never_forgets_and_ignores_short_values(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_never_forgets_and_ignores_short_values(self) -> None:
         """The registry keeps every value (no eviction), and never masks empty or tiny strings."""
-        from fcsdk import _secrets
+        registry = _secrets.Registry()
+        registry.add(None, "", "abc")
+        assert registry.values() == ()
+        assert registry.mask("abc") == "abc"
+        for i in range(1000):
+            registry.add(f"secret+{i:03d}/=", f"CAIS{i:04d}tokenBody+with/slash{i:04d}==")
+        values = registry.values()
+        assert len(values) == 2000
+        assert registry.mask("x secret+000/= y") == "x *** y"
+        assert registry.mask("x secret%2B000%2F%3D y") == "x *** y"
+        assert registry.mask("t=CAIS0000tokenBody%2Bwith%2Fslash0000%3D%3D&") == "t=***&"
+        assert registry.mask("x secret+999/= y CAIS0999tokenBody+with/slash0999==") == "x *** y ***"
+        registry.add(values[-1])  # already known: nothing changes
+        assert registry.values() == values
 
-        monkeypatch.setattr(_secrets, "_values", {})
-        monkeypatch.setattr(_secrets, "_state", {"snapshot": (), "pattern": None})
-        _secrets.remember(None, "", "abc")
-        assert _secrets.known() == ()
-        assert _secrets.mask("abc") == "abc"
-        for i in range(100):
-            _secrets.remember(f"secret+{i:03d}/=")
-        known = _secrets.known()
-        assert len(known) == 100
-        assert _secrets.mask("x secret+000/= y") == "x *** y"
-        assert _secrets.mask("x secret%2B000%2F%3D y") == "x *** y"
-        _secrets.remember(known[-1])  # already known: nothing changes
-        assert _secrets.known() == known
+    def test_adjacent_and_overlapping_forms(self) -> None:
+        """Two secrets side by side are two masks; overlapping forms are masked as one."""
+        registry = _secrets.Registry()
+        registry.add("first+secret/1", "second+secret/2")
+        assert registry.mask("first+secret/1second+secret/2") == "******"
+        assert registry.mask("[first+secret/1]") == "[***]"
+        encoded = base64.b64encode(b"first+secret/1").decode()
+        assert registry.mask(encoded + "!") == "***!"  # its core and its whole form overlap
+
+    def test_values_without_a_plain_character(self) -> None:
+        """A value made only of characters encodings change is still masked in every form."""
+        registry = _secrets.Registry()
+        registry.add("\u00e9+/=\u00e9+/=", "密码密码")
+        for value in ("\u00e9+/=\u00e9+/=", "密码密码"):
+            for form in encodings(value):
+                assert registry.mask(f"<{form}>") == "<***>", form
+
+    def test_the_module_functions_use_one_registry(self) -> None:
+        """remember/known/mask/active are the process's registry."""
+        _secrets.remember("module+level/secret=")
+        assert _secrets.active()
+        assert "module+level/secret=" in _secrets.known()
+        assert _secrets.mask("a module%2Blevel%2Fsecret%3D b") == "a *** b"
 
 
 class TestEncodedForms:
+    @pytest.mark.parametrize("form", FORMS)
+    def test_every_form_is_wholly_masked(self, form: str) -> None:
+        """Each form a log line carries (built independently) is masked whole, its context kept."""
+        _secrets.remember(SECRET, TOKEN)
+        assert _secrets.mask(f"<{form}>") == "<***>"
+        assert _secrets.mask(f"k={form}&next=1") == "k=***&next=1"
+
     def test_forms_cover_url_json_and_base64(self) -> None:
         """A +/= secret is masked percent-encoded (%2B, %2b, + kept), JSON-escaped and base64."""
         _secrets.remember(SECRET)
-        import base64
-        import json as _json
-        import re
-        from urllib.parse import quote, quote_plus
-
         for text in (
             quote(SECRET, safe=""),
-            re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(SECRET, safe="")),
+            _lower_hex(quote(SECRET, safe="")),
             quote(SECRET, safe="+/"),
             quote_plus(SECRET),
-            _json.dumps(SECRET)[1:-1].replace("/", "\\/"),
+            json.dumps(SECRET)[1:-1].replace("/", "\\/"),
             base64.b64encode(SECRET.encode()).decode(),
+            base64.urlsafe_b64encode(SECRET.encode()).decode().rstrip("="),
         ):
             assert _secrets.mask(f"<{text}>") == "<***>", text
+
+    def test_a_presigned_url_inside_another_urls_parameter(self) -> None:
+        """The token percent-encoded twice (a presigned URL as a redirect target) is masked."""
+        _secrets.remember(TOKEN)
+        inner = f"http://b.oss/k.txt?security-token={quote(TOKEN, safe='')}&Expires=1"
+        for outer in (quote(inner, safe=""), quote_plus(inner), _lower_hex(quote(inner, safe=""))):
+            masked = _secrets.mask(f"GET /login?next={outer} 302")
+            assert "***" in masked
+            assert not leaks([masked], encodings(TOKEN)), masked
+
+    @pytest.mark.parametrize("key_id", ["STS.id", "STS.NTk", "LTAI5t"])
+    def test_basic_authorization_of_id_and_secret(self, key_id: str) -> None:
+        """``Authorization: Basic base64(id:secret)`` shows the id's part, never the secret's."""
+        _secrets.remember(SECRET)
+        header = base64.b64encode(f"{key_id}:{SECRET}".encode()).decode()
+        masked = _secrets.mask(f"Authorization: Basic {header}")
+        assert masked.endswith("***"), masked
+        shown = masked.removeprefix("Authorization: Basic ").removesuffix("***")
+        # What is left encodes the id and at most 4 bits of the secret, at the seam.
+        assert len(shown) <= (len(key_id) + 1) * 4 // 3 + 1, masked
+
+    @pytest.mark.parametrize("padding", ["", "x", "xy"])
+    def test_base64_of_a_json_document_holding_the_token(self, padding: str) -> None:
+        """The base64 of a JSON document carrying the token (any byte offset) hides it."""
+        _secrets.remember(TOKEN)
+        document = json.dumps({"user": padding, "token": TOKEN, "n": 1}).encode()
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(document).decode()
+            masked = _secrets.mask(f"session={text}")
+            assert "***" in masked
+            decoded_before = base64.urlsafe_b64decode(
+                text.replace("+", "-").replace("/", "_")
+            ).decode()
+            assert TOKEN in decoded_before
+            assert not leaks([masked], encodings(TOKEN)), masked
 
     @pytest.mark.parametrize("version", ["v1", "v4"])
     def test_presigned_urls_in_logs(
@@ -296,10 +398,10 @@ class TestEncodedForms:
         )
         assert result.returncode == 1
         assert "ValueError" in result.stdout
-        fake = _secrets.forms(FAKE_ACCESS_KEY_SECRET) | _secrets.forms(FAKE_SECURITY_TOKEN)
+        fake = encodings(FAKE_ACCESS_KEY_SECRET) | encodings(FAKE_SECURITY_TOKEN)
         out = result.stdout + result.stderr
         assert "***" in out
-        assert not [form for form in fake if form in out], out[-2000:]
+        assert not leaks([out], fake), out[-2000:]
 
     def test_error_json_of_serve_and_invoke(self) -> None:
         """The error JSON the local runtime answers masks a secret the exception message quotes."""
@@ -312,7 +414,7 @@ class TestEncodedForms:
             payload = invocation_error(exc)
         text = json.dumps(payload)
         assert "***" in payload["errorMessage"]
-        assert not [form for form in FORMS if form in text]
+        assert not leaks([text])
 
     def test_live_secret_not_forgotten_after_many_others(self) -> None:
         """A context's secret is still masked after 100 other credential sets came and went."""
@@ -346,7 +448,7 @@ class TestValidationErrors:
             with pytest.raises(ValidationError) as caught:
                 build()
             texts = [caught.value.json(), repr(caught.value.errors()), str(caught.value)]
-            assert not [t for t in texts if any(form in t for form in FORMS)]
+            assert not leaks(texts)
             assert caught.value.errors()[0]["loc"]
 
     def test_event_decode_error_names_paths_not_values(self) -> None:
@@ -397,7 +499,7 @@ def test_serve_error_json_masks_injected_credentials(tmp_path: Path) -> None:
         "    c = context.credentials\n"
         "    raise ValueError(c.access_key_secret + ' ' + c.security_token)\n"
     )
-    fake = _secrets.forms(FAKE_ACCESS_KEY_SECRET) | _secrets.forms(FAKE_SECURITY_TOKEN)
+    fake = encodings(FAKE_ACCESS_KEY_SECRET) | encodings(FAKE_SECURITY_TOKEN)
     with served(
         "index.main",
         "--code-dir",
@@ -412,7 +514,7 @@ def test_serve_error_json_masks_injected_credentials(tmp_path: Path) -> None:
         assert "ValueError" in answer.text
         assert "***" in answer.json()["errorMessage"]
         texts = [answer.text, srv.log()]
-    assert not [form for form in fake if any(form in text for text in texts)]
+    assert not leaks(texts, fake)
 
 
 def test_fresh_serve_credentials_look_real() -> None:
@@ -423,3 +525,101 @@ def test_fresh_serve_credentials_look_real() -> None:
         creds = new_credentials()
         for name in ("access_key_secret", "security_token"):
             assert all(ch in creds[name] for ch in "+/="), creds[name]
+
+
+class TestLocalRuntimeOutput:
+    def test_own_lines_and_direct_writes_are_masked(self) -> None:
+        """RuntimeLogs masks its ``fcsdk:`` lines (the access log) and what is written to it."""
+        from fcsdk._local.logs import RuntimeLogs
+
+        _secrets.remember(SECRET, TOKEN)
+        out = io.StringIO()
+        logs = RuntimeLogs(out)
+        logs.message(f'127.0.0.1 "GET /?security-token={quote(TOKEN, safe="")}" 200 1.0 ms')
+        logs.message(f"warning: lifespan startup failed: RuntimeError: {SECRET}")
+        logs.stream.write(f"Traceback ...\nValueError: {json.dumps(TOKEN)}\n")
+        text = out.getvalue()
+        assert text.count("***") == 3, text
+        assert not leaks([text])
+
+    def test_install_masks_prints_until_uninstalled(self) -> None:
+        """While installed, a handler's print() and sys.stderr writes are masked."""
+        from fcsdk._local.logs import RuntimeLogs
+
+        _secrets.remember(SECRET)
+        before_out, before_err = sys.stdout, sys.stderr
+        out, err = io.StringIO(), io.StringIO()
+        sys.stdout, sys.stderr = out, err
+        try:
+            logs = RuntimeLogs(io.StringIO())
+            logs.install()
+            try:
+                print("print", SECRET)
+                sys.stderr.write(f"stderr {SECRET}\n")
+                assert sys.stdout.isatty() is False  # the rest is the wrapped stream's
+            finally:
+                logs.uninstall()
+            assert sys.stdout is out
+            assert sys.stderr is err
+            print("after", SECRET)  # not ours any more: written as is
+        finally:
+            sys.stdout, sys.stderr = before_out, before_err
+        assert out.getvalue() == f"print ***\nafter {SECRET}\n"
+        assert err.getvalue() == "stderr ***\n"
+
+
+HANDLER_THAT_PRINTS = """
+import sys
+
+
+def handler(environ, start_response):
+    token = environ["fc.context"].credentials.security_token
+    print("print", token)
+    sys.stderr.write("stderr " + token + "\\n")
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+"""
+
+APP_FAILING_WITH_THE_SECRET = """
+import os
+from contextlib import asynccontextmanager
+
+import fcsdk as fc
+from starlette.applications import Starlette
+
+
+@asynccontextmanager
+async def broken(app):
+    raise RuntimeError("cannot connect with " + os.environ["ALIBABA_CLOUD_ACCESS_KEY_SECRET"])
+    yield
+
+
+handler = fc.from_asgi(Starlette(lifespan=broken))
+"""
+
+
+@pytest.mark.slow
+def test_serve_masks_its_own_output(tmp_path: Path) -> None:
+    """fcsdk serve's access log, a handler's print()/stderr (python3.10) and the lifespan
+    warning carry no form of the credentials it injects."""
+    import httpx
+
+    from fcsdk._platform.context import FAKE_ACCESS_KEY_SECRET, FAKE_SECURITY_TOKEN
+    from tests.local.serving import served
+
+    (tmp_path / "printing.py").write_text(HANDLER_THAT_PRINTS)
+    (tmp_path / "failing.py").write_text(APP_FAILING_WITH_THE_SECRET)
+    fake = encodings(FAKE_ACCESS_KEY_SECRET) | encodings(FAKE_SECURITY_TOKEN)
+    common = ("--code-dir", str(tmp_path), "--no-oss", "--function-name", "fn")
+    with served("printing.handler", *common, "--runtime", "python3.10") as srv:
+        query = f"security-token={quote(FAKE_SECURITY_TOKEN, safe='')}"
+        answer = httpx.get(f"{srv.url}/2016-08-15/proxy/my-service/fn/?{query}", timeout=30)
+        assert answer.text == "ok"
+        srv.wait_log(r"print \*\*\*")
+        srv.wait_log(r"stderr \*\*\*")
+        srv.wait_log(r"security-token=\*\*\*")
+        first = srv.log()
+    with served("failing.handler", *common, "--runtime", "python3.12") as srv:
+        srv.wait_log(r"lifespan startup failed: RuntimeError: cannot connect with \*\*\*")
+        second = srv.log()
+    assert not leaks([first, second], fake), first + second

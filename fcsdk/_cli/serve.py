@@ -234,7 +234,7 @@ def _serve(args: argparse.Namespace, oss: dict[str, Any] | None) -> int:
     from fcsdk._local.instance import Instance
     from fcsdk._local.logs import RuntimeLogs
     from fcsdk._local.server import HostedFunction, LocalServer, Mode, is_loopback
-    from fcsdk._local.supervisor import busy_port_message
+    from fcsdk._local.supervisor import busy_port_message, watch_parent
     from fcsdk.exceptions import HandlerLoadError
 
     extra: dict[str, Any] = {"concurrency": args.concurrency}
@@ -250,6 +250,8 @@ def _serve(args: argparse.Namespace, oss: dict[str, Any] | None) -> int:
     instance = Instance(config, logs, verbose=args.verbose)
     hosted = {config.name: HostedFunction(instance, mode)}
     inherited = _bind(args)
+    if inherited is not None:  # a supervisor's child: it must not outlive it
+        watch_parent()
     try:
         server = LocalServer(
             (args.host, args.port), hosted, logs, bind_and_activate=inherited is None

@@ -68,6 +68,12 @@ __all__ = [
 
 T = TypeVar("T")
 
+LIFESPAN_STARTUP_TIMEOUT = 60.0
+"""Seconds an ``fc.from_asgi`` app's lifespan startup may take at instance start."""
+LIFESPAN_SHUTDOWN_TIMEOUT = 10.0
+"""Seconds its lifespan shutdown may take when the instance stops."""
+_LIFESPAN_NOTICE = 3.0  # after this many seconds, say what the instance is waiting for
+
 _WATCHDOG = Watchdog("fc-timeout")
 """Times the invocations that run in their caller's thread (``call(on_timeout=...)``)."""
 
@@ -409,11 +415,20 @@ class Instance:
         app = _asgi_handler(self._handler)
         if app is None or self.config.initializer is not None:
             return None
+        notice = _WATCHDOG.schedule(_LIFESPAN_NOTICE, lambda: self._waiting("startup"))
         try:
-            app.startup()
+            app.startup(timeout=LIFESPAN_STARTUP_TIMEOUT)
         except FCSDKError as exc:
             return str(exc)
+        finally:
+            notice.cancel()
         return None
+
+    def _waiting(self, phase: str) -> None:
+        limit = LIFESPAN_STARTUP_TIMEOUT if phase == "startup" else LIFESPAN_SHUTDOWN_TIMEOUT
+        self.logs.message(
+            f"waiting for the app's lifespan {phase} (for at most {limit:g} s in all)"
+        )
 
     def stop(self) -> None:
         """Run the ``pre_stop`` hook once, if the instance ever started; errors are logged.
@@ -426,10 +441,15 @@ class Instance:
         self._stopped = True
         app = _asgi_handler(self._handler)
         if app is not None and self.config.pre_stop is None:
+            notice = _WATCHDOG.schedule(_LIFESPAN_NOTICE, lambda: self._waiting("shutdown"))
             try:
-                app.shutdown()
+                app.shutdown(timeout=LIFESPAN_SHUTDOWN_TIMEOUT)
+            except FCSDKError as exc:
+                self.logs.message(f"warning: {exc}")
             except Exception as exc:
                 self._log_exception(exc)
+            finally:
+                notice.cancel()
         if self.config.pre_stop is None or not self._initialized:
             return
         rid = new_request_id()

@@ -6,6 +6,13 @@ The FC Python runtime formats every log record as
 prints ``FC Invoke Start RequestId: <id>`` / ``FC Invoke End RequestId: <id>``
 around each call. The request id of the running invocation lives in a
 context variable, set in the thread that runs the handler.
+
+Everything the local runtime prints masks the secrets fcsdk knows (the
+credentials it injects among them): its log lines, its own ``fcsdk: ...``
+lines (the access log, warnings), what is written to its stream directly (a
+traceback), and, while installed, whatever the handler prints to
+``sys.stdout`` and ``sys.stderr``. A write is masked as a whole: a secret
+written in two pieces is not.
 """
 
 from __future__ import annotations
@@ -13,12 +20,14 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
+import sys
 import threading
-from typing import TextIO
+from typing import Any, TextIO, cast
 
+from fcsdk import _secrets
 from fcsdk.logging import RUNTIME_FORMAT, TextFormatter
 
-__all__ = ["LOG_FORMAT", "RuntimeLogs", "current_request_id"]
+__all__ = ["LOG_FORMAT", "MaskedStream", "RuntimeLogs", "current_request_id"]
 
 LOG_FORMAT = RUNTIME_FORMAT
 
@@ -34,6 +43,40 @@ class _RequestIdFilter(logging.Filter):
         if not hasattr(record, "fc_request_id"):
             record.fc_request_id = current_request_id.get()
         return True
+
+
+class MaskedStream:
+    """A text stream that masks known secrets in each write; the rest is the wrapped stream's.
+
+    Example:
+        >>> import io
+        >>> _secrets.remember("doc+Secret/value=")
+        >>> out = io.StringIO()
+        >>> _ = MaskedStream(out).write("key doc+Secret/value=\\n")
+        >>> out.getvalue()
+        'key ***\\n'
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.wrapped = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with every known secret masked; return its length, as given."""
+        self.wrapped.write(_secrets.mask(text))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        """Write each line, masked."""
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped, name)
+
+
+def masked(stream: TextIO) -> TextIO:
+    """``stream`` wrapped in a :class:`MaskedStream` (once: a masked stream is returned as is)."""
+    return stream if isinstance(stream, MaskedStream) else cast(TextIO, MaskedStream(stream))
 
 
 class RuntimeLogs:
@@ -53,13 +96,14 @@ class RuntimeLogs:
     """
 
     def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+        self.stream = masked(stream)
         self._lock = threading.Lock()
         self._handler: logging.Handler | None = None
         self._old_level = logging.NOTSET
+        self._std: tuple[TextIO, TextIO] | None = None
 
     def install(self) -> None:
-        """Attach the runtime's handler and level to the root logger."""
+        """Attach the runtime's handler and level to the root logger; mask stdout and stderr."""
         handler = logging.StreamHandler(self.stream)
         handler.setFormatter(TextFormatter())
         handler.addFilter(_RequestIdFilter())
@@ -70,6 +114,9 @@ class RuntimeLogs:
         root.setLevel(level if isinstance(level, int) else logging.INFO)
         root.addHandler(handler)
         self._handler = handler
+        if self._std is None:
+            self._std = sys.stdout, sys.stderr
+            sys.stdout, sys.stderr = masked(sys.stdout), masked(sys.stderr)
 
     def uninstall(self) -> None:
         """Remove what :meth:`install` added."""
@@ -78,6 +125,14 @@ class RuntimeLogs:
             root.removeHandler(self._handler)
             root.setLevel(self._old_level)
             self._handler = None
+        if self._std is not None:
+            out, err = self._std
+            self._std = None
+            # Put back only what is still ours (a test's capture may have replaced it since).
+            if isinstance(sys.stdout, MaskedStream) and sys.stdout.wrapped is out:
+                sys.stdout = out
+            if isinstance(sys.stderr, MaskedStream) and sys.stderr.wrapped is err:
+                sys.stderr = err
 
     def frame(self, what: str, request_id: str, note: str = "") -> None:
         """Write ``<what> RequestId: <id>`` (plus an optional note) as the runtime does."""
@@ -87,7 +142,7 @@ class RuntimeLogs:
             self.stream.flush()
 
     def message(self, text: str) -> None:
-        """Write one line of fcsdk's own (``fcsdk: ...``)."""
+        """Write one line of fcsdk's own (``fcsdk: ...``), known secrets masked."""
         with self._lock:
             self.stream.write(f"fcsdk: {text}\n")
             self.stream.flush()

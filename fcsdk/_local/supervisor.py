@@ -12,6 +12,12 @@ or the process crashed) is started again, as FC starts a new instance: the
 requests it was running fail, the next ones are answered. ``--reload``
 restarts it when its code changes instead. A child that fails before it
 serves (a bad option) stops the supervisor with its exit code.
+
+A child never outlives its supervisor, even one killed with SIGKILL: on
+Linux the kernel sends it SIGTERM when the supervisor dies
+(``PR_SET_PDEATHSIG``), and on every system it watches a pipe whose other
+end only the supervisor holds, and stops (SIGTERM to itself) when that pipe
+ends.
 """
 
 from __future__ import annotations
@@ -37,7 +43,19 @@ from fcsdk._local.logs import RuntimeLogs
 from fcsdk._local.reload import Watcher, watcher
 from fcsdk.exceptions import ConfigurationError
 
-__all__ = ["LocalConfig", "LocalFunction", "busy_port_message", "serve_config", "serve_supervised"]
+__all__ = [
+    "PARENT_FD_ENV",
+    "LocalConfig",
+    "LocalFunction",
+    "busy_port_message",
+    "serve_config",
+    "serve_supervised",
+    "watch_parent",
+]
+
+PARENT_FD_ENV = "FCSDK_SUPERVISOR_FD"
+"""The child's end of the pipe only its supervisor writes to: it ends when the supervisor does."""
+_PR_SET_PDEATHSIG = 1
 
 _POLL_SECONDS = 0.5
 _BANNER_SECONDS = 60.0  # how long --config waits for every function to say it serves
@@ -158,6 +176,7 @@ class _Child:
         self.restarts: list[float] = []
         self._ready: int | None = None
         self.banner_pipe: int | None = None  # the first start's banner, for --config
+        self._lifeline: int | None = None  # the supervisor's end of the child's pipe
 
     def start(self, *, banner: bool = False) -> None:
         fd = self.sock.fileno()
@@ -171,12 +190,26 @@ class _Child:
             self.banner_pipe, banner_w = os.pipe()
             command += ["--banner-fd", str(banner_w)]
             passed.append(banner_w)
+        self._close_lifeline()
+        lifeline_r, self._lifeline = os.pipe()
+        passed.append(lifeline_r)
+        env = {**self.env, PARENT_FD_ENV: str(lifeline_r)}
         try:
-            self.process = subprocess.Popen(command, pass_fds=passed, env=self.env)
+            self.process = subprocess.Popen(
+                command,
+                pass_fds=passed,
+                env=env,
+                preexec_fn=_die_with_parent(),  # noqa: PLW1509  # no lock taken: see there
+            )
         finally:
             for own in passed[1:]:
                 os.close(own)
         self.reported_exit = False
+
+    def _close_lifeline(self) -> None:
+        if self._lifeline is not None:
+            os.close(self._lifeline)
+            self._lifeline = None
 
     def read_banner(self, deadline: float, stop: threading.Event) -> dict[str, Any] | None:
         """The serving line and hints the child sent, or None (it failed, or too slow)."""
@@ -223,6 +256,7 @@ class _Child:
                 process.kill()
                 process.wait(5)
         self._close_ready()
+        self._close_lifeline()
 
     def may_restart(self) -> bool:
         """Count a restart; False when there were too many lately."""
@@ -232,6 +266,61 @@ class _Child:
 
     def changed(self) -> bool:
         return self.watcher is not None and self.watcher.changed()
+
+
+def _die_with_parent() -> Any:
+    """A ``preexec_fn`` that has the kernel send the child SIGTERM when this process dies.
+
+    Linux only (``prctl(PR_SET_PDEATHSIG)`` through ctypes, looked up here, in
+    the parent: the function run between fork and exec only calls it);
+    elsewhere ``None``, and the pipe :func:`watch_parent` reads does the work.
+    The "parent" is the thread that starts the child: :func:`_supervise`
+    starts every child from the main thread, which lives as long as the
+    supervisor.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
+        if os.getppid() != parent:  # the supervisor died before prctl took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
+
+
+def watch_parent() -> threading.Thread | None:
+    """In a supervised child: stop this process (SIGTERM to itself) when the supervisor ends.
+
+    Reads the pipe named by :data:`PARENT_FD_ENV` (removed from the
+    environment) in a daemon thread: the read returns when the supervisor's
+    end closes, which the kernel does when it dies, however it dies. Returns
+    the thread, or ``None`` when this process was not started by a
+    supervisor.
+    """
+    raw = os.environ.pop(PARENT_FD_ENV, "")
+    if not raw.isdigit():
+        return None
+    fd = int(raw)
+
+    def watch() -> None:
+        try:
+            while os.read(fd, 1):
+                pass
+        except OSError:
+            pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    thread = threading.Thread(target=watch, name="fcsdk-supervisor-watch", daemon=True)
+    thread.start()
+    return thread
 
 
 def _ended(returncode: int) -> str:

@@ -280,6 +280,16 @@ async def call_http(
     return exchange.status, exchange.headers, b"".join(exchange.chunks)
 
 
+def _app_error_first(outcome: str) -> str:
+    """A failure message with the app's own error first, its traceback (if any) after."""
+    if not outcome.startswith("Traceback (most recent call last):"):
+        return outcome
+    lines = outcome.rstrip().splitlines()
+    indented = [i for i, line in enumerate(lines) if line[:1].isspace()]
+    error = "\n".join(lines[indented[-1] + 1 :]) if indented else ""
+    return f"{error}\n\n{outcome.rstrip()}" if error.strip() else outcome
+
+
 def _retrieve(task: asyncio.Task[None]) -> None:
     """Mark the lifespan task's exception seen: it was reported through the lifespan messages."""
     if not task.cancelled():
@@ -317,15 +327,29 @@ class Lifespan:
         if self.mode == "off" or self.started:
             return
         if self.error is not None:
-            raise self.error
+            raise self.failure()
         self._inbox = asyncio.Queue()
         self._task = asyncio.get_running_loop().create_task(self._main())
         self._task.add_done_callback(_retrieve)
         outcome = await self._exchange({"type": "lifespan.startup"}, "startup")
         if outcome is not None:
-            self.error = LifespanError(f"lifespan startup failed: {outcome}")
-            raise self.error
+            self.error = LifespanError(f"lifespan startup failed: {_app_error_first(outcome)}")
+            if self._task.done() and not self._task.cancelled():
+                self.error.__cause__ = self._task.exception()
+            raise self.failure()
         self.started = True
+
+    def failure(self) -> LifespanError:
+        """A new error saying :attr:`error`, chained to its cause, for one caller to raise.
+
+        The stored error itself is never raised: raising one object again and
+        again would grow its traceback, and keep every request's frames alive.
+        """
+        assert self.error is not None
+        fresh = LifespanError(*self.error.args)
+        fresh.__cause__ = self.error.__cause__
+        fresh.__suppress_context__ = True
+        return fresh
 
     async def shutdown(self) -> None:
         """Run the app's shutdown (after a startup); the app's own failure is logged."""

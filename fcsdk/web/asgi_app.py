@@ -38,7 +38,7 @@ from urllib.parse import quote, unquote
 from fcsdk import _aio
 from fcsdk._invocation import enter, enter_hook, leave
 from fcsdk._platform.rules import PATH_SAFE
-from fcsdk.exceptions import ConfigurationError, HTTPError
+from fcsdk.exceptions import ConfigurationError, HTTPError, LifespanError
 from fcsdk.web.adapter import PlaceApp, invocation_of, logger
 from fcsdk.web.asgi import ASGIApp, Headers, Lifespan, LifespanMode, Scope, call_http, http_scope
 from fcsdk.web.datastructures import MutableHeaders
@@ -314,11 +314,15 @@ class ASGIHandler(PlaceApp):
 
     # -- lifecycle ----------------------------------------------------------------------
 
-    def startup(self) -> None:
+    def startup(self, timeout: float | None = None) -> None:
         """Run the app's lifespan startup now, once per instance (later calls return at once).
 
+        With ``timeout``, a startup still running after that many seconds is
+        cancelled and counts as failed.
+
         Raises:
-            LifespanError: the startup failed; every later request raises it too.
+            LifespanError: the startup failed (or ran past ``timeout``); every
+                later request raises it too.
         """
         if self.lifespan.started or self.lifespan.mode == "off":
             return
@@ -326,11 +330,26 @@ class ASGIHandler(PlaceApp):
             if self.lifespan.error is None:
                 # Local tools and tests end without PreStop: shut down cleanly at exit.
                 atexit.register(self._shutdown_at_exit)
-            _aio.run(self.lifespan.startup())
+            try:
+                _aio.run(self.lifespan.startup(), timeout=timeout)
+            except TimeoutError:
+                self.lifespan.error = LifespanError(
+                    f"lifespan startup failed: it did not finish within {timeout:g} s"
+                )
+                raise self.lifespan.failure() from None
 
-    def shutdown(self) -> None:
-        """Run the app's lifespan shutdown (after a startup); its own failure is logged."""
-        _aio.run(self.lifespan.shutdown())
+    def shutdown(self, timeout: float | None = None) -> None:
+        """Run the app's lifespan shutdown (after a startup); its own failure is logged.
+
+        Raises:
+            LifespanError: the shutdown ran past ``timeout`` seconds (it is cancelled).
+        """
+        try:
+            _aio.run(self.lifespan.shutdown(), timeout=timeout)
+        except TimeoutError:
+            raise LifespanError(
+                f"lifespan shutdown did not finish within {timeout:g} s; not waiting longer"
+            ) from None
 
     def _shutdown_at_exit(self) -> None:
         try:
