@@ -64,4 +64,12 @@ TARGETS: tuple[Target, ...] = (
     Target("packaged / same package without bytecode", 0.6, "14"),
     Target("packaged / writable venv, bytecode cached", 1.05, "14"),
     Target("fcsdk coldstart on the event template (s)", 15.0, "14"),
+    # bench_web: `python -m fcsdk web` against bare uvicorn on the same FastAPI app (time per
+    # request is bare uvicorn's rps over ours: at most 1/0.9), one instance's concurrency,
+    # and a stream's first bytes against its last
+    Target("web rps / bare uvicorn", 1.11, "22"),
+    Target("web start / bare uvicorn", 1.2, "22"),
+    Target("web 40 async x 0.5 s / 1.5 s", 1.0, "22"),
+    Target("web 20 sync x 0.5 s / 1.6 s", 1.0, "22"),
+    Target("web stream first bytes / last bytes", 0.5, "22"),
 )

@@ -11,6 +11,8 @@ builtin keeps working::
     ├── ContextError(FCSDKError, TypeError)          the context object is not an FC context
     ├── ASGIProtocolError(FCSDKError, RuntimeError)  an ASGI app sent messages out of order
     ├── LifespanError(FCSDKError, RuntimeError)      an ASGI app's lifespan startup failed
+    ├── InstanceStartError(FCSDKError, RuntimeError) a web function's startup (lifespan,
+    │                                                initializers) failed: the instance is lost
     ├── HTTPError(FCSDKError)                        status, detail, headers
     │   ├── BadRequest                    400
     │   ├── Unauthorized                  401
@@ -65,6 +67,7 @@ __all__ = [
     "HandlerLoadError",
     "HandlerNotFound",
     "ImportModuleError",
+    "InstanceStartError",
     "FunctionExited",
     "FunctionTimeout",
     "InstanceBusy",
@@ -131,6 +134,14 @@ class ASGIProtocolError(FCSDKError, RuntimeError):
 
 class LifespanError(FCSDKError, RuntimeError):
     """An ASGI app's lifespan startup (or shutdown) failed; the message is the app's own."""
+
+
+class InstanceStartError(FCSDKError, RuntimeError):
+    """A web function's instance failed to start (its lifespan startup or an initializer).
+
+    Raised afresh for every call the instance gets afterwards: FC discards
+    such an instance.
+    """
 
 
 class HTTPError(FCSDKError):

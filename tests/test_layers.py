@@ -47,8 +47,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("fcsdk.handler",),
     # HTTP: the places, Request/Response, the apps
     ("fcsdk.web",),
-    # the local tools: the runtime stand-in, serve's server, the local OSS server
-    ("fcsdk._local", "fcsdk._ship"),
+    # the local tools: the runtime stand-in, serve's server, the local OSS server; and the
+    # web function's server (custom runtime), on uvicorn
+    ("fcsdk._local", "fcsdk._ship", "fcsdk.webfunction"),
     # the public test kit, a thin face over the layers below
     ("fcsdk.testing",),
     # `import fcsdk`: the curated re-exports (lazily up to fcsdk.testing)
