@@ -205,6 +205,10 @@ class InvocationTracer:
         method: str | None,
         path: str | None,
     ) -> OpenSpan | None:
+        if self._depth.get():
+            # an invocation span is open here already (the web function's, say, around
+            # the @fc.handler it runs): the inner call is the same invocation
+            return None
         parent = self._parent(context, headers)
         has_parent = parent is not None and self._trace.get_current_span(parent).get_span_context()
         if not has_parent and not self.root_spans:
@@ -250,10 +254,13 @@ class InvocationTracer:
         opened: OpenSpan | None,
         error: BaseException | None = None,
         status: int | None = None,
+        *,
+        flush: bool = True,
     ) -> None:
         """End the span: record ``error`` or the HTTP ``status``, restore the context, export.
 
-        Never raises, and waits for the export at most ``flush_timeout``.
+        Never raises, and waits for the export at most ``flush_timeout``; with
+        ``flush=False`` the caller exports (:meth:`aflush` on an event loop).
         """
         if opened is None:
             return
@@ -274,8 +281,23 @@ class InvocationTracer:
         finally:
             self._depth.set(max(0, self._depth.get() - 1))
             self._context.detach(opened.token)  # type: ignore[arg-type]
-        if opened.flush:
+        if flush and opened.flush:
             self.flush()
+
+    async def afinish(
+        self,
+        opened: OpenSpan | None,
+        error: BaseException | None = None,
+        status: int | None = None,
+    ) -> None:
+        """:meth:`finish` on an event loop: the wait for the export does not block the loop."""
+        if opened is None:
+            return
+        self.finish(opened, error, status, flush=False)
+        if opened.flush:
+            import asyncio
+
+            await asyncio.get_running_loop().run_in_executor(None, self.flush)
 
     def flush(self) -> bool:
         """Export what is pending, waiting at most ``flush_timeout``; whether it all went.
