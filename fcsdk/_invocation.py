@@ -12,7 +12,7 @@ from __future__ import annotations
 from contextvars import ContextVar, Token
 from typing import Any
 
-__all__ = ["Invocation", "current", "enter", "enter_hook", "leave"]
+__all__ = ["TRACE", "Invocation", "current", "enter", "enter_hook", "leave"]
 
 Invocation = tuple[Any, bool]
 """``(context, cold_start)``: the context (typed or the runtime's own) and whether
@@ -20,6 +20,9 @@ this is the instance's first invocation."""
 
 CURRENT: ContextVar[Invocation | None] = ContextVar("fcsdk_invocation", default=None)
 COLD = [True]  # [is the next invocation the instance's first]
+TRACE: list[Any] = [None]
+"""[the invocation tracer]: set by :func:`fcsdk.tracing.configure`, ``None`` while tracing is
+off; each adapter reads it once per invocation (see :mod:`fcsdk.tracing._hook`)."""
 
 
 def enter(context: Any) -> Token[Invocation | None]:

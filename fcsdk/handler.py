@@ -177,12 +177,23 @@ def _make_handler(
         decode = build_decoder(model)
         return decode
 
+    trace = _invocation.TRACE
+
     if with_context:
 
         def event_handler(event: RawEvent, context: Any = None, /) -> bytes | str:
             ctx = context if type(context) is FCContext else from_runtime(context)
             token = set_current((ctx, False) if not cold[0] else _first_call(ctx))
             try:
+                if trace[0] is not None:
+
+                    def run() -> bytes | str:
+                        if log_event:
+                            _log_event(event)
+                        return encode_result(func((decode or resolve())(event), ctx))
+
+                    # the runtime's own object: cheaper to read than the typed context
+                    return _traced(trace[0], run, context or ctx, event_handler)
                 if log_event:
                     _log_event(event)
                 return encode_result(func((decode or resolve())(event), ctx))
@@ -196,6 +207,14 @@ def _make_handler(
             # logging reads the request id straight from the runtime's object.
             token = set_current((context, False) if not cold[0] else _first_call(context))
             try:
+                if trace[0] is not None:
+
+                    def run() -> bytes | str:
+                        if log_event:
+                            _log_event(event)
+                        return encode_result(func((decode or resolve())(event)))
+
+                    return _traced(trace[0], run, context, event_handler)
                 if log_event:
                     _log_event(event)
                 return encode_result(func((decode or resolve())(event)))
@@ -203,6 +222,16 @@ def _make_handler(
                 leave(token)
 
     return _finish(event_handler, user_func, event_model)
+
+
+def _traced(tracer: Any, run: Callable[[], bytes | str], context: Any, handler: Any) -> bytes | str:
+    """Run one invocation inside its span (see :mod:`fcsdk.tracing`)."""
+    from fcsdk.tracing._hook import trigger_of
+
+    result: bytes | str = tracer.wrap(
+        run, context, trigger_of(getattr(handler, "event_model", None))
+    )
+    return result
 
 
 def _finish(

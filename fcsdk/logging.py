@@ -38,7 +38,7 @@ from collections.abc import Iterable, Mapping
 from typing import IO, Any, Literal
 
 from fcsdk import _secrets
-from fcsdk._invocation import current
+from fcsdk._invocation import TRACE, current
 
 __all__ = [
     "REDACTED",
@@ -173,6 +173,11 @@ class RequestContextFilter(logging.Filter):
         attrs.setdefault("cold_start", cold_start)
         if not attrs.get("fc_request_id"):
             attrs["fc_request_id"] = request_id or ""
+        tracer = TRACE[0]
+        if tracer is not None and "trace_id" not in attrs:
+            ids = tracer.ids()  # the span current where the record was made
+            if ids is not None:
+                attrs["trace_id"], attrs["span_id"] = ids
         return True
 
 

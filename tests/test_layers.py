@@ -43,7 +43,7 @@ LAYERS: list[tuple[str, ...]] = [
         "fcsdk._project",
     ),
     # the models and services a handler uses
-    ("fcsdk._context_reader", "fcsdk.events", "fcsdk.logging", "fcsdk.oss"),
+    ("fcsdk._context_reader", "fcsdk.events", "fcsdk.logging", "fcsdk.oss", "fcsdk.tracing"),
     ("fcsdk.context", "fcsdk._platform"),
     ("fcsdk.handler",),
     # HTTP: the places, Request/Response, the apps

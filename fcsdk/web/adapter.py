@@ -31,7 +31,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from fcsdk._invocation import enter, leave
+from fcsdk._invocation import TRACE, enter, leave
+from fcsdk._invocation import current as _current
 from fcsdk._lazy import deprecated_aliases
 from fcsdk.exceptions import HTTPError
 from fcsdk.handler import is_async_callable, run_sync
@@ -199,20 +200,46 @@ class HTTPHandler(PlaceApp, Generic[R]):
         else:
             token = enter(request)
         try:
+            if TRACE[0] is not None:
+                return self._traced(TRACE[0], request)
             result = self._endpoint(request)
             return result if isinstance(result, Response) else to_response(result)
         except Exception as exc:
-            try:
-                response = self.handle_exception(request, exc)
-            except Exception:
-                logger.exception("an exception handler failed on request %s", request.request_id)
-                response = None
-            if response is not None:
-                return response
-            logger.exception("unhandled %s in request %s", type(exc).__name__, request.request_id)
-            return internal_error_response(request.request_id)
+            return self._failed(request, exc)
         finally:
             leave(token)
+
+    def _failed(self, request: Request, exc: Exception) -> Response:
+        """The answer to an exception of the endpoint: :meth:`handle_exception`'s, else a 500."""
+        try:
+            response = self.handle_exception(request, exc)
+        except Exception:
+            logger.exception("an exception handler failed on request %s", request.request_id)
+            response = None
+        if response is not None:
+            return response
+        logger.exception("unhandled %s in request %s", type(exc).__name__, request.request_id)
+        return internal_error_response(request.request_id)
+
+    def _traced(self, tracer: Any, request: Request) -> Response:
+        """:meth:`handle`'s work inside the invocation span (see :mod:`fcsdk.tracing`)."""
+        current = _current()
+        opened = tracer.start(
+            current[0] if current is not None else request,
+            trigger="http",
+            headers=request.headers,
+            method=request.method,
+            path=request.path,
+        )
+        try:
+            result = self._endpoint(request)
+            response = result if isinstance(result, Response) else to_response(result)
+        except Exception as exc:
+            response = self._failed(request, exc)
+            tracer.finish(opened, exc if response.status >= 500 else None, response.status)
+            return response
+        tracer.finish(opened, None, response.status)
+        return response
 
     def serve(self, place: Place[T]) -> T:
         """Serve the request of ``place`` and encode the answer there."""

@@ -30,13 +30,14 @@ Example:
 from __future__ import annotations
 
 import atexit
+import sys
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, unquote
 
 from fcsdk import _aio
-from fcsdk._invocation import enter, enter_hook, leave
+from fcsdk._invocation import TRACE, enter, enter_hook, leave
 from fcsdk._platform.rules import PATH_SAFE
 from fcsdk.exceptions import ConfigurationError, HTTPError, LifespanError
 from fcsdk.web.adapter import PlaceApp, invocation_of, logger
@@ -459,20 +460,38 @@ class ASGIHandler(PlaceApp):
         """Run the app on ``scope``; its response, or ``None`` on a failure or a timeout."""
         timeout = self.timeout if self.timeout is not None else _function_timeout(raw_context)
         token = enter(invocation)
+        tracer = TRACE[0]
+        opened = None
+        if tracer is not None:
+            opened = tracer.start(
+                invocation,
+                trigger="http",
+                headers=scope["headers"],
+                method=scope["method"],
+                path=scope["path"],
+            )
+            scope["headers"] = tracer.asgi_headers(opened, scope["headers"])
+        answer = None
         try:
-            return _aio.run(
+            answer = _aio.run(
                 call_http(self.app, scope, body, request_id=request_id, max_body=MAX_RESPONSE_SIZE),
                 timeout=timeout,
             )
-        except TimeoutError:
+            return answer
+        except TimeoutError as exc:
             logger.error(
                 "the ASGI app did not finish request %s within %s s; it was cancelled",
                 request_id,
                 timeout,
             )
+            if opened is not None:
+                tracer.finish(opened, exc, 500)
+                opened = None
             return None
         finally:
             leave(token)
+            if opened is not None:  # an exception in flight is the invocation's failure
+                tracer.finish(opened, sys.exc_info()[1], answer[0] if answer is not None else 500)
 
     def serve_wsgi(self, place: WSGIPlace) -> Iterable[bytes]:
         """Serve one FC 2.0 (WSGI) request."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from fcsdk._invocation import enter, leave
+from fcsdk._invocation import TRACE, enter, leave
 from fcsdk._platform.rules import FC_PROXY_PREFIX, parse_content_length
 from fcsdk.exceptions import FCSDKError, HTTPError, PayloadTooLarge, RequestHeaderFieldsTooLarge
 from fcsdk.web._types import WSGIApp, WSGIEnvironment
@@ -103,9 +103,41 @@ class WSGIHandler(PlaceApp):
         request_id = _request_id(place.context)
         token = enter(place.context)
         try:
+            if TRACE[0] is not None:
+                return self._traced_wsgi(TRACE[0], place, request_id)
             return self._wsgi(place, request_id)
         finally:
             leave(token)
+
+    def _traced_wsgi(self, tracer: Any, place: WSGIPlace, request_id: str) -> Iterable[bytes]:
+        """:meth:`_wsgi` inside the invocation span; its status is the one the app started."""
+        environ = place.environ
+        opened = tracer.start(
+            place.context,
+            trigger="http",
+            headers=place.request.headers,
+            method=str(environ.get("REQUEST_METHOD", "GET")),
+            path=place.request.path,
+        )
+        status: list[int] = []
+        start_response = place.start_response
+
+        def recording_start(status_line: str, *args: Any) -> Any:
+            code = status_line.split(" ", 1)[0]
+            if code.isdigit():
+                status.append(int(code))
+            return start_response(status_line, *args)
+
+        place.start_response = recording_start
+        try:
+            result = self._wsgi(place, request_id)
+        except BaseException as exc:
+            tracer.finish(opened, exc, status[-1] if status else None)
+            raise
+        finally:
+            place.start_response = start_response
+        tracer.finish(opened, None, status[-1] if status else None)
+        return result
 
     def _check_environ(self, environ: WSGIEnvironment) -> None:
         limits = self.options.limits
@@ -152,14 +184,29 @@ class WSGIHandler(PlaceApp):
         except HTTPError as exc:
             return place.refuse(exc)
         self._prepare(environ)
-        token = enter(invocation_of(request))
+        invocation = invocation_of(request)
+        token = enter(invocation)
+        tracer = TRACE[0]
+        opened = None
+        if tracer is not None:
+            opened = tracer.start(
+                invocation,
+                trigger="http",
+                headers=request.headers,
+                method=request.method,
+                path=request.path,
+            )
+        error: Exception | None = None
         try:
             response = self._collect(environ)
-        except Exception:
+        except Exception as exc:
+            error = exc
             logger.exception("the WSGI app failed on request %s", request.request_id)
             response = internal_error_response(request.request_id)
         finally:
             leave(token)
+        if opened is not None:
+            tracer.finish(opened, error, response.status)
         return place.send(response)
 
     def _collect(self, environ: WSGIEnvironment) -> Response:

@@ -37,7 +37,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
-from fcsdk._invocation import enter, enter_hook, leave
+from fcsdk._invocation import TRACE, enter, enter_hook, leave
 from fcsdk.exceptions import ConfigurationError, InstanceStartError
 from fcsdk.handler import is_async_callable
 from fcsdk.webfunction.answers import send_problem, send_whole
@@ -195,6 +195,9 @@ class WebFunction:
         if state:  # uvicorn gives each request an empty state of its own otherwise
             scope["state"] = state.copy()
         token = enter(context)
+        tracer = TRACE[0]
+        if tracer is not None:
+            send, finish = _traced(tracer, context, scope, send)
         try:
             if self.kind == "asgi":
                 await self.app(scope, receive, send)
@@ -211,6 +214,8 @@ class WebFunction:
                     context.request_id,
                 )
         finally:
+            if tracer is not None:
+                await finish(sys.exc_info()[1])
             leave(token)
 
     def _route(self, scope: Scope, context: HeaderContext) -> str | None:
@@ -347,3 +352,34 @@ class WebFunction:
     def __repr__(self) -> str:
         name = getattr(self.app, "__qualname__", type(self.app).__name__)
         return f"<fcsdk WebFunction {self.kind} app {name}, handler {self.handler!r}>"
+
+
+def _traced(
+    tracer: Any, context: Any, scope: Scope, send: Send
+) -> tuple[Send, Callable[[BaseException | None], Awaitable[None]]]:
+    """Open the request's invocation span (see :mod:`fcsdk.tracing`).
+
+    Returns the ``send`` that notes the answer's status, and the function that
+    ends the span with it. The scope's W3C headers then name the invocation's
+    span, so an app's own OpenTelemetry middleware nests under it.
+    """
+    opened = tracer.start(
+        context,
+        trigger="http",
+        headers=scope["headers"],
+        method=scope["method"],
+        path=scope["path"],
+    )
+    scope["headers"] = tracer.asgi_headers(opened, scope["headers"])
+    status: list[int] = []
+
+    async def noting_send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+        await send(message)
+
+    async def finish(error: BaseException | None) -> None:
+        code = status[0] if status else None
+        await tracer.afinish(opened, error if code is None or code >= 500 else None, code)
+
+    return noting_send, finish

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from fcsdk import _secrets
-from fcsdk._invocation import enter, enter_hook, leave
+from fcsdk._invocation import TRACE, enter, enter_hook, leave
 from fcsdk.handler import is_async_callable
 
 __all__ = ["EventRunner", "error_body", "lifecycle_line", "log_failure"]
@@ -115,14 +115,26 @@ class EventRunner:
         # The failure's log record carries the request id too (a hook's mark: the
         # handler's own call is what uses up the instance's cold start).
         token = enter_hook(context)
+        tracer = TRACE[0]
+        opened = None
+        if tracer is not None:
+            from fcsdk.tracing._hook import trigger_of
+
+            opened = tracer.start(
+                context, trigger=trigger_of(getattr(self.handler, "event_model", None))
+            )
         try:
             result = await self._call(body, context)
         except Exception as exc:
             log_failure("invocation", request_id, exc)
+            if opened is not None:
+                await tracer.afinish(opened, exc)
             return 404, FAILURE, error_body(exc)
         finally:
             leave(token)
             lifecycle_line("FC Invoke End", request_id)
+        if opened is not None:
+            await tracer.afinish(opened)
         return 200, SUCCESS, result
 
     async def _call(self, body: bytes, context: Any) -> bytes:

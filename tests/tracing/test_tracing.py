@@ -1,0 +1,562 @@
+"""fcsdk.tracing: invocation spans under FC's trace, sent over OTLP/HTTP to a loopback collector."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from opentelemetry import trace
+
+import fcsdk as fc
+import fcsdk.tracing
+from fcsdk import _invocation
+from fcsdk.events import TimerEvent
+from fcsdk.testing import HTTPClient, fake_context
+from tests.tracing.collector import Collector, Received
+
+# span kinds and status codes of the OTLP protobuf
+SERVER = 2
+INTERNAL = 1
+STATUS_ERROR = 2
+
+FC_TRACE = "5e2c3b7a9f104d6e"  # a 64-bit Jaeger trace id, as FC writes it
+FC_SPAN = "1a2b3c4d5e6f7081"
+TIMER = b'{"triggerTime":"2026-12-07T02:00:00Z","triggerName":"nightly","payload":"go"}'
+
+
+@pytest.fixture
+def collector() -> Iterator[Collector]:
+    """A loopback OTLP/HTTP collector; tracing is switched off after the test."""
+    server = Collector()
+    try:
+        yield server
+    finally:
+        fcsdk.tracing.shutdown()
+        server.close()
+
+
+def traced(collector: Collector, **kwargs: Any) -> None:
+    """Configure tracing to export to ``collector``."""
+    fcsdk.tracing.configure(endpoint=collector.endpoint, flush_timeout=5.0, **kwargs)
+
+
+def fc_context(request_id: str, flags: str = "1", **kwargs: Any) -> Any:
+    """A python3.10-shaped context whose tracing names FC's span."""
+    return fake_context(
+        request_id=request_id,
+        tracing={
+            "span_context": f"{FC_TRACE}:{FC_SPAN}:0:{flags}",
+            "jaeger_endpoint": "http://tracing-analysis-dc-hz.aliyuncs.com/adapt_x/api/traces",
+            "span_baggages": {"tenant": "acme"},
+        },
+        **kwargs,
+    )
+
+
+def by_name(spans: list[Received], name: str) -> list[Received]:
+    """The spans called ``name``."""
+    return [span for span in spans if span.name == name]
+
+
+class TestEventHandler:
+    def test_child_of_fc_span(self, collector: Collector) -> None:
+        """An @fc.handler invocation is a SERVER span whose parent is FC's span, trace kept."""
+        traced(collector)
+
+        @fc.handler
+        def main(event: TimerEvent, context: fc.FCContext) -> str:
+            return event.trigger_name
+
+        assert main(TIMER, fc_context("req-1")) == "nightly"
+        (span,) = collector.wait_for(1)
+        assert span.trace_id == FC_TRACE.rjust(32, "0")
+        assert span.parent_span_id == FC_SPAN
+        assert span.kind == SERVER
+        assert span.name == "my-function"
+        assert span.attributes["faas.invocation_id"] == "req-1"
+        assert span.attributes["faas.trigger"] == "timer"
+        assert span.attributes["faas.name"] == "my-function"
+        assert span.attributes["cloud.region"] == "cn-hangzhou"
+        assert span.attributes["cloud.account.id"] == "1234567890123456"
+        assert span.attributes["cloud.provider"] == "alibaba_cloud"
+        assert isinstance(span.attributes["faas.coldstart"], bool)
+
+    def test_exported_before_the_invocation_returns(self, collector: Collector) -> None:
+        """The span reached the collector when the handler's call returned (no waiting after)."""
+        traced(collector)
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            return 1
+
+        main(b"{}", fc_context("req-now"))
+        assert [span.name for span in collector.spans] == ["my-function"]
+
+    def test_unsampled_fc_trace_is_not_exported(self, collector: Collector) -> None:
+        """FC's flags 0 (not sampled) are honoured: no span is recorded or exported."""
+        traced(collector)
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            with trace.get_tracer(__name__).start_as_current_span("inner"):
+                return 1
+
+        main(b"{}", fc_context("req-unsampled", flags="0"))
+        main(b"{}", fc_context("req-sampled", flags="1"))
+        spans = collector.wait_for(2)
+        assert {span.attributes.get("faas.invocation_id") for span in spans} == {
+            "req-sampled",
+            None,
+        }
+        assert len(spans) == 2  # the sampled invocation and its inner span only
+
+    def test_malformed_span_context_starts_a_trace(self, collector: Collector) -> None:
+        """A span context that is not Jaeger's form gives a root span; the invocation runs."""
+        traced(collector)
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            return 7
+
+        context = fake_context(request_id="req-bad", tracing={"span_context": "zz:1:0:1"})
+        assert main(b"{}", context) == b"7"
+        (span,) = collector.wait_for(1)
+        assert span.parent_span_id == ""
+        assert span.trace_id != FC_TRACE.rjust(32, "0")
+
+    def test_no_root_spans(self, collector: Collector) -> None:
+        """With root_spans=False an invocation FC sent no trace for is not traced."""
+        traced(collector, root_spans=False)
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            return 1
+
+        main(b"{}", fake_context(request_id="req-root"))
+        main(b"{}", fc_context("req-child"))
+        spans = collector.wait_for(1)
+        assert [span.attributes["faas.invocation_id"] for span in spans] == ["req-child"]
+
+    def test_exception_recorded(self, collector: Collector) -> None:
+        """A failing invocation's span has status ERROR and the exception as an event."""
+        traced(collector)
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            raise LookupError("no such order")
+
+        with pytest.raises(LookupError):
+            main(b"{}", fc_context("req-fail"))
+        (span,) = collector.wait_for(1)
+        assert span.status_code == STATUS_ERROR
+        assert span.status_message == "LookupError"
+        (name, attributes) = span.events[0]
+        assert name == "exception"
+        assert attributes["exception.type"].endswith("LookupError")
+        assert attributes["exception.message"] == "no such order"
+
+    def test_user_spans_nest(self, collector: Collector) -> None:
+        """Spans the handler opens are children of the invocation span."""
+        traced(collector)
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            with trace.get_tracer(__name__).start_as_current_span("charge"):
+                return 1
+
+        main(b"{}", fc_context("req-nest"))
+        spans = collector.wait_for(2)
+        (outer,) = by_name(spans, "my-function")
+        (inner,) = by_name(spans, "charge")
+        assert inner.parent_span_id == outer.span_id
+        assert inner.trace_id == outer.trace_id
+
+    def test_async_handler_spans_nest(self, collector: Collector) -> None:
+        """On the shared event loop, an async handler's spans nest under its invocation span."""
+        traced(collector)
+
+        @fc.handler
+        async def main(event: dict[str, int]) -> int:
+            await asyncio.sleep(0)
+            with trace.get_tracer(__name__).start_as_current_span("fetch"):
+                await asyncio.sleep(0)
+            return 1
+
+        main(b"{}", fc_context("req-async"))
+        spans = collector.wait_for(2)
+        (outer,) = by_name(spans, "my-function")
+        (inner,) = by_name(spans, "fetch")
+        assert inner.parent_span_id == outer.span_id
+
+    def test_baggage_from_fc(self, collector: Collector) -> None:
+        """FC's span_baggages are the invocation's OpenTelemetry baggage."""
+        from opentelemetry import baggage
+
+        traced(collector)
+        seen: list[object] = []
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            seen.append(baggage.get_baggage("tenant"))
+            return 1
+
+        main(b"{}", fc_context("req-bag"))
+        assert seen == ["acme"]
+
+    def test_log_lines_carry_ids(self, collector: Collector) -> None:
+        """fc.logger's JSON lines inside an invocation carry its trace and span ids."""
+        import io
+
+        from fcsdk.logging import JSONFormatter, RequestContextFilter
+
+        traced(collector)
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.addFilter(RequestContextFilter())
+        handler.setFormatter(JSONFormatter())
+        fc.logger.addHandler(handler)
+        try:
+
+            @fc.handler
+            def main(event: dict[str, int]) -> int:
+                fc.logger.warning("charging")
+                return 1
+
+            main(b"{}", fc_context("req-log"))
+        finally:
+            fc.logger.removeHandler(handler)
+        line = json.loads(stream.getvalue().splitlines()[0])
+        (span,) = collector.wait_for(1)
+        assert line["trace_id"] == span.trace_id
+        assert line["span_id"] == span.span_id
+        assert line["request_id"] == "req-log"
+
+
+class TestConcurrency:
+    def test_threads_never_cross(self, collector: Collector) -> None:
+        """16 invocations in 16 threads at once: each inner span is under its own invocation."""
+        traced(collector)
+        barrier = threading.Barrier(16)
+
+        @fc.handler
+        def main(event: dict[str, str], context: fc.FCContext) -> str:
+            barrier.wait(10)
+            with trace.get_tracer(__name__).start_as_current_span(f"work {context.request_id}"):
+                barrier.wait(10)
+            return context.request_id
+
+        errors: list[BaseException] = []
+
+        def run(n: int) -> None:
+            try:
+                main(b"{}", fc_context(f"req-{n}"))
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert not errors
+        spans = collector.wait_for(32)
+        outer = {span.span_id: span for span in spans if span.kind == SERVER}
+        assert len(outer) == 16
+        for span in spans:
+            if span.kind == INTERNAL:
+                parent = outer[span.parent_span_id]
+                assert span.name == f"work {parent.attributes['faas.invocation_id']}"
+
+    def test_async_tasks_never_cross(self, collector: Collector) -> None:
+        """16 async invocations interleaved on the shared loop: spans stay with their invocation."""
+        traced(collector)
+        barrier = threading.Barrier(16)
+
+        @fc.handler
+        async def main(event: dict[str, str], context: fc.FCContext) -> str:
+            tracer = trace.get_tracer(__name__)
+            with tracer.start_as_current_span(f"step {context.request_id}"):
+                for _ in range(5):
+                    await asyncio.sleep(0)
+            return context.request_id
+
+        def run(n: int) -> None:
+            barrier.wait(10)
+            main(b"{}", fc_context(f"areq-{n}"))
+
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        spans = collector.wait_for(32)
+        outer = {span.span_id: span for span in spans if span.kind == SERVER}
+        inner = [span for span in spans if span.kind == INTERNAL]
+        assert len(outer) == 16
+        assert len(inner) == 16
+        for span in inner:
+            parent = outer[span.parent_span_id]
+            assert span.name == f"step {parent.attributes['faas.invocation_id']}"
+
+
+class TestHTTP:
+    def test_http_handler_w3c_parent(self, collector: Collector) -> None:
+        """@fc.http: a W3C traceparent header is the parent; method and status are attributes."""
+        traced(collector)
+
+        @fc.http
+        def app(request: fc.Request) -> fc.Response:
+            return fc.JSONResponse({"ok": True}, status=201)
+
+        parent_trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+        parent_span = "00f067aa0ba902b7"
+        client = HTTPClient(app, via="fc3")
+        answer = client.post(
+            "/orders",
+            headers={"traceparent": f"00-{parent_trace}-{parent_span}-01"},
+            json={"id": 1},
+        )
+        assert answer.status_code == 201
+        (span,) = collector.wait_for(1)
+        assert span.trace_id == parent_trace
+        assert span.parent_span_id == parent_span
+        assert span.name == "POST"
+        assert span.attributes["http.request.method"] == "POST"
+        assert span.attributes["http.response.status_code"] == 201
+        assert span.attributes["url.path"] == "/orders"
+        assert span.attributes["faas.trigger"] == "http"
+
+    def test_http_handler_error(self, collector: Collector) -> None:
+        """An exception in @fc.http answers 500 and the span records it with status ERROR."""
+        traced(collector)
+
+        @fc.http
+        def app(request: fc.Request) -> fc.Response:
+            raise RuntimeError("boom")
+
+        assert HTTPClient(app).get("/").status_code == 500
+        (span,) = collector.wait_for(1)
+        assert span.status_code == STATUS_ERROR
+        assert span.attributes["http.response.status_code"] == 500
+        assert span.events[0][1]["exception.type"].endswith("RuntimeError")
+
+    def test_http_error_is_not_a_failure(self, collector: Collector) -> None:
+        """A 404 raised as HTTPError is an answer, not a failed invocation."""
+        traced(collector)
+
+        @fc.http
+        def app(request: fc.Request) -> fc.Response:
+            raise fc.NotFound("no such order")
+
+        assert HTTPClient(app).get("/x").status_code == 404
+        (span,) = collector.wait_for(1)
+        assert span.status_code != STATUS_ERROR
+        assert span.attributes["http.response.status_code"] == 404
+
+    @pytest.mark.parametrize("via", ["wsgi", "fc3"])
+    def test_flask(self, collector: Collector, via: str) -> None:
+        """A Flask app through from_wsgi is one span per request, in both places."""
+        from flask import Flask
+
+        traced(collector)
+        flask_app = Flask(__name__)
+
+        @flask_app.get("/hello")
+        def hello() -> str:
+            with trace.get_tracer(__name__).start_as_current_span("render"):
+                return "hi"
+
+        client = HTTPClient(fc.from_wsgi(flask_app), via=via)  # type: ignore[arg-type]
+        assert client.get("/hello").text == "hi"
+        spans = collector.wait_for(2)
+        (outer,) = [span for span in spans if span.kind == SERVER]
+        (inner,) = by_name(spans, "render")
+        assert inner.parent_span_id == outer.span_id
+        assert outer.attributes["http.response.status_code"] == 200
+        assert outer.name == "GET"
+
+    @pytest.mark.parametrize("via", ["wsgi", "fc3"])
+    def test_fastapi(self, collector: Collector, via: str) -> None:
+        """A FastAPI app through from_asgi: the route's spans nest under the request's span."""
+        from fastapi import FastAPI
+
+        traced(collector)
+        api = FastAPI()
+
+        @api.get("/items/{n}")
+        async def item(n: int) -> dict[str, int]:
+            with trace.get_tracer(__name__).start_as_current_span("lookup"):
+                await asyncio.sleep(0)
+            return {"n": n}
+
+        client = HTTPClient(fc.from_asgi(api, lifespan="off"), via=via)  # type: ignore[arg-type]
+        answer = client.get(
+            "/items/3",
+            headers={"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
+        )
+        assert answer.json() == {"n": 3}
+        collector.wait_for(2)
+        spans = {span.span_id: span for span in collector.spans}
+        (outer,) = [span for span in spans.values() if "faas.invocation_id" in span.attributes]
+        (inner,) = by_name(list(spans.values()), "lookup")
+        assert outer.trace_id == "0af7651916cd43dd8448eb211c80319c"
+        assert outer.parent_span_id == "b7ad6b7169203331"
+        assert outer.attributes["http.response.status_code"] == 200
+        # the route's span is under the invocation span, through FastAPI's own spans if any
+        ancestors = []
+        span = inner
+        while span.parent_span_id in spans:
+            span = spans[span.parent_span_id]
+            ancestors.append(span.span_id)
+        assert outer.span_id in ancestors
+        assert {s.trace_id for s in spans.values()} == {outer.trace_id}
+
+
+class TestExport:
+    def test_dead_collector_never_fails_an_invocation(self) -> None:
+        """Nothing listens at the endpoint: the invocation answers as without tracing."""
+        spare = Collector()
+        endpoint = spare.endpoint
+        spare.close()  # the port is now closed
+        fcsdk.tracing.configure(endpoint=endpoint, flush_timeout=0.2, export_timeout=0.2)
+        try:
+
+            @fc.handler
+            def main(event: dict[str, int]) -> int:
+                return 5
+
+            assert main(b"{}", fc_context("req-dead")) == b"5"
+        finally:
+            fcsdk.tracing.shutdown()
+
+    def test_stalled_collector_costs_at_most_the_bound(self, collector: Collector) -> None:
+        """A collector that never answers: the invocation returns after flush_timeout, not later.
+
+        The export's own timeout is an hour here: only fcsdk's bound can end the wait.
+        """
+        collector.stall.set()
+        fcsdk.tracing.configure(endpoint=collector.endpoint, flush_timeout=0.2, export_timeout=3600)
+        results: list[bytes | str] = []
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            return 5
+
+        worker = threading.Thread(target=lambda: results.append(main(b"{}", fc_context("r"))))
+        worker.start()
+        worker.join(20)  # guards against a hang; the bound is 0.2 s
+        stuck = worker.is_alive()
+        collector.release.set()
+        assert not stuck, "the invocation waited for a collector that never answered"
+        assert results == [b"5"]
+
+    def test_one_provider_per_instance(self, collector: Collector) -> None:
+        """Many invocations share the one provider and its one span processor."""
+        provider = fcsdk.tracing.configure(endpoint=collector.endpoint)
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            return 1
+
+        for n in range(20):
+            main(b"{}", fc_context(f"req-{n}"))
+        assert len(provider._active_span_processor._span_processors) == 1
+        assert _invocation.TRACE[0].provider is provider
+        collector.wait_for(20)
+        assert {span.resource.get("service.name") for span in collector.spans} == {
+            span.resource.get("service.name") for span in collector.spans[:1]
+        }
+
+    def test_reconfigure_keeps_global_tracers(self, collector: Collector) -> None:
+        """A tracer taken before a second configure() starts spans on the new provider."""
+        traced(collector)
+        tracer = trace.get_tracer("early")
+        traced(collector)
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            with tracer.start_as_current_span("early-span"):
+                return 1
+
+        main(b"{}", fc_context("req-re"))
+        spans = collector.wait_for(2)
+        (outer,) = by_name(spans, "my-function")
+        (inner,) = by_name(spans, "early-span")
+        assert inner.parent_span_id == outer.span_id
+
+    def test_service_name_from_environment(
+        self, collector: Collector, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """OTEL_SERVICE_NAME names the service; FC's variables describe the function."""
+        monkeypatch.setenv("OTEL_SERVICE_NAME", "orders")
+        monkeypatch.setenv("FC_FUNCTION_NAME", "charge")
+        monkeypatch.setenv("FC_REGION", "cn-shanghai")
+        traced(collector)
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            return 1
+
+        main(b"{}", fc_context("req-env"))
+        (span,) = collector.wait_for(1)
+        assert span.resource["service.name"] == "orders"
+        assert span.resource["faas.name"] == "charge"
+        assert span.resource["cloud.region"] == "cn-shanghai"
+
+    def test_headers_sent(self, collector: Collector) -> None:
+        """configure(headers=...) reach the collector with every export (a token, say)."""
+        traced(collector, headers={"Authorization": "Bearer t0k+en/x="})
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            return 1
+
+        main(b"{}", fc_context("req-h"))
+        collector.wait_for(1)
+        sent = {name.lower(): value for name, value in collector.headers[0].items()}
+        assert sent["authorization"] == "Bearer t0k+en/x="
+
+    def test_bad_timeouts(self) -> None:
+        """A timeout that is not a positive number is a ConfigurationError."""
+        with pytest.raises(fc.ConfigurationError):
+            fcsdk.tracing.configure(flush_timeout=0)
+        assert not fcsdk.tracing.is_configured()
+
+
+class TestCost:
+    def test_import_fcsdk_imports_no_opentelemetry(self) -> None:
+        """import fcsdk and an invocation import neither OpenTelemetry nor fcsdk.tracing."""
+        code = (
+            "import sys, fcsdk as fc\n"
+            "from fcsdk.testing import fake_context\n"
+            "@fc.handler\n"
+            "def main(event: dict) -> int: return 1\n"
+            "main(b'{}', fake_context())\n"
+            "names = ('opentelemetry', 'fcsdk.tracing')\n"
+            "bad = sorted(m for m in sys.modules if m.startswith(names))\n"
+            "print(bad)\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+        )
+        assert done.stdout.strip() == "[]"
+
+    def test_off_after_shutdown(self, collector: Collector) -> None:
+        """After shutdown() invocations are untraced and current_ids() is None."""
+        traced(collector)
+        fcsdk.tracing.shutdown()
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            assert fcsdk.tracing.current_ids() is None
+            return 1
+
+        main(b"{}", fc_context("req-off"))
+        assert collector.spans == []
