@@ -1,11 +1,12 @@
 """One event loop per instance, shared by every invocation, driven by the runtime's own threads.
 
-FC runs an instance's concurrent invocations in threads of one process, and
-calls every handler synchronously. An ``async def`` handler therefore needs a
-loop to run on, and it must be *one* loop for the whole instance: an async
-client (``httpx.AsyncClient``, a database pool) made at startup is bound to
-the loop that made it, and fails ("attached to a different loop") anywhere
-else.
+FC's Python runtime calls every handler synchronously, one invocation per
+instance on FC 3.0's built-in runtimes (FC 2.0's instance concurrency, and
+``fcsdk serve --concurrency``, run several at once in threads of one process).
+An ``async def`` handler therefore needs a loop to run on, and it must be
+*one* loop for the whole instance: an async client (``httpx.AsyncClient``,
+a database pool) made at startup is bound to the loop that made it, and
+fails ("attached to a different loop") anywhere else.
 
 The design, chosen from measurements (µs per call of a coroutine that
 returns at once, CPython 3.11 / 3.12, on the loaded 2-core development

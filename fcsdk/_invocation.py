@@ -4,7 +4,8 @@ Every adapter that calls user code (``@fc.handler``, the lifecycle hooks, the
 HTTP adapters) sets it for the duration of the call with :func:`enter` and
 resets it with :func:`leave`, so that ``fc.logger`` and
 :func:`current_context` know the request they run for, even when one
-instance serves several requests at once in threads.
+process serves several requests at once (a web function; FC 2.0's instance
+concurrency; ``fcsdk serve --concurrency``), in threads or event-loop tasks.
 """
 
 from __future__ import annotations

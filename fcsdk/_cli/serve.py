@@ -93,7 +93,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=positive_int,
         default=1,
         metavar="N",
-        help="instance concurrency: requests run at once, each in a thread (default 1)",
+        help="requests run at once, each in a thread, as FC 2.0's instance concurrency "
+        "(default 1; FC 3.0's built-in runtimes serve one at a time)",
     )
     parser.add_argument("--no-oss", action="store_true", help="do not start the local OSS server")
     parser.add_argument(
