@@ -173,7 +173,11 @@ def test_oss_dir_unusable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     blocker = tmp_path / "file"
     blocker.write_text("")
     code = main(
-        ["serve", "events_app.handler", "--code-dir", str(APPS), "--oss-dir", str(blocker / "x")]
+        [
+            "serve",
+            "events_app.handler",
+            *("--code-dir", str(APPS), "--port", "0", "--oss-dir", str(blocker / "x")),
+        ]
     )
     assert code == 2
     assert "cannot start the local OSS server" in capsys.readouterr().err
