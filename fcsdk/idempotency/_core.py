@@ -21,6 +21,7 @@ import sys
 import time
 import typing
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
@@ -205,7 +206,7 @@ class Guard:
         """
         if self.in_progress_ms is not None:
             return self.in_progress_ms
-        context = next((a for a in args if isinstance(a, FCContext)), None)
+        context = next((a for a in args if _is_context(a)), None)
         if context is None:
             current = _invocation.current()
             context = None if current is None else current[0]
@@ -232,6 +233,12 @@ class Guard:
             return record.result.decode("utf-8", "surrogatepass")
         if kind == "dropped":
             info = json.loads(record.result or b"{}")
+            if info.get("reason"):
+                raise IdempotencyError(
+                    f"idempotency key {key}: the function ran, but its result could not be "
+                    f"kept ({info['reason']}); it does not run again for this key",
+                    key_hash=key,
+                )
             raise IdempotencyResultTooLargeError(
                 f"idempotency key {key}: the function ran, but its result "
                 f"({info.get('size')} bytes) passed the store's limit ({info.get('limit')} bytes) "
@@ -253,7 +260,12 @@ class Guard:
     def _build_decoder(self) -> Callable[[bytes], Any]:
         try:
             returns = self._returns()
-        except Exception:  # an annotation that does not resolve: plain JSON then
+        except Exception as exc:  # an annotation that does not resolve: plain JSON then
+            log.warning(
+                "idempotency: the return annotation does not resolve (%s); stored results "
+                "come back as plain JSON values",
+                exc,
+            )
             returns = _MISSING
         if returns is _MISSING or returns is Any:
             decoder: Callable[[bytes], Any] = json.loads
@@ -299,7 +311,7 @@ class Guard:
         try:
             kind, data = encode_result(result)
         except ResultEncodeError as exc:
-            return self._dropped(claim, 0), exc
+            return self._dropped(claim, 0, reason=str(exc)), exc
         limit = self.store.max_record_bytes
         if len(data) + _HEADER_ROOM > limit:
             error = IdempotencyResultTooLargeError(
@@ -311,19 +323,14 @@ class Guard:
                 limit=limit,
             )
             return self._dropped(claim, len(data)), error
-        record = Record(
-            "completed", fence=claim.record.fence, payload_hash=claim.record.payload_hash
-        )
-        return Record(
-            "completed",
-            fence=record.fence,
-            payload_hash=record.payload_hash,
-            result=data,
-            kind=kind,
-        ), None
+        mine = claim.record
+        done = Record("completed", fence=mine.fence, payload_hash=mine.payload_hash)
+        return replace(done, result=data, kind=kind), None
 
-    def _dropped(self, claim: Claim, size: int) -> Record:
-        info = json.dumps({"size": size, "limit": self.store.max_record_bytes}).encode()
+    def _dropped(self, claim: Claim, size: int, reason: str = "") -> Record:
+        info = json.dumps(
+            {"size": size, "limit": self.store.max_record_bytes, "reason": reason[:500]}
+        ).encode()
         return Record(
             "completed",
             fence=claim.record.fence,
@@ -457,6 +464,15 @@ class Guard:
         if error is not None:
             raise error
         return result
+
+
+def _is_context(value: object) -> bool:
+    """An FCContext, or the runtime's own context object (it has a request id and a function)."""
+    if isinstance(value, FCContext):
+        return True
+    return hasattr(value, "function") and (
+        hasattr(value, "request_id") or hasattr(value, "requestId")
+    )
 
 
 def _guarded(call: Callable[..., T], *args: Any) -> T:

@@ -146,6 +146,19 @@ class RedisStore(IdempotencyStore):
         where = kwargs.get("path") or f"{kwargs.get('host')}:{kwargs.get('port')}"
         return f"RedisStore({where}, prefix={self.prefix!r})"
 
+    def close(self) -> None:
+        """Close the clients the store made (the sync one, and the async one of each loop).
+
+        A client given to the store is closed too. Call it at PreStop, or in tests.
+        """
+        self.client.close()
+        clients, self._async_clients = (
+            list(self._async_clients.items()),
+            weakref.WeakKeyDictionary(),
+        )
+        for owner, (client, _) in clients:
+            _close_async(owner, client)
+
     # -- sync ---------------------------------------------------------------------------
 
     def claim(self, key: str, record: Record, ttl_ms: int) -> Claim:
@@ -293,6 +306,23 @@ class RedisStore(IdempotencyStore):
             return await super().aget(key)
         found = await self._run(_GET, [self.prefix + key], [])
         return None if found is None else decode_record(found[0], ttl_ms=int(found[1]))
+
+
+def _close_async(owner: Any, client: Any) -> None:
+    """Close an async client on the loop it was made on (``owner``), or the shared loop."""
+    import asyncio
+
+    from fcsdk import _aio
+
+    loop = owner if isinstance(owner, asyncio.AbstractEventLoop) else _aio.get_loop()
+    if loop.is_closed():
+        return
+    if loop is _aio.get_loop():
+        _aio.run(client.aclose())
+    elif loop.is_running():
+        asyncio.run_coroutine_threadsafe(client.aclose(), loop).result(10)
+    else:
+        loop.run_until_complete(client.aclose())
 
 
 def _claim_result(record: Record, found: Any) -> Claim:
