@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from fcsdk.exceptions import IdempotencyBatchError, IdempotencyError, IdempotencyStoreError
 from fcsdk.idempotency._core import Guard, KeySource, _returns
@@ -148,10 +148,36 @@ def _guard(
     )
 
 
+@overload
+def process_batch(
+    store: IdempotencyStore,
+    records: Iterable[T],
+    fn: Callable[[T], Coroutine[Any, Any, R]],
+    *,
+    key: KeySource,
+    expires_after: timedelta | float = ...,
+    in_progress_expires_after: timedelta | float | None = ...,
+    validate_payload: bool | KeySource = ...,
+    namespace: str | None = ...,
+    stop_at_first_failure: bool = ...,
+) -> list[R]: ...
+@overload
 def process_batch(
     store: IdempotencyStore,
     records: Iterable[T],
     fn: Callable[[T], R],
+    *,
+    key: KeySource,
+    expires_after: timedelta | float = ...,
+    in_progress_expires_after: timedelta | float | None = ...,
+    validate_payload: bool | KeySource = ...,
+    namespace: str | None = ...,
+    stop_at_first_failure: bool = ...,
+) -> list[R]: ...
+def process_batch(
+    store: IdempotencyStore,
+    records: Iterable[T],
+    fn: Callable[[T], Any],
     *,
     key: KeySource,
     expires_after: timedelta | float = timedelta(days=1),
@@ -159,7 +185,7 @@ def process_batch(
     validate_payload: bool | KeySource = False,
     namespace: str | None = None,
     stop_at_first_failure: bool = False,
-) -> list[R]:
+) -> list[Any]:
     """Run ``fn`` once per record; records done in an earlier push answer from the store.
 
     Every record's key is claimed in one round trip; ``fn`` then runs on the

@@ -159,6 +159,16 @@ class RedisStore(IdempotencyStore):
         for owner, (client, _) in clients:
             _close_async(owner, client)
 
+    async def aclose(self) -> None:
+        """Close the async client of the running loop (from inside that loop)."""
+        import asyncio
+
+        found = self._async_clients.pop(asyncio.get_running_loop(), None)
+        if found is None and self._async_client is not None:
+            found = self._async_clients.pop(self, None)
+        if found is not None:
+            await found[0].aclose()
+
     # -- sync ---------------------------------------------------------------------------
 
     def claim(self, key: str, record: Record, ttl_ms: int) -> Claim:

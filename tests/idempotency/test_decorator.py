@@ -234,7 +234,8 @@ class TestFailures:
         def work(event: dict[str, Any], ctx: Any) -> None:
             runs.append(1)
 
-        for event in ({}, {"data": {}}, {"data": {"key": ""}}, {"data": None}):
+        events: list[dict[str, Any]] = [{}, {"data": {}}, {"data": {"key": ""}}, {"data": None}]
+        for event in events:
             with pytest.raises(IdempotencyKeyError) as info:
                 work(event, context)
             assert info.value.status == 400
@@ -372,7 +373,7 @@ class TestDeadline:
 
         with pytest.raises(ConfigurationError, match="in_progress_expires_after"):
             inner("x")
-        ctx = fake_context()
+        ctx: Any = fake_context()
         ctx.function.timeout = timeout
 
         @fc.handler
