@@ -23,8 +23,8 @@ from fcsdk.testing import fake_context
 from fcsdk.testing.oss import LocalOSSServer
 
 BUCKET = "idem-bucket"
-# Credentials shaped like real STS ones: '+', '/' and '=' included.
-AK = "STS.NTk+ab/Cd=x"
+# Credentials shaped like real STS ones: secret and token with "+", "/" and "=".
+AK = "STS.NTkUo8ab5Cdx3Z"
 SECRET = "s3cr+t/Key=="
 TOKEN = "CAIS+token/part==end"
 
