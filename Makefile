@@ -71,6 +71,7 @@ docs: $(VENV)/.dev-installed
 test: lint typecheck pytest docs
 
 bench: $(VENV)/.dev-installed
+	sh scripts/ensure-redis.sh
 	$(PY) -m benchmarks
 
 # A short coverage-guided run over every parser (not part of make test).

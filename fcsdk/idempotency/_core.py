@@ -210,7 +210,12 @@ class Guard:
         if context is None:
             current = _invocation.current()
             context = None if current is None else current[0]
-        function = getattr(context, "function", None)
+        # The runtime's own object when there is one: reading an FCContext's field fills
+        # all of them from it, a cost no other part of this call needs.
+        raw = context.raw if isinstance(context, FCContext) else context
+        function = getattr(raw, "function", None)
+        if function is None and raw is not context:
+            function = getattr(context, "function", None)
         timeout = getattr(function, "timeout", None)
         if isinstance(timeout, str) and timeout.isdigit():
             timeout = int(timeout)

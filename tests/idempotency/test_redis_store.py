@@ -65,6 +65,20 @@ class TestClaims:
         assert outcomes[1].record.fence == "old"
         assert store.claim_many([]) == []
 
+    def test_claim_many_after_a_script_flush(self, store: RedisStore, redis_client: Any) -> None:
+        """A server that lost its scripts (a restart, SCRIPT FLUSH) gets them loaded again."""
+        redis_client.script_flush()
+        outcomes = store.claim_many([("x", claim("1"), 60_000), ("y", claim("2"), 60_000)])
+        assert [o.won for o in outcomes] == [True, True]
+
+        async def again() -> list[bool]:
+            redis_client.script_flush()
+            found = await store.aclaim_many([("z", claim("3"), 60_000)])
+            await store.aclose()
+            return [o.won for o in found]
+
+        assert asyncio.run(again()) == [True]
+
 
 class TestFencing:
     def test_completion_needs_the_callers_own_claim(
@@ -186,5 +200,7 @@ class TestSetUp:
         """encode_record / decode_record keep every field, the result bytes raw."""
         record = Record("completed", fence="f", payload_hash="h", result=b"\n\x00x", kind="bytes")
         assert decode_record(encode_record(record)) == record
+        odd = Record("in_progress", fence='a"b\\c', payload_hash="h\u00e9")
+        assert decode_record(encode_record(odd)) == odd
         timed = decode_record(encode_record(claim("a"), lifetime_ms=5), ttl_ms=3)
         assert (timed.lifetime_ms, timed.ttl_ms) == (5, 3)
