@@ -46,16 +46,16 @@ def race(url: str, prefix: str) -> None:
     answers: dict[str, set[int]] = {}
     lock = threading.Lock()
 
-    def fire(seed: int) -> None:
+    def fire(shuffle: int) -> None:
         counter.blpop([f"{prefix}go"], timeout=30)  # the start gate, shared by both processes
         order = list(range(KEYS))
-        random.Random(seed).shuffle(order)
+        random.Random(shuffle).shuffle(order)
         for n in order:
             answer = int(main(json.dumps({"k": f"key-{n}"}).encode(), fake_context(timeout=30)))
             with lock:
                 answers.setdefault(f"key-{n}", set()).add(answer)
 
-    threads = [threading.Thread(target=fire, args=(seed,)) for seed in range(THREADS)]
+    threads = [threading.Thread(target=fire, args=(n,)) for n in range(THREADS)]
     for thread in threads:
         thread.start()
     print("ready", flush=True)
