@@ -275,10 +275,36 @@ def process_batch(
     return plan.outcome()
 
 
+@overload
 async def aprocess_batch(
     store: IdempotencyStore,
     records: Iterable[T],
-    fn: Callable[[T], Awaitable[R]] | Callable[[T], R],
+    fn: Callable[[T], Awaitable[R]],
+    *,
+    key: KeySource,
+    expires_after: timedelta | float = ...,
+    in_progress_expires_after: timedelta | float | None = ...,
+    validate_payload: bool | KeySource = ...,
+    namespace: str | None = ...,
+    stop_at_first_failure: bool = ...,
+) -> list[R]: ...
+@overload
+async def aprocess_batch(
+    store: IdempotencyStore,
+    records: Iterable[T],
+    fn: Callable[[T], R],
+    *,
+    key: KeySource,
+    expires_after: timedelta | float = ...,
+    in_progress_expires_after: timedelta | float | None = ...,
+    validate_payload: bool | KeySource = ...,
+    namespace: str | None = ...,
+    stop_at_first_failure: bool = ...,
+) -> list[R]: ...
+async def aprocess_batch(
+    store: IdempotencyStore,
+    records: Iterable[T],
+    fn: Callable[[T], Any],
     *,
     key: KeySource,
     expires_after: timedelta | float = timedelta(days=1),
@@ -286,7 +312,7 @@ async def aprocess_batch(
     validate_payload: bool | KeySource = False,
     namespace: str | None = None,
     stop_at_first_failure: bool = False,
-) -> list[R]:
+) -> list[Any]:
     """:func:`process_batch` for ``async def`` handlers, on the store's async client.
 
     ``fn`` may be sync or ``async def``; records run one after the other, in order.
