@@ -199,21 +199,21 @@ class RedisStore(IdempotencyStore):
         if not items:
             return []
         sha = self._claim.sha
+
+        def send() -> list[Any]:
+            pipe = self.client.pipeline(transaction=False)
+            for key, record, ttl_ms in items:
+                # EVALSHA itself: the pipeline's script objects would add a
+                # SCRIPT EXISTS round trip to every batch.
+                pipe.evalsha(sha, 1, self.prefix + key, encode_record(record), max(1, ttl_ms))
+            return pipe.execute()  # type: ignore[no-any-return]
+
         try:
-            for attempt in range(2):
-                pipe = self.client.pipeline(transaction=False)
-                for key, record, ttl_ms in items:
-                    # EVALSHA itself: the pipeline's script objects would add a
-                    # SCRIPT EXISTS round trip to every batch.
-                    pipe.evalsha(sha, 1, self.prefix + key, encode_record(record), max(1, ttl_ms))
-                try:
-                    answers = pipe.execute()
-                    break
-                except _no_script() as exc:
-                    if attempt:
-                        raise
-                    self.client.script_load(_CLAIM)
-                    del exc
+            try:
+                answers = send()
+            except _no_script():  # the server lost its scripts (a restart, SCRIPT FLUSH)
+                self.client.script_load(_CLAIM)
+                answers = send()
         except Exception as exc:
             raise _store_error(exc) from exc
         return [
@@ -306,19 +306,19 @@ class RedisStore(IdempotencyStore):
             return []
         client, scripts = found
         sha = scripts[_CLAIM].sha
+
+        async def send() -> list[Any]:
+            pipe = client.pipeline(transaction=False)
+            for key, record, ttl_ms in items:
+                pipe.evalsha(sha, 1, self.prefix + key, encode_record(record), max(1, ttl_ms))
+            return await pipe.execute()  # type: ignore[no-any-return]
+
         try:
-            for attempt in range(2):
-                pipe = client.pipeline(transaction=False)
-                for key, record, ttl_ms in items:
-                    pipe.evalsha(sha, 1, self.prefix + key, encode_record(record), max(1, ttl_ms))
-                try:
-                    answers = await pipe.execute()
-                    break
-                except _no_script() as exc:
-                    if attempt:
-                        raise
-                    await client.script_load(_CLAIM)
-                    del exc
+            try:
+                answers = await send()
+            except _no_script():
+                await client.script_load(_CLAIM)
+                answers = await send()
         except Exception as exc:
             raise _store_error(exc) from exc
         return [

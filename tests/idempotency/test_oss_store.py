@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 from typing import Any
 
 import oss2
@@ -251,3 +252,57 @@ class TestRefusals:
     def test_repr(self) -> None:
         """repr names the bucket and prefix."""
         assert repr(OSSStore("b-1", prefix="p/")) == "OSSStore('b-1', prefix='p/')"
+
+
+class TestOSSEdges:
+    def test_a_generation_that_vanishes_between_list_and_read(
+        self, oss_store: OSSStore, oss_context: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A listed generation deleted before it is read (a release): the claim looks again."""
+        real = oss2.ObjectIteratorV2
+        calls: list[int] = []
+
+        def listing(bucket: Any, prefix: str = "", **kwargs: Any) -> Any:
+            calls.append(1)
+            if len(calls) == 1:  # the first listing still shows a generation since deleted
+                return [SimpleNamespace(key=f"{prefix}0000000007")]
+            return real(bucket, prefix=prefix, **kwargs)
+
+        monkeypatch.setattr(oss2, "ObjectIteratorV2", listing)
+        with _Invocation(oss_context):
+            outcome = oss_store.claim("g" * 64, Record("in_progress", fence="a"), 60_000)
+            assert outcome.won
+            assert outcome.handle[1] == 0
+        assert len(calls) == 2
+
+    def test_endless_contention_gives_up(
+        self, oss_store: OSSStore, oss_context: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A claim that loses every create-only race 16 times gives up with a clear error."""
+        monkeypatch.setattr(oss_store, "_create", lambda *args: False)
+        with _Invocation(oss_context), pytest.raises(IdempotencyStoreError, match="16 attempts"):
+            oss_store.claim("c" * 64, Record("in_progress", fence="a"), 60_000)
+
+    def test_get_of_an_expired_record(
+        self, oss_store: OSSStore, oss_env: LocalOSSServer, oss_context: Any
+    ) -> None:
+        """get() of a key whose newest generation expired is None."""
+        key = "e" * 64
+        dead = encode_record(Record("completed", fence="d"), lifetime_ms=-5_000)
+        raw_bucket(oss_env).put_object(f"{oss_store.prefix}{key}/0000000000", dead)
+        with _Invocation(oss_context):
+            assert oss_store.get(key) is None
+            assert oss_store.get("n" * 64) is None
+
+    def test_a_missing_bucket(self, oss_env: LocalOSSServer, oss_context: Any) -> None:
+        """A bucket that does not exist: IdempotencyStoreError with OSS's status."""
+        store = OSSStore("no-such-bucket-here")
+        with _Invocation(oss_context), pytest.raises(IdempotencyStoreError, match="status 404"):
+            store.claim("m" * 64, Record("in_progress", fence="a"), 60_000)
+
+    def test_an_answer_without_dates(self) -> None:
+        """An OSS answer without Date or Last-Modified cannot be judged: a clear error."""
+        from fcsdk.idempotency._oss import _http_time
+
+        with pytest.raises(IdempotencyStoreError, match="without a Date"):
+            _http_time(None)

@@ -10,7 +10,7 @@ import pytest
 
 from fcsdk.exceptions import ConfigurationError, IdempotencyStoreError
 from fcsdk.idempotency import RedisStore
-from fcsdk.idempotency._store import Record, decode_record, encode_record
+from fcsdk.idempotency._store import Claim, Record, decode_record, encode_record
 
 
 def claim(fence: str) -> Record:
@@ -140,11 +140,24 @@ class TestAsync:
 
         async def scenario() -> bool:
             outcome = await store.aclaim("k", claim("a"), 1000)
-            await given.aclose()
+            await store.aclose()
             return outcome.won
 
         assert asyncio.run(scenario()) is True
         sync.close()
+
+    def test_close_reaches_a_loop_of_ones_own(self, redis_server: Any) -> None:
+        """close() closes the async client made on a loop that is not running now."""
+        store = RedisStore.from_url(redis_server.url, prefix="own-loop:")
+        loop = asyncio.new_event_loop()
+        try:
+            assert loop.run_until_complete(store.aclaim("k", claim("a"), 1000)).won
+            store.close()
+            assert loop.run_until_complete(store.aget("k")) is not None  # a new client
+            store.close()
+        finally:
+            loop.close()
+        store.close()  # a closed loop's client is left alone
 
     def test_without_an_async_client_a_thread_serves(self, redis_server: Any) -> None:
         """A store made from a sync client alone runs async calls in a worker thread."""
@@ -164,6 +177,43 @@ class TestAsync:
             ]
 
         assert asyncio.run(scenario()) == [True, False, True, "completed", False]
+        store.close()
+
+
+class TestDown:
+    def test_every_operation_of_a_store_that_is_down(self) -> None:
+        """Each operation, sync and async, of a store nobody answers: IdempotencyStoreError."""
+        from tests.idempotency.conftest import free_port
+
+        store = RedisStore.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=1)
+        mine = Claim(True, claim("a"))
+        calls: list[Any] = [
+            lambda: store.claim("k", claim("a"), 1000),
+            lambda: store.claim_many([("k", claim("a"), 1000)]),
+            lambda: store.complete("k", mine, done("a"), 1000),
+            lambda: store.release("k", mine),
+            lambda: store.get("k"),
+        ]
+        for call in calls:
+            with pytest.raises(IdempotencyStoreError, match="Redis idempotency store failed"):
+                call()
+
+        async def each() -> int:
+            failed = 0
+            for make in (
+                lambda: store.aclaim_many([("k", claim("a"), 1000)]),
+                lambda: store.acomplete("k", mine, done("a"), 1000),
+                lambda: store.arelease("k", mine),
+                lambda: store.aget("k"),
+            ):
+                try:
+                    await make()
+                except IdempotencyStoreError:
+                    failed += 1
+            await store.aclose()
+            return failed
+
+        assert asyncio.run(each()) == 4
         store.close()
 
 
