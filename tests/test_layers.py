@@ -47,6 +47,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("fcsdk.handler",),
     # HTTP: the places, Request/Response, the apps
     ("fcsdk.web",),
+    # idempotency: over handlers and HTTP answers, stores on Redis and OSS
+    ("fcsdk.idempotency",),
     # the local tools: the runtime stand-in, serve's server, the local OSS server
     ("fcsdk._local", "fcsdk._ship"),
     # the public test kit, a thin face over the layers below

@@ -20,7 +20,7 @@ import secrets
 import sys
 import time
 import typing
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
@@ -76,7 +76,7 @@ def _path_getter(path: str) -> Callable[[Any], object]:
         for part in parts:
             if value is None:
                 return None
-            if isinstance(value, typing.Mapping):
+            if isinstance(value, Mapping):
                 value = value.get(part)
             else:
                 value = getattr(value, part, None)
