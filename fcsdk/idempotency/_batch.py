@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any, TypeVar, overload
 
 from fcsdk.exceptions import IdempotencyBatchError, IdempotencyError, IdempotencyStoreError
-from fcsdk.idempotency._core import Guard, KeySource, _returns
+from fcsdk.idempotency._core import Guard, KeySource, _returns, default_namespace
 from fcsdk.idempotency._store import Claim, IdempotencyStore
 
 __all__ = ["aprocess_batch", "process_batch"]
@@ -143,7 +143,7 @@ def _guard(
         in_progress_expires_after=in_progress_expires_after,
         validate_payload=validate_payload,
         wait=None,
-        namespace=namespace or f"{fn.__module__}.{getattr(fn, '__qualname__', fn)}",
+        namespace=namespace or default_namespace(fn),
         returns=_returns(fn),
     )
 
@@ -204,7 +204,8 @@ def process_batch(
         in_progress_expires_after: how long a claim blocks other pushes; the
             invocation's deadline by default.
         validate_payload: as for :func:`~fcsdk.idempotency.idempotent`.
-        namespace: hashed with each key; ``fn``'s module and name by default.
+        namespace: hashed with each key; ``fn``'s module and name (after the FC
+            function's name on FC) by default.
         stop_at_first_failure: stop at the first failed record (ordered
             streams) instead of running the rest; their claims are released.
 

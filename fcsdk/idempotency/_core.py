@@ -184,7 +184,7 @@ class Guard:
             value = self.key(first)
         except (KeyError, AttributeError, IndexError, TypeError) as exc:
             raise IdempotencyKeyError(f"no idempotency key in the event: {exc!r}") from exc
-        if value is None or value in {"", b""}:
+        if value is None or (isinstance(value, str | bytes) and not value):
             raise IdempotencyKeyError(
                 "no idempotency key in the event (the key function gave none)"
             )
@@ -556,8 +556,9 @@ def idempotent(
         wait: how long to wait for a twin in progress before raising
             :class:`~fcsdk.exceptions.IdempotencyInProgressError` (409);
             by default it is raised at once.
-        namespace: hashed with each key; the function's module and name by
-            default, so two functions never share records.
+        namespace: hashed with each key; by default the function's module and
+            name, after the FC function's name (``FC_FUNCTION_NAME``) on FC, so
+            two functions never share records.
 
     Raises:
         ConfigurationError: an option is wrong (when decorating), or no deadline
@@ -569,7 +570,7 @@ def idempotent(
 
     def decorate(func: Callable[P, R]) -> Callable[P, R]:
         first, only = _first_parameter(func)
-        name = namespace or f"{func.__module__}.{func.__qualname__}"
+        name = namespace or default_namespace(func)
         guard = Guard(
             store,
             key=key,
@@ -590,6 +591,19 @@ def idempotent(
         return typing.cast("Callable[P, R]", wrapper)
 
     return decorate
+
+
+def default_namespace(func: Callable[..., Any]) -> str:
+    """The function's module and name, after the FC function's name when it runs on FC.
+
+    Two FC functions deployed from the same code (staging and production, say)
+    then keep apart in a shared store; locally there is no function name.
+    """
+    import os
+
+    where = f"{func.__module__}.{getattr(func, '__qualname__', func)}"
+    function = os.environ.get("FC_FUNCTION_NAME")
+    return f"{function}:{where}" if function else where
 
 
 def _is_async(func: Callable[..., Any]) -> bool:

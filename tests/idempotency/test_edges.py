@@ -313,6 +313,33 @@ def _in_invocation() -> Any:
     return entered()
 
 
+class TestNamespaces:
+    def test_the_fc_function_name_joins_the_namespace(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """On FC, two functions deployed from the same code keep apart; a list is a key too."""
+        store = MemoryStore()
+        runs: list[str] = []
+
+        def make() -> Any:
+            @idempotent(store, key=lambda e: e, in_progress_expires_after=5)
+            def work(event: list[int]) -> str:
+                runs.append("run")
+                return "done"
+
+            return work
+
+        local = make()
+        monkeypatch.setenv("FC_FUNCTION_NAME", "orders-staging")
+        staging = make()
+        monkeypatch.setenv("FC_FUNCTION_NAME", "orders-prod")
+        prod = make()
+        for work in (local, staging, prod, prod):
+            assert work([1, 2]) == "done"
+        assert runs == ["run", "run", "run"]
+        assert prod.idempotency.namespace.startswith(b"orders-prod:")
+
+
 class TestBatchEdges:
     @pytest.mark.parametrize("is_async", [False, True])
     def test_failing_claims(self, is_async: bool) -> None:
