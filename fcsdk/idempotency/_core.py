@@ -76,10 +76,7 @@ def _path_getter(path: str) -> Callable[[Any], object]:
         for part in parts:
             if value is None:
                 return None
-            if isinstance(value, Mapping):
-                value = value.get(part)
-            else:
-                value = getattr(value, part, None)
+            value = value.get(part) if isinstance(value, Mapping) else getattr(value, part, None)
         return value
 
     return get
