@@ -59,11 +59,14 @@ class MemoryStore(IdempotencyStore):
             return Claim(True, record)
 
     def complete(self, key: str, claim: Claim, record: Record, ttl_ms: int) -> bool:
-        """Replace the caller's own claim (same fence) by the completed record."""
+        """Replace the caller's own claim (same fence), or an empty key, by the completed record."""
         with self._lock:
             live = self._live(key)
-            if live is None or live.fence != claim.record.fence or live.status != "in_progress":
+            if live is not None and (
+                live.fence != claim.record.fence or live.status != "in_progress"
+            ):
                 return False
+            # Absent: the claim expired and nobody took the key since; the work is done.
             self._records[key] = (record, self._clock() + ttl_ms / 1000)
             return True
 

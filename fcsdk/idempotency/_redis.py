@@ -12,6 +12,8 @@ client ever reads and then writes):
   key only if it still holds the caller's own in-progress record, byte for byte:
   the record carries a random fence, so a call that overran its deadline
   cannot overwrite or delete the claim of the call that took the key after it.
+  A completion also stores its result when the key is empty (the claim expired
+  and nobody took the key since): the work is done, and a later claim finds it.
 
 ``redis`` is imported when a store is made, not when this module is.
 """
@@ -32,7 +34,8 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false en
 return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}
 """
 _COMPLETE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] or not current then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
   return 1
 end

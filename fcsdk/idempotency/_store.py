@@ -164,7 +164,8 @@ class IdempotencyStore(ABC):
         """Replace the caller's claim by the completed ``record``, live for ``ttl_ms``.
 
         Returns ``False`` (and changes nothing) when the claim is no longer
-        the caller's: its deadline passed and another call took the key.
+        the caller's: its deadline passed and another call took the key. When
+        the key is empty (the claim expired, nobody took it) the result is kept.
         """
 
     @abstractmethod

@@ -52,6 +52,9 @@ class TestMemoryStore:
         assert store.get("k") is None
         assert store.claim("k", Record("in_progress", fence="b"), 2000).won
         assert store.release("k", first) is False
+        clock.now += 5  # b expired too, and nobody came: b's late result is kept
+        second = Claim(True, Record("in_progress", fence="b"))
+        assert store.complete("k", second, Record("completed", fence="b"), 2000)
 
     def test_under_a_handler(self) -> None:
         """A handler on MemoryStore runs once per key."""

@@ -95,6 +95,16 @@ class TestFencing:
         assert store.complete("k", successor, done("next", b"42"), 60_000) is True
         assert store.get("k").result == b"42"  # type: ignore[union-attr]
 
+    def test_a_late_completion_of_an_empty_key_is_kept(
+        self, store: RedisStore, redis_client: Any
+    ) -> None:
+        """Past its deadline with nobody taking the key, a call's result is still stored."""
+        late = store.claim("k", claim("late"), 60_000)
+        redis_client.delete(store.prefix + "k")  # its deadline passed; nobody came
+        assert store.complete("k", late, done("late", b"9"), 60_000) is True
+        assert not store.claim("k", claim("next"), 60_000).won
+        assert store.get("k").result == b"9"  # type: ignore[union-attr]
+
     def test_release_needs_the_callers_own_claim(
         self, store: RedisStore, redis_client: Any
     ) -> None:
