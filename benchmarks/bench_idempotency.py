@@ -141,14 +141,14 @@ def _measure(port: int, rounds: int) -> Extra:
 
     lines: list[str] = []
     figures: dict[str, float] = {}
-    rounds = 500
+    counted = 500
     for name, func in (("new key", new_key), ("repeat", repeat)):
         admin.config_resetstat()
         _CountingConnection.sent = 0
-        for _ in range(rounds):
+        for _ in range(counted):
             func()
-        trips = _CountingConnection.sent / rounds
-        commands = _evalsha_calls(admin) / rounds
+        trips = _CountingConnection.sent / counted
+        commands = _evalsha_calls(admin) / counted
         figures[f"idempotency round trips, {name}"] = trips
         lines.append(
             f"idempotency {name}: {trips:.2f} round trips per invocation "
