@@ -53,6 +53,8 @@ typecheck: $(VENV)/.dev-installed
 pytest: $(VENV)/.dev-installed
 	@echo "make: checking for Chromium (the browser test's; installed with apt-get when run as root)"
 	sh scripts/ensure-chromium.sh
+	@echo "make: checking for redis-server (the idempotency tests'; installed with apt-get when run as root)"
+	sh scripts/ensure-redis.sh
 	rm -f .coverage .coverage.* .runtime-tests.log
 	@echo "make: the non-slow suite on Python $(RUNTIME_PYTHONS) runs beside the full one (log: .runtime-tests.log)"
 	@( for version in $(RUNTIME_PYTHONS); do sh scripts/test-on-python.sh $$version || exit 1; done \
@@ -70,6 +72,7 @@ docs: $(VENV)/.dev-installed
 test: lint typecheck pytest docs
 
 bench: $(VENV)/.dev-installed
+	sh scripts/ensure-redis.sh
 	$(PY) -m benchmarks
 
 # A short coverage-guided run over every parser (not part of make test).

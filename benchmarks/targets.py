@@ -63,6 +63,11 @@ TARGETS: tuple[Target, ...] = (
     Target("secrets.new set at 1000 sets / at 1 set", 2.0, "23.2"),
     Target("secrets.log line at 1000 sets / at 1 set", 2.0, "23.2"),
     Target("secrets.line with a token at 1000 sets / at 1 set", 2.0, "23.2"),
+    # bench_idempotency: fc.idempotent on a loopback redis-server; round trips counted on the
+    # client's connection (a pipeline is one), batches of 10 to 1,000 all-new records
+    Target("idempotency round trips, new key", 2.0, "25"),
+    Target("idempotency round trips, repeat", 1.0, "25"),
+    Target("idempotency.batch per record, worst / best of 10-1,000", 1.3, "25"),
     # bench_coldstart_package: the packaged event template, read-only, one event in a fresh
     # `python -I -B`; and the wall time of `fcsdk coldstart` on it (seconds, not a ratio)
     Target("packaged / same package without bytecode", 0.6, "14"),

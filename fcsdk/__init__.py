@@ -37,6 +37,7 @@ from fcsdk.handler import EventHandler, LifecycleHook, handler, initializer, pre
 
 if TYPE_CHECKING:
     from fcsdk import events, logging, oss, testing
+    from fcsdk.idempotency import idempotent
     from fcsdk.logging import log_event, logger
     from fcsdk.web import (
         FormData,
@@ -68,6 +69,7 @@ _LAZY: dict[str, str] = {
     "logger": "fcsdk.logging",
     "log_event": "fcsdk.logging",
     "oss": "fcsdk.oss",
+    "idempotent": "fcsdk.idempotency",
     "http": "fcsdk.web",
     "FormData": "fcsdk.web",
     "Headers": "fcsdk.web",
@@ -133,6 +135,7 @@ __all__ = [
     "from_wsgi",
     "handler",
     "http",
+    "idempotent",
     "initializer",
     "log_event",
     "logger",

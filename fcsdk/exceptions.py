@@ -31,6 +31,13 @@ builtin keeps working::
     │   ├── InvalidBucketNameError(ConfigurationError, ValueError)  OSS forbids the bucket name
     │   └── InvalidArgumentError(ConfigurationError, ValueError)    an argument fcsdk cannot use
     ├── CredentialsError(FCSDKError)                 no usable credentials for a cloud call
+    ├── IdempotencyError(FCSDKError)                 an idempotent call could not run or answer
+    │   ├── IdempotencyKeyError(IdempotencyError, BadRequest)           400: no key in the event
+    │   ├── IdempotencyPayloadMismatchError(IdempotencyError, HTTPError) 422: key reused
+    │   ├── IdempotencyInProgressError(IdempotencyError, HTTPError)     409: a twin runs now
+    │   ├── IdempotencyStoreError                    the store failed or refused; nothing ran
+    │   │   └── IdempotencyResultTooLargeError       the result passes the store's record size
+    │   └── IdempotencyBatchError                    records of a batch failed (``failures``)
     ├── LocalRuntimeError(FCSDKError)                the local runtime ended a call as FC would
     │   ├── FunctionTimeout                          the call ran past the function's timeout
     │   ├── FunctionExited                           the handler tried to end the process
@@ -66,6 +73,13 @@ __all__ = [
     "HTTPError",
     "HandlerLoadError",
     "HandlerNotFound",
+    "IdempotencyBatchError",
+    "IdempotencyError",
+    "IdempotencyInProgressError",
+    "IdempotencyKeyError",
+    "IdempotencyPayloadMismatchError",
+    "IdempotencyResultTooLargeError",
+    "IdempotencyStoreError",
     "ImportModuleError",
     "InstanceStartError",
     "FunctionExited",
@@ -423,3 +437,112 @@ class LengthRequired(HTTPError):
 
     status = 411
     title = "Length Required"
+
+
+class IdempotencyError(FCSDKError):
+    """An idempotent function could not run or answer (``fc.idempotent``, ``process_batch``).
+
+    Attributes:
+        key_hash: the hash of the idempotency key the error is about (``""`` when
+            there is none); log lines and store records carry the same hash.
+    """
+
+    def __init__(self, message: str, *, key_hash: str = "") -> None:
+        super().__init__(message)
+        self.key_hash = key_hash
+
+
+class IdempotencyKeyError(IdempotencyError, BadRequest):
+    """The event (or request) gives no idempotency key: the key function found none.
+
+    Over HTTP it answers 400, the answer a missing ``Idempotency-Key`` header gets.
+    """
+
+    def __init__(self, message: str, *, key_hash: str = "") -> None:
+        BadRequest.__init__(self, message)
+        self.key_hash = key_hash
+
+
+class IdempotencyPayloadMismatchError(IdempotencyError, HTTPError):
+    """The key was used before with another payload (with ``validate_payload``); 422 over HTTP."""
+
+    status = 422
+    title = "Unprocessable Content"
+
+    def __init__(self, message: str, *, key_hash: str = "") -> None:
+        HTTPError.__init__(self, message)
+        self.key_hash = key_hash
+
+
+class IdempotencyInProgressError(IdempotencyError, HTTPError):
+    """A twin of this call (the same key) is running now; 409 over HTTP.
+
+    Raised at once, or after ``wait=`` passed without the twin finishing. A
+    retry after ``retry_after`` seconds (at most the twin's deadline) finds its
+    answer, or runs the function if the twin failed or died.
+
+    Attributes:
+        retry_after: seconds until the twin's record expires at the latest.
+    """
+
+    status = 409
+    title = "Conflict"
+
+    def __init__(self, message: str, *, key_hash: str = "", retry_after: float = 0.0) -> None:
+        self.retry_after = retry_after
+        seconds = max(1, int(retry_after + 0.999))
+        HTTPError.__init__(self, message, headers={"Retry-After": str(seconds)})
+        self.key_hash = key_hash
+
+
+class IdempotencyStoreError(IdempotencyError):
+    """The idempotency store failed or refused (down, timed out, a versioned bucket).
+
+    Raised before the function runs when the claim fails: the function never
+    runs unprotected. The store's own error is the ``__cause__``.
+    """
+
+
+class IdempotencyResultTooLargeError(IdempotencyStoreError):
+    """The function's result passes what the store keeps per record (``max_record_bytes``).
+
+    The function ran once and is not run again for this key: its record is
+    kept as completed without the result, and every repeat raises this error.
+
+    Attributes:
+        size: the encoded result's size, in bytes.
+        limit: the store's limit, in bytes.
+    """
+
+    def __init__(self, message: str, *, key_hash: str = "", size: int = 0, limit: int = 0) -> None:
+        super().__init__(message, key_hash=key_hash)
+        self.size = size
+        self.limit = limit
+
+
+class IdempotencyBatchError(IdempotencyError):
+    """Records of a batch failed; the others ran (or were answered) and are recorded.
+
+    Re-raise it (let it escape the handler) so that FC pushes the batch again:
+    the records recorded as done are skipped then, and only the failed ones run.
+
+    Attributes:
+        failures: one ``(index, key_hash, error)`` per failed record, in batch order.
+        results: the results of the records that did not fail, by index.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        failures: Sequence[tuple[int, str, BaseException]],
+        results: Mapping[int, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.failures = list(failures)
+        self.results: dict[int, Any] = dict(results or {})
+
+    @property
+    def failed_indexes(self) -> list[int]:
+        """The batch positions of the failed records."""
+        return [index for index, _, _ in self.failures]

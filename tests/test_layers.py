@@ -48,6 +48,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("fcsdk.handler",),
     # HTTP: the places, Request/Response, the apps
     ("fcsdk.web",),
+    # idempotency: over handlers and HTTP answers, stores on Redis and OSS
+    ("fcsdk.idempotency",),
     # the local tools: the runtime stand-in, serve's server, the local OSS server; and the
     # web function's server (custom runtime), on uvicorn
     ("fcsdk._local", "fcsdk._ship", "fcsdk.webfunction"),

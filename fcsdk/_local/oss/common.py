@@ -92,15 +92,35 @@ class OperationBase:
         return content_type, user_meta, kept
 
     def _check_overwrite(self, request: Request) -> None:
-        if request.headers.get("x-oss-forbid-overwrite", "").lower() == "true":
+        value = request.headers.get("x-oss-forbid-overwrite", "").lower()
+        if value not in ("", "true", "false"):
+            raise OSSError(
+                400,
+                "InvalidArgument",
+                "x-oss-forbid-overwrite must be true or false.",
+                ArgumentName="x-oss-forbid-overwrite",
+                ArgumentValue=value,
+            )
+        if value == "true":
             with self.store.lock:
                 exists = request.key in self.store.bucket(request.bucket).objects
             if exists:
-                raise OSSError(409, "FileAlreadyExists", "The object you specified already exists.")
+                raise OSSError(
+                    409,
+                    "FileAlreadyExists",
+                    "The object you specified already exists and can not be overwritten.",
+                )
 
-    def _store(self, bucket: str, meta: ObjectMeta, blob: Blob) -> None:
+    def _store(
+        self, bucket: str, meta: ObjectMeta, blob: Blob, request: Request | None = None
+    ) -> None:
         try:
-            self.store.put(bucket, meta, blob)
-        except OSSError:  # the bucket went away meanwhile
+            # With the request, x-oss-forbid-overwrite is checked again under the lock the
+            # put takes: of two racing create-only writes, exactly one succeeds.
+            with self.store.lock:
+                if request is not None:
+                    self._check_overwrite(request)
+                self.store.put(bucket, meta, blob)
+        except OSSError:  # the bucket went away meanwhile, or the object came to exist
             blob.discard()
             raise

@@ -91,6 +91,7 @@ class MultipartOperations(OperationBase):
     def complete_upload(self, request: Request) -> Response:
         """CompleteMultipartUpload (also ``x-oss-complete-all: yes`` with no body)."""
         upload = self._upload(request)
+        self._check_overwrite(request)
         body = request.body.read_all()
         with self.store.lock:
             available = dict(upload.parts)
@@ -158,7 +159,7 @@ class MultipartOperations(OperationBase):
                     "The specified upload does not exist.",
                     upload_id=upload.upload_id,
                 )
-        self._store(request.bucket, meta, writer.finish())
+        self._store(request.bucket, meta, writer.finish(), request)
         for part in upload.parts.values():
             part.blob.discard()
         url = request.args.get("encoding-type") == "url"

@@ -44,7 +44,7 @@ class ObjectOperations(OperationBase):
             user_meta=user_meta,
             headers=kept,
         )
-        self._store(request.bucket, meta, blob)
+        self._store(request.bucket, meta, blob, request)
         return Response(
             200,
             {
@@ -108,7 +108,7 @@ class ObjectOperations(OperationBase):
             new_meta = updated(meta, key=request.key, last_modified=now)
         if new_meta.object_type == "Appendable":
             new_meta = updated(new_meta, object_type="Normal")
-        self._store(request.bucket, new_meta, copied)
+        self._store(request.bucket, new_meta, copied, request)
         return Response.xml(
             xml.copy_result(new_meta.etag, now),
             headers={"ETag": new_meta.etag, "x-oss-hash-crc64ecma": str(new_meta.crc64)},
