@@ -127,8 +127,8 @@ def cases() -> list[Case]:
     ]
 
 
-def extra_report() -> Extra:
-    """The import and set-up cost of ``fcsdk.tracing.configure()`` in fresh interpreters."""
+def extra_report(rounds: int = 5) -> Extra:
+    """The import and set-up cost of ``fcsdk.tracing.configure()``, in ``rounds`` interpreters."""
     code = (
         "import time, fcsdk; t = time.perf_counter(); import fcsdk.tracing; "
         "fcsdk.tracing.configure(endpoint='http://127.0.0.1:9/v1/traces'); "
@@ -140,7 +140,7 @@ def extra_report() -> Extra:
                 [sys.executable, "-c", code], capture_output=True, text=True, check=True
             ).stdout
         )
-        for _ in range(5)
+        for _ in range(rounds)
     )
     median = runs[len(runs) // 2]
     return Extra(

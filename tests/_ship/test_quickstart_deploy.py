@@ -19,7 +19,7 @@ from fcsdk.cli import main
 from tests._ship.helpers import ROOT, names, runtime_python
 
 QUICKSTART = ROOT / "docs" / "quickstart.md"
-FENCE = re.compile(r"^```[a-z]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
+FENCE = re.compile(r"^```[a-z]*[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)  # a title may follow
 
 
 def file_block(text: str, name: str) -> str:
