@@ -95,6 +95,9 @@ class WebProxy:
             timeout = httpx.Timeout(self.instance.config.timeout, connect=10.0)
             # trust_env=False: a developer's HTTP_PROXY must not catch loopback calls
             self._client = httpx.AsyncClient(timeout=timeout, trust_env=False)
+            # Only the client's own headers reach the function: httpx's defaults
+            # (Accept-Encoding: gzip made a GZip middleware compress for curl) do not.
+            self._client.headers.clear()
         return self._client
 
     async def aclose(self) -> None:
@@ -141,23 +144,21 @@ class WebProxy:
         if problem is not None:
             await _plain(send, 503, problem)
             return
-        headers = _forwarded(scope["headers"])
-        headers += list(self.instance.config.headers().items())
-
-        async def body() -> AsyncIterator[bytes]:
-            while True:
-                message = await receive()
-                if message["type"] != "http.request":
-                    return
-                chunk = message.get("body", b"")
-                if chunk:
-                    yield chunk
-                if not message.get("more_body", False):
-                    return
+        fc_headers = self.instance.config.headers()
+        request_id = fc_headers["x-fc-request-id"].encode("latin-1")
+        headers = _forwarded(scope["headers"]) + list(fc_headers.items())
+        first = await receive()
+        if first["type"] != "http.request":
+            return  # the client went away before its request was read
+        content: bytes | AsyncIterator[bytes] = first.get("body", b"")
+        if first.get("more_body", False):
+            content = _rest_of_body(first.get("body", b""), receive)
+        # else the whole body is here: it goes with its length (a GET without a body
+        # gets neither a Content-Length nor a chunked Transfer-Encoding, as from FC)
 
         client = self._http_client()
         request = client.build_request(
-            scope["method"], self._target(scope, "http"), headers=headers, content=body()
+            scope["method"], self._target(scope, "http"), headers=headers, content=content
         )
         try:
             response = await client.send(request, stream=True)
@@ -179,9 +180,13 @@ class WebProxy:
                     "type": "http.response.start",
                     "status": response.status_code,
                     "headers": [
-                        (name, value)
-                        for name, value in response.headers.raw
-                        if name.lower() not in _HOP_BY_HOP
+                        *(
+                            (name, value)
+                            for name, value in response.headers.raw
+                            if name.lower() not in _HOP_BY_HOP
+                            and name.lower() != b"x-fc-request-id"
+                        ),
+                        (b"x-fc-request-id", request_id),  # FC's front adds it to every answer
                     ],
                 }
             )
@@ -254,6 +259,21 @@ class WebProxy:
                 with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
                     await task
             await upstream.close()
+
+
+async def _rest_of_body(first: bytes, receive: Receive) -> AsyncIterator[bytes]:
+    """A body that comes in several parts: ``first``, then the rest as it arrives."""
+    if first:
+        yield first
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        chunk = message.get("body", b"")
+        if chunk:
+            yield chunk
+        if not message.get("more_body", False):
+            return
 
 
 async def _plain(send: Send, status: int, text: str) -> None:

@@ -6,6 +6,7 @@ from the startup command of a project's ``s.yaml``; it records what reaches it.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
@@ -165,6 +166,22 @@ class TestServeForwards:
             "x-fc-instance-lifecycle-pre-stop-handler": "true",
         }
         assert {k: headers[k] for k in expected} == expected
+
+    def test_only_the_clients_headers_reach_the_function(self, served: serving.Served) -> None:
+        """A bare GET arrives without headers the client never sent (no gzip, no chunking)."""
+        port = int(served.url.rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        try:
+            connection.putrequest("GET", "/x", skip_host=True, skip_accept_encoding=True)
+            connection.putheader("Host", "shop.example")
+            connection.endheaders()
+            response = connection.getresponse()
+            seen = json.loads(response.read())["headers"]
+        finally:
+            connection.close()
+        assert {k for k in seen if not k.startswith("x-fc-")} == {"host"}
+        assert seen["host"] == "shop.example"
+        assert response.getheader("x-fc-request-id") == seen["x-fc-request-id"]
 
     def test_each_request_has_its_own_id(self, served: serving.Served) -> None:
         """Every request carries a fresh x-fc-request-id."""
@@ -444,10 +461,7 @@ class TestInvokeWebFunction:
         assert result.stdout == ""
 
     def test_bad_options_exit_2(self, project: Project) -> None:
-        """A --local-oss event that names no object, or a bad --env, exits 2 before starting."""
-        result = project.run("invoke", "--event", "{}", "--local-oss")
-        assert result.returncode == 2
-        assert "--local-oss needs an OSS trigger event" in result.stderr
+        """A bad --env exits 2 before starting (--local-oss takes any event: it just serves OSS)."""
         result = project.run("invoke", "--event", "{}", "--env", "NOEQUALS")
         assert result.returncode == 2
         assert "expected KEY=VALUE" in result.stderr
