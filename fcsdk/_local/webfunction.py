@@ -256,6 +256,9 @@ class WebInstance:
                 self.failure = exc
                 self._kill()
                 raise
+            except KeyboardInterrupt:  # Ctrl-C while it starts: the command goes too
+                self._kill()
+                raise
             self._ready.set()
 
     def _spawn(self) -> None:

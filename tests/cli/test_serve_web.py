@@ -32,6 +32,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = ROOT / "tests" / "local" / "apps" / "web_child.py"
+SERVE = [sys.executable, "-m", "fcsdk", "serve"]
 
 S_YAML = """\
 edition: 3.0.0
@@ -248,6 +249,18 @@ class TestServeForwards:
         response = httpx.post(f"{served.url}/invoke", content=b'{"n": 1}', timeout=20)
         assert response.json()["event"] == '{"n": 1}'
 
+    def test_banner_hint_posts_the_example_event(self, project: Project) -> None:
+        """With an event.json, the banner's /invoke hint posts it (not a '{}' a handler refuses)."""
+        (project.root / "event.json").write_text('{"n": 2}', encoding="utf-8")
+        server = project.serve("--no-oss")
+        try:
+            found = server.wait_log(r"event invocation: curl -X POST (\S+) --data-binary @(\S+)")
+            url, path = found.groups()
+            answer = httpx.post(url, content=(ROOT / path).read_bytes(), timeout=20)
+        finally:
+            server.stop()
+        assert answer.json()["event"] == '{"n": 2}'
+
     def test_local_oss_credentials(self, project: Project) -> None:
         """With the local OSS server, its credentials and endpoint reach the function."""
         server = project.serve()
@@ -312,6 +325,31 @@ class TestServeErrors:
         assert "did not listen on port" in result.stderr
         assert "FC_CUSTOM_LISTEN_PORT" in result.stderr
         pid = project.records("start")[0]["pid"]
+        assert process_gone(pid)
+
+    def test_ctrl_c_while_starting(self, project: Project, tmp_path: Path) -> None:
+        """Ctrl-C while waiting for the port: a one-line stop, exit 130, the command stopped."""
+        project.root.joinpath("mode.txt").write_text("silent")
+        log = tmp_path / "serve.log"
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                [*SERVE, "--no-oss", "--port", "0", "--code-dir", str(project.root)],
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT), **project.env},
+            )
+        try:
+            pid = project.wait_records("start")[0]["pid"]
+            process.send_signal(signal.SIGINT)
+            assert process.wait(30) == 130
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+        text = log.read_text()
+        assert "fcsdk: stopped while the function was starting" in text
+        assert "Traceback" not in text
         assert process_gone(pid)
 
     def test_failed_initializer(self, project: Project) -> None:
