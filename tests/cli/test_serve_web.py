@@ -315,6 +315,7 @@ class TestServeErrors:
         assert result.returncode == 1
         assert "python3 /code/web_child.py" in result.stderr
         assert "exited with code 3 before listening" in result.stderr
+        assert "must listen on FC_CUSTOM_LISTEN_PORT instead" in result.stderr
 
     def test_command_that_never_listens(self, project: Project) -> None:
         """A command that never listens: a bounded wait, then exit 1 naming the variable."""
