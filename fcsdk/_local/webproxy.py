@@ -18,9 +18,11 @@ import contextlib
 import signal
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from fcsdk import _secrets
 from fcsdk._local.webfunction import WebInstance
 from fcsdk.exceptions import ConfigurationError, LocalRuntimeError
 
@@ -82,8 +84,16 @@ def _forwarded(headers: list[tuple[bytes, bytes]], *, websocket: bool = False) -
 class WebProxy:
     """An ASGI app that forwards every request to a :class:`WebInstance`, as FC does."""
 
-    def __init__(self, instance: WebInstance, *, ready_wait: float = _READY_WAIT) -> None:
+    def __init__(
+        self,
+        instance: WebInstance,
+        *,
+        ready_wait: float = _READY_WAIT,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
         self.instance = instance
+        self.log = log
+        """Where each request's line goes (``fcsdk serve``'s log), if anywhere."""
         self.ready_wait = ready_wait
         """How long a request waits for an instance that is (re)starting, in seconds."""
         self._client: Any = None
@@ -138,13 +148,35 @@ class WebProxy:
         return f"{url}?{query.decode('latin-1')}" if query else url
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.monotonic()
+        outcome = {"status": "client gone", "request_id": "-"}
+        try:
+            await self._forward(scope, receive, send, outcome)
+        finally:
+            if self.log is not None:  # the line the event functions' local server writes too
+                client = (scope.get("client") or ("-",))[0]
+                target = scope.get("raw_path") or scope["path"].encode("utf-8")
+                if scope.get("query_string"):
+                    target += b"?" + scope["query_string"]
+                elapsed = (time.monotonic() - started) * 1000
+                line = (
+                    f'{client} "{scope["method"]} {target.decode("latin-1")}" '
+                    f"{outcome['status']} {elapsed:.1f} ms RequestId: {outcome['request_id']}"
+                )
+                self.log(_secrets.mask(line))
+
+    async def _forward(
+        self, scope: Scope, receive: Receive, send: Send, outcome: dict[str, str]
+    ) -> None:
         import httpx
 
         problem = await self._ready()
         if problem is not None:
+            outcome["status"] = "503"
             await _plain(send, 503, problem)
             return
         fc_headers = self.instance.config.headers()
+        outcome["request_id"] = fc_headers["x-fc-request-id"]
         request_id = fc_headers["x-fc-request-id"].encode("latin-1")
         headers = _forwarded(scope["headers"]) + list(fc_headers.items())
         first = await receive()
@@ -164,9 +196,11 @@ class WebProxy:
             response = await client.send(request, stream=True)
         except httpx.TimeoutException:
             timeout = self.instance.config.timeout
+            outcome["status"] = "504"
             await _plain(send, 504, f"the function did not answer within its timeout ({timeout} s)")
             return
         except httpx.HTTPError as exc:
+            outcome["status"] = "502"
             await _plain(
                 send,
                 502,
@@ -174,6 +208,7 @@ class WebProxy:
                 f"its process {await asyncio.to_thread(self.instance.describe_exit, 1.0)}",
             )
             return
+        outcome["status"] = str(response.status_code)
         try:
             await send(
                 {
@@ -316,7 +351,7 @@ def serve_web_function(
     """
     import uvicorn
 
-    proxy = WebProxy(instance)
+    proxy = WebProxy(instance, log=message)
     config = uvicorn.Config(
         proxy,
         lifespan="on",

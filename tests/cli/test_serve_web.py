@@ -184,6 +184,22 @@ class TestServeForwards:
         assert seen["host"] == "shop.example"
         assert response.getheader("x-fc-request-id") == seen["x-fc-request-id"]
 
+    def test_each_request_gets_a_log_line(self, served: serving.Served) -> None:
+        """Each request's line in serve's log: target, status, time and the request id."""
+        seen = httpx.get(f"{served.url}/x?q=1", timeout=20).json()
+        request_id = seen["headers"]["x-fc-request-id"]
+        served.wait_log(rf'fcsdk: 127\.0\.0\.1 "GET /x\?q=1" 200 [\d.]+ ms RequestId: {request_id}')
+
+    def test_the_log_line_masks_the_credentials(self, served: serving.Served) -> None:
+        """A credential in a request's target never reaches serve's log line as it is."""
+        query = httpx.QueryParams({"s": FAKE_ACCESS_KEY_SECRET, "t": FAKE_SECURITY_TOKEN})
+        seen = httpx.get(f"{served.url}/x?{query}", timeout=20).json()
+        request_id = seen["headers"]["x-fc-request-id"]
+        line = served.wait_log(rf'"GET /x\?s=(\S+)" 200 .* RequestId: {request_id}').group(0)
+        for secret in (FAKE_ACCESS_KEY_SECRET, FAKE_SECURITY_TOKEN):
+            assert secret not in line
+            assert str(httpx.QueryParams({"s": secret}))[2:] not in line  # percent-encoded
+
     def test_each_request_has_its_own_id(self, served: serving.Served) -> None:
         """Every request carries a fresh x-fc-request-id."""
         ids = {
