@@ -344,6 +344,9 @@ def _invoke(args: argparse.Namespace, event: bytes) -> int:
         except LocalRuntimeError as exc:
             sys.stderr.write(f"fcsdk invoke: {exc}\n")
             return 1
+        except KeyboardInterrupt:
+            sys.stderr.write("fcsdk invoke: stopped while the function was starting\n")
+            return 130
         stack.callback(instance.stop)
         out = sys.stdout.buffer
         failed = False

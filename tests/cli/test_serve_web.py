@@ -502,6 +502,29 @@ class TestInvokeWebFunction:
         assert len(result.stdout.splitlines()) == 2
         assert len(project.records("initialize")) == 1
 
+    def test_ctrl_c_while_starting(self, project: Project, tmp_path: Path) -> None:
+        """Ctrl-C while the function starts: one line, exit 130, the command stopped."""
+        project.root.joinpath("mode.txt").write_text("silent")
+        process = subprocess.Popen(
+            [*SERVE[:-1], "invoke", "--event", "{}", "--code-dir", str(project.root)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **project.env},
+        )
+        try:
+            pid = project.wait_records("start")[0]["pid"]
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+        assert process.returncode == 130
+        assert "fcsdk invoke: stopped while the function was starting" in err.decode()
+        assert b"Traceback" not in err
+        assert process_gone(pid)
+
     def test_failed_invocation(self, project: Project) -> None:
         """An error answer from /invoke prints it and exits 1."""
         result = project.run("invoke", "--event", "{}", WEB_CHILD_MODE="fail")
