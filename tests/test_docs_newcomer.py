@@ -351,6 +351,17 @@ class TestDocsMatchTheProject:
             name = path.relative_to(tmp_path / "orders").as_posix()
             assert f"`{name}`" in text or name == "README.md", name
 
+    def test_web_guide_test_snippet_passes_on_the_web_template(self, tmp_path: Path) -> None:
+        """The web functions page's test lines pass against the index.py the web template writes."""
+        from fcsdk._scaffold import create_project
+
+        create_project(tmp_path / "shop", template="web")
+        page = (DOCS / "web-functions.md").read_text(encoding="utf-8")
+        snippet = next(block for block in PYTHON.findall(page) if "HTTPClient(" in block)
+        script = "import fcsdk as fc\nfrom index import app, handler\n" + snippet
+        result = run([sys.executable, "-c", script], cwd=tmp_path / "shop")
+        assert result.returncode == 0, result.stderr
+
     def test_testing_guide_covers_the_test_kit(self) -> None:
         """The testing guide shows HTTPClient, the oss_server fixture and the event factories."""
         text = (DOCS / "testing.md").read_text(encoding="utf-8")

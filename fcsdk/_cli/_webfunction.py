@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -270,9 +271,14 @@ def _serve(
         instance.start()
     except LocalRuntimeError as exc:
         if watch is None:
-            logs.message(f"fcsdk serve: {exc}")
+            logs.message(str(exc))
             return 1
         logs.message(f"{exc}; waiting for a code change")
+    except KeyboardInterrupt:
+        if watch is not None:
+            watch.close()
+        logs.message("stopped while the function was starting")
+        return 130
     from fcsdk._local.server import is_loopback
 
     if not is_loopback(args.host):  # pragma: no cover - the tests bind loopback only
@@ -281,7 +287,7 @@ def _serve(
             "fcsdk serve is for local development only"
         )
     logs.message(f"serving {config.name} (web function, HTTP trigger) on {url}")
-    logs.message(f"event invocation: curl -X POST {url}/invoke -d '{{}}'")
+    logs.message(f"event invocation: curl -X POST {url}/invoke {_event_data(config.code_dir)}")
     if oss_line is not None:
         logs.message(oss_line)
     if watch is not None:
@@ -289,6 +295,15 @@ def _serve(
     code = serve_web_function(instance, sock, message=logs.message, watcher=watch)
     logs.message("stopped")
     return code
+
+
+def _event_data(code_dir: Path) -> str:
+    """The banner's curl data: the project's example event when it has one, else ``{}``."""
+    example = code_dir / "event.json"
+    if not example.is_file():
+        return "-d '{}'"
+    shown = os.path.relpath(example)
+    return f"--data-binary @{example if shown.startswith('..') else shown}"
 
 
 def invoke_web(args: argparse.Namespace, event: bytes) -> int:
@@ -329,6 +344,9 @@ def _invoke(args: argparse.Namespace, event: bytes) -> int:
         except LocalRuntimeError as exc:
             sys.stderr.write(f"fcsdk invoke: {exc}\n")
             return 1
+        except KeyboardInterrupt:
+            sys.stderr.write("fcsdk invoke: stopped while the function was starting\n")
+            return 130
         stack.callback(instance.stop)
         out = sys.stdout.buffer
         failed = False

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from fcsdk import _secrets
 from fcsdk._local.http1 import ClientGone, FramingError, Wire
 from fcsdk._local.instance import (
     Instance,
@@ -323,10 +324,8 @@ class _Handler(socketserver.BaseRequestHandler):
                 self._send_common_error(_Reject(500, "InternalServerError", str(exc)), rid)
             status = "500"
         elapsed = (time.monotonic() - started) * 1000
-        self.server.logs.message(
-            f'{self.client_address[0]} "{self.command} {self.path}" {status} '
-            f"{elapsed:.1f} ms RequestId: {rid}"
-        )
+        line = f'{self.client_address[0]} "{self.command} {self.path}" {status} '
+        self.server.logs.message(_secrets.mask(f"{line}{elapsed:.1f} ms RequestId: {rid}"))
         return not self.close_connection
 
     def _route(self, body: bytes, rid: str) -> str:

@@ -256,6 +256,9 @@ class WebInstance:
                 self.failure = exc
                 self._kill()
                 raise
+            except KeyboardInterrupt:  # Ctrl-C while it starts: the command goes too
+                self._kill()
+                raise
             self._ready.set()
 
     def _spawn(self) -> None:
@@ -297,7 +300,9 @@ class WebInstance:
             if code is not None:
                 raise FunctionNotStarted(
                     f"the startup command {self.config.shown_command!r} {_ended(code)} "
-                    f"before listening on port {self.port} (FC_CUSTOM_LISTEN_PORT)"
+                    f"before listening on port {self.port} (FC_CUSTOM_LISTEN_PORT); its own "
+                    "output is above (a server on a fixed port, such as app.run(port=9000), "
+                    "must listen on FC_CUSTOM_LISTEN_PORT instead)"
                 )
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):

@@ -18,9 +18,11 @@ import contextlib
 import signal
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from fcsdk import _secrets
 from fcsdk._local.webfunction import WebInstance
 from fcsdk.exceptions import ConfigurationError, LocalRuntimeError
 
@@ -82,8 +84,16 @@ def _forwarded(headers: list[tuple[bytes, bytes]], *, websocket: bool = False) -
 class WebProxy:
     """An ASGI app that forwards every request to a :class:`WebInstance`, as FC does."""
 
-    def __init__(self, instance: WebInstance, *, ready_wait: float = _READY_WAIT) -> None:
+    def __init__(
+        self,
+        instance: WebInstance,
+        *,
+        ready_wait: float = _READY_WAIT,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
         self.instance = instance
+        self.log = log
+        """Where each request's line goes (``fcsdk serve``'s log), if anywhere."""
         self.ready_wait = ready_wait
         """How long a request waits for an instance that is (re)starting, in seconds."""
         self._client: Any = None
@@ -95,6 +105,9 @@ class WebProxy:
             timeout = httpx.Timeout(self.instance.config.timeout, connect=10.0)
             # trust_env=False: a developer's HTTP_PROXY must not catch loopback calls
             self._client = httpx.AsyncClient(timeout=timeout, trust_env=False)
+            # Only the client's own headers reach the function: httpx's defaults
+            # (Accept-Encoding: gzip made a GZip middleware compress for curl) do not.
+            self._client.headers.clear()
         return self._client
 
     async def aclose(self) -> None:
@@ -135,37 +148,59 @@ class WebProxy:
         return f"{url}?{query.decode('latin-1')}" if query else url
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.monotonic()
+        outcome = {"status": "client gone", "request_id": "-"}
+        try:
+            await self._forward(scope, receive, send, outcome)
+        finally:
+            if self.log is not None:  # the line the event functions' local server writes too
+                client = (scope.get("client") or ("-",))[0]
+                target = scope.get("raw_path") or scope["path"].encode("utf-8")
+                if scope.get("query_string"):
+                    target += b"?" + scope["query_string"]
+                elapsed = (time.monotonic() - started) * 1000
+                line = (
+                    f'{client} "{scope["method"]} {target.decode("latin-1")}" '
+                    f"{outcome['status']} {elapsed:.1f} ms RequestId: {outcome['request_id']}"
+                )
+                self.log(_secrets.mask(line))
+
+    async def _forward(
+        self, scope: Scope, receive: Receive, send: Send, outcome: dict[str, str]
+    ) -> None:
         import httpx
 
         problem = await self._ready()
         if problem is not None:
+            outcome["status"] = "503"
             await _plain(send, 503, problem)
             return
-        headers = _forwarded(scope["headers"])
-        headers += list(self.instance.config.headers().items())
-
-        async def body() -> AsyncIterator[bytes]:
-            while True:
-                message = await receive()
-                if message["type"] != "http.request":
-                    return
-                chunk = message.get("body", b"")
-                if chunk:
-                    yield chunk
-                if not message.get("more_body", False):
-                    return
+        fc_headers = self.instance.config.headers()
+        outcome["request_id"] = fc_headers["x-fc-request-id"]
+        request_id = fc_headers["x-fc-request-id"].encode("latin-1")
+        headers = _forwarded(scope["headers"]) + list(fc_headers.items())
+        first = await receive()
+        if first["type"] != "http.request":
+            return  # the client went away before its request was read
+        content: bytes | AsyncIterator[bytes] = first.get("body", b"")
+        if first.get("more_body", False):
+            content = _rest_of_body(first.get("body", b""), receive)
+        # else the whole body is here: it goes with its length (a GET without a body
+        # gets neither a Content-Length nor a chunked Transfer-Encoding, as from FC)
 
         client = self._http_client()
         request = client.build_request(
-            scope["method"], self._target(scope, "http"), headers=headers, content=body()
+            scope["method"], self._target(scope, "http"), headers=headers, content=content
         )
         try:
             response = await client.send(request, stream=True)
         except httpx.TimeoutException:
             timeout = self.instance.config.timeout
+            outcome["status"] = "504"
             await _plain(send, 504, f"the function did not answer within its timeout ({timeout} s)")
             return
         except httpx.HTTPError as exc:
+            outcome["status"] = "502"
             await _plain(
                 send,
                 502,
@@ -173,15 +208,20 @@ class WebProxy:
                 f"its process {await asyncio.to_thread(self.instance.describe_exit, 1.0)}",
             )
             return
+        outcome["status"] = str(response.status_code)
         try:
             await send(
                 {
                     "type": "http.response.start",
                     "status": response.status_code,
                     "headers": [
-                        (name, value)
-                        for name, value in response.headers.raw
-                        if name.lower() not in _HOP_BY_HOP
+                        *(
+                            (name, value)
+                            for name, value in response.headers.raw
+                            if name.lower() not in _HOP_BY_HOP
+                            and name.lower() != b"x-fc-request-id"
+                        ),
+                        (b"x-fc-request-id", request_id),  # FC's front adds it to every answer
                     ],
                 }
             )
@@ -256,6 +296,21 @@ class WebProxy:
             await upstream.close()
 
 
+async def _rest_of_body(first: bytes, receive: Receive) -> AsyncIterator[bytes]:
+    """A body that comes in several parts: ``first``, then the rest as it arrives."""
+    if first:
+        yield first
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        chunk = message.get("body", b"")
+        if chunk:
+            yield chunk
+        if not message.get("more_body", False):
+            return
+
+
 async def _plain(send: Send, status: int, text: str) -> None:
     body = (text + "\n").encode("utf-8")
     await send(
@@ -296,7 +351,7 @@ def serve_web_function(
     """
     import uvicorn
 
-    proxy = WebProxy(instance)
+    proxy = WebProxy(instance, log=message)
     config = uvicorn.Config(
         proxy,
         lifespan="on",

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from fcsdk import _invocation
 from fcsdk.exceptions import LifespanError
 
 __all__ = ["Lifespan"]
@@ -34,7 +35,7 @@ class Lifespan:
         self.app = app
         self.state: dict[str, Any] = {}
         self.supported = True
-        self._inbox: asyncio.Queue[Message] = asyncio.Queue()
+        self._inbox: asyncio.Queue[tuple[Message, _invocation.Invocation | None]] = asyncio.Queue()
         self._answer: asyncio.Future[str | None] | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -64,7 +65,9 @@ class Lifespan:
         """Send ``lifespan.<phase>``; ``None`` once complete, else why it failed."""
         assert self._task is not None
         answer = self._answer = asyncio.get_running_loop().create_future()
-        await self._inbox.put({"type": f"lifespan.{phase}"})
+        # the caller's invocation goes with the message: the shutdown's log lines carry
+        # the PreStop's request id, not the one of the /initialize that started the task
+        await self._inbox.put(({"type": f"lifespan.{phase}"}, _invocation.current()))
         await asyncio.wait([answer, self._task], return_when=asyncio.FIRST_COMPLETED)
         if answer.done():
             outcome: str | None = answer.result()
@@ -80,7 +83,13 @@ class Lifespan:
     async def _main(self) -> None:
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.3"}}
         scope["state"] = self.state
-        await self.app(scope, self._inbox.get, self._send)
+        await self.app(scope, self._receive, self._send)
+
+    async def _receive(self) -> Message:
+        """The next lifespan message, run under the invocation of the call that sent it."""
+        message, invocation = await self._inbox.get()
+        _invocation.CURRENT.set(invocation)  # the lifespan task's own context
+        return message
 
     async def _send(self, message: Message) -> None:
         kind = message.get("type", "")

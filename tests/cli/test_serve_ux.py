@@ -332,3 +332,20 @@ class TestUndecodableEvent:
             assert httpx.get(s.url + "/", timeout=10).status_code == 502
             log = wait_log(s, "Traceback")
         assert "EventDecodeError" in log
+
+
+class TestAccessLine:
+    def test_the_line_masks_the_credentials(self) -> None:
+        """A credential in a request's target never reaches serve's line for it as it is."""
+        from fcsdk._platform.context import FAKE_ACCESS_KEY_SECRET, FAKE_SECURITY_TOKEN
+
+        query = httpx.QueryParams({"s": FAKE_ACCESS_KEY_SECRET, "t": FAKE_SECURITY_TOKEN})
+        with served(
+            "index.main", "--code-dir", str(ORDERS), "--no-oss", "--mode", "event"
+        ) as server:
+            answer = httpx.get(f"{server.url}/x?{query}", timeout=20)
+            request_id = answer.headers["x-fc-request-id"]
+            line = server.wait_log(rf'"GET /x\?s=\S+" .* RequestId: {request_id}').group(0)
+        for secret in (FAKE_ACCESS_KEY_SECRET, FAKE_SECURITY_TOKEN):
+            assert secret not in line
+            assert str(httpx.QueryParams({"s": secret}))[2:] not in line  # percent-encoded

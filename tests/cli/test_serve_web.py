@@ -6,6 +6,7 @@ from the startup command of a project's ``s.yaml``; it records what reaches it.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = ROOT / "tests" / "local" / "apps" / "web_child.py"
+SERVE = [sys.executable, "-m", "fcsdk", "serve"]
 
 S_YAML = """\
 edition: 3.0.0
@@ -166,6 +168,38 @@ class TestServeForwards:
         }
         assert {k: headers[k] for k in expected} == expected
 
+    def test_only_the_clients_headers_reach_the_function(self, served: serving.Served) -> None:
+        """A bare GET arrives without headers the client never sent (no gzip, no chunking)."""
+        port = int(served.url.rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        try:
+            connection.putrequest("GET", "/x", skip_host=True, skip_accept_encoding=True)
+            connection.putheader("Host", "shop.example")
+            connection.endheaders()
+            response = connection.getresponse()
+            seen = json.loads(response.read())["headers"]
+        finally:
+            connection.close()
+        assert {k for k in seen if not k.startswith("x-fc-")} == {"host"}
+        assert seen["host"] == "shop.example"
+        assert response.getheader("x-fc-request-id") == seen["x-fc-request-id"]
+
+    def test_each_request_gets_a_log_line(self, served: serving.Served) -> None:
+        """Each request's line in serve's log: target, status, time and the request id."""
+        seen = httpx.get(f"{served.url}/x?q=1", timeout=20).json()
+        request_id = seen["headers"]["x-fc-request-id"]
+        served.wait_log(rf'fcsdk: 127\.0\.0\.1 "GET /x\?q=1" 200 [\d.]+ ms RequestId: {request_id}')
+
+    def test_the_log_line_masks_the_credentials(self, served: serving.Served) -> None:
+        """A credential in a request's target never reaches serve's log line as it is."""
+        query = httpx.QueryParams({"s": FAKE_ACCESS_KEY_SECRET, "t": FAKE_SECURITY_TOKEN})
+        seen = httpx.get(f"{served.url}/x?{query}", timeout=20).json()
+        request_id = seen["headers"]["x-fc-request-id"]
+        line = served.wait_log(rf'"GET /x\?s=(\S+)" 200 .* RequestId: {request_id}').group(0)
+        for secret in (FAKE_ACCESS_KEY_SECRET, FAKE_SECURITY_TOKEN):
+            assert secret not in line
+            assert str(httpx.QueryParams({"s": secret}))[2:] not in line  # percent-encoded
+
     def test_each_request_has_its_own_id(self, served: serving.Served) -> None:
         """Every request carries a fresh x-fc-request-id."""
         ids = {
@@ -231,6 +265,18 @@ class TestServeForwards:
         response = httpx.post(f"{served.url}/invoke", content=b'{"n": 1}', timeout=20)
         assert response.json()["event"] == '{"n": 1}'
 
+    def test_banner_hint_posts_the_example_event(self, project: Project) -> None:
+        """With an event.json, the banner's /invoke hint posts it (not a '{}' a handler refuses)."""
+        (project.root / "event.json").write_text('{"n": 2}', encoding="utf-8")
+        server = project.serve("--no-oss")
+        try:
+            found = server.wait_log(r"event invocation: curl -X POST (\S+) --data-binary @(\S+)")
+            url, path = found.groups()
+            answer = httpx.post(url, content=(ROOT / path).read_bytes(), timeout=20)
+        finally:
+            server.stop()
+        assert answer.json()["event"] == '{"n": 2}'
+
     def test_local_oss_credentials(self, project: Project) -> None:
         """With the local OSS server, its credentials and endpoint reach the function."""
         server = project.serve()
@@ -285,6 +331,7 @@ class TestServeErrors:
         assert result.returncode == 1
         assert "python3 /code/web_child.py" in result.stderr
         assert "exited with code 3 before listening" in result.stderr
+        assert "must listen on FC_CUSTOM_LISTEN_PORT instead" in result.stderr
 
     def test_command_that_never_listens(self, project: Project) -> None:
         """A command that never listens: a bounded wait, then exit 1 naming the variable."""
@@ -295,6 +342,31 @@ class TestServeErrors:
         assert "did not listen on port" in result.stderr
         assert "FC_CUSTOM_LISTEN_PORT" in result.stderr
         pid = project.records("start")[0]["pid"]
+        assert process_gone(pid)
+
+    def test_ctrl_c_while_starting(self, project: Project, tmp_path: Path) -> None:
+        """Ctrl-C while waiting for the port: a one-line stop, exit 130, the command stopped."""
+        project.root.joinpath("mode.txt").write_text("silent")
+        log = tmp_path / "serve.log"
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                [*SERVE, "--no-oss", "--port", "0", "--code-dir", str(project.root)],
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT), **project.env},
+            )
+        try:
+            pid = project.wait_records("start")[0]["pid"]
+            process.send_signal(signal.SIGINT)
+            assert process.wait(30) == 130
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+        text = log.read_text()
+        assert "fcsdk: stopped while the function was starting" in text
+        assert "Traceback" not in text
         assert process_gone(pid)
 
     def test_failed_initializer(self, project: Project) -> None:
@@ -429,6 +501,29 @@ class TestInvokeWebFunction:
         assert result.returncode == 0, result.stderr
         assert len(result.stdout.splitlines()) == 2
         assert len(project.records("initialize")) == 1
+
+    def test_ctrl_c_while_starting(self, project: Project, tmp_path: Path) -> None:
+        """Ctrl-C while the function starts: one line, exit 130, the command stopped."""
+        project.root.joinpath("mode.txt").write_text("silent")
+        process = subprocess.Popen(
+            [*SERVE[:-1], "invoke", "--event", "{}", "--code-dir", str(project.root)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **project.env},
+        )
+        try:
+            pid = project.wait_records("start")[0]["pid"]
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+        assert process.returncode == 130
+        assert "fcsdk invoke: stopped while the function was starting" in err.decode()
+        assert b"Traceback" not in err
+        assert process_gone(pid)
 
     def test_failed_invocation(self, project: Project) -> None:
         """An error answer from /invoke prints it and exits 1."""

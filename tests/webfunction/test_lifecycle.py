@@ -69,6 +69,15 @@ class TestStop:
         assert "FC PreStop End RequestId: stop-1" in out
         assert server.returncode == 0
 
+    def test_lifespan_logs_carry_the_lifecycle_calls_request_ids(self, tmp_path: Path) -> None:
+        """Lifespan logs: startup lines carry /initialize's id, shutdown's /pre-stop's."""
+        with WebServer("fastapi_app", tmp_path) as server:
+            httpx.post(server.url + "/initialize", headers=fc_headers("init-7"), timeout=30)
+            httpx.get(server.url + "/pre-stop", headers=fc_headers("stop-7"), timeout=30)
+        logs = server.logs()
+        assert " init-7 [INFO] lifespan starting" in logs
+        assert " stop-7 [INFO] lifespan stopping" in logs
+
     def test_sigterm_shuts_the_app_down(self, tmp_path: Path) -> None:
         """Stopped by SIGTERM without /pre-stop, the instance runs its shutdown and exits 0."""
         with WebServer("fastapi_app", tmp_path) as server:

@@ -22,9 +22,11 @@ SYNC_BARRIER = threading.Barrier(20, timeout=30)
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, object]]:
     COUNTS["startup"] += 1
+    fc.logger.info("lifespan starting")
     await asyncio.sleep(0.05)  # concurrent first requests arrive while startup runs
     yield {"loop": id(asyncio.get_running_loop())}
     print("LIFESPAN STOP", flush=True)
+    fc.logger.info("lifespan stopping")
 
 
 app = FastAPI(lifespan=lifespan)
