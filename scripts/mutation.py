@@ -105,6 +105,7 @@ GROUPS: dict[str, Group] = {
     "decode": Group(
         ("fcsdk/_decode.py",),
         (
+            "tests/test_decode.py",
             "tests/test_handler.py",
             "tests/test_handler_async.py",
             "tests/properties/test_decode_properties.py",
