@@ -93,8 +93,8 @@ def is_async_callable(func: object) -> bool:
         func = func.func
     if inspect.iscoroutinefunction(func):
         return True
-    call = type(func).__call__
-    return not inspect.isroutine(func) and inspect.iscoroutinefunction(call)
+    # a function's or method's own type's __call__ is never a coroutine function
+    return inspect.iscoroutinefunction(type(func).__call__)
 
 
 def run_sync(func: Callable[..., Coroutine[Any, Any, R]]) -> Callable[..., R]:

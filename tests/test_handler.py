@@ -570,6 +570,7 @@ class TestFunctionShape:
             return event.amount
 
         assert main.event_model is Order
+        assert main.__wrapped__.__name__ == main.__name__ == "main"
         assert main(b'{"order_id": "A", "amount": 3}', fake_context()) == b"3"
 
     def test_zero_parameters_means_bytes(self) -> None:
@@ -628,14 +629,22 @@ class TestFunctionShape:
 
 
 class TestHandlerInvocation:
-    def test_bare_decorator_does_not_log_events(self, caplog: pytest.LogCaptureFixture) -> None:
-        """@fc.handler without log_event=True logs nothing about the event."""
+    @pytest.mark.parametrize("form", ["bare", "called", "model"])
+    def test_events_are_not_logged_by_default(
+        self, form: str, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """@fc.handler, @fc.handler() and @fc.handler(event_model=...) log nothing by default."""
         import logging
 
         def echo(event: bytes) -> str:
             return "ok"
 
-        main = fc.handler(echo)
+        if form == "bare":
+            main = fc.handler(echo)
+        elif form == "called":
+            main = fc.handler()(echo)
+        else:
+            main = fc.handler(event_model=bytes)(echo)
         with caplog.at_level(logging.DEBUG):
             assert main(b'{"password": "p"}', fake_context()) == "ok"
         assert caplog.records == []
@@ -657,12 +666,12 @@ class TestHandlerInvocation:
         from fcsdk import _invocation
 
         monkeypatch.setattr(_invocation, "COLD", [True])
-        seen: list[bool] = []
+        seen: list[tuple[str, bool]] = []
 
         def record() -> str:
             invocation = _invocation.current()
             assert invocation is not None
-            seen.append(invocation[1])
+            seen.append((invocation[0].request_id, invocation[1]))
             return "ok"
 
         def with_ctx(event: bytes, context: fc.FCContext) -> str:
@@ -672,9 +681,9 @@ class TestHandlerInvocation:
             return record()
 
         main = fc.handler(with_ctx) if with_context else fc.handler(without)
-        for _ in range(3):
-            main(b"", fake_context())
-        assert seen == [True, False, False]
+        for i in range(3):
+            main(b"", fake_context(request_id=f"r-{i}"))
+        assert seen == [("r-0", True), ("r-1", False), ("r-2", False)]
         assert _invocation.COLD == [False]
 
 
@@ -704,3 +713,16 @@ class TestLifecycleHookDetails:
 
         init(fake_context())
         assert seen == [True]
+
+
+class TestHandlerAttributes:
+    def test_explicit_event_model_is_known_before_the_first_call(self) -> None:
+        """event_model= is the handler's event_model from decoration on."""
+
+        def main(event: Any) -> None:
+            """Main's docs."""
+
+        handler = fc.handler(event_model=Order)(main)
+        assert handler.event_model is Order
+        assert handler.__wrapped__ is main
+        assert (handler.__name__, handler.__doc__) == ("main", "Main's docs.")
