@@ -6,7 +6,8 @@ work tree), mutmut 3 is configured there for that group alone and run, and its
 verdicts are read back per module. Survivors listed in
 ``scripts/mutation_equivalent.toml`` (a mutant whose change no program can observe,
 each with its reason) are counted apart; every other survivor is printed with its
-diff. A group's copy keeps mutmut's cache: a second run only retries what changed.
+diff. A group's copy keeps mutmut's cache: a second run retries the functions that
+changed and the last run's survivors (for the tests written since), nothing else.
 
 Usage::
 
@@ -178,12 +179,38 @@ def _configure(dest: Path, group: Group) -> None:
     (dest / "pyproject.toml").write_text(pyproject)
 
 
+def _retry_survivors(dest: Path) -> int:
+    """Forget the verdict of every survivor (and mutant no test reached) of a group's copy.
+
+    mutmut keeps a verdict until the mutated function changes, so a test written since
+    the last run would never meet the survivor it was written for. Killed verdicts stay.
+    Returns how many mutants will run again.
+    """
+    status_by_exit_code = _statuses()
+    count = 0
+    for meta in sorted((dest / "mutants").rglob("*.py.meta")):
+        data = json.loads(meta.read_text())
+        codes: dict[str, int | None] = data["exit_code_by_key"]
+        stale = [k for k, code in codes.items() if status_by_exit_code[code] in _RETRIED]
+        if stale:
+            codes.update(dict.fromkeys(stale))
+            meta.write_text(json.dumps(data, indent=4))
+            count += len(stale)
+    return count
+
+
+_RETRIED = ("survived", "no tests")
+
+
 def run_group(name: str, group: Group, children: int) -> float:
     """Run mutmut over one group; returns the seconds it took."""
     dest = WORK / name
     dest.mkdir(parents=True, exist_ok=True)
     _copy_tree(dest)
     _configure(dest, group)
+    retried = _retry_survivors(dest)
+    if retried:
+        print(f"mutation: {name}: {retried} survivors of the last run run again", flush=True)
     env = dict(os.environ)
     # fewer hypothesis examples per property: a mutant is killed by the first failing one
     env.setdefault("FCSDK_PROPERTY_EXAMPLES", "0.3")

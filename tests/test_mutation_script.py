@@ -115,3 +115,23 @@ class TestTally:
         assert counts.rejected == 1
         assert counts.unfinished == 1
         assert counts.score == pytest.approx(3 / 5)
+
+
+class TestRetry:
+    def test_survivors_run_again(self, mutation: ModuleType, tmp_path: Path) -> None:
+        """Survivors and unreached mutants lose their verdict; killed and timed-out keep it."""
+        statuses = {1: "killed", 36: "timeout", 0: "survived", 33: "no tests", None: "not checked"}
+        mutants = tmp_path / "mutants" / "fcsdk"
+        mutants.mkdir(parents=True)
+        codes = {"k": 1, "t": 36, "s": 0, "n": 33, "u": None}
+        meta = mutants / "m.py.meta"
+        meta.write_text(json.dumps({"exit_code_by_key": codes, "other": 1}))
+        mp = pytest.MonkeyPatch()
+        mp.setattr(mutation, "_statuses", lambda: statuses)
+        try:
+            assert mutation._retry_survivors(tmp_path) == 2
+        finally:
+            mp.undo()
+        data = json.loads(meta.read_text())
+        assert data["exit_code_by_key"] == {"k": 1, "t": 36, "s": None, "n": None, "u": None}
+        assert data["other"] == 1
