@@ -89,6 +89,7 @@ GROUPS: dict[str, Group] = {
         (
             "tests/local/test_http1.py",
             "tests/local/test_server.py",
+            "tests/local/test_serve_answers.py",
             "tests/local/test_threads.py",
             "tests/properties/test_serve_framing_properties.py",
         ),

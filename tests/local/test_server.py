@@ -410,3 +410,87 @@ class TestSlowClients:
             local.shutdown()
             thread.join(10)
             local.server_close()
+
+
+def _local_server() -> LocalServer:
+    logs = RuntimeLogs(io.StringIO())
+    instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+    return LocalServer(("127.0.0.1", 0), {"f": HostedFunction(instance, "event")}, logs)
+
+
+class TestBackgroundJobs:
+    def test_jobs_never_keep_the_process_alive(self) -> None:
+        """A background invocation runs in a daemon thread: it cannot hold the process open."""
+        local = _local_server()
+        release = threading.Event()
+
+        def job() -> None:
+            release.wait(5)
+
+        try:
+            local.run_async(job)
+            jobs = list(local._async_jobs)
+            assert [job.daemon for job in jobs] == [True]
+        finally:
+            release.set()
+            assert local.wait_async(5) == 0
+            local.server_close()
+
+    def test_wait_uses_all_of_a_short_timeout(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """wait_async waits for a job ending within the timeout, however short the timeout."""
+        import types
+
+        import fcsdk._local.server as server_module
+
+        local = _local_server()
+        release = threading.Event()
+        calls: list[int] = []
+
+        def monotonic() -> float:
+            calls.append(1)
+            if len(calls) == 2:  # the job is listed: let it end during the wait
+                release.set()
+            return 0.0  # time stands still: only the job's end stops the wait
+
+        def job() -> None:
+            release.wait(5)
+
+        try:
+            local.run_async(job)
+            monkeypatch.setattr(server_module, "time", types.SimpleNamespace(monotonic=monotonic))
+            assert local.wait_async(0.5) == 0
+        finally:
+            release.set()
+            monkeypatch.undo()
+            local.wait_async(5)
+            local.server_close()
+
+
+class TestLoopbackResolution:
+    @pytest.mark.parametrize(
+        ("addresses", "expected"),
+        [
+            (["127.0.0.5"], True),
+            (["::1"], True),
+            (["127.0.0.1", "::1"], True),
+            (["127.0.0.1", "10.0.0.7"], False),
+            (["192.168.1.20"], False),
+        ],
+    )
+    def test_a_name_is_loopback_when_all_its_addresses_are(
+        self, addresses: list[str], expected: bool, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A host name is loopback only when every address it resolves to is."""
+        import socket
+
+        def getaddrinfo(host: str, port: Any) -> list[Any]:
+            assert (host, port) == ("devbox.internal", None)
+            infos = []
+            for address in addresses:
+                family = socket.AF_INET6 if ":" in address else socket.AF_INET
+                sockaddr = (address, 0, 0, 0) if ":" in address else (address, 0)
+                infos.append((family, socket.SOCK_STREAM, 6, "", sockaddr))
+            return infos
+
+        monkeypatch.setattr("socket.getaddrinfo", getaddrinfo)
+        assert is_loopback("devbox.internal") is expected
