@@ -69,6 +69,10 @@ class TestGroups:
         assert table["only_mutate"] == ["fcsdk/_decode.py"]
         assert table["pytest_add_cli_args_test_selection"] == list(mutation.GROUPS["decode"].tests)
         assert "not slow" in table["pytest_add_cli_args"]
+        assert "--timeout=120" in table["pytest_add_cli_args"]
+        mutation._configure(tmp_path, mutation.GROUPS["serve"])
+        table = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["mutmut"]
+        assert "--timeout=30" in table["pytest_add_cli_args"]
 
 
 class TestEquivalents:
