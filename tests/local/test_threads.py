@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -167,6 +168,9 @@ class TestWatchdog:
         assert rang.wait(10)
 
 
+RUNS = itertools.count()
+
+
 class CancellingTime(float):
     """An alarm's due time whose comparison cancels the alarm: a cancel racing the scan."""
 
@@ -181,7 +185,8 @@ class CancellingTime(float):
 class TestWatchdogDetails:
     def test_threads_are_named(self) -> None:
         """The watchdog's thread carries its name, its callbacks' threads name-callback."""
-        dog = Watchdog("test-watchdog-names")
+        name = f"test-watchdog-names-{next(RUNS)}"  # unique: watchdog threads never end
+        dog = Watchdog(name)
         seen: list[str] = []
         rang = threading.Event()
 
@@ -191,21 +196,22 @@ class TestWatchdogDetails:
 
         dog.schedule(0, ring)
         assert rang.wait(10)
-        assert seen == ["test-watchdog-names-callback"]
-        assert len(named("test-watchdog-names")) == 1
+        assert seen == [f"{name}-callback"]
+        assert len(named(name)) == 1
 
     def test_one_callback_thread_waits_after_a_burst(self) -> None:
         """Of three callbacks run at once, one thread stays for the next; the others end."""
-        dog = Watchdog("test-watchdog-burst")
+        name = f"test-watchdog-burst-{next(RUNS)}-callback"
+        dog = Watchdog(name.removesuffix("-callback"))
         barrier = threading.Barrier(4, timeout=10)
         for _ in range(3):
             dog.schedule(0, barrier.wait)
         barrier.wait()
         deadline = time.monotonic() + 10
-        while len(named("test-watchdog-burst-callback")) > 1 and time.monotonic() < deadline:
-            for thread in named("test-watchdog-burst-callback"):
+        while len(named(name)) > 1 and time.monotonic() < deadline:
+            for thread in named(name):
                 thread.join(0.05)  # the ending ones end; the waiting one times out
-        assert len(named("test-watchdog-burst-callback")) == 1
+        assert len(named(name)) == 1
 
     def test_an_alarm_cancelled_during_the_scan_does_not_ring(self) -> None:
         """An alarm cancelled after the watchdog listed it, before it fired, never rings."""
