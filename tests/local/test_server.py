@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -494,3 +495,28 @@ class TestLoopbackResolution:
 
         monkeypatch.setattr("socket.getaddrinfo", getaddrinfo)
         assert is_loopback("devbox.internal") is expected
+
+
+class TestResultLimit:
+    def test_a_result_over_the_limit_is_a_function_error(self) -> None:
+        """An event function's result over the body limit is answered as a function error."""
+        logs = RuntimeLogs(io.StringIO())
+        instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+        hosted = {"f": HostedFunction(instance, "event")}
+        local = LocalServer(("127.0.0.1", 0), hosted, logs, max_body_size=32)
+        thread = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{local.server_address[1]}/invoke"
+            assert httpx.post(url, content=b"x" * 32, timeout=10).content == b"X" * 32
+            response = httpx.post(url, content=b"info", timeout=10)  # a JSON object: longer
+        finally:
+            local.shutdown()
+            thread.join(10)
+            local.server_close()
+        assert response.status_code == 200
+        assert response.headers["x-fc-error-type"] == "UnhandledInvocationError"
+        message = response.json()["errorMessage"]
+        assert re.fullmatch(
+            r"the function's response \(\d+ bytes\) exceeds FC's limit of 32 bytes", message
+        )
