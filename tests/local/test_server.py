@@ -520,3 +520,21 @@ class TestResultLimit:
         assert re.fullmatch(
             r"the function's response \(\d+ bytes\) exceeds FC's limit of 32 bytes", message
         )
+
+
+class TestLookup:
+    def test_one_function_answers_any_name(self) -> None:
+        """A server with one function serves it under any name; with two, names must match."""
+        logs = RuntimeLogs(io.StringIO())
+        instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+        hosted = HostedFunction(instance, "event")
+        single = LocalServer(("127.0.0.1", 0), {"f": hosted}, logs)
+        double = LocalServer(("127.0.0.1", 0), {"f": hosted, "g": hosted}, logs)
+        try:
+            assert single.lookup("f") is hosted
+            assert single.lookup("any-name") is hosted
+            assert double.lookup("g") is hosted
+            assert double.lookup("any-name") is None
+        finally:
+            single.server_close()
+            double.server_close()
