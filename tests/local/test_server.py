@@ -538,3 +538,25 @@ class TestLookup:
         finally:
             single.server_close()
             double.server_close()
+
+
+class TestEventContext:
+    def test_an_event_function_gets_its_request_context(self) -> None:
+        """An event function invoked in process gets a context carrying the request's id."""
+        logs = RuntimeLogs(io.StringIO())
+        config = FunctionConfig(handler="events_app.handler", code_dir=APPS, name="ctx-fn")
+        local = LocalServer(
+            ("127.0.0.1", 0), {"f": HostedFunction(Instance(config, logs), "event")}, logs
+        )
+        thread = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{local.server_address[1]}/invoke"
+            response = httpx.post(url, content=b"info", timeout=10)
+        finally:
+            local.shutdown()
+            thread.join(10)
+            local.server_close()
+        info = response.json()
+        assert info["request_id"] == response.headers["x-fc-request-id"]
+        assert info["function"] == "ctx-fn"
