@@ -560,3 +560,30 @@ class TestEventContext:
         info = response.json()
         assert info["request_id"] == response.headers["x-fc-request-id"]
         assert info["function"] == "ctx-fn"
+
+
+class TestAsyncInvocation:
+    @pytest.mark.parametrize("kind", ["Async", "ASYNC"])
+    def test_async_invocation_is_202_and_its_failure_logged(self, kind: str) -> None:
+        """X-Fc-Invocation-Type: Async (any case) answers 202; the run's failure is logged."""
+        out = io.StringIO()
+        logs = RuntimeLogs(out)
+        instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+        local = LocalServer(("127.0.0.1", 0), {"f": HostedFunction(instance, "event")}, logs)
+        thread = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{local.server_address[1]}/invoke"
+            headers = {"X-Fc-Invocation-Type": kind}
+            response = httpx.post(url, content=b"crash", headers=headers, timeout=10)
+            assert local.wait_async(10) == 0
+            sync = httpx.post(url, content=b"crash", timeout=10)
+        finally:
+            local.shutdown()
+            thread.join(10)
+            local.server_close()
+        assert (response.status_code, response.content) == (202, b"")
+        rid = response.headers["x-fc-request-id"]
+        assert f"async invocation {rid} failed: {{" in out.getvalue()
+        assert '"errorMessage": "boom"' in out.getvalue()
+        assert sync.headers["x-fc-error-type"] == "UnhandledInvocationError"
