@@ -15,6 +15,7 @@ Usage::
     python scripts/mutation.py decode secrets  # some groups
     python scripts/mutation.py --list          # the groups and their modules
     python scripts/mutation.py --report        # the report of the last runs, no run
+    python scripts/mutation.py --survivors serve  # only the last run's survivors, again
 
 Why mutmut 3: it mutates in place behind trampolines (one copy of the tree, not one
 per mutant), runs only the tests that reached the mutated function, forks a warm
@@ -184,15 +185,15 @@ def _configure(dest: Path, group: Group) -> None:
     (dest / "pyproject.toml").write_text(pyproject)
 
 
-def _retry_survivors(dest: Path) -> int:
+def _retry_survivors(dest: Path) -> list[str]:
     """Forget the verdict of every survivor (and mutant no test reached) of a group's copy.
 
     mutmut keeps a verdict until the mutated function changes, so a test written since
     the last run would never meet the survivor it was written for. Killed verdicts stay.
-    Returns how many mutants will run again.
+    Returns the mutants that will run again.
     """
     status_by_exit_code = _statuses()
-    count = 0
+    retried: list[str] = []
     for meta in sorted((dest / "mutants").rglob("*.py.meta")):
         data = json.loads(meta.read_text())
         codes: dict[str, int | None] = data["exit_code_by_key"]
@@ -200,14 +201,14 @@ def _retry_survivors(dest: Path) -> int:
         if stale:
             codes.update(dict.fromkeys(stale))
             meta.write_text(json.dumps(data, indent=4))
-            count += len(stale)
-    return count
+            retried += stale
+    return retried
 
 
 _RETRIED = ("survived", "no tests")
 
 
-def run_group(name: str, group: Group, children: int) -> float:
+def run_group(name: str, group: Group, children: int, *, survivors_only: bool = False) -> float:
     """Run mutmut over one group; returns the seconds it took."""
     dest = WORK / name
     dest.mkdir(parents=True, exist_ok=True)
@@ -215,7 +216,11 @@ def run_group(name: str, group: Group, children: int) -> float:
     _configure(dest, group)
     retried = _retry_survivors(dest)
     if retried:
-        print(f"mutation: {name}: {retried} survivors of the last run run again", flush=True)
+        print(f"mutation: {name}: {len(retried)} survivors of the last run run again", flush=True)
+    # mutmut runs only the mutants it is given by name (none given: every one without a verdict)
+    only = retried if survivors_only else []
+    if survivors_only and not only:
+        return 0.0
     env = dict(os.environ)
     # fewer hypothesis examples per property: a mutant is killed by the first failing one
     env.setdefault("FCSDK_PROPERTY_EXAMPLES", "0.3")
@@ -225,7 +230,7 @@ def run_group(name: str, group: Group, children: int) -> float:
     log = dest / "mutmut.log"
     with log.open("wb") as out:
         done = subprocess.run(
-            [str(mutmut), "run", "--max-children", str(children)],
+            [str(mutmut), "run", "--max-children", str(children), *only],
             cwd=dest,
             env=env,
             stdout=out,
@@ -367,6 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the groups and stop")
     parser.add_argument("--report", action="store_true", help="report the last runs only")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--survivors", action="store_true", help="rerun only the last run's survivors"
+    )
     args = parser.parse_args(argv)
     if args.list:
         for name, group in GROUPS.items():
@@ -379,7 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     seconds: dict[str, float] = {}
     if not args.report:
         for name in names:
-            seconds[name] = run_group(name, GROUPS[name], args.children)
+            seconds[name] = run_group(
+                name, GROUPS[name], args.children, survivors_only=args.survivors
+            )
     return report(names, seconds)
 
 
