@@ -500,7 +500,8 @@ class TestLoopbackResolution:
 class TestResultLimit:
     def test_a_result_over_the_limit_is_a_function_error(self) -> None:
         """An event function's result over the body limit is answered as a function error."""
-        logs = RuntimeLogs(io.StringIO())
+        out = io.StringIO()
+        logs = RuntimeLogs(out)
         instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
         hosted = {"f": HostedFunction(instance, "event")}
         local = LocalServer(("127.0.0.1", 0), hosted, logs, max_body_size=32)
@@ -508,7 +509,9 @@ class TestResultLimit:
         thread.start()
         try:
             url = f"http://127.0.0.1:{local.server_address[1]}/invoke"
-            assert httpx.post(url, content=b"x" * 32, timeout=10).content == b"X" * 32
+            fits = httpx.post(url, content=b"x" * 32, timeout=10)
+            assert fits.content == b"X" * 32
+            assert fits.headers["content-type"] == "application/octet-stream"
             response = httpx.post(url, content=b"info", timeout=10)  # a JSON object: longer
         finally:
             local.shutdown()
@@ -516,6 +519,8 @@ class TestResultLimit:
             local.server_close()
         assert response.status_code == 200
         assert response.headers["x-fc-error-type"] == "UnhandledInvocationError"
+        assert '"POST /invoke" 200 ' in out.getvalue()  # the access log's outcomes
+        assert '"POST /invoke" response too large ' in out.getvalue()
         message = response.json()["errorMessage"]
         assert re.fullmatch(
             r"the function's response \(\d+ bytes\) exceeds FC's limit of 32 bytes", message
@@ -587,3 +592,6 @@ class TestAsyncInvocation:
         assert f"async invocation {rid} failed: {{" in out.getvalue()
         assert '"errorMessage": "boom"' in out.getvalue()
         assert sync.headers["x-fc-error-type"] == "UnhandledInvocationError"
+        assert sync.status_code == 200
+        assert '"POST /invoke" 202 ' in out.getvalue()  # the access log's outcomes
+        assert '"POST /invoke" function error ' in out.getvalue()
