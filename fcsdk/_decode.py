@@ -46,7 +46,14 @@ def to_bytes(event: object) -> bytes:
     if type(event) is bytes:
         return event
     if isinstance(event, str):
-        return event.encode("utf-8", "surrogateescape")
+        try:
+            return event.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError as exc:
+            raise EventDecodeError(
+                f"cannot encode the event as UTF-8: {exc.reason} at character {exc.start} "
+                f"(payload {_payload_prefix(event)})",
+                raw=event,
+            ) from exc
     if isinstance(event, bytearray | memoryview):
         return bytes(event)
     if isinstance(event, dict | list):
@@ -67,7 +74,7 @@ def _payload_prefix(raw: object) -> str:
     The payload itself stays on the error, as ``raw``, for a caller who logs it on purpose.
     """
     if isinstance(raw, bytes | bytearray | memoryview):
-        size = len(bytes(raw)) if isinstance(raw, memoryview) else len(raw)
+        size = raw.nbytes if isinstance(raw, memoryview) else len(raw)
         return f"{size} bytes" if size else "empty"
     if isinstance(raw, str):
         return f"{len(raw)} characters" if raw else "empty"
@@ -76,7 +83,7 @@ def _payload_prefix(raw: object) -> str:
     return f"a {type(raw).__name__}"
 
 
-def _loc_path(loc: tuple[int | str, ...], root: str = "event") -> str:
+def _loc_path(loc: tuple[int | str, ...], root: str) -> str:
     path = root
     for part in loc:
         if isinstance(part, int):
@@ -130,9 +137,9 @@ def _hook_for(tp: Any) -> Any:
         args = get_args(tp)
         if args:
             target = args[0]
-    base = get_origin(target) or target
-    # pydantic generic models are their own classes; plain generics have an origin.
-    return getattr(target, "__fcsdk_decoder__", None) or getattr(base, "__fcsdk_decoder__", None)
+    # pydantic generic models are their own classes (no origin); a plain generic alias
+    # hides its class's dunder attributes, so the hook is looked up on its origin.
+    return getattr(get_origin(target) or target, "__fcsdk_decoder__", None)
 
 
 def build_decoder(tp: Any) -> Decoder:

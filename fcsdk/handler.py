@@ -68,7 +68,11 @@ def _log_event(event: object) -> None:
 
 
 def _first_param_annotation(func: Callable[..., Any]) -> Any:
-    """Return the annotation of ``func``'s first parameter, or ``bytes`` when there is none."""
+    """Return the annotation of ``func``'s first parameter, or ``bytes`` when there is none.
+
+    A function under a ``functools.wraps`` decorator is read through it (``__wrapped__``).
+    """
+    func = inspect.unwrap(func)
     code = getattr(func, "__code__", None)
     if code is None or code.co_argcount == 0:
         return bytes
@@ -89,8 +93,8 @@ def is_async_callable(func: object) -> bool:
         func = func.func
     if inspect.iscoroutinefunction(func):
         return True
-    call = type(func).__call__
-    return not inspect.isroutine(func) and inspect.iscoroutinefunction(call)
+    # a function's or method's own type's __call__ is never a coroutine function
+    return inspect.iscoroutinefunction(type(func).__call__)
 
 
 def run_sync(func: Callable[..., Coroutine[Any, Any, R]]) -> Callable[..., R]:
@@ -110,19 +114,16 @@ def run_sync(func: Callable[..., Coroutine[Any, Any, R]]) -> Callable[..., R]:
 
 
 def _wants_context(func: Callable[..., Any]) -> bool:
-    """Whether ``func`` takes a second positional parameter for the context."""
-    code = getattr(func, "__code__", None)
-    if code is None:
-        import inspect
+    """Whether ``func`` takes a second positional parameter for the context.
 
-        params = [
-            p
-            for p in inspect.signature(func).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
-        ]
-        return len(params) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)
-    has_varargs = bool(code.co_flags & 0x04)
-    return code.co_argcount >= 2 or has_varargs
+    Read from its signature, which sees through a ``functools.wraps`` decorator.
+    """
+    params = [
+        p
+        for p in inspect.signature(func).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+    ]
+    return len(params) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)
 
 
 class EventHandler(Protocol[E_co, R_co]):
@@ -252,7 +253,7 @@ def _finish(
 class _Decorator(Generic[E]):
     """``@fc.handler(event_model=M)``: checks the function's event parameter against ``M``."""
 
-    def __init__(self, event_model: Any, log_event: bool = False) -> None:
+    def __init__(self, event_model: Any, log_event: bool) -> None:
         self._event_model = event_model
         self._log_event = log_event
 

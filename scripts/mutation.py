@@ -6,7 +6,8 @@ work tree), mutmut 3 is configured there for that group alone and run, and its
 verdicts are read back per module. Survivors listed in
 ``scripts/mutation_equivalent.toml`` (a mutant whose change no program can observe,
 each with its reason) are counted apart; every other survivor is printed with its
-diff. A group's copy keeps mutmut's cache: a second run only retries what changed.
+diff. A group's copy keeps mutmut's cache: a second run retries the functions that
+changed and the last run's survivors (for the tests written since), nothing else.
 
 Usage::
 
@@ -14,6 +15,7 @@ Usage::
     python scripts/mutation.py decode secrets  # some groups
     python scripts/mutation.py --list          # the groups and their modules
     python scripts/mutation.py --report        # the report of the last runs, no run
+    python scripts/mutation.py --survivors serve  # only the last run's survivors, again
 
 Why mutmut 3: it mutates in place behind trampolines (one copy of the tree, not one
 per mutant), runs only the tests that reached the mutated function, forks a warm
@@ -48,6 +50,8 @@ class Group:
     modules: tuple[str, ...]
     tests: tuple[str, ...]
     marks: str = "not slow"
+    timeout: int = 120
+    """pytest-timeout's bound per test, in seconds: a mutant that hangs costs this much."""
 
 
 GROUPS: dict[str, Group] = {
@@ -88,10 +92,13 @@ GROUPS: dict[str, Group] = {
         (
             "tests/local/test_http1.py",
             "tests/local/test_server.py",
+            "tests/local/test_serve_answers.py",
             "tests/local/test_threads.py",
             "tests/properties/test_serve_framing_properties.py",
         ),
         marks="",
+        # their waits are bounded at 10 s; a mutant that hangs a server stops at 30 s, not 120
+        timeout=30,
     ),
     "oss": Group(
         ("fcsdk/_local/oss/*.py",),
@@ -105,6 +112,7 @@ GROUPS: dict[str, Group] = {
     "decode": Group(
         ("fcsdk/_decode.py",),
         (
+            "tests/test_decode.py",
             "tests/test_handler.py",
             "tests/test_handler_async.py",
             "tests/properties/test_decode_properties.py",
@@ -160,7 +168,7 @@ def _toml_list(values: list[str]) -> str:
 
 def _configure(dest: Path, group: Group) -> None:
     """Append the group's ``[tool.mutmut]`` table to the copy's pyproject.toml."""
-    args = ["-p", "no:cacheprovider", "-q", "-x", "--timeout=120"]
+    args = ["-p", "no:cacheprovider", "-q", "-x", f"--timeout={group.timeout}"]
     if group.marks:
         args += ["-m", group.marks]
     also = ["benchmarks", "examples", "docs", "scripts", "fuzz", "typing_tests"]
@@ -177,12 +185,42 @@ def _configure(dest: Path, group: Group) -> None:
     (dest / "pyproject.toml").write_text(pyproject)
 
 
-def run_group(name: str, group: Group, children: int) -> float:
+def _retry_survivors(dest: Path) -> list[str]:
+    """Forget the verdict of every survivor (and mutant no test reached) of a group's copy.
+
+    mutmut keeps a verdict until the mutated function changes, so a test written since
+    the last run would never meet the survivor it was written for. Killed verdicts stay.
+    Returns the mutants that will run again.
+    """
+    status_by_exit_code = _statuses()
+    retried: list[str] = []
+    for meta in sorted((dest / "mutants").rglob("*.py.meta")):
+        data = json.loads(meta.read_text())
+        codes: dict[str, int | None] = data["exit_code_by_key"]
+        stale = [k for k, code in codes.items() if status_by_exit_code[code] in _RETRIED]
+        if stale:
+            codes.update(dict.fromkeys(stale))
+            meta.write_text(json.dumps(data, indent=4))
+            retried += stale
+    return retried
+
+
+_RETRIED = ("survived", "no tests")
+
+
+def run_group(name: str, group: Group, children: int, *, survivors_only: bool = False) -> float:
     """Run mutmut over one group; returns the seconds it took."""
     dest = WORK / name
     dest.mkdir(parents=True, exist_ok=True)
     _copy_tree(dest)
     _configure(dest, group)
+    retried = _retry_survivors(dest)
+    if retried:
+        print(f"mutation: {name}: {len(retried)} survivors of the last run run again", flush=True)
+    # mutmut runs only the mutants it is given by name (none given: every one without a verdict)
+    only = retried if survivors_only else []
+    if survivors_only and not only:
+        return 0.0
     env = dict(os.environ)
     # fewer hypothesis examples per property: a mutant is killed by the first failing one
     env.setdefault("FCSDK_PROPERTY_EXAMPLES", "0.3")
@@ -192,7 +230,7 @@ def run_group(name: str, group: Group, children: int) -> float:
     log = dest / "mutmut.log"
     with log.open("wb") as out:
         done = subprocess.run(
-            [str(mutmut), "run", "--max-children", str(children)],
+            [str(mutmut), "run", "--max-children", str(children), *only],
             cwd=dest,
             env=env,
             stdout=out,
@@ -334,6 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the groups and stop")
     parser.add_argument("--report", action="store_true", help="report the last runs only")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--survivors", action="store_true", help="rerun only the last run's survivors"
+    )
     args = parser.parse_args(argv)
     if args.list:
         for name, group in GROUPS.items():
@@ -346,7 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     seconds: dict[str, float] = {}
     if not args.report:
         for name in names:
-            seconds[name] = run_group(name, GROUPS[name], args.children)
+            seconds[name] = run_group(
+                name, GROUPS[name], args.children, survivors_only=args.survivors
+            )
     return report(names, seconds)
 
 

@@ -565,3 +565,180 @@ class TestEventJSONDepth:
         assert main(brackets(JSON_DEPTH), fake_context()) == b"1"
         with pytest.raises(fc.EventDecodeError):
             main(brackets(JSON_DEPTH + 1), fake_context())
+
+
+def _traced(func: Any) -> Any:
+    """A pass-through decorator, as users write them (functools.wraps, *args)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+class TestFunctionShape:
+    def test_one_parameter_annotation_is_the_event_model(self) -> None:
+        """A one-parameter function's annotation is its event model; it gets no context."""
+
+        @fc.handler
+        def main(event: Order) -> int:
+            return event.amount
+
+        assert main.event_model is Order
+        assert main.__wrapped__.__name__ == main.__name__ == "main"
+        assert main(b'{"order_id": "A", "amount": 3}', fake_context()) == b"3"
+
+    def test_zero_parameters_means_bytes(self) -> None:
+        """A function without parameters has bytes as its event model."""
+
+        def main() -> None:
+            return None
+
+        assert fc.handler(main).event_model is bytes  # type: ignore[arg-type]
+
+    def test_callable_object(self) -> None:
+        """A callable object (no __code__) gets bytes events and the context its signature asks."""
+
+        class Main:
+            def __call__(self, event: bytes, context: fc.FCContext) -> str:
+                return context.request_id
+
+        main = fc.handler(Main())
+        assert main.event_model is bytes
+        assert main(b"x", fake_context(request_id="r-9")) == "r-9"
+
+    def test_unresolvable_annotation_message(self) -> None:
+        """An annotation that cannot be resolved is a ConfigurationError telling what to do."""
+
+        def main(event: Missing) -> None:  # type: ignore[name-defined]  # noqa: F821
+            return None
+
+        handler = fc.handler(main)
+        assert handler.event_model is None
+        with pytest.raises(fc.ConfigurationError) as caught:
+            handler(b"{}", fake_context())
+        message = str(caught.value)
+        assert message.startswith("cannot resolve the annotations of ")
+        assert message.endswith("; pass event_model= explicitly")
+
+    def test_under_a_wraps_decorator_without_context(self) -> None:
+        """Under a functools.wraps decorator, the inner function's model and parameters count."""
+
+        @fc.handler
+        @_traced
+        def main(event: Order) -> int:
+            return event.amount
+
+        assert main.event_model is Order
+        assert main(b'{"order_id": "A", "amount": 4}', fake_context()) == b"4"
+
+    def test_under_a_wraps_decorator_with_context(self) -> None:
+        """Under a functools.wraps decorator, a two-parameter inner function gets the context."""
+
+        @fc.handler
+        @_traced
+        def main(event: Order, context: fc.FCContext) -> str:
+            return f"{event.amount}:{context.request_id}"
+
+        assert main(b'{"order_id": "A", "amount": 5}', fake_context(request_id="r")) == "5:r"
+
+
+class TestHandlerInvocation:
+    @pytest.mark.parametrize("form", ["bare", "called", "model"])
+    def test_events_are_not_logged_by_default(
+        self, form: str, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """@fc.handler, @fc.handler() and @fc.handler(event_model=...) log nothing by default."""
+        import logging
+
+        def echo(event: bytes) -> str:
+            return "ok"
+
+        if form == "bare":
+            main = fc.handler(echo)
+        elif form == "called":
+            main = fc.handler()(echo)
+        else:
+            main = fc.handler(event_model=bytes)(echo)
+        with caplog.at_level(logging.DEBUG):
+            assert main(b'{"password": "p"}', fake_context()) == "ok"
+        assert caplog.records == []
+
+    def test_async_handler_with_context_gets_the_event(self) -> None:
+        """An async two-parameter handler gets the decoded event and the context."""
+
+        @fc.handler
+        async def main(event: Order, context: fc.FCContext) -> str:
+            return f"{event.order_id}:{context.request_id}"
+
+        assert main(b'{"order_id": "A", "amount": 1}', fake_context(request_id="r")) == "A:r"
+
+    @pytest.mark.parametrize("with_context", [True, False])
+    def test_cold_start_is_the_first_call_only(
+        self, with_context: bool, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The instance's first invocation is cold, the next ones warm, with or without context."""
+        from fcsdk import _invocation
+
+        monkeypatch.setattr(_invocation, "COLD", [True])
+        seen: list[tuple[str, bool]] = []
+
+        def record() -> str:
+            invocation = _invocation.current()
+            assert invocation is not None
+            seen.append((invocation[0].request_id, invocation[1]))
+            return "ok"
+
+        def with_ctx(event: bytes, context: fc.FCContext) -> str:
+            return record()
+
+        def without(event: bytes) -> str:
+            return record()
+
+        main = fc.handler(with_ctx) if with_context else fc.handler(without)
+        for i in range(3):
+            main(b"", fake_context(request_id=f"r-{i}"))
+        assert seen == [("r-0", True), ("r-1", False), ("r-2", False)]
+        assert _invocation.COLD == [False]
+
+
+class TestLifecycleHookDetails:
+    @pytest.mark.parametrize("decorator", [fc.initializer, fc.pre_stop, fc.pre_freeze])
+    def test_repr_names_the_kind(self, decorator: Any) -> None:
+        """A hook's repr names its kind and the function."""
+
+        def hook(context: fc.FCContext) -> None:
+            return None
+
+        assert repr(decorator(hook)) == (
+            f"<fcsdk {decorator.__name__} {__name__}.{hook.__qualname__}>"
+        )
+
+    def test_the_hook_invocation_is_current(self) -> None:
+        """While a hook runs, its context is the current invocation's."""
+        from fcsdk import _invocation
+
+        seen: list[Any] = []
+
+        @fc.initializer
+        def init(context: fc.FCContext) -> None:
+            invocation = _invocation.current()
+            assert invocation is not None
+            seen.append(invocation[0] is context)
+
+        init(fake_context())
+        assert seen == [True]
+
+
+class TestHandlerAttributes:
+    def test_explicit_event_model_is_known_before_the_first_call(self) -> None:
+        """event_model= is the handler's event_model from decoration on."""
+
+        def main(event: Any) -> None:
+            """Main's docs."""
+
+        handler = fc.handler(event_model=Order)(main)
+        assert handler.event_model is Order
+        assert handler.__wrapped__ is main
+        assert (handler.__name__, handler.__doc__) == ("main", "Main's docs.")

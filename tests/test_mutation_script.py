@@ -69,6 +69,10 @@ class TestGroups:
         assert table["only_mutate"] == ["fcsdk/_decode.py"]
         assert table["pytest_add_cli_args_test_selection"] == list(mutation.GROUPS["decode"].tests)
         assert "not slow" in table["pytest_add_cli_args"]
+        assert "--timeout=120" in table["pytest_add_cli_args"]
+        mutation._configure(tmp_path, mutation.GROUPS["serve"])
+        table = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["mutmut"]
+        assert "--timeout=30" in table["pytest_add_cli_args"]
 
 
 class TestEquivalents:
@@ -115,3 +119,23 @@ class TestTally:
         assert counts.rejected == 1
         assert counts.unfinished == 1
         assert counts.score == pytest.approx(3 / 5)
+
+
+class TestRetry:
+    def test_survivors_run_again(self, mutation: ModuleType, tmp_path: Path) -> None:
+        """Survivors and unreached mutants lose their verdict; killed and timed-out keep it."""
+        statuses = {1: "killed", 36: "timeout", 0: "survived", 33: "no tests", None: "not checked"}
+        mutants = tmp_path / "mutants" / "fcsdk"
+        mutants.mkdir(parents=True)
+        codes = {"k": 1, "t": 36, "s": 0, "n": 33, "u": None}
+        meta = mutants / "m.py.meta"
+        meta.write_text(json.dumps({"exit_code_by_key": codes, "other": 1}))
+        mp = pytest.MonkeyPatch()
+        mp.setattr(mutation, "_statuses", lambda: statuses)
+        try:
+            assert sorted(mutation._retry_survivors(tmp_path)) == ["n", "s"]
+        finally:
+            mp.undo()
+        data = json.loads(meta.read_text())
+        assert data["exit_code_by_key"] == {"k": 1, "t": 36, "s": None, "n": None, "u": None}
+        assert data["other"] == 1

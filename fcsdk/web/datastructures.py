@@ -169,13 +169,6 @@ class _MultiMapping(Mapping[str, _V]):
         """The form in which names compare (exact by default)."""
         return name
 
-    @classmethod
-    def _trusted(cls, items: list[tuple[str, _V]]) -> Self:
-        """Wrap a list the caller built and no longer touches (no copying)."""
-        obj = cls.__new__(cls)
-        obj._items = items
-        return obj
-
     def _values(self, name: str) -> list[_V]:
         folded = self._fold(name)
         fold = self._fold

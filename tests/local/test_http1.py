@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 import requests
 
-from fcsdk._local.http1 import LINGER_BYTES
+from fcsdk._local import http1
+from fcsdk._local.http1 import LINGER_BYTES, FramingError, Wire
 from fcsdk._local.instance import FunctionConfig, Instance
 from fcsdk._local.logs import RuntimeLogs
 from fcsdk._local.server import HostedFunction, LocalServer
@@ -361,3 +362,49 @@ def read_to_close(sock: socket.socket, seconds: float = 10.0) -> bytes:
     except ConnectionResetError:
         pass
     return b"".join(chunks)
+
+
+def _wire(max_body_size: int) -> tuple[Wire, socket.socket]:
+    """A Wire over one end of a socket pair, and the client's end."""
+    server_end, client_end = socket.socketpair()
+    return Wire(server_end, max_body_size=max_body_size, read_timeout=10, server="t"), client_end
+
+
+def _linger_in_thread(wire: Wire) -> threading.Thread:
+    thread = threading.Thread(target=wire.linger, daemon=True)
+    thread.start()
+    return thread
+
+
+class TestLingerBounds:
+    def test_too_large_message(self) -> None:
+        """A declared body over the limit is a 413 naming the limit."""
+        wire, client = _wire(10)
+        with client, wire.sock:
+            client.sendall(b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n")
+            with pytest.raises(FramingError) as caught:
+                wire.next_request()
+        assert (caught.value.status, caught.value.code) == (413, "EntityTooLarge")
+        assert str(caught.value) == "payload size exceeds maximum allowed size (10 bytes)"
+
+    def test_budget_is_four_limits_past_the_default(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Lingering stops once four body limits are discarded, when that is over LINGER_BYTES."""
+        monkeypatch.setattr(http1, "LINGER_BYTES", 0)
+        monkeypatch.setattr(http1, "LINGER_IDLE_SECONDS", 60.0)  # only the budget can stop it
+        wire, client = _wire(10)
+        with client, wire.sock:
+            client.sendall(b"z" * 40)  # exactly the budget; the client stays connected
+            thread = _linger_in_thread(wire)
+            thread.join(10)
+            assert not thread.is_alive(), "linger kept reading past its budget"
+
+    def test_a_silent_client_is_left_after_the_idle_time(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A client that sends nothing more is left after LINGER_IDLE_SECONDS."""
+        monkeypatch.setattr(http1, "LINGER_IDLE_SECONDS", 0.05)
+        wire, client = _wire(10)
+        with client, wire.sock:
+            thread = _linger_in_thread(wire)
+            thread.join(10)
+            assert not thread.is_alive(), "linger waited on a silent client"

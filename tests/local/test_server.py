@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -410,3 +411,187 @@ class TestSlowClients:
             local.shutdown()
             thread.join(10)
             local.server_close()
+
+
+def _local_server() -> LocalServer:
+    logs = RuntimeLogs(io.StringIO())
+    instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+    return LocalServer(("127.0.0.1", 0), {"f": HostedFunction(instance, "event")}, logs)
+
+
+class TestBackgroundJobs:
+    def test_jobs_never_keep_the_process_alive(self) -> None:
+        """A background invocation runs in a daemon thread: it cannot hold the process open."""
+        local = _local_server()
+        release = threading.Event()
+
+        def job() -> None:
+            release.wait(5)
+
+        try:
+            local.run_async(job)
+            jobs = list(local._async_jobs)
+            assert [job.daemon for job in jobs] == [True]
+        finally:
+            release.set()
+            assert local.wait_async(5) == 0
+            local.server_close()
+
+    def test_wait_uses_all_of_a_short_timeout(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """wait_async waits for a job ending within the timeout, however short the timeout."""
+        import types
+
+        import fcsdk._local.server as server_module
+
+        local = _local_server()
+        release = threading.Event()
+        calls: list[int] = []
+
+        def monotonic() -> float:
+            calls.append(1)
+            if len(calls) == 2:  # the job is listed: let it end during the wait
+                release.set()
+            return 0.0  # time stands still: only the job's end stops the wait
+
+        def job() -> None:
+            release.wait(5)
+
+        try:
+            local.run_async(job)
+            monkeypatch.setattr(server_module, "time", types.SimpleNamespace(monotonic=monotonic))
+            assert local.wait_async(0.5) == 0
+        finally:
+            release.set()
+            monkeypatch.undo()
+            local.wait_async(5)
+            local.server_close()
+
+
+class TestLoopbackResolution:
+    @pytest.mark.parametrize(
+        ("addresses", "expected"),
+        [
+            (["127.0.0.5"], True),
+            (["::1"], True),
+            (["127.0.0.1", "::1"], True),
+            (["127.0.0.1", "10.0.0.7"], False),
+            (["192.168.1.20"], False),
+        ],
+    )
+    def test_a_name_is_loopback_when_all_its_addresses_are(
+        self, addresses: list[str], expected: bool, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A host name is loopback only when every address it resolves to is."""
+        import socket
+
+        def getaddrinfo(host: str, port: Any) -> list[Any]:
+            assert (host, port) == ("devbox.internal", None)
+            infos = []
+            for address in addresses:
+                family = socket.AF_INET6 if ":" in address else socket.AF_INET
+                sockaddr = (address, 0, 0, 0) if ":" in address else (address, 0)
+                infos.append((family, socket.SOCK_STREAM, 6, "", sockaddr))
+            return infos
+
+        monkeypatch.setattr("socket.getaddrinfo", getaddrinfo)
+        assert is_loopback("devbox.internal") is expected
+
+
+class TestResultLimit:
+    def test_a_result_over_the_limit_is_a_function_error(self) -> None:
+        """An event function's result over the body limit is answered as a function error."""
+        out = io.StringIO()
+        logs = RuntimeLogs(out)
+        instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+        hosted = {"f": HostedFunction(instance, "event")}
+        local = LocalServer(("127.0.0.1", 0), hosted, logs, max_body_size=32)
+        thread = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{local.server_address[1]}/invoke"
+            fits = httpx.post(url, content=b"x" * 32, timeout=10)
+            assert fits.content == b"X" * 32
+            assert fits.headers["content-type"] == "application/octet-stream"
+            response = httpx.post(url, content=b"info", timeout=10)  # a JSON object: longer
+        finally:
+            local.shutdown()
+            thread.join(10)
+            local.server_close()
+        assert response.status_code == 200
+        assert response.headers["x-fc-error-type"] == "UnhandledInvocationError"
+        assert '"POST /invoke" 200 ' in out.getvalue()  # the access log's outcomes
+        assert '"POST /invoke" response too large ' in out.getvalue()
+        message = response.json()["errorMessage"]
+        assert re.fullmatch(
+            r"the function's response \(\d+ bytes\) exceeds FC's limit of 32 bytes", message
+        )
+
+
+class TestLookup:
+    def test_one_function_answers_any_name(self) -> None:
+        """A server with one function serves it under any name; with two, names must match."""
+        logs = RuntimeLogs(io.StringIO())
+        instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+        hosted = HostedFunction(instance, "event")
+        single = LocalServer(("127.0.0.1", 0), {"f": hosted}, logs)
+        double = LocalServer(("127.0.0.1", 0), {"f": hosted, "g": hosted}, logs)
+        try:
+            assert single.lookup("f") is hosted
+            assert single.lookup("any-name") is hosted
+            assert double.lookup("g") is hosted
+            assert double.lookup("any-name") is None
+        finally:
+            single.server_close()
+            double.server_close()
+
+
+class TestEventContext:
+    def test_an_event_function_gets_its_request_context(self) -> None:
+        """An event function invoked in process gets a context carrying the request's id."""
+        logs = RuntimeLogs(io.StringIO())
+        config = FunctionConfig(handler="events_app.handler", code_dir=APPS, name="ctx-fn")
+        local = LocalServer(
+            ("127.0.0.1", 0), {"f": HostedFunction(Instance(config, logs), "event")}, logs
+        )
+        thread = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{local.server_address[1]}/invoke"
+            response = httpx.post(url, content=b"info", timeout=10)
+        finally:
+            local.shutdown()
+            thread.join(10)
+            local.server_close()
+        info = response.json()
+        assert info["request_id"] == response.headers["x-fc-request-id"]
+        assert info["function"] == "ctx-fn"
+
+
+class TestAsyncInvocation:
+    @pytest.mark.parametrize("kind", ["Async", "ASYNC"])
+    def test_async_invocation_is_202_and_its_failure_logged(self, kind: str) -> None:
+        """X-Fc-Invocation-Type: Async (any case) answers 202; the run's failure is logged."""
+        out = io.StringIO()
+        logs = RuntimeLogs(out)
+        instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+        local = LocalServer(("127.0.0.1", 0), {"f": HostedFunction(instance, "event")}, logs)
+        thread = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{local.server_address[1]}/invoke"
+            headers = {"X-Fc-Invocation-Type": kind}
+            response = httpx.post(url, content=b"crash", headers=headers, timeout=10)
+            assert local.wait_async(10) == 0
+            sync = httpx.post(url, content=b"crash", timeout=10)
+        finally:
+            local.shutdown()
+            thread.join(10)
+            local.server_close()
+        assert (response.status_code, response.content) == (202, b"")
+        rid = response.headers["x-fc-request-id"]
+        assert f"async invocation {rid} failed: {{" in out.getvalue()
+        assert '"errorMessage": "boom"' in out.getvalue()
+        assert sync.headers["x-fc-error-type"] == "UnhandledInvocationError"
+        assert sync.status_code == 200
+        assert '"POST /invoke" 202 ' in out.getvalue()  # the access log's outcomes
+        assert '"POST /invoke" function error ' in out.getvalue()

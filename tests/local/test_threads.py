@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextvars
+import itertools
 import threading
+import time
 from collections.abc import Callable
 
-from fcsdk._local.threads import ThreadPool, Watchdog, _Jobs
+from fcsdk._local.threads import Alarm, ThreadPool, Watchdog, _Jobs
 
 MARK: contextvars.ContextVar[str] = contextvars.ContextVar("mark", default="fresh")
 
@@ -164,3 +166,68 @@ class TestWatchdog:
         rang = threading.Event()
         dog.schedule(0.01, rang.set)
         assert rang.wait(10)
+
+
+RUNS = itertools.count()
+
+
+class CancellingTime(float):
+    """An alarm's due time whose comparison cancels the alarm: a cancel racing the scan."""
+
+    alarm: Alarm | None = None
+
+    def __le__(self, other: object) -> bool:
+        if self.alarm is not None:
+            self.alarm.cancel()
+        return float(self) <= other  # type: ignore[operator]
+
+
+class TestWatchdogDetails:
+    def test_threads_are_named(self) -> None:
+        """The watchdog's thread carries its name, its callbacks' threads name-callback."""
+        name = f"test-watchdog-names-{next(RUNS)}"  # unique: watchdog threads never end
+        dog = Watchdog(name)
+        seen: list[str] = []
+        rang = threading.Event()
+
+        def ring() -> None:
+            seen.append(threading.current_thread().name)
+            rang.set()
+
+        dog.schedule(0, ring)
+        assert rang.wait(10)
+        assert seen == [f"{name}-callback"]
+        assert len(named(name)) == 1
+
+    def test_one_callback_thread_waits_after_a_burst(self) -> None:
+        """Of three callbacks run at once, one thread stays for the next; the others end."""
+        name = f"test-watchdog-burst-{next(RUNS)}-callback"
+        dog = Watchdog(name.removesuffix("-callback"))
+        barrier = threading.Barrier(4, timeout=10)
+        for _ in range(3):
+            dog.schedule(0, barrier.wait)
+        barrier.wait()
+        deadline = time.monotonic() + 10
+        while len(named(name)) > 1 and time.monotonic() < deadline:
+            for thread in named(name):
+                thread.join(0.05)  # the ending ones end; the waiting one times out
+        assert len(named(name)) == 1
+
+    def test_an_alarm_cancelled_during_the_scan_does_not_ring(self) -> None:
+        """An alarm cancelled after the watchdog listed it, before it fired, never rings."""
+        clock = FakeClock()
+        dog = SteppedWatchdog("test-watchdog-race", clock)
+        cancelled_rang, later_rang = threading.Event(), threading.Event()
+        alarm = dog.schedule(0.25, cancelled_rang.set)
+        dog.wait_sleep(0.25)
+        with dog._cond:
+            due = CancellingTime(alarm.when)
+            due.alarm = alarm
+            alarm.when = due
+        dog.advance(0.5)
+        dog.wait_sleep(None)
+        dog.schedule(0.25, later_rang.set)  # the watchdog still works afterwards
+        dog.wait_sleep(0.25)
+        dog.advance(0.75)
+        assert later_rang.wait(10)
+        assert not cancelled_rang.is_set()

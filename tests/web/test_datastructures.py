@@ -330,3 +330,146 @@ class TestCheckHeaderTypes:
         check_header("X-Typed", "ok")
         with pytest.raises(TypeError):
             check_header("X-Typed", b"bytes")  # type: ignore[arg-type]
+
+
+class TestListHeaderEscapes:
+    def test_escape_covers_one_character_only(self) -> None:
+        """A backslash in a quoted string escapes the next character only; later commas split."""
+        assert split_list_header('"a\\"b", c') == ['"a\\"b"', "c"]
+
+
+class TestCheckHeaderRefusals:
+    @pytest.mark.parametrize(
+        ("name", "value"), [("X-A", "a\rb"), ("X-A", "a\nb"), ("X-A", "a\0b"), ("X\rA", "v")]
+    )
+    def test_cr_lf_nul_refused_alone(self, name: str, value: str) -> None:
+        """A lone CR, LF or NUL in a name or value is refused as response splitting."""
+        with pytest.raises(ResultEncodeError) as caught:
+            check_header(name, value)
+        assert str(caught.value) == (
+            f"refusing response header {name!r}: CR, LF and NUL are not allowed in "
+            "header names or values (response splitting)"
+        )
+
+    @pytest.mark.parametrize("name", ["", "X A", "X:A"])
+    def test_invalid_names_refused(self, name: str) -> None:
+        """An empty name, or one with a space or a colon, is refused."""
+        with pytest.raises(ResultEncodeError, match="not a valid header name"):
+            check_header(name, "v")
+
+    def test_remembered_names_are_bounded(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Accepted names are remembered up to 1024, so varying names cannot grow memory."""
+        import fcsdk.web.datastructures as module
+
+        remembered: set[str] = set()
+        monkeypatch.setattr(module, "_VALID_NAMES", remembered)
+        for i in range(1100):
+            check_header(f"X-Name-{i}", "v")
+        assert len(remembered) == 1024
+        assert "X-Name-0" in remembered
+        assert "X-Name-1099" not in remembered
+
+
+class TestPercentEscapeErrors:
+    @pytest.mark.parametrize(
+        ("text", "position", "shown"),
+        [
+            ("a%4gz", 1, "'%4g'"),
+            ("a%zz%41", 1, "'%zz'"),
+            ("%41%zz%41", 3, "'%zz'"),
+            ("%41%zz", 3, "'%zz'"),
+            ("ab%", 2, "'%'"),
+        ],
+    )
+    def test_first_bad_escape_is_named(self, text: str, position: int, shown: str) -> None:
+        """The first bad escape is found and named with its position and its three characters."""
+        with pytest.raises(BadRequest) as caught:
+            check_percent_escapes(text, "path")
+        assert str(caught.value) == (
+            f"invalid percent-encoding in the path at position {position}: {shown}"
+        )
+
+    def test_query_string_errors_name_the_query_string(self) -> None:
+        """QueryParams.from_string's errors say they are about the query string."""
+        with pytest.raises(BadRequest, match=r"in the query string at position 2: '%zz'"):
+            QueryParams.from_string("a=%zz")
+        with pytest.raises(BadRequest) as caught:
+            QueryParams.from_string("a=%ff")
+        assert str(caught.value) == "the query string is not valid UTF-8 after percent-decoding"
+
+
+class TestQueryParamsForms:
+    def test_plus_without_escapes_is_a_space(self) -> None:
+        """A '+' is a space even when the query has no percent-escape."""
+        assert QueryParams.from_string("a=b+c")["a"] == "b c"
+
+    def test_parsed_values_keep_their_commas(self) -> None:
+        """A parsed query string's values are not split at commas, with or without escapes."""
+        assert QueryParams.from_string("a=1,2").getall("a") == ["1,2"]
+        assert QueryParams.from_string("a=1,2&b=%41").getall("a") == ["1,2"]
+        assert QueryParams([("a", "1,2")]).getall("a") == ["1,2"]
+
+    def test_joined_pairs_split(self) -> None:
+        """Pairs built with joined=True split at commas, as an event's do."""
+        assert QueryParams([("a", "1,2")], joined=True).getall("a") == ["1", "2"]
+
+    def test_missing_key_error_names_the_key(self) -> None:
+        """A missing name's KeyError carries that name."""
+        with pytest.raises(KeyError) as caught:
+            _ = QueryParams()["zz"]
+        assert caught.value.args == ("zz",)
+
+    def test_non_str_is_not_contained(self) -> None:
+        """A non-str is never a member."""
+        assert 1 not in QueryParams([("1", "x")])  # type: ignore[comparison-overlap]
+
+
+class TestMappingEdges:
+    def test_names_fold_as_lookups_do(self) -> None:
+        """len and iteration fold names to lower case, as lookups do ('ß' and 'SS' differ)."""
+        headers = Headers([("ß", "1"), ("SS", "2"), ("ss", "3")])
+        assert len(headers) == 2
+        assert list(headers) == ["ß", "SS"]
+
+    def test_mutable_headers_non_str_is_not_contained(self) -> None:
+        """A non-str is never in MutableHeaders."""
+        assert 1 not in MutableHeaders({"1": "x"})  # type: ignore[comparison-overlap]
+
+    def test_mutable_headers_missing_key_error_names_the_key(self) -> None:
+        """Deleting a missing header raises KeyError carrying its name."""
+        with pytest.raises(KeyError) as caught:
+            del MutableHeaders()["X-Gone"]
+        assert caught.value.args == ("X-Gone",)
+
+    def test_setdefault_default_is_empty(self) -> None:
+        """setdefault without a value sets and returns the empty string."""
+        headers = MutableHeaders()
+        assert headers.setdefault("X-A") == ""
+        assert headers.multi_items() == [("X-A", "")]
+
+    def test_form_missing_key_error_names_the_key(self) -> None:
+        """A missing form field's KeyError carries its name."""
+        with pytest.raises(KeyError) as caught:
+            _ = FormData()["zz"]
+        assert caught.value.args == ("zz",)
+
+    def test_form_equality(self) -> None:
+        """Forms are equal when their pairs are, in order; never equal to another type."""
+        assert FormData([("a", "1"), ("b", "2")]) == FormData([("a", "1"), ("b", "2")])
+        assert FormData([("a", "1"), ("b", "2")]) != FormData([("b", "2"), ("a", "1")])
+        assert FormData([("a", "1")]) != {"a": "1"}
+
+    def test_empty_quoted_cookie(self) -> None:
+        """A cookie value of two quotes is the empty string."""
+        assert parse_cookie_header('a=""; b="x"') == {"a": "", "b": "x"}
+
+
+class TestUploadFileDefaults:
+    def test_defaults_and_given_values(self) -> None:
+        """An upload defaults to no file name and octet-stream, and keeps what it is given."""
+        upload = UploadFile(b"x")
+        assert (upload.filename, upload.content_type) == ("", "application/octet-stream")
+        headers = Headers({"X-Part": "1"})
+        given = UploadFile(b"x", content_type="text/plain", headers=headers)
+        assert given.content_type == "text/plain"
+        assert given.headers is headers
