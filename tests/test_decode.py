@@ -252,13 +252,11 @@ class TestEncodeResult:
         """An object JSON cannot carry gives a message naming its type and what to return."""
         with pytest.raises(fc.ResultEncodeError) as caught:
             encode_result(Thing())
-        message = str(caught.value)
-        assert message.startswith("cannot encode the Thing the handler returned: ")
-        assert message.endswith(
+        assert str(caught.value) == (
             "the handler returned a tests.test_decode.Thing, which cannot be sent as the "
             "invocation result: return bytes, str, a pydantic model, a dataclass, or "
             "JSON-compatible data"
-        )
+        )  # said once, not wrapped in pydantic-core's own words
 
     def test_coroutine_message(self) -> None:
         """A coroutine returned by a plain function gives the exact advice, and is closed."""
