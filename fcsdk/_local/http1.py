@@ -161,10 +161,16 @@ class Wire:
             except h11.RemoteProtocolError as exc:
                 # RFC 9112 §6.3: an unusable framing (a transfer coding other than
                 # chunked included) is a 400 and a closed connection.
-                if exc.error_status_hint == 431 and in_head:
+                if exc.error_status_hint == 431:
                     # over the limit before it was complete: the same answer as a whole one
+                    if in_head:
+                        raise FramingError(
+                            431,
+                            "InvalidArgument",
+                            f"the request head is over {MAX_HEAD_SIZE} bytes",
+                        ) from None
                     raise FramingError(
-                        431, "InvalidArgument", f"the request head is over {MAX_HEAD_SIZE} bytes"
+                        400, "InvalidArgument", f"the trailer fields are over {MAX_HEAD_SIZE} bytes"
                     ) from None
                 raise FramingError(400, "InvalidArgument", str(exc)) from None
             if event is not h11.NEED_DATA:

@@ -349,6 +349,30 @@ class TestHeadLimit:
         assert answer.startswith(b"HTTP/1.1 400 ")
         assert b"trailer fields are over 65536 bytes" in answer
 
+    def test_an_unfinished_head_past_the_limit_gets_the_same_answer(
+        self, address: tuple[str, int]
+    ) -> None:
+        """A head that passes 64 KiB before its end: the whole head's 431 and message."""
+        with socket.create_connection(address, timeout=10) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 70_000)
+            answer = read_to_close(sock)
+        assert answer.startswith(b"HTTP/1.1 431 ")
+        assert b"the request head is over 65536 bytes" in answer
+
+    def test_unfinished_trailers_past_the_limit_get_the_same_answer(
+        self, address: tuple[str, int]
+    ) -> None:
+        """Trailers that pass 64 KiB before their end: the whole trailers' 400 and message."""
+        body = (
+            b"POST /invoke HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"2\r\nab\r\n0\r\n"
+        )
+        with socket.create_connection(address, timeout=10) as sock:
+            sock.sendall(body + b"X-T: " + b"t" * 70_000)
+            answer = read_to_close(sock)
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        assert b"trailer fields are over 65536 bytes" in answer
+
 
 def read_to_close(sock: socket.socket, seconds: float = 10.0) -> bytes:
     """Read until the server closes; fail by assertion when it does not within ``seconds``."""

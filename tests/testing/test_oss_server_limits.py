@@ -120,6 +120,15 @@ HEAD_LIMIT = 64 * 1024
 
 
 class TestOSSServerHeadLimit:
+    def test_an_unfinished_head_past_the_limit_gets_the_same_answer(
+        self, oss_server: LocalOSSServer
+    ) -> None:
+        """A head that passes 64 KiB before its end: the whole head's 400 and message."""
+        raw = b"GET /limits/k HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 70_000
+        answer = raw_exchange(oss_server, [raw])
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        assert b"the request head is over 65536 bytes" in answer
+
     @pytest.mark.parametrize("size", [70_000, 126_000])
     @pytest.mark.parametrize("split", [False, True])
     def test_a_head_over_64_kib_is_400(
