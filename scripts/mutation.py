@@ -118,6 +118,14 @@ GROUPS: dict[str, Group] = {
             "tests/properties/test_decode_properties.py",
         ),
     ),
+    # the round's new modules: the web function's server, idempotency, tracing
+    "webfunction": Group(
+        ("fcsdk/webfunction/*.py",),
+        ("tests/webfunction", "tests/tracing/test_web_function.py"),
+        marks="",
+    ),
+    "idempotency": Group(("fcsdk/idempotency/*.py",), ("tests/idempotency",), marks=""),
+    "tracing": Group(("fcsdk/tracing/*.py",), ("tests/tracing",), marks=""),
 }
 
 
