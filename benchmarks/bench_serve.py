@@ -138,7 +138,7 @@ def extra_report(rounds: int = ROUNDS) -> Extra:
     requests = int(os.environ.get("FCSDK_BENCH_REQUESTS", "2000"))
     fcsdk_cmd = [sys.executable, "-m", "fcsdk", "serve", "index.handler"]
     fcsdk_cmd += ["--code-dir", str(APP_DIR), "--no-oss", "--port", "0", "--concurrency", "16"]
-    fcsdk_cmd += ["--runtime", "python3.10"]  # FC 2.0 WSGI mode, as werkzeug serves (not the default)
+    fcsdk_cmd += ["--runtime", "python3.10"]  # WSGI mode, as werkzeug serves (not the default)
     servers = {
         "fcsdk serve": fcsdk_cmd,
         "werkzeug threaded": [sys.executable, "-c", WERKZEUG, str(APP_DIR)],
