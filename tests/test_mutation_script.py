@@ -139,3 +139,57 @@ class TestRetry:
         data = json.loads(meta.read_text())
         assert data["exit_code_by_key"] == {"k": 1, "t": 36, "s": None, "n": None, "u": None}
         assert data["other"] == 1
+
+    def test_only_the_named_mutants_run_again(self, mutation: ModuleType, tmp_path: Path) -> None:
+        """With prefixes, only the survivors of the functions they name lose their verdict."""
+        statuses = {0: "survived", 33: "no tests"}
+        mutants = tmp_path / "mutants" / "fcsdk"
+        mutants.mkdir(parents=True)
+        codes = {"m.x_a__mutmut_1": 33, "m.x_a__mutmut_2": 0, "m.x_b__mutmut_1": 33}
+        meta = mutants / "m.py.meta"
+        meta.write_text(json.dumps({"exit_code_by_key": codes}))
+        mp = pytest.MonkeyPatch()
+        mp.setattr(mutation, "_statuses", lambda: statuses)
+        try:
+            again = mutation._retry_survivors(tmp_path, ("m.x_a__mutmut_",))
+        finally:
+            mp.undo()
+        assert sorted(again) == ["m.x_a__mutmut_1", "m.x_a__mutmut_2"]
+        left = json.loads(meta.read_text())["exit_code_by_key"]
+        assert left == {"m.x_a__mutmut_1": None, "m.x_a__mutmut_2": None, "m.x_b__mutmut_1": 33}
+
+
+class TestForkedChild:
+    def test_aio_names_its_fork_tests(self, mutation: ModuleType) -> None:
+        """The shared loop's after-fork functions are tied to tests that exist and fork."""
+        group = mutation.GROUPS["aio"]
+        functions = [function for function, _ in group.elsewhere]
+        assert functions == ["fcsdk._aio.x__forget_after_fork", "fcsdk._aio.x__abandon"]
+        source = (ROOT / "tests/test_aio.py").read_text()
+        for _, prefixes in group.elsewhere:
+            for prefix in prefixes:
+                assert f"class {prefix.split('::')[1]}" in source
+        assert "os.fork()" in source
+
+    def test_stats_learn_the_tests_once(self, mutation: ModuleType, tmp_path: Path) -> None:
+        """The fork tests are added to the function's tests; a second pass changes nothing."""
+        stats_file = tmp_path / "mutants" / "mutmut-stats.json"
+        stats_file.parent.mkdir()
+        stats = {
+            "tests_by_mangled_function_name": {"m.x_run": ["t.py::A::one"]},
+            "duration_by_test": {"t.py::A::one": 0.1, "t.py::Fork::a": 0.2, "t.py::Fork::b": 0.3},
+            "stats_time": 1.0,
+        }
+        stats_file.write_text(json.dumps(stats))
+        group = mutation.Group(("m.py",), ("t.py",), elsewhere=(("m.x_child", ("t.py::Fork::",)),))
+        assert mutation._attribute_elsewhere(tmp_path, group) is True
+        learnt = json.loads(stats_file.read_text())
+        assert learnt["tests_by_mangled_function_name"] == {
+            "m.x_run": ["t.py::A::one"],
+            "m.x_child": ["t.py::Fork::a", "t.py::Fork::b"],
+        }
+        assert learnt["stats_time"] == 1.0
+        assert mutation._attribute_elsewhere(tmp_path, group) is False
+        lost = mutation.Group(("m.py",), ("t.py",), elsewhere=(("m.x_child", ("t.py::Gone::",)),))
+        with pytest.raises(SystemExit, match=r"no test starts with t\.py::Gone::"):
+            mutation._attribute_elsewhere(tmp_path, lost)
