@@ -151,8 +151,13 @@ class Tally:
 
     @property
     def score(self) -> float:
-        """Killed over every mutant that is not equivalent (timeouts count as killed)."""
+        """Killed over every mutant that is not equivalent (timeouts count as killed).
+
+        A module with mutants not run yet scores 0: nothing is claimed for it.
+        """
         real = self.killed + self.timeout + len(self.survived) + len(self.no_tests)
+        if self.unfinished:
+            return 0.0
         return 1.0 if real == 0 else (self.killed + self.timeout) / real
 
 
@@ -184,7 +189,8 @@ def _toml_list(values: list[str]) -> str:
 
 def _configure(dest: Path, group: Group) -> None:
     """Append the group's ``[tool.mutmut]`` table to the copy's pyproject.toml."""
-    args = ["-p", "no:cacheprovider", "-q", "-x", f"--timeout={group.timeout}"]
+    args = ["-p", "no:cacheprovider", "-p", "mutation_children", "-q", "-x"]
+    args.append(f"--timeout={group.timeout}")
     if group.marks:
         args += ["-m", group.marks]
     also = ["benchmarks", "examples", "docs", "scripts", "fuzz", "typing_tests"]
@@ -289,6 +295,9 @@ def _mutmut(name: str, dest: Path, children: int, only: list[str]) -> None:
     env = dict(os.environ)
     # fewer hypothesis examples per property: a mutant is killed by the first failing one
     env.setdefault("FCSDK_PROPERTY_EXAMPLES", "0.3")
+    # the plugin that keeps child processes out of mutmut's stats mode (mutation_children.py)
+    paths = [str(dest / "scripts"), env.get("PYTHONPATH", "")]
+    env["PYTHONPATH"] = os.pathsep.join(path for path in paths if path)
     mutmut = Path(sys.executable).with_name("mutmut")
     log = dest / "mutmut.log"
     with log.open("ab") as out:
@@ -406,7 +415,8 @@ def report(names: list[str], seconds: dict[str, float]) -> int:
             worst = min(worst, t.score)
             rows.append(
                 f"| {module} | {t.killed} | {t.timeout} | {len(t.survived)} "
-                f"| {len(t.no_tests)} | {len(t.equivalent)} | {t.unfinished} | {t.score:.0%} |"
+                f"| {len(t.no_tests)} | {len(t.equivalent)} | {t.unfinished} "
+                f"| {'unfinished' if t.unfinished else format(t.score, '.0%')} |"
             )
             survivors += [f"### {module}\n```\n{s}\n```" for s in t.survived]
             survivors += [f"### {module} (no test reaches it)\n`{s}`" for s in t.no_tests]
