@@ -85,6 +85,7 @@ fuzz: $(VENV)/.dev-installed
 GROUPS ?=
 mutation: $(VENV)/.dev-installed
 	$(PY) -m pip install --quiet 'mutmut>=3.8,<4'
+	sh scripts/ensure-redis.sh
 	$(PY) scripts/mutation.py $(GROUPS)
 
 clean:
