@@ -433,9 +433,11 @@ def report(names: list[str], seconds: dict[str, float]) -> int:
         lines += [f"- {name}: {secs:.0f} s" for name, secs in seconds.items()]
     text = "\n".join(lines) + "\n\n## Survivors\n\n" + "\n\n".join(survivors) + "\n"
     WORK.mkdir(exist_ok=True)
-    (WORK / "report.md").write_text(text)
+    # one file per set of groups reported: runs of different groups side by side keep theirs
+    path = WORK / ("report.md" if names == list(GROUPS) else f"report-{'-'.join(names)}.md")
+    path.write_text(text)
     print("\n".join(lines))
-    print(f"\n{len(survivors)} survivors (diffs in {WORK / 'report.md'})")
+    print(f"\n{len(survivors)} survivors (diffs in {path})")
     return 0 if worst >= 0.85 else 1
 
 
