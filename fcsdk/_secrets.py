@@ -77,41 +77,40 @@ def _percent(data: bytes) -> Option:
     return atoms
 
 
-def _char_options(char: str) -> tuple[list[Option], int]:
-    """The forms one character of a value travels in, and the length of the longest."""
+def _char_options(char: str) -> list[Option]:
+    """The forms one character of a value travels in."""
     if char in _PLAIN:
-        return [[char]], 1
+        return [[char]]
     data = char.encode("utf-8", "surrogatepass")  # a lone surrogate must not stop masking
     options = [_percent(data)]  # the literal last: the longest form wins where both fit
-    longest = 7 * len(data)
     if char == " ":
         options.append([r"\+"])
     if char in _JSON_SHORT:
         options.append([r"\\", re.escape(_JSON_SHORT[char])])
     elif char == "/":
         options.append([r"\\", "/"])
+    # Any character may be written \uXXXX: Python's json does so for control and
+    # non-ASCII ones, Gson for = & ' < >, Go for & < >; astral ones as a surrogate pair.
     code = ord(char)
-    if code < 0x20 or code > 0x7E:
-        units = [code] if code <= 0xFFFF else [0xD800 + ((code - 0x10000) >> 10)]
-        if code > 0xFFFF:
-            units.append(0xDC00 + ((code - 0x10000) & 0x3FF))
-        options.append([atom for u in units for atom in (r"\\", "u", *_hex(f"{u:04x}"))])
-        longest = max(longest, 6 * len(units))
+    units = [code] if code <= 0xFFFF else [0xD800 + ((code - 0x10000) >> 10)]
+    if code > 0xFFFF:
+        units.append(0xDC00 + ((code - 0x10000) & 0x3FF))
+    options.append([atom for u in units for atom in (r"\\", "u", *_hex(f"{u:04x}"))])
     options.append([re.escape(char)])
-    return options, longest
+    return options
 
 
-def _b64_options(char: str) -> tuple[list[Option], int]:
+def _b64_options(char: str) -> list[Option]:
     """The forms of one base64 character: either alphabet, percent- or JSON-escaped."""
     if char in _B64_PLAIN:
-        return [[char]], 1
+        return [[char]]
     options = [_percent(char.encode())]
     if char == "/":
         options.append([r"\\", "/"])
     options.append([re.escape(char)])
     if char != "=":
         options.append([{"+": "-", "/": "_"}[char]])
-    return options, 7
+    return options
 
 
 def _join(options: list[Option], reverse: bool) -> str:
@@ -171,7 +170,7 @@ class _Pattern:
     def _regex(self, text: str, *, reverse: bool = False) -> str:
         encode = _b64_options if self.b64 else _char_options
         chars = reversed(text) if reverse else text
-        return "".join(_join(encode(char)[0], reverse) for char in chars)
+        return "".join(_join(encode(char), reverse) for char in chars)
 
     def _tail_regex(self) -> str:
         if not self.tail:
@@ -207,7 +206,7 @@ class _Pattern:
         """Every span of this pattern in ``text`` (for a pattern without an anchor)."""
         if self._whole is None:
             self._whole = re.compile(self._regex(self.core) + self._tail_regex())
-        return [m.span() for m in self._whole.finditer(text) if m.end() > m.start()]
+        return [m.span() for m in self._whole.finditer(text)]  # a value never matches empty
 
 
 def _patterns(value: str) -> list[_Pattern]:
@@ -219,7 +218,7 @@ def _patterns(value: str) -> list[_Pattern]:
         first = (8 * align + 5) // 6  # the first character made of the value's bits only
         end = (8 * (align + len(data))) // 6  # past the last one
         core, tail = encoded[first:end], encoded[end:]
-        if len(core) >= _MIN_CORE or (align == 0 and len(core + tail.rstrip("=")) >= _MIN_LENGTH):
+        if align == 0 or len(core) >= _MIN_CORE:  # its whole base64, or a core inside another
             found.append(_Pattern(core, tail, b64=True))
     return found
 

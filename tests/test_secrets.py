@@ -8,6 +8,7 @@ bodies in the three places, OSS errors, and the CLI's output.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import logging
@@ -18,7 +19,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 import pytest
 from pydantic import BaseModel
@@ -264,6 +265,57 @@ class TestRegistry:
         encoded = base64.b64encode(b"first+secret/1").decode()
         assert registry.mask(encoded + "!") == "***!"  # its core and its whole form overlap
 
+    def test_membership_and_a_duplicate_among_new_values(self) -> None:
+        """``in`` tells registered values; a value repeated in one call does not stop the next."""
+        registry = _secrets.Registry()
+        registry.add("first+secret/1=", "first+secret/1=", "second+secret/2=")
+        assert "first+secret/1=" in registry
+        assert "second+secret/2=" in registry
+        assert "third+secret/3=" not in registry
+        assert registry.values() == ("first+secret/1=", "second+secret/2=")
+        assert registry.mask("a second+secret/2= b") == "a *** b"
+
+    def test_every_occurrence_is_masked(self) -> None:
+        """Three occurrences, at the start, in the middle and at the very end, are three masks."""
+        registry = _secrets.Registry()
+        registry.add(SECRET)
+        assert registry.mask(f"{SECRET} and {SECRET}, {SECRET}") == "*** and ***, ***"
+        assert registry.mask(f"{SECRET}{SECRET}") == "******"
+        assert _secrets.Registry().mask(SECRET) == SECRET  # nothing registered, nothing masked
+
+    @pytest.mark.parametrize("value", ["a+a+", "-+-+", "x=x=x="])
+    def test_overlapping_occurrences_leave_no_piece(self, value: str) -> None:
+        """Where occurrences of a value overlap (its period is 2), all of them are masked."""
+        registry = _secrets.Registry()
+        registry.add(value)
+        twice = value + value[:2]  # the value, and it again two characters on
+        assert registry.mask(twice) == "***"
+        assert registry.mask(f"<{twice}>") == "<***>"
+
+    def test_a_near_miss_is_left_alone(self) -> None:
+        """A text that differs from the secret in one character of its plain run is not masked."""
+        registry = _secrets.Registry()
+        registry.add(SECRET)
+        for index in (0, 3, 4, 6):
+            near = SECRET[:index] + "x" + SECRET[index + 1 :]
+            assert registry.mask(near) == near
+            assert registry.mask(f"k={near}") == f"k={near}"
+        assert registry.mask(SECRET[1:]) == SECRET[1:]
+
+    def test_lone_surrogates(self) -> None:
+        """A value or a text holding a lone surrogate (bad UTF-16 decoded leniently) is masked."""
+        value = "lone\ud800+/=Secret"
+        registry = _secrets.Registry()
+        registry.add(value)
+        raw = value.encode("utf-8", "surrogatepass")
+        for form in (
+            value,
+            json.dumps(value)[1:-1],
+            quote(raw, safe=""),
+            base64.b64encode(raw).decode(),
+        ):
+            assert registry.mask(f"a \udfff {form} b") == "a \udfff *** b", form
+
     def test_values_without_a_plain_character(self) -> None:
         """A value made only of characters encodings change is still masked in every form."""
         registry = _secrets.Registry()
@@ -278,6 +330,7 @@ class TestRegistry:
         assert _secrets.active()
         assert "module+level/secret=" in _secrets.known()
         assert _secrets.mask("a module%2Blevel%2Fsecret%3D b") == "a *** b"
+        assert _secrets.mask("a module+level/secret= b", "[hidden]") == "a [hidden] b"
 
 
 class TestEncodedForms:
@@ -301,6 +354,69 @@ class TestEncodedForms:
             base64.urlsafe_b64encode(SECRET.encode()).decode().rstrip("="),
         ):
             assert _secrets.mask(f"<{text}>") == "<***>", text
+
+    def test_any_character_as_a_json_unicode_escape(self) -> None:
+        """``\\uXXXX`` for any character, either case of hex: Gson writes ``=`` (the padding
+        of every STS token) as ``\\u003d``, and ``&'<>`` so too, as Go does ``&<>``."""
+        _secrets.remember(TOKEN, "pass&word<7>'x")
+        gson = TOKEN.replace("=", "\\u003d")
+        assert _secrets.mask(f'{{"token":"{gson}"}}') == '{"token":"***"}'
+        other = TOKEN.replace("=", "\\u003D").replace("+", "\\u002b").replace("/", "\\u002F")
+        assert _secrets.mask(f'{{"token":"{other}"}}') == '{"token":"***"}'
+        html_safe = "pass\\u0026word\\u003c7\\u003e\\u0027x"
+        assert _secrets.mask(f'{{"password":"{html_safe}"}}') == '{"password":"***"}'
+
+    @pytest.mark.parametrize("value", ['Ab3+/=" \\\u00e9\U0001f600', "pw\uffff\U00010000+/="])
+    def test_json_escapes_of_quotes_controls_and_astral_characters(self, value: str) -> None:
+        """``\\"``, ``\\\\``, ``\\u00e9``, and astral characters as a surrogate pair
+        (``\\ud83d\\ude00``): the BMP's last character and the first astral one too."""
+        registry = _secrets.Registry()
+        registry.add(value)
+        for escaped in (json.dumps(value), json.dumps(value, ensure_ascii=False)):
+            for form in (escaped[1:-1], escaped[1:-1].replace("/", "\\/")):
+                assert registry.mask(f'{{"v":"{form}"}}') == '{"v":"***"}', form
+
+    def test_json_escaped_slash_in_the_base64(self) -> None:
+        """A ``/`` of the base64, written ``\\/`` by a JSON writer, is masked with the rest."""
+        value = "TmV3+Pass/w0rd?x="  # its base64 holds a "/" (from the "?")
+        registry = _secrets.Registry()
+        registry.add(value)
+        encoded = base64.b64encode(value.encode()).decode()
+        assert "/" in encoded.rstrip("=")[1:-1]
+        for form in (encoded, encoded.rstrip("=")):
+            escaped = form.replace("/", "\\/")
+            assert registry.mask(f'{{"b":"{escaped}","n":1}}') == '{"b":"***","n":1}'
+
+    @pytest.mark.parametrize("value", ["k+/=7Qz", SECRET])
+    @pytest.mark.parametrize("before", ["", "u", "us", "use", "user", "user:"])
+    @pytest.mark.parametrize("after", ["", "@example.com"])
+    def test_base64_inside_a_larger_text_exactly(self, value: str, before: str, after: str) -> None:
+        """In the base64 of a larger text (``before`` + value + ``after``, at each of the three
+        byte alignments), exactly the characters made of the value's bits alone are masked;
+        when the value ends the text, the rest of it too (padded or not)."""
+        registry = _secrets.Registry()
+        registry.add(value)
+        data = (before + value + after).encode()
+        start = (8 * len(before) + 5) // 6  # the first character without a bit of ``before``
+        stop = 8 * (len(before) + len(value)) // 6  # the first with a bit of ``after``
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(data).decode()
+            if after:
+                assert registry.mask(text) == text[:start] + "***" + text[stop:]
+            else:
+                assert registry.mask(text) == text[:start] + "***"
+                assert registry.mask(text.rstrip("=")) == text[:start] + "***"
+
+    def test_a_short_values_base64_is_matched_whole(self) -> None:
+        """A value too short for a core of its own (4 characters) is masked in its base64 only
+        whole: the base64 of a value sharing all its bits but the last two is left alone."""
+        registry = _secrets.Registry()
+        registry.add("Ab+/")
+        assert registry.mask(base64.b64encode(b"Ab+/").decode()) == "***"
+        other = base64.b64encode(b"Ab+,").decode()  # "/" is 0x2F, "," 0x2C
+        assert other[:5] == base64.b64encode(b"Ab+/").decode()[:5]
+        assert registry.mask(other) == other
+        assert registry.mask(f"x {other} y") == f"x {other} y"
 
     def test_a_presigned_url_inside_another_urls_parameter(self) -> None:
         """The token percent-encoded twice (a presigned URL as a redirect target) is masked."""
@@ -425,6 +541,52 @@ class TestEncodedForms:
             )
         assert first.credentials is not None
         assert _secrets.mask(f"s={SECRET} t={TOKEN}") == "s=*** t=***"
+
+
+def _decodings(form: str) -> set[str]:
+    """What ``form`` reads as: percent-decoded (``+`` kept or a space), JSON, base64."""
+    found = {form}
+    found |= {unquote(form, errors="surrogatepass"), unquote_plus(form, errors="surrogatepass")}
+    with contextlib.suppress(ValueError):
+        found.add(json.loads(f'"{form}"'))
+    padded = form + "=" * (-len(form) % 4)
+    for alphabet in (b"+/", b"-_"):
+        with contextlib.suppress(ValueError):
+            data = base64.b64decode(padded.encode("ascii"), altchars=alphabet, validate=True)
+            found.add(data.decode("utf-8", "surrogatepass"))
+    return found
+
+
+class TestForms:
+    """``forms()`` lists what the local OSS server removes from its SignatureDoesNotMatch
+    document (and what tests search for): each common single encoding of a value."""
+
+    @pytest.mark.parametrize(
+        "value", [SECRET, TOKEN, 'Ab3+/=" \\\u00e9\U0001f600', "key+with/e=W", "Ab+/"]
+    )
+    def test_each_common_form_and_nothing_else(self, value: str) -> None:
+        """Percent-encoded with each of ``+/=`` kept or not, ``%xx`` in either case,
+        ``quote_plus``, JSON-escaped (ASCII or not, ``\\/`` or ``/``), base64 (either
+        alphabet, padded or not); and every form listed reads back as the value."""
+        listed = _secrets.forms(value)
+        raw = value.encode()
+        expected = {value, quote_plus(raw, safe=""), quote_plus(raw, safe="/")}
+        for safe in ("", "/", "+", "=", "+/", "/=", "+=", "+/="):
+            expected |= {quote(raw, safe=safe), _lower_hex(quote(raw, safe=safe))}
+        for escaped in (json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]):
+            expected |= {escaped, escaped.replace("/", "\\/")}
+        for encoded in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):
+            expected |= {encoded, encoded.rstrip("=")}
+        assert expected <= listed, expected - listed
+        for form in listed:
+            assert value in _decodings(form), form
+
+    def test_the_shortest_forms_and_lone_surrogates(self) -> None:
+        """A 4-character value is a form of itself; a lone surrogate does not stop the listing."""
+        assert "Ab+/" in _secrets.forms("Ab+/")
+        value = "lone\ud800+/=Secret"
+        listed = _secrets.forms(value)
+        assert {value, "lone%ED%A0%80%2B%2F%3DSecret", "lone\\ud800+/=Secret"} <= listed
 
 
 class TestValidationErrors:
