@@ -195,3 +195,39 @@ class TestForkedChild:
         lost = mutation.Group(("m.py",), ("t.py",), elsewhere=(("m.x_child", ("t.py::Gone::",)),))
         with pytest.raises(SystemExit, match=r"no test starts with t\.py::Gone::"):
             mutation._attribute_elsewhere(tmp_path, lost)
+
+
+class TestSample:
+    def test_a_fixed_share_of_each_module(self, mutation: ModuleType, tmp_path: Path) -> None:
+        """Each module gives its share (at least 20), the same every run; judged ones are left."""
+        mutants = tmp_path / "mutants" / "fcsdk"
+        mutants.mkdir(parents=True)
+        big: dict[str, int | None] = {f"fcsdk.big.x_f__mutmut_{i}": None for i in range(1, 401)}
+        small: dict[str, int | None] = {f"fcsdk.small.x_f__mutmut_{i}": None for i in range(1, 31)}
+        small["fcsdk.small.x_f__mutmut_1"] = 1  # already killed
+        (mutants / "big.py.meta").write_text(json.dumps({"exit_code_by_key": big}))
+        (mutants / "small.py.meta").write_text(json.dumps({"exit_code_by_key": small}))
+        first = mutation._sample("g", tmp_path, 1, 0.1)
+        assert first == mutation._sample("g", tmp_path, 1, 0.1)
+        chosen_big = [m for m in first if m.startswith("fcsdk.big.")]
+        chosen_small = [m for m in first if m.startswith("fcsdk.small.")]
+        assert len(chosen_big) == 40
+        assert len(chosen_small) in (19, 20)  # 20 drawn, less the one with a verdict
+        assert "fcsdk.small.x_f__mutmut_1" not in first
+        larger = mutation._sample("g", tmp_path, 1, 0.2)
+        assert set(first) <= set(larger)
+        assert len([m for m in larger if m.startswith("fcsdk.big.")]) == 80
+
+    def test_a_sample_claims_no_module_score(self, mutation: ModuleType) -> None:
+        """Mutants left out of a sample keep the module unfinished; its cell says over how many."""
+        counts = mutation.Tally(killed=9, survived=["s"], unfinished=90)
+        assert counts.score == 0.0
+        assert counts.verdict == "90% of the 10 run"
+        assert mutation.Tally(killed=9, survived=["s"]).verdict == "90%"
+
+    def test_the_share_is_checked(self, mutation: ModuleType) -> None:
+        """A share outside (0, 1] is refused before anything runs."""
+        with pytest.raises(SystemExit):
+            mutation.main(["--sample", "0", "decode"])
+        with pytest.raises(SystemExit):
+            mutation.main(["--sample", "1.5", "decode"])
