@@ -302,6 +302,20 @@ class TestRegistry:
             assert registry.mask(f"k={near}") == f"k={near}"
         assert registry.mask(SECRET[1:]) == SECRET[1:]
 
+    def test_a_space_travels_as_a_plus_in_a_form(self) -> None:
+        """A passphrase with spaces is masked form-encoded (space as '+'); '+' alone is no space."""
+        value = "open sesame+/=42"
+        registry = _secrets.Registry()
+        registry.add(value)
+        form = quote_plus(value)
+        assert form == "open+sesame%2B%2F%3D42"
+        assert registry.mask(f"pw={form}&next=1") == "pw=***&next=1"
+        assert registry.mask(f"pw={quote(value)}&x") == "pw=***&x"
+        # a '+' stands for a space only: in place of another character it is no match
+        for index in (0, 2, 7):
+            near = form[:index] + "+" + form[index + 1 :]
+            assert registry.mask(f"pw={near}") == f"pw={near}", near
+
     def test_lone_surrogates(self) -> None:
         """A value or a text holding a lone surrogate (bad UTF-16 decoded leniently) is masked."""
         value = "lone\ud800+/=Secret"
