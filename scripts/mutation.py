@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import fnmatch
 import json
 import math
 import os
@@ -36,7 +37,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,9 +56,11 @@ class Group:
     timeout: int = 120
     """pytest-timeout's bound per test, in seconds: a mutant that hangs costs this much."""
     elsewhere: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    """Functions that run only in a forked child, where mutmut's stats cannot see them,
-    each with the tests (node-id prefixes) that run them there. The child inherits the
-    mutant under test, so those tests do test it; mutmut is only told that they reach it."""
+    """Functions that run only in a child process (forked, or a server the test starts),
+    where mutmut's stats cannot see them: each name (an fnmatch pattern over mutmut's
+    function names) with the tests (node-id prefixes) that run them there. The child
+    inherits the mutant under test (a started server imports the mutated copy through
+    PYTHONPATH), so those tests do test it; mutmut is only told that they reach it."""
 
 
 GROUPS: dict[str, Group] = {
@@ -133,6 +136,10 @@ GROUPS: dict[str, Group] = {
         ("fcsdk/webfunction/*.py",),
         ("tests/webfunction", "tests/tracing/test_web_function.py"),
         marks="",
+        # the tests start the real server, which imports the mutated copy (PYTHONPATH)
+        elsewhere=(
+            ("fcsdk.webfunction.*", ("tests/webfunction/", "tests/tracing/test_web_function.py")),
+        ),
     ),
     "idempotency": Group(("fcsdk/idempotency/*.py",), ("tests/idempotency",), marks=""),
     "tracing": Group(("fcsdk/tracing/*.py",), ("tests/tracing",), marks=""),
@@ -222,8 +229,8 @@ def _configure(dest: Path, group: Group) -> None:
     (dest / "pyproject.toml").write_text(pyproject)
 
 
-def _retry_survivors(dest: Path, prefixes: tuple[str, ...] = ("",)) -> list[str]:
-    """Forget the verdict of each survivor (and mutant no test reached) named by ``prefixes``.
+def _retry_survivors(dest: Path, wanted: Callable[[str], bool] = lambda _: True) -> list[str]:
+    """Forget the verdict of each ``wanted`` survivor (and mutant no test reached).
 
     mutmut keeps a verdict until the mutated function changes, so a test written since
     the last run would never meet the survivor it was written for. Killed verdicts stay.
@@ -235,9 +242,7 @@ def _retry_survivors(dest: Path, prefixes: tuple[str, ...] = ("",)) -> list[str]
         data = json.loads(meta.read_text())
         codes: dict[str, int | None] = data["exit_code_by_key"]
         stale = [
-            k
-            for k, code in codes.items()
-            if status_by_exit_code[code] in _RETRIED and k.startswith(prefixes)
+            k for k, code in codes.items() if status_by_exit_code[code] in _RETRIED and wanted(k)
         ]
         if stale:
             codes.update(dict.fromkeys(stale))
@@ -250,7 +255,7 @@ _RETRIED = ("survived", "no tests")
 
 
 def _attribute_elsewhere(dest: Path, group: Group) -> bool:
-    """Add the tests that reach a group's forked-child functions to mutmut's stats.
+    """Add the tests that reach a group's child-process functions to mutmut's stats.
 
     Returns True when the stats lacked one of them (a mutant judged "no tests" can now run).
     """
@@ -260,15 +265,18 @@ def _attribute_elsewhere(dest: Path, group: Group) -> bool:
     stats = json.loads(stats_file.read_text())
     tests: list[str] = list(stats["duration_by_test"])
     by_function: dict[str, list[str]] = stats["tests_by_mangled_function_name"]
+    mutated = _mutated_functions(dest)
     added = False
-    for function, prefixes in group.elsewhere:
+    for pattern, prefixes in group.elsewhere:
         reached = {test for test in tests if test.startswith(prefixes)}
         if not reached:
             raise SystemExit(f"mutation: no test starts with {' or '.join(prefixes)}")
-        known = set(by_function.get(function, ()))
-        if not reached <= known:
-            by_function[function] = sorted(known | reached)
-            added = True
+        named = set() if any(c in pattern for c in "*?[") else {pattern}
+        for function in fnmatch.filter(mutated | named, pattern):
+            known = set(by_function.get(function, ()))
+            if not reached <= known:
+                by_function[function] = sorted(known | reached)
+                added = True
     if added:
         stats_file.write_text(json.dumps(stats, indent=4))
     return added
@@ -327,7 +335,7 @@ def run_group(
             return time.monotonic() - started
     _mutmut(name, dest, children, only)
     if _attribute_elsewhere(dest, group):  # a first run: its stats did not see the forked child
-        again = _retry_survivors(dest, _functions(group))
+        again = _retry_survivors(dest, _runs_elsewhere(group))
         print(f"mutation: {name}: {len(again)} mutants run in a forked child", flush=True)
         _mutmut(name, dest, children, again)
     seconds = time.monotonic() - started
@@ -335,9 +343,24 @@ def run_group(
     return seconds
 
 
-def _functions(group: Group) -> tuple[str, ...]:
-    """The mutant-name prefixes of a group's forked-child functions."""
-    return tuple(f"{function}__mutmut_" for function, _ in group.elsewhere)
+def _function_of(mutant: str) -> str:
+    """The mutated function's name in mutmut's stats: the mutant's name without its number."""
+    return mutant.rsplit("__mutmut_", 1)[0]
+
+
+def _mutated_functions(dest: Path) -> set[str]:
+    """Every function of a group's copy that has mutants."""
+    return {
+        _function_of(mutant)
+        for meta in (dest / "mutants").rglob("*.py.meta")
+        for mutant in json.loads(meta.read_text())["exit_code_by_key"]
+    }
+
+
+def _runs_elsewhere(group: Group) -> Callable[[str], bool]:
+    """Whether a mutant is of a function the group runs in a child process."""
+    patterns = [pattern for pattern, _ in group.elsewhere]
+    return lambda mutant: any(fnmatch.fnmatch(_function_of(mutant), p) for p in patterns)
 
 
 def _mutmut(

@@ -143,7 +143,7 @@ class TestRetry:
         assert data["other"] == 1
 
     def test_only_the_named_mutants_run_again(self, mutation: ModuleType, tmp_path: Path) -> None:
-        """With prefixes, only the survivors of the functions they name lose their verdict."""
+        """Given a filter, only the survivors it wants lose their verdict."""
         statuses = {0: "survived", 33: "no tests"}
         mutants = tmp_path / "mutants" / "fcsdk"
         mutants.mkdir(parents=True)
@@ -153,7 +153,7 @@ class TestRetry:
         mp = pytest.MonkeyPatch()
         mp.setattr(mutation, "_statuses", lambda: statuses)
         try:
-            again = mutation._retry_survivors(tmp_path, ("m.x_a__mutmut_",))
+            again = mutation._retry_survivors(tmp_path, lambda m: m.startswith("m.x_a__"))
         finally:
             mp.undo()
         assert sorted(again) == ["m.x_a__mutmut_1", "m.x_a__mutmut_2"]
@@ -195,6 +195,26 @@ class TestForkedChild:
         lost = mutation.Group(("m.py",), ("t.py",), elsewhere=(("m.x_child", ("t.py::Gone::",)),))
         with pytest.raises(SystemExit, match=r"no test starts with t\.py::Gone::"):
             mutation._attribute_elsewhere(tmp_path, lost)
+
+    def test_a_pattern_names_every_function_it_matches(
+        self, mutation: ModuleType, tmp_path: Path
+    ) -> None:
+        """A pattern gives its tests to each mutated function it matches, and no other."""
+        (tmp_path / "mutants" / "fcsdk").mkdir(parents=True)
+        codes = {"m.x_a__mutmut_1": None, "m.xǁCǁb__mutmut_2": None, "n.x_c__mutmut_1": None}
+        (tmp_path / "mutants" / "fcsdk" / "m.py.meta").write_text(
+            json.dumps({"exit_code_by_key": codes})
+        )
+        stats = {"tests_by_mangled_function_name": {}, "duration_by_test": {"t.py::S::x": 1.0}}
+        stats_file = tmp_path / "mutants" / "mutmut-stats.json"
+        stats_file.write_text(json.dumps(stats))
+        group = mutation.Group(("m.py",), ("t.py",), elsewhere=(("m.*", ("t.py::S::",)),))
+        assert mutation._attribute_elsewhere(tmp_path, group) is True
+        learnt = json.loads(stats_file.read_text())["tests_by_mangled_function_name"]
+        assert learnt == {"m.x_a": ["t.py::S::x"], "m.xǁCǁb": ["t.py::S::x"]}
+        wanted = mutation._runs_elsewhere(group)
+        assert wanted("m.xǁCǁb__mutmut_2")
+        assert not wanted("n.x_c__mutmut_1")
 
 
 class TestSample:
