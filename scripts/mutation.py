@@ -180,7 +180,7 @@ class Tally:
         if not self.unfinished:
             return f"{self.score:.0%}"
         real = self.killed + self.timeout + len(self.survived) + len(self.no_tests)
-        return f"{self.score_of_run:.0%} of the {real} run"
+        return f"{self.score_of_run:.0%} of the {real} run" if real else "not run"
 
 
 def _copy_tree(dest: Path) -> None:

@@ -244,6 +244,7 @@ class TestSample:
         assert counts.score == 0.0
         assert counts.verdict == "90% of the 10 run"
         assert mutation.Tally(killed=9, survived=["s"]).verdict == "90%"
+        assert mutation.Tally(unfinished=5).verdict == "not run"
 
     def test_the_share_is_checked(self, mutation: ModuleType) -> None:
         """A share outside (0, 1] is refused before anything runs."""

@@ -101,7 +101,10 @@ def serve(
     if reconfigure is not None:
         reconfigure(line_buffering=True)  # FC's frame lines reach the log as they are written
     config = uvicorn.Config(
-        web,
+        # as a factory: uvicorn otherwise calls the app with no arguments to find out whether
+        # it is one, which an app whose __call__ takes *args (a wrapped one) cannot survive
+        lambda: web,
+        factory=True,
         host=host,
         port=listen_port() if port is None else port,
         lifespan="on",
