@@ -119,7 +119,7 @@ class _Exchange:
         "status",
     )
 
-    def __init__(self, body: bytes, *, head: bool = False, limit: int | None = None) -> None:
+    def __init__(self, body: bytes, *, head: bool, limit: int | None) -> None:
         self.body = body
         self.head = head
         self.limit = limit

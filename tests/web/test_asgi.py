@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+import selectors
+import traceback
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -13,7 +15,14 @@ import pytest
 import fcsdk as fc
 from fcsdk.testing import HTTPClient, apigw_event, fake_context, fc3_http_event, wsgi_environ
 from fcsdk.testing.http import Via
-from fcsdk.web.asgi import Lifespan, LifespanError
+from fcsdk.web.asgi import (
+    ASGIProtocolError,
+    Lifespan,
+    LifespanError,
+    LifespanMode,
+    call_http,
+    http_scope,
+)
 
 PLACES: list[Via] = ["wsgi", "fc3", "apigw"]
 
@@ -149,6 +158,7 @@ class TestScope:
         scope = seen[0]
         assert scope["type"] == "http"
         assert scope["asgi"]["version"] == "3.0"
+        assert scope["http_version"] == "1.1"
         assert scope["method"] == "POST"
         assert scope["path"] == "/a b/c"
         assert scope["raw_path"] == b"/a%20b/c"
@@ -344,7 +354,6 @@ class TestBrokenApps:
 
     def test_cancellation_from_outside_still_propagates(self) -> None:
         """A cancellation that is not the timeout's is not swallowed."""
-        from fcsdk.web.asgi import call_http, http_scope
 
         async def app(scope: Any, receive: Any, send: Any) -> None:
             await asyncio.sleep(3600)
@@ -449,4 +458,500 @@ class TestLifespanProtocol:
 
         with caplog.at_level(logging.WARNING, logger="fcsdk.web"):
             asyncio.run(run())
-        assert "no lifespan event was pending" in caplog.text
+        assert [record.getMessage() for record in caplog.records] == [
+            "the ASGI app sent 'lifespan.startup.complete' when no lifespan event was pending"
+        ]
+
+
+# -- call_http itself: what it answers, refuses and logs -------------------------------------
+
+DIGEST = (b"content-digest", b"sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:")
+"""A 14-byte header name that is not content-length (RFC 9530), its value no number."""
+RATE = (b"x-ratelimit-limit", b"100")
+"""A 17-byte header name that is not transfer-encoding."""
+
+
+def call(app: App, *, method: str = "GET", max_body: int | None = None) -> Any:
+    """``call_http`` on a plain ``GET /`` (or ``method``) scope, run to the end."""
+    scope = http_scope(method, "http", "", "/", b"/", b"", [], None, None)
+    return asyncio.run(call_http(app, scope, b"", request_id="req-mut", max_body=max_body))
+
+
+def refusal(*messages: dict[str, Any], method: str = "GET", max_body: int | None = None) -> str:
+    """What the ASGIProtocolError says that the app's ``send()`` raises on ``messages``."""
+    errors: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        for message in messages:
+            try:
+                await send(message)
+            except ASGIProtocolError as exc:
+                errors.append(str(exc))
+                raise
+
+    assert call(app, method=method, max_body=max_body) is None
+    assert len(errors) == 1, errors
+    return errors[0]
+
+
+def _body(body: bytes | bytearray | memoryview = b"hi", **more: Any) -> dict[str, Any]:
+    return {"type": "http.response.body", "body": body, **more}
+
+
+REFUSALS: dict[str, tuple[list[dict[str, Any]], str]] = {
+    "start twice": ([START, START], "the app sent http.response.start twice"),
+    "status 100": (
+        [{"type": "http.response.start", "status": 100}],
+        "http.response.start status 100 is informational (1xx): it cannot be the final response",
+    ),
+    "status 199": (
+        [{"type": "http.response.start", "status": 199}],
+        "http.response.start status 199 is informational (1xx): it cannot be the final response",
+    ),
+    "status 99": (
+        [{"type": "http.response.start", "status": 99}],
+        "http.response.start status must be an int from 200 to 999, got 99",
+    ),
+    "status 1000": (
+        [{"type": "http.response.start", "status": 1000}],
+        "http.response.start status must be an int from 200 to 999, got 1000",
+    ),
+    "str headers": (
+        [{"type": "http.response.start", "status": 200, "headers": [("a", "b")]}],
+        "http.response.start headers must be (bytes, bytes) pairs",
+    ),
+    "body first": ([BODY], "the app sent http.response.body before http.response.start"),
+    "body after the end": (
+        [START, BODY, BODY],
+        "the app sent http.response.body after more_body=False",
+    ),
+    "over max_body": (
+        [START, _body(b"12345")],
+        "the response body is over 4 bytes, more than FC delivers in one answer",
+    ),
+    "two content-lengths": (
+        [_start((b"content-length", b"2"), RATE, (b"Content-Length", b"3")), BODY],
+        "conflicting content-length headers: [b'2', b'3']",
+    ),
+    "20 digits": (
+        [_start((b"content-length", b"9" * 20)), BODY],
+        f"content-length says {'9' * 20} bytes but the body has 2",
+    ),
+    "21 digits": (
+        [_start((b"content-length", b"9" * 21)), BODY],
+        f"content-length says {'9' * 20}... bytes but the body has 2",
+    ),
+    "21 digits, zero-padded": (  # h11 refuses a length of more than 20 digits, whatever they are
+        [_start((b"content-length", b"0" * 20 + b"2")), BODY],
+        f"content-length says {'0' * 20}... bytes but the body has 2",
+    ),
+    "a wrong length beside a 17-byte header": (
+        [_start(RATE, (b"content-length", b"5")), BODY],
+        "content-length says 5 bytes but the body has 2",
+    ),
+    "a length that is no number": (
+        [_start(DIGEST, (b"content-length", b"2 ")), BODY],
+        "content-length must be a number of bytes, got b'2 '",
+    ),
+}
+
+
+class TestCallHTTP:
+    @pytest.mark.parametrize("case", sorted(REFUSALS))
+    def test_each_refusal_says_exactly_what_is_wrong(self, case: str) -> None:
+        """The error the app's send() raises names the fault and the values involved."""
+        messages, said = REFUSALS[case]
+        assert refusal(*messages, max_body=4) == said
+
+    @pytest.mark.parametrize(
+        ("messages", "answer"),
+        [
+            (  # the highest status there is; a start without headers has none
+                [{"type": "http.response.start", "status": 999}, _body(b"1234")],
+                (999, [], b"1234"),
+            ),
+            (  # 20 digits is as long as h11 takes a length, leading zeros and all
+                [_start((b"content-length", b"0" * 19 + b"2")), BODY],
+                (
+                    200,
+                    [(b"content-type", b"text/plain"), (b"content-length", b"0" * 19 + b"2")],
+                    b"hi",
+                ),
+            ),
+            (  # a 14-byte name (content-digest) and a 17-byte one are no framing headers
+                [_start(DIGEST, RATE, (b"content-length", b"2")), BODY],
+                (
+                    200,
+                    [(b"content-type", b"text/plain"), DIGEST, RATE, (b"content-length", b"2")],
+                    b"hi",
+                ),
+            ),
+            (  # a repeated length goes; every other header stays, in order
+                [
+                    _start(
+                        (b"content-length", b"2"),
+                        DIGEST,
+                        (b"Content-Length", b"2"),
+                        (b"x-after", b"1"),
+                    ),
+                    BODY,
+                ],
+                (
+                    200,
+                    [
+                        (b"content-type", b"text/plain"),
+                        (b"content-length", b"2"),
+                        DIGEST,
+                        (b"x-after", b"1"),
+                    ],
+                    b"hi",
+                ),
+            ),
+        ],
+    )
+    def test_sound_responses_pass_as_sent(
+        self, messages: list[dict[str, Any]], answer: tuple[int, Any, bytes]
+    ) -> None:
+        """What an HTTP/1.1 server sends as it is comes back as it is (a body of max_body too)."""
+        assert call(answering(*messages), max_body=4) == answer
+
+    def test_a_buffer_the_app_reuses_is_copied_when_sent(self) -> None:
+        """A bytearray or memoryview the app changes after send() gives what it held then."""
+        buffer = bytearray(b"ab")
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await send(START)
+            await send(_body(buffer, more_body=True))
+            buffer[:] = b"cd"
+            await send(_body(memoryview(buffer), more_body=True))
+            buffer[:] = b"ef"
+            await send(_body(b""))
+
+        assert call(app) == (200, [(b"content-type", b"text/plain")], b"abcd")
+
+    def test_what_is_logged_when_the_app_fails(self, caplog: pytest.LogCaptureFixture) -> None:
+        """A crash, no response and an unfinished one: each logged with the request id."""
+
+        async def crashing(scope: Any, receive: Any, send: Any) -> None:
+            raise KeyError("session")
+
+        unfinished = answering(START, _body(b"x", more_body=True))
+        with caplog.at_level(logging.DEBUG, logger="fcsdk.web"):
+            for app in (crashing, answering(), unfinished):
+                assert call(app) is None
+        records = [r for r in caplog.records if r.name == "fcsdk.web"]
+        assert [(r.levelname, r.getMessage()) for r in records] == [
+            ("ERROR", "the ASGI app failed on request req-mut"),
+            ("ERROR", "the ASGI app returned on request req-mut but started no response"),
+            ("ERROR", "the ASGI app returned on request req-mut but left its response unfinished"),
+        ]
+        assert records[0].exc_info is not None
+        assert isinstance(records[0].exc_info[1], KeyError)
+
+
+# -- the lifespan protocol, message by message ------------------------------------------------
+
+
+class FastForward(asyncio.SelectorEventLoop):
+    """An event loop whose clock jumps to the next timer when nothing else is ready.
+
+    A wait for nothing at all (no timer, nothing ready) fails the test instead of hanging.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = 0.0
+        selector: Any = self._selector  # type: ignore[attr-defined]
+        real = selector.select
+
+        def select(timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+            events: list[tuple[selectors.SelectorKey, int]] = real(0)
+            if not events:
+                assert timeout is not None, "the loop would wait forever"
+                self.now += timeout
+            return events
+
+        selector.select = select
+
+    def time(self) -> float:
+        return self.now
+
+
+def run_fast(main: Coroutine[Any, Any, None]) -> float:
+    """Run ``main`` on a :class:`FastForward` loop; the seconds its clock moved."""
+    loop = FastForward()
+    try:
+        loop.run_until_complete(main)
+        return loop.time()
+    finally:
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.close()
+
+
+class Recorder:
+    """A raw lifespan app that records its scope and each message it receives."""
+
+    def __init__(self, *answers: dict[str, Any], then: str = "return") -> None:
+        self.answers = answers
+        self.then = then
+        self.scopes: list[dict[str, Any]] = []
+        self.received: list[Any] = []
+        self.sent: list[str] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.scopes.append(dict(scope))
+        for answer in self.answers:
+            self.received.append(await receive())
+            await send(answer)
+            self.sent.append(answer.get("type", ""))
+        if self.then == "hang":
+            await asyncio.Event().wait()
+
+
+STARTED = {"type": "lifespan.startup.complete"}
+STOPPED = {"type": "lifespan.shutdown.complete"}
+
+
+def startup_error(app: App, mode: LifespanMode = "on") -> LifespanError:
+    """The error a failed startup of ``app`` raises."""
+    life = Lifespan(app, mode)
+    with pytest.raises(LifespanError) as caught:
+        asyncio.run(life.startup())
+    return caught.value
+
+
+def _tb_of(error: Exception) -> str:
+    def inner() -> None:
+        raise error
+
+    def outer() -> None:
+        inner()
+
+    try:
+        outer()
+    except Exception:
+        return traceback.format_exc()
+    raise AssertionError("unreachable")
+
+
+REAL_TB = _tb_of(ValueError("bad config"))
+
+
+class TestLifespanMessages:
+    def test_startup_and_shutdown_message_by_message(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """The app gets the lifespan scope, one startup and one shutdown; nothing is logged."""
+        app = Recorder(STARTED, STOPPED)
+        life = Lifespan(app, "on")
+        seen: list[Any] = []
+
+        async def main() -> None:
+            seen.append(life.started)
+            await life.startup()
+            await life.startup()  # once
+            seen.append(life.started)
+            await life.shutdown()
+            seen.append(life.started)
+            await life.shutdown()  # once: the app has returned
+
+        with caplog.at_level(logging.DEBUG):
+            asyncio.run(main())
+        assert seen == [False, True, False]
+        assert all(type(value) is bool for value in seen)
+        assert app.scopes == [
+            {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.3"}, "state": {}}
+        ]
+        assert app.received == [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+        assert app.sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+        assert [r for r in caplog.records if r.levelno >= logging.INFO] == []
+
+    def test_no_shutdown_after_a_failed_startup(self, caplog: pytest.LogCaptureFixture) -> None:
+        """After a failed startup the shutdown sends nothing and logs nothing."""
+        app = Recorder({"type": "lifespan.startup.failed", "message": "no key"}, then="hang")
+        life = Lifespan(app, "on")
+
+        async def main() -> None:
+            with pytest.raises(LifespanError):
+                await life.startup()
+            await life.shutdown()
+
+        with caplog.at_level(logging.DEBUG, logger="fcsdk.web"):
+            assert run_fast(main()) == 0  # a shutdown sent would wait forever: an assertion
+        assert app.received == [{"type": "lifespan.startup"}]
+        assert caplog.records == []
+
+    def test_a_task_left_waiting_ends_quietly(self, caplog: pytest.LogCaptureFixture) -> None:
+        """A lifespan task still waiting when its loop ends is cancelled without an error."""
+        with caplog.at_level(logging.DEBUG, logger="asyncio"):
+            asyncio.run(Lifespan(Recorder(STARTED, then="hang"), "on").startup())
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+    def test_off_never_sends_the_scope(self) -> None:
+        """lifespan="off": no lifespan call, and the requests' scopes carry no state."""
+        app = Recorder(STARTED)
+        life = Lifespan(app, "off")
+        asyncio.run(life.startup())
+        assert (app.scopes, life.started, life.supported) == ([], False, False)
+        http, seen = scope_recorder()
+        HTTPClient(fc.from_asgi(http, lifespan="off"), via="fc3").get("/")
+        assert "state" not in seen[0]
+
+    def test_an_app_without_lifespan_under_auto(self, caplog: pytest.LogCaptureFixture) -> None:
+        """Under "auto" an app that raises on the lifespan scope goes on without: said at DEBUG."""
+        app, seen = scope_recorder()
+
+        async def http_only(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                raise ValueError("http only")
+            await app(scope, receive, send)
+
+        handler = fc.from_asgi(http_only)
+        with caplog.at_level(logging.DEBUG, logger="fcsdk.web"):
+            HTTPClient(handler, via="fc3").get("/")
+            handler.shutdown()
+        assert handler.lifespan.supported is False
+        assert "state" not in seen[0]
+        assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+            (
+                "DEBUG",
+                "the ASGI app does not support lifespan (ValueError('http only')); "
+                "going on without",
+            )
+        ]
+
+    def test_the_state_reaches_requests_when_lifespan_runs(self) -> None:
+        """With a lifespan the app sets state in, each request's scope has a copy of it."""
+        app, seen = scope_recorder()
+
+        async def stateful(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "lifespan":
+                await receive()
+                scope["state"]["pool"] = "db"
+                await send(STARTED)
+                await receive()
+                await send(STOPPED)
+                return
+            await app(scope, receive, send)
+
+        HTTPClient(fc.from_asgi(stateful), via="fc3").get("/")
+        assert seen[0]["state"] == {"pool": "db"}
+
+    def test_a_crash_in_the_lifespan_call_under_on(self) -> None:
+        """Under "on" an app raising on the lifespan scope fails startup with its error as cause."""
+        boom = RuntimeError("no database")
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await receive()
+            raise boom
+
+        life = Lifespan(app, "on")
+
+        async def main() -> list[LifespanError]:
+            errors: list[LifespanError] = []
+            for _ in range(2):  # the first run and the stored error
+                try:
+                    await life.startup()
+                except LifespanError as exc:
+                    errors.append(exc)
+            return errors
+
+        errors = asyncio.run(main())
+        assert [str(error) for error in errors] == [
+            "lifespan startup failed: RuntimeError: no database"
+        ] * 2
+        assert [error.__cause__ for error in errors] == [boom, boom]
+
+    @pytest.mark.parametrize(
+        ("answer", "said"),
+        [
+            ({"type": "lifespan.startup.failed"}, "(no message)"),
+            ({"type": "lifespan.startup.failed", "message": ""}, "(no message)"),
+            ({}, "ASGIProtocolError: the app sent a lifespan message of unknown type ''"),
+        ],
+    )
+    def test_startup_failures_without_words(self, answer: dict[str, Any], said: str) -> None:
+        """A failure without a message, or a message without a type, still says what happened."""
+        assert str(startup_error(Recorder(answer))) == f"lifespan startup failed: {said}"
+
+    @pytest.mark.parametrize(
+        ("message", "said"),
+        [
+            (REAL_TB, f"ValueError: bad config\n\n{REAL_TB.rstrip()}"),
+            (  # an error of two lines after the traceback
+                'Traceback (most recent call last):\n  File "app.py", line 3, in start\n'
+                "KeyError: 'a'\nwhile loading\n",
+                "KeyError: 'a'\nwhile loading\n\nTraceback (most recent call last):\n"
+                "  File \"app.py\", line 3, in start\nKeyError: 'a'\nwhile loading",
+            ),
+            (  # indented by one space
+                'Traceback (most recent call last):\n File "app.py"\nValueError: x',
+                "ValueError: x\n\n"
+                'Traceback (most recent call last):\n File "app.py"\nValueError: x',
+            ),
+            (  # blank space after the error
+                'Traceback (most recent call last):\n  File "app.py"\nValueError: x\n  \n',
+                "ValueError: x\n\nTraceback (most recent call last):\n"
+                '  File "app.py"\nValueError: x',
+            ),
+            (  # no frame lines: nothing to put first
+                "Traceback (most recent call last):\nValueError: x",
+                "Traceback (most recent call last):\nValueError: x",
+            ),
+            (  # a message of the app's own is kept as is
+                " no key",
+                " no key",
+            ),
+        ],
+    )
+    def test_a_traceback_message_puts_the_error_first(self, message: str, said: str) -> None:
+        """A startup.failed message that is a traceback (Starlette's) leads with its error."""
+        failed = {"type": "lifespan.startup.failed", "message": message}
+        assert str(startup_error(Recorder(failed))) == f"lifespan startup failed: {said}"
+
+    def test_the_stored_error_drags_in_no_other_exception(self) -> None:
+        """A failed startup raised again while handling another error does not print that one."""
+        life = Lifespan(Recorder({"type": "lifespan.startup.failed", "message": "no key"}), "on")
+        with pytest.raises(LifespanError):
+            asyncio.run(life.startup())
+        try:
+            raise KeyError("unrelated")
+        except KeyError:
+            with pytest.raises(LifespanError) as caught:
+                asyncio.run(life.startup())
+        printed = "".join(traceback.format_exception(caught.value))
+        assert "no key" in printed
+        assert "unrelated" not in printed
+
+    def test_a_shutdown_the_app_does_not_answer_is_logged(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """An app that returns on lifespan.shutdown without answering: the error log says so."""
+        life = Lifespan(Recorder(STARTED), "on")
+
+        async def main() -> None:
+            await life.startup()
+            await life.shutdown()
+
+        with caplog.at_level(logging.WARNING, logger="fcsdk.web"):
+            asyncio.run(main())
+        assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+            (
+                "ERROR",
+                "lifespan shutdown failed: "
+                "the app returned from the lifespan scope without answering shutdown",
+            )
+        ]
+
+    def test_shutdown_waits_five_seconds_for_the_app_to_return(self) -> None:
+        """After shutdown.complete the app gets 5 s to return from its call, then is left."""
+        life = Lifespan(Recorder(STARTED, STOPPED, then="hang"), "on")
+
+        async def main() -> None:
+            await life.startup()
+            await life.shutdown()
+
+        assert run_fast(main()) == 5
