@@ -70,6 +70,12 @@ class TestGroups:
         assert table["pytest_add_cli_args_test_selection"] == list(mutation.GROUPS["decode"].tests)
         assert "not slow" in table["pytest_add_cli_args"]
         assert "--timeout=120" in table["pytest_add_cli_args"]
+        assert "--deselect" not in table["pytest_add_cli_args"]
+        mutation._configure(tmp_path, mutation.GROUPS["ship"])
+        table = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["mutmut"]
+        args = table["pytest_add_cli_args"]
+        (deselected,) = mutation.GROUPS["ship"].deselect
+        assert args[args.index("--deselect") + 1] == deselected
         mutation._configure(tmp_path, mutation.GROUPS["serve"])
         table = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["mutmut"]
         assert "--timeout=30" in table["pytest_add_cli_args"]
