@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import base64
 import json
 import logging
@@ -265,6 +266,7 @@ class TestFastAPI:
         assert response.json()["request_id"] == "req-boom-1"
         assert "database on fire" not in response.text
         assert "database on fire" in caplog.text
+        assert "the ASGI app failed on request req-boom-1" in caplog.text
 
     @pytest.mark.parametrize("spelled", ["websocket", "WebSocket", "WEBSOCKET"])
     def test_websocket_upgrade_is_refused(self, via: Via, spelled: str) -> None:
@@ -532,3 +534,278 @@ class TestWrongKindOfApp:
 
         with pytest.raises(InvalidArgumentError, match=r"fc\.from_wsgi\(app\)"):
             fc.from_asgi(Flask("shop"))  # type: ignore[arg-type]  # mypy sees it too
+
+
+class Halt(BaseException):
+    """Not an Exception: what an app raising it does is the invocation's failure."""
+
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+async def probe(scope: Any, receive: Any, send: Any) -> None:
+    """An ASGI app answering 201 with the traceparent it saw; /hang never answers, /halt raises."""
+    if scope["type"] != "http":
+        raise RuntimeError("no lifespan here")
+    if scope["path"] == "/hang":
+        await asyncio.Event().wait()
+    if scope["path"] == "/halt":
+        raise Halt("stop everything")
+    if scope["path"] == "/nap":
+        await asyncio.sleep(0.05)  # waits on the loop: a timeout, if any, would cancel it
+    seen = {
+        "traceparent": dict(scope["headers"]).get(b"traceparent", b"").decode(),
+        "state": "state" in scope,
+        "raw_path": scope["raw_path"].decode(),
+    }
+    headers = [(b"content-type", b"application/json")]
+    await send({"type": "http.response.start", "status": 201, "headers": headers})
+    await send({"type": "http.response.body", "body": json.dumps(seen).encode()})
+
+
+@pytest.fixture
+def spans() -> Iterator[Any]:
+    """Tracing on, its spans kept in memory; off again afterwards."""
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    import fcsdk.tracing
+
+    exporter = InMemorySpanExporter()
+    fcsdk.tracing.configure(span_processor=SimpleSpanProcessor(exporter), set_global=False)
+    yield exporter
+    fcsdk.tracing.shutdown()
+
+
+class TestTracing:
+    def test_each_request_is_a_span_the_app_sees_as_its_parent(self, spans: Any) -> None:
+        """A traced request: one span per request, child of the caller's, named in the scope."""
+        wrapped = fc.from_asgi(probe, lifespan="off")
+        context = fake_context(request_id="req-traced-1")
+        client = HTTPClient(wrapped, via="fc3", context=context)
+        answers = [  # the first FC 3.0 request goes the long way, the next the fast one
+            client.post("/items/7", headers={"traceparent": TRACEPARENT}, json={}).json()
+            for _ in range(2)
+        ]
+        finished = spans.get_finished_spans()
+        assert len(finished) == 2
+        for span, answer in zip(finished, answers, strict=True):
+            assert f"{span.context.trace_id:032x}" == "0af7651916cd43dd8448eb211c80319c"
+            assert f"{span.parent.span_id:016x}" == "b7ad6b7169203331"
+            assert answer["traceparent"] == (
+                f"00-{span.context.trace_id:032x}-{span.context.span_id:016x}-01"
+            )
+            attributes = dict(span.attributes)
+            assert attributes["faas.trigger"] == "http"
+            assert attributes["faas.invocation_id"] == "req-traced-1"
+            assert attributes["http.request.method"] == "POST"
+            assert attributes["url.path"] == "/items/7"
+            assert attributes["http.response.status_code"] == 201
+            assert span.status.is_ok
+            assert not span.events
+
+    def test_a_request_past_the_timeout_is_a_500_logged_and_traced(
+        self, spans: Any, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """An app past ``timeout`` is cancelled: a 500 naming the request, one log line, a span."""
+        wrapped = fc.from_asgi(probe, lifespan="off", timeout=0.05)
+        context = fake_context(request_id="req-hang-1")
+        with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
+            response = HTTPClient(wrapped, via="fc3", context=context).get(
+                "/hang", headers={"traceparent": TRACEPARENT}
+            )
+        assert response.status_code == 500
+        assert response.json()["request_id"] == "req-hang-1"
+        assert caplog.messages == [  # that line only: the 500 itself is sent as any answer
+            "the ASGI app did not finish request req-hang-1 within 0.05 s; it was cancelled"
+        ]
+        (span,) = spans.get_finished_spans()
+        assert span.attributes["http.response.status_code"] == 500
+        assert not span.status.is_ok
+        assert [event.attributes["exception.type"] for event in span.events] == ["TimeoutError"]
+
+    def test_an_exception_no_app_should_raise_fails_the_invocation_traced(self, spans: Any) -> None:
+        """A BaseException from the app fails the invocation as it is; its span records it."""
+        wrapped = fc.from_asgi(probe, lifespan="off")
+        event = fc3_http_event("GET", "/halt", headers=[("traceparent", TRACEPARENT)])
+        with pytest.raises(Halt, match="stop everything"):
+            wrapped(event, fake_context(request_id="req-halt-1"))
+        (span,) = spans.get_finished_spans()
+        assert span.attributes["http.response.status_code"] == 500
+        assert span.status.description == "Halt"
+        assert [event.attributes["exception.message"] for event in span.events] == [
+            "stop everything"
+        ]
+
+
+class TestHandler:
+    def test_a_function_timeout_of_zero_sets_no_bound(self) -> None:
+        """A context whose function timeout is 0 (unknown) does not cancel the app at once."""
+        wrapped = fc.from_asgi(probe, lifespan="off")
+        response = HTTPClient(wrapped, via="fc3", context=fake_context(timeout=0)).get("/nap")
+        assert response.status_code == 201
+
+    def test_no_lifespan_no_state_in_the_scope(self, via: Via) -> None:
+        """With lifespan 'off' (or unsupported), the scope has no "state", as uvicorn's has none."""
+        for mode in ("off", "auto"):
+            wrapped = fc.from_asgi(probe, lifespan=mode)
+            assert HTTPClient(wrapped, via=via).get("/").json()["state"] is False
+
+    def test_head_on_fc2_states_the_length_of_the_get(self) -> None:
+        """FC 2.0's answer to HEAD has no body but the Content-Length the GET's body has."""
+        wrapped = fc.from_asgi(probe, lifespan="off")
+        get = HTTPClient(wrapped, via="wsgi").get("/")
+        head = HTTPClient(wrapped, via="wsgi").head("/")
+        assert head.content == b""
+        assert head.headers["content-length"] == str(len(get.content)) != "0"
+
+    def test_other_upgrades_and_websocket_elsewhere_reach_the_app(self, via: Via) -> None:
+        """Only ``Upgrade: websocket`` is refused: ``Upgrade: h2c``, "websocket" elsewhere pass."""
+        wrapped = fc.from_asgi(probe, lifespan="off")
+        client = HTTPClient(wrapped, via=via)
+        for headers in ({"Upgrade": "h2c"}, {"X-Note": "websocket"}):
+            for _ in range(2):  # FC 3.0: the long way, then the fast one
+                assert client.get("/", headers=headers).status_code == 201
+
+    def test_a_non_ascii_raw_path_keeps_its_reserved_characters(self) -> None:
+        """An FC 3.0 rawPath typed with non-ASCII text is percent-encoded as a client would."""
+        wrapped = fc.from_asgi(probe, lifespan="off")
+        event = fc3_http_event("GET", "/")
+        event["rawPath"] = "/caf\u00e9/a:b@c;d=e,f!$&'()*+~%20"
+        answer = json.loads(wrapped(event, fake_context()))
+        assert json.loads(answer["body"])["raw_path"] == ("/caf%C3%A9/a:b@c;d=e,f!$&'()*+~%20")
+
+    def test_repr_names_the_app(self) -> None:
+        """repr() names a function app by its qualified name, an app object by its class."""
+        assert repr(fc.from_asgi(probe)) == "<fcsdk ASGI handler probe>"
+        assert repr(fc.from_asgi(FastAPI())) == "<fcsdk ASGI handler FastAPI>"
+
+    def test_the_handler_unwraps_to_the_app(self) -> None:
+        """inspect.unwrap() (and so tools that follow __wrapped__) finds the app."""
+        import inspect
+
+        assert inspect.unwrap(fc.from_asgi(probe)) is probe
+
+    def test_the_handler_class_defaults_to_auto(self) -> None:
+        """ASGIHandler(app) itself runs in "auto" lifespan mode, as from_asgi(app) does."""
+        wrapped = fc.web.ASGIHandler(probe)
+        assert wrapped.lifespan.mode == "auto"
+        assert HTTPClient(wrapped, via="fc3").get("/").status_code == 201
+
+    def test_a_wsgi_app_is_refused_by_its_class_name(self) -> None:
+        """The refusal of a WSGI app names its class and says what to use instead."""
+        from flask import Flask
+
+        with pytest.raises(InvalidArgumentError) as raised:
+            fc.from_asgi(Flask("shop"))  # type: ignore[arg-type]
+        assert str(raised.value) == (
+            "from_asgi: Flask is a WSGI app (Flask, Django), not an ASGI app: "
+            "wrap it with fc.from_wsgi(app)"
+        )
+
+
+def _lifespan_app(
+    hang: str = "", seen: list[str] | None = None, release: threading.Event | None = None
+) -> Any:
+    """An app whose lifespan notes each phase's invocation; ``hang`` ("startup", "shutdown")
+    waits for ``release`` (10 s at most), then fails."""
+    notes = seen if seen is not None else []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            for phase in ("startup", "shutdown"):
+                await receive()
+                context = fc.logging.current_context()
+                notes.append(f"{phase}:{getattr(context, 'request_id', None)}")
+                if phase == hang and release is not None:
+                    await asyncio.get_running_loop().run_in_executor(None, release.wait, 10)
+                    raise RuntimeError("released")
+                if phase == "shutdown":
+                    raise RuntimeError("pool would not close")
+                await send({"type": f"lifespan.{phase}.complete"})
+            return
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    return app
+
+
+class TestLifespanHooks:
+    def test_the_hooks_run_as_their_invocations(self, caplog: pytest.LogCaptureFixture) -> None:
+        """The initializer's startup and the PreStop's shutdown run as those hooks' invocations."""
+        seen: list[str] = []
+        wrapped = fc.from_asgi(_lifespan_app(seen=seen), lifespan="on")
+        wrapped.initializer(fake_context(request_id="init-1"))
+        assert seen == ["startup:init-1"]
+        caplog.handler.addFilter(fc.logging.RequestContextFilter())
+        with caplog.at_level(logging.ERROR, logger="fcsdk.web"):
+            wrapped.pre_stop(fake_context(request_id="stop-1"))
+        (record,) = [r for r in caplog.records if "lifespan shutdown failed" in r.getMessage()]
+        assert record.request_id == "stop-1"  # type: ignore[attr-defined]
+
+    def test_a_startup_past_its_timeout_fails_it_and_every_request(self) -> None:
+        """startup(timeout=...) cancels a startup that runs past it; each request then fails."""
+        release = threading.Event()
+        wrapped = fc.from_asgi(_lifespan_app(hang="startup", release=release), lifespan="on")
+        message = "lifespan startup failed: it did not finish within 0.05 s"
+        outcome: list[BaseException] = []
+
+        def start() -> None:
+            try:
+                wrapped.startup(timeout=0.05)
+            except BaseException as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=start, daemon=True)
+        thread.start()
+        thread.join(10)
+        release.set()  # the app's lifespan ends
+        assert not thread.is_alive(), "startup(timeout=0.05) did not return"
+        assert [(type(e), str(e)) for e in outcome] == [(LifespanError, message)]
+        for _ in range(2):
+            with pytest.raises(LifespanError) as raised:
+                HTTPClient(wrapped, via="fc3").get("/")
+            assert str(raised.value) == message
+
+    def test_a_shutdown_past_its_timeout_is_cancelled(self) -> None:
+        """shutdown(timeout=...) stops waiting for a shutdown that runs past it, and says so."""
+        release = threading.Event()
+        wrapped = fc.from_asgi(_lifespan_app(hang="shutdown", release=release), lifespan="on")
+        wrapped.startup()
+        outcome: list[BaseException] = []
+
+        def stop() -> None:
+            try:
+                wrapped.shutdown(timeout=0.05)
+            except BaseException as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=stop, daemon=True)
+        thread.start()
+        thread.join(10)
+        release.set()
+        assert not thread.is_alive(), "shutdown(timeout=0.05) did not return"
+        assert [(type(e), str(e)) for e in outcome] == [
+            (LifespanError, "lifespan shutdown did not finish within 0.05 s; not waiting longer")
+        ]
+
+    @pytest.mark.parametrize("mode", ["on", "auto", "off"])
+    def test_one_exit_hook_shuts_a_started_app_down(
+        self, mode: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A started app gets one exit hook (none with lifespan off), which runs its shutdown."""
+        registered: list[Any] = []
+        monkeypatch.setattr(atexit, "register", registered.append)
+        seen: list[str] = []
+        wrapped = fc.from_asgi(_lifespan_app(seen=seen), lifespan=mode)  # type: ignore[arg-type]
+        wrapped.startup()
+        client = HTTPClient(wrapped, via="fc3")
+        for _ in range(3):
+            assert client.get("/").status_code == 204
+            wrapped.startup()
+        if mode == "off":
+            assert (registered, seen) == ([], [])
+            return
+        assert len(registered) == 1
+        registered[0]()  # what the interpreter does at exit
+        assert [note.split(":")[0] for note in seen] == ["startup", "shutdown"]

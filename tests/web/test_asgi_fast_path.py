@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import uuid
@@ -17,6 +18,21 @@ from fcsdk.web.options import DEFAULT_OPTIONS
 from fcsdk.web.places import FC3Place
 
 CONTEXT = fake_context(request_id="1-fast-path")
+
+
+@pytest.fixture(autouse=True)
+def nothing_learnt_yet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts as a fresh instance does: no header name learnt or spelled yet.
+
+    (Otherwise an earlier test, or mutmut's warm process, would have filled the
+    name caches, and the code that fills them would never run here.)
+    """
+    monkeypatch.setattr(asgi_app, "_SCOPE_NAMES", {})
+    monkeypatch.setattr(asgi_app, "_ENVIRON_NAMES", {})
+    monkeypatch.setattr(asgi_app, "_KNOWN_NAMES", {})
+    monkeypatch.setattr(asgi_app, "_SPECIAL_NAMES", set())
+
+
 BODY = b'{"name": "Ada", "price": 1.5}'
 HEADERS = [
     ("Host", "demo.cn-hangzhou.fcapp.run"),
@@ -36,7 +52,7 @@ async def echo(scope: Any, receive: Any, send: Any) -> None:
         "path": scope["path"],
         "raw_path": scope["raw_path"].decode(),
         "query": scope["query_string"].decode(),
-        "headers": [[k.decode(), v.decode()] for k, v in scope["headers"]],
+        "headers": [[k.decode(), v.decode("latin-1")] for k, v in scope["headers"]],
         "server": scope["server"],
         "scheme": scope["scheme"],
         "client": scope["client"],
@@ -73,6 +89,14 @@ SAME = {
     "a UTF-8 text body": _event(headers={"Content-Length": "6"}, body="h\u00e9llo"),
     "no source ip": _event(requestContext={"http": {"method": "get", "path": "/x"}}),
     "joined query values": _event(queryParameters={"q": "1,2", "bbox": "1,2,3,4"}),
+    "proto list, https first, no spaces": _event(headers={"X-Forwarded-Proto": "https,http,http"}),
+    "IPv6 host with a port": _event(headers={"Host": "[::1]:9000"}),
+    "empty header values": _event(headers={"X-Empty": "", "Accept": "", "Host": "h"}),
+    "repeated names, joined": fc3_http_event(
+        "GET", "/r", headers=[("X-A", "1"), ("X-A", "2"), ("Accept", "a/b"), ("Accept", "c/d")]
+    ),
+    "cookies": fc3_http_event("GET", "/c", headers=[("Cookie", "a=1; b=2"), ("Cookie", "c=3")]),
+    "names in odd cases": _event(headers={"HOST": "h:81", "x-FORWARDED-proto": "https"}),
 }
 
 
@@ -104,6 +128,10 @@ LONG_WAY = {
     "body not a str": _event(body=3),
     "method not a str": _event(requestContext={"http": {"method": 1}}),
     "lone surrogate in the body": _event(body="\ud800", headers={}),
+    "empty rawPath": _event(rawPath=""),
+    "LF in a header value": _event(headers={"X-Bad": "a\nb"}),
+    "requestContext.http not an object": _event(requestContext={"http": "GET"}),
+    "percent-encoded non-ASCII path": _event(rawPath="/caf%C3%A9/a%2Fb"),
 }
 
 
@@ -210,3 +238,61 @@ def test_wsgi_headers_are_the_long_ways(name: str, monkeypatch: pytest.MonkeyPat
 def test_wsgi_headers_leave_the_unusual_to_the_long_way(extra: dict[Any, Any]) -> None:
     """Non-ASCII values, an upgrade, too many headers, odd keys: the long way decides."""
     assert asgi_app._wsgi_headers(_environ([]) | extra, 100) is None
+
+
+def _fc2_scope(environ: dict[str, Any]) -> dict[str, Any]:
+    """What the echo app saw of one FC 2.0 request (its status must be 200)."""
+    handler = fc.from_asgi(echo, lifespan="off")
+    started: list[str] = []
+    body = handler(environ, lambda status, headers, *exc: started.append(status))
+    assert started == ["200 OK"], started
+    parts: dict[str, Any] = json.loads(b"".join(body))
+    return parts
+
+
+def test_an_empty_content_length_is_no_header_on_fc2() -> None:
+    """FC 2.0's empty ``CONTENT_LENGTH`` (a bodiless request) is no ``content-length`` header."""
+    environ = _environ([], CONTENT_LENGTH="", CONTENT_TYPE="text/plain")
+    environ["wsgi.input"] = io.BytesIO(b"")
+    parts = _fc2_scope(environ)
+    assert parts["headers"] == [["content-type", "text/plain"]]
+    assert parts["body"] == ""
+
+
+def test_a_non_ascii_header_first_in_the_environ_is_decoded_as_utf8() -> None:
+    """A UTF-8 header value (latin-1 text in the environ) reaches the app as FC 3.0 gives it."""
+    environ = _environ([("X-Name", "caf\u00e9")])
+    environ = {"HTTP_X_NAME": environ.pop("HTTP_X_NAME"), **environ}  # the first header seen
+    environ["wsgi.input"] = io.BytesIO(BODY)
+    parts = _fc2_scope(environ)
+    assert ["x-name", "caf\u00e9"] in parts["headers"]  # b"caf\xe9": latin-1 in the scope
+    handler = fc.from_asgi(echo, lifespan="off")
+    event = fc3_http_event("GET", "/", headers=[("X-Name", "caf\u00e9")])
+    fc3 = json.loads(base64.b64decode(json.loads(handler(event, CONTEXT))["body"]))
+    assert ["x-name", "caf\u00e9"] in fc3["headers"]
+
+
+def test_an_environ_whose_only_header_is_an_upgrade_is_refused() -> None:
+    """A bodiless FC 2.0 request with only ``Upgrade: websocket`` answers 501, the app unrun."""
+    from fcsdk.testing import wsgi_environ
+
+    environ = wsgi_environ("GET", "/ws", headers=[("Upgrade", "websocket")])
+    del environ["CONTENT_TYPE"], environ["CONTENT_LENGTH"]
+    started: list[str] = []
+    body = fc.from_asgi(echo, lifespan="off")(
+        environ, lambda status, headers, *exc: started.append(status)
+    )
+    assert started[0].startswith("501")
+    assert b"custom runtimes" in b"".join(body)
+
+
+def test_a_name_fc2_passes_unchecked_never_skips_fc3s_check() -> None:
+    """FC 2.0 takes header names as its server gave them: none of them lets FC 3.0 skip its 400."""
+    handler = fc.from_asgi(echo, lifespan="off")
+    environ = _environ([("X-Name", "caf\u00e9")])  # a non-ASCII value: the long way
+    environ["HTTP_BAD NAME"] = "1"
+    environ["wsgi.input"] = io.BytesIO(BODY)
+    assert ["bad name", "1"] in _fc2_scope(environ)["headers"]
+    event = _event(headers={"Bad Name": "1"})
+    for _ in range(2):
+        assert json.loads(handler(event, CONTEXT))["statusCode"] == 400
