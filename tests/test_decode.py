@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import array
 import inspect
+import threading
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import pytest
@@ -257,6 +259,44 @@ class TestEncodeResult:
             "invocation result: return bytes, str, a pydantic model, a dataclass, or "
             "JSON-compatible data"
         )  # said once, not wrapped in pydantic-core's own words
+
+    def test_a_circular_value_is_named_after_any_other_failure(self) -> None:
+        """A list holding itself is a ResultEncodeError naming the list, in a fresh thread
+        and after an unknown object failed in the same thread (no stale error is re-raised)."""
+
+        def circular_error() -> str:
+            loop: list[object] = []
+            loop.append(loop)
+            with pytest.raises(fc.ResultEncodeError) as caught:
+                encode_result(loop)
+            return str(caught.value)
+
+        def in_a_new_thread(work: Callable[[], str]) -> str:
+            done: list[str | BaseException] = []
+
+            def run() -> None:
+                try:
+                    done.append(work())
+                except BaseException as exc:  # handed to the test's thread
+                    done.append(exc)
+
+            thread = threading.Thread(target=run)
+            thread.start()
+            thread.join(10)
+            assert len(done) == 1, "the encoding thread did not finish"
+            if isinstance(done[0], BaseException):
+                raise done[0]
+            return done[0]
+
+        def after_an_unknown_object() -> str:
+            for value in (Thing(), [Thing()], {"a": Thing()}):
+                with pytest.raises(fc.ResultEncodeError, match="the handler returned a tests"):
+                    encode_result(value)
+            return circular_error()
+
+        for message in (in_a_new_thread(circular_error), in_a_new_thread(after_an_unknown_object)):
+            assert message.startswith("cannot encode the list the handler returned: "), message
+            assert "ircular" in message
 
     def test_coroutine_message(self) -> None:
         """A coroutine returned by a plain function gives the exact advice, and is closed."""
