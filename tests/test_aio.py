@@ -530,8 +530,8 @@ class TestContainment:
         A background task's unretrieved error is still logged when the task goes.
         """
 
-        async def quits(exc: BaseException) -> None:
-            raise exc
+        async def quits(exc_type: type[BaseException]) -> None:
+            raise exc_type
 
         async def background_fails() -> None:
             raise LookupError("lost")
@@ -542,9 +542,9 @@ class TestContainment:
             await asyncio.sleep(0)
 
         with caplog.at_level(logging.ERROR, logger="asyncio"):
-            for exc in (SystemExit(2), KeyboardInterrupt()):
-                with pytest.raises(type(exc)):
-                    _aio.run(quits(exc))
+            for exc_type in (SystemExit, KeyboardInterrupt):
+                with pytest.raises(exc_type):
+                    _aio.run(quits(exc_type))
             _aio.run(leave_one())
             gc.collect()
         logged = [r.exc_info[0] if r.exc_info else r.getMessage() for r in caplog.records]
