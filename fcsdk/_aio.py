@@ -62,7 +62,10 @@ import sys
 import threading
 from asyncio import events
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import socket
 
 __all__ = ["get_loop", "run"]
 
@@ -87,6 +90,8 @@ class _SharedLoop(asyncio.SelectorEventLoop):
 
     _closed: bool  # BaseEventLoop's own state, read and set here without a method call
     _thread_id: int | None
+    _ssock: socket.socket | None  # the wake-up socket pair (None once the loop is closed)
+    _csock: socket.socket | None
 
     def __init__(self) -> None:
         super().__init__()
@@ -112,6 +117,19 @@ class _SharedLoop(asyncio.SelectorEventLoop):
                 "of this instance (return from the coroutine instead)"
             )
         super().stop()
+
+    def call_exception_handler(self, context: dict[str, Any]) -> None:
+        """Report an error, but not a task's ``SystemExit`` or ``KeyboardInterrupt``: it was raised.
+
+        A task's step raises these on, out of the loop's run (or out of the first
+        step, run at once), and :func:`run` hands them to the task's caller. The
+        task, garbage at last, would still say "Task exception was never retrieved".
+        """
+        if isinstance(context.get("exception"), (SystemExit, KeyboardInterrupt)) and isinstance(
+            context.get("future"), asyncio.Task
+        ):
+            return
+        super().call_exception_handler(context)
 
 
 _driver = threading.Lock()  # held by the thread running the loop
@@ -162,8 +180,7 @@ def _abandon(loop: _SharedLoop) -> None:
     instance, which the child shares with the parent: the parent's loop would
     then never hear ``call_soon_threadsafe`` again.
     """
-    for name in ("_ssock", "_csock"):
-        sock = getattr(loop, name, None)
+    for sock in (loop._ssock, loop._csock):
         if sock is not None:
             sock.close()  # this process's descriptor only
     poller = getattr(loop._selector, "_selector", None)  # type: ignore[attr-defined]

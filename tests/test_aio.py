@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
+import logging
 import os
 import select
+import selectors
 import signal
 import sys
 import threading
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -96,6 +100,27 @@ class TestRun:
         assert "call_soon" not in vars(_aio.get_loop())
         assert _aio.run(echo_later(4, 0.001)) == 4
 
+    def test_the_loop_is_running_during_the_first_step(self) -> None:
+        """In the step run at once, before any loop turn, the loop says it is running."""
+
+        async def running() -> bool:
+            return asyncio.get_running_loop().is_running()
+
+        assert _aio.run(running()) is True
+
+    def test_the_first_step_runs_before_callbacks_already_queued(self) -> None:
+        """A coroutine's first step runs at once, ahead of a callback queued on the idle loop."""
+        loop = _aio.get_loop()
+        seen: list[str] = []
+        loop.call_soon_threadsafe(seen.append, "callback")
+
+        async def first() -> list[str]:
+            return list(seen)
+
+        assert _aio.run(first()) == []
+        assert _aio.run(echo_later(1, 0.001)) == 1  # the next loop turn runs the callback
+        assert seen == ["callback"]
+
     def test_a_closed_loop_is_replaced(self) -> None:
         """If someone closes the shared loop, the next call makes a new one."""
         old = _aio.get_loop()
@@ -136,7 +161,7 @@ class TestTimeout:
         driver.start()
         try:
             assert started.wait(10)
-            with pytest.raises(TimeoutError):
+            with pytest.raises(TimeoutError, match=r"^the coroutine did not finish within 0\.05 s"):
                 _aio.run(echo_later(1, 3600), timeout=0.05)
             assert _aio.run(echo_later(3, 0.001), timeout=10) == 3
         finally:
@@ -155,6 +180,25 @@ class TestTimeout:
 
         with pytest.raises(asyncio.CancelledError):
             _aio.run(cancel_self(), timeout=5)
+
+    def test_a_call_done_before_its_timeout_leaves_nothing_behind(self) -> None:
+        """A call that ends in time cancels its timer: nothing keeps its result alive after it."""
+
+        class Result:
+            pass
+
+        async def make() -> Result:
+            await asyncio.sleep(0)  # the timer is armed: the call waits
+            return Result()
+
+        driven = weakref.ref(_aio.run(make(), timeout=3600))
+        innocent, handed = _beside_a_long_call(
+            lambda: weakref.ref(_aio.run(make(), timeout=3600))  # run by another thread's loop
+        )
+        gc.collect()
+        assert innocent == "fine"
+        assert driven() is None
+        assert handed() is None
 
 
 class TestConcurrency:
@@ -316,7 +360,137 @@ class TestContainment:
         innocent, outcome = _beside_a_long_call(lambda: _aio.run(stop()))
         assert innocent == "fine"
         assert isinstance(outcome, RuntimeError)
-        assert "cannot stop fcsdk's shared event loop" in str(outcome)
+        assert str(outcome) == (
+            "a coroutine cannot stop fcsdk's shared event loop: it runs every invocation "
+            "of this instance (return from the coroutine instead)"
+        )
+
+    def test_loop_stop_outside_a_coroutine_ends_only_a_loop_run(self) -> None:
+        """loop.stop() from plain synchronous code is allowed; the next call still completes."""
+        _aio.get_loop().stop()
+        assert _aio.run(echo_later(8, 0.001)) == 8
+
+    def test_a_sys_exit_beside_threads_still_handing_over(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A task's sys.exit() reaches its caller even while older waiters' tasks are not done.
+
+        One older waiter has handed its coroutine over but the loop has not made its task
+        yet; another's task is pending. The driving call and both waiters end normally.
+        """
+        loop = _aio.get_loop()
+        handing = threading.Event()
+        go = threading.Event()
+        pending_started = threading.Event()
+        gate: asyncio.Future[str] = loop.create_future()
+        real = loop.call_soon_threadsafe
+
+        def held(callback: Any, *args: Any, context: Any = None) -> Any:
+            if threading.current_thread().name == "late":  # paused after joining the waiters
+                handing.set()
+                assert go.wait(10)
+            return real(callback, *args, context=context)
+
+        async def pending() -> str:
+            pending_started.set()
+            return await gate
+
+        async def quit_() -> None:
+            await asyncio.sleep(0)
+            sys.exit("fatal")
+
+        results: dict[str, object] = {}
+
+        def call(name: str, coro: Callable[[], Any]) -> None:
+            try:
+                results[name] = _aio.run(coro())
+            except BaseException as exc:
+                results[name] = repr(exc)
+
+        threads = [
+            threading.Thread(target=call, args=("late", lambda: echo_later(7)), name="late"),
+            threading.Thread(target=call, args=("pending", pending), name="pending"),
+        ]
+
+        def quitter() -> Any:
+            monkeypatch.setattr(loop, "call_soon_threadsafe", held)
+            try:
+                threads[0].start()
+                assert handing.wait(10)
+                threads[1].start()
+                assert pending_started.wait(10)
+                return _aio.run(quit_())
+            finally:
+                monkeypatch.undo()
+                go.set()
+                real(gate.set_result, "pending")
+
+        try:
+            innocent, outcome = _beside_a_long_call(quitter)
+        finally:
+            go.set()
+            for thread in threads:
+                thread.join(10)
+        assert innocent == "fine"
+        assert isinstance(outcome, SystemExit)
+        assert outcome.code == "fatal"
+        assert results == {"late": 7, "pending": "pending"}
+
+    def test_an_interrupt_that_is_no_tasks_ends_the_driving_call(self) -> None:
+        """A KeyboardInterrupt from a plain callback (Ctrl-C while driving) ends the driving call.
+
+        The interrupted call's task stays on the loop and ends when the loop next runs.
+        """
+        tasks: list[asyncio.Task[str]] = []
+
+        def interrupt() -> None:
+            raise KeyboardInterrupt
+
+        async def interrupted() -> str:
+            task = asyncio.current_task()
+            assert task is not None
+            tasks.append(task)
+            asyncio.get_running_loop().call_soon(interrupt)
+            await asyncio.sleep(0)  # the interrupt runs before this task's next step
+            return "drove on"
+
+        async def finish() -> str:
+            return await tasks[0]
+
+        with pytest.raises(KeyboardInterrupt):
+            _aio.run(interrupted())
+        assert _aio.run(finish()) == "drove on"
+
+    def test_the_drivers_own_runtime_error_after_a_wait_is_raised(self) -> None:
+        """A RuntimeError the driving call's coroutine raises after a wait reaches that call."""
+        loop = _aio.get_loop()
+
+        async def fails() -> None:
+            await asyncio.sleep(0)
+            raise RuntimeError("its own")
+
+        outcome: list[BaseException] = []
+
+        def call() -> None:
+            try:
+                _aio.run(fails())
+            except BaseException as exc:
+                outcome.append(exc)
+
+        def escape() -> None:
+            raise SystemExit("freed by the test")
+
+        thread = threading.Thread(target=call, daemon=True)
+        thread.start()
+        thread.join(10)
+        stuck = thread.is_alive()
+        if stuck:  # a SystemExit from a callback ends any drive: free the thread, then fail
+            loop.call_soon_threadsafe(escape)
+            thread.join(10)
+        assert not stuck, "the driving call never returned"
+        assert len(outcome) == 1
+        assert isinstance(outcome[0], RuntimeError)
+        assert str(outcome[0]) == "its own"
 
     def test_a_stop_scheduled_as_a_callback_does_not_end_the_driver(self) -> None:
         """A loop.stop() run as a plain callback only ends a loop run: the driver drives on."""
@@ -347,6 +521,34 @@ class TestContainment:
                 _aio.run(coro())
             assert caught.value.code == code
         assert _aio.run(echo_later(4, 0.001)) == 4
+
+    def test_a_raised_sys_exit_is_not_logged_again_when_its_task_goes(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A first step's sys.exit() or Ctrl-C reaches its caller and is not logged later.
+
+        A background task's unretrieved error is still logged when the task goes.
+        """
+
+        async def quits(exc_type: type[BaseException]) -> None:
+            raise exc_type
+
+        async def background_fails() -> None:
+            raise LookupError("lost")
+
+        async def leave_one() -> None:
+            asyncio.get_running_loop().create_task(background_fails())
+            await asyncio.sleep(0)  # it fails in this turn, and nobody awaits it
+            await asyncio.sleep(0)
+
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            for exc_type in (SystemExit, KeyboardInterrupt):
+                with pytest.raises(exc_type):
+                    _aio.run(quits(exc_type))
+            _aio.run(leave_one())
+            gc.collect()
+        logged = [r.exc_info[0] if r.exc_info else r.getMessage() for r in caplog.records]
+        assert logged == [LookupError]
 
 
 class TestContextVariables:
@@ -486,8 +688,10 @@ class TestCallers:
                 return str(exc)
 
         message = _aio.run(nested())
-        assert isinstance(message, str)
-        assert "await the async function" in message
+        assert message == (
+            "a sync fcsdk handler was called from inside fcsdk's event loop, where it "
+            "would wait on itself: await the async function (its __wrapped__) instead"
+        )
 
     def test_a_caller_running_its_own_loop_is_served(self) -> None:
         """Called from a thread running another loop, the coroutine still runs on the shared one."""
@@ -497,6 +701,30 @@ class TestCallers:
             return value, asyncio.get_running_loop() is not _aio.get_loop()
 
         assert asyncio.run(outer()) == (9, True)
+
+    def test_a_caller_running_its_own_loop_keeps_its_timeout(self) -> None:
+        """Through the helper thread, run(timeout=) still cancels a coroutine past its timeout."""
+
+        async def outer() -> str:
+            try:
+                return str(_aio.run(echo_later(1, 10), timeout=0.05))  # 10 s: never a hang
+            except TimeoutError as exc:
+                return str(exc)
+
+        assert asyncio.run(outer()) == (
+            "the coroutine did not finish within 0.05 s and was cancelled"
+        )
+
+    def test_the_helper_thread_is_named(self) -> None:
+        """The helper thread's name, seen in logs and tracebacks, says whose thread it is."""
+
+        async def thread_name() -> str:
+            return threading.current_thread().name
+
+        async def outer() -> str:
+            return _aio.run(thread_name())
+
+        assert asyncio.run(outer()) == "fcsdk-async-call"
 
     def test_helper_thread_hands_back_exceptions(self) -> None:
         """An exception raised on the helper thread's path reaches the caller's loop."""
@@ -518,24 +746,34 @@ def forked() -> None:
 
 
 def _in_child(body: Callable[[], bytes], seconds: float = 10.0) -> bytes:
-    """Fork; run ``body`` in the child (killed after ``seconds``); return what it reported."""
+    """Fork; run ``body`` in the child (killed after ``seconds``); return what it reported.
+
+    An exception in an at-fork hook (Python prints it and goes on) is the child's report.
+    """
     read, write = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12: fork with threads running
-        pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        code = 1
-        try:
-            signal.alarm(int(seconds))  # never a stuck child, whatever happens
-            os.write(write, body())
-            code = 0
-        finally:
-            os._exit(code)
+    unraisable: list[Any] = []
+    hook = sys.unraisablehook
+    sys.unraisablehook = unraisable.append  # the child's at-fork hooks report here
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # 3.12: fork with threads
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            code = 1
+            try:
+                signal.alarm(int(seconds))  # never a stuck child, whatever happens
+                failed = [f"at fork: {u.exc_value!r}" for u in unraisable]
+                os.write(write, "; ".join(failed).encode() if failed else body())
+                code = 0
+            finally:
+                os._exit(code)
+    finally:
+        sys.unraisablehook = hook
     os.close(write)
     report = b""
     try:
         ready, _, _ = select.select([read], [], [], seconds)
-        report = os.read(read, 64) if ready else b""
+        report = os.read(read, 4096) if ready else b""
     finally:
         os.close(read)
         if not report:
@@ -543,6 +781,14 @@ def _in_child(body: Callable[[], bytes], seconds: float = 10.0) -> bytes:
         os.waitpid(pid, 0)
     assert report, f"the forked child did not answer within {seconds} s"
     return report
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 def _woken_from_another_thread(loop: asyncio.AbstractEventLoop) -> bool:
@@ -624,3 +870,66 @@ class TestFork:
             loop.call_soon_threadsafe(release.set_result, "long")
             driver.join(10)
         assert outcome == ["long"]
+
+    def test_the_child_closes_its_copies_of_the_loops_descriptors(self, forked: None) -> None:
+        """A forked child closes its copies of the parent loop's descriptors, and that loop."""
+        loop = _aio._current()
+        assert _aio.run(echo_later(1, 0.001)) == 1
+        assert loop._ssock is not None
+        assert loop._csock is not None
+        epoll = loop._selector._selector  # type: ignore[attr-defined]
+        fds = [loop._ssock.fileno(), loop._csock.fileno(), epoll.fileno()]
+
+        def child() -> bytes:
+            still_open = [fd for fd in fds if _is_open(fd)]  # before the child opens any
+            closed = loop.is_closed() is True
+            fresh = _aio.get_loop() is not loop
+            if not still_open and closed and fresh:
+                return b"ok"
+            return f"open: {still_open}, closed: {closed}, fresh: {fresh}".encode()
+
+        assert _in_child(child) == b"ok"
+        assert _aio.get_loop() is loop
+        assert _woken_from_another_thread(loop)  # the parent's descriptors are intact
+
+    def test_a_fork_after_the_loop_was_closed(self, forked: None) -> None:
+        """A child forked while the shared loop is closed (nobody has run since) gets a new one."""
+        old = _aio.get_loop()
+        old.close()
+
+        def child() -> bytes:
+            fine = _aio.run(echo_later(5, 0.001)) == 5 and _aio.get_loop() is not old
+            return b"ok" if fine and old.is_closed() else b"no"
+
+        assert _in_child(child) == b"ok"
+        assert _aio.run(echo_later(6, 0.001)) == 6
+
+    @pytest.mark.parametrize("selector", ["PollSelector", "SelectSelector"])
+    def test_a_fork_where_there_is_no_epoll(
+        self, forked: None, monkeypatch: pytest.MonkeyPatch, selector: str
+    ) -> None:
+        """With poll() or select() as the loop's selector, a forked child gets its own loop too."""
+        if not hasattr(selectors, selector):  # pragma: no cover - poll() is POSIX only
+            pytest.skip(f"no {selector}")
+        monkeypatch.setattr(selectors, "DefaultSelector", getattr(selectors, selector))
+        _aio.get_loop().close()
+        parent_loop = _aio.run(loop_of())  # made with that selector
+        try:
+
+            def child() -> bytes:
+                fresh = _aio.run(loop_of()) is not parent_loop
+                return b"ok" if fresh and parent_loop.is_closed() else b"no"
+
+            assert _in_child(child) == b"ok"
+            assert _aio.run(loop_of()) is parent_loop
+        finally:
+            parent_loop.close()  # the next call makes a loop with the default selector
+
+    def test_a_forked_child_serves_calls_from_two_threads(self, forked: None) -> None:
+        """In a forked child, a call made while another thread drives is run by that driver."""
+
+        def child() -> bytes:
+            innocent, outcome = _beside_a_long_call(lambda: _aio.run(echo_later(5, 0.001)))
+            return b"ok" if (innocent, outcome) == ("fine", 5) else repr(outcome).encode()
+
+        assert _in_child(child, 20) == b"ok"
