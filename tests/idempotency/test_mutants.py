@@ -24,6 +24,7 @@ from fcsdk.exceptions import (
     IdempotencyPayloadMismatchError,
     IdempotencyResultTooLargeError,
     IdempotencyStoreError,
+    ResultEncodeError,
 )
 from fcsdk.idempotency import MemoryStore, OSSStore, RedisStore, aprocess_batch, process_batch
 from fcsdk.idempotency._store import Claim, Record, encode_record
@@ -117,6 +118,12 @@ def named_connections(server: RedisServer, name: str) -> int:
         client.close()
 
 
+def closed_connections(server: RedisServer, name: str) -> bool:
+    """Whether the server has let go of every connection named ``name``: a socket closed by
+    a client goes from its list within a few of its own round trips (bounded, no sleeping)."""
+    return any(named_connections(server, name) == 0 for _ in range(200))
+
+
 class TestRedisWire:
     def test_each_operation_is_one_evalsha_and_a_past_deadline_is_px_1(
         self, store: RedisStore, redis_server: RedisServer
@@ -166,7 +173,9 @@ class TestRedisWire:
         mine = store.claim("k", claim("a"), 60_000)
         assert mine.won
         redis_client.script_flush()
-        assert store.get("k") == claim("a").with_ttl(store.get("k").ttl_ms)  # type: ignore[union-attr]
+        found = store.get("k")
+        assert found is not None
+        assert (found.status, found.fence) == ("in_progress", "a")
         redis_client.script_flush()
         assert store.complete("k", mine, done("a", b"7"), 60_000) is True
         other = store.claim("j", claim("b"), 60_000)
@@ -316,7 +325,7 @@ class TestRedisClients:
 
         assert asyncio.run(scenario()) == 2
         store.close()
-        assert named_connections(redis_server, name) == 0
+        assert closed_connections(redis_server, name)
 
     def test_async_calls_never_touch_the_sync_client(
         self, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
@@ -391,7 +400,7 @@ class TestRedisClients:
         assert _aio.run(store.aclaim("k", claim("a"), 60_000)).won
         assert named_connections(redis_server, name) == 1
         store.close()
-        assert named_connections(redis_server, name) == 0
+        assert closed_connections(redis_server, name)
 
     def test_close_reaches_a_loop_running_in_another_thread(
         self, redis_server: RedisServer
@@ -407,7 +416,7 @@ class TestRedisClients:
             assert claimed.result(10).won
             assert named_connections(redis_server, name) == 1
             store.close()
-            assert named_connections(redis_server, name) == 0
+            assert closed_connections(redis_server, name)
         finally:
             loop.call_soon_threadsafe(loop.stop)
             runner.join(10)
@@ -510,6 +519,12 @@ class TestOSSExpiry:
             assert oss_store.get(key) == kept(claim("x"), 4_000, 1_000)
             oss_clock(5)
             assert oss_store.get(key) is None
+        # Under a millisecond left (1 ms of lifetime, judged 1 s after Last-Modified): still
+        # live, its time left rounded down to 0 ms.
+        put_generation(oss_env, oss_store, key, 5, encode_record(claim("y"), lifetime_ms=1))
+        with _Invocation(oss_context):
+            oss_clock(1)
+            assert oss_store.get(key) == kept(claim("y"), 1, 0)
 
     def test_a_completion_lives_its_expiry(
         self,
@@ -1027,3 +1042,471 @@ class TestBatchStops:
             abort[0] = False
             assert push() == [0, 1]
         assert runs == [0, 0, 1]
+
+
+# -- fc.idempotent: the run loop, its logs and errors ---------------------------------------
+
+
+class Twin(MemoryStore):
+    """A MemoryStore on a clock of its own where a twin holds every key, and whose
+    operations can be made to fail; it counts reads."""
+
+    def __init__(self, *failing: str, twin: Record | None = None, max_record_bytes: int = 1 << 20):
+        self.clock = Clock()
+        super().__init__(clock=self.clock)
+        self.failing = set(failing)
+        self.twin = twin
+        self.reads = 0
+        self.max_record_bytes = max_record_bytes
+
+    def claim(self, key: str, record: Record, ttl_ms: int) -> Claim:
+        if self.twin is not None:
+            return Claim(False, self.twin)
+        return super().claim(key, record, ttl_ms)
+
+    def get(self, key: str) -> Record | None:
+        self.reads += 1
+        if self.reads > 100:
+            raise AssertionError("read 100 times: the wait never ends")
+        return self.twin if self.twin is not None else super().get(key)
+
+    def complete(self, key: str, claim: Claim, record: Record, ttl_ms: int) -> bool:
+        if "complete" in self.failing:
+            raise OSError("complete broke")
+        if "late" in self.failing:
+            return False
+        return super().complete(key, claim, record, ttl_ms)
+
+    def release(self, key: str, claim: Claim) -> bool:
+        if "release" in self.failing:
+            raise OSError("release broke")
+        return super().release(key, claim)
+
+
+class FakeTime:
+    """time for the run loop: sleeping moves the monotonic clock, at once."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    """The run loop's clock and sleeps (sync and async), moved by hand."""
+    from fcsdk.idempotency import _core
+
+    fake = FakeTime()
+    monkeypatch.setattr(_core, "time", fake)
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        fake.sleep(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    return fake
+
+
+def call(function: Callable[..., Any], asynchronous: bool, *args: Any, **kwargs: Any) -> Any:
+    """Call a decorated function, sync or async, inside an invocation."""
+    with _in_invocation():
+        if asynchronous:
+            return asyncio.run(function(*args, **kwargs))
+        return function(*args, **kwargs)
+
+
+def make(store: Any, asynchronous: bool, body: Callable[..., Any], **options: Any) -> Any:
+    """An idempotent function (sync or async) keyed by its first argument, running ``body``."""
+    from fcsdk.idempotency import idempotent
+
+    options.setdefault("key", n_key)
+    if asynchronous:
+
+        @idempotent(store, **options)
+        async def work_async(n: Any, **kwargs: Any) -> Any:
+            return body(n, **kwargs)
+
+        return work_async
+
+    @idempotent(store, **options)
+    def work(n: Any, **kwargs: Any) -> Any:
+        return body(n, **kwargs)
+
+    return work
+
+
+def key_hash(function: Any, value: Any) -> str:
+    return function.idempotency.key_hash(value)  # type: ignore[no-any-return]
+
+
+sync_and_async = pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+
+
+class TestRunLogs:
+    @sync_and_async
+    def test_a_run_and_its_repeat_say_the_key(
+        self, asynchronous: bool, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Claimed, completed, answered from the store: each line names the key hash;
+        keyword arguments reach the function."""
+        work = make(Twin(), asynchronous, lambda n, **kw: n + kw.get("extra", 0))
+        key = key_hash(work, 1)
+        assert call(work, asynchronous, 1, extra=10) == 11
+        assert call(work, asynchronous, 1, extra=99) == 11
+        assert logged(caplog) == [
+            f"idempotency key {key}: claimed; running",
+            f"idempotency key {key}: completed; result stored",
+            f"idempotency key {key}: completed before; answered from the store",
+        ]
+
+    @sync_and_async
+    def test_a_raising_function_releases_and_says_so(
+        self, asynchronous: bool, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """The claim released after an exception is logged; a release that fails, too."""
+
+        def fail(n: int) -> int:
+            raise RuntimeError("no")
+
+        for store, last in (
+            (Twin(), "the function raised; claim released for a retry"),
+            (Twin("release"), "the claim could not be released: release broke"),
+        ):
+            caplog.clear()
+            work = make(store, asynchronous, fail)
+            with pytest.raises(RuntimeError):
+                call(work, asynchronous, 1)
+            key = key_hash(work, 1)
+            assert logged(caplog) == [
+                f"idempotency key {key}: claimed; running",
+                f"idempotency key {key}: {last}",
+            ]
+        work = make(Twin(), asynchronous, fail)
+        for _ in range(2):  # released each time: the retry runs, no twin in progress
+            with pytest.raises(RuntimeError):
+                call(work, asynchronous, 1)
+
+    @sync_and_async
+    def test_completions_that_go_wrong_are_logged(
+        self, asynchronous: bool, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A store that cannot keep the result, and a call whose key another took since."""
+        for failing, line in (
+            ("complete", "the result could not be stored: complete broke"),
+            (
+                "late",
+                "ran past its deadline and another call took the key; this result was not stored",
+            ),
+        ):
+            caplog.clear()
+            work = make(Twin(failing), asynchronous, lambda n: n)
+            assert call(work, asynchronous, 1) == 1
+            assert logged(caplog)[-1] == f"idempotency key {key_hash(work, 1)}: {line}"
+
+    @sync_and_async
+    def test_a_result_too_large(self, asynchronous: bool, caplog: pytest.LogCaptureFixture) -> None:
+        """The run raises naming the key; the repeat says the sizes, in so many words."""
+        store = Twin(max_record_bytes=300)
+        work = make(store, asynchronous, lambda n: "x" * 1000)
+        key = key_hash(work, 1)
+        with pytest.raises(IdempotencyResultTooLargeError) as info:
+            call(work, asynchronous, 1)
+        assert info.value.key_hash == key
+        assert str(info.value).startswith(f"idempotency key {key}: the result (1000 bytes)")
+        assert logged(caplog)[-1] == (
+            f"idempotency key {key}: completed; the result was too large to keep"
+        )
+        with pytest.raises(IdempotencyResultTooLargeError) as again:
+            call(work, asynchronous, 1)
+        assert (again.value.key_hash, again.value.size, again.value.limit) == (key, 1000, 300)
+        assert str(again.value) == (
+            f"idempotency key {key}: the function ran, but its result (1000 bytes) passed "
+            "the store's limit (300 bytes) and was not kept; it does not run again for this key"
+        )
+
+    def test_a_dropped_record_without_its_sizes(self) -> None:
+        """A dropped record whose sizes are lost (a store of one's own) still says what it is."""
+        store = Twin()
+        work = make(store, False, lambda n: n)
+        key = key_hash(work, 1)
+        store.twin = Record("completed", kind="dropped")
+        with pytest.raises(IdempotencyResultTooLargeError) as info:
+            call(work, False, 1)
+        assert (info.value.key_hash, info.value.size, info.value.limit) == (key, 0, 0)
+
+    def test_a_result_that_cannot_be_kept_keeps_the_first_500_characters_of_why(self) -> None:
+        """An unencodable result: the repeat's error names the key and the first 500
+        characters of the reason."""
+        store = Twin()
+        unencodable = type("A" * 600, (), {})
+        work = make(store, False, lambda n: unencodable())
+        key = key_hash(work, 1)
+        with pytest.raises(ResultEncodeError) as first:
+            call(work, False, 1)
+        with pytest.raises(IdempotencyError) as info:
+            call(work, False, 1)
+        reason = str(first.value)[:500]
+        assert info.value.key_hash == key
+        assert str(info.value) == (
+            f"idempotency key {key}: the function ran, but its result could not be kept "
+            f"({reason}); it does not run again for this key"
+        )
+
+    @sync_and_async
+    def test_dropped_records_keep_the_claims_fence_and_payload(self, asynchronous: bool) -> None:
+        """A result too large is kept with the claim's fence and payload hash: a repeat with
+        another payload is a mismatch."""
+        store = Twin(max_record_bytes=300)
+        fences: list[str] = []
+
+        def body(n: dict[str, Any]) -> str:
+            record = store.get(key_hash(work, n))
+            fences.append(record.fence if record else "")
+            return "x" * 1000
+
+        work = make(store, asynchronous, body, key="id", validate_payload=True)
+        with pytest.raises(IdempotencyResultTooLargeError):
+            call(work, asynchronous, {"id": "a", "v": 1})
+        stored = store.get(key_hash(work, {"id": "a"}))
+        assert stored is not None
+        assert (stored.kind, stored.fence) == ("dropped", fences[0])
+        with pytest.raises(IdempotencyPayloadMismatchError) as info:
+            call(work, asynchronous, {"id": "a", "v": 2})
+        key = key_hash(work, {"id": "a"})
+        assert info.value.key_hash == key
+        assert str(info.value) == f"idempotency key {key} was used before with another payload"
+
+
+class TestTwinsInProgress:
+    @sync_and_async
+    def test_refused_at_once_with_the_time_left(
+        self, asynchronous: bool, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Without wait, a twin in progress is refused at once: key, time left, the words."""
+        store = Twin(twin=Record("in_progress", fence="t", ttl_ms=60_000))
+        work = make(store, asynchronous, lambda n: n)
+        key = key_hash(work, 1)
+        with pytest.raises(IdempotencyInProgressError) as info:
+            call(work, asynchronous, 1)
+        assert (info.value.key_hash, info.value.retry_after) == (key, 60.0)
+        assert str(info.value) == (
+            f"idempotency key {key}: another call with this key is in progress "
+            "(its record expires in at most 60.0 s)"
+        )
+        assert logged(caplog) == [f"idempotency key {key}: a twin is in progress; refused"]
+        assert store.reads == 0
+
+    def test_a_twin_of_unknown_time_left(self) -> None:
+        """A store that does not say the time left: retry after 0 s."""
+        work = make(Twin(twin=Record("in_progress", fence="t")), False, lambda n: n)
+        with pytest.raises(IdempotencyInProgressError) as info:
+            call(work, False, 1)
+        assert info.value.retry_after == 0.0
+        assert str(info.value).endswith("(its record expires in at most 0.0 s)")
+
+    @sync_and_async
+    def test_waiting_polls_at_50_ms_doubling_to_half_a_second(
+        self, asynchronous: bool, fake_time: FakeTime
+    ) -> None:
+        """A waiter reads the store after 50, 100, 200, 400 ms, then every 500 ms, and its
+        last pause ends exactly at the end of the wait, when it gives up."""
+        store = Twin(twin=Record("in_progress", fence="t", ttl_ms=30_000))
+        work = make(store, asynchronous, lambda n: n, wait=3)
+        with pytest.raises(IdempotencyInProgressError) as info:
+            call(work, asynchronous, 1)
+        assert fake_time.sleeps == pytest.approx([0.05, 0.1, 0.2, 0.4, 0.5, 0.5, 0.5, 0.5, 0.25])
+        assert store.reads == 9
+        assert info.value.key_hash == key_hash(work, 1)
+        assert info.value.retry_after == 30.0
+
+    @sync_and_async
+    def test_a_twin_that_completes_with_another_payload(
+        self,
+        asynchronous: bool,
+        fake_time: FakeTime,
+        caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """Waiting, then the twin's completed record: its payload is checked, and the answer
+        logged under the key."""
+        store = Twin(twin=Record("in_progress", fence="t", ttl_ms=9_000))
+        work = make(store, asynchronous, lambda n: n, wait=3, key="id", validate_payload=True)
+        key = key_hash(work, {"id": "a"})
+        payload: list[str | None] = ["other"]
+
+        def complete_on_read(k: str) -> Record | None:
+            store.reads += 1
+            return Record("completed", fence="t", payload_hash=payload[0], result=b"7")
+
+        monkeypatch.setattr(store, "get", complete_on_read)
+        with pytest.raises(IdempotencyPayloadMismatchError) as info:
+            call(work, asynchronous, {"id": "a"})
+        assert info.value.key_hash == key
+        payload[0] = None
+        caplog.clear()
+        assert call(work, asynchronous, {"id": "a"}) == 7
+        assert logged(caplog) == [
+            f"idempotency key {key}: completed before; answered from the store"
+        ]
+        assert store.reads == 2
+
+
+class NoPositional:
+    """A callable whose only parameter is keyword-only."""
+
+    def __call__(self, *, event: int) -> int:
+        return event
+
+
+class Callable1:
+    """A callable object (no __qualname__ of its own) taking the event."""
+
+    def __call__(self, event: int) -> int:
+        return event * 2
+
+
+class TestDecoratedFunctions:
+    def test_no_positional_parameter_in_so_many_words(self) -> None:
+        """A function (or callable object) without a positional parameter: the error names it."""
+        from fcsdk.idempotency import idempotent
+
+        def keyword_only(*, event: int) -> int:
+            return event
+
+        instance = NoPositional()
+        for function, name in (
+            (keyword_only, repr(keyword_only.__qualname__)),
+            (instance, repr(instance)),
+        ):
+            with pytest.raises(ConfigurationError) as info:
+                idempotent(MemoryStore(), key=n_key)(function)
+            assert str(info.value) == (
+                f"{name} takes no positional parameter: an idempotent function's first "
+                "argument is what its key comes from"
+            )
+
+    def test_extra_positional_arguments(self, caplog: pytest.LogCaptureFixture) -> None:
+        """A one-parameter function given two arguments fails before touching the store;
+        one with *args takes them."""
+        from fcsdk.idempotency import idempotent
+
+        store = MemoryStore()
+
+        @idempotent(store, key=n_key, in_progress_expires_after=5)
+        def one(n: int) -> int:
+            return n
+
+        @idempotent(store, key=n_key, in_progress_expires_after=5)
+        def many(n: int, *rest: int) -> int:
+            return n + sum(rest)
+
+        with pytest.raises(TypeError):
+            one(1, 2)  # type: ignore[call-arg]
+        assert logged(caplog) == []
+        assert many(1, 2, 3) == 6
+
+    def test_the_default_namespace_is_module_and_name(self) -> None:
+        """Without FC_FUNCTION_NAME the namespace is the function's module and qualified name
+        (a callable object's: its module and str)."""
+        from fcsdk.idempotency import idempotent
+
+        def work(n: int) -> int:
+            return n
+
+        store = MemoryStore()
+        named = idempotent(store, key=n_key, namespace=f"{__name__}.{work.__qualname__}")(work)
+        plain = idempotent(store, key=n_key)(work)
+        assert key_hash(plain, 1) == key_hash(named, 1)
+        instance = Callable1()
+        object_named = idempotent(store, key=n_key, namespace=f"{__name__}.{instance}")(instance)
+        object_plain = idempotent(store, key=n_key)(instance)
+        assert key_hash(object_plain, 1) == key_hash(object_named, 1)
+
+    def test_a_runtime_context_with_request_id_in_camel_case(self) -> None:
+        """A runtime context object with requestId (not request_id) and a function timeout
+        gives the deadline, outside any invocation."""
+        from types import SimpleNamespace
+
+        from fcsdk.idempotency import idempotent
+
+        store = Twin()
+        lives: list[int | None] = []
+
+        @idempotent(store, key=n_key)
+        def work(n: int, context: Any) -> int:
+            record = store.get(key_hash(work, n))
+            lives.append(record.ttl_ms if record else None)
+            return n
+
+        context = SimpleNamespace(requestId="r-1", function=SimpleNamespace(timeout=7))
+        assert work(1, context) == 1
+        assert lives == [7_000]
+
+    def test_a_path_through_a_missing_attribute(self) -> None:
+        """A key path whose attribute is missing: no key, said as such."""
+        from types import SimpleNamespace
+
+        from fcsdk.exceptions import IdempotencyKeyError
+        from fcsdk.idempotency import idempotent
+
+        @idempotent(MemoryStore(), key="order.id", in_progress_expires_after=5)
+        def work(event: Any) -> int:
+            return 1
+
+        with pytest.raises(IdempotencyKeyError) as info:
+            work(SimpleNamespace(order=SimpleNamespace()))
+        assert str(info.value) == "no idempotency key in the event (the key function gave none)"
+
+    @sync_and_async
+    def test_text_with_lone_surrogates_comes_back(self, asynchronous: bool) -> None:
+        """A str result with a lone surrogate is kept and answered as it was."""
+        work = make(Twin(), asynchronous, lambda n: "a\ud800b")
+        assert call(work, asynchronous, 1) == "a\ud800b"
+        assert call(work, asynchronous, 1) == "a\ud800b"
+
+    def test_an_unresolvable_annotation_is_said_once(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """The warning for a return annotation that does not resolve: its words, once."""
+        from fcsdk.idempotency import idempotent
+
+        @idempotent(MemoryStore(), key=lambda e: e, in_progress_expires_after=5)
+        def work(event: str) -> NotDefinedAnywhere:  # type: ignore[name-defined]  # noqa: F821
+            return {"a": 1}
+
+        work("x")
+        assert work("x") == work("x") == {"a": 1}
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert warnings == [
+            "idempotency: the return annotation does not resolve "
+            "(name 'NotDefinedAnywhere' is not defined); stored results come "
+            "back as plain JSON values"
+        ]
+
+    def test_results_kept_without_the_web_modules(self) -> None:
+        """A JSON result is kept in a process that never imported fcsdk.web."""
+        import subprocess
+        import sys
+
+        code = (
+            "import sys\n"
+            "from fcsdk.idempotency import MemoryStore, idempotent\n"
+            "@idempotent(MemoryStore(), key=lambda e: e, in_progress_expires_after=5)\n"
+            "def work(event: str) -> dict:\n"
+            "    return {'a': 1}\n"
+            "assert 'fcsdk.web.response' not in sys.modules\n"
+            "assert work('x') == work('x') == {'a': 1}\n"
+            "print('ok')\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
+        )
+        assert done.stdout.strip() == "ok", done.stderr
