@@ -63,7 +63,14 @@ class _Plan:
         return [(key, guard.new_claim(self.payloads[i]), ttl_ms) for key, i in self.first.items()]
 
     def take(self, claims: list[Claim]) -> None:
-        for index, claim in zip(self.first.values(), claims, strict=True):
+        try:
+            pairs = list(zip(self.first.values(), claims, strict=True))
+        except ValueError:
+            raise IdempotencyStoreError(
+                f"the idempotency store answered {len(claims)} claims for "
+                f"{len(self.first)} keys; no record ran"
+            ) from None
+        for index, claim in pairs:
             self.claims[index] = claim
 
     def settled(self, index: int) -> Claim | None:
@@ -93,17 +100,16 @@ class _Plan:
         return None
 
     def unrun(self, after: int) -> list[tuple[int, str, Claim]]:
-        """The won claims of records after ``after``, marked as not run."""
+        """The won claims of records after ``after``, marked as not run; the records after it
+        that need no run are settled as usual (a result or a failure for every record)."""
         left = []
         for index in range(after + 1, len(self.records)):
-            key = self.keys[index]
-            claim = self.claims.get(index)
-            if key is not None and claim is not None and claim.won:
-                left.append((index, key, claim))
-                self.failures[index] = (
-                    key,
-                    _NotRun("not run: an earlier record failed", key_hash=key),
-                )
+            key, claim = self.keys[index], self.claims.get(index)
+            if key is None or claim is None or not claim.won:
+                self.settled(index)
+                continue
+            left.append((index, key, claim))
+            self.failures[index] = (key, _NotRun("not run: an earlier record failed", key_hash=key))
         return left
 
     def outcome(self) -> list[Any]:

@@ -295,9 +295,9 @@ class Guard:
             return True, self.decode(record, key)
         return False, None
 
-    def in_progress(self, key: str, record: Record | None) -> IdempotencyInProgressError:
+    def in_progress(self, key: str, record: Record) -> IdempotencyInProgressError:
         """The error for a twin that still runs."""
-        left = (record.ttl_ms or 0) / 1000 if record is not None else 0.0
+        left = (record.ttl_ms or 0) / 1000
         log.info("idempotency key %s: a twin is in progress; refused", key)
         return IdempotencyInProgressError(
             f"idempotency key {key}: another call with this key is in progress "

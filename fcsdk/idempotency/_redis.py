@@ -72,9 +72,8 @@ def _no_script() -> type[Exception]:
 
 
 def _store_error(exc: Exception) -> IdempotencyStoreError:
-    error = IdempotencyStoreError(f"the Redis idempotency store failed: {exc}")
-    error.__cause__ = exc
-    return error
+    """The error to raise ``from exc`` (which sets its cause)."""
+    return IdempotencyStoreError(f"the Redis idempotency store failed: {exc}")
 
 
 class RedisStore(IdempotencyStore):
