@@ -132,7 +132,8 @@ GROUPS: dict[str, Group] = {
     ),
     "handler": Group(
         ("fcsdk/handler.py",),
-        ("tests/test_handler.py", "tests/test_handler_async.py"),
+        # the tracing tests drive the handler's traced path (tracing configured)
+        ("tests/test_handler.py", "tests/test_handler_async.py", "tests/tracing/test_tracing.py"),
     ),
     "decode": Group(
         ("fcsdk/_decode.py",),
