@@ -304,7 +304,7 @@ _NOTHING = "fcsdk.no_such_module.x_nothing__mutmut_1"
 def _sample(name: str, dest: Path, children: int, fraction: float) -> list[str]:
     """A fixed random share of each module's mutants (at least 20), those without a verdict.
 
-    Each module's mutants are shuffled with the module's path as the seed, and the first
+    Each module's mutants are shuffled in an order fixed by the module's path, and the first
     ``fraction`` of them taken: the same sample every run, and a larger share holds a smaller.
     """
     if not any((dest / "mutants").rglob("*.py.meta")):

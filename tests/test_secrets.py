@@ -89,13 +89,14 @@ def produced(caplog: pytest.LogCaptureFixture) -> Any:
     outputs: list[str] = []
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    # caplog first: it restores the level it finds, which must be the suite's, not configure's DEBUG
+    caplog.set_level(logging.DEBUG)
     json_stream, text_stream = io.StringIO(), io.StringIO()
     configure(fmt="json", stream=json_stream, level=logging.DEBUG)
     text_handler = logging.StreamHandler(text_stream)
     text_handler.addFilter(RequestContextFilter())
     text_handler.setFormatter(fc.logging.TextFormatter())
     root.addHandler(text_handler)
-    caplog.set_level(logging.DEBUG)
     yield outputs
     outputs += [json_stream.getvalue(), text_stream.getvalue(), caplog.text]
     outputs += [r.getMessage() for r in caplog.records]
