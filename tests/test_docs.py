@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -30,6 +31,8 @@ def test_page_examples_run(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     modules_before = set(sys.modules)
     environ_before = dict(os.environ)
+    root = logging.getLogger()  # the logging page's examples set up the root logger
+    root_before = (root.level, list(root.handlers))
     module = types.ModuleType(f"docs_{page.stem}")
     sys.modules[module.__name__] = module  # pydantic generics look up their caller's module
     namespace = module.__dict__
@@ -40,6 +43,8 @@ def test_page_examples_run(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     finally:
         os.environ.clear()
         os.environ.update(environ_before)
+        root.setLevel(root_before[0])
+        root.handlers[:] = root_before[1]
         for name in set(sys.modules) - modules_before:
             if name.startswith("docs_"):
                 del sys.modules[name]
