@@ -422,6 +422,22 @@ class TestLingerBounds:
             thread.join(10)
             assert not thread.is_alive(), "linger kept reading past its budget"
 
+    def test_exactly_the_budget_is_discarded(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Lingering discards four body limits of what the client sends, byte for byte, and
+        leaves the rest unread (read here one byte at a time, so the count is exact)."""
+        monkeypatch.setattr(http1, "LINGER_BYTES", 0)
+        monkeypatch.setattr(http1, "_RECV", 1)
+        wire, client = _wire(10)
+        with client, wire.sock:
+            client.sendall(b"d" * 40 + b"k" * 25)  # more than the budget: linger never waits
+            wire.linger()
+            wire.sock.setblocking(False)
+            left = b""
+            with contextlib.suppress(BlockingIOError):
+                while chunk := wire.sock.recv(65536):
+                    left += chunk
+        assert left == b"k" * 25
+
     def test_a_silent_client_is_left_after_the_idle_time(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:

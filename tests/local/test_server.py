@@ -30,6 +30,9 @@ def handler(environ, start_response):
         start_response("200 OK", [("X-Name", "a\\x01b")])
     elif kind == "/not-latin1":
         start_response("200 OK", [("X-Name", "\\u00e9\\u4e2d")])
+    elif kind.startswith("/declared/"):
+        start_response("200 OK", [("Content-Length", kind[10:])])
+        return []
     else:
         start_response("200 OK", [("X-Fc-Request-Id", "spoofed"), ("Connection", "keep-alive")])
     return [environ["fc.context"].function.name.encode()]
@@ -154,6 +157,17 @@ class TestStatuses:
             thread.join(10)
             local.server_close()
 
+    @pytest.mark.parametrize("declared", ["-5", "1e3"])
+    def test_head_ignores_a_declared_length_that_is_no_number(
+        self, server: tuple[LocalServer, str, io.StringIO], declared: str
+    ) -> None:
+        """A HEAD answer whose app declares a Content-Length that is not digits goes out with
+        the length of what the app sent (0), not with the app's value."""
+        _, url, _ = server
+        response = httpx.head(url + f"/declared/{declared}", timeout=10)
+        assert response.status_code == 200
+        assert response.headers.get_list("content-length") == ["0"]
+
     def test_informational_status_refused(
         self, server: tuple[LocalServer, str, io.StringIO]
     ) -> None:
@@ -162,6 +176,25 @@ class TestStatuses:
         response = httpx.get(url + "/status/102", timeout=10)
         assert response.status_code == 502
         assert "200 or more" in response.json()["errorMessage"]
+
+
+class _WatchedLog(io.StringIO):
+    """A log stream a test can wait on (bounded) until a text shows up in it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = threading.Condition()
+
+    def write(self, text: str) -> int:
+        with self.changed:
+            written = super().write(text)
+            self.changed.notify_all()
+        return written
+
+    def wait_for(self, text: str, seconds: float = 10.0) -> bool:
+        """Whether ``text`` is in the log within ``seconds``."""
+        with self.changed:
+            return self.changed.wait_for(lambda: text in self.getvalue(), seconds)
 
 
 class TestFailures:
@@ -234,6 +267,46 @@ class TestFailures:
             loop.join(10)
             local.server_close()
             sys.modules.pop("slow_app", None)
+
+    def test_an_invocation_timeout_is_answered_at_the_timeout(self, tmp_path: Path) -> None:
+        """POST /invoke whose handler runs past the timeout gets FC's timeout error at the
+        timeout (200, UnhandledInvocationError, the request's id, a closing connection) while
+        the handler still runs; the access log says so once the handler ends."""
+        (tmp_path / "slow_invoke_app.py").write_text(
+            "import threading\nRELEASE = threading.Event()\n"
+            "def handler(event, context):\n"
+            "    RELEASE.wait(30)\n"
+            "    return event.upper()\n"
+        )
+        out = _WatchedLog()
+        logs = RuntimeLogs(out)
+        config = FunctionConfig(handler="slow_invoke_app.handler", code_dir=tmp_path, timeout=0.3)
+        local = LocalServer(
+            ("127.0.0.1", 0), {"f": HostedFunction(Instance(config, logs), "event")}, logs
+        )
+        loop = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        loop.start()
+        url = f"http://127.0.0.1:{local.server_port}/invoke"
+        try:
+            response = httpx.post(url, content=b"late", timeout=10)
+            assert response.status_code == 200
+            assert response.headers["x-fc-error-type"] == "UnhandledInvocationError"
+            assert response.headers["connection"] == "close"
+            assert response.json() == {"errorMessage": "Function timed out after 0.3 seconds"}
+            rid = response.headers["x-fc-request-id"]
+            assert f"FC Invoke End RequestId: {rid}, Error: Function timed out" in out.getvalue()
+            sys.modules["slow_invoke_app"].RELEASE.set()
+            access = '"POST /invoke" function timed out '
+            assert out.wait_for(access), out.getvalue()
+            line = next(line for line in out.getvalue().splitlines() if access in line)
+            assert line.endswith(f" ms RequestId: {rid}")
+            assert httpx.post(url, content=b"next", timeout=10).content == b"NEXT"
+        finally:
+            sys.modules["slow_invoke_app"].RELEASE.set()
+            local.shutdown()
+            loop.join(10)
+            local.server_close()
+            sys.modules.pop("slow_invoke_app", None)
 
     def test_internal_error_is_500(
         self, server: tuple[LocalServer, str, io.StringIO], monkeypatch: pytest.MonkeyPatch
@@ -589,6 +662,7 @@ class TestAsyncInvocation:
             local.server_close()
         assert (response.status_code, response.content) == (202, b"")
         rid = response.headers["x-fc-request-id"]
+        assert f"FC Invoke Start RequestId: {rid}\n" in out.getvalue()  # the run has the 202's id
         assert f"async invocation {rid} failed: {{" in out.getvalue()
         assert '"errorMessage": "boom"' in out.getvalue()
         assert sync.headers["x-fc-error-type"] == "UnhandledInvocationError"
