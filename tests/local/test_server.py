@@ -485,6 +485,74 @@ class TestSlowClients:
             thread.join(10)
             local.server_close()
 
+    @pytest.mark.parametrize(
+        ("sent", "logged"),
+        [
+            (b"GET / HT", '"- -" client gone (the client went away in the middle of a request)'),
+            (
+                b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab",
+                '"POST /invoke" client gone (the client went away in the middle of a request)',
+            ),
+        ],
+    )
+    def test_a_client_gone_mid_request_is_logged(self, sent: bytes, logged: str) -> None:
+        """A client that ends its side mid-head or mid-body gets no answer, and the access log
+        says it went away."""
+        import socket
+
+        out = io.StringIO()
+        logs = RuntimeLogs(out)
+        instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+        local = LocalServer(("127.0.0.1", 0), {"f": HostedFunction(instance, "event")}, logs)
+        thread = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            address = ("127.0.0.1", local.server_address[1])
+            with socket.create_connection(address, timeout=10) as sock:
+                sock.sendall(sent)
+                sock.shutdown(socket.SHUT_WR)
+                assert sock.recv(100) == b""  # closed by the server (after logging), unanswered
+            assert logged in out.getvalue()
+        finally:
+            local.shutdown()
+            thread.join(10)
+            local.server_close()
+
+    def test_one_100_continue_per_request(self) -> None:
+        """An Expect: 100-continue request gets one 100 Continue, not one per read of a body
+        that comes in pieces (here a chunk size line cut short, then silence)."""
+        import socket
+
+        out = io.StringIO()
+        logs = RuntimeLogs(out)
+        instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+        local = LocalServer(
+            ("127.0.0.1", 0), {"f": HostedFunction(instance, "event")}, logs, read_timeout=0.3
+        )
+        thread = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            address = ("127.0.0.1", local.server_address[1])
+            with socket.create_connection(address, timeout=10) as sock:
+                sock.sendall(
+                    b"POST /invoke HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                    b"Transfer-Encoding: chunked\r\n\r\n"
+                )
+                continued = b""
+                while not continued.endswith(b"\r\n\r\n"):
+                    continued += sock.recv(1)
+                assert continued == b"HTTP/1.1 100 Continue\r\n\r\n"
+                sock.sendall(b"5\r")  # an unfinished chunk size: the server reads on
+                rest = b""
+                while chunk := sock.recv(100):  # until the read timeout closes it
+                    rest += chunk
+                assert rest == b""
+            assert "client gone (reading the body failed: timed out)" in out.getvalue()
+        finally:
+            local.shutdown()
+            thread.join(10)
+            local.server_close()
+
 
 def _local_server() -> LocalServer:
     logs = RuntimeLogs(io.StringIO())
