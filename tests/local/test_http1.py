@@ -606,6 +606,14 @@ class TestWireReading:
             )
             assert wire.read_body() == b""
 
+    def test_an_answer_before_any_request_read_closes(self) -> None:
+        """A Wire that has read no request yet keeps nothing alive: its answer says close."""
+        wire, client = _wire(LIMIT)
+        with client, wire.sock:
+            wire.answer(400, [("Content-Length", "0")], b"")
+            assert b"\r\nConnection: close\r\n" in client.recv(65536)
+            assert not wire.next_cycle()
+
 
 class TestAnswers:
     def test_server_and_date_fields(self, address: tuple[str, int]) -> None:
