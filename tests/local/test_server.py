@@ -116,12 +116,15 @@ class TestStatuses:
     def test_bodiless_statuses(
         self, server: tuple[LocalServer, str, io.StringIO], status: int
     ) -> None:
-        """204 and 304 go out without a body whatever the app returned."""
+        """204 and 304 go out without a body whatever the app returned; a 304 says its length is
+        0, a 204 has no Content-Length at all (RFC 9110 section 8.6)."""
         _, url, _ = server
         with httpx.Client(timeout=10) as client:
             response = client.get(url + f"/status/{status}")
             assert response.status_code == status
             assert response.content == b""
+            lengths = {204: [], 304: ["0"]}[status]
+            assert response.headers.get_list("content-length") == lengths
             # The connection is still in sync: the next request on it works.
             assert client.get(url + "/ok").text == "first"
 
@@ -167,6 +170,18 @@ class TestStatuses:
         response = httpx.head(url + f"/declared/{declared}", timeout=10)
         assert response.status_code == 200
         assert response.headers.get_list("content-length") == ["0"]
+
+    def test_a_declared_length_is_not_what_a_get_gets(
+        self, server: tuple[LocalServer, str, io.StringIO]
+    ) -> None:
+        """A GET answer's Content-Length is its body's, whatever length the app declared; the
+        connection stays in sync."""
+        _, url, _ = server
+        with httpx.Client(timeout=10) as client:
+            response = client.get(url + "/declared/7")
+            assert response.headers.get_list("content-length") == ["0"]
+            assert response.content == b""
+            assert client.get(url + "/ok").text == "first"
 
     def test_informational_status_refused(
         self, server: tuple[LocalServer, str, io.StringIO]
@@ -351,6 +366,149 @@ class TestFailures:
             local.handle_error(None, ("10.0.0.1", 5))
         assert "error on a connection from 10.0.0.1" in out.getvalue()
         assert "ValueError: escaped" in out.getvalue()
+
+
+def exchange_raw(port: int, data: bytes) -> bytes:
+    """Send ``data``, read until the server closes (after its access log line), bounded."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class _Messages:
+    """The server's own log lines (``fcsdk: ...``) as they are written; waits are bounded."""
+
+    def __init__(self, local: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.lines: list[str] = []
+        self.changed = threading.Condition()
+        write = local.logs.message
+
+        def message(text: str) -> None:
+            write(text)
+            with self.changed:
+                self.lines.append(text)
+                self.changed.notify_all()
+
+        monkeypatch.setattr(local.logs, "message", message)
+
+    def wait_for(self, text: str, seconds: float = 10.0) -> list[str]:
+        """The lines so far, once one of them holds ``text`` (an assertion after ``seconds``)."""
+        with self.changed:
+            found = self.changed.wait_for(lambda: any(text in x for x in self.lines), seconds)
+            assert found, f"{text!r} not logged: {self.lines}"
+            return list(self.lines)
+
+
+class TestAccessLog:
+    @pytest.mark.parametrize(
+        ("sent", "logged"),
+        [
+            (b"GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", '"GET /ok" 200'),
+            (
+                b"GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n",
+                '"- -" 400 (a request target cannot hold a #fragment (RFC 9112 section 3.2))',
+            ),
+            (b"BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", '"BREW /pot" 501'),
+            (
+                b"POST /2023-03-30/functions/nope/invocations HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Length: 0\r\n\r\n",
+                '"POST /2023-03-30/functions/nope/invocations" 404',
+            ),
+        ],
+    )
+    def test_one_line_per_request(
+        self,
+        server: tuple[LocalServer, str, io.StringIO],
+        monkeypatch: pytest.MonkeyPatch,
+        sent: bytes,
+        logged: str,
+    ) -> None:
+        """Each request is logged as: client address, "method target", outcome (a framing
+        error's with its reason), the time taken, and the request id the answer carried."""
+        import itertools
+        import types
+
+        import fcsdk._local.server as server_module
+
+        local = server[0]
+        clocks: dict[int, Iterator[float]] = {}  # a clock per thread, each 250 ms a reading
+
+        def monotonic() -> float:
+            ticks = clocks.setdefault(threading.get_ident(), itertools.count(0.0, 0.25))
+            return next(ticks)
+
+        fake = types.SimpleNamespace(monotonic=monotonic)
+        monkeypatch.setattr(server_module, "time", fake)
+        messages = _Messages(local, monkeypatch)
+        answer = exchange_raw(local.server_port, sent)
+        rid = re.search(rb"\r\nx-fc-request-id: (\S+)\r\n", answer)
+        assert rid is not None, answer[:300]
+        line = f"127.0.0.1 {logged} 250.0 ms RequestId: {rid.group(1).decode()}"
+        assert line in messages.wait_for(f"RequestId: {rid.group(1).decode()}")
+
+
+class TestFailedAnswers:
+    def test_a_failed_answer_ends_the_connection(
+        self, server: tuple[LocalServer, str, io.StringIO], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """When an answer cannot be written, the connection is closed: a request pipelined
+        behind it is not read."""
+        from fcsdk._local.http1 import Wire
+
+        local = server[0]
+        answered = Wire.answer
+        failed: list[int] = []
+
+        def fail_once(self: Wire, status: int, *args: Any, **kwargs: Any) -> None:
+            if not failed:
+                failed.append(status)
+                raise BrokenPipeError(32, "Broken pipe")
+            answered(self, status, *args, **kwargs)
+
+        monkeypatch.setattr(Wire, "answer", fail_once)
+        messages = _Messages(local, monkeypatch)
+        one = b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n"
+        assert exchange_raw(local.server_port, one + one) == b""
+        assert failed == [200]
+        messages.wait_for('"GET /ok" client gone while answering ')
+
+    @pytest.mark.parametrize(
+        ("sent", "outcome"),
+        [
+            (b"GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n", '"- -" 400 ('),
+            (b"GET /broken HTTP/1.1\r\nHost: x\r\n\r\n", '"GET /broken" 500 '),
+        ],
+    )
+    def test_a_refusal_the_client_cannot_get_is_logged_as_usual(
+        self,
+        server: tuple[LocalServer, str, io.StringIO],
+        monkeypatch: pytest.MonkeyPatch,
+        sent: bytes,
+        outcome: str,
+    ) -> None:
+        """A refusal or a 500 whose answer cannot be written (the client hung up) is logged
+        as the request's outcome; the server's own error handler has nothing to report."""
+        from fcsdk._local.http1 import Wire
+
+        local = server[0]
+
+        def hung_up(self: Wire, *args: Any, **kwargs: Any) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def broken(self: Any, body: bytes, rid: str) -> str:
+            raise RuntimeError("bug in routing")
+
+        monkeypatch.setattr(Wire, "answer", hung_up)
+        monkeypatch.setattr(_Handler, "_route", broken)
+        messages = _Messages(local, monkeypatch)
+        assert exchange_raw(local.server_port, sent) == b""
+        lines = messages.wait_for(outcome)
+        assert not any("error on a connection" in line for line in lines)
 
 
 class TestServerObject:
