@@ -223,6 +223,23 @@ class TestRequestTarget:
         assert event["QUERYPARAMETERS"] == {"Q": "1"}
         assert event["HEADERS"]["HOST"] == "EXAMPLE.COM:8080"
 
+    @pytest.mark.parametrize(
+        ("target", "raw_path"),
+        [
+            (b"/2016-08-15/proxy/svc/f", "/"),
+            (b"/2016-08-15/proxy/svc/f?q=1", "/"),
+            (b"/2016-08-15/proxy/svc/f/a/b", "/A/B"),
+        ],
+    )
+    def test_the_function_sees_the_path_past_the_proxy_prefix(
+        self, address: tuple[str, int], target: bytes, raw_path: str
+    ) -> None:
+        """Through FC 2.0's proxy prefix the function sees the path after it, or / for none."""
+        answer = exchange(
+            address, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        assert seen_by_the_function(answer)["RAWPATH"] == raw_path
+
     def test_absolute_form_without_a_path(self, address: tuple[str, int]) -> None:
         """An absolute URL with no path (HTTPS://host) is a request for /."""
         answer = exchange(
