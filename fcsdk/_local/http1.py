@@ -135,7 +135,7 @@ class Wire:
         self.server = server
         self.conn = self._reader(b"")
         self._keep_alive = False
-        self._continued = False
+        self._continued = False  # (next_request sets it for each request, before it is read)
         sock.settimeout(read_timeout)
         with contextlib.suppress(OSError):  # not a TCP socket
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

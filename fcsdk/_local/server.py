@@ -310,7 +310,7 @@ class _Handler(socketserver.BaseRequestHandler):
                 self._send_common_error(reject, rid)
                 self.wire.linger()
         except ClientGone as gone:
-            self.close_connection = True
+            self.close_connection = True  # (the request was cut short: nothing can follow it)
             status = f"client gone ({gone})"
         except OSError:
             self.close_connection = True
