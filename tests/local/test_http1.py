@@ -137,9 +137,10 @@ class TestFraming:
         assert answer.startswith(b"HTTP/1.1 431 ")
 
     def test_http10_without_host(self, address: tuple[str, int]) -> None:
-        """An HTTP/1.0 request needs no Host and is answered, then closed."""
+        """An HTTP/1.0 request needs no Host and is answered, saying close, then closed."""
         answer = exchange(address, b"POST /invoke HTTP/1.0\r\nContent-Length: 2\r\n\r\nok")
         assert answer.startswith(b"HTTP/1.1 200 ")
+        assert b"\r\nConnection: close\r\n" in answer
         assert answer.endswith(b"OK")
 
 

@@ -339,7 +339,7 @@ class TestFailures:
             "errorCode": "InternalServerError",
             "errorMessage": "bug in routing",
         }
-        assert "internal error in fcsdk serve" in out.getvalue()
+        assert "fcsdk: internal error in fcsdk serve:\n" in out.getvalue()
         monkeypatch.undo()
         assert httpx.get(url + "/ok", timeout=10).status_code == 200
 
@@ -439,7 +439,7 @@ class TestAccessLog:
         clocks: dict[int, Iterator[float]] = {}  # a clock per thread, each 250 ms a reading
 
         def monotonic() -> float:
-            ticks = clocks.setdefault(threading.get_ident(), itertools.count(0.0, 0.25))
+            ticks = clocks.setdefault(threading.get_ident(), itertools.count(100.0, 0.25))
             return next(ticks)
 
         fake = types.SimpleNamespace(monotonic=monotonic)
