@@ -241,6 +241,11 @@ class TestRequestTarget:
         )
         assert seen_by_the_function(answer)["RAWPATH"] == raw_path
 
+    def test_the_function_sees_the_client_address(self, address: tuple[str, int]) -> None:
+        """The event's sourceIp is the client's address."""
+        answer = exchange(address, b"GET /ip HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert seen_by_the_function(answer)["REQUESTCONTEXT"]["HTTP"]["SOURCEIP"] == "127.0.0.1"
+
     def test_absolute_form_without_a_path(self, address: tuple[str, int]) -> None:
         """An absolute URL with no path (HTTPS://host) is a request for /."""
         answer = exchange(

@@ -86,6 +86,26 @@ class TestRouting:
         assert response.status_code == 404
         assert response.json()["errorCode"] == "FunctionNotFound"
 
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/2023-03-30/functions/third/invocations",
+            "/2016-08-15/services/s/functions/third/invocations",
+        ],
+    )
+    def test_invoking_an_unknown_function(
+        self, server: tuple[LocalServer, str, io.StringIO], path: str
+    ) -> None:
+        """The invocation API names a function exactly: an unknown one is FC's 404."""
+        _, url, _ = server
+        response = httpx.post(url + path, content=b"{}", timeout=10)
+        assert response.status_code == 404
+        assert response.headers["x-fc-error-type"] == "FcCommonError"
+        assert response.json() == {
+            "errorCode": "FunctionNotFound",
+            "errorMessage": "function 'third' does not exist",
+        }
+
     def test_own_request_id_wins(self, server: tuple[LocalServer, str, io.StringIO]) -> None:
         """The app cannot spoof x-fc-request-id or hop-by-hop headers."""
         _, url, _ = server
