@@ -106,6 +106,19 @@ class TestRouting:
             "errorMessage": "function 'third' does not exist",
         }
 
+    def test_an_unknown_method_is_501(self, server: tuple[LocalServer, str, io.StringIO]) -> None:
+        """A method FC does not serve is FC's 501 NotImplemented naming it, and a close."""
+        import json
+
+        answer = exchange_raw(server[0].server_port, b"BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n")
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 501 Not Implemented\r\n")
+        assert b"\r\nConnection: close" in head
+        assert json.loads(body) == {
+            "errorCode": "NotImplemented",
+            "errorMessage": "unsupported method 'BREW'",
+        }
+
     def test_own_request_id_wins(self, server: tuple[LocalServer, str, io.StringIO]) -> None:
         """The app cannot spoof x-fc-request-id or hop-by-hop headers."""
         _, url, _ = server
