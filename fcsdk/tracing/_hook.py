@@ -155,11 +155,9 @@ class InvocationTracer:
         W3C ``baggage`` and FC's ``span_baggages`` are the context's baggage.
         """
         span_context, baggages = tracing_fields(context)
-        state = None
         parent = parse_traceparent(_header(headers, "traceparent"))
-        if parent is not None:
-            state = _header(headers, "tracestate")
-        else:
+        state = _header(headers, "tracestate") if parent is not None else None
+        if parent is None:
             parent = parse_jaeger(span_context)
         ctx: Context | None = None
         if parent is not None:
