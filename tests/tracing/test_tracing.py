@@ -929,13 +929,21 @@ class TestWebFunctionInProcess:
         assert span.events[0][1]["exception.message"] == "no such order"
 
     def test_http_answer_and_mixed_case_names(self, collector: Collector) -> None:
-        """An app's 503: the status is on the span, ERROR; byte header names of any case count."""
+        """An app's 503: the status is on the span, ERROR; byte header names of any case count.
+
+        The W3C headers (traceparent, tracestate, baggage) come as the server gives
+        them, byte pairs; the baggage is the app's.
+        """
+        from opentelemetry import baggage
+
         from fcsdk.webfunction import WebFunction
 
         traced(collector)
+        seen: list[object] = []
 
         @fc.http
         def app(request: fc.Request) -> fc.Response:
+            seen.append(baggage.get_baggage("user"))
             return fc.Response(b"busy", status=503)
 
         web = WebFunction(app, threads=2)
@@ -943,6 +951,7 @@ class TestWebFunctionInProcess:
             *fc_request_headers("req-503"),
             (b"TraceParent", TRACEPARENT.encode()),
             (b"TraceState", TRACESTATE.encode()),
+            (b"Baggage", b"user=alice"),
         ]
         try:
             status, _ = asgi_request(web, "GET", "/orders", headers)
@@ -954,6 +963,7 @@ class TestWebFunctionInProcess:
         assert span.status_code == STATUS_ERROR
         assert (span.trace_id, span.parent_span_id) == (W3C_TRACE, W3C_SPAN)
         assert span.trace_state == TRACESTATE
+        assert seen == ["alice"]
 
     def test_export_wait_leaves_the_loop_free(self, collector: Collector) -> None:
         """While an invocation waits for its export, the event loop serves other work.
