@@ -974,7 +974,7 @@ class TestWebFunctionInProcess:
         from fcsdk.webfunction import WebFunction
 
         collector.stall.set()
-        fcsdk.tracing.configure(endpoint=collector.endpoint, flush_timeout=60)
+        fcsdk.tracing.configure(endpoint=collector.endpoint, flush_timeout=60, export_timeout=3600)
 
         @fc.handler
         def handler(event: dict[str, int]) -> int:
