@@ -70,10 +70,10 @@ def trigger_of(event_model: object) -> str:
     origin = getattr(event_model, "__origin__", None) or event_model  # Annotated[M, ...]
     # the class's own module, else its bases': a parametrised generic model
     # (``TimerEvent[Payload]``) and a subclass of an event model live in the user's module
-    for cls in getattr(origin, "__mro__", None) or (origin,):
-        module = getattr(cls, "__module__", None)
-        if isinstance(module, str) and module.startswith("fcsdk.events."):
-            return _TRIGGERS.get(module.rsplit(".", 1)[-1], "other")
+    for cls in getattr(origin, "__mro__", ()):  # a class and its bases; nothing else counts
+        module = str(cls.__module__)
+        if module.startswith("fcsdk.events."):
+            return _TRIGGERS.get(module.removeprefix("fcsdk.events."), "other")
     return "other"
 
 
