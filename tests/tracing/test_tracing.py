@@ -1038,3 +1038,113 @@ class TestGlobalTracers:
         assert query.attributes == {"rows": 3}
         assert query.scope == ("orders.db", "1.2.3", "https://opentelemetry.io/schemas/1.26.0")
         assert query.scope_attributes == {"db.pool": "primary"}
+
+
+FC_VARIABLES = ("FC_FUNCTION_NAME", "FC_REGION", "FC_ACCOUNT_ID", "FC_INSTANCE_ID")
+
+
+@pytest.fixture
+def fresh_global(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenTelemetry's global tracer provider as in a new process (not set yet), for one test."""
+    from opentelemetry.util._once import Once
+
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER", None)
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER_SET_ONCE", Once())
+
+
+class TestConfigure:
+    def test_resource_from_fc_environment(
+        self, collector: Collector, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """FC's variables describe the instance; the function's name is the service's."""
+        monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
+        monkeypatch.setenv("FC_FUNCTION_NAME", "charge")
+        monkeypatch.setenv("FC_ACCOUNT_ID", "1234567890123456")
+        monkeypatch.setenv("FC_INSTANCE_ID", "c-6751f2e8-1a2b3c4d5e6f")
+        monkeypatch.setenv("FC_FUNCTION_MEMORY_SIZE", "512")
+        traced(collector)
+        assert fcsdk.tracing.is_configured()
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            return 1
+
+        main(b"{}", fc_context("req-resource"))
+        (span,) = collector.wait_for(1)
+        assert span.resource["service.name"] == "charge"
+        assert span.resource["faas.name"] == "charge"
+        assert span.resource["cloud.account.id"] == "1234567890123456"
+        assert span.resource["faas.instance"] == "c-6751f2e8-1a2b3c4d5e6f"
+        assert span.resource["faas.max_memory"] == 512 * 1024 * 1024
+        assert span.resource["cloud.provider"] == "alibaba_cloud"
+        assert span.resource["cloud.platform"] == "alibaba_cloud_fc"
+
+    def test_service_name_argument_wins(
+        self, collector: Collector, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """service_name= beats OTEL_SERVICE_NAME; without FC's variables nothing is made up."""
+        for name in FC_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("OTEL_SERVICE_NAME", "orders")
+        monkeypatch.setenv("FC_FUNCTION_MEMORY_SIZE", "512MB")  # not a number of MB
+        traced(collector, service_name="billing")
+        tracer = trace.get_tracer("t")
+        tracer.start_span("alone").end()
+        fcsdk.tracing.shutdown()
+        (span,) = collector.spans
+        assert span.resource["service.name"] == "billing"
+        absent = (
+            "faas.name",
+            "cloud.region",
+            "cloud.account.id",
+            "faas.instance",
+            "faas.max_memory",
+        )
+        assert [key for key in absent if key in span.resource] == []
+
+    def test_reconfigure_and_shutdown_export_what_is_pending(self, collector: Collector) -> None:
+        """configure() again, and shutdown(), export the spans the provider still held."""
+        first = fcsdk.tracing.configure(endpoint=collector.endpoint)
+        first.get_tracer("t").start_span("before-reconfigure").end()
+        assert collector.spans == []  # batched: not sent yet
+        second = fcsdk.tracing.configure(endpoint=collector.endpoint)
+        assert [span.name for span in collector.spans] == ["before-reconfigure"]
+        second.get_tracer("t").start_span("before-shutdown").end()
+        fcsdk.tracing.shutdown()
+        assert [span.name for span in collector.spans][1:] == ["before-shutdown"]
+        assert not fcsdk.tracing.is_configured()
+        fcsdk.tracing.shutdown()  # again: nothing to do
+
+    @pytest.mark.parametrize(
+        ("flush_timeout", "export_timeout"), [(0, 1.0), (1.0, 0), (-1.0, 1.0), (1.0, -0.5)]
+    )
+    def test_timeouts_must_be_positive(self, flush_timeout: float, export_timeout: float) -> None:
+        """Either timeout zero or less is a ConfigurationError; tracing stays off."""
+        with pytest.raises(fc.ConfigurationError, match="must be positive"):
+            fcsdk.tracing.configure(flush_timeout=flush_timeout, export_timeout=export_timeout)
+        assert not fcsdk.tracing.is_configured()
+
+    def test_small_timeouts_are_fine(self, collector: Collector) -> None:
+        """Timeouts below a second are valid."""
+        fcsdk.tracing.configure(endpoint=collector.endpoint, flush_timeout=0.5, export_timeout=0.5)
+        assert fcsdk.tracing.is_configured()
+
+    @pytest.mark.usefixtures("fresh_global")
+    def test_global_provider_set_once(self, collector: Collector) -> None:
+        """configure() makes the global provider one that follows it, unless told not to."""
+        from fcsdk.tracing._global import FollowingProvider
+
+        traced(collector, set_global=False)
+        assert not isinstance(trace.get_tracer_provider(), FollowingProvider)
+        traced(collector)
+        assert isinstance(trace.get_tracer_provider(), FollowingProvider)
+
+    @pytest.mark.usefixtures("fresh_global")
+    def test_application_provider_kept(self, collector: Collector) -> None:
+        """A global provider the application set itself is left in place."""
+        from opentelemetry.sdk.trace import TracerProvider
+
+        own = TracerProvider()
+        trace.set_tracer_provider(own)
+        traced(collector)
+        assert trace.get_tracer_provider() is own
