@@ -147,6 +147,16 @@ class TestContextFields:
 
         assert tracing_fields(Context()) == ("a:b:0:1", {"k": "v"})
 
+    def test_mappings(self) -> None:
+        """A context given as a dict, or as any other mapping, is read by key, either spelling."""
+        from types import MappingProxyType
+
+        tracing = {"spanContext": "a:b:0:1", "span_baggages": {"k": "v", 1: "x"}}
+        assert tracing_fields({"tracing": tracing}) == ("a:b:0:1", {"k": "v"})
+        read_only = MappingProxyType({"tracing": MappingProxyType(tracing)})
+        assert tracing_fields(read_only) == ("a:b:0:1", {"k": "v"})
+        assert tracing_fields({"tracing": {"span_context": 7}}) == (None, {})
+
     def test_no_tracing(self) -> None:
         """A context without tracing (or none at all) gives no parent and no baggage."""
         assert tracing_fields(None) == (None, {})
