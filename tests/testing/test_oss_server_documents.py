@@ -14,14 +14,26 @@ import email.utils
 import hashlib
 import hmac
 import http.client
+import io
+import logging
+import os
 import re
+import shutil
+import signal
+import socket
+import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from urllib.parse import quote
 
+import oss2
 import pytest
+import requests
 
-from fcsdk._local.oss import objects, storage
-
+from fcsdk._local.oss import folder, objects, storage
+from fcsdk._local.oss import server as server_module
+from fcsdk._local.oss.errors import OSSError
+from fcsdk.exceptions import InvalidArgumentError
 from fcsdk.testing.oss import LocalOSSServer
 from tests.testing.oss_support import AK, BUCKET, SECRET, TOKEN, client, new_server
 
@@ -61,8 +73,12 @@ def send(
     body: bytes = b"",
     *,
     sign: bool = True,
+    date_from: str = "date",
 ) -> Answer:
-    """Send one request, v1-signed unless ``sign`` is false; return status, headers, body."""
+    """Send one request, v1-signed unless ``sign`` is false; return status, headers, body.
+
+    The signature's date line is the header ``date_from`` (``x-oss-date`` replaces ``Date``).
+    """
     fields = {k.lower(): v for k, v in (headers or {}).items()}
     if sign:
         fields.setdefault("date", email.utils.formatdate(usegmt=True))
@@ -79,7 +95,7 @@ def send(
                 method,
                 fields.get("content-md5", ""),
                 fields.get("content-type", ""),
-                fields["date"],
+                fields[date_from],
                 canonical + resource,
             ]
         )
@@ -108,7 +124,7 @@ def document(data: bytes) -> str:
 
 def error_of(answer: Answer) -> str:
     """An error answer's document with its request id and host replaced by ``RID``/``HOST``."""
-    status, headers, data = answer
+    _, headers, data = answer
     assert headers["Content-Type"] == "application/xml"
     assert headers["x-oss-ec"] == "0000-00000000"
     text = document(data)
@@ -299,8 +315,7 @@ class TestListObjectsDocuments:
         assert error_of(answer) == error(
             "InvalidArgument",
             "The continuation token provided is incorrect.",
-            "<ArgumentName>continuation-token</ArgumentName>"
-            "<ArgumentValue>AAA</ArgumentValue>",
+            "<ArgumentName>continuation-token</ArgumentName><ArgumentValue>AAA</ArgumentValue>",
         )
 
 
@@ -699,8 +714,7 @@ class TestObjectAnswers:
                 400,
                 error(
                     "NotImplemented",
-                    "LocalOSSServer does not implement copying a version of an object "
-                    "(versionId).",
+                    "LocalOSSServer does not implement copying a version of an object (versionId).",
                 ),
             ),
             (
@@ -751,3 +765,255 @@ class TestObjectAnswers:
         assert error_of(answer) == error(
             "InvalidArgument", message, f"<ArgumentName>position</ArgumentName>{value}"
         )
+
+
+class TestRefusedDocuments:
+    @pytest.mark.parametrize(
+        ("method", "path", "message"),
+        [
+            ("GET", f"/{BUCKET}/a.txt?acl", "GET ?acl on an object"),
+            ("PUT", f"/{BUCKET}?acl&security-token=t", "PUT ?acl on a bucket"),
+            ("POST", "/?security-token=t", "POST on the service"),
+        ],
+    )
+    def test_unknown_operations(
+        self, server: LocalOSSServer, method: str, path: str, message: str
+    ) -> None:
+        """An operation the server lacks is NotImplemented, naming it and what it targets
+        (the security token is no part of the name)."""
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            conn.request(method, path, body=b"")
+            response = conn.getresponse()
+            answer = (response.status, dict(response.getheaders()), response.read())
+        finally:
+            conn.close()
+        assert answer[0] == 400
+        assert error_of(answer) == error(
+            "NotImplemented", f"LocalOSSServer does not implement {message}."
+        )
+
+    def test_refused_framing_names_its_request_id(self, server: LocalOSSServer) -> None:
+        """The 400 for a request that cannot be framed carries the request id of its header."""
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+            conn.sendall(
+                b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"
+            )
+            conn.shutdown(socket.SHUT_WR)
+            data = b""
+            while chunk := conn.recv(65536):
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        request_id = re.search(rb"x-oss-request-id: (\w+)", head)
+        assert request_id is not None
+        assert b"<RequestId>" + request_id.group(1) + b"</RequestId>" in body
+
+    def test_body_ended_early(self) -> None:
+        """A body shorter than its Content-Length is IncompleteBody."""
+        reader = server_module.BodyReader(io.BytesIO(b"ab"), {"content-length": "5"})
+        with pytest.raises(OSSError) as info:
+            reader.read_all()
+        assert (info.value.status, info.value.code, info.value.message) == (
+            400,
+            "IncompleteBody",
+            "The request body ended early.",
+        )
+
+
+class TestSignatureDocuments:
+    def test_authorization_without_a_colon(self, server: LocalOSSServer) -> None:
+        """``OSS <something without a colon>`` is InvalidArgument naming Authorization."""
+        headers = {
+            "Authorization": "OSS no-colon-here",
+            "Date": email.utils.formatdate(usegmt=True),
+        }
+        answer = send(server, "GET", BUCKET, headers=headers, sign=False)
+        assert answer[0] == 400
+        assert error_of(answer) == error(
+            "InvalidArgument",
+            "Authorization header is invalid.",
+            "<ArgumentName>Authorization</ArgumentName>",
+        )
+
+    def test_missing_date(self, server: LocalOSSServer) -> None:
+        """A v1 request with neither Date nor x-oss-date is AccessDenied, saying so."""
+        headers = {"Authorization": f"OSS {AK}:c2lnbmF0dXJl", "x-oss-security-token": TOKEN}
+        answer = send(server, "GET", BUCKET, headers=headers, sign=False)
+        assert answer[0] == 403
+        assert error_of(answer) == error(
+            "AccessDenied", "AccessDenied: the Date header is missing or invalid."
+        )
+
+    def test_x_oss_date_wins_over_date(self, server: LocalOSSServer) -> None:
+        """With x-oss-date the Date header (here a stale one) is neither checked nor signed."""
+        headers = {
+            "Date": "Mon, 01 Jan 2001 00:00:00 GMT",
+            "x-oss-date": email.utils.formatdate(usegmt=True),
+        }
+        status, _, _ = send(
+            server,
+            "GET",
+            BUCKET,
+            query=[("max-keys", "0")],
+            headers=headers,
+            date_from="x-oss-date",
+        )
+        assert status == 200
+
+    def test_presigned_v1_expiry_and_its_error(self) -> None:
+        """A v1 URL is good up to its Expires second included; after it, AccessDenied names
+        the expiry and the server's time."""
+        now = 1_700_000_000
+
+        def url_for(expires: int) -> str:
+            resource = f"/{BUCKET}/a.txt?security-token={TOKEN}"
+            signature = v1_signature(f"GET\n\n\n{expires}\n{resource}")
+            return (
+                f"/{BUCKET}/a.txt?OSSAccessKeyId={quote(AK, safe='')}&Expires={expires}"
+                f"&Signature={quote(signature, safe='')}&security-token={quote(TOKEN, safe='')}"
+            )
+
+        clock = [0.0]  # the real time until the object is there, then ``now``
+        with new_server(clock=lambda: clock[0] or time.time()) as srv:
+            client(srv).put_object("a.txt", b"x")
+            clock[0] = now
+            conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+            try:
+                conn.request("GET", url_for(now))
+                response = conn.getresponse()
+                assert (response.status, response.read()) == (200, b"x")
+                conn.request("GET", url_for(now - 1))
+                response = conn.getresponse()
+                answer = (response.status, dict(response.getheaders()), response.read())
+            finally:
+                conn.close()
+        assert answer[0] == 403
+        assert error_of(answer) == error(
+            "AccessDenied",
+            "Request has expired.",
+            "<Expires>TIME</Expires><ServerTime>TIME</ServerTime>",
+        )
+        assert (
+            b"<Expires>2023-11-14T22:13:19.000Z</Expires>"
+            b"<ServerTime>2023-11-14T22:13:20.000Z</ServerTime>" in answer[2]
+        )
+
+    def test_presigned_v4(self, server: LocalOSSServer) -> None:
+        """A v4 URL is recorded with its access key id; one without x-oss-expires is refused;
+        a header it names in x-oss-additional-headers is signed."""
+        bucket = client(server)
+        url = bucket.sign_url("GET", "a.txt", 60)
+        assert requests.get(url, timeout=10).content == b"x"
+        assert server.requests[-1].auth == "v4-presigned"
+        assert server.requests[-1].access_key_id == AK
+        stripped = re.sub(r"&?x-oss-expires=\d+", "", url)
+        refused = requests.get(stripped, timeout=10)
+        assert refused.status_code == 403
+        assert (
+            "<Message>AccessDenied: x-oss-date or x-oss-expires is missing or invalid.</Message>"
+            in refused.text
+        )
+        provider = oss2.credentials.StaticCredentialsProvider(AK, SECRET, TOKEN)
+        v4 = oss2.Bucket(
+            oss2.ProviderAuthV4(provider), server.endpoint, BUCKET, region="cn-hangzhou"
+        )
+        signed = v4.sign_url(
+            "GET", "a.txt", 60, headers={"x-extra": "1"}, additional_headers=["x-extra"]
+        )
+        assert "x-oss-additional-headers=x-extra" in signed
+        assert requests.get(signed, headers={"x-extra": "1"}, timeout=10).status_code == 200
+        assert requests.get(signed, headers={"x-extra": "2"}, timeout=10).status_code == 403
+
+
+class TestServerObject:
+    def test_added_credentials_keep_their_token(self, server: LocalOSSServer) -> None:
+        """Credentials added with a token need it: without it they are InvalidSecurityToken."""
+        server.add_credentials(
+            access_key_id="STS.added-key-id",
+            access_key_secret="added/secret+value=",
+            security_token="added/token+value=",
+        )
+        with_token = client(
+            server,
+            key_id="STS.added-key-id",
+            secret="added/secret+value=",
+            token="added/token+value=",
+        )
+        assert with_token.get_object("a.txt").read() == b"x"
+        auth = oss2.Auth("STS.added-key-id", "added/secret+value=")
+        without = oss2.Bucket(auth, server.endpoint, BUCKET, region="cn-hangzhou")
+        with pytest.raises(oss2.exceptions.ServerError) as info:
+            without.get_object("a.txt")
+        assert info.value.code == "InvalidSecurityToken"
+
+    def test_object_keys_of_a_missing_bucket(self, server: LocalOSSServer) -> None:
+        """object_keys of a bucket that does not exist raises KeyError naming it."""
+        with pytest.raises(KeyError) as info:
+            server.object_keys("never-made")
+        assert info.value.args == ("never-made",)
+
+
+class TestFolderStore:
+    def test_crash_plan_setting(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """FCSDK_OSS_CRASH_AT is read as STEP[:N]; anything else is refused at start."""
+        monkeypatch.setenv("FCSDK_OSS_CRASH_AT", "data-placed:2")
+        folder.FolderStore(tmp_path / "new" / "root")  # parents are made too
+        for bad in ["data-placed:x", "no-such-step"]:
+            monkeypatch.setenv("FCSDK_OSS_CRASH_AT", bad)
+            with pytest.raises(InvalidArgumentError):
+                folder.FolderStore(tmp_path)
+
+    def test_crash_step_kills_on_its_nth_time(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With STEP:2 the store sends SIGKILL to its own process the second time it reaches
+        the step, not before (the kill is recorded here instead of done)."""
+        kills: list[tuple[int, int]] = []
+        monkeypatch.setenv("FCSDK_OSS_CRASH_AT", "data-placed:2")
+        monkeypatch.setattr(folder.os, "kill", lambda pid, sig: kills.append((pid, sig)))
+        with new_server(root=tmp_path) as srv:
+            bucket = client(srv)
+            bucket.put_object("one", b"1")
+            assert kills == []
+            bucket.put_object("two", b"2")
+            assert kills == [(os.getpid(), signal.SIGKILL)]
+
+    def test_layout_and_bucket_removal(self, tmp_path: Path) -> None:
+        """A new bucket is a folder with bucket.json and objects/; deleting it removes it,
+        also when its folder was removed by hand meanwhile."""
+        with new_server(root=tmp_path) as srv:
+            client(srv, "kept").create_bucket()
+            assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == [
+                "bucket.json",
+                "objects",
+            ]
+            shutil.rmtree(tmp_path / "kept")
+            status, _, _ = send(srv, "DELETE", "kept")
+            assert status == 204
+            assert "kept" not in srv.bucket_names()
+
+    def test_large_object_read_in_chunks(self, tmp_path: Path) -> None:
+        """An object of several 1 MiB chunks is read back whole and by range from its file."""
+        data = os.urandom(2 * 1024 * 1024 + 123)
+        with new_server(root=tmp_path) as srv:
+            bucket = client(srv)
+            bucket.put_object("big", data)
+            assert bucket.get_object("big").read() == data
+            assert bucket.get_object("big", byte_range=(5, None)).read() == data[5:]
+
+    def test_short_data_file_is_ignored_with_a_warning(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A data file shorter than its metadata says is left out at start, with a warning."""
+        with new_server(root=tmp_path) as srv:
+            client(srv).put_object("short", b"0123456789")
+        (data_file,) = (tmp_path / BUCKET / "objects").glob("*.data")
+        data_file.write_bytes(b"0123")
+        with (
+            caplog.at_level(logging.WARNING, logger="fcsdk.testing.oss"),
+            new_server(root=tmp_path) as srv,
+        ):
+            assert srv.object_keys(BUCKET) == []
+        assert [r.getMessage() for r in caplog.records] == [
+            f"LocalOSSServer: {data_file} is shorter than recorded, ignoring it"
+        ]
