@@ -133,24 +133,25 @@ class Wire:
         self.max_body_size = max_body_size
         self.read_timeout = read_timeout
         self.server = server
-        self._fed = 0
-        self.conn = self._reader(b"", closed=False)
+        self.conn = self._reader(b"")
         self._keep_alive = False
-        self._continued = False
+        self._continued = False  # (next_request sets it for each request, before it is read)
         sock.settimeout(read_timeout)
         with contextlib.suppress(OSError):  # not a TCP socket
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     # --- reading ----------------------------------------------------------------------
 
-    def _reader(self, leftover: bytes, *, closed: bool) -> h11.Connection:
-        """An h11 reader for one request, fed what came after the previous one."""
+    def _reader(self, leftover: bytes) -> h11.Connection:
+        """An h11 reader for one request, fed what came after the previous one.
+
+        h11 is never told of the client's end of stream (:meth:`_event` answers it
+        itself), so what came after a request is bytes only.
+        """
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_SIZE)
-        self._fed = len(leftover)
+        self._fed = len(leftover)  # the bytes given to it: a complete head is measured by them
         if leftover:
             conn.receive_data(leftover)
-        if closed:
-            conn.receive_data(b"")
         return conn
 
     def _event(self) -> h11.Event | type[h11.NEED_DATA] | type[h11.PAUSED]:
@@ -258,15 +259,15 @@ class Wire:
                 if total > self.max_body_size:
                     raise _too_large(self.max_body_size)
                 parts.append(bytes(event.data))
-            elif isinstance(event, h11.EndOfMessage):
-                trailer = event.headers.raw_items()
-                if len(trailer) > MAX_FIELDS:
-                    raise _bad("too many trailer lines after a chunked body")
-                if sum(len(n) + len(v) + 4 for n, v in trailer) > MAX_HEAD_SIZE:
-                    raise _bad(f"the trailer fields are over {MAX_HEAD_SIZE} bytes")
-                return b"".join(parts)
-            else:  # pragma: no cover - h11 sends only Data/EndOfMessage in a body
-                raise FramingError(400, "InvalidArgument", f"unexpected {event!r}")
+                continue
+            # h11 gives only Data and EndOfMessage in a body (h11 never sees the stream end)
+            assert isinstance(event, h11.EndOfMessage), event
+            trailer = event.headers.raw_items()
+            if len(trailer) > MAX_FIELDS:
+                raise _bad("too many trailer lines after a chunked body")
+            if sum(len(n) + len(v) + 4 for n, v in trailer) > MAX_HEAD_SIZE:
+                raise _bad(f"the trailer fields are over {MAX_HEAD_SIZE} bytes")
+            return b"".join(parts)
 
     # --- answering --------------------------------------------------------------------
 
@@ -303,8 +304,7 @@ class Wire:
         """Get ready for the next request on this connection; False when it must close."""
         if not self._keep_alive or self.conn.their_state is not h11.DONE:
             return False
-        leftover, closed = self.conn.trailing_data
-        self.conn = self._reader(bytes(leftover), closed=closed)
+        self.conn = self._reader(bytes(self.conn.trailing_data[0]))
         return True
 
     def linger(self) -> None:

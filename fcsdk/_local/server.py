@@ -290,7 +290,6 @@ class _Handler(socketserver.BaseRequestHandler):
         started = time.monotonic()
         self.command, self.path, self.headers = "-", "-", []
         self.close_connection = False
-        status = "-"
         try:
             head = self.wire.next_request()
             if head is None:
@@ -311,7 +310,7 @@ class _Handler(socketserver.BaseRequestHandler):
                 self._send_common_error(reject, rid)
                 self.wire.linger()
         except ClientGone as gone:
-            self.close_connection = True
+            self.close_connection = True  # (the request was cut short: nothing can follow it)
             status = f"client gone ({gone})"
         except OSError:
             self.close_connection = True
@@ -344,7 +343,7 @@ class _Handler(socketserver.BaseRequestHandler):
             return self._invoke(target, body, rid)
         proxied = FC_PROXY_PREFIX.match(path)
         target = self.server.default
-        raw_path = path or "/"
+        raw_path = path  # an origin-form path (absolute forms too): never empty
         if proxied:
             found = self.server.lookup(proxied.group("function"))
             if found is None:
@@ -359,7 +358,6 @@ class _Handler(socketserver.BaseRequestHandler):
             headers=list(self.headers),
             body=body,
             client_ip=self.client_address[0],
-            host=self._header("Host"),
             request_uri=self.path,
         )
         return self._http_trigger(target, request, rid)

@@ -42,7 +42,6 @@ class IncomingRequest:
     headers: list[tuple[str, str]]
     body: bytes
     client_ip: str
-    host: str
     request_uri: str
 
 

@@ -64,25 +64,27 @@ def trigger_of(event_model: object) -> str:
 
     Example:
         >>> from fcsdk.events import TimerEvent
-        >>> trigger_of(TimerEvent), trigger_of(dict)
-        ('timer', 'other')
+        >>> trigger_of(TimerEvent), trigger_of(TimerEvent[dict[str, int]]), trigger_of(dict)
+        ('timer', 'timer', 'other')
     """
-    origin = getattr(event_model, "__origin__", None) or event_model
-    module = getattr(origin, "__module__", "") or ""
-    if not module.startswith("fcsdk.events."):
-        return "other"
-    return _TRIGGERS.get(module.rsplit(".", 1)[-1], "other")
+    origin = getattr(event_model, "__origin__", None) or event_model  # Annotated[M, ...]
+    # the class's own module, else its bases': a parametrised generic model
+    # (``TimerEvent[Payload]``) and a subclass of an event model live in the user's module
+    for cls in getattr(origin, "__mro__", ()):  # a class and its bases; nothing else counts
+        module = str(cls.__module__)
+        if module.startswith("fcsdk.events."):
+            return _TRIGGERS.get(module.removeprefix("fcsdk.events."), "other")
+    return "other"
 
 
 class OpenSpan:
     """A started invocation span and the context token that made it current."""
 
-    __slots__ = ("flush", "span", "token")
+    __slots__ = ("span", "token")
 
-    def __init__(self, span: Span, token: object, flush: bool) -> None:
+    def __init__(self, span: Span, token: object) -> None:
         self.span = span
         self.token = token
-        self.flush = flush
 
 
 def _header(headers: object, name: str) -> str | None:
@@ -121,7 +123,13 @@ class InvocationTracer:
     ) -> None:
         from opentelemetry import baggage, trace
         from opentelemetry import context as otel_context
-        from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+        from opentelemetry.trace import (
+            NonRecordingSpan,
+            SpanContext,
+            SpanKind,
+            TraceFlags,
+            TraceState,
+        )
         from opentelemetry.trace.status import Status, StatusCode
 
         self.provider = provider
@@ -134,19 +142,22 @@ class InvocationTracer:
         self._non_recording = NonRecordingSpan
         self._span_context = SpanContext
         self._flags = TraceFlags
+        self._trace_state = TraceState
         self._server = SpanKind.SERVER
         self._error = (Status, StatusCode.ERROR)
-        self._depth = _invocation_depth()
+        self._open = _invocation_open()
         self._flusher = Flusher(provider)
 
-    def _parent(self, context: object, headers: object) -> Context | None:
-        """The parent: W3C ``traceparent`` first, then FC's Jaeger form; ``None`` for none."""
-        carrier = None
+    def _parent(self, context: object, headers: object) -> tuple[Context | None, bool]:
+        """The parent context and whether it names a span; ``(None, False)`` for none.
+
+        W3C ``traceparent`` first (with its ``tracestate``), then FC's Jaeger form;
+        W3C ``baggage`` and FC's ``span_baggages`` are the context's baggage.
+        """
         span_context, baggages = tracing_fields(context)
         parent = parse_traceparent(_header(headers, "traceparent"))
-        if parent is not None:
-            carrier = "w3c"
-        else:
+        state = _header(headers, "tracestate") if parent is not None else None
+        if parent is None:
             parent = parse_jaeger(span_context)
         ctx: Context | None = None
         if parent is not None:
@@ -156,19 +167,9 @@ class InvocationTracer:
                 span_id=span_id,
                 is_remote=True,
                 trace_flags=self._flags(self._flags.SAMPLED if sampled else 0),
+                trace_state=self._trace_state.from_header([state]) if state else None,
             )
             ctx = self._trace.set_span_in_context(self._non_recording(remote))
-            if carrier == "w3c":
-                state = _header(headers, "tracestate")
-                if state:
-                    from opentelemetry.trace.propagation.tracecontext import (
-                        TraceContextTextMapPropagator,
-                    )
-
-                    # the propagator keeps tracestate with the parent it extracts
-                    carrier_map = {"traceparent": _header(headers, "traceparent") or ""}
-                    carrier_map["tracestate"] = state
-                    ctx = TraceContextTextMapPropagator().extract(carrier_map)
         w3c_baggage = _header(headers, "baggage")
         if w3c_baggage:
             from opentelemetry.baggage.propagation import W3CBaggagePropagator
@@ -176,13 +177,13 @@ class InvocationTracer:
             ctx = W3CBaggagePropagator().extract({"baggage": w3c_baggage}, context=ctx)
         for key, value in baggages.items():
             ctx = self._baggage.set_baggage(key, value, context=ctx)
-        return ctx
+        return ctx, parent is not None
 
     def start(
         self,
         context: object,
         *,
-        trigger: str = "other",
+        trigger: str,
         headers: object = None,
         method: str | None = None,
         path: str | None = None,
@@ -205,17 +206,15 @@ class InvocationTracer:
         method: str | None,
         path: str | None,
     ) -> OpenSpan | None:
-        if self._depth.get():
+        if self._open.get():
             # an invocation span is open here already (the web function's, say, around
             # the @fc.handler it runs): the inner call is the same invocation
             return None
-        parent = self._parent(context, headers)
-        has_parent = parent is not None and self._trace.get_current_span(parent).get_span_context()
+        parent, has_parent = self._parent(context, headers)
         if not has_parent and not self.root_spans:
             return None
         request_id = _attr(context, "request_id", "requestId")
-        function = _attr(context, "function")
-        function_name = _attr(function, "name") if function is not None else None
+        function_name = _attr(_attr(context, "function"), "name")
         current = _invocation.current()
         cold = bool(current[1]) if current is not None else False
         attributes: dict[str, Any] = {
@@ -244,10 +243,9 @@ class InvocationTracer:
         span = self.tracer.start_span(
             name, context=parent, kind=self._server, attributes=attributes
         )
-        outer = self._depth.get()
-        self._depth.set(outer + 1)
+        self._open.set(True)
         token = self._context.attach(self._trace.set_span_in_context(span, parent))
-        return OpenSpan(span, token, flush=outer == 0)
+        return OpenSpan(span, token)
 
     def finish(
         self,
@@ -260,7 +258,7 @@ class InvocationTracer:
         """End the span: record ``error`` or the HTTP ``status``, restore the context, export.
 
         Never raises, and waits for the export at most ``flush_timeout``; with
-        ``flush=False`` the caller exports (:meth:`aflush` on an event loop).
+        ``flush=False`` the caller exports (:meth:`afinish` on an event loop).
         """
         if opened is None:
             return
@@ -279,9 +277,9 @@ class InvocationTracer:
         except Exception:
             logger.exception("cannot end the invocation span")
         finally:
-            self._depth.set(max(0, self._depth.get() - 1))
+            self._open.set(False)
             self._context.detach(opened.token)  # type: ignore[arg-type]
-        if flush and opened.flush:
+        if flush:
             self.flush()
 
     async def afinish(
@@ -293,11 +291,10 @@ class InvocationTracer:
         """:meth:`finish` on an event loop: the wait for the export does not block the loop."""
         if opened is None:
             return
-        self.finish(opened, error, status, flush=False)
-        if opened.flush:
-            import asyncio
+        import asyncio
 
-            await asyncio.get_running_loop().run_in_executor(None, self.flush)
+        self.finish(opened, error, status, flush=False)
+        await asyncio.get_running_loop().run_in_executor(None, self.flush)
 
     def flush(self) -> bool:
         """Export what is pending, waiting at most ``flush_timeout``; whether it all went.
@@ -390,8 +387,8 @@ class Flusher:
                 done.set()
 
 
-def _invocation_depth() -> Any:
-    """How many invocation spans are open in this context (only the outermost one exports)."""
+def _invocation_open() -> Any:
+    """Whether an invocation span is open in this context (an inner call is the same invocation)."""
     from contextvars import ContextVar
 
-    return ContextVar("fcsdk_trace_depth", default=0)
+    return ContextVar("fcsdk_trace_open", default=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from fcsdk._local.server import HostedFunction, LocalServer
 from tests.local.serving import APPS, ROOT
 
 LIMIT = 64 * 1024
+MAX_HEAD = 64 * 1024  # the limit on a request head, and on trailer fields
 BIG = 16 * 1024 * 1024  # far past what socket buffers absorb
 
 
@@ -135,9 +137,10 @@ class TestFraming:
         assert answer.startswith(b"HTTP/1.1 431 ")
 
     def test_http10_without_host(self, address: tuple[str, int]) -> None:
-        """An HTTP/1.0 request needs no Host and is answered, then closed."""
+        """An HTTP/1.0 request needs no Host and is answered, saying close, then closed."""
         answer = exchange(address, b"POST /invoke HTTP/1.0\r\nContent-Length: 2\r\n\r\nok")
         assert answer.startswith(b"HTTP/1.1 200 ")
+        assert b"\r\nConnection: close\r\n" in answer
         assert answer.endswith(b"OK")
 
 
@@ -220,6 +223,28 @@ class TestRequestTarget:
         assert event["RAWPATH"] == "/ABS/P"
         assert event["QUERYPARAMETERS"] == {"Q": "1"}
         assert event["HEADERS"]["HOST"] == "EXAMPLE.COM:8080"
+
+    @pytest.mark.parametrize(
+        ("target", "raw_path"),
+        [
+            (b"/2016-08-15/proxy/svc/f", "/"),
+            (b"/2016-08-15/proxy/svc/f?q=1", "/"),
+            (b"/2016-08-15/proxy/svc/f/a/b", "/A/B"),
+        ],
+    )
+    def test_the_function_sees_the_path_past_the_proxy_prefix(
+        self, address: tuple[str, int], target: bytes, raw_path: str
+    ) -> None:
+        """Through FC 2.0's proxy prefix the function sees the path after it, or / for none."""
+        answer = exchange(
+            address, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        assert seen_by_the_function(answer)["RAWPATH"] == raw_path
+
+    def test_the_function_sees_the_client_address(self, address: tuple[str, int]) -> None:
+        """The event's sourceIp is the client's address."""
+        answer = exchange(address, b"GET /ip HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert seen_by_the_function(answer)["REQUESTCONTEXT"]["HTTP"]["SOURCEIP"] == "127.0.0.1"
 
     def test_absolute_form_without_a_path(self, address: tuple[str, int]) -> None:
         """An absolute URL with no path (HTTPS://host) is a request for /."""
@@ -333,7 +358,7 @@ class TestHeadLimit:
         assert answer.startswith(b"HTTP/1.1 200 ")
         assert answer.endswith(b"\r\n\r\nOK")
         answer = exchange(address, start + b"b" * (pad + 1) + b"\r\n\r\nok")
-        assert answer.startswith(b"HTTP/1.1 431 ")
+        assert refusal(answer) == (431, "InvalidArgument", "the request head is over 65536 bytes")
 
     def test_trailer_fields_over_64_kib_are_400(self, address: tuple[str, int]) -> None:
         """Trailer fields past 64 KiB after a chunked body are a 400, however they arrive."""
@@ -370,8 +395,11 @@ class TestHeadLimit:
         with socket.create_connection(address, timeout=10) as sock:
             sock.sendall(body + b"X-T: " + b"t" * 70_000)
             answer = read_to_close(sock)
-        assert answer.startswith(b"HTTP/1.1 400 ")
-        assert b"trailer fields are over 65536 bytes" in answer
+        assert refusal(answer) == (
+            400,
+            "InvalidArgument",
+            "the trailer fields are over 65536 bytes",
+        )
 
 
 def read_to_close(sock: socket.socket, seconds: float = 10.0) -> bytes:
@@ -422,6 +450,22 @@ class TestLingerBounds:
             thread.join(10)
             assert not thread.is_alive(), "linger kept reading past its budget"
 
+    def test_exactly_the_budget_is_discarded(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Lingering discards four body limits of what the client sends, byte for byte, and
+        leaves the rest unread (read here one byte at a time, so the count is exact)."""
+        monkeypatch.setattr(http1, "LINGER_BYTES", 0)
+        monkeypatch.setattr(http1, "_RECV", 1)
+        wire, client = _wire(10)
+        with client, wire.sock:
+            client.sendall(b"d" * 40 + b"k" * 25)  # more than the budget: linger never waits
+            wire.linger()
+            wire.sock.setblocking(False)
+            left = b""
+            with contextlib.suppress(BlockingIOError):
+                while chunk := wire.sock.recv(65536):
+                    left += chunk
+        assert left == b"k" * 25
+
     def test_a_silent_client_is_left_after_the_idle_time(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -432,3 +476,211 @@ class TestLingerBounds:
             thread = _linger_in_thread(wire)
             thread.join(10)
             assert not thread.is_alive(), "linger waited on a silent client"
+
+
+def refusal(answer: bytes) -> tuple[int, str, str]:
+    """The status, errorCode and errorMessage of a refused request's answer."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    error = json.loads(body)
+    return int(head.split(b" ", 2)[1]), error["errorCode"], error["errorMessage"]
+
+
+LONG = "z" * 150
+"""Past the 100 characters of a refused target or Host that an error message quotes."""
+
+REFUSALS = {
+    "fragment": (
+        b"GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n",
+        (400, "InvalidArgument", "a request target cannot hold a #fragment (RFC 9112 section 3.2)"),
+    ),
+    "relative target": (
+        f"GET a{LONG} HTTP/1.1\r\nHost: x\r\n\r\n".encode(),
+        (
+            400,
+            "InvalidArgument",
+            f"request target {('a' + LONG)[:100]!r} is not a path, an http(s) URL, "
+            "or * with OPTIONS (RFC 9112 section 3.2)",
+        ),
+    ),
+    "bad authority": (
+        f"GET http://a%zz{LONG}/p HTTP/1.1\r\nHost: x\r\n\r\n".encode(),
+        (
+            400,
+            "InvalidArgument",
+            f"invalid authority {('a%zz' + LONG)[:100]!r} in the request target",
+        ),
+    ),
+    "bad Host": (
+        f"GET / HTTP/1.1\r\nHost: a%zz{LONG}\r\n\r\n".encode(),
+        (
+            400,
+            "InvalidArgument",
+            f"invalid Host {('a%zz' + LONG)[:100]!r}: a host and an optional port only",
+        ),
+    ),
+    "no Host": (
+        b"GET / HTTP/1.2\r\n\r\n",
+        (400, "InvalidArgument", "an HTTP/1.2 request needs a Host (RFC 9112 section 3.2)"),
+    ),
+    "HTTP/2.0": (
+        b"GET / HTTP/2.0\r\nHost: x\r\n\r\n",
+        (505, "HTTPVersionNotSupported", "HTTP/2.0 is not supported"),
+    ),
+    "CL and TE": (
+        b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        (
+            400,
+            "InvalidArgument",
+            "a request with both Content-Length and Transfer-Encoding is refused "
+            "(RFC 9112 section 6.1)",
+        ),
+    ),
+    "101 fields": (
+        b"GET / HTTP/1.1\r\nHost: x\r\n"
+        + b"".join(b"X-%d: 1\r\n" % i for i in range(100))
+        + b"\r\n",
+        (431, "InvalidArgument", "more than 100 header fields"),
+    ),
+    "head over 64 KiB": (
+        b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 70_000,
+        (431, "InvalidArgument", "the request head is over 65536 bytes"),
+    ),
+    "body over the limit": (
+        b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (LIMIT + 1),
+        (413, "EntityTooLarge", f"payload size exceeds maximum allowed size ({LIMIT} bytes)"),
+    ),
+}
+
+
+class TestRefusals:
+    @pytest.mark.parametrize(("raw", "expected"), list(REFUSALS.values()), ids=list(REFUSALS))
+    def test_each_refusal_says_what_and_why(
+        self, address: tuple[str, int], raw: bytes, expected: tuple[int, str, str]
+    ) -> None:
+        """Each refused request gets its status, FC's errorCode and a message naming the fault
+        (quoting at most 100 characters of what was refused), then the connection closes."""
+        assert refusal(exchange(address, raw)) == expected
+
+    def test_what_h11_refuses_is_answered_with_its_reason(self, address: tuple[str, int]) -> None:
+        """A framing h11 refuses (a chunk size that is not hex) is a 400 giving h11's reason."""
+        raw = b"POST /invoke HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"
+        status, code, message = refusal(exchange(address, raw))
+        assert (status, code) == (400, "InvalidArgument")
+        assert message.startswith("illegal chunk header")
+
+
+def trailer_of(size: int, count: int) -> bytes:
+    """``count`` trailer fields of ``size`` bytes in all, as measured on the wire."""
+    fields = [b"X-T%d: t\r\n" % i for i in range(count - 1)]
+    last = b"X-Last: "
+    pad = size - sum(len(f) for f in fields) - len(last) - 2
+    return b"".join(fields) + last + b"t" * pad + b"\r\n"
+
+
+class TestTrailerLimits:
+    CHUNKED = (
+        b"POST /invoke HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n"
+    )
+
+    def _read(self, trailer: bytes) -> bytes | FramingError:
+        """The body a Wire reads with ``trailer`` after it (all sent first), or its refusal."""
+        wire, client = _wire(LIMIT)
+        with client, wire.sock:
+            client.sendall(self.CHUNKED + trailer + b"\r\n")
+            assert wire.next_request() is not None
+            try:
+                return wire.read_body()
+            except FramingError as exc:
+                return exc
+
+    @pytest.mark.parametrize("count", [1, 3])
+    def test_trailer_fields_of_exactly_64_kib_pass(self, count: int) -> None:
+        """Trailer fields of 65536 bytes on the wire (each line's CRLF counted) are read; one
+        byte more is a 400."""
+        assert self._read(trailer_of(MAX_HEAD, count)) == b"abc"
+        refused = self._read(trailer_of(MAX_HEAD + 1, count))
+        assert isinstance(refused, FramingError)
+        assert (refused.status, str(refused)) == (400, "the trailer fields are over 65536 bytes")
+
+    def test_at_most_100_trailer_fields(self) -> None:
+        """100 trailer fields are read; 101 are a 400."""
+        assert self._read(b"".join(b"X-%d: 1\r\n" % i for i in range(100))) == b"abc"
+        refused = self._read(b"".join(b"X-%d: 1\r\n" % i for i in range(101)))
+        assert isinstance(refused, FramingError)
+        assert refused.status == 400
+        assert str(refused) == "too many trailer lines after a chunked body"
+
+
+class TestWireReading:
+    def test_request_heads_as_read(self) -> None:
+        """Each head gives its method, origin-form target, fields as sent and declared length;
+        a pipelined second request is read after the first one's body and answer."""
+        wire, client = _wire(LIMIT)
+        with client, wire.sock:
+            client.sendall(
+                b"POST /p?q=1 HTTP/1.1\r\nhost: x\r\nContent-Length: 3\r\n\r\nabc"
+                b"GET http://h:1/g HTTP/1.1\r\nHost: x\r\nX-A: b\r\n\r\n"
+            )
+            assert wire.next_request() == http1.RequestHead(
+                "POST", "/p?q=1", [("host", "x"), ("Content-Length", "3")], 3
+            )
+            assert wire.read_body() == b"abc"
+            wire.answer(200, [("Content-Length", "0")], b"")  # kept alive unless told to close
+            assert client.recv(65536).startswith(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n")
+            assert wire.next_cycle()
+            assert wire.next_request() == http1.RequestHead(
+                "GET", "/g", [("Host", "h:1"), ("X-A", "b")], None
+            )
+            assert wire.read_body() == b""
+
+    def test_an_answer_before_any_request_read_closes(self) -> None:
+        """A Wire that has read no request yet keeps nothing alive: its answer says close."""
+        wire, client = _wire(LIMIT)
+        with client, wire.sock:
+            wire.answer(400, [("Content-Length", "0")], b"")
+            assert b"\r\nConnection: close\r\n" in client.recv(65536)
+            assert not wire.next_cycle()
+
+
+class TestAnswers:
+    def test_server_and_date_fields(self, address: tuple[str, int]) -> None:
+        """Every answer names the server and carries an IMF-fixdate Date (RFC 9110 §5.6.7)."""
+        answer = exchange(address, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        head = answer.partition(b"\r\n\r\n")[0].decode("latin-1")
+        assert "\r\nServer: fcsdk-local\r\n" in head
+        assert re.search(
+            r"\r\nDate: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} \d{4} "
+            r"\d\d:\d\d:\d\d GMT(\r\n|$)",
+            head,
+        ), head
+
+    def test_an_answer_of_exactly_64_kib(self, address: tuple[str, int]) -> None:
+        """A 65536-byte body goes out once, whole, and the next answer follows it."""
+        answer = exchange(
+            address,
+            b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % LIMIT
+            + b"x" * LIMIT
+            + b"POST /invoke HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n"
+            b"\r\nok",
+        )
+        head, _, rest = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 ")
+        assert b"\r\nContent-Length: 65536\r\n" in head
+        assert rest[:LIMIT] == b"X" * LIMIT
+        assert rest[LIMIT:].startswith(b"HTTP/1.1 200 ")
+        assert rest.endswith(b"\r\n\r\nOK")
+
+    @pytest.mark.parametrize(
+        "fields",
+        [b"Connection: close,keep-alive\r\n", b"Connection: keep-alive\r\nConnection: close\r\n"],
+    )
+    def test_close_among_connection_options(self, address: tuple[str, int], fields: bytes) -> None:
+        """close among several Connection options, in one field or two, closes the connection."""
+        answer = exchange(
+            address,
+            b"GET / HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\n"
+            b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        assert answer.count(b"HTTP/1.1 200 ") == 1
+        assert b"\r\nConnection: close\r\n" in answer

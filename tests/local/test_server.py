@@ -30,6 +30,9 @@ def handler(environ, start_response):
         start_response("200 OK", [("X-Name", "a\\x01b")])
     elif kind == "/not-latin1":
         start_response("200 OK", [("X-Name", "\\u00e9\\u4e2d")])
+    elif kind.startswith("/declared/"):
+        start_response("200 OK", [("Content-Length", kind[10:])])
+        return []
     else:
         start_response("200 OK", [("X-Fc-Request-Id", "spoofed"), ("Connection", "keep-alive")])
     return [environ["fc.context"].function.name.encode()]
@@ -83,6 +86,39 @@ class TestRouting:
         assert response.status_code == 404
         assert response.json()["errorCode"] == "FunctionNotFound"
 
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/2023-03-30/functions/third/invocations",
+            "/2016-08-15/services/s/functions/third/invocations",
+        ],
+    )
+    def test_invoking_an_unknown_function(
+        self, server: tuple[LocalServer, str, io.StringIO], path: str
+    ) -> None:
+        """The invocation API names a function exactly: an unknown one is FC's 404."""
+        _, url, _ = server
+        response = httpx.post(url + path, content=b"{}", timeout=10)
+        assert response.status_code == 404
+        assert response.headers["x-fc-error-type"] == "FcCommonError"
+        assert response.json() == {
+            "errorCode": "FunctionNotFound",
+            "errorMessage": "function 'third' does not exist",
+        }
+
+    def test_an_unknown_method_is_501(self, server: tuple[LocalServer, str, io.StringIO]) -> None:
+        """A method FC does not serve is FC's 501 NotImplemented naming it, and a close."""
+        import json
+
+        answer = exchange_raw(server[0].server_port, b"BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n")
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 501 Not Implemented\r\n")
+        assert b"\r\nConnection: close" in head
+        assert json.loads(body) == {
+            "errorCode": "NotImplemented",
+            "errorMessage": "unsupported method 'BREW'",
+        }
+
     def test_own_request_id_wins(self, server: tuple[LocalServer, str, io.StringIO]) -> None:
         """The app cannot spoof x-fc-request-id or hop-by-hop headers."""
         _, url, _ = server
@@ -113,12 +149,15 @@ class TestStatuses:
     def test_bodiless_statuses(
         self, server: tuple[LocalServer, str, io.StringIO], status: int
     ) -> None:
-        """204 and 304 go out without a body whatever the app returned."""
+        """204 and 304 go out without a body whatever the app returned; a 304 says its length is
+        0, a 204 has no Content-Length at all (RFC 9110 section 8.6)."""
         _, url, _ = server
         with httpx.Client(timeout=10) as client:
             response = client.get(url + f"/status/{status}")
             assert response.status_code == status
             assert response.content == b""
+            lengths = {204: [], 304: ["0"]}[status]
+            assert response.headers.get_list("content-length") == lengths
             # The connection is still in sync: the next request on it works.
             assert client.get(url + "/ok").text == "first"
 
@@ -154,6 +193,29 @@ class TestStatuses:
             thread.join(10)
             local.server_close()
 
+    @pytest.mark.parametrize("declared", ["-5", "1e3"])
+    def test_head_ignores_a_declared_length_that_is_no_number(
+        self, server: tuple[LocalServer, str, io.StringIO], declared: str
+    ) -> None:
+        """A HEAD answer whose app declares a Content-Length that is not digits goes out with
+        the length of what the app sent (0), not with the app's value."""
+        _, url, _ = server
+        response = httpx.head(url + f"/declared/{declared}", timeout=10)
+        assert response.status_code == 200
+        assert response.headers.get_list("content-length") == ["0"]
+
+    def test_a_declared_length_is_not_what_a_get_gets(
+        self, server: tuple[LocalServer, str, io.StringIO]
+    ) -> None:
+        """A GET answer's Content-Length is its body's, whatever length the app declared; the
+        connection stays in sync."""
+        _, url, _ = server
+        with httpx.Client(timeout=10) as client:
+            response = client.get(url + "/declared/7")
+            assert response.headers.get_list("content-length") == ["0"]
+            assert response.content == b""
+            assert client.get(url + "/ok").text == "first"
+
     def test_informational_status_refused(
         self, server: tuple[LocalServer, str, io.StringIO]
     ) -> None:
@@ -162,6 +224,25 @@ class TestStatuses:
         response = httpx.get(url + "/status/102", timeout=10)
         assert response.status_code == 502
         assert "200 or more" in response.json()["errorMessage"]
+
+
+class _WatchedLog(io.StringIO):
+    """A log stream a test can wait on (bounded) until a text shows up in it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = threading.Condition()
+
+    def write(self, text: str) -> int:
+        with self.changed:
+            written = super().write(text)
+            self.changed.notify_all()
+        return written
+
+    def wait_for(self, text: str, seconds: float = 10.0) -> bool:
+        """Whether ``text`` is in the log within ``seconds``."""
+        with self.changed:
+            return self.changed.wait_for(lambda: text in self.getvalue(), seconds)
 
 
 class TestFailures:
@@ -235,6 +316,46 @@ class TestFailures:
             local.server_close()
             sys.modules.pop("slow_app", None)
 
+    def test_an_invocation_timeout_is_answered_at_the_timeout(self, tmp_path: Path) -> None:
+        """POST /invoke whose handler runs past the timeout gets FC's timeout error at the
+        timeout (200, UnhandledInvocationError, the request's id, a closing connection) while
+        the handler still runs; the access log says so once the handler ends."""
+        (tmp_path / "slow_invoke_app.py").write_text(
+            "import threading\nRELEASE = threading.Event()\n"
+            "def handler(event, context):\n"
+            "    RELEASE.wait(30)\n"
+            "    return event.upper()\n"
+        )
+        out = _WatchedLog()
+        logs = RuntimeLogs(out)
+        config = FunctionConfig(handler="slow_invoke_app.handler", code_dir=tmp_path, timeout=0.3)
+        local = LocalServer(
+            ("127.0.0.1", 0), {"f": HostedFunction(Instance(config, logs), "event")}, logs
+        )
+        loop = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        loop.start()
+        url = f"http://127.0.0.1:{local.server_port}/invoke"
+        try:
+            response = httpx.post(url, content=b"late", timeout=10)
+            assert response.status_code == 200
+            assert response.headers["x-fc-error-type"] == "UnhandledInvocationError"
+            assert response.headers["connection"] == "close"
+            assert response.json() == {"errorMessage": "Function timed out after 0.3 seconds"}
+            rid = response.headers["x-fc-request-id"]
+            assert f"FC Invoke End RequestId: {rid}, Error: Function timed out" in out.getvalue()
+            sys.modules["slow_invoke_app"].RELEASE.set()
+            access = '"POST /invoke" function timed out '
+            assert out.wait_for(access), out.getvalue()
+            line = next(line for line in out.getvalue().splitlines() if access in line)
+            assert line.endswith(f" ms RequestId: {rid}")
+            assert httpx.post(url, content=b"next", timeout=10).content == b"NEXT"
+        finally:
+            sys.modules["slow_invoke_app"].RELEASE.set()
+            local.shutdown()
+            loop.join(10)
+            local.server_close()
+            sys.modules.pop("slow_invoke_app", None)
+
     def test_internal_error_is_500(
         self, server: tuple[LocalServer, str, io.StringIO], monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -251,7 +372,7 @@ class TestFailures:
             "errorCode": "InternalServerError",
             "errorMessage": "bug in routing",
         }
-        assert "internal error in fcsdk serve" in out.getvalue()
+        assert "fcsdk: internal error in fcsdk serve:\n" in out.getvalue()
         monkeypatch.undo()
         assert httpx.get(url + "/ok", timeout=10).status_code == 200
 
@@ -278,6 +399,149 @@ class TestFailures:
             local.handle_error(None, ("10.0.0.1", 5))
         assert "error on a connection from 10.0.0.1" in out.getvalue()
         assert "ValueError: escaped" in out.getvalue()
+
+
+def exchange_raw(port: int, data: bytes) -> bytes:
+    """Send ``data``, read until the server closes (after its access log line), bounded."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class _Messages:
+    """The server's own log lines (``fcsdk: ...``) as they are written; waits are bounded."""
+
+    def __init__(self, local: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.lines: list[str] = []
+        self.changed = threading.Condition()
+        write = local.logs.message
+
+        def message(text: str) -> None:
+            write(text)
+            with self.changed:
+                self.lines.append(text)
+                self.changed.notify_all()
+
+        monkeypatch.setattr(local.logs, "message", message)
+
+    def wait_for(self, text: str, seconds: float = 10.0) -> list[str]:
+        """The lines so far, once one of them holds ``text`` (an assertion after ``seconds``)."""
+        with self.changed:
+            found = self.changed.wait_for(lambda: any(text in x for x in self.lines), seconds)
+            assert found, f"{text!r} not logged: {self.lines}"
+            return list(self.lines)
+
+
+class TestAccessLog:
+    @pytest.mark.parametrize(
+        ("sent", "logged"),
+        [
+            (b"GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", '"GET /ok" 200'),
+            (
+                b"GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n",
+                '"- -" 400 (a request target cannot hold a #fragment (RFC 9112 section 3.2))',
+            ),
+            (b"BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", '"BREW /pot" 501'),
+            (
+                b"POST /2023-03-30/functions/nope/invocations HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Length: 0\r\n\r\n",
+                '"POST /2023-03-30/functions/nope/invocations" 404',
+            ),
+        ],
+    )
+    def test_one_line_per_request(
+        self,
+        server: tuple[LocalServer, str, io.StringIO],
+        monkeypatch: pytest.MonkeyPatch,
+        sent: bytes,
+        logged: str,
+    ) -> None:
+        """Each request is logged as: client address, "method target", outcome (a framing
+        error's with its reason), the time taken, and the request id the answer carried."""
+        import itertools
+        import types
+
+        import fcsdk._local.server as server_module
+
+        local = server[0]
+        clocks: dict[int, Iterator[float]] = {}  # a clock per thread, each 250 ms a reading
+
+        def monotonic() -> float:
+            ticks = clocks.setdefault(threading.get_ident(), itertools.count(100.0, 0.25))
+            return next(ticks)
+
+        fake = types.SimpleNamespace(monotonic=monotonic)
+        monkeypatch.setattr(server_module, "time", fake)
+        messages = _Messages(local, monkeypatch)
+        answer = exchange_raw(local.server_port, sent)
+        rid = re.search(rb"\r\nx-fc-request-id: (\S+)\r\n", answer)
+        assert rid is not None, answer[:300]
+        line = f"127.0.0.1 {logged} 250.0 ms RequestId: {rid.group(1).decode()}"
+        assert line in messages.wait_for(f"RequestId: {rid.group(1).decode()}")
+
+
+class TestFailedAnswers:
+    def test_a_failed_answer_ends_the_connection(
+        self, server: tuple[LocalServer, str, io.StringIO], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """When an answer cannot be written, the connection is closed: a request pipelined
+        behind it is not read."""
+        from fcsdk._local.http1 import Wire
+
+        local = server[0]
+        answered = Wire.answer
+        failed: list[int] = []
+
+        def fail_once(self: Wire, status: int, *args: Any, **kwargs: Any) -> None:
+            if not failed:
+                failed.append(status)
+                raise BrokenPipeError(32, "Broken pipe")
+            answered(self, status, *args, **kwargs)
+
+        monkeypatch.setattr(Wire, "answer", fail_once)
+        messages = _Messages(local, monkeypatch)
+        one = b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n"
+        assert exchange_raw(local.server_port, one + one) == b""
+        assert failed == [200]
+        messages.wait_for('"GET /ok" client gone while answering ')
+
+    @pytest.mark.parametrize(
+        ("sent", "outcome"),
+        [
+            (b"GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n", '"- -" 400 ('),
+            (b"GET /broken HTTP/1.1\r\nHost: x\r\n\r\n", '"GET /broken" 500 '),
+        ],
+    )
+    def test_a_refusal_the_client_cannot_get_is_logged_as_usual(
+        self,
+        server: tuple[LocalServer, str, io.StringIO],
+        monkeypatch: pytest.MonkeyPatch,
+        sent: bytes,
+        outcome: str,
+    ) -> None:
+        """A refusal or a 500 whose answer cannot be written (the client hung up) is logged
+        as the request's outcome; the server's own error handler has nothing to report."""
+        from fcsdk._local.http1 import Wire
+
+        local = server[0]
+
+        def hung_up(self: Wire, *args: Any, **kwargs: Any) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def broken(self: Any, body: bytes, rid: str) -> str:
+            raise RuntimeError("bug in routing")
+
+        monkeypatch.setattr(Wire, "answer", hung_up)
+        monkeypatch.setattr(_Handler, "_route", broken)
+        messages = _Messages(local, monkeypatch)
+        assert exchange_raw(local.server_port, sent) == b""
+        lines = messages.wait_for(outcome)
+        assert not any("error on a connection" in line for line in lines)
 
 
 class TestServerObject:
@@ -407,6 +671,74 @@ class TestSlowClients:
                 sock.sendall(head)
                 assert sock.recv(100) == b""  # closed by the server, nothing answered
             assert "client gone (reading the body failed" in out.getvalue()
+        finally:
+            local.shutdown()
+            thread.join(10)
+            local.server_close()
+
+    @pytest.mark.parametrize(
+        ("sent", "logged"),
+        [
+            (b"GET / HT", '"- -" client gone (the client went away in the middle of a request)'),
+            (
+                b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab",
+                '"POST /invoke" client gone (the client went away in the middle of a request)',
+            ),
+        ],
+    )
+    def test_a_client_gone_mid_request_is_logged(self, sent: bytes, logged: str) -> None:
+        """A client that ends its side mid-head or mid-body gets no answer, and the access log
+        says it went away."""
+        import socket
+
+        out = io.StringIO()
+        logs = RuntimeLogs(out)
+        instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+        local = LocalServer(("127.0.0.1", 0), {"f": HostedFunction(instance, "event")}, logs)
+        thread = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            address = ("127.0.0.1", local.server_address[1])
+            with socket.create_connection(address, timeout=10) as sock:
+                sock.sendall(sent)
+                sock.shutdown(socket.SHUT_WR)
+                assert sock.recv(100) == b""  # closed by the server (after logging), unanswered
+            assert logged in out.getvalue()
+        finally:
+            local.shutdown()
+            thread.join(10)
+            local.server_close()
+
+    def test_one_100_continue_per_request(self) -> None:
+        """An Expect: 100-continue request gets one 100 Continue, not one per read of a body
+        that comes in pieces (here a chunk size line cut short, then silence)."""
+        import socket
+
+        out = io.StringIO()
+        logs = RuntimeLogs(out)
+        instance = Instance(FunctionConfig(handler="events_app.handler", code_dir=APPS), logs)
+        local = LocalServer(
+            ("127.0.0.1", 0), {"f": HostedFunction(instance, "event")}, logs, read_timeout=0.3
+        )
+        thread = threading.Thread(target=local.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            address = ("127.0.0.1", local.server_address[1])
+            with socket.create_connection(address, timeout=10) as sock:
+                sock.sendall(
+                    b"POST /invoke HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                    b"Transfer-Encoding: chunked\r\n\r\n"
+                )
+                continued = b""
+                while not continued.endswith(b"\r\n\r\n"):
+                    continued += sock.recv(1)
+                assert continued == b"HTTP/1.1 100 Continue\r\n\r\n"
+                sock.sendall(b"5\r")  # an unfinished chunk size: the server reads on
+                rest = b""
+                while chunk := sock.recv(100):  # until the read timeout closes it
+                    rest += chunk
+                assert rest == b""
+            assert "client gone (reading the body failed: timed out)" in out.getvalue()
         finally:
             local.shutdown()
             thread.join(10)
@@ -589,6 +921,7 @@ class TestAsyncInvocation:
             local.server_close()
         assert (response.status_code, response.content) == (202, b"")
         rid = response.headers["x-fc-request-id"]
+        assert f"FC Invoke Start RequestId: {rid}\n" in out.getvalue()  # the run has the 202's id
         assert f"async invocation {rid} failed: {{" in out.getvalue()
         assert '"errorMessage": "boom"' in out.getvalue()
         assert sync.headers["x-fc-error-type"] == "UnhandledInvocationError"

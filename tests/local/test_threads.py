@@ -56,6 +56,23 @@ class TestThreadPool:
         release.set()
         pool.close()
 
+    def test_jobs_run_in_named_daemon_threads(self) -> None:
+        """A job runs in a daemon thread named after the pool, even when submitted from a
+        thread that is not a daemon (here the test's own), so it never holds the process."""
+        assert not threading.current_thread().daemon
+        pool = ThreadPool("test-daemon", idle=1)
+        seen: list[tuple[str, bool]] = []
+        ran = threading.Event()
+
+        def job() -> None:
+            seen.append((threading.current_thread().name, threading.current_thread().daemon))
+            ran.set()
+
+        pool.submit(job)
+        assert ran.wait(10)
+        pool.close()
+        assert seen == [("test-daemon", True)]
+
     def test_threads_are_reused_up_to_idle_and_contexts_are_fresh(self) -> None:
         """Sequential jobs share one thread; each sees a fresh context; close ends the waiting."""
         pool = CountingPool("test-reuse", idle=1)

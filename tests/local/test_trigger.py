@@ -26,7 +26,6 @@ REQUEST = IncomingRequest(
     headers=[("Content-Type", "text/plain"), ("Transfer-Encoding", "chunked"), ("X-A", "1")],
     body=b"hello",
     client_ip="127.0.0.9",
-    host="localhost:9000",
     request_uri="/2016-08-15/proxy/s/f/a%20b?x=1&x=2",
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import threading
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -29,6 +29,12 @@ class Received:
     attributes: dict[str, Any]
     events: tuple[tuple[str, dict[str, Any]], ...]
     resource: dict[str, Any]
+    trace_state: str = ""
+    flags: int = 0
+    """OTLP's span flags: 0x100 "whether the parent is remote" is known, 0x200 it is remote."""
+    scope: tuple[str, str, str] = ("", "", "")
+    """The instrumentation scope's name and version, and its schema URL."""
+    scope_attributes: dict[str, Any] = field(default_factory=dict)
 
 
 def _value(any_value: Any) -> Any:
@@ -48,6 +54,7 @@ class Collector:
         self.requests = 0
         self.headers: list[dict[str, str]] = []
         self.stall = threading.Event()  # set: each request waits for `release`
+        self.arrived = threading.Event()  # set when a request arrives (before any stall)
         self.release = threading.Event()
         self.received = threading.Condition()
         collector = self
@@ -61,6 +68,7 @@ class Collector:
                     body = gzip.decompress(body)
                 elif encoding == "deflate":
                     body = zlib.decompress(body)
+                collector.arrived.set()
                 if collector.stall.is_set():
                     collector.release.wait(30)
                 request = ExportTraceServiceRequest()
@@ -91,6 +99,7 @@ class Collector:
         for resource_spans in request.resource_spans:
             resource = _attributes(resource_spans.resource.attributes)
             for scope_spans in resource_spans.scope_spans:
+                scope = scope_spans.scope
                 for span in scope_spans.spans:
                     found.append(
                         Received(
@@ -106,6 +115,10 @@ class Collector:
                                 (event.name, _attributes(event.attributes)) for event in span.events
                             ),
                             resource=resource,
+                            trace_state=span.trace_state,
+                            flags=span.flags,
+                            scope=(scope.name, scope.version, scope_spans.schema_url),
+                            scope_attributes=_attributes(scope.attributes),
                         )
                     )
         with self.received:

@@ -5,10 +5,24 @@ from __future__ import annotations
 from typing import ClassVar
 
 import pytest
+from pydantic import BaseModel
 
+from fcsdk.events import KafkaEvent, TimerEvent
 from fcsdk.testing import fake_context
 from fcsdk.tracing._hook import trigger_of
 from fcsdk.tracing._propagation import parse_jaeger, parse_traceparent, tracing_fields
+
+
+class Job(BaseModel):
+    """A timer's payload."""
+
+    name: str
+
+
+# parametrised at a module's top level, as a handler's annotation is: pydantic puts the
+# new classes in this module, not in fcsdk.events
+NightlyEvent = TimerEvent[Job]
+OrdersEvent = KafkaEvent[Job]
 
 
 class TestJaeger:
@@ -28,10 +42,26 @@ class TestJaeger:
             True,
         )
 
-    @pytest.mark.parametrize("flags", ["0", "2", "00"])
+    @pytest.mark.parametrize("flags", ["0", "2", "00", "10"])
     def test_not_sampled(self, flags: str) -> None:
-        """Flags without bit 1 (2 is Jaeger's debug bit alone) mean not sampled."""
+        """Flags without bit 1 (2 is Jaeger's debug bit alone; 10 is hex, 0x10) mean not sampled."""
         assert parse_jaeger(f"abc:def:0:{flags}") == (0xABC, 0xDEF, False)
+
+    @pytest.mark.parametrize("flags", ["1", "3", "1f", "0D"])
+    def test_sampled_flags_are_hexadecimal(self, flags: str) -> None:
+        """Flags are hexadecimal bits: any with bit 1 set mean sampled."""
+        assert parse_jaeger(f"abc:def:0:{flags}") == (0xABC, 0xDEF, True)
+
+    def test_smallest_and_largest_ids(self) -> None:
+        """Id 1 and the largest ids (128-bit trace, 64-bit span) are ids; 0 is none."""
+        assert parse_jaeger("1:1:0:1") == (1, 1, True)
+        widest = "f" * 32 + ":" + "f" * 16 + ":0:1"
+        assert parse_jaeger(widest) == ((1 << 128) - 1, (1 << 64) - 1, True)
+        assert parse_traceparent(f"00-{'f' * 32}-{'f' * 16}-01") == (
+            (1 << 128) - 1,
+            (1 << 64) - 1,
+            True,
+        )
 
     @pytest.mark.parametrize(
         "value",
@@ -46,6 +76,9 @@ class TestJaeger:
             "abc:def:0:",
             "abc:def:0:z",
             "1" * 33 + ":def:0:1",
+            "0" + "f" * 32 + ":def:0:1",  # 33 digits, even if the value would fit
+            ":def:0:1",
+            "abc::0:1",
             "abc:" + "f" * 17 + ":0:1",
             None,
             42,
@@ -114,6 +147,16 @@ class TestContextFields:
 
         assert tracing_fields(Context()) == ("a:b:0:1", {"k": "v"})
 
+    def test_mappings(self) -> None:
+        """A context given as a dict, or as any other mapping, is read by key, either spelling."""
+        from types import MappingProxyType
+
+        tracing = {"spanContext": "a:b:0:1", "span_baggages": {"k": "v", 1: "x"}}
+        assert tracing_fields({"tracing": tracing}) == ("a:b:0:1", {"k": "v"})
+        read_only = MappingProxyType({"tracing": MappingProxyType(tracing)})
+        assert tracing_fields(read_only) == ("a:b:0:1", {"k": "v"})
+        assert tracing_fields({"tracing": {"span_context": 7}}) == (None, {})
+
     def test_no_tracing(self) -> None:
         """A context without tracing (or none at all) gives no parent and no baggage."""
         assert tracing_fields(None) == (None, {})
@@ -123,7 +166,7 @@ class TestContextFields:
 class TestTrigger:
     def test_triggers(self) -> None:
         """Trigger models map to OpenTelemetry's faas.trigger values; anything else is other."""
-        from fcsdk.events import KafkaEvent, OSSEvent, TimerEvent
+        from fcsdk.events import OSSEvent
 
         assert trigger_of(TimerEvent) == "timer"
         assert trigger_of(OSSEvent) == "datasource"
@@ -131,3 +174,30 @@ class TestTrigger:
         assert trigger_of(KafkaEvent[dict[str, int]]) == "pubsub"
         assert trigger_of(bytes) == "other"
         assert trigger_of(None) == "other"
+
+    def test_trigger_of_derived_models(self) -> None:
+        """A parametrised or subclassed event model (in the user's module) keeps its family.
+
+        Inside Annotated the annotated model counts; a model of fcsdk's outside every
+        trigger's family (the EventModel base) and a type of typing's are other.
+        """
+        from typing import Annotated, Optional
+
+        from fcsdk.events._base import EventModel
+
+        class Nightly(TimerEvent[Job]):
+            pass
+
+        class Mine(EventModel):
+            pass
+
+        assert NightlyEvent.__module__ == OrdersEvent.__module__ == __name__
+        assert trigger_of(NightlyEvent) == "timer"
+        assert trigger_of(OrdersEvent) == "pubsub"
+        assert trigger_of(Nightly) == "timer"
+        assert trigger_of(Annotated[NightlyEvent, "nightly"]) == "timer"
+        assert trigger_of(Annotated[OrdersEvent, "orders"]) == "pubsub"
+        assert trigger_of(EventModel) == "other"
+        assert trigger_of(Mine) == "other"
+        assert trigger_of(Optional[TimerEvent]) == "other"  # noqa: UP045 - typing's own alias
+        assert trigger_of(list[TimerEvent]) == "other"

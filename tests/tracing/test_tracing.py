@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from opentelemetry import trace
+from pydantic import BaseModel
 
 import fcsdk as fc
 import fcsdk.tracing
@@ -58,6 +59,17 @@ def fc_context(request_id: str, flags: str = "1", **kwargs: Any) -> Any:
         },
         **kwargs,
     )
+
+
+class Job(BaseModel):
+    """A timer's payload: the job to run."""
+
+    name: str
+
+
+# parametrised at the module's top level, as a handler's annotation is: pydantic puts
+# the class in this module, not in fcsdk.events
+NightlyEvent = TimerEvent[Job]
 
 
 def by_name(spans: list[Received], name: str) -> list[Received]:
@@ -560,3 +572,579 @@ class TestCost:
 
         main(b"{}", fc_context("req-off"))
         assert collector.spans == []
+
+
+W3C_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+W3C_SPAN = "00f067aa0ba902b7"
+TRACEPARENT = f"00-{W3C_TRACE}-{W3C_SPAN}-01"
+OTHER_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+TRACESTATE = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"
+REMOTE_PARENT = 0x300  # OTLP span flags: whether the parent is remote is known (0x100), it is
+
+
+def direct_span(collector: Collector, headers: object, context: object = None) -> list[Received]:
+    """Start and end an invocation span with the tracer the adapters use; what was exported.
+
+    The adapters hand the tracer the request's headers as they hold them (fcsdk's
+    Headers, ASGI byte pairs); here any shape can be given.
+    """
+    tracer = _invocation.TRACE[0]
+    opened = tracer.start(
+        fake_context(request_id="req-direct") if context is None else context,
+        trigger="http",
+        headers=headers,
+    )
+    tracer.finish(opened)
+    return list(collector.spans)
+
+
+class TestW3CHeaders:
+    def test_tracestate_and_baggage(self, collector: Collector) -> None:
+        """traceparent's span is the remote parent, its tracestate is kept, W3C and FC baggage."""
+        from opentelemetry import baggage
+
+        traced(collector)
+        seen: list[object] = []
+
+        @fc.http
+        def app(request: fc.Request) -> fc.Response:
+            seen.append([baggage.get_baggage(key) for key in ("user", "tier", "tenant")])
+            return fc.Response(b"ok")
+
+        client = HTTPClient(app, via="fc3", context=fc_context("req-w3c"))
+        answer = client.get(
+            "/",
+            headers={
+                "traceparent": TRACEPARENT,
+                "tracestate": TRACESTATE,
+                "baggage": "user=alice,tier=gold",
+            },
+        )
+        assert answer.status_code == 200
+        (span,) = collector.wait_for(1)
+        assert (span.trace_id, span.parent_span_id) == (W3C_TRACE, W3C_SPAN)
+        assert span.trace_state == TRACESTATE
+        assert span.flags & REMOTE_PARENT == REMOTE_PARENT
+        assert seen == [["alice", "gold", "acme"]]  # the W3C header's and FC's span_baggages
+
+    def test_fc_parent_is_remote(self, collector: Collector) -> None:
+        """FC's Jaeger span is a remote parent; a tracestate without a traceparent is ignored."""
+        traced(collector)
+
+        @fc.http
+        def app(request: fc.Request) -> fc.Response:
+            return fc.Response(b"ok")
+
+        client = HTTPClient(app, via="fc3", context=fc_context("req-jaeger"))
+        client.get("/", headers={"tracestate": TRACESTATE})
+        (span,) = collector.wait_for(1)
+        assert (span.trace_id, span.parent_span_id) == (FC_TRACE.rjust(32, "0"), FC_SPAN)
+        assert span.flags & REMOTE_PARENT == REMOTE_PARENT
+        assert span.trace_state == ""
+
+    def test_baggage_without_a_parent_is_no_parent(self, collector: Collector) -> None:
+        """With root_spans=False, baggage alone (no traceparent, no FC span) starts no trace."""
+        traced(collector, root_spans=False)
+
+        @fc.http
+        def app(request: fc.Request) -> fc.Response:
+            return fc.Response(b"ok")
+
+        context = fake_context(request_id="req-bag-only", tracing={"span_baggages": {"k": "v"}})
+        client = HTTPClient(app, via="fc3", context=context)
+        assert client.get("/", headers={"baggage": "user=alice"}).status_code == 200
+        client = HTTPClient(app, via="fc3", context=fc_context("req-traced"))
+        client.get("/", headers={"baggage": "user=alice"})
+        spans = collector.wait_for(1)
+        assert [span.attributes["faas.invocation_id"] for span in spans] == ["req-traced"]
+
+    @pytest.mark.parametrize(
+        "headers",
+        [
+            {"Content-Type": "text/plain", "TraceParent": TRACEPARENT, "TraceState": TRACESTATE},
+            {
+                "TraceParent": OTHER_TRACEPARENT,
+                "traceparent": TRACEPARENT,
+                "tracestate": TRACESTATE,
+            },
+            [
+                ("Content-Type", "text/plain"),
+                ("TraceParent", TRACEPARENT),
+                ("TraceState", TRACESTATE),
+            ],
+            [("x-odd", "a", "b"), ("traceparent", TRACEPARENT), ("tracestate", TRACESTATE)],
+            [
+                (b"Content-Type", b"text/plain"),
+                (b"TraceParent", TRACEPARENT),
+                (b"TraceState", TRACESTATE.encode()),
+            ],
+        ],
+        ids=["mixed-case-dict", "exact-name-first", "str-pairs", "odd-entry", "byte-pairs"],
+    )
+    def test_header_shapes(self, collector: Collector, headers: object) -> None:
+        """Headers as a dict or as pairs (str or bytes) are read by any case of their names.
+
+        An exact lower-case name is taken before another spelling; an entry that is
+        not a pair is skipped; a byte name may come with a str value.
+        """
+        traced(collector)
+        (span,) = direct_span(collector, headers)
+        assert (span.trace_id, span.parent_span_id) == (W3C_TRACE, W3C_SPAN)
+        assert span.trace_state == TRACESTATE
+
+    def test_headers_with_a_get_of_their_own(self, collector: Collector) -> None:
+        """Headers that are no Mapping but have a case-insensitive get (werkzeug's) are read."""
+        from werkzeug.datastructures import Headers as WerkzeugHeaders
+
+        traced(collector)
+        (span,) = direct_span(collector, WerkzeugHeaders([("TraceParent", TRACEPARENT)]))
+        assert (span.trace_id, span.parent_span_id) == (W3C_TRACE, W3C_SPAN)
+
+    @pytest.mark.parametrize(
+        "headers",
+        [
+            {"traceparent": TRACEPARENT, "tracestate": b"congo=t61rcWkgMzE", "baggage": b"a=b"},
+            {"TraceParent": TRACEPARENT, "TraceState": b"congo=t61rcWkgMzE", "Baggage": b"a=b"},
+        ],
+        ids=["exact", "mixed-case"],
+    )
+    def test_values_that_are_not_text_are_ignored(
+        self, collector: Collector, headers: object
+    ) -> None:
+        """A header value that is not a str is no header: the span has its parent, no tracestate."""
+        traced(collector)
+        (span,) = direct_span(collector, headers)
+        assert (span.trace_id, span.parent_span_id) == (W3C_TRACE, W3C_SPAN)
+        assert span.trace_state == ""
+
+    def test_camel_case_context_outside_an_invocation(self, collector: Collector) -> None:
+        """A context with camelCase fields and no function: a span named "invocation", warm.
+
+        Started outside any invocation (no adapter entered one), it is no cold start.
+        """
+        traced(collector)
+        context = {"requestId": "req-camel", "accountId": "1234567890123456"}
+        (span,) = direct_span(collector, None, context)
+        assert span.name == "invocation"
+        assert span.attributes["faas.invocation_id"] == "req-camel"
+        assert span.attributes["cloud.account.id"] == "1234567890123456"
+        assert span.attributes["faas.coldstart"] is False
+        assert "faas.name" not in span.attributes
+
+    def test_a_failure_to_start_is_logged(
+        self, collector: Collector, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Headers that fail when read: no span, an error logged, the caller goes on."""
+
+        class Broken:
+            def get(self, name: str) -> str:
+                raise RuntimeError("unreadable headers")
+
+        traced(collector)
+        with caplog.at_level(logging.ERROR, logger="fcsdk.tracing"):
+            assert (
+                _invocation.TRACE[0].start(fake_context(), trigger="http", headers=Broken()) is None
+            )
+        (record,) = caplog.records
+        assert (
+            record.getMessage() == "cannot start the invocation span; the invocation runs untraced"
+        )
+        assert record.exc_info is not None
+        assert fcsdk.tracing.current_ids() is None
+
+
+class TestInvocationDetails:
+    def test_cold_start_and_platform(
+        self, collector: Collector, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An instance's first invocation is a cold start, the next is not; FC is the platform."""
+        traced(collector)
+        monkeypatch.setattr(_invocation, "COLD", [True])
+
+        @fc.handler
+        def main(event: dict[str, int], context: fc.FCContext) -> str:
+            return context.request_id
+
+        main(b"{}", fc_context("req-first"))
+        main(b"{}", fc_context("req-second"))
+        spans = collector.wait_for(2)
+        cold = {
+            span.attributes["faas.invocation_id"]: span.attributes["faas.coldstart"]
+            for span in spans
+        }
+        assert cold == {"req-first": True, "req-second": False}
+        assert {span.attributes["cloud.platform"] for span in spans} == {"alibaba_cloud_fc"}
+
+    def test_current_ids_inside_an_invocation(self, collector: Collector) -> None:
+        """current_ids() inside an invocation is its span's trace and span ids; None outside."""
+        traced(collector)
+        seen: list[object] = []
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            seen.append(fcsdk.tracing.current_ids())
+            return 1
+
+        main(b"{}", fc_context("req-ids"))
+        (span,) = collector.wait_for(1)
+        assert seen == [(span.trace_id, span.span_id)]
+        assert fcsdk.tracing.current_ids() is None
+
+    def test_trigger_of_a_parametrised_model(self, collector: Collector) -> None:
+        """A handler of TimerEvent[Job] (a class pydantic makes in the user's module) is timer."""
+        traced(collector)
+
+        @fc.handler
+        def main(event: NightlyEvent) -> str:
+            return event.payload.name
+
+        timer = {"triggerTime": "2026-12-07T02:00:00Z", "triggerName": "nightly"}
+        assert main(json.dumps({**timer, "payload": '{"name": "backup"}'}), fc_context("r")) == (
+            "backup"
+        )
+        (span,) = collector.wait_for(1)
+        assert span.attributes["faas.trigger"] == "timer"
+
+
+class TestASGIScope:
+    @pytest.mark.parametrize("flags", ["01", "00"])
+    def test_app_sees_the_invocation_span(self, collector: Collector, flags: str) -> None:
+        """An ASGI app's scope names the invocation span: one traceparent, one tracestate.
+
+        The incoming trace headers are replaced, the vendor's tracestate kept, and an
+        unsampled parent gives an unsampled traceparent (nothing exported).
+        """
+        traced(collector)
+        seen: list[list[tuple[bytes, bytes]]] = []
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            seen.append(list(scope["headers"]))
+            await send({"type": "http.response.start", "status": 204, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+        client = HTTPClient(fc.from_asgi(app, lifespan="off"), via="fc3")
+        parent = f"00-{W3C_TRACE}-{W3C_SPAN}-{flags}"
+        answer = client.get("/", headers={"traceparent": parent, "tracestate": TRACESTATE})
+        assert answer.status_code == 204
+        (headers,) = seen
+        parents = [value.decode() for name, value in headers if name == b"traceparent"]
+        states = [value for name, value in headers if name == b"tracestate"]
+        assert states == [TRACESTATE.encode()]
+        (traceparent,) = parents
+        version, trace_id, span_id, sent_flags = traceparent.split("-")
+        assert (version, trace_id, sent_flags) == ("00", W3C_TRACE, flags)
+        assert span_id != W3C_SPAN
+        if flags == "01":
+            (span,) = collector.wait_for(1)
+            assert span.span_id == span_id
+        else:
+            fcsdk.tracing.shutdown()  # exports what is pending: nothing
+            assert collector.spans == []
+
+
+def asgi_request(
+    app: Any,
+    method: str,
+    path: str,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes = b"",
+    loops: list[asyncio.AbstractEventLoop] | None = None,
+) -> tuple[int, bytes]:
+    """One HTTP request to an ASGI app in this process: its status and body.
+
+    The event loop it runs on is appended to ``loops``, when given.
+    """
+
+    async def call() -> tuple[int, bytes]:
+        if loops is not None:
+            loops.append(asyncio.get_running_loop())
+        incoming = [{"type": "http.request", "body": body, "more_body": False}]
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 9000),
+        }
+        await asyncio.wait_for(app(scope, receive, send), 30)
+        status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+        return status, b"".join(
+            m.get("body", b"") for m in sent if m["type"] == "http.response.body"
+        )
+
+    return asyncio.run(call())
+
+
+def fc_request_headers(request_id: str, **extra: str) -> list[tuple[bytes, bytes]]:
+    """The headers FC sends a web function, as ASGI byte pairs, names as given."""
+    base = {
+        "x-fc-request-id": request_id,
+        "x-fc-function-name": "orders",
+        "x-fc-function-handler": "index.handler",
+        "x-fc-function-memory": "512",
+        "x-fc-function-timeout": "60",
+        "x-fc-region": "cn-hangzhou",
+        "x-fc-account-id": "1234567890",
+    }
+    return [(name.encode(), value.encode()) for name, value in {**base, **extra}.items()]
+
+
+class TestWebFunctionInProcess:
+    def test_invoke_failure(self, collector: Collector) -> None:
+        """POST /invoke that fails: its span records the error and is exported before the answer."""
+        from fcsdk.webfunction import WebFunction
+
+        traced(collector)
+
+        @fc.handler
+        def handler(event: dict[str, int]) -> int:
+            raise LookupError("no such order")
+
+        web = WebFunction(handler=handler, threads=2)
+        try:
+            status, _ = asgi_request(
+                web, "POST", "/invoke", fc_request_headers("req-inv-fail"), b"{}"
+            )
+        finally:
+            web.executor.shutdown()
+        assert status == 404  # FC's answer for a failed invocation
+        (span,) = collector.spans  # no waiting: the export was awaited
+        assert span.attributes["faas.invocation_id"] == "req-inv-fail"
+        assert span.status_code == STATUS_ERROR
+        assert span.events[0][1]["exception.message"] == "no such order"
+
+    def test_http_answer_and_mixed_case_names(self, collector: Collector) -> None:
+        """An app's 503: the status is on the span, ERROR; byte header names of any case count.
+
+        The W3C headers (traceparent, tracestate, baggage) come as the server gives
+        them, byte pairs; the baggage is the app's.
+        """
+        from opentelemetry import baggage
+
+        from fcsdk.webfunction import WebFunction
+
+        traced(collector)
+        seen: list[object] = []
+
+        @fc.http
+        def app(request: fc.Request) -> fc.Response:
+            seen.append(baggage.get_baggage("user"))
+            return fc.Response(b"busy", status=503)
+
+        web = WebFunction(app, threads=2)
+        headers = [
+            *fc_request_headers("req-503"),
+            (b"TraceParent", TRACEPARENT.encode()),
+            (b"TraceState", TRACESTATE.encode()),
+            (b"Baggage", b"user=alice"),
+        ]
+        try:
+            status, _ = asgi_request(web, "GET", "/orders", headers)
+        finally:
+            web.executor.shutdown()
+        assert status == 503
+        (span,) = collector.spans
+        assert span.attributes["http.response.status_code"] == 503
+        assert span.status_code == STATUS_ERROR
+        assert (span.trace_id, span.parent_span_id) == (W3C_TRACE, W3C_SPAN)
+        assert span.trace_state == TRACESTATE
+        assert seen == ["alice"]
+
+    def test_export_wait_leaves_the_loop_free(self, collector: Collector) -> None:
+        """While an invocation waits for its export, the event loop serves other work.
+
+        The collector holds the export; the loop must still run a coroutine handed to
+        it then (it would not if the wait blocked the loop, for up to flush_timeout).
+        """
+        from fcsdk.webfunction import WebFunction
+
+        collector.stall.set()
+        fcsdk.tracing.configure(endpoint=collector.endpoint, flush_timeout=60, export_timeout=3600)
+
+        @fc.handler
+        def handler(event: dict[str, int]) -> int:
+            return 1
+
+        web = WebFunction(handler=handler, threads=2)
+        loops: list[asyncio.AbstractEventLoop] = []
+        results: list[tuple[int, bytes]] = []
+
+        def invoke() -> None:
+            headers = fc_request_headers("req-free")
+            results.append(asgi_request(web, "POST", "/invoke", headers, b"{}", loops))
+
+        worker = threading.Thread(target=invoke)
+        worker.start()
+        try:
+            assert collector.arrived.wait(10), "the invocation's spans were never sent"
+            (loop,) = loops
+            pong = asyncio.run_coroutine_threadsafe(asyncio.sleep(0, "pong"), loop)
+            try:
+                answered = pong.result(10)
+            except TimeoutError:
+                answered = None
+            assert answered == "pong", "the event loop was blocked by the wait for the export"
+        finally:
+            collector.release.set()
+            worker.join(30)
+            web.executor.shutdown()
+        assert results == [(200, b"1")]
+
+
+class TestGlobalTracers:
+    def test_keyword_arguments_reach_the_provider(self, collector: Collector) -> None:
+        """get_tracer's and start_span's keyword arguments reach the configured provider.
+
+        The scope's version, schema URL and attributes, and the span's kind and
+        attributes, arrive at the collector as given.
+        """
+        from opentelemetry.trace import SpanKind
+
+        traced(collector)
+        tracer = trace.get_tracer_provider().get_tracer(
+            "orders.db",
+            instrumenting_library_version="1.2.3",
+            schema_url="https://opentelemetry.io/schemas/1.26.0",
+            attributes={"db.pool": "primary"},
+        )
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            span = tracer.start_span("SELECT orders", kind=SpanKind.CLIENT, attributes={"rows": 3})
+            span.end()
+            return 1
+
+        main(b"{}", fc_context("req-kw"))
+        spans = collector.wait_for(2)
+        (query,) = by_name(spans, "SELECT orders")
+        (outer,) = by_name(spans, "my-function")
+        assert query.parent_span_id == outer.span_id
+        assert query.kind == 3  # CLIENT
+        assert query.attributes == {"rows": 3}
+        assert query.scope == ("orders.db", "1.2.3", "https://opentelemetry.io/schemas/1.26.0")
+        assert query.scope_attributes == {"db.pool": "primary"}
+
+
+FC_VARIABLES = ("FC_FUNCTION_NAME", "FC_REGION", "FC_ACCOUNT_ID", "FC_INSTANCE_ID")
+
+
+@pytest.fixture
+def fresh_global(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenTelemetry's global tracer provider as in a new process (not set yet), for one test."""
+    from opentelemetry.util._once import Once
+
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER", None)
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER_SET_ONCE", Once())
+
+
+class TestConfigure:
+    def test_resource_from_fc_environment(
+        self, collector: Collector, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """FC's variables describe the instance; the function's name is the service's."""
+        monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
+        monkeypatch.setenv("FC_FUNCTION_NAME", "charge")
+        monkeypatch.setenv("FC_ACCOUNT_ID", "1234567890123456")
+        monkeypatch.setenv("FC_INSTANCE_ID", "c-6751f2e8-1a2b3c4d5e6f")
+        monkeypatch.setenv("FC_FUNCTION_MEMORY_SIZE", "512")
+        traced(collector)
+        assert fcsdk.tracing.is_configured()
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            return 1
+
+        main(b"{}", fc_context("req-resource"))
+        (span,) = collector.wait_for(1)
+        assert span.resource["service.name"] == "charge"
+        assert span.resource["faas.name"] == "charge"
+        assert span.resource["cloud.account.id"] == "1234567890123456"
+        assert span.resource["faas.instance"] == "c-6751f2e8-1a2b3c4d5e6f"
+        assert span.resource["faas.max_memory"] == 512 * 1024 * 1024
+        assert span.resource["cloud.provider"] == "alibaba_cloud"
+        assert span.resource["cloud.platform"] == "alibaba_cloud_fc"
+
+    def test_service_name_argument_wins(
+        self, collector: Collector, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """service_name= beats OTEL_SERVICE_NAME; without FC's variables nothing is made up."""
+        for name in FC_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("OTEL_SERVICE_NAME", "orders")
+        monkeypatch.setenv("FC_FUNCTION_MEMORY_SIZE", "512MB")  # not a number of MB
+        traced(collector, service_name="billing")
+        tracer = trace.get_tracer("t")
+        tracer.start_span("alone").end()
+        fcsdk.tracing.shutdown()
+        (span,) = collector.spans
+        assert span.resource["service.name"] == "billing"
+        absent = (
+            "faas.name",
+            "cloud.region",
+            "cloud.account.id",
+            "faas.instance",
+            "faas.max_memory",
+        )
+        assert [key for key in absent if key in span.resource] == []
+
+    def test_reconfigure_and_shutdown_export_what_is_pending(self, collector: Collector) -> None:
+        """configure() again, and shutdown(), export the spans the provider still held."""
+        first = fcsdk.tracing.configure(endpoint=collector.endpoint)
+        first.get_tracer("t").start_span("before-reconfigure").end()
+        assert collector.spans == []  # batched: not sent yet
+        second = fcsdk.tracing.configure(endpoint=collector.endpoint)
+        assert [span.name for span in collector.spans] == ["before-reconfigure"]
+        second.get_tracer("t").start_span("before-shutdown").end()
+        fcsdk.tracing.shutdown()
+        assert [span.name for span in collector.spans][1:] == ["before-shutdown"]
+        assert not fcsdk.tracing.is_configured()
+        fcsdk.tracing.shutdown()  # again: nothing to do
+
+    @pytest.mark.parametrize(
+        ("flush_timeout", "export_timeout"), [(0, 1.0), (1.0, 0), (-1.0, 1.0), (1.0, -0.5)]
+    )
+    def test_timeouts_must_be_positive(self, flush_timeout: float, export_timeout: float) -> None:
+        """Either timeout zero or less is a ConfigurationError; tracing stays off."""
+        with pytest.raises(fc.ConfigurationError, match="must be positive"):
+            fcsdk.tracing.configure(flush_timeout=flush_timeout, export_timeout=export_timeout)
+        assert not fcsdk.tracing.is_configured()
+
+    def test_small_timeouts_are_fine(self, collector: Collector) -> None:
+        """Timeouts below a second are valid."""
+        fcsdk.tracing.configure(endpoint=collector.endpoint, flush_timeout=0.5, export_timeout=0.5)
+        assert fcsdk.tracing.is_configured()
+
+    @pytest.mark.usefixtures("fresh_global")
+    def test_global_provider_set_once(self, collector: Collector) -> None:
+        """configure() makes the global provider one that follows it, unless told not to."""
+        from fcsdk.tracing._global import FollowingProvider
+
+        traced(collector, set_global=False)
+        assert not isinstance(trace.get_tracer_provider(), FollowingProvider)
+        traced(collector)
+        assert isinstance(trace.get_tracer_provider(), FollowingProvider)
+
+    @pytest.mark.usefixtures("fresh_global")
+    def test_application_provider_kept(self, collector: Collector) -> None:
+        """A global provider the application set itself is left in place."""
+        from opentelemetry.sdk.trace import TracerProvider
+
+        own = TracerProvider()
+        trace.set_tracer_provider(own)
+        traced(collector)
+        assert trace.get_tracer_provider() is own

@@ -231,7 +231,7 @@ class _MemorySink:
         return _MemoryBlob(self._data)
 
     def abort(self) -> None:
-        self._data = bytearray()
+        self._data = bytearray()  # frees what was written; the sink is not used again
 
 
 # -- the stores --------------------------------------------------------------------------
