@@ -17,7 +17,8 @@ help:
 	@echo "              the non-slow tests also on Python $(RUNTIME_PYTHONS) (FC's runtimes)"
 	@echo "make bench  - run the benchmarks; exits 1 when a target of benchmarks/targets.py is missed"
 	@echo "make fuzz   - run the short atheris fuzzing session"
-	@echo "make mutation - mutation-test the riskiest modules (slow; GROUPS=\"decode aio\" for some)"
+	@echo "make mutation - mutation-test the riskiest modules (slow; GROUPS=\"decode aio\" for some,"
+	@echo "                MUTATION_ARGS=\"--survivors\" or \"--full\": scripts/mutation.py --help)"
 
 $(PY):
 	@echo "make: creating $(VENV) with $(PYTHON), then upgrading pip"
@@ -83,10 +84,11 @@ fuzz: $(VENV)/.dev-installed
 
 # Mutation testing (not part of make test): scripts/mutation.py says how and why.
 GROUPS ?=
+MUTATION_ARGS ?=
 mutation: $(VENV)/.dev-installed
 	$(PY) -m pip install --quiet 'mutmut>=3.8,<4'
 	sh scripts/ensure-redis.sh
-	$(PY) scripts/mutation.py $(GROUPS)
+	$(PY) scripts/mutation.py $(MUTATION_ARGS) $(GROUPS)
 
 clean:
 	rm -rf $(VENV) .venv-py* .mutation site .coverage .coverage.* .runtime-tests.log .mypy_cache .ruff_cache .pytest_cache

@@ -16,6 +16,9 @@ Usage::
     python scripts/mutation.py --list          # the groups and their modules
     python scripts/mutation.py --report        # the report of the last runs, no run
     python scripts/mutation.py --survivors serve  # only the last run's survivors, again
+    python scripts/mutation.py --sample 0.2 oss   # a fixed fifth of each module's mutants
+    python scripts/mutation.py --full oss         # every mutant (the sampled groups' default is
+                                                  # a tenth: see ``Group.sample``)
 
 Why mutmut 3: it mutates in place behind trampolines (one copy of the tree, not one
 per mutant), runs only the tests that reached the mutated function, forks a warm
@@ -55,6 +58,9 @@ class Group:
     marks: str = "not slow"
     timeout: int = 120
     """pytest-timeout's bound per test, in seconds: a mutant that hangs costs this much."""
+    sample: float | None = None
+    """The share of each module's mutants a run takes unless told (``--sample``, ``--full``):
+    set for the groups too large to run whole on two cores in an evening."""
     deselect: tuple[str, ...] = ()
     """Tests (node-id prefixes) that cannot run in a mutated copy, each left out with its reason
     where the group is defined."""
@@ -108,6 +114,7 @@ GROUPS: dict[str, Group] = {
         # the slow tests (the runtimes' measured cold starts, the quickstart's deploy) take
         # minutes each under mutmut: what only they reach counts as "no test", not killed
         marks="not slow",
+        sample=0.1,  # 3,800 mutants, each running pip: a tenth takes about 20 minutes
         # runs the built zip under `python -I -S`: the zip's mutated fcsdk cannot import mutmut
         deselect=(
             "tests/_ship/test_build.py::TestRealRuntimes::"
@@ -131,6 +138,7 @@ GROUPS: dict[str, Group] = {
         ("fcsdk/_local/oss/*.py",),
         ("tests/testing", "tests/properties/test_oss_server_properties.py"),
         marks="",
+        sample=0.1,  # 5,800 mutants, each starting servers: a tenth takes about an hour
     ),
     "handler": Group(
         ("fcsdk/handler.py",),
@@ -151,6 +159,7 @@ GROUPS: dict[str, Group] = {
         ("fcsdk/webfunction/*.py",),
         ("tests/webfunction", "tests/tracing/test_web_function.py"),
         marks="",
+        sample=0.1,  # 1,900 mutants, each starting uvicorn
         # the tests start the real server, which imports the mutated copy (PYTHONPATH)
         elsewhere=(
             ("fcsdk.webfunction.*", ("tests/webfunction/", "tests/tracing/test_web_function.py")),
@@ -532,6 +541,13 @@ def report(names: list[str], seconds: dict[str, float]) -> int:
     return 0 if worst >= 0.85 else 1
 
 
+def share(group: Group, asked: float | None, *, full: bool) -> float | None:
+    """The share of a group's mutants to run: the one asked for, else the group's own."""
+    if full:
+        return None
+    return asked if asked is not None else group.sample
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("groups", nargs="*", help="groups to run (default: all)")
@@ -547,9 +563,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SHARE",
         help="run a fixed random share (0-1) of each module's mutants, at least 20",
     )
+    parser.add_argument(
+        "--full", action="store_true", help="run every mutant, also of the sampled groups"
+    )
     args = parser.parse_args(argv)
     if args.sample is not None and not 0 < args.sample <= 1:
         parser.error("--sample takes a share above 0 and at most 1")
+    if args.sample is not None and args.full:
+        parser.error("--sample and --full contradict each other")
     if args.list:
         for name, group in GROUPS.items():
             print(f"{name}: {' '.join(group.modules)}  <- {' '.join(group.tests)}")
@@ -566,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
                 GROUPS[name],
                 args.children,
                 survivors_only=args.survivors,
-                sample=args.sample,
+                sample=share(GROUPS[name], args.sample, full=args.full),
             )
     return report(names, seconds)
 

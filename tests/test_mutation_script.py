@@ -252,9 +252,23 @@ class TestSample:
         assert mutation.Tally(killed=9, survived=["s"]).verdict == "90%"
         assert mutation.Tally(unfinished=5).verdict == "not run"
 
+    def test_the_share_of_a_group(self, mutation: ModuleType) -> None:
+        """A share asked for wins; else the group's own; --full runs every mutant."""
+        sampled = mutation.Group(("m.py",), ("t.py",), sample=0.1)
+        whole = mutation.Group(("m.py",), ("t.py",))
+        assert mutation.share(sampled, None, full=False) == 0.1
+        assert mutation.share(sampled, 0.3, full=False) == 0.3
+        assert mutation.share(whole, 0.3, full=False) == 0.3
+        assert mutation.share(whole, None, full=False) is None
+        assert mutation.share(sampled, None, full=True) is None
+        large = {"ship", "oss", "webfunction"}
+        assert {n for n, g in mutation.GROUPS.items() if g.sample is not None} == large
+
     def test_the_share_is_checked(self, mutation: ModuleType) -> None:
-        """A share outside (0, 1] is refused before anything runs."""
+        """A share outside (0, 1] is refused before anything runs, as is a share with --full."""
         with pytest.raises(SystemExit):
             mutation.main(["--sample", "0", "decode"])
         with pytest.raises(SystemExit):
             mutation.main(["--sample", "1.5", "decode"])
+        with pytest.raises(SystemExit):
+            mutation.main(["--sample", "0.5", "--full", "decode"])
