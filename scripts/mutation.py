@@ -58,6 +58,10 @@ class Group:
     marks: str = "not slow"
     timeout: int = 120
     """pytest-timeout's bound per test, in seconds: a mutant that hangs costs this much."""
+    also_on: tuple[str, ...] = ()
+    """Other Pythons (FC runtime versions) the group's survivors are run again on: code
+    written for one version alone (3.12's eager tasks) runs only there. The interpreter is
+    found as ``make test`` finds it; none found, the survivors stay as they are."""
     sample: float | None = None
     """The share of each module's mutants a run takes unless told (``--sample``, ``--full``):
     set for the groups too large to run whole on two cores in an evening."""
@@ -76,6 +80,7 @@ GROUPS: dict[str, Group] = {
     "aio": Group(
         ("fcsdk/_aio.py",),
         ("tests/test_aio.py", "tests/test_handler_async.py", "tests/web/test_async_handlers.py"),
+        also_on=("3.12",),  # run()'s eager_start branch
         elsewhere=(
             ("fcsdk._aio.x__forget_after_fork", ("tests/test_aio.py::TestFork::",)),
             ("fcsdk._aio.x__abandon", ("tests/test_aio.py::TestFork::",)),
@@ -364,9 +369,46 @@ def run_group(
         again = _retry_survivors(dest, _runs_elsewhere(group))
         print(f"mutation: {name}: {len(again)} mutants run in a forked child", flush=True)
         _mutmut(name, dest, children, again)
+    for version in group.also_on:
+        if os.environ.get(_ON_PYTHON) or not any(t.survived for t in tally(name, group).values()):
+            break
+        _survivors_on(version, name, children)
     seconds = time.monotonic() - started
     print(f"mutation: {name}: {seconds:.0f} s", flush=True)
     return seconds
+
+
+_ON_PYTHON = "FCSDK_MUTATION_ON_PYTHON"
+"""Set in a run started for another Python: that run starts none itself."""
+
+
+def _survivors_on(version: str, name: str, children: int) -> None:
+    """Run a group's survivors again on Python ``version``, in ``.venv-py<version>``."""
+    found = subprocess.run(
+        ["sh", "scripts/find-python.sh", version],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if found.returncode:
+        print(f"mutation: {name}: no Python {version}; its survivors stay", flush=True)
+        return
+    venv = ROOT / f".venv-py{version}"
+    python = venv / "bin" / "python"
+    if not (venv / "bin" / "mutmut").exists():
+        print(f"mutation: {name}: installing {venv.name} with mutmut", flush=True)
+        if not (venv / ".dev-installed").exists():  # as scripts/test-on-python.sh makes it
+            subprocess.run([found.stdout.strip(), "-m", "venv", str(venv)], check=True)
+            pip = [str(python), "-m", "pip", "install", "--quiet"]
+            subprocess.run([*pip, "--upgrade", "pip"], cwd=ROOT, check=True)
+            subprocess.run([*pip, "-e", ".[dev]"], cwd=ROOT, check=True)
+            (venv / ".dev-installed").touch()
+        pip = [str(python), "-m", "pip", "install", "--quiet", "mutmut>=3.8,<4"]
+        subprocess.run(pip, cwd=ROOT, check=True)
+    print(f"mutation: {name}: the survivors again on Python {version}", flush=True)
+    command = [str(python), __file__, "--children", str(children), "--survivors", name]
+    subprocess.run(command, cwd=ROOT, env={**os.environ, _ON_PYTHON: version}, check=True)
 
 
 def _function_of(mutant: str) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -272,3 +274,60 @@ class TestSample:
             mutation.main(["--sample", "1.5", "decode"])
         with pytest.raises(SystemExit):
             mutation.main(["--sample", "0.5", "--full", "decode"])
+
+
+class TestOtherPythons:
+    def test_survivors_run_again_on_the_other_python(
+        self, mutation: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The survivors run again in .venv-py<version>, marked so that run starts no other."""
+        calls: list[tuple[list[str], dict[str, str] | None]] = []
+
+        def run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+            calls.append(([str(part) for part in command], kwargs.get("env")))
+            return subprocess.CompletedProcess(command, 0, stdout="/opt/py312/bin/python\n")
+
+        (tmp_path / ".venv-py3.12" / "bin").mkdir(parents=True)
+        (tmp_path / ".venv-py3.12" / "bin" / "mutmut").touch()
+        monkeypatch.setattr(mutation, "ROOT", tmp_path)
+        monkeypatch.setattr(mutation.subprocess, "run", run)
+        mutation._survivors_on("3.12", "aio", 2)
+        assert [command for command, _ in calls] == [
+            ["sh", "scripts/find-python.sh", "3.12"],
+            [
+                str(tmp_path / ".venv-py3.12" / "bin" / "python"),
+                mutation.__file__,
+                "--children",
+                "2",
+                "--survivors",
+                "aio",
+            ],
+        ]
+        env = calls[1][1]
+        assert env is not None
+        assert env[mutation._ON_PYTHON] == "3.12"
+
+    def test_no_such_python_leaves_the_survivors(
+        self,
+        mutation: ModuleType,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """Without the interpreter nothing is installed or run, and the run says so."""
+        calls: list[list[str]] = []
+
+        def run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+            calls.append(command)
+            return subprocess.CompletedProcess(command, 1, stdout="")
+
+        monkeypatch.setattr(mutation, "ROOT", tmp_path)
+        monkeypatch.setattr(mutation.subprocess, "run", run)
+        mutation._survivors_on("3.12", "aio", 2)
+        assert calls == [["sh", "scripts/find-python.sh", "3.12"]]
+        assert "no Python 3.12; its survivors stay" in capsys.readouterr().out
+        assert not (tmp_path / ".venv-py3.12").exists()
+
+    def test_the_aio_group_is_retried_on_312(self, mutation: ModuleType) -> None:
+        """The shared loop's 3.12-only branch is run there."""
+        assert mutation.GROUPS["aio"].also_on == ("3.12",)
