@@ -355,7 +355,7 @@ class ASGIHandler(PlaceApp):
     def _shutdown_at_exit(self) -> None:
         try:
             self.shutdown()
-        except Exception:  # pragma: no cover - at interpreter exit, nothing left to tell
+        except Exception:  # at interpreter exit: no traceback on every local run
             logger.debug("lifespan shutdown at exit failed", exc_info=True)
 
     def initializer(self, context: Any = None, /) -> None:

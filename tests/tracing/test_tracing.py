@@ -222,6 +222,30 @@ class TestEventHandler:
         main(b"{}", fc_context("req-bag"))
         assert seen == ["acme"]
 
+    @pytest.mark.parametrize("takes_context", [True, False])
+    def test_the_event_is_logged_inside_the_span(
+        self, collector: Collector, caplog: pytest.LogCaptureFixture, takes_context: bool
+    ) -> None:
+        """log_event=True logs the event itself, traced as untraced, with or without a context."""
+        traced(collector)
+
+        @fc.handler(log_event=True)
+        def with_context(event: dict[str, int], context: fc.FCContext) -> int:
+            return event["order"]
+
+        @fc.handler(log_event=True)
+        def without(event: dict[str, int]) -> int:
+            return event["order"]
+
+        main = with_context if takes_context else without
+        with caplog.at_level(logging.INFO, logger="fcsdk"):
+            assert main(b'{"order": 7}', fc_context("req-logged")) == b"7"
+        assert [r.getMessage() for r in caplog.records if r.name == "fcsdk.user"] == [
+            'event: {"order": 7}'
+        ]
+        (span,) = collector.wait_for(1)
+        assert span.attributes["faas.invocation_id"] == "req-logged"
+
     def test_log_lines_carry_ids(self, collector: Collector) -> None:
         """fc.logger's JSON lines inside an invocation carry its trace and span ids."""
         import io

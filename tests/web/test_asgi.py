@@ -439,6 +439,30 @@ class TestLifespanProtocol:
         assert "pool stuck" in caplog.text
         handler.pre_stop(fake_context())  # nothing started: nothing to do
 
+    def test_a_failed_shutdown_at_exit_is_logged_not_raised(
+        self, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """At interpreter exit a shutdown that raises is a DEBUG line with its traceback.
+
+        (An exception out of an atexit hook would print a traceback to every local run.)
+        """
+        app = lifespan_app({"type": "lifespan.startup.complete"})
+        handler = fc.from_asgi(app, lifespan="on")
+        handler.initializer(fake_context())
+
+        async def broken() -> None:
+            raise RuntimeError("the loop is gone")
+
+        monkeypatch.setattr(handler.lifespan, "shutdown", broken)
+        with caplog.at_level(logging.DEBUG, logger="fcsdk.web"):
+            handler._shutdown_at_exit()
+        records = [r for r in caplog.records if r.name.startswith("fcsdk")]
+        assert [(r.levelname, r.getMessage()) for r in records] == [
+            ("DEBUG", "lifespan shutdown at exit failed")
+        ]
+        assert records[0].exc_info is not None
+        assert str(records[0].exc_info[1]) == "the loop is gone"
+
     def test_unknown_and_stray_lifespan_messages(self, caplog: pytest.LogCaptureFixture) -> None:
         """An unknown lifespan message fails startup; a stray one is only logged."""
         life = Lifespan(lifespan_app({"type": "lifespan.bogus"}), "on")

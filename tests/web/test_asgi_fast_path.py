@@ -240,6 +240,18 @@ def test_wsgi_headers_leave_the_unusual_to_the_long_way(extra: dict[Any, Any]) -
     assert asgi_app._wsgi_headers(_environ([]) | extra, 100) is None
 
 
+def test_wsgi_headers_of_an_ordinary_environ() -> None:
+    """An ordinary FC 2.0 environ is read in one pass: the fast path is taken, not declined."""
+    environ = _environ([("X-Trace", "abc")], CONTENT_LENGTH="29", CONTENT_TYPE="application/json")
+    headers = asgi_app._wsgi_headers(environ, 100)
+    assert headers is not None
+    assert sorted(headers) == [
+        (b"content-length", b"29"),
+        (b"content-type", b"application/json"),
+        (b"x-trace", b"abc"),
+    ]
+
+
 def _fc2_scope(environ: dict[str, Any]) -> dict[str, Any]:
     """What the echo app saw of one FC 2.0 request (its status must be 200)."""
     handler = fc.from_asgi(echo, lifespan="off")
