@@ -1,11 +1,22 @@
-"""Guards for the whole suite: a test leaves the process's logging as it found it."""
+"""What the whole suite shares: a guard on logging, and hypothesis' profile under CI.
+
+Under ``CI=true`` every property test is derandomised and keeps no example database,
+also those with settings of their own (they inherit what they do not set): a CI run
+passes or fails for the code, not for the draw. Local runs keep exploring new inputs.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("fcsdk-ci", derandomize=True, database=None)
+if os.environ.get("CI") == "true":
+    settings.load_profile("fcsdk-ci")
 
 
 @pytest.fixture(autouse=True)
