@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -259,3 +261,133 @@ class TestAsyncHandlerWithoutContext:
         context, _ = read_headers([(b"x-fc-request-id", b"one-1")])
         status, headers, body = asyncio.run(runner.invoke(b"[1, 2, 3]", context))
         assert (status, headers, body) == (200, [(b"x-fc-status", b"200")], b"3")
+
+
+Message = dict[str, Any]
+
+
+def asgi_call(
+    app: Any, method: str, path: str, headers: list[tuple[bytes, bytes]], body: bytes = b""
+) -> list[Message]:
+    """One HTTP request to an ASGI app in this process: the messages it sent (bounded at 30 s)."""
+
+    async def call() -> list[Message]:
+        incoming = [{"type": "http.request", "body": body, "more_body": False}]
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 9000),
+        }
+        await asyncio.wait_for(app(scope, receive, send), 30)
+        return sent
+
+    return asyncio.run(call())
+
+
+class TestProblemAnswers:
+    def test_no_http_app_answers_a_whole_problem(self) -> None:
+        """A request to a function with only a handler: 404, the whole RFC 9457 document."""
+
+        def handler(event: bytes, context: object) -> str:
+            return "never"
+
+        web = WebFunction(handler=handler, threads=1)
+        try:
+            start, end = asgi_call(web, "GET", "/items", [(b"x-fc-request-id", b"nf-1")])
+        finally:
+            web.executor.shutdown()
+        body = (
+            b'{"type": "about:blank", "title": "Not Found", "status": 404, "detail": '
+            b'"this web function has no HTTP app, only an event handler (POST /invoke)", '
+            b'"request_id": "nf-1"}'
+        )
+        assert start == {
+            "type": "http.response.start",
+            "status": 404,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+        assert end == {"type": "http.response.body", "body": body}
+
+    def test_failing_wsgi_app_answers_500_and_logs_the_request(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A WSGI app that raises: a 500 problem naming the request id; the log says which."""
+
+        def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            raise KeyError("cart")
+
+        web = WebFunction(app, threads=1)
+        with caplog.at_level(logging.ERROR, logger="fcsdk.webfunction"):
+            try:
+                start, end = asgi_call(web, "GET", "/cart", [(b"x-fc-request-id", b"ws-500")])
+            finally:
+                web.executor.shutdown()
+        assert start["status"] == 500
+        assert start["headers"][0] == (b"content-type", b"application/problem+json")
+        assert json.loads(end["body"]) == {
+            "type": "about:blank",
+            "title": "Internal Server Error",
+            "status": 500,
+            "detail": "The function failed; search its logs for the request id.",
+            "request_id": "ws-500",
+        }
+        (record,) = caplog.records
+        assert record.getMessage() == "the WSGI app failed on request ws-500"
+        assert record.exc_info is not None and record.exc_info[0] is KeyError
+
+
+class TestInvokeInProcess:
+    def test_sync_handler_runs_in_the_server_pool(self) -> None:
+        """A sync handler runs in the web function's own threads (``fcsdk-web-*``)."""
+        threads: list[str] = []
+
+        def handler(event: bytes, context: object) -> str:
+            threads.append(threading.current_thread().name)
+            return "ok"
+
+        web = WebFunction(handler=handler, threads=1)
+        try:
+            start, end = asgi_call(web, "POST", "/invoke", [(b"x-fc-request-id", b"th-1")], b"{}")
+        finally:
+            web.executor.shutdown()
+        assert (start["status"], end["body"]) == (200, b"ok")
+        (name,) = threads
+        assert name.startswith("fcsdk-web")
+
+    def test_async_callable_with_an_event_model_is_awaited(self) -> None:
+        """An async callable object with ``event_model`` (not an @fc.handler) is awaited."""
+
+        class Counter:
+            event_model = dict
+
+            async def __call__(self, event: bytes, context: Any) -> int:
+                return len(event)
+
+        web = WebFunction(handler=Counter(), threads=1)
+        try:
+            start, end = asgi_call(
+                web, "POST", "/invoke", [(b"x-fc-request-id", b"aw-1")], b"12345"
+            )
+        finally:
+            web.executor.shutdown()
+        assert (start["status"], end["body"]) == (200, b"5")
