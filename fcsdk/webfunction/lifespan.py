@@ -34,7 +34,8 @@ class Lifespan:
     Args:
         app: the ASGI app.
         shutdown_timeout: how long :meth:`shutdown` waits, in seconds, for the
-            app's lifespan call to return once it answered the shutdown.
+            app's lifespan call to return once it answered the shutdown (5 s
+            by default).
     """
 
     def __init__(self, app: ASGIApp, *, shutdown_timeout: float = 5.0) -> None:
