@@ -183,6 +183,8 @@ def read_headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[HeaderContext,
     headers, else a copy without them. The secret and the token are
     registered for masking at once (see :mod:`fcsdk._secrets`).
     """
+    if type(headers) is not list:
+        headers = list(headers)  # read twice: for the x-fc-* headers, then for the app's
     found: dict[bytes, bytes] = {}
     strip = False
     for name, value in headers:
@@ -192,7 +194,7 @@ def read_headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[HeaderContext,
                 strip = True
     context = HeaderContext(found)
     if not strip:
-        return context, headers if type(headers) is list else list(headers)
+        return context, headers
     secret = found.get(b"x-fc-access-key-secret")
     token = found.get(b"x-fc-security-token")
     if (secret, token) != _REMEMBERED[0]:  # FC's credentials change every so often, not each call

@@ -100,7 +100,9 @@ class EventRunner:
         self._async = (
             inner is not None and hasattr(handler, "event_model") and is_async_callable(inner)
         )
-        self._plain_async = not hasattr(handler, "event_model") and is_async_callable(handler)
+        # Any other async callable is awaited with the raw event, whatever attributes it has
+        # (one with an ``event_model`` but no ``__wrapped__`` is not an @fc.handler).
+        self._plain_async = not self._async and is_async_callable(handler)
         from fcsdk._runtime import runtime_result
 
         self._encode = runtime_result  # what FC's Python runtime sends for a plain result

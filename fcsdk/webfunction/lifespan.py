@@ -29,10 +29,18 @@ ASGIApp = Callable[..., Awaitable[None]]
 
 
 class Lifespan:
-    """One app's lifespan: :meth:`startup` once, :meth:`shutdown` at the end."""
+    """One app's lifespan: :meth:`startup` once, :meth:`shutdown` at the end.
 
-    def __init__(self, app: ASGIApp) -> None:
+    Args:
+        app: the ASGI app.
+        shutdown_timeout: how long :meth:`shutdown` waits, in seconds, for the
+            app's lifespan call to return once it answered the shutdown (5 s
+            by default).
+    """
+
+    def __init__(self, app: ASGIApp, *, shutdown_timeout: float = 5.0) -> None:
         self.app = app
+        self.shutdown_timeout = shutdown_timeout
         self.state: dict[str, Any] = {}
         self.supported = True
         self._inbox: asyncio.Queue[tuple[Message, _invocation.Invocation | None]] = asyncio.Queue()
@@ -59,7 +67,7 @@ class Lifespan:
         failure = await self._exchange("shutdown")
         if failure is not None:
             logger.error("lifespan shutdown failed: %s", failure)
-        await asyncio.wait([self._task], timeout=5)
+        await asyncio.wait([self._task], timeout=self.shutdown_timeout)
 
     async def _exchange(self, phase: str) -> str | None:
         """Send ``lifespan.<phase>``; ``None`` once complete, else why it failed."""

@@ -1,13 +1,24 @@
-"""Tracing in a web function: the real server (python -m fcsdk web) and a loopback collector."""
+"""Tracing in a web function: the real server (python -m fcsdk web) and a loopback collector.
+
+A few cases run the WebFunction in this process, tracing to a collector of their own.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
+import fcsdk as fc
+import fcsdk.tracing
+from fcsdk.events import TimerEvent
+from fcsdk.webfunction import WebFunction
 from tests.tracing.collector import Collector
 from tests.webfunction.server import WebServer, fc_headers
 
@@ -101,3 +112,96 @@ class TestWebFunction:
         assert len(roots) == 1
         (inner,) = [s for s in collector.spans if s.name == "nightly"]
         assert inner.parent_span_id == roots[0].span_id
+
+
+STATUS_UNSET = 0
+STATUS_ERROR = 2
+
+
+class Job(BaseModel):
+    """A timer's payload."""
+
+    name: str
+
+
+# parametrised at the module's top level, as a handler's annotation is
+NightlyEvent = TimerEvent[Job]
+
+
+@pytest.fixture
+def own_collector() -> Iterator[Collector]:
+    """This process traced to a loopback collector, for one test; tracing off after it."""
+    server = Collector()
+    fcsdk.tracing.configure(endpoint=server.endpoint, flush_timeout=5.0)
+    try:
+        yield server
+    finally:
+        fcsdk.tracing.shutdown()
+        server.close()
+
+
+def call(web: WebFunction, method: str, path: str, request_id: str, body: bytes = b"") -> None:
+    """One HTTP request to ``web`` in this process (what the app raises is raised here)."""
+
+    async def run() -> None:
+        incoming = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> dict[str, Any]:
+            return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            return None
+
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": path,
+            "query_string": b"",
+            "headers": [(b"x-fc-request-id", request_id.encode())],
+        }
+        await asyncio.wait_for(web(scope, receive, send), 30)
+
+    try:
+        asyncio.run(run())
+    finally:
+        web.executor.shutdown()
+
+
+class TestInProcess:
+    @pytest.mark.parametrize(("status", "recorded"), [(500, True), (404, False)])
+    def test_app_error_after_its_answer(
+        self, own_collector: Collector, status: int, recorded: bool
+    ) -> None:
+        """An app that answers, then raises: a 5xx span records the error, a 4xx one not."""
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                return  # no lifespan
+            await send({"type": "http.response.start", "status": status, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            raise RuntimeError("after the answer")
+
+        with pytest.raises(RuntimeError, match="after the answer"):
+            call(WebFunction(app, threads=1), "GET", "/x", f"err-{status}")
+        (span,) = own_collector.spans  # the export was awaited before the call returned
+        assert span.attributes["http.response.status_code"] == status
+        if recorded:
+            assert (span.status_code, span.status_message) == (STATUS_ERROR, "RuntimeError")
+            ((name, attributes),) = span.events
+            assert (name, attributes["exception.message"]) == ("exception", "after the answer")
+        else:
+            assert (span.status_code, span.events) == (STATUS_UNSET, ())
+
+    def test_invocation_span_names_the_handlers_trigger(self, own_collector: Collector) -> None:
+        """POST /invoke of a timer handler: the invocation span's faas.trigger is ``timer``."""
+
+        @fc.handler
+        def handler(event: NightlyEvent) -> str:
+            return event.payload.name
+
+        timer = json.dumps(
+            {"triggerTime": "2026-12-07T02:00:00Z", "triggerName": "n", "payload": '{"name": "go"}'}
+        ).encode()
+        call(WebFunction(handler=handler, threads=1), "POST", "/invoke", "tm-1", timer)
+        (span,) = own_collector.spans
+        assert span.attributes["faas.trigger"] == "timer"

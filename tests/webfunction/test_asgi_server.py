@@ -23,6 +23,21 @@ def _secret_forms() -> set[str]:
     return _secrets.forms(SECRET) | _secrets.forms(TOKEN)
 
 
+class TestServer:
+    def test_bare_answers_and_prints_logged_at_once(self, tmp_path: Path) -> None:
+        """Answers carry no Server or Date header; a print reaches the log when printed.
+
+        The process's stdout is a file, without PYTHONUNBUFFERED: the server makes it
+        line-buffered.
+        """
+        with WebServer("fastapi_app", tmp_path, env={"PYTHONUNBUFFERED": ""}) as server:
+            answer = httpx.get(server.url + "/say/plums", timeout=30)
+            assert answer.json() == {"said": "plums"}
+            assert "server" not in answer.headers
+            assert "date" not in answer.headers
+            assert "SAID plums\n" in server.stdout()  # read while the server still runs
+
+
 class TestContext:
     def test_context_from_the_headers(self, fastapi_server: WebServer) -> None:
         """The route's FCContext carries the x-fc-* headers' values, and is the current one."""

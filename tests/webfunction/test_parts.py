@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import json
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +21,12 @@ from fcsdk.exceptions import (
     LifespanError,
     UserCodeError,
 )
-from fcsdk.logging import RequestContextFilter
+from fcsdk.logging import RequestContextFilter, TextFormatter
 from fcsdk.webfunction import HeaderContext, WebFunction, load
 from fcsdk.webfunction.app import app_kind
 from fcsdk.webfunction.headers import read_headers
 from fcsdk.webfunction.invoke import EventRunner
+from fcsdk.webfunction.lifecycle import Lifecycle
 from fcsdk.webfunction.lifespan import Lifespan
 from fcsdk.webfunction.server import setup_logging
 from fcsdk.webfunction.wsgi import build_environ
@@ -259,3 +263,434 @@ class TestAsyncHandlerWithoutContext:
         context, _ = read_headers([(b"x-fc-request-id", b"one-1")])
         status, headers, body = asyncio.run(runner.invoke(b"[1, 2, 3]", context))
         assert (status, headers, body) == (200, [(b"x-fc-status", b"200")], b"3")
+
+
+Message = dict[str, Any]
+
+
+def asgi_call(
+    app: Any, method: str, path: str, headers: list[tuple[bytes, bytes]], body: bytes = b""
+) -> list[Message]:
+    """One HTTP request to an ASGI app in this process: the messages it sent (bounded at 30 s)."""
+
+    async def call() -> list[Message]:
+        incoming = [{"type": "http.request", "body": body, "more_body": False}]
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 9000),
+        }
+        await asyncio.wait_for(app(scope, receive, send), 30)
+        return sent
+
+    return asyncio.run(call())
+
+
+class TestProblemAnswers:
+    def test_no_http_app_answers_a_whole_problem(self) -> None:
+        """A request to a function with only a handler: 404, the whole RFC 9457 document."""
+
+        def handler(event: bytes, context: object) -> str:
+            return "never"
+
+        web = WebFunction(handler=handler, threads=1)
+        try:
+            start, end = asgi_call(web, "GET", "/items", [(b"x-fc-request-id", b"nf-1")])
+        finally:
+            web.executor.shutdown()
+        body = (
+            b'{"type": "about:blank", "title": "Not Found", "status": 404, "detail": '
+            b'"this web function has no HTTP app, only an event handler (POST /invoke)", '
+            b'"request_id": "nf-1"}'
+        )
+        assert start == {
+            "type": "http.response.start",
+            "status": 404,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+        assert end == {"type": "http.response.body", "body": body}
+
+    def test_failing_wsgi_app_answers_500_and_logs_the_request(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A WSGI app that raises: a 500 problem naming the request id; the log says which."""
+
+        def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            raise KeyError("cart")
+
+        web = WebFunction(app, threads=1)
+        with caplog.at_level(logging.ERROR, logger="fcsdk.webfunction"):
+            try:
+                start, end = asgi_call(web, "GET", "/cart", [(b"x-fc-request-id", b"ws-500")])
+            finally:
+                web.executor.shutdown()
+        assert start["status"] == 500
+        assert start["headers"][0] == (b"content-type", b"application/problem+json")
+        assert json.loads(end["body"]) == {
+            "type": "about:blank",
+            "title": "Internal Server Error",
+            "status": 500,
+            "detail": "The function failed; search its logs for the request id.",
+            "request_id": "ws-500",
+        }
+        (record,) = caplog.records
+        assert record.getMessage() == "the WSGI app failed on request ws-500"
+        assert record.exc_info is not None
+        assert record.exc_info[0] is KeyError
+
+
+class TestInvokeInProcess:
+    def test_sync_handler_runs_in_the_server_pool(self) -> None:
+        """A sync handler runs in the web function's own threads (``fcsdk-web-*``)."""
+        threads: list[str] = []
+
+        def handler(event: bytes, context: object) -> str:
+            threads.append(threading.current_thread().name)
+            return "ok"
+
+        web = WebFunction(handler=handler, threads=1)
+        try:
+            start, end = asgi_call(web, "POST", "/invoke", [(b"x-fc-request-id", b"th-1")], b"{}")
+        finally:
+            web.executor.shutdown()
+        assert (start["status"], end["body"]) == (200, b"ok")
+        (name,) = threads
+        assert name.startswith("fcsdk-web")
+
+    def test_async_callable_with_an_event_model_is_awaited(self) -> None:
+        """An async callable object with ``event_model`` (not an @fc.handler) is awaited."""
+
+        class Counter:
+            event_model = dict
+
+            async def __call__(self, event: bytes, context: Any) -> int:
+                return len(event)
+
+        web = WebFunction(handler=Counter(), threads=1)
+        try:
+            start, end = asgi_call(
+                web, "POST", "/invoke", [(b"x-fc-request-id", b"aw-1")], b"12345"
+            )
+        finally:
+            web.executor.shutdown()
+        assert (start["status"], end["body"]) == (200, b"5")
+
+
+class TestReadAllHeaders:
+    def test_every_header_reaches_the_typed_context(self) -> None:
+        """All of FC's x-fc-* headers, read into the typed context whole; the app's headers."""
+        sent = [
+            (b"x-fc-request-id", b"all-1"),
+            (b"x-fc-function-name", b"orders"),
+            (b"x-fc-function-handler", b"index.handler"),
+            (b"x-fc-function-memory", b"512"),
+            (b"x-fc-function-timeout", b"60"),
+            (b"x-fc-qualifier", b"prod"),
+            (b"x-fc-version-id", b"7"),
+            (b"x-fc-region", b"cn-hangzhou"),
+            (b"x-fc-account-id", b"1234567890"),
+            (b"x-fc-service-name", b"shop"),
+            (b"x-fc-service-logproject", b"shop-logs"),
+            (b"x-fc-service-logstore", b"requests"),
+            (b"accept", b"*/*"),
+        ]
+        context, headers = read_headers(sent)
+        assert headers is sent  # no credential headers: the app gets the same list
+        typed = fc.FCContext.from_runtime(context)
+        assert typed.model_dump() == {
+            "request_id": "all-1",
+            "credentials": None,
+            "function": {
+                "name": "orders",
+                "handler": "index.handler",
+                "memory": 512,
+                "timeout": 60,
+                "qualifier": "prod",
+                "version_id": "7",
+            },
+            "service": {
+                "name": "shop",
+                "log_project": "shop-logs",
+                "log_store": "requests",
+                "qualifier": "prod",
+                "version_id": "7",
+            },
+            "region": "cn-hangzhou",
+            "account_id": "1234567890",
+            "log_project": "shop-logs",
+            "log_store": "requests",
+            "retry_count": 0,
+            "tracing": None,
+        }
+        service = context.service
+        assert service is not None
+        assert (service.qualifier, service.version_id) == ("prod", "7")
+        assert (context.function.qualifier, context.function.version_id) == ("prod", "7")
+
+    def test_headers_given_as_an_iterator_come_back_as_a_list(self) -> None:
+        """Headers from any iterable come back as a list the app can read more than once."""
+        _, headers = read_headers(iter([(b"x-fc-request-id", b"it-1"), (b"accept", b"*/*")]))
+        assert headers == [(b"x-fc-request-id", b"it-1"), (b"accept", b"*/*")]
+
+    def test_credential_values_are_masked_in_formatted_logs(self) -> None:
+        """The secret and token of a request's headers are masked in fcsdk's log lines."""
+        secret, token = "hD8+kQ2/vR5=zT1wX", "CAIS+Lm4/nP7=Qs2Rt"
+        context, headers = read_headers(
+            [
+                (b"x-fc-request-id", b"cr-1"),
+                (b"x-fc-access-key-id", b"STS.Ab3+Cd/E="),
+                (b"x-fc-access-key-secret", secret.encode()),
+                (b"x-fc-security-token", token.encode()),
+            ]
+        )
+        assert headers == [(b"x-fc-request-id", b"cr-1")]
+        credentials = context.credentials
+        assert credentials is not None
+        assert (credentials.access_key_secret, credentials.security_token) == (secret, token)
+        record = logging.LogRecord("app", logging.INFO, __file__, 1, "%s %s", (secret, token), None)
+        RequestContextFilter().filter(record)
+        line = TextFormatter().format(record)
+        assert line.endswith(" [INFO] *** ***"), line
+
+
+class _Hook:
+    """A sync lifecycle hook that records the context variable it sees, or raises."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.seen: list[str] = []
+        self.fail = fail
+
+    def __call__(self, context: object) -> None:
+        if self.fail:
+            raise ValueError("no database")
+        self.seen.append(_MARK.get())
+
+
+_MARK: contextvars.ContextVar[str] = contextvars.ContextVar("_MARK", default="unset")
+
+
+class _Context:
+    """A context object without a request id."""
+
+
+class TestLifecycleParts:
+    def test_sync_hooks_see_the_callers_context_and_stop_runs_once(self) -> None:
+        """Sync hooks run in the caller's context variables; a second stop runs nothing."""
+        init, pre_stop = _Hook(), _Hook()
+        lifecycle = Lifecycle(None, initializers=[init], pre_stops=[pre_stop])
+
+        async def run() -> None:
+            _MARK.set("caller")
+            await lifecycle.start(_Context())
+            await lifecycle.stop(_Context())
+            await lifecycle.stop(_Context())
+
+        asyncio.run(run())
+        assert (init.seen, pre_stop.seen) == (["caller"], ["caller"])
+
+    def test_failed_startup_is_logged_whole(self, caplog: pytest.LogCaptureFixture) -> None:
+        """A failed startup logs what failed, with an empty request id for a context without."""
+        lifecycle = Lifecycle(None, initializers=[_Hook(fail=True)])
+        with (
+            caplog.at_level(logging.DEBUG, logger="fcsdk.webfunction"),
+            pytest.raises(InstanceStartError, match="ValueError: no database"),
+        ):
+            asyncio.run(lifecycle.start(_Context()))
+        (record,) = caplog.records  # nothing else: a WSGI app (None) has no lifespan to try
+        first = record.getMessage().splitlines()[0]
+        assert first == "the instance's startup failed (request ):"
+
+
+class _Recording:
+    """A lifespan app that records its scope and answers as scripted."""
+
+    def __init__(self, *answers: Message) -> None:
+        self.scopes: list[Message] = []
+        self.answers = list(answers)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.scopes.append(scope)
+        await receive()
+        for answer in self.answers:
+            await send(answer)
+        if self.answers[-1]["type"] == "lifespan.startup.failed":
+            return
+        await receive()
+        await send({"type": "lifespan.shutdown.complete"})
+        await asyncio.Event().wait()  # never returns by itself
+
+
+class TestLifespanParts:
+    def test_scope_and_clean_shutdown(self, caplog: pytest.LogCaptureFixture) -> None:
+        """The app gets lifespan 2.3's scope; a completed shutdown logs nothing; a late
+        message is logged as a warning; shutdown waits only ``shutdown_timeout`` for the app.
+        """
+        app = _Recording({"type": "lifespan.startup.complete"}, {"type": "lifespan.bogus"})
+
+        async def run() -> None:
+            lifespan = Lifespan(app, shutdown_timeout=0.01)
+            await lifespan.startup()
+            await asyncio.wait_for(lifespan.shutdown(), 10)
+
+        with caplog.at_level(logging.DEBUG, logger="fcsdk.webfunction"):
+            asyncio.run(run())
+        assert app.scopes == [
+            {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.3"}, "state": {}}
+        ]
+        assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+            ("WARNING", "the ASGI app sent 'lifespan.bogus' when no lifespan event was pending")
+        ]
+
+    def test_failed_startup_without_a_message(self) -> None:
+        """lifespan.startup.failed without a message says there was none."""
+        app = _Recording({"type": "lifespan.startup.failed"})
+        with pytest.raises(LifespanError) as caught:
+            asyncio.run(Lifespan(app).startup())
+        assert str(caught.value) == "lifespan startup failed: (no message)"
+
+    def test_app_without_lifespan_is_logged_at_debug(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """An app that raises on the lifespan scope: a debug line naming its error."""
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            raise ValueError("http only")
+
+        with caplog.at_level(logging.DEBUG, logger="fcsdk.webfunction"):
+            asyncio.run(Lifespan(app).startup())
+        assert [r.getMessage() for r in caplog.records] == [
+            "the ASGI app does not support lifespan (ValueError('http only')); going on without"
+        ]
+
+
+class TestLoaderDefaultDir:
+    def test_module_is_found_in_the_working_directory(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Without ``app_dir`` the module is looked for in the working directory."""
+        monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
+        monkeypatch.delitem(sys.modules, "ws_here", raising=False)
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / "ws_here.py").write_text("def app(environ, start_response):\n    return []\n")
+        assert load("ws_here").kind == "wsgi"
+
+
+class _Snapshots(logging.Handler):
+    """A handler keeping each record's attributes as they were when it got the record."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.snapshots: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.snapshots.append(dict(record.__dict__))
+
+
+class TestLoggingLevels:
+    @pytest.mark.parametrize("uvicorn_level", [logging.NOTSET, logging.WARNING])
+    def test_uvicorn_records_pass_a_warning_root(
+        self, monkeypatch: pytest.MonkeyPatch, uvicorn_level: int
+    ) -> None:
+        """Under a module's WARNING root, uvicorn's INFO lines (access log too) still show.
+
+        A level the module gave ``uvicorn`` is kept; its children get INFO of their own.
+        fcsdk's own records get the request id filter even on handlers added later.
+        """
+        root = logging.getLogger()
+        handler = _Snapshots()
+        monkeypatch.setattr(root, "handlers", [handler])
+        own = logging.getLogger("fcsdk.webfunction")
+        monkeypatch.setattr(own, "filters", [])
+        loggers = [logging.getLogger(n) for n in ("uvicorn", "uvicorn.error", "uvicorn.access")]
+        levels = [(logger, logger.level) for logger in [root, own, *loggers]]
+        later = _Snapshots()
+        try:
+            root.setLevel(logging.WARNING)
+            for logger in [own, *loggers]:
+                logger.setLevel(logging.NOTSET)
+            loggers[0].setLevel(uvicorn_level)
+            setup_logging()
+            assert root.level == logging.WARNING  # left as the module set it
+            for logger in loggers:
+                logger.info("line of %s", logger.name)
+            own.addHandler(later)
+            own.warning("own line")
+        finally:
+            own.removeHandler(later)
+            for logger, level in levels:
+                logger.setLevel(level)
+        shown = [] if uvicorn_level == logging.WARNING else ["line of uvicorn"]
+        assert [r["msg"] % r["args"] for r in handler.snapshots] == [
+            *shown,
+            "line of uvicorn.error",
+            "line of uvicorn.access",
+            "own line",
+        ]
+        (attributes,) = later.snapshots
+        assert attributes["fc_request_id"] == ""
+
+
+class TestWholeEnviron:
+    def test_environ_of_a_post(self) -> None:
+        """A POST's whole PEP 3333 environ: server, content headers, the length as sent."""
+        environ = build_environ(
+            {
+                "type": "http",
+                "method": "POST",
+                "path": "/orders",
+                "root_path": "",
+                "query_string": b"a=1",
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", b"005"),
+                    (b"x-trace", b"t1"),
+                ],
+                "client": ("10.0.0.9", 41000),
+                "server": ("10.0.0.2", 9000),
+                "scheme": "https",
+                "http_version": "1.1",
+            },
+            b"hello",
+        )
+        assert environ.pop("wsgi.input").read() == b"hello"
+        assert environ.pop("wsgi.errors") is sys.stderr
+        assert environ == {
+            "REQUEST_METHOD": "POST",
+            "SCRIPT_NAME": "",
+            "PATH_INFO": "/orders",
+            "QUERY_STRING": "a=1",
+            "SERVER_NAME": "10.0.0.2",
+            "SERVER_PORT": "9000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "10.0.0.9",
+            "REMOTE_PORT": "41000",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": "005",
+            "HTTP_X_TRACE": "t1",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "https",
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "fc.request_uri": "/orders?a=1",
+        }

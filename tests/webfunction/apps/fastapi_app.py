@@ -48,6 +48,13 @@ async def ping() -> dict[str, bool]:
     return {"ok": True}
 
 
+@app.get("/say/{word}")
+async def say(word: str) -> dict[str, str]:
+    """Prints without flushing: the server's stdout is line-buffered."""
+    print(f"SAID {word}")
+    return {"said": word}
+
+
 @app.get("/counts")
 async def counts() -> dict[str, int]:
     return COUNTS
