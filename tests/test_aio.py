@@ -76,7 +76,8 @@ class TestRun:
         seen: list[asyncio.AbstractEventLoop] = []
         thread = threading.Thread(target=lambda: seen.append(_aio.run(loop_of())))
         thread.start()
-        thread.join()
+        thread.join(10)
+        assert not thread.is_alive(), "the second thread's call never returned"
         assert seen == [first]
         assert first is _aio.get_loop()
 

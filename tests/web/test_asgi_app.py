@@ -357,15 +357,16 @@ class _CountingLock:
         with self._changed:
             self._asked += 1
             self._changed.notify_all()
-        self._lock.acquire()
+        if not self._lock.acquire(timeout=20):  # a deadlock fails the test, not the run
+            raise AssertionError("the startup lock was never released")
 
     def __exit__(self, *exc: object) -> None:
         self._lock.release()
 
-    def wait_for(self, count: int, timeout: float) -> None:
-        """Wait until ``count`` threads asked for the lock (or ``timeout`` seconds passed)."""
+    def wait_for(self, count: int, timeout: float) -> bool:
+        """Wait until ``count`` threads asked for the lock; False after ``timeout`` seconds."""
         with self._changed:
-            self._changed.wait_for(lambda: self._asked >= count, timeout)
+            return self._changed.wait_for(lambda: self._asked >= count, timeout)
 
 
 def connect_database() -> None:
@@ -418,7 +419,9 @@ class TestLifespan:
         assert starting.wait(10), "the startup never began"
         for thread in threads[1:]:
             thread.start()
-        waiting.wait_for(4, timeout=5)  # the other three queue behind the startup
+        # the other three queue behind the startup (and the startup is still running)
+        assert waiting.wait_for(4, timeout=10), "the later first requests never asked to wait"
+        assert calls == ["up"]
         gate.set()
         for thread in threads:
             thread.join(10)

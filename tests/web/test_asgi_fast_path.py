@@ -145,6 +145,36 @@ def test_fast_path_leaves_the_unusual_to_the_long_way(name: str) -> None:
     assert _fc3_parts(place, DEFAULT_OPTIONS, None) is None
 
 
+@pytest.mark.parametrize("bad", ["a\x00b", "a\rb", "a\nb"])
+def test_a_control_character_in_a_header_value_is_a_400_on_every_request(bad: str) -> None:
+    """NUL, CR or LF in a header value: a 400 naming the header, the first time and after the
+    header's name is learnt (when the fast path could take the event); the app never runs."""
+    handler = fc.from_asgi(echo, lifespan="off")
+
+    def answer(value: str) -> dict[str, Any]:
+        raw = handler(json.dumps(_event(headers={"X-Bad": value})).encode(), CONTEXT)
+        parsed: dict[str, Any] = json.loads(raw)
+        return parsed
+
+    refusal = {
+        "statusCode": 400,
+        "headers": {"Content-Type": "application/problem+json"},
+        "isBase64Encoded": False,
+        "body": json.dumps(
+            {
+                "type": "about:blank",
+                "title": "Bad Request",
+                "status": 400,
+                "detail": "the value of header 'X-Bad' holds CR, LF or NUL",
+            },
+            separators=(",", ":"),
+        ),
+    }
+    assert answer(bad) == refusal  # the long way (the name is new)
+    assert answer("fine")["statusCode"] == 200  # the name is learnt now
+    assert answer(bad) == refusal
+
+
 def test_fast_path_needs_known_names_a_request_id_and_the_limits() -> None:
     """An unseen header name, a context without a request id, too many headers: the long way."""
     # a name no earlier run in this process can have taught (mutmut reruns tests in one process)
