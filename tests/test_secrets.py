@@ -13,7 +13,6 @@ import io
 import json
 import logging
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -28,6 +27,8 @@ import fcsdk as fc
 from fcsdk import _secrets
 from fcsdk.logging import RequestContextFilter, configure
 from fcsdk.testing import HTTPClient, fake_context, invoke
+from tests.leaks import encodings, lower_hex
+from tests.leaks import leaks as scan
 
 # Real STS secrets and tokens contain +, / and =: so do the planted ones.
 SECRET = "PLANTED+secret/3c9e71="
@@ -35,42 +36,12 @@ TOKEN = "CAIS+PLANTED/token+b04d22=="
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _lower_hex(text: str) -> str:
-    return re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), text)
-
-
-def encodings(value: str) -> set[str]:
-    """The forms a log line carries ``value`` in, built here, independently of fcsdk.
-
-    As is; percent-encoded with ``+``, ``/`` and ``=`` encoded or kept, upper-
-    or lower-case ``%xx``, ``quote_plus``; percent-encoded twice (a presigned
-    URL inside another URL's parameter); JSON-escaped, ``/`` as ``\\/`` or
-    not; base64, standard and URL-safe, padded and unpadded.
-    """
-    found = {value, quote_plus(value), quote_plus(value, safe="/")}
-    for safe in ("", "/", "+", "=", "+/", "/=", "+/="):
-        once = quote(value, safe=safe)
-        found |= {once, _lower_hex(once), quote(once, safe=""), quote(once, safe="/")}
-    escaped = json.dumps(value)[1:-1]
-    found |= {escaped, escaped.replace("/", "\\/")}
-    raw = value.encode()
-    for encoded in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):
-        found |= {encoded, encoded.rstrip("=")}
-    return found
-
-
 FORMS = sorted(encodings(SECRET) | encodings(TOKEN))
-
-
-def pieces(forms: Iterable[str], size: int = 10) -> set[str]:
-    """Every ``size``-character piece of each form: a scan for them finds half-masked forms too."""
-    return {form[i : i + size] for form in forms for i in range(len(form) - size + 1)}
 
 
 def leaks(texts: Iterable[str], forms: Iterable[str] = FORMS) -> list[str]:
     """The texts in which a piece of a form survives (none: every form is wholly gone)."""
-    found = pieces(forms)
-    return [text for text in texts if any(piece in text for piece in found)]
+    return scan(texts, forms)
 
 
 class Order(BaseModel):
@@ -361,7 +332,7 @@ class TestEncodedForms:
         _secrets.remember(SECRET)
         for text in (
             quote(SECRET, safe=""),
-            _lower_hex(quote(SECRET, safe="")),
+            lower_hex(quote(SECRET, safe="")),
             quote(SECRET, safe="+/"),
             quote_plus(SECRET),
             json.dumps(SECRET)[1:-1].replace("/", "\\/"),
@@ -437,7 +408,7 @@ class TestEncodedForms:
         """The token percent-encoded twice (a presigned URL as a redirect target) is masked."""
         _secrets.remember(TOKEN)
         inner = f"http://b.oss/k.txt?security-token={quote(TOKEN, safe='')}&Expires=1"
-        for outer in (quote(inner, safe=""), quote_plus(inner), _lower_hex(quote(inner, safe=""))):
+        for outer in (quote(inner, safe=""), quote_plus(inner), lower_hex(quote(inner, safe=""))):
             masked = _secrets.mask(f"GET /login?next={outer} 302")
             assert "***" in masked
             assert not leaks([masked], encodings(TOKEN)), masked
@@ -587,7 +558,7 @@ class TestForms:
         raw = value.encode()
         expected = {value, quote_plus(raw, safe=""), quote_plus(raw, safe="/")}
         for safe in ("", "/", "+", "=", "+/", "/=", "+=", "+/="):
-            expected |= {quote(raw, safe=safe), _lower_hex(quote(raw, safe=safe))}
+            expected |= {quote(raw, safe=safe), lower_hex(quote(raw, safe=safe))}
         for escaped in (json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]):
             expected |= {escaped, escaped.replace("/", "\\/")}
         for encoded in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):

@@ -9,7 +9,8 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.webfunction.server import SECRET, WebServer, fc_headers
+from tests.leaks import encodings, leaks
+from tests.webfunction.server import SECRET, TOKEN, WebServer, fc_headers
 
 pytestmark = pytest.mark.slow
 
@@ -93,4 +94,4 @@ class TestLoggedEvents:
         log = server.stderr()
         assert "le-1 [INFO] event:" in log
         assert "hunter2" not in log
-        assert SECRET not in log
+        assert not leaks([log], encodings(SECRET) | encodings(TOKEN))

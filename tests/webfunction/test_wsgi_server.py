@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.webfunction.server import SECRET, WebServer, fc_headers
+from tests.leaks import encodings, leaks
+from tests.webfunction.server import SECRET, TOKEN, WebServer, fc_headers
 
 pytestmark = pytest.mark.slow
 
@@ -169,7 +170,7 @@ class TestOtherApps:
             )
             assert invoked.headers["x-fc-status"] == "200"
             assert invoked.json() == {"echo": {"k": 1}, "request_id": "h-2"}
-        assert SECRET not in server.logs()
+        assert not leaks([server.logs()], encodings(SECRET) | encodings(TOKEN))
 
     def test_httpapp_routes(self, tmp_path: Path) -> None:
         """An fc.HTTPApp routes with typed path parameters and reads the request's context."""
