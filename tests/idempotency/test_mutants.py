@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import oss2
@@ -1534,6 +1535,12 @@ class Lives(MemoryStore):
         return super().claim(key, record, ttl_ms)
 
 
+class TextSerialized:
+    """A value with a serializer of its own that answers text, not bytes."""
+
+    __pydantic_serializer__ = SimpleNamespace(to_json=lambda value: '{"kept":true}')
+
+
 class TestRecordKeys:
     def test_key_and_payload_hashes_stay_what_earlier_versions_wrote(self) -> None:
         """Records are kept under sha256(namespace, NUL, the key's canonical bytes), the payload
@@ -1730,6 +1737,20 @@ class TestWhatIsStored:
         assert stored is not None
         assert stored.kind == "dropped"
         assert json.loads(stored.result) == {"size": 0, "limit": 1 << 20, "reason": why}
+
+    def test_a_result_its_serializer_encodes_as_text(self, store: RedisStore) -> None:
+        """The result encoder may answer text (a serializer of one's own): it is kept as its
+        UTF-8 bytes, and the repeat is answered from Redis without running."""
+        runs: list[int] = []
+
+        def body(n: int) -> TextSerialized:
+            runs.append(n)
+            return TextSerialized()
+
+        work = make(store, False, body)
+        assert isinstance(call(work, False, 1), TextSerialized)
+        assert call(work, False, 1) == {"kept": True}
+        assert runs == [1]
 
     def test_json_results_without_the_web_modules(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """With fcsdk.web.response never imported, a JSON result is kept and answered."""
