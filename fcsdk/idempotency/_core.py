@@ -207,11 +207,13 @@ class Guard:
         if context is None:
             current = _invocation.current()
             context = None if current is None else current[0]
-        # The runtime's own object when there is one: reading an FCContext's field fills
-        # all of them from it, a cost no other part of this call needs.
-        raw = context.raw if isinstance(context, FCContext) else context
-        function = getattr(raw, "function", None)
-        if function is None and raw is not context:
+        if isinstance(context, FCContext):
+            # The runtime's own object when there is one: reading an FCContext's field fills
+            # all of them from it, a cost no other part of this call needs.
+            function = getattr(context.raw, "function", None)
+            if function is None:  # built by hand, or from a dict: the field is always there
+                function = context.function
+        else:
             function = getattr(context, "function", None)
         timeout = getattr(function, "timeout", None)
         if isinstance(timeout, str) and timeout.isdigit():

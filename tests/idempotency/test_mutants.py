@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import hashlib
 import logging
 import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import oss2
@@ -27,7 +30,7 @@ from fcsdk.exceptions import (
     ResultEncodeError,
 )
 from fcsdk.idempotency import MemoryStore, OSSStore, RedisStore, aprocess_batch, process_batch
-from fcsdk.idempotency._store import Claim, Record, encode_record
+from fcsdk.idempotency._store import Claim, Record, decode_record, encode_record
 from fcsdk.testing.oss import LocalOSSServer
 from tests.idempotency.conftest import BUCKET, RedisServer, free_port
 from tests.idempotency.test_batch import _in_invocation, _key_of
@@ -1510,3 +1513,284 @@ class TestDecoratedFunctions:
             [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
         )
         assert done.stdout.strip() == "ok", done.stderr
+
+
+# -- fc.idempotent: record keys, options, lifetimes, what is stored ----------------------------
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Lives(MemoryStore):
+    """A MemoryStore that notes each claim's lifetime (ttl_ms) and each in-progress record's
+    fence, as the function sees it in the store while it runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lives: list[int] = []
+
+    def claim(self, key: str, record: Record, ttl_ms: int) -> Claim:
+        self.lives.append(ttl_ms)
+        return super().claim(key, record, ttl_ms)
+
+
+class TextSerialized:
+    """A value with a serializer of its own that answers text, not bytes."""
+
+    __pydantic_serializer__ = SimpleNamespace(to_json=lambda value: '{"kept":true}')
+
+
+class TestRecordKeys:
+    def test_key_and_payload_hashes_stay_what_earlier_versions_wrote(self) -> None:
+        """Records are kept under sha256(namespace, NUL, the key's canonical bytes), the payload
+        as sha256 of its canonical bytes: "s" + UTF-8 for text (lone surrogates kept), "b" +
+        the bytes, "j" + compact JSON with sorted keys for anything else. Computed here from
+        those rules, so a record written by an earlier fcsdk is found after an upgrade."""
+        from fcsdk.idempotency import idempotent
+
+        store = MemoryStore()
+
+        @idempotent(
+            store,
+            key=lambda e: e["id"],
+            validate_payload="body",
+            namespace="orders",
+            in_progress_expires_after=60,
+        )
+        def work(event: dict[str, Any]) -> int:
+            return 1
+
+        body = {"z": [1, 2], "a": {"y": 1, "x": "\u00e9"}}
+        payload = sha(b'j{"a":{"x":"\\u00e9","y":1},"z":[1,2]}')
+        for key, canonical in (
+            ("order-1", b"sorder-1"),
+            ("a\ud800b", b"sa\xed\xa0\x80b"),
+            (b"order-1", b"border-1"),
+            ({"n": 7, "k": ["a", "b"]}, b'j{"k":["a","b"],"n":7}'),
+        ):
+            assert work({"id": key, "body": body}) == 1
+            record = store.get(sha(b"orders\0" + canonical))
+            assert record is not None, key
+            assert (record.status, record.payload_hash) == ("completed", payload)
+
+
+class TestOptionErrors:
+    def test_bad_options_are_refused_in_so_many_words(self) -> None:
+        """Each wrong option of fc.idempotent and process_batch: a ConfigurationError that
+        names it, when decorating (or calling process_batch), before any record is touched."""
+        from fcsdk.idempotency import idempotent
+
+        store = Lives()
+
+        def work(n: int) -> int:
+            return n
+
+        cases: list[tuple[Callable[[], object], str]] = [
+            (
+                lambda: idempotent(store, key=3)(work),  # type: ignore[arg-type]
+                "key must be a function of the event or a field path",
+            ),
+            (
+                lambda: idempotent(store, key=n_key, in_progress_expires_after=0)(work),
+                "in_progress_expires_after must be positive, got 0",
+            ),
+            (
+                lambda: idempotent(store, key=n_key, in_progress_expires_after=timedelta(0))(work),
+                "in_progress_expires_after must be positive, got datetime.timedelta(0)",
+            ),
+            (
+                lambda: idempotent(store, key=n_key, wait=-1)(work),
+                "wait must be positive, got -1",
+            ),
+            (
+                lambda: process_batch(store, [1], work, key=n_key, expires_after=None),  # type: ignore[call-overload]
+                "expires_after is required",
+            ),
+            (
+                lambda: process_batch(store, [1], work, key=n_key, expires_after=-2.5),
+                "expires_after must be positive, got -2.5",
+            ),
+        ]
+        for make_it, message in cases:
+            with pytest.raises(ConfigurationError) as info:
+                make_it()
+            assert str(info.value) == message
+        assert store.lives == []
+
+
+class TestInProgressLifetimes:
+    def test_a_fixed_lifetime_is_at_least_a_millisecond(self) -> None:
+        """in_progress_expires_after goes to the store in milliseconds; less than one is one."""
+        from fcsdk.idempotency import idempotent
+
+        store = Lives()
+        for seconds, n in ((0.0004, 1), (timedelta(seconds=2.5), 2)):
+
+            @idempotent(store, key=n_key, in_progress_expires_after=seconds)
+            def work(n: int) -> int:
+                return n
+
+            assert work(n) == n
+        assert store.lives == [1, 2_500]
+
+    def test_the_functions_timeout_from_its_context(self) -> None:
+        """Without in_progress_expires_after a claim lives the function's timeout, read from
+        the runtime's own context inside an FCContext (a fractional timeout kept to the
+        millisecond: the record never expires before the deadline; one second is a timeout
+        like any other), or from an FCContext built by hand."""
+        from types import SimpleNamespace
+
+        from fcsdk._context_parts import FunctionMeta
+        from fcsdk.context import FCContext
+        from fcsdk.idempotency import idempotent
+
+        store = Lives()
+
+        @idempotent(store, key=n_key)
+        def work(n: int, context: Any) -> int:
+            return n
+
+        for n, timeout in enumerate((1, 2.5, "30")):
+            raw = SimpleNamespace(request_id=f"r-{n}", function=SimpleNamespace(timeout=timeout))
+            assert work(n, FCContext.from_runtime(raw)) == n
+        assert work(9, FCContext(request_id="r-9", function=FunctionMeta(timeout=7))) == 9
+        assert store.lives == [1_000, 2_500, 30_000, 7_000]
+
+    def test_no_deadline_outside_an_invocation(self) -> None:
+        """Called outside an invocation, without in_progress_expires_after: the error says
+        what to do, and the store is not touched."""
+        from fcsdk.idempotency import idempotent
+
+        store = Lives()
+
+        @idempotent(store, key=n_key)
+        def work(n: int) -> int:
+            return n
+
+        with pytest.raises(ConfigurationError) as info:
+            work(1)
+        assert str(info.value) == (
+            "no invocation deadline for the in-progress record: call the function inside "
+            "an FC invocation (@fc.handler, an HTTP handler) whose context has the "
+            "function's timeout, or pass in_progress_expires_after="
+        )
+        assert store.lives == []
+
+
+class TestWhatIsStored:
+    def test_each_claim_has_a_fresh_fence_that_its_result_keeps(self) -> None:
+        """An in-progress record carries a fresh 128-bit fence (32 hex digits); the completed
+        record keeps it, with the result as compact JSON of kind "json"."""
+        import re
+
+        store = Lives()
+        fences: list[str] = []
+
+        def body(n: int) -> dict[str, int]:
+            record = store.get(key_hash(work, n))
+            assert record is not None
+            assert record.status == "in_progress"
+            fences.append(record.fence)
+            return {"n": n}
+
+        work = make(store, False, body)
+        for n in (1, 2):
+            assert call(work, False, n) == {"n": n}
+            stored = store.get(key_hash(work, n))
+            assert stored is not None
+            assert replace(stored, ttl_ms=None) == Record(
+                "completed", fence=fences[-1], result=b'{"n":%d}' % n, kind="json"
+            )
+        assert all(re.fullmatch("[0-9a-f]{32}", fence) for fence in fences), fences
+        assert fences[0] != fences[1]
+
+    def test_results_at_the_stores_limit(self) -> None:
+        """A result whose size plus 256 bytes of header room is the store's limit is kept;
+        one byte more is refused, in so many words."""
+        store = Twin(max_record_bytes=300)
+        work = make(store, False, lambda n: b"x" * n)
+        assert call(work, False, 44) == b"x" * 44
+        assert call(work, False, 44) == b"x" * 44
+        key = key_hash(work, 45)
+        with pytest.raises(IdempotencyResultTooLargeError) as info:
+            call(work, False, 45)
+        assert str(info.value) == (
+            f"idempotency key {key}: the result (45 bytes) passes the store's limit (300 bytes, "
+            "header included); it was not kept, and the function does not run again for this key"
+        )
+
+    def test_a_streaming_response_is_kept_as_why_it_was_not(self) -> None:
+        """A StreamingResponse cannot be kept: the error says so, and the record kept instead
+        says why, with size 0 and the store's limit."""
+        import json
+
+        from fcsdk.web import StreamingResponse
+
+        store = Twin()
+        work = make(store, False, lambda n: StreamingResponse(iter([b"a"])))
+        with pytest.raises(ResultEncodeError) as info:
+            call(work, False, 1)
+        why = "a StreamingResponse cannot be kept as an idempotent answer"
+        assert str(info.value) == why
+        stored = store.get(key_hash(work, 1))
+        assert stored is not None
+        assert stored.kind == "dropped"
+        assert json.loads(stored.result) == {"size": 0, "limit": 1 << 20, "reason": why}
+
+    def test_a_result_its_serializer_encodes_as_text(self, store: RedisStore) -> None:
+        """The result encoder may answer text (a serializer of one's own): it is kept as its
+        UTF-8 bytes, and the repeat is answered from Redis without running."""
+        runs: list[int] = []
+
+        def body(n: int) -> TextSerialized:
+            runs.append(n)
+            return TextSerialized()
+
+        work = make(store, False, body)
+        assert isinstance(call(work, False, 1), TextSerialized)
+        assert call(work, False, 1) == {"kept": True}
+        assert runs == [1]
+
+    def test_json_results_without_the_web_modules(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """With fcsdk.web.response never imported, a JSON result is kept and answered."""
+        import sys
+
+        monkeypatch.delitem(sys.modules, "fcsdk.web.response", raising=False)
+        work = make(Twin(), False, lambda n: {"n": n})
+        assert call(work, False, 1) == call(work, False, 1) == {"n": 1}
+
+    def test_a_payload_mismatch_is_logged_with_the_key(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """The warning for a repeat with another payload names the key hash."""
+        work = make(Twin(), False, lambda n: 1, key="id", validate_payload=True)
+        assert call(work, False, {"id": "a", "v": 1}) == 1
+        caplog.clear()
+        with pytest.raises(IdempotencyPayloadMismatchError):
+            call(work, False, {"id": "a", "v": 2})
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert warnings == [
+            f"idempotency key {key_hash(work, {'id': 'a'})}: payload differs from the "
+            "first call's; refused"
+        ]
+
+
+class TestStoredRecords:
+    def test_a_record_without_a_fence_reads_back_without_one(self) -> None:
+        """A record written without a fence (a store of one's own) reads back with fence ""."""
+        for record in (
+            Record("completed", result=b"1"),
+            Record("in_progress", payload_hash="h"),
+        ):
+            assert decode_record(encode_record(record)) == record
+
+    def test_foreign_data_in_so_many_words(self, store: RedisStore, redis_client: Any) -> None:
+        """A value under the prefix that is not a record: the error says what and why."""
+        redis_client.set(store.prefix + "k", b"hello")
+        with pytest.raises(IdempotencyStoreError) as info:
+            store.get("k")
+        assert str(info.value) == (
+            "the store holds something that is not an idempotency record under this key "
+            "(another program writes under the same prefix?)"
+        )
