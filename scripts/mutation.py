@@ -198,18 +198,27 @@ class Tally:
         return self.score_of_run
 
     @property
+    def run(self) -> int:
+        """The mutants run that are not equivalent."""
+        return self.killed + self.timeout + len(self.survived) + len(self.no_tests)
+
+    @property
     def score_of_run(self) -> float:
         """The score over the mutants run (all of them, or a sample: ``--sample``)."""
-        real = self.killed + self.timeout + len(self.survived) + len(self.no_tests)
-        return 1.0 if real == 0 else (self.killed + self.timeout) / real
+        return 1.0 if self.run == 0 else (self.killed + self.timeout) / self.run
+
+    def score_of(self, *, sampled: bool) -> float:
+        """The score the exit status judges: a sample's over the mutants it ran (none run: 0)."""
+        if sampled:
+            return self.score_of_run if self.run else 0.0
+        return self.score
 
     @property
     def verdict(self) -> str:
         """The report's score cell: a sample's score says how many mutants it is over."""
         if not self.unfinished:
             return f"{self.score:.0%}"
-        real = self.killed + self.timeout + len(self.survived) + len(self.no_tests)
-        return f"{self.score_of_run:.0%} of the {real} run" if real else "not run"
+        return f"{self.score_of_run:.0%} of the {self.run} run" if self.run else "not run"
 
 
 def _copy_tree(dest: Path) -> None:
@@ -548,8 +557,14 @@ def tally(name: str, group: Group) -> dict[str, Tally]:
     return result
 
 
-def report(names: list[str], seconds: dict[str, float]) -> int:
-    """Print the per-module table and the survivors; 1 when a module is under 85%."""
+def report(
+    names: list[str], seconds: dict[str, float], sampled: frozenset[str] = frozenset()
+) -> int:
+    """Print the per-module table and the survivors; 1 when a module is under 85%.
+
+    A module of a ``sampled`` group is judged by its sample's score, the others by
+    the score of all their mutants (one not run yet scores 0).
+    """
     rows = []
     survivors = []
     worst = 1.0
@@ -557,7 +572,7 @@ def report(names: list[str], seconds: dict[str, float]) -> int:
         if not (WORK / name / "mutants").exists():
             continue
         for module, t in tally(name, GROUPS[name]).items():
-            worst = min(worst, t.score)
+            worst = min(worst, t.score_of(sampled=name in sampled))
             rows.append(
                 f"| {module} | {t.killed} | {t.timeout} | {len(t.survived)} "
                 f"| {len(t.no_tests)} | {len(t.equivalent)} | {t.unfinished} "
@@ -631,7 +646,10 @@ def main(argv: list[str] | None = None) -> int:
                 survivors_only=args.survivors,
                 sample=share(GROUPS[name], args.sample, full=args.full),
             )
-    return report(names, seconds)
+    sampled = frozenset(
+        name for name in names if share(GROUPS[name], args.sample, full=args.full) is not None
+    )
+    return report(names, seconds, sampled)
 
 
 if __name__ == "__main__":

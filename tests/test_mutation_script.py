@@ -254,6 +254,14 @@ class TestSample:
         assert mutation.Tally(killed=9, survived=["s"]).verdict == "90%"
         assert mutation.Tally(unfinished=5).verdict == "not run"
 
+    def test_a_sample_is_judged_by_what_it_ran(self, mutation: ModuleType) -> None:
+        """The exit status judges a sampled module by its sample; nothing run is no pass."""
+        sample = mutation.Tally(killed=17, survived=["a", "b", "c"], unfinished=180)
+        assert sample.score_of(sampled=True) == 0.85
+        assert sample.score_of(sampled=False) == 0.0
+        assert mutation.Tally(unfinished=5).score_of(sampled=True) == 0.0
+        assert mutation.Tally(killed=4, equivalent=["e"]).score_of(sampled=False) == 1.0
+
     def test_the_share_of_a_group(self, mutation: ModuleType) -> None:
         """A share asked for wins; else the group's own; --full runs every mutant."""
         sampled = mutation.Group(("m.py",), ("t.py",), sample=0.1)
