@@ -157,17 +157,19 @@ def configure(
             headers=dict(headers) if headers is not None else None,
             timeout=export_timeout,
         )
-        span_processor = BatchSpanProcessor(exporter, export_timeout_millis=export_timeout * 1000)
+        # the exporter's timeout bounds each export; BatchSpanProcessor's export_timeout_millis
+        # is not read on any path fcsdk takes (only as force_flush's default, never relied on)
+        span_processor = BatchSpanProcessor(exporter)
     provider.add_span_processor(span_processor)
     if set_global:
-        _set_global(trace, provider)
+        _set_global(trace)
     _invocation.TRACE[0] = InvocationTracer(
         provider, root_spans=root_spans, flush_timeout=flush_timeout
     )
     return provider
 
 
-def _set_global(trace: Any, provider: TracerProvider) -> None:
+def _set_global(trace: Any) -> None:
     """Make the global provider follow :func:`configure`'s, unless the application set its own.
 
     OpenTelemetry lets the global provider be set once per process; the one set

@@ -135,7 +135,7 @@ class InvocationTracer:
         self.provider = provider
         self.tracer: Tracer = provider.get_tracer("fcsdk")
         self.root_spans = root_spans
-        self.flush_millis = max(1, int(flush_timeout * 1000))
+        self.flush_timeout = flush_timeout
         self._trace = trace
         self._baggage = baggage
         self._context = otel_context
@@ -304,7 +304,7 @@ class InvocationTracer:
         the invocation waits for it at most ``flush_timeout``; what is not sent
         by then goes on in the background.
         """
-        return self._flusher.flush(self.flush_millis / 1000)
+        return self._flusher.flush(self.flush_timeout)
 
     def asgi_headers(
         self, opened: OpenSpan | None, headers: list[tuple[bytes, bytes]]

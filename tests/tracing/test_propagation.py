@@ -98,6 +98,16 @@ class TestTraceparent:
             True,
         )
 
+    @pytest.mark.parametrize(("flags", "sampled"), [("10", False), ("0b", True), ("FF", True)])
+    def test_flags_are_hexadecimal(self, flags: str, sampled: bool) -> None:
+        """The flags are a hexadecimal byte: 10 is 0x10 (bit 0 clear), 0b and FF have bit 0 set."""
+        value = f"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-{flags}"
+        assert parse_traceparent(value) == (
+            0x4BF92F3577B34DA6A3CE929D0E0E4736,
+            0x00F067AA0BA902B7,
+            sampled,
+        )
+
     def test_later_version_may_add_fields(self) -> None:
         """A version above 00 may carry more fields after the flags."""
         value = "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-extra"

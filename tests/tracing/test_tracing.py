@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -91,6 +92,7 @@ class TestEventHandler:
         assert span.trace_id == FC_TRACE.rjust(32, "0")
         assert span.parent_span_id == FC_SPAN
         assert span.kind == SERVER
+        assert span.scope[0] == "fcsdk"  # the instrumentation scope that made the span
         assert span.name == "my-function"
         assert span.attributes["faas.invocation_id"] == "req-1"
         assert span.attributes["faas.trigger"] == "timer"
@@ -396,6 +398,21 @@ class TestHTTP:
         assert span.status_code != STATUS_ERROR
         assert span.attributes["http.response.status_code"] == 404
 
+    @pytest.mark.parametrize(("status", "error"), [(499, False), (500, True)])
+    def test_server_error_answer(self, collector: Collector, status: int, error: bool) -> None:
+        """An answer of 500 or more the app gives itself (no exception) is an ERROR span."""
+        traced(collector)
+
+        @fc.http
+        def app(request: fc.Request) -> fc.Response:
+            return fc.Response(b"down", status=status)
+
+        assert HTTPClient(app).get("/").status_code == status
+        (span,) = collector.wait_for(1)
+        assert (span.status_code == STATUS_ERROR) is error
+        assert span.attributes["http.response.status_code"] == status
+        assert span.events == ()
+
     @pytest.mark.parametrize("via", ["wsgi", "fc3"])
     def test_flask(self, collector: Collector, via: str) -> None:
         """A Flask app through from_wsgi is one span per request, in both places."""
@@ -492,6 +509,127 @@ class TestExport:
         collector.release.set()
         assert not stuck, "the invocation waited for a collector that never answered"
         assert results == [b"5"]
+
+    def test_export_timeout_ends_a_stalled_export(
+        self, collector: Collector, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """export_timeout bounds an export request, whatever OTEL_EXPORTER_OTLP_TRACES_TIMEOUT says.
+
+        The collector holds its answer and flush_timeout is an hour: only the export's
+        own timeout (0.2 s) can end the invocation's wait.
+        """
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "3600")
+        collector.stall.set()
+        fcsdk.tracing.configure(endpoint=collector.endpoint, flush_timeout=3600, export_timeout=0.2)
+        results: list[bytes | str] = []
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            return 5
+
+        worker = threading.Thread(target=lambda: results.append(main(b"{}", fc_context("r"))))
+        worker.start()
+        worker.join(30)  # guards against a hang; the bound is 0.2 s
+        stuck = worker.is_alive()
+        collector.release.set()
+        worker.join(30)
+        assert collector.arrived.is_set()
+        assert not stuck, "the invocation waited for an export past export_timeout"
+        assert results == [b"5"]
+
+    def test_pipeline_failures_are_logged(self, caplog: pytest.LogCaptureFixture) -> None:
+        """A span processor that fails: the invocation answers, each failure logged with its trace.
+
+        Ending the span fails in the invocation's thread; the export fails in fcsdk's
+        flush thread, which log records name.
+        """
+        from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+
+        class Failing(SpanProcessor):
+            """Fails at the end of every span and at every flush."""
+
+            def on_end(self, span: ReadableSpan) -> None:
+                raise RuntimeError("processor down")
+
+            def force_flush(self, timeout_millis: int = 30000) -> bool:
+                raise RuntimeError("collector down")
+
+        fcsdk.tracing.configure(span_processor=Failing(), flush_timeout=30)
+        try:
+
+            @fc.handler
+            def main(event: dict[str, int]) -> int:
+                return 5
+
+            with caplog.at_level(logging.ERROR, logger="fcsdk.tracing"):
+                assert main(b"{}", fc_context("req-broken")) == b"5"
+        finally:
+            fcsdk.tracing.shutdown()
+        records = [record for record in caplog.records if record.name == "fcsdk.tracing"]
+        assert [(record.getMessage(), record.threadName) for record in records] == [
+            ("cannot end the invocation span", threading.current_thread().name),
+            ("cannot export the invocations' spans", "fcsdk-trace-flush"),
+        ]
+        assert [str(record.exc_info[1]) for record in records if record.exc_info] == [
+            "processor down",
+            "collector down",
+        ]
+
+    def test_one_flush_thread(self, collector: Collector) -> None:
+        """The exports of all invocations run in one thread, fcsdk-trace-flush, started once."""
+
+        def flush_threads() -> int:
+            return sum(thread.name == "fcsdk-trace-flush" for thread in threading.enumerate())
+
+        before = flush_threads()
+        traced(collector)
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            return 1
+
+        for n in range(3):
+            main(b"{}", fc_context(f"req-{n}"))
+        assert len(collector.spans) == 3
+        assert flush_threads() == before + 1
+
+    @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX's")
+    def test_forked_worker(self, collector: Collector) -> None:
+        """A process forked after an invocation exports its own before each returns; both exit.
+
+        The batch processor's own schedule is an hour, so only fcsdk's flush can have
+        sent the child's span by the time its invocation returned (the child then
+        exits at once); the parent, its flush thread started, still exits when done.
+        """
+        code = (
+            "import os, sys\n"
+            "import fcsdk as fc, fcsdk.tracing\n"
+            "from fcsdk.testing import fake_context\n"
+            "fcsdk.tracing.configure(endpoint=sys.argv[1], flush_timeout=10)\n"
+            "@fc.handler\n"
+            "def main(event: dict) -> int: return 1\n"
+            "main(b'{}', fake_context(request_id='req-parent'))\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    main(b'{}', fake_context(request_id='req-child'))\n"
+            "    os._exit(0)\n"
+            "sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n"
+        )
+        env = {**os.environ, "OTEL_BSP_SCHEDULE_DELAY": "3600000"}
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", code, collector.endpoint],
+                capture_output=True,
+                check=False,
+                text=True,
+                env=env,
+                timeout=60,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail("the process did not exit: a thread of fcsdk's kept it alive")
+        assert done.returncode == 0, done.stderr
+        ids = sorted(span.attributes["faas.invocation_id"] for span in collector.spans)
+        assert ids == ["req-child", "req-parent"]
 
     def test_one_provider_per_instance(self, collector: Collector) -> None:
         """Many invocations share the one provider and its one span processor."""
@@ -1144,9 +1282,34 @@ class TestConfigure:
     )
     def test_timeouts_must_be_positive(self, flush_timeout: float, export_timeout: float) -> None:
         """Either timeout zero or less is a ConfigurationError; tracing stays off."""
-        with pytest.raises(fc.ConfigurationError, match="must be positive"):
+        with pytest.raises(fc.ConfigurationError) as raised:
             fcsdk.tracing.configure(flush_timeout=flush_timeout, export_timeout=export_timeout)
+        assert str(raised.value) == "flush_timeout and export_timeout must be positive numbers"
         assert not fcsdk.tracing.is_configured()
+
+    def test_without_opentelemetry(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without the tracing extra, configure() says what to install; tracing stays off."""
+        monkeypatch.setitem(sys.modules, "opentelemetry", None)  # import fails as if absent
+        with pytest.raises(fc.ConfigurationError) as raised:
+            fcsdk.tracing.configure()
+        assert str(raised.value) == "tracing needs OpenTelemetry: pip install 'fcsdk[tracing]'"
+        assert isinstance(raised.value.__cause__, ImportError)
+        assert not fcsdk.tracing.is_configured()
+
+    def test_sampler_argument(self, collector: Collector) -> None:
+        """sampler= decides: always-on records an invocation FC's trace did not sample."""
+        from opentelemetry.sdk.trace.sampling import ALWAYS_ON
+
+        traced(collector, sampler=ALWAYS_ON)
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            return 1
+
+        main(b"{}", fc_context("req-forced", flags="0"))
+        (span,) = collector.wait_for(1)
+        assert span.attributes["faas.invocation_id"] == "req-forced"
+        assert span.parent_span_id == FC_SPAN
 
     def test_small_timeouts_are_fine(self, collector: Collector) -> None:
         """Timeouts below a second are valid."""
