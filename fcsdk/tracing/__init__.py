@@ -191,6 +191,7 @@ def shutdown() -> None:
     _invocation.TRACE[0] = None
     if tracer is not None:
         tracer.provider.shutdown()
+        tracer.close()
 
 
 def is_configured() -> bool:

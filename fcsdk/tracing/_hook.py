@@ -306,6 +306,10 @@ class InvocationTracer:
         """
         return self._flusher.flush(self.flush_timeout)
 
+    def close(self) -> threading.Thread | None:
+        """Stop the export thread (tracing is shut down); returns it, for a join."""
+        return self._flusher.close()
+
     def asgi_headers(
         self, opened: OpenSpan | None, headers: list[tuple[bytes, bytes]]
     ) -> list[tuple[bytes, bytes]]:
@@ -358,11 +362,14 @@ class Flusher:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid = 0
+        self._closed = False
 
     def flush(self, timeout: float) -> bool:
         """Have the pending spans exported; wait at most ``timeout`` s; whether they went."""
         done = threading.Event()
         with self._lock:
+            if self._closed:
+                return False
             if self._thread is None or self._pid != os.getpid():  # first use, or a forked child
                 self._pid = os.getpid()
                 self._thread = threading.Thread(
@@ -373,18 +380,30 @@ class Flusher:
             self._wake.set()
         return done.wait(timeout)
 
+    def close(self) -> threading.Thread | None:
+        """End the thread once the exports asked for are done; returns it (for a join)."""
+        with self._lock:
+            self._closed = True
+            thread, self._thread = self._thread, None
+            self._wake.set()
+        return thread
+
     def _run(self) -> None:
         while True:
             self._wake.wait()
             with self._lock:
                 self._wake.clear()
                 waiting, self._waiting = self._waiting, []
-            try:
-                self.provider.force_flush()
-            except Exception:
-                logger.exception("cannot export the invocations' spans")
-            for done in waiting:
-                done.set()
+                closed = self._closed
+            if waiting:
+                try:
+                    self.provider.force_flush()
+                except Exception:
+                    logger.exception("cannot export the invocations' spans")
+                for done in waiting:
+                    done.set()
+            if closed:
+                return
 
 
 def _invocation_open() -> Any:

@@ -593,6 +593,38 @@ class TestExport:
         assert len(collector.spans) == 3
         assert flush_threads() == before + 1
 
+    def test_shutdown_ends_the_flush_thread(self, collector: Collector) -> None:
+        """shutdown(), and so a second configure(), leaves no export thread behind."""
+
+        def flush_threads() -> set[threading.Thread]:
+            return {t for t in threading.enumerate() if t.name == "fcsdk-trace-flush"}
+
+        before = flush_threads()
+
+        @fc.handler
+        def main(event: dict[str, int]) -> int:
+            return 1
+
+        traced(collector)
+        main(b"{}", fc_context("req-first"))
+        (first,) = flush_threads() - before
+        traced(collector)  # configure again: the first configuration is shut down
+        first.join(10)
+        assert not first.is_alive(), "the first configuration's export thread outlived it"
+        main(b"{}", fc_context("req-second"))
+        (second,) = flush_threads() - before
+        tracer = _invocation.TRACE[0]
+        assert tracer is not None
+        fcsdk.tracing.shutdown()
+        second.join(10)
+        assert not second.is_alive(), "the export thread outlived shutdown()"
+        assert tracer.flush() is False  # an invocation still ending: no new thread for it
+        assert flush_threads() - before == set()
+        assert [span.attributes["faas.invocation_id"] for span in collector.spans] == [
+            "req-first",
+            "req-second",
+        ]
+
     @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX's")
     def test_forked_worker(self, collector: Collector) -> None:
         """A process forked after an invocation exports its own before each returns; both exit.
