@@ -63,7 +63,8 @@ if args[0] == "-X":
         "import time:       300 |        300 |   helper\\n"
         "import time:       280 |        280 |     dep.sub_module_long\\n"
         "import time:      1220 |       1500 |   dep\\n"
-        "import time:      2000 |       2000 |   fcsdk\\n"
+        "import time:       200 |        200 |     fcsdk.x\\n"
+        "import time:      1800 |       2000 |   fcsdk\\n"
         "import time:      3600 |       7400 | index\\n"
         + mark + "event\\n"
         "import time:       597 |        597 | colorsys\\n"
@@ -245,9 +246,17 @@ class TestMeasuredFigures:
                             {
                                 "name": "fcsdk",
                                 "owner": "fcsdk",
-                                "self_ms": 2.0,
+                                "self_ms": 1.8,
                                 "cumulative_ms": 2.0,
-                                "children": [],
+                                "children": [
+                                    {
+                                        "name": "fcsdk.x",
+                                        "owner": "fcsdk",
+                                        "self_ms": 0.2,
+                                        "cumulative_ms": 0.2,
+                                        "children": [],
+                                    }
+                                ],
                             },
                         ],
                     }
@@ -368,9 +377,11 @@ class TestMeasuredFigures:
             "<g><title>dep.sub_module_long [dep 1.0]: 0.3 ms cumulative, 0.3 ms self</title>"
             '<rect x="45.0" y="66" width="42.0" height="20" fill="#f28e2b"/>'
             '<text x="48.0" y="81">dep.s…</text></g>'
-            "<g><title>fcsdk [fcsdk]: 2.0 ms cumulative, 2.0 ms self</title>"
+            "<g><title>fcsdk [fcsdk]: 2.0 ms cumulative, 1.8 ms self</title>"
             '<rect x="270.0" y="44" width="300.0" height="20" fill="#2f6fdf"/>'
             '<text x="273.0" y="59">fcsdk</text></g>'
+            "<g><title>fcsdk.x [fcsdk]: 0.2 ms cumulative, 0.2 ms self</title>"
+            '<rect x="270.0" y="66" width="30.0" height="20" fill="#2f6fdf"/></g>'
             "<g><title>first event [your code]: 0.6 ms cumulative, 0.0 ms self</title>"
             '<rect x="1110.0" y="0" width="90.0" height="20" fill="#e15759"/>'
             '<text x="1113.0" y="15">first event</text></g>'
