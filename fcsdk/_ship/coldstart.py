@@ -470,11 +470,9 @@ def measure(
                     )
                 )
         imports = _split_importtime(traced.stderr)
-        _mark_owners(imports, owners_of(code))
-        for node in imports:
-            node.owner = (
-                YOUR_CODE if node.name.startswith(("import ", "first event")) else node.owner
-            )
+        owners = owners_of(code)
+        for top in imports:  # the two sections are your code's; what they import is marked
+            _mark_owners(top.children, owners)
         unzipped = sum(i.file_size for i in infos)
     return ColdStartReport(
         package=zip_path,
@@ -539,10 +537,10 @@ def _rects(nodes: list[ImportNode], scale: float, colours: dict[str, str]) -> tu
 
     def place(items: list[ImportNode], x: float, depth: int) -> None:
         nonlocal depth_max
-        depth_max = max(depth_max, depth)
         for n in items:
             w = n.cumulative_us * scale
             if w >= 0.5:
+                depth_max = max(depth_max, depth)  # a row only for the bars drawn
                 ms = n.cumulative_us / 1000
                 label = html.escape(n.name)
                 tip = html.escape(

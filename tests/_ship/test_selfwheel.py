@@ -8,6 +8,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -146,3 +147,33 @@ def test_no_installed_metadata_is_a_clear_error(
     monkeypatch.setattr(metadata, "distribution", lambda name: EmptyDistribution())
     with pytest.raises(ConfigurationError, match="has no METADATA"):
         write_fcsdk_wheel(tmp_path / "w")
+
+
+def test_entries_are_plain_files_readable_by_all(tmp_path: Path) -> None:
+    """Each entry carries mode 0644, into a folder made with its parents."""
+    wheel = write_fcsdk_wheel(tmp_path / "not" / "yet")
+    assert wheel.parent == tmp_path / "not" / "yet"
+    with zipfile.ZipFile(wheel) as zf:
+        assert {info.external_attr >> 16 for info in zf.infolist()} == {0o644}
+
+
+def test_an_interrupted_write_leaves_no_wheel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails midway leaves only the .partial file, never a truncated wheel."""
+    writes = 0
+    real = zipfile.ZipFile.writestr
+
+    def failing(self: zipfile.ZipFile, *args: Any, **kwargs: Any) -> None:
+        nonlocal writes
+        writes += 1
+        if writes > 3:
+            raise OSError(28, "No space left on device")
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", failing)
+    with pytest.raises(OSError, match="No space left"):
+        write_fcsdk_wheel(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == [
+        f"fcsdk-{fcsdk.__version__}-py3-none-any.whl.partial"
+    ]

@@ -8,6 +8,7 @@ loopback), importing a dependency from the package's root as the real one does.
 from __future__ import annotations
 
 import json
+import sys
 import zipfile
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import pytest
 
 from fcsdk._ship import webstart
 from fcsdk._ship.build import build_package
+from fcsdk._ship.bytecode import Interpreter
+from fcsdk._ship.coldstart import ColdStartError
 from fcsdk._ship.requirements import PipOptions
 from fcsdk._ship.target import Target
 from fcsdk.cli import main
@@ -268,3 +271,170 @@ class TestStubbornCommands:
         args = ["coldstart", str(project), "-n", "1", "--python", runtime_python("3.12")]
         assert main([*args, "--no-index", "--find-links", str(wheelhouse)]) == 2
         assert "did not answer" in capsys.readouterr().err
+
+
+ONE_ANSWER = """\
+import json, os, socket, sys
+
+seen = {
+    "argv": sys.argv,
+    "cwd": os.getcwd(),
+    "path0": os.environ["PATH"].split(os.pathsep)[0],
+    "python3": os.path.realpath(os.path.join(os.environ["PATH"].split(os.pathsep)[0], "python3")),
+    "names": sorted(os.listdir(os.environ["PATH"].split(os.pathsep)[0])),
+    "port": os.environ["FC_CUSTOM_LISTEN_PORT"],
+    "server_port": os.environ["FC_SERVER_PORT"],
+    "code": os.environ["FC_FUNC_CODE_PATH"],
+    "secret": os.environ["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
+    "extra": os.environ.get("EXTRA"),
+}
+with open(os.environ["SEEN"], "a") as fh:
+    fh.write(json.dumps(seen) + "\\n")
+listener = socket.create_server(("127.0.0.1", int(os.environ["FC_CUSTOM_LISTEN_PORT"])))
+conn, _ = listener.accept()
+conn.recv(4096)
+conn.sendall(b"HTTP/1.1 204 No Content\\r\\n\\r\\n")
+conn.close()
+"""
+
+
+def this_python() -> Interpreter:
+    """The Python running the tests, as the target's."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return Interpreter(sys.executable, version, "cpython-0", "00")
+
+
+class TestStartsWithThisPython:
+    """measure_web on a package of a few lines, with this Python as python3 (no pip)."""
+
+    def test_what_the_startup_command_sees(self, tmp_path: Path) -> None:
+        """/code/ words map to the package, python3 is the target's, FC's variables are set."""
+        with zipfile.ZipFile(tmp_path / "web.zip", "w") as zf:
+            zf.writestr("server.py", ONE_ANSWER)
+        seen_file = tmp_path / "seen.jsonl"
+        python = this_python()
+        steps: list[str] = []
+        report = webstart.measure_web(
+            tmp_path / "web.zip",
+            python,
+            command=("python3", "/code/server.py", "--flag"),
+            runs=2,
+            env={"SEEN": str(seen_file), "EXTRA": "yes"},
+            progress=steps.append,
+        )
+        assert steps == ["start 1 of 2", "start 2 of 2"]
+        first, second = [json.loads(line) for line in seen_file.read_text().splitlines()]
+        code = first["code"]
+        assert first["argv"] == [f"{code}/server.py", "--flag"]
+        assert first["cwd"] == code
+        assert Path(first["path0"]).name == "bin"  # the target's Python first, as in the image
+        assert first["names"] == sorted(["python", "python3", f"python{python.version}"])
+        assert first["python3"] == str(Path(sys.executable).resolve())
+        assert first["port"] == first["server_port"]
+        assert first["port"] != second["port"]  # a free port for each start
+        assert first["secret"] == "Wb3+c/Tg9x5r7FzA0e="
+        assert first["extra"] == "yes"
+        assert report.status == "HTTP/1.1 204 No Content"
+        assert report.command == ("python3", "/code/server.py", "--flag")
+        assert len(report.first_answer) == 2
+        assert report.file_count == 1
+        assert report.unzipped_size == len(ONE_ANSWER)
+
+    def test_a_relative_command_runs_from_the_package(self, tmp_path: Path) -> None:
+        """./bootstrap (kept executable from the zip) is the package's, not the caller's."""
+        with zipfile.ZipFile(tmp_path / "web.zip", "w") as zf:
+            zf.writestr("server.py", ONE_ANSWER)
+            boot = zipfile.ZipInfo("bin/bootstrap")
+            boot.external_attr = 0o755 << 16
+            zf.writestr(boot, '#!/bin/sh\nexec python3 server.py "$0"\n')
+        seen_file = tmp_path / "seen.jsonl"
+        report = webstart.measure_web(
+            tmp_path / "web.zip",
+            this_python(),
+            command=("bin/bootstrap",),
+            runs=1,
+            env={"SEEN": str(seen_file)},
+        )
+        assert report.status == "HTTP/1.1 204 No Content"
+        seen = json.loads(seen_file.read_text())
+        assert seen["argv"] == ["server.py", f"{seen['code']}/bin/bootstrap"]  # its full path
+
+    def test_a_command_that_dies_with_undecodable_output(self, tmp_path: Path) -> None:
+        """Its last stderr line is shown, bytes that are not UTF-8 replaced."""
+        with zipfile.ZipFile(tmp_path / "web.zip", "w") as zf:
+            zf.writestr("die.py", "import sys\nsys.stderr.buffer.write(b'bad \\xff byte\\n')\n")
+        with pytest.raises(ColdStartError) as e:
+            webstart.measure_web(
+                tmp_path / "web.zip", this_python(), command=("python3", "die.py"), runs=1
+            )
+        assert str(e.value).startswith("the startup command exited with 0 before answering")
+        assert str(e.value).endswith(": bad \ufffd byte")
+
+
+class TestWebReport:
+    def report(self) -> webstart.WebColdStartReport:
+        """A report of three starts."""
+        return webstart.WebColdStartReport(
+            package=Path("/tmp/web.zip"),
+            command=("/code/bootstrap", "--port", "9000"),
+            interpreter=Interpreter("/usr/bin/python3.12", "3.12", "cpython-312", "cb0d"),
+            zipped_size=348_160,
+            unzipped_size=11_744_051,
+            file_count=1234,
+            first_answer=[120.5, 98.25, 143.125],
+            status="HTTP/1.1 200 OK",
+        )
+
+    def test_text(self) -> None:
+        """The package line, the command line, the table of the first answer, its status."""
+        assert self.report().render() == (
+            "web.zip: 340 KB zipped, 11.2 MB unzipped, 1234 files\n"
+            "web function: /code/bootstrap --port 9000 with Python 3.12 (/usr/bin/python3.12) "
+            "as python3, 3 fresh starts, read-only code folder\n"
+            "\n"
+            "  phase                                 median       min       max\n"
+            "  process start to first answer       120.5 ms   98.2 ms  143.1 ms\n"
+            "\n"
+            "first answer: HTTP/1.1 200 OK"
+        )
+
+    def test_json(self) -> None:
+        """--json: the package, the command, the Python, the figures and the status."""
+        assert self.report().to_json() == {
+            "package": {
+                "path": "/tmp/web.zip",
+                "zipped_bytes": 348_160,
+                "unzipped_bytes": 11_744_051,
+                "files": 1234,
+            },
+            "command": ["/code/bootstrap", "--port", "9000"],
+            "python": {"path": "/usr/bin/python3.12", "version": "3.12"},
+            "first_answer_ms": [120.5, 98.25, 143.125],
+            "stats_ms": {"median": 120.5, "min": 98.25, "max": 143.12},
+            "cold_start_ms": 120.5,
+            "status": "HTTP/1.1 200 OK",
+        }
+
+
+def test_a_status_line_cut_by_the_close_still_counts() -> None:
+    """A server that closes right after a status line without CRLF has answered; junk has not."""
+    import socket
+    import threading
+
+    for sent, expected in ((b"HTTP/1.0 503 Busy", "HTTP/1.0 503 Busy"), (b"junk", None)):
+        listener = socket.create_server(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+
+        def serve(listener: socket.socket = listener, sent: bytes = sent) -> None:
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(4096)
+                conn.sendall(sent)
+
+        server = threading.Thread(target=serve, daemon=True)
+        server.start()
+        try:
+            assert webstart._answer(port) == expected
+        finally:
+            server.join(timeout=10)
+            listener.close()
