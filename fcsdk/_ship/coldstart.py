@@ -382,8 +382,18 @@ def _result(
                     f"{handler} ({source}) {what}: {data['type']}: {data['message']}"
                 )
             return data
-    tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
-    raise ColdStartError(f"the interpreter exited with {done.returncode}: {tail[0]}")
+    phase = ""
+    said: list[str] = []
+    for line in done.stderr.strip().splitlines():
+        if line.startswith(_MARK):  # the runner's own marks: where it got to, not output
+            phase = _PHASES.get(line[len(_MARK) :], phase)
+        elif not line.startswith("import time:"):  # nor -X importtime's table
+            said.append(line)
+    last = said[-1] if said else "no output"
+    raise ColdStartError(f"the interpreter exited with {done.returncode}{phase}: {last}")
+
+
+_PHASES = {"import": " while importing the handler", "event": " while handling the event"}
 
 
 def measure(

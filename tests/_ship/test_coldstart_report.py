@@ -420,7 +420,8 @@ class TestRunResults:
         with pytest.raises(ColdStartError) as e:
             coldstart._result(self.run(stderr, -11), "index.handler")
         assert str(e.value) == (
-            "the interpreter exited with -11: Fatal Python error: Segmentation fault"
+            "the interpreter exited with -11 while handling the event: "
+            "Fatal Python error: Segmentation fault"
         )
         with pytest.raises(ColdStartError) as e:
             coldstart._result(self.run("", 7), "index.handler")
@@ -493,7 +494,15 @@ class TestRealInterpreter:
                 "index.handler (index.py) raised on the event: KeyError: 'order_id'",
             ),
             ("x = 1\n", "index.py has no handler: the handler is index.handler"),
-            ("import os\nos._exit(7)\n", "the interpreter exited with 7: @fcsdk-coldstart: import"),
+            (
+                "import os\nos._exit(7)\n",
+                "the interpreter exited with 7 while importing the handler: no output",
+            ),
+            (
+                "import os, sys\ndef handler(event, context):\n"
+                "    print('giving up', file=sys.stderr); sys.stderr.flush(); os._exit(3)\n",
+                "the interpreter exited with 3 while handling the event: giving up",
+            ),
         ],
     )
     def test_a_failing_handler(self, tmp_path: Path, source: str, message: str) -> None:
