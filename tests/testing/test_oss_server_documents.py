@@ -151,8 +151,9 @@ def contents(key: str, *, owner: bool = True) -> str:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def server() -> Iterator[LocalOSSServer]:
+    """A server of the test's own (listings compare whole documents: no other test's objects)."""
     with new_server() as srv:
         bucket = client(srv)
         for key in ["a.txt", "d/1", "d/2", "d/e/3", "é f", "ü"]:
