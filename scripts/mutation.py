@@ -18,7 +18,7 @@ Usage::
     python scripts/mutation.py --survivors serve  # only the last run's survivors, again
     python scripts/mutation.py --sample 0.2 oss   # a fixed fifth of each module's mutants
     python scripts/mutation.py --full oss         # every mutant (the sampled groups' default is
-                                                  # a tenth: see ``Group.sample``)
+                                                  # a share: see ``Group.sample``)
 
 Why mutmut 3: it mutates in place behind trampolines (one copy of the tree, not one
 per mutant), runs only the tests that reached the mutated function, forks a warm
@@ -119,7 +119,7 @@ GROUPS: dict[str, Group] = {
         # the slow tests (the runtimes' measured cold starts, the quickstart's deploy) take
         # minutes each under mutmut: what only they reach counts as "no test", not killed
         marks="not slow",
-        sample=0.1,  # 3,800 mutants, each running pip: a tenth takes about 20 minutes
+        sample=0.05,  # 4,000 mutants, many running pip: a twentieth took 33 minutes
         # runs the built zip under `python -I -S`: the zip's mutated fcsdk cannot import mutmut
         deselect=(
             "tests/_ship/test_build.py::TestRealRuntimes::"
@@ -143,7 +143,7 @@ GROUPS: dict[str, Group] = {
         ("fcsdk/_local/oss/*.py",),
         ("tests/testing", "tests/properties/test_oss_server_properties.py"),
         marks="",
-        sample=0.1,  # 5,800 mutants, each starting servers: a tenth takes about an hour
+        sample=0.1,  # 6,000 mutants, each starting servers: a tenth took 80 minutes
     ),
     "handler": Group(
         ("fcsdk/handler.py",),
@@ -164,7 +164,7 @@ GROUPS: dict[str, Group] = {
         ("fcsdk/webfunction/*.py",),
         ("tests/webfunction", "tests/tracing/test_web_function.py"),
         marks="",
-        sample=0.1,  # 1,900 mutants, each starting uvicorn
+        sample=0.05,  # 1,900 mutants, each starting uvicorn: a twentieth took 80 minutes
         # the tests start the real server, which imports the mutated copy (PYTHONPATH)
         elsewhere=(
             ("fcsdk.webfunction.*", ("tests/webfunction/", "tests/tracing/test_web_function.py")),
