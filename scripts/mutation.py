@@ -119,7 +119,7 @@ GROUPS: dict[str, Group] = {
         # the slow tests (the runtimes' measured cold starts, the quickstart's deploy) take
         # minutes each under mutmut: what only they reach counts as "no test", not killed
         marks="not slow",
-        sample=0.05,  # 4,000 mutants, many running pip: a twentieth took 33 minutes
+        sample=0.05,  # 4,000 mutants, many running pip: a twentieth took 29 minutes
         # runs the built zip under `python -I -S`: the zip's mutated fcsdk cannot import mutmut
         deselect=(
             "tests/_ship/test_build.py::TestRealRuntimes::"
