@@ -161,6 +161,61 @@ class TestImportsAndProgress:
             "yaml": ["src/helpers.py", "src/index.py", "src/shop/cart.py"]
         }
 
+    def test_the_top_level_name_of_a_dotted_import(self, tmp_path: Path) -> None:
+        """``import a.b.c`` and ``from a.b.c import x`` both need ``a``; try-imports are optional."""
+        from fcsdk._ship.imports import missing_imports
+
+        (tmp_path / "index.py").write_text(
+            "import google.cloud.storage\nfrom azure.core.pipeline import policies\n"
+            "from . import sibling\ntry:\n    import ujson\nexcept ImportError:\n    pass\n"
+        )
+        assert missing_imports({"index.py": tmp_path / "index.py"}, set()) == {
+            "azure": ["index.py"],
+            "google": ["index.py"],
+        }
+
+    def test_top_level_names_of_installed_files(self) -> None:
+        """A module's name drops its suffix; metadata folders provide no module."""
+        from fcsdk._ship.imports import top_level_names
+
+        assert top_level_names(
+            [
+                "six.py",
+                "_cffi_backend.cpython-312-x86_64-linux-gnu.so",
+                "yaml/__init__.py",
+                "six-1.16.0.dist-info/RECORD",
+                "demo-1.0.data/scripts/run",
+            ]
+        ) == {"six", "_cffi_backend", "yaml"}
+
+    def test_requirement_hint_names_the_files_and_the_lines(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Up to three files are named (then an ellipsis); fcsdk is pinned, others by name."""
+        from importlib import metadata
+
+        from fcsdk._ship.imports import requirement_hint
+
+        pin = f"fcsdk=={metadata.version('fcsdk')}"
+        assert requirement_hint({"fcsdk": ["index.py"], "yaml": ["index.py"]}) == (
+            "index.py imports fcsdk, yaml",
+            f"    {pin}\n    yaml",
+        )
+        assert requirement_hint({"yaml": ["a.py", "b.py", "c.py"]}) == (
+            "a.py, b.py, c.py import yaml",
+            "    yaml",
+        )
+        assert requirement_hint({"yaml": ["d.py", "c.py"], "fcsdk": ["b.py", "a.py"]}) == (
+            "a.py, b.py, c.py … import fcsdk, yaml",
+            f"    {pin}\n    yaml",
+        )
+
+        def not_installed(name: str) -> str:
+            raise metadata.PackageNotFoundError(name)
+
+        monkeypatch.setattr(metadata, "version", not_installed)
+        assert requirement_hint({"fcsdk": ["index.py"]}) == ("index.py imports fcsdk", "    fcsdk")
+
     def test_a_closed_stream_shows_nothing(self) -> None:
         """A stream whose isatty() raises (closed) turns the display off."""
         import io
