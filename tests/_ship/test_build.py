@@ -75,9 +75,12 @@ class TestBuildPackage:
         (staging / "ok-2.0.dist-info" / "RECORD").write_text(
             "ok.py,,1\n\nok-2.0.dist-info/RECORD,,\n"
         )
+        (staging / "old-style-3.1.dist-info").mkdir()  # a hyphen left in the name
+        (staging / "old-style-3.1.dist-info" / "RECORD").write_text("old_style.py,,1\n")
         assert build._distribution_of(staging) == {
             "ok.py": "ok 2.0",
             "ok-2.0.dist-info/RECORD": "ok 2.0",
+            "old_style.py": "old-style 3.1",
         }
         assert build._top_level("orphan/x.py") == "orphan"
 

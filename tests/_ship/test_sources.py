@@ -137,6 +137,69 @@ class TestNative:
             check_installed(tmp_path, Target.for_runtime("python3.12"))
 
 
+    def test_what_is_native_by_name_and_by_content(self, tmp_path: Path) -> None:
+        """Only the leaf's name counts; a pyc or text with ELF's first bytes is not native."""
+        assert not is_native("x.so.d/readme.txt")
+        assert not is_native("lib.so/readme")
+        assert is_native("pkg/blob", b"\x7fELF")
+        assert not is_native("pkg/mod.PYC", b"\x7fELF")
+        t = Target.for_runtime("python3.12")
+        assert not foreign_abi("site/_x.cpython-311-data/mod.so", t)
+        assert foreign_abi("site/_x.cpython-312-data/mod.cpython-311-x86_64-linux-gnu.so", t)
+        wheel = tmp_path / "w.whl"
+        with zipfile.ZipFile(wheel, "w") as zf:
+            zf.writestr("pkg/blob", b"\x7fELF\x02\x01")
+            zf.writestr("pkg/data.txt", b"\x7fELF")
+            zf.writestr("pkg/__init__.py", b"")
+        assert native_in_wheel(wheel) == ["pkg/blob"]
+
+    def _dist(self, staging: Path, name: str, wheel: str, files: dict[str, bytes]) -> None:
+        info = staging / f"{name}.dist-info"
+        info.mkdir(parents=True)
+        (info / "WHEEL").write_text(wheel)
+        record = "".join(f"{rel},sha256=x,{len(data)}\n" for rel, data in files.items())
+        (info / "RECORD").write_bytes(record.encode() + b"# caf\xe9\n")  # not UTF-8
+        for rel, data in files.items():
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            (staging / rel).write_bytes(data)
+
+    def test_a_pure_tagged_wheel_with_compiled_code_is_refused_by_name(
+        self, tmp_path: Path
+    ) -> None:
+        """The message names the distribution, its tags and the first three native files."""
+        self._dist(
+            tmp_path,
+            "old-style-2.0",
+            "Wheel-Version: 1.0\nTag:py2-none-any\nTag: py3-none-any\n",
+            {f"old_style/m{i}.so": b"\x7fELF" for i in range(4)} | {"old_style/a.py": b""},
+        )
+        with pytest.raises(PackageError) as caught:
+            check_installed(tmp_path, Target.for_runtime("python3.12"))
+        assert str(caught.value) == (
+            "old-style 2.0's wheel is tagged py2-none-any, py3-none-any (pure Python) but holds "
+            "compiled code (old_style/m0.so, old_style/m1.so, old_style/m2.so), built for some "
+            "machine, not for FC's Linux: use a wheel built for the target (manylinux, the "
+            "runtime's CPython), or build one on manylinux and pass its folder with --find-links"
+        )
+
+    def test_compiled_code_for_another_python_is_refused(self, tmp_path: Path) -> None:
+        """An extension naming CPython 3.11 in a 3.12 package: the first three are named."""
+        names = [f"ext/m{i}.cpython-311-x86_64-linux-gnu.so" for i in range(4)]
+        self._dist(
+            tmp_path,
+            "ext-1.0",
+            "Tag: cp311-cp311-manylinux_2_17_x86_64\n",
+            {n: b"\x7fELF" for n in names},
+        )
+        with pytest.raises(PackageError) as caught:
+            check_installed(tmp_path, Target.for_runtime("python3.12"))
+        assert str(caught.value) == (
+            "ext 1.0 holds compiled code for another Python than python3.12's CPython 3.12 "
+            f"({', '.join(names[:3])}): it was built for some other interpreter and would "
+            "not import on FC"
+        )
+
+
 class TestImportsAndProgress:
     def test_a_module_that_does_not_parse_is_skipped(self, tmp_path: Path) -> None:
         """A syntax error is left to the bytecode step; the other modules are still read."""
