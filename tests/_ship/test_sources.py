@@ -56,12 +56,19 @@ class TestFindSourceReferences:
             ("lib-1.0.zip", True),
             ("C:\\libs\\x", True),
             ("~/libs/x", True),
+            ("libs/localpkg", True),
             ("requests[socks]", False),
         ],
     )
     def test_what_needs_a_build(self, reference: str, built: bool) -> None:
         """Anything but a wheel, named by path or URL, is built; a plain name is not."""
         assert needs_build(reference) is built
+
+    def test_a_file_that_is_not_utf8(self, tmp_path: Path) -> None:
+        """A requirements file with a byte that is not UTF-8 is still read."""
+        (tmp_path / "requirements.txt").write_bytes(b"# caf\xe9\n./libs/x\n")
+        (found,) = find_source_references(tmp_path / "requirements.txt", ())
+        assert found.reference == "./libs/x"
 
     def test_no_source_gives_nothing(self) -> None:
         """A project without requirements has no references."""
@@ -102,6 +109,34 @@ class TestRewriteRequirements:
         assert lines[1] == f"-c {copy}"
         assert lines[2:] == ["-r nowhere.txt", "demo"]
         assert copy.read_text() == "/w/a.whl ; python_version > '3'\n"
+
+
+    def test_a_nested_file_of_the_same_name_and_a_long_constraint(self, tmp_path: Path) -> None:
+        """A nested requirements.txt gets a numbered copy; --constraint stays one; not UTF-8 is read."""
+        (tmp_path / "sub").mkdir()
+        (tmp_path / "sub" / "requirements.txt").write_text("demo\n")
+        (tmp_path / "pins.txt").write_text("demo==1.0\n")
+        (tmp_path / "requirements.txt").write_bytes(
+            b"-r sub/requirements.txt\n--constraint pins.txt\nother  # caf\xe9, not UTF-8\n"
+        )
+        scratch = tmp_path / "scratch"
+        out = rewrite_requirements(tmp_path / "requirements.txt", (), {}, scratch)
+        assert out == scratch / "requirements.txt"
+        assert out.read_text() == (
+            f"-r {scratch / '1-requirements.txt'}\n-c {scratch / '2-pins.txt'}\nother\n"
+        )
+        assert (scratch / "1-requirements.txt").read_text() == "demo\n"
+
+    def test_copies_of_folders_are_numbered(self, tmp_path: Path) -> None:
+        """Each copied folder gets the next number in the same scratch folder."""
+        from fcsdk._ship.sources import copy_folder
+
+        (tmp_path / "lib").mkdir()
+        (tmp_path / "lib" / "setup.py").write_text("")
+        scratch = tmp_path / "a" / "copies"
+        assert copy_folder(tmp_path / "lib", scratch) == scratch / "0-lib"
+        assert copy_folder(tmp_path / "lib", scratch) == scratch / "1-lib"
+        assert (scratch / "1-lib" / "setup.py").is_file()
 
 
 class TestNative:
