@@ -303,7 +303,7 @@ class TestWhereInterpretersAre:
             bin_dir.mkdir(parents=True)
             script(
                 bin_dir / "python",
-                "echo '{\"version\": \"3.99\", \"implementation\": \"cpython\", "
+                'echo \'{"version": "3.99", "implementation": "cpython", '
                 f'"cache_tag": "cpython-399", "magic": "{patch}"}}\'\n',
             )
         monkeypatch.setenv("PYENV_ROOT", str(root))

@@ -55,7 +55,7 @@ class TestDeclaredFunction:
         (tmp_path / "s.yaml").write_text(
             "resources:\n  f:\n    props:\n"
             "      handler: index.first\n      handler: index.second\n"
-            "      runtime: \"custom.debian12\n"
+            '      runtime: "custom.debian12\n'
             "      customRuntimeConfig:\n        command: ['', /code/run, \"x]\n"
         )
         assert declared_function(tmp_path) == Declared(

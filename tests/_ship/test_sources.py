@@ -110,9 +110,8 @@ class TestRewriteRequirements:
         assert lines[2:] == ["-r nowhere.txt", "demo"]
         assert copy.read_text() == "/w/a.whl ; python_version > '3'\n"
 
-
     def test_a_nested_file_of_the_same_name_and_a_long_constraint(self, tmp_path: Path) -> None:
-        """A nested requirements.txt gets a numbered copy; --constraint stays one; not UTF-8 is read."""
+        """A nested requirements.txt gets a numbered copy; --constraint stays; bad UTF-8 is read."""
         (tmp_path / "sub").mkdir()
         (tmp_path / "sub" / "requirements.txt").write_text("demo\n")
         (tmp_path / "pins.txt").write_text("demo==1.0\n")
@@ -171,7 +170,6 @@ class TestNative:
         with pytest.raises(PackageError, match=r"nowheel 1\.0's wheel is tagged py3-none-any"):
             check_installed(tmp_path, Target.for_runtime("python3.12"))
 
-
     def test_what_is_native_by_name_and_by_content(self, tmp_path: Path) -> None:
         """Only the leaf's name counts; a pyc or text with ELF's first bytes is not native."""
         assert not is_native("x.so.d/readme.txt")
@@ -224,7 +222,7 @@ class TestNative:
             tmp_path,
             "ext-1.0",
             "Tag: cp311-cp311-manylinux_2_17_x86_64\n",
-            {n: b"\x7fELF" for n in names},
+            dict.fromkeys(names, b"\x7fELF"),
         )
         with pytest.raises(PackageError) as caught:
             check_installed(tmp_path, Target.for_runtime("python3.12"))
@@ -260,7 +258,7 @@ class TestImportsAndProgress:
         }
 
     def test_the_top_level_name_of_a_dotted_import(self, tmp_path: Path) -> None:
-        """``import a.b.c`` and ``from a.b.c import x`` both need ``a``; try-imports are optional."""
+        """``import a.b.c`` and ``from a.b.c import x`` need ``a``; try-imports are optional."""
         from fcsdk._ship.imports import missing_imports
 
         (tmp_path / "index.py").write_text(
