@@ -137,7 +137,7 @@ def _distribution_of(staging: Path) -> dict[str, str]:
     """Map each installed file (relative to ``staging``) to its distribution's name and version."""
     owner: dict[str, str] = {}
     for dist_info in sorted(staging.glob("*.dist-info")):
-        label = dist_info.name[: -len(".dist-info")].replace("-", " ", 1)
+        label = " ".join(dist_info.name[: -len(".dist-info")].rsplit("-", 1))
         record = dist_info / "RECORD"
         if not record.is_file():
             continue

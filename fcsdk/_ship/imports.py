@@ -82,7 +82,7 @@ def _fcsdk_pin() -> str:
 
     try:
         return f"fcsdk=={metadata.version('fcsdk')}"
-    except metadata.PackageNotFoundError:  # pragma: no cover - a checkout never installed
+    except metadata.PackageNotFoundError:  # a checkout never installed
         return "fcsdk"
 
 

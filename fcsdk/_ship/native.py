@@ -112,7 +112,7 @@ def check_installed(staging: Path, target: Target) -> None:
     from fcsdk.exceptions import PackageError
 
     for dist_info in sorted(staging.glob("*.dist-info")):
-        label = dist_info.name[: -len(".dist-info")].replace("-", " ", 1)
+        label = " ".join(dist_info.name[: -len(".dist-info")].rsplit("-", 1))
         record = dist_info / "RECORD"
         wheel = dist_info / "WHEEL"
         if not record.is_file():

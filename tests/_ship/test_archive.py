@@ -38,6 +38,50 @@ class TestDeterministicZip:
         monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
         assert archive.fixed_timestamp() == (1980, 1, 1, 0, 0, 0)
 
+    def test_source_date_epoch_is_clamped_to_what_a_zip_can_hold(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A SOURCE_DATE_EPOCH after 2107 gives the last time a zip holds, never 2108."""
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "4354819200")  # 2108-01-01T00:00:00Z
+        assert archive.fixed_timestamp() == (2107, 12, 31, 23, 59, 58)
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", " 99999999999 ")
+        assert archive.fixed_timestamp() == (2107, 12, 31, 23, 59, 58)
+
+    def test_entries_sorted_by_archive_path_into_a_new_folder(self, tmp_path: Path) -> None:
+        """Entries follow their archive paths (not the files'); missing parent folders are made."""
+        (tmp_path / "z.txt").write_bytes(b"first")
+        (tmp_path / "a.txt").write_bytes(b"second" * 300_000)  # more than one 1 MB read
+        out = tmp_path / "dist" / "nested" / "out.zip"
+        archive.write_zip(
+            out,
+            [("b/late.txt", tmp_path / "a.txt"), ("a/early.txt", tmp_path / "z.txt")],
+            executables=["a/early.txt"],
+        )
+        with zipfile.ZipFile(out) as zf:
+            got = [
+                (
+                    i.filename,
+                    i.date_time,
+                    i.compress_type,
+                    i.create_system,
+                    oct(i.external_attr >> 16),
+                    zf.read(i),
+                )
+                for i in zf.infolist()
+            ]
+        assert got == [
+            ("a/early.txt", (1980, 1, 1, 0, 0, 0), zipfile.ZIP_DEFLATED, 3, "0o100755", b"first"),
+            (
+                "b/late.txt",
+                (1980, 1, 1, 0, 0, 0),
+                zipfile.ZIP_DEFLATED,
+                3,
+                "0o100644",
+                b"second" * 300_000,
+            ),
+        ]
+        assert sorted(p.name for p in out.parent.iterdir()) == ["out.zip"]
+
     def test_bad_source_date_epoch(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """A SOURCE_DATE_EPOCH that is not an integer is a ConfigurationError."""
         monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")

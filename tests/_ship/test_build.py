@@ -75,9 +75,12 @@ class TestBuildPackage:
         (staging / "ok-2.0.dist-info" / "RECORD").write_text(
             "ok.py,,1\n\nok-2.0.dist-info/RECORD,,\n"
         )
+        (staging / "old-style-3.1.dist-info").mkdir()  # a hyphen left in the name
+        (staging / "old-style-3.1.dist-info" / "RECORD").write_text("old_style.py,,1\n")
         assert build._distribution_of(staging) == {
             "ok.py": "ok 2.0",
             "ok-2.0.dist-info/RECORD": "ok 2.0",
+            "old_style.py": "old-style 3.1",
         }
         assert build._top_level("orphan/x.py") == "orphan"
 
@@ -157,6 +160,45 @@ class TestBuildPackage:
         listed = names(report.path)
         assert "demo_dep/__init__.py" in listed
         assert not [n for n in listed if n.startswith(("vendor/", "reqs/"))]
+
+    def test_layer_without_deps_and_no_bytecode(self, tmp_path: Path) -> None:
+        """--layer with --no-deps is refused; a build without bytecode counts none."""
+        (tmp_path / "index.py").write_text("def handler(event, context):\n    return event\n")
+        with pytest.raises(ConfigurationError) as caught:
+            build_package(tmp_path, layer=True, with_deps=False)
+        assert str(caught.value) == "a layer holds the dependencies: --layer and --no-deps conflict"
+        report = build_package(
+            tmp_path, with_deps=False, output=tmp_path / "o.zip", compile_bytecode=False
+        )
+        assert (report.bytecode, report.bytecode_size) == (None, 0)
+
+    def test_a_missing_import_names_the_pyproject_to_add_it_to(self, tmp_path: Path) -> None:
+        """The warning for an import nothing installs names the file that declares requirements."""
+        from fcsdk._ship.requirements import Requirements
+
+        (tmp_path / "index.py").write_text("import yaml\n")
+        reqs = Requirements(source=tmp_path / "pyproject.toml", lines=("demo-dep",))
+        code = {"index.py": tmp_path / "index.py"}
+        assert build._check_imports(tmp_path, reqs, code, dict(code)) == [
+            "index.py imports yaml, which no requirement installs (nor your code): the function "
+            "will fail to import it on FC unless the runtime or a layer brings it; add to "
+            "pyproject.toml:\n    yaml"
+        ]
+
+    def test_a_pyproject_without_a_project_table(self, tmp_path: Path) -> None:
+        """A pyproject.toml with only [tool] tables names the zip after the folder."""
+        (tmp_path / "my app").mkdir()
+        (tmp_path / "my app" / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
+        assert project_name(tmp_path / "my app") == "my-app"
+
+    @pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib is in 3.11's standard library")
+    def test_pyproject_is_read_without_tomli_from_311(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """On Python 3.11+ pyproject.toml is read by tomllib: tomli need not be installed."""
+        monkeypatch.setitem(sys.modules, "tomli", None)  # import tomli fails
+        (tmp_path / "pyproject.toml").write_text('[project]\nname = "orders"\n')
+        assert project_name(tmp_path) == "orders"
 
     def test_warns_without_requirements_or_handler(self, tmp_path: Path) -> None:
         """No requirements and no top-level module are warnings, not failures."""

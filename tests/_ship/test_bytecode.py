@@ -289,3 +289,50 @@ class TestOddInterpreters:
         with pytest.raises(PackageError, match=r"compiling bytecode with .* failed"):
             compile_tree({"m.py": tmp_path / "m.py"}, broken, tmp_path)
         assert compile_tree({"data.txt": tmp_path / "m.py"}, here, tmp_path) == ({}, [])
+
+
+class TestWhereInterpretersAre:
+    @pytest.mark.usefixtures("no_pythons")
+    def test_pyenv_root_newest_patch_first(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """PYENV_ROOT's versions are tried, 3.99.10 before 3.99.9 (by number, not by text)."""
+        root = tmp_path / "pyenv-elsewhere"
+        for patch in ("9", "10"):
+            bin_dir = root / "versions" / f"3.99.{patch}" / "bin"
+            bin_dir.mkdir(parents=True)
+            script(
+                bin_dir / "python",
+                'echo \'{"version": "3.99", "implementation": "cpython", '
+                f'"cache_tag": "cpython-399", "magic": "{patch}"}}\'\n',
+            )
+        monkeypatch.setenv("PYENV_ROOT", str(root))
+        found = find_interpreter("3.99")
+        assert found is not None
+        assert (found.path, found.magic) == (str(root / "versions/3.99.10/bin/python"), "10")
+
+    def test_a_relative_explicit_python_is_made_absolute(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """--python venv/python is taken from the current folder; a bare name from PATH."""
+        (tmp_path / "venv").mkdir()
+        (tmp_path / "venv" / "python").symlink_to(sys.executable)
+        monkeypatch.chdir(tmp_path)
+        here = f"{sys.version_info.major}.{sys.version_info.minor}"
+        found = find_interpreter(here, "venv/python")
+        assert found is not None
+        assert found.path == str(tmp_path / "venv" / "python")
+        monkeypatch.setenv("PATH", str(tmp_path / "venv"))
+        bare = find_interpreter(here, "python")
+        assert bare is not None
+        assert bare.path == "python"
+
+    def test_compiles_into_a_scratch_folder_not_made_yet(self, tmp_path: Path) -> None:
+        """compile_tree makes its scratch folder and its parents."""
+        here = find_interpreter(f"{sys.version_info.major}.{sys.version_info.minor}")
+        assert here is not None
+        (tmp_path / "m.py").write_text("X = 1\n")
+        pycs, failed = compile_tree({"m.py": tmp_path / "m.py"}, here, tmp_path / "a" / "b")
+        assert failed == []
+        assert list(pycs) == [f"__pycache__/m.{here.cache_tag}.pyc"]
+        assert pycs[f"__pycache__/m.{here.cache_tag}.pyc"].is_file()

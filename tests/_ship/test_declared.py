@@ -49,3 +49,18 @@ class TestDeclaredFunction:
         assert declared_function(tmp_path) is None
         (tmp_path / "s.yaml").write_bytes(b"\xff\xfe handler: x")
         assert declared_function(tmp_path) is None
+
+    def test_first_of_equals_and_quotes_only_in_pairs(self, tmp_path: Path) -> None:
+        """Of two keys at one depth the first wins; '' is empty; a lone quote is kept."""
+        (tmp_path / "s.yaml").write_text(
+            "resources:\n  f:\n    props:\n"
+            "      handler: index.first\n      handler: index.second\n"
+            '      runtime: "custom.debian12\n'
+            "      customRuntimeConfig:\n        command: ['', /code/run, \"x]\n"
+        )
+        assert declared_function(tmp_path) == Declared(
+            source=tmp_path / "s.yaml",
+            handler="index.first",
+            runtime='"custom.debian12',
+            command=("", "/code/run", '"x'),
+        )

@@ -56,12 +56,19 @@ class TestFindSourceReferences:
             ("lib-1.0.zip", True),
             ("C:\\libs\\x", True),
             ("~/libs/x", True),
+            ("libs/localpkg", True),
             ("requests[socks]", False),
         ],
     )
     def test_what_needs_a_build(self, reference: str, built: bool) -> None:
         """Anything but a wheel, named by path or URL, is built; a plain name is not."""
         assert needs_build(reference) is built
+
+    def test_a_file_that_is_not_utf8(self, tmp_path: Path) -> None:
+        """A requirements file with a byte that is not UTF-8 is still read."""
+        (tmp_path / "requirements.txt").write_bytes(b"# caf\xe9\n./libs/x\n")
+        (found,) = find_source_references(tmp_path / "requirements.txt", ())
+        assert found.reference == "./libs/x"
 
     def test_no_source_gives_nothing(self) -> None:
         """A project without requirements has no references."""
@@ -103,6 +110,33 @@ class TestRewriteRequirements:
         assert lines[2:] == ["-r nowhere.txt", "demo"]
         assert copy.read_text() == "/w/a.whl ; python_version > '3'\n"
 
+    def test_a_nested_file_of_the_same_name_and_a_long_constraint(self, tmp_path: Path) -> None:
+        """A nested requirements.txt gets a numbered copy; --constraint stays; bad UTF-8 is read."""
+        (tmp_path / "sub").mkdir()
+        (tmp_path / "sub" / "requirements.txt").write_text("demo\n")
+        (tmp_path / "pins.txt").write_text("demo==1.0\n")
+        (tmp_path / "requirements.txt").write_bytes(
+            b"-r sub/requirements.txt\n--constraint pins.txt\nother  # caf\xe9, not UTF-8\n"
+        )
+        scratch = tmp_path / "scratch"
+        out = rewrite_requirements(tmp_path / "requirements.txt", (), {}, scratch)
+        assert out == scratch / "requirements.txt"
+        assert out.read_text() == (
+            f"-r {scratch / '1-requirements.txt'}\n-c {scratch / '2-pins.txt'}\nother\n"
+        )
+        assert (scratch / "1-requirements.txt").read_text() == "demo\n"
+
+    def test_copies_of_folders_are_numbered(self, tmp_path: Path) -> None:
+        """Each copied folder gets the next number in the same scratch folder."""
+        from fcsdk._ship.sources import copy_folder
+
+        (tmp_path / "lib").mkdir()
+        (tmp_path / "lib" / "setup.py").write_text("")
+        scratch = tmp_path / "a" / "copies"
+        assert copy_folder(tmp_path / "lib", scratch) == scratch / "0-lib"
+        assert copy_folder(tmp_path / "lib", scratch) == scratch / "1-lib"
+        assert (scratch / "1-lib" / "setup.py").is_file()
+
 
 class TestNative:
     def test_names_and_contents(self, tmp_path: Path) -> None:
@@ -136,6 +170,68 @@ class TestNative:
         with pytest.raises(PackageError, match=r"nowheel 1\.0's wheel is tagged py3-none-any"):
             check_installed(tmp_path, Target.for_runtime("python3.12"))
 
+    def test_what_is_native_by_name_and_by_content(self, tmp_path: Path) -> None:
+        """Only the leaf's name counts; a pyc or text with ELF's first bytes is not native."""
+        assert not is_native("x.so.d/readme.txt")
+        assert not is_native("lib.so/readme")
+        assert is_native("pkg/blob", b"\x7fELF")
+        assert not is_native("pkg/mod.PYC", b"\x7fELF")
+        t = Target.for_runtime("python3.12")
+        assert not foreign_abi("site/_x.cpython-311-data/mod.so", t)
+        assert foreign_abi("site/_x.cpython-312-data/mod.cpython-311-x86_64-linux-gnu.so", t)
+        wheel = tmp_path / "w.whl"
+        with zipfile.ZipFile(wheel, "w") as zf:
+            zf.writestr("pkg/blob", b"\x7fELF\x02\x01")
+            zf.writestr("pkg/data.txt", b"\x7fELF")
+            zf.writestr("pkg/__init__.py", b"")
+        assert native_in_wheel(wheel) == ["pkg/blob"]
+
+    def _dist(self, staging: Path, name: str, wheel: str, files: dict[str, bytes]) -> None:
+        info = staging / f"{name}.dist-info"
+        info.mkdir(parents=True)
+        (info / "WHEEL").write_text(wheel)
+        record = "".join(f"{rel},sha256=x,{len(data)}\n" for rel, data in files.items())
+        (info / "RECORD").write_bytes(record.encode() + b"# caf\xe9\n")  # not UTF-8
+        for rel, data in files.items():
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            (staging / rel).write_bytes(data)
+
+    def test_a_pure_tagged_wheel_with_compiled_code_is_refused_by_name(
+        self, tmp_path: Path
+    ) -> None:
+        """The message names the distribution, its tags and the first three native files."""
+        self._dist(
+            tmp_path,
+            "old-style-2.0",
+            "Wheel-Version: 1.0\nTag:py2-none-any\nTag: py3-none-any\n",
+            {f"old_style/m{i}.so": b"\x7fELF" for i in range(4)} | {"old_style/a.py": b""},
+        )
+        with pytest.raises(PackageError) as caught:
+            check_installed(tmp_path, Target.for_runtime("python3.12"))
+        assert str(caught.value) == (
+            "old-style 2.0's wheel is tagged py2-none-any, py3-none-any (pure Python) but holds "
+            "compiled code (old_style/m0.so, old_style/m1.so, old_style/m2.so), built for some "
+            "machine, not for FC's Linux: use a wheel built for the target (manylinux, the "
+            "runtime's CPython), or build one on manylinux and pass its folder with --find-links"
+        )
+
+    def test_compiled_code_for_another_python_is_refused(self, tmp_path: Path) -> None:
+        """An extension naming CPython 3.11 in a 3.12 package: the first three are named."""
+        names = [f"ext/m{i}.cpython-311-x86_64-linux-gnu.so" for i in range(4)]
+        self._dist(
+            tmp_path,
+            "ext-1.0",
+            "Tag: cp311-cp311-manylinux_2_17_x86_64\n",
+            dict.fromkeys(names, b"\x7fELF"),
+        )
+        with pytest.raises(PackageError) as caught:
+            check_installed(tmp_path, Target.for_runtime("python3.12"))
+        assert str(caught.value) == (
+            "ext 1.0 holds compiled code for another Python than python3.12's CPython 3.12 "
+            f"({', '.join(names[:3])}): it was built for some other interpreter and would "
+            "not import on FC"
+        )
+
 
 class TestImportsAndProgress:
     def test_a_module_that_does_not_parse_is_skipped(self, tmp_path: Path) -> None:
@@ -160,6 +256,61 @@ class TestImportsAndProgress:
         assert missing_imports(code, set()) == {
             "yaml": ["src/helpers.py", "src/index.py", "src/shop/cart.py"]
         }
+
+    def test_the_top_level_name_of_a_dotted_import(self, tmp_path: Path) -> None:
+        """``import a.b.c`` and ``from a.b.c import x`` need ``a``; try-imports are optional."""
+        from fcsdk._ship.imports import missing_imports
+
+        (tmp_path / "index.py").write_text(
+            "import google.cloud.storage\nfrom azure.core.pipeline import policies\n"
+            "from . import sibling\ntry:\n    import ujson\nexcept ImportError:\n    pass\n"
+        )
+        assert missing_imports({"index.py": tmp_path / "index.py"}, set()) == {
+            "azure": ["index.py"],
+            "google": ["index.py"],
+        }
+
+    def test_top_level_names_of_installed_files(self) -> None:
+        """A module's name drops its suffix; metadata folders provide no module."""
+        from fcsdk._ship.imports import top_level_names
+
+        assert top_level_names(
+            [
+                "six.py",
+                "_cffi_backend.cpython-312-x86_64-linux-gnu.so",
+                "yaml/__init__.py",
+                "six-1.16.0.dist-info/RECORD",
+                "demo-1.0.data/scripts/run",
+            ]
+        ) == {"six", "_cffi_backend", "yaml"}
+
+    def test_requirement_hint_names_the_files_and_the_lines(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Up to three files are named (then an ellipsis); fcsdk is pinned, others by name."""
+        from importlib import metadata
+
+        from fcsdk._ship.imports import requirement_hint
+
+        pin = f"fcsdk=={metadata.version('fcsdk')}"
+        assert requirement_hint({"fcsdk": ["index.py"], "yaml": ["index.py"]}) == (
+            "index.py imports fcsdk, yaml",
+            f"    {pin}\n    yaml",
+        )
+        assert requirement_hint({"yaml": ["a.py", "b.py", "c.py"]}) == (
+            "a.py, b.py, c.py import yaml",
+            "    yaml",
+        )
+        assert requirement_hint({"yaml": ["d.py", "c.py"], "fcsdk": ["b.py", "a.py"]}) == (
+            "a.py, b.py, c.py … import fcsdk, yaml",
+            f"    {pin}\n    yaml",
+        )
+
+        def not_installed(name: str) -> str:
+            raise metadata.PackageNotFoundError(name)
+
+        monkeypatch.setattr(metadata, "version", not_installed)
+        assert requirement_hint({"fcsdk": ["index.py"]}) == ("index.py imports fcsdk", "    fcsdk")
 
     def test_a_closed_stream_shows_nothing(self) -> None:
         """A stream whose isatty() raises (closed) turns the display off."""

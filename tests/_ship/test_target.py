@@ -45,6 +45,16 @@ class TestTarget:
         with pytest.raises(ConfigurationError, match=message):
             Target.for_runtime(runtime, arch=arch, python_version=version)
 
+    def test_the_oldest_python_version_and_the_message(self) -> None:
+        """3.10 is the oldest --python-version taken; 3.9 is refused with why."""
+        assert Target.for_runtime("python3.12", python_version="3.10").abi == "cp310"
+        with pytest.raises(ConfigurationError) as caught:
+            Target.for_runtime("python3.12", python_version="3.9")
+        assert str(caught.value) == (
+            "invalid Python version '3.9': expected 3.X with X >= 10 "
+            "(fcsdk needs Python 3.10 or newer)"
+        )
+
     def test_describe_tags_names_abi_and_platforms(self) -> None:
         """The description lists the ABI and the manylinux range."""
         text = Target.for_runtime("python3.12").describe_tags()
