@@ -16,7 +16,7 @@ from fcsdk._ship.bytecode import compile_tree, find_interpreter, no_interpreter_
 from fcsdk._ship.declared import Declared, declared_function
 from fcsdk._ship.ignore import IgnoreRules, collect_files
 from fcsdk._ship.imports import missing_imports, requirement_hint, top_level_names
-from fcsdk._ship.native import check_installed, native_files
+from fcsdk._ship.native import check_installed, distribution_label, native_files
 from fcsdk._ship.progress import Step, quiet
 from fcsdk._ship.requirements import (
     PipOptions,
@@ -137,7 +137,7 @@ def _distribution_of(staging: Path) -> dict[str, str]:
     """Map each installed file (relative to ``staging``) to its distribution's name and version."""
     owner: dict[str, str] = {}
     for dist_info in sorted(staging.glob("*.dist-info")):
-        label = " ".join(dist_info.name[: -len(".dist-info")].rsplit("-", 1))
+        label = distribution_label(dist_info)
         record = dist_info / "RECORD"
         if not record.is_file():
             continue

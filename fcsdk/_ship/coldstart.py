@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fcsdk._ship.bytecode import Interpreter
+from fcsdk._ship.native import distribution_label
 from fcsdk._ship.progress import Step, quiet
 from fcsdk.exceptions import ConfigurationError
 
@@ -166,7 +167,7 @@ def owners_of(code: Path) -> dict[str, str]:
     """Map the top-level names importable from ``code`` to who they belong to."""
     owners: dict[str, str] = {}
     for dist_info in sorted(code.glob("*.dist-info")):
-        label = dist_info.name[: -len(".dist-info")].replace("-", " ", 1)
+        label = distribution_label(dist_info)
         record = dist_info / "RECORD"
         if not record.is_file():
             continue

@@ -42,6 +42,17 @@ _MAGICS = (
 _ABI_TAG = re.compile(r"\.cpython-3(\d+)[-.]")
 
 
+def distribution_label(dist_info: Path) -> str:
+    """``name version`` of an installed distribution, from its ``.dist-info`` folder's name.
+
+    The version follows the last hyphen (a name may keep hyphens of its own):
+
+        >>> distribution_label(Path("old-style-2.0.dist-info"))
+        'old-style 2.0'
+    """
+    return " ".join(dist_info.name[: -len(".dist-info")].rsplit("-", 1))
+
+
 def is_native(name: str, head: bytes = b"") -> bool:
     """Whether a file is compiled code: by its name (``x.so``, ``libx.so.1``) or first bytes.
 
@@ -112,7 +123,7 @@ def check_installed(staging: Path, target: Target) -> None:
     from fcsdk.exceptions import PackageError
 
     for dist_info in sorted(staging.glob("*.dist-info")):
-        label = " ".join(dist_info.name[: -len(".dist-info")].rsplit("-", 1))
+        label = distribution_label(dist_info)
         record = dist_info / "RECORD"
         wheel = dist_info / "WHEEL"
         if not record.is_file():

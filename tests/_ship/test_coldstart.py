@@ -77,10 +77,13 @@ class TestImportTree:
         )
         (tmp_path / "fcsdk-0.1.0.dist-info").mkdir()
         (tmp_path / "fcsdk-0.1.0.dist-info" / "RECORD").write_text("fcsdk/__init__.py,,\n")
+        (tmp_path / "old-style-2.0.dist-info").mkdir()
+        (tmp_path / "old-style-2.0.dist-info" / "RECORD").write_text("oldstyle.py,,\n")
         (tmp_path / "pydantic").mkdir()
         (tmp_path / "index.py").write_text("")
         (tmp_path / "lib").mkdir()
         assert owners_of(tmp_path) == {
+            "oldstyle": "old-style 2.0",  # a hyphen in the name: the version follows the last
             "pydantic": "pydantic 2.9.0",
             "fcsdk": "fcsdk",
             "index": "your code",
