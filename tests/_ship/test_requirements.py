@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -479,3 +481,55 @@ class TestPipEnvironment:
         listed = names(report.path)
         assert "demo_dep/__init__.py" in listed
         assert "crc_like/__init__.py" in listed
+
+
+STUB_PIP = """\
+import json, os, sys, zipfile
+argv = sys.argv[1:]
+folder = argv[argv.index("--wheel-dir") + 1]
+with open(os.path.join(os.path.dirname(sys.argv[0]), "seen.json"), "w") as f:
+    json.dump({"argv": argv, "env": {k: os.environ.get(k) for k in ("CC", "CXX", "LDSHARED")}}, f)
+with zipfile.ZipFile(os.path.join(folder, "stubpkg-1.0-py3-none-any.whl"), "w") as wheel:
+    wheel.writestr("stubpkg/__init__.py", "")
+"""
+
+
+class TestBuildPureWheelCommand:
+    def test_the_command_and_its_environment(self, tmp_path: Path) -> None:
+        """pip wheel is run without a compiler, no cache, no binary, into a folder that may exist.
+
+        (A stand-in interpreter records what it was given and writes the wheel pip would.)
+        """
+        stub = tmp_path / "stub" / "python"
+        stub.parent.mkdir()
+        stub.write_text(f"#!{sys.executable}\n{STUB_PIP}")
+        stub.chmod(0o755)
+        folder = tmp_path / "built"
+        folder.mkdir()  # left by an earlier build: used as it is
+        options = PipOptions(find_links=("/wheels",), no_index=True, python=str(stub))
+        outcome = requirements.build_pure_wheel("stubpkg==1.0", folder, options, cwd=tmp_path)
+        assert outcome == "built"
+        assert [p.name for p in folder.iterdir()] == ["stubpkg-1.0-py3-none-any.whl"]
+        seen = json.loads((stub.parent / "seen.json").read_text())
+        assert seen["env"] == {"CC": "false", "CXX": "false", "LDSHARED": "false"}
+        assert seen["argv"] == [
+            "-m",
+            "pip",
+            "wheel",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--no-deps",
+            "--no-cache-dir",
+            "--no-binary",
+            "stubpkg",
+            "--wheel-dir",
+            str(folder),
+            *options.args(),
+            "stubpkg==1.0",
+        ]
+
+
+def test_a_pip_error_keeps_its_last_15_lines() -> None:
+    """What pip printed before failing is cut to its last 15 non-blank lines."""
+    output = "\n".join(f"line {n}" for n in range(1, 31)) + "\n\n"
+    assert requirements._tail(output) == "\n".join(f"line {n}" for n in range(16, 31))

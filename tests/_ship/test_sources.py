@@ -169,6 +169,10 @@ class TestNative:
         (info / "WHEEL").write_text("Tag: py3-none-any\n")
         with pytest.raises(PackageError, match=r"nowheel 1\.0's wheel is tagged py3-none-any"):
             check_installed(tmp_path, Target.for_runtime("python3.12"))
+        # a WHEEL file that is not UTF-8 (a builder's Latin-1 comment) is read all the same
+        (info / "WHEEL").write_bytes(b"Generator: caf\xe9 1.0\nTag: py3-none-any\n")
+        with pytest.raises(PackageError, match=r"nowheel 1\.0's wheel is tagged py3-none-any"):
+            check_installed(tmp_path, Target.for_runtime("python3.12"))
 
     def test_what_is_native_by_name_and_by_content(self, tmp_path: Path) -> None:
         """Only the leaf's name counts; a pyc or text with ELF's first bytes is not native."""
