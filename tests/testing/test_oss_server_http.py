@@ -366,6 +366,29 @@ class TestRaces:
         with pytest.raises(OSSError, match="NoSuchBucket"):
             ops.put_object(self.request("PUT", "k", [], b"abc"))
 
+    def test_object_created_during_create_only_put(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A forbid-overwrite put whose key comes to exist while its body arrives is
+        FileAlreadyExists, and the object made meanwhile is kept."""
+        ops, store = self.operations()
+        receive = ops._receive
+
+        def racing(request: Any, *, crc: int = 0) -> Any:
+            writer = receive(request, crc=crc)
+            meta = storage.ObjectMeta("k", 1, '"X"', 0, "text/plain", 0.0)
+            blob = store.writer("race")
+            blob.write(b"n")
+            store.put("race", meta, blob.finish())
+            return writer
+
+        monkeypatch.setattr(ops, "_receive", racing)
+        request = self.request("PUT", "k", [], b"abc")
+        request.headers["x-oss-forbid-overwrite"] = "true"
+        with pytest.raises(OSSError, match="FileAlreadyExists"):
+            ops.put_object(request)
+        meta, blob = store.open("race", "k")
+        blob.close()
+        assert meta.etag == '"X"'
+
     def test_upload_completed_twice_at_once(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Of two completes racing on one upload, the second is NoSuchUpload."""
         ops, store = self.operations()
