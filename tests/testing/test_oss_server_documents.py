@@ -620,6 +620,13 @@ class TestMultipartDocuments:
             "1 to 1000 &lt;Object&gt; elements, each with a non-empty &lt;Key&gt;.",
         )
 
+    def test_delete_body_too_large(self, server: LocalOSSServer) -> None:
+        """A DeleteMultipleObjects body over 2 MiB is EntityTooLarge, with its message."""
+        body = b"<Delete>" + b" " * (2 * 1024 * 1024) + b"</Delete>"
+        answer = send(server, "POST", BUCKET, "", [("delete", "")], body=body)
+        assert answer[0] == 400
+        assert error_of(answer) == error("EntityTooLarge", "The request body is too large.")
+
 
 FIXED = 1_700_000_000.0  # Tue, 14 Nov 2023 22:13:20 GMT
 
