@@ -620,6 +620,13 @@ class TestMultipartDocuments:
             "1 to 1000 &lt;Object&gt; elements, each with a non-empty &lt;Key&gt;.",
         )
 
+    def test_delete_body_too_large(self, server: LocalOSSServer) -> None:
+        """A DeleteMultipleObjects body over 2 MiB is EntityTooLarge, with its message."""
+        body = b"<Delete>" + b" " * (2 * 1024 * 1024) + b"</Delete>"
+        answer = send(server, "POST", BUCKET, "", [("delete", "")], body=body)
+        assert answer[0] == 400
+        assert error_of(answer) == error("EntityTooLarge", "The request body is too large.")
+
 
 FIXED = 1_700_000_000.0  # Tue, 14 Nov 2023 22:13:20 GMT
 
@@ -787,6 +794,36 @@ class TestObjectAnswers:
         value = f"<ArgumentValue>{position}</ArgumentValue>" if position else ""
         assert error_of(answer) == error(
             "InvalidArgument", message, f"<ArgumentName>position</ArgumentName>{value}"
+        )
+
+    def test_forbid_overwrite_errors(self, server: LocalOSSServer) -> None:
+        """x-oss-forbid-overwrite other than true/false is InvalidArgument naming the header
+        and its (lower-cased) value; true over an existing object is FileAlreadyExists."""
+        answer = send(server, "PUT", BUCKET, "a.txt", headers={"x-oss-forbid-overwrite": "Yes"})
+        assert answer[0] == 400
+        assert error_of(answer) == error(
+            "InvalidArgument",
+            "x-oss-forbid-overwrite must be true or false.",
+            "<ArgumentName>x-oss-forbid-overwrite</ArgumentName><ArgumentValue>yes</ArgumentValue>",
+        )
+        answer = send(
+            server, "PUT", BUCKET, "a.txt", headers={"x-oss-forbid-overwrite": "TRUE"}, body=b"y"
+        )
+        assert answer[0] == 409
+        assert error_of(answer) == error(
+            "FileAlreadyExists",
+            "The object you specified already exists and can not be overwritten.",
+        )
+
+    def test_no_such_upload_names_the_upload(self, server: LocalOSSServer) -> None:
+        """An unknown upload id answers NoSuchUpload with an UploadId element."""
+        answer = send(server, "GET", BUCKET, "a.txt", [("uploadId", "nope")])
+        assert answer[0] == 404
+        assert error_of(answer) == error(
+            "NoSuchUpload",
+            "The specified upload does not exist. The upload ID may be invalid, or the "
+            "upload may have been aborted or completed.",
+            "<UploadId>nope</UploadId>",
         )
 
 
@@ -987,6 +1024,29 @@ class TestServerObject:
         with pytest.raises(KeyError) as info:
             server.object_keys("never-made")
         assert info.value.args == ("never-made",)
+
+    def test_every_operation_is_recorded_by_its_oss_name(self, server: LocalOSSServer) -> None:
+        """Each request is recorded with the operation's name as OSS spells it."""
+        server.clear_requests()
+        send(server, "PUT", "doc-names")
+        send(server, "GET", "doc-names")
+        send(server, "GET", "doc-names", query=[("bucketInfo", "")])
+        send(server, "GET", "doc-names", query=[("location", "")])
+        send(server, "DELETE", "doc-names")
+        send(server, "POST", BUCKET, "log", [("append", ""), ("position", "0")], body=b"x")
+        upload_id = upload_id_of(send(server, "POST", BUCKET, "mp", [("uploads", "")])[2])
+        part = [("partNumber", "1"), ("uploadId", upload_id)]
+        assert send(server, "PUT", BUCKET, "mp", part, body=b"p")[0] == 200
+        assert [(r.method, r.operation, r.status) for r in server.requests] == [
+            ("PUT", "PutBucket", 200),
+            ("GET", "ListObjects", 200),
+            ("GET", "GetBucketInfo", 200),
+            ("GET", "GetBucketLocation", 200),
+            ("DELETE", "DeleteBucket", 204),
+            ("POST", "AppendObject", 200),
+            ("POST", "InitiateMultipartUpload", 200),
+            ("PUT", "UploadPart", 200),
+        ]
 
 
 class TestFolderStore:

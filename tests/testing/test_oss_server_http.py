@@ -3,8 +3,10 @@ server's lifecycle, folder storage, and heavy use (many threads)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import socket
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -167,6 +169,69 @@ class TestBadRequests:
         assert answer.startswith(b"HTTP/1.1 403")
         assert b"Connection: close" in answer
 
+    def test_unread_body_within_the_drain_limit_keeps_the_connection(
+        self, server: LocalOSSServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A body the operation did not read, exactly as long as the drain limit, is read
+        and dropped: the next request on the connection is answered."""
+        monkeypatch.setattr(server_module, "_DRAIN_LIMIT", 10)
+        path = (
+            client(server, auth_version="v1")
+            .sign_url("GET", "obj.txt", 60)
+            .split(str(server.port), 1)[1]
+        )
+        answer = raw(
+            server,
+            f"GET {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n".encode()
+            + b"0123456789"
+            + f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode(),
+        )
+        assert answer.count(b"HTTP/1.1 200 OK") == 2
+
+    def test_unread_chunked_body_over_the_drain_limit_closes(
+        self, server: LocalOSSServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An unread chunked body longer than the drain limit ends the connection after
+        the answer (the server waits for no further request)."""
+        monkeypatch.setattr(server_module, "_DRAIN_LIMIT", 10)
+        path = (
+            client(server, auth_version="v1")
+            .sign_url("GET", "obj.txt", 60)
+            .split(str(server.port), 1)[1]
+        )
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+            conn.sendall(
+                f"GET {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "b\r\n0123456789a\r\n0\r\n\r\n".encode()
+            )
+            data = b""
+            try:
+                while chunk := conn.recv(65536):
+                    data += chunk
+                closed = True
+            except TimeoutError:  # still open: waiting for another request
+                closed = False
+        assert data.startswith(b"HTTP/1.1 200 OK")
+        assert closed
+
+    def test_not_modified_keeps_the_connection(self, server: LocalOSSServer) -> None:
+        """A 304 answer has no body and the connection serves the next request."""
+        path = (
+            client(server, auth_version="v1")
+            .sign_url("GET", "obj.txt", 60)
+            .split(str(server.port), 1)[1]
+        )
+        etag = f'"{hashlib.md5(b"content").hexdigest().upper()}"'
+        answer = raw(
+            server,
+            f"GET {path} HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n\r\n".encode()
+            + f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode(),
+        )
+        first, _, rest = answer.partition(b"\r\n\r\n")
+        assert first.startswith(b"HTTP/1.1 304 Not Modified")
+        assert rest.startswith(b"HTTP/1.1 200 OK")
+        assert rest.endswith(b"\r\n\r\ncontent")
+
     @pytest.mark.parametrize(
         "body",
         [
@@ -263,6 +328,12 @@ class TestLifecycle:
             assert env["ALIBABA_CLOUD_SECURITY_TOKEN"] == "t"
         with LocalOSSServer() as srv:
             assert "ALIBABA_CLOUD_SECURITY_TOKEN" not in srv.environ()
+
+    def test_a_server_never_stopped_does_not_keep_python_running(self) -> None:
+        """A program that starts a server and never stops it still exits."""
+        code = "from fcsdk.testing.oss import LocalOSSServer; LocalOSSServer().start()"
+        done = subprocess.run([sys.executable, "-c", code], timeout=20, check=False)
+        assert done.returncode == 0
 
     def test_stop_ends_keep_alive_connections(self) -> None:
         """stop() closes idle keep-alive connections, so no handler thread lingers."""
@@ -365,6 +436,29 @@ class TestRaces:
         monkeypatch.setattr(ops, "_receive", racing)
         with pytest.raises(OSSError, match="NoSuchBucket"):
             ops.put_object(self.request("PUT", "k", [], b"abc"))
+
+    def test_object_created_during_create_only_put(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A forbid-overwrite put whose key comes to exist while its body arrives is
+        FileAlreadyExists, and the object made meanwhile is kept."""
+        ops, store = self.operations()
+        receive = ops._receive
+
+        def racing(request: Any, *, crc: int = 0) -> Any:
+            writer = receive(request, crc=crc)
+            meta = storage.ObjectMeta("k", 1, '"X"', 0, "text/plain", 0.0)
+            blob = store.writer("race")
+            blob.write(b"n")
+            store.put("race", meta, blob.finish())
+            return writer
+
+        monkeypatch.setattr(ops, "_receive", racing)
+        request = self.request("PUT", "k", [], b"abc")
+        request.headers["x-oss-forbid-overwrite"] = "true"
+        with pytest.raises(OSSError, match="FileAlreadyExists"):
+            ops.put_object(request)
+        meta, blob = store.open("race", "k")
+        blob.close()
+        assert meta.etag == '"X"'
 
     def test_upload_completed_twice_at_once(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Of two completes racing on one upload, the second is NoSuchUpload."""

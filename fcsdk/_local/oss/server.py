@@ -175,10 +175,10 @@ class BodyReader:
             for chunk in self.chunks():
                 budget -= len(chunk)
                 if budget < 0:
-                    return False
+                    break
         except (OSError, OSSError):
             return False
-        return True
+        return self._done
 
 
 class _FramedBody(BodyReader):
