@@ -171,7 +171,18 @@ GROUPS: dict[str, Group] = {
         ),
     ),
     "idempotency": Group(("fcsdk/idempotency/*.py",), ("tests/idempotency",), marks=""),
-    "tracing": Group(("fcsdk/tracing/*.py",), ("tests/tracing",), marks=""),
+    "tracing": Group(
+        ("fcsdk/tracing/*.py",),
+        ("tests/tracing",),
+        marks="",
+        # the forked-worker test runs the flusher in a subprocess and its fork
+        elsewhere=(
+            (
+                "fcsdk.tracing._hook.xǁFlusherǁ*",
+                ("tests/tracing/test_tracing.py::TestExport::test_forked_worker",),
+            ),
+        ),
+    ),
 }
 
 
