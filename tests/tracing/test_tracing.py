@@ -22,6 +22,7 @@ from fcsdk import _invocation
 from fcsdk.events import TimerEvent
 from fcsdk.testing import HTTPClient, fake_context
 from tests.tracing.collector import Collector, Received
+from tests.webfunction.server import asgi_call
 
 # span kinds and status codes of the OTLP protobuf
 SERVER = 2
@@ -1048,40 +1049,9 @@ def asgi_request(
 
     The event loop it runs on is appended to ``loops``, when given.
     """
-
-    async def call() -> tuple[int, bytes]:
-        if loops is not None:
-            loops.append(asyncio.get_running_loop())
-        incoming = [{"type": "http.request", "body": body, "more_body": False}]
-        sent: list[dict[str, Any]] = []
-
-        async def receive() -> dict[str, Any]:
-            return incoming.pop(0) if incoming else {"type": "http.disconnect"}
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
-
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": headers,
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 9000),
-        }
-        await asyncio.wait_for(app(scope, receive, send), 30)
-        status = next(m["status"] for m in sent if m["type"] == "http.response.start")
-        return status, b"".join(
-            m.get("body", b"") for m in sent if m["type"] == "http.response.body"
-        )
-
-    return asyncio.run(call())
+    sent = asgi_call(app, method, path, headers, body, loops)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 
 
 def fc_request_headers(request_id: str, **extra: str) -> list[tuple[bytes, bytes]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 APPS = Path(__file__).resolve().parent / "apps"
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,3 +134,48 @@ class WebServer:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def asgi_call(
+    app: Any,
+    method: str,
+    path: str,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes = b"",
+    loops: list[asyncio.AbstractEventLoop] | None = None,
+) -> list[dict[str, Any]]:
+    """One HTTP request to an ASGI app in this process: the messages it sent (bounded at 30 s).
+
+    The event loop it runs on is appended to ``loops``, when given.
+    """
+
+    async def call() -> list[dict[str, Any]]:
+        if loops is not None:
+            loops.append(asyncio.get_running_loop())
+        incoming = [{"type": "http.request", "body": body, "more_body": False}]
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 9000),
+        }
+        await asyncio.wait_for(app(scope, receive, send), 30)
+        return sent
+
+    return asyncio.run(call())

@@ -30,6 +30,7 @@ from fcsdk.webfunction.lifecycle import Lifecycle
 from fcsdk.webfunction.lifespan import Lifespan
 from fcsdk.webfunction.server import setup_logging
 from fcsdk.webfunction.wsgi import build_environ
+from tests.webfunction.server import asgi_call
 
 
 class TestReadHeaders:
@@ -266,41 +267,6 @@ class TestAsyncHandlerWithoutContext:
 
 
 Message = dict[str, Any]
-
-
-def asgi_call(
-    app: Any, method: str, path: str, headers: list[tuple[bytes, bytes]], body: bytes = b""
-) -> list[Message]:
-    """One HTTP request to an ASGI app in this process: the messages it sent (bounded at 30 s)."""
-
-    async def call() -> list[Message]:
-        incoming = [{"type": "http.request", "body": body, "more_body": False}]
-        sent: list[Message] = []
-
-        async def receive() -> Message:
-            return incoming.pop(0) if incoming else {"type": "http.disconnect"}
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": headers,
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 9000),
-        }
-        await asyncio.wait_for(app(scope, receive, send), 30)
-        return sent
-
-    return asyncio.run(call())
 
 
 class TestProblemAnswers:
