@@ -205,3 +205,27 @@ class TestInProcess:
         call(WebFunction(handler=handler, threads=1), "POST", "/invoke", "tm-1", timer)
         (span,) = own_collector.spans
         assert span.attributes["faas.trigger"] == "timer"
+
+    def test_plain_handler_invocation_is_one_span(self, own_collector: Collector) -> None:
+        """POST /invoke of a plain ``handler(event, context)``: the server opens its span."""
+
+        def handler(event: bytes, context: object) -> str:
+            return "ok"
+
+        call(WebFunction(handler=handler, threads=1), "POST", "/invoke", "pl-1", b"{}")
+        (span,) = own_collector.spans
+        assert span.attributes["faas.invocation_id"] == "pl-1"
+        assert (span.status_code, span.events) == (STATUS_UNSET, ())
+
+    def test_failed_invocation_span_records_the_error(self, own_collector: Collector) -> None:
+        """A handler that raises: its invocation span is an error, the exception an event."""
+
+        def handler(event: bytes, context: object) -> str:
+            raise LookupError("no such order")
+
+        call(WebFunction(handler=handler, threads=1), "POST", "/invoke", "pl-2", b"{}")
+        (span,) = own_collector.spans
+        assert span.attributes["faas.invocation_id"] == "pl-2"
+        assert (span.status_code, span.status_message) == (STATUS_ERROR, "LookupError")
+        ((name, attributes),) = span.events
+        assert (name, attributes["exception.message"]) == ("exception", "no such order")

@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 import threading
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -165,9 +166,56 @@ class TestLifespan:
         with caplog.at_level(logging.ERROR, logger="fcsdk.webfunction"):
             asyncio.run(run("lifespan.shutdown.failed"))
             asyncio.run(run(None))
-        messages = [r.getMessage() for r in caplog.records]
-        assert "lifespan shutdown failed: said so" in messages
-        assert "lifespan shutdown failed: no answer to shutdown" in messages
+        # each once: the second shutdown of each run, its task done, logged nothing
+        assert [r.getMessage() for r in caplog.records] == [
+            "lifespan shutdown failed: said so",
+            "lifespan shutdown failed: no answer to shutdown",
+        ]
+
+    def test_shutdown_before_startup_does_nothing(self, caplog: pytest.LogCaptureFixture) -> None:
+        """A shutdown of a lifespan never started returns at once, and logs nothing."""
+        app = _Recording({"type": "lifespan.startup.complete"})
+        with caplog.at_level(logging.DEBUG, logger="fcsdk.webfunction"):
+            asyncio.run(asyncio.wait_for(Lifespan(app).shutdown(), 10))
+        assert (app.scopes, caplog.records) == ([], [])
+
+    def test_message_without_a_type(self) -> None:
+        """A lifespan message without ``type`` fails the startup, its type shown as ``''``."""
+        with pytest.raises(LifespanError) as caught:
+            asyncio.run(Lifespan(_Recording({})).startup())
+        assert str(caught.value) == (
+            "lifespan startup failed: the app sent a lifespan message of unknown type ''"
+        )
+
+    def test_shutdown_waits_five_seconds_for_the_app_to_return(self) -> None:
+        """The app answered its shutdown but does not return: shutdown waits 5 s, no more.
+
+        The loop's clock is virtual (it jumps to the next timer when nothing is ready),
+        so the test takes no time and cannot be late.
+        """
+
+        released: list[asyncio.Event] = []
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await receive()
+            await send({"type": "lifespan.startup.complete"})
+            await receive()
+            await send({"type": "lifespan.shutdown.complete"})
+            released.append(asyncio.Event())
+            await released[0].wait()  # returns only when the test lets it
+
+        async def run() -> float:
+            loop = asyncio.get_running_loop()
+            lifespan = Lifespan(app)
+            await lifespan.startup()
+            started = loop.time()
+            await lifespan.shutdown()
+            waited = loop.time() - started
+            released[0].set()
+            await asyncio.sleep(0)
+            return waited
+
+        assert _run_on_a_virtual_clock(run()) == pytest.approx(5.0)
 
     def test_app_without_lifespan(self) -> None:
         """An app that returns on the lifespan scope is served without; shutdown is a no-op."""
@@ -179,6 +227,32 @@ class TestLifespan:
             return lifespan.supported
 
         assert asyncio.run(run()) is False
+
+
+def _run_on_a_virtual_clock(main: Coroutine[Any, Any, float]) -> float:
+    """Run ``main`` on a loop whose clock moves only when the loop would wait for a timer.
+
+    When nothing is ready, the loop's selector is polled without blocking and the clock
+    jumps by the time the loop would have waited: timers fire in their order, at once.
+    """
+    loop = asyncio.new_event_loop()
+    now = [0.0]
+    selector = loop._selector  # type: ignore[attr-defined]
+    poll = selector.select
+
+    def select(timeout: float | None = None) -> Any:
+        events = poll(0)
+        if not events:
+            assert timeout is not None, "the loop would wait forever: nothing can wake it"
+            now[0] += timeout
+        return events
+
+    loop.time = lambda: now[0]  # type: ignore[method-assign]
+    selector.select = select
+    try:
+        return loop.run_until_complete(main)
+    finally:
+        loop.close()
 
 
 class TestLoader:
@@ -340,6 +414,26 @@ class TestInvokeInProcess:
         finally:
             web.executor.shutdown()
         assert (start["status"], end["body"]) == (200, b"ok")
+        (name,) = threads
+        assert name.startswith("fcsdk-web")
+
+    def test_sync_fc_handler_runs_in_the_server_pool(self) -> None:
+        """A sync ``@fc.handler`` runs in the web function's own threads too."""
+        threads: list[str] = []
+
+        @fc.handler
+        def handler(event: dict[str, int]) -> int:
+            threads.append(threading.current_thread().name)
+            return event["n"] * 2
+
+        web = WebFunction(handler=handler, threads=1)
+        try:
+            start, end = asgi_call(
+                web, "POST", "/invoke", [(b"x-fc-request-id", b"th-2")], b'{"n": 21}'
+            )
+        finally:
+            web.executor.shutdown()
+        assert (start["status"], end["body"]) == (200, b"42")
         (name,) = threads
         assert name.startswith("fcsdk-web")
 
