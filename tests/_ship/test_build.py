@@ -84,6 +84,13 @@ class TestBuildPackage:
         }
         assert build._top_level("orphan/x.py") == "orphan"
 
+    def test_a_record_row_quoting_a_carriage_return(self, tmp_path: Path) -> None:
+        """A file name holding a CR, which csv writes quoted, is read back whole from RECORD."""
+        info = tmp_path / "odd-1.0.dist-info"
+        info.mkdir()
+        (info / "RECORD").write_bytes(b'"odd/a\rb.py",,1\r\nodd/c.py,,1\r\n')
+        assert build._distribution_of(tmp_path) == {"odd/a\rb.py": "odd 1.0", "odd/c.py": "odd 1.0"}
+
     def test_render_without_parts(self, tmp_path: Path) -> None:
         """A report with no parts listed renders without the largest section."""
         report = build.PackageReport(
@@ -98,6 +105,26 @@ class TestBuildPackage:
         text = report.render()
         assert "largest" not in text
         assert f"{tmp_path / 'a.zip'}: 10 B, 1 file" in text
+
+    def test_render_lists_the_largest_parts_aligned(self, tmp_path: Path) -> None:
+        """The largest parts follow a `largest:` line, names padded, sizes right-aligned."""
+        report = build.PackageReport(
+            path=tmp_path / "a.zip",
+            target=Target.for_runtime("python3.12"),
+            layer=False,
+            zipped_size=10,
+            unzipped_size=20,
+            file_count=2,
+            sha256="0" * 64,
+            largest=[("pydantic_core 2.27.2", 5 * 1024 * 1024), ("(your code)", 2048)],
+            warnings=["something to see"],
+        )
+        assert report.render().splitlines()[-4:] == [
+            "  largest:",
+            "    pydantic_core 2.27.2     5.0 MB",
+            "    (your code)                2 KB",
+            "warning: something to see",
+        ]
 
     def test_layer_puts_dependencies_under_python(self, tmp_path: Path, local: PipOptions) -> None:
         """--layer ships only the dependencies, under python/."""
@@ -218,6 +245,16 @@ class TestBuildPackage:
         (warning,) = [w for w in report.warnings if "compiled files" in w]
         assert "lib/_fast.cpython-311-x86_64-linux-gnu.so" in warning
         assert "CPython 3.12" in warning
+
+    def test_more_than_three_compiled_files_are_cut_short(self, tmp_path: Path) -> None:
+        """The warning names the first three compiled files and marks the rest with an ellipsis."""
+        project = make_project(tmp_path / "p")
+        for stem in ("a", "b", "c", "d"):
+            (project / "lib" / f"_{stem}.abi3.so").write_bytes(b"\x7fELF\x02")
+        report = build_package(project, with_deps=False, compile_bytecode=False)
+        (warning,) = [w for w in report.warnings if "compiled files" in w]
+        assert "(lib/_a.abi3.so, lib/_b.abi3.so, lib/_c.abi3.so …)" in warning
+        assert "_d.abi3.so" not in warning
 
     def test_links_leaving_the_project_are_a_warning(self, tmp_path: Path) -> None:
         """A link to a folder outside the project ships nothing and is named in a warning."""

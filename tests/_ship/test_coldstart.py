@@ -69,6 +69,15 @@ class TestImportTree:
         assert [c.name for c in a.children[0].children] == ["c"]
         assert a.to_dict()["cumulative_ms"] == 0.47
 
+    def test_lines_read_from_a_file_keep_their_names(self) -> None:
+        """Lines that still end in a newline (a saved log) give the same names, a final X kept."""
+        lines = [
+            "import time:       120 |        120 |   ctypes.macholib.X\n",
+            "import time:       300 |        420 | a\n",
+        ]
+        (a,) = parse_importtime(lines)
+        assert (a.name, [c.name for c in a.children]) == ("a", ["ctypes.macholib.X"])
+
     def test_owners_come_from_the_dist_info_records(self, tmp_path: Path) -> None:
         """Top-level names map to their distribution, fcsdk to fcsdk, the rest to your code."""
         (tmp_path / "pydantic-2.9.0.dist-info").mkdir()
@@ -89,6 +98,16 @@ class TestImportTree:
             "index": "your code",
             "lib": "your code",
         }
+
+    def test_data_folders_and_names_with_spaces(self, tmp_path: Path) -> None:
+        """A wheel's .data folder is nobody's module; a name with a space is read whole."""
+        (tmp_path / "tool-1.0.dist-info").mkdir()
+        (tmp_path / "tool-1.0.dist-info" / "RECORD").write_text(
+            "tool-1.0.data/scripts/run,sha256=x,1\ntool data/x.py,,\n"
+        )
+        (tmp_path / "extra-2.0.data").mkdir()  # left behind, listed by no RECORD
+        (tmp_path / "tool").mkdir()  # yours: the wheel's folder is "tool data", not "tool"
+        assert owners_of(tmp_path) == {"tool data": "tool 1.0", "tool": "your code"}
 
 
 @pytest.fixture(scope="module")
@@ -417,6 +436,8 @@ class TestBuildProblems:
             measure(tmp_path / "a.zip", nowhere, runs=0)
         with pytest.raises(ConfigurationError, match=r"module\.function"):
             measure(tmp_path / "a.zip", nowhere, handler="handler")
+        with pytest.raises(ConfigurationError, match=r"module\.function"):
+            measure(tmp_path / "a.zip", nowhere, handler="index.handler.")
         with pytest.raises(ColdStartError, match="cannot run"):
             measure(tmp_path / "a.zip", nowhere)
 

@@ -422,16 +422,23 @@ class TestLocalPathRequirements:
         """A local package that always compiles its extension cannot be shipped as pure Python."""
         make_source_folder(tmp_path / "libs" / "native", "native", sneaky=True)
         project = make_project(tmp_path / "app", requirements_txt="-e ../libs/native\n")
-        with pytest.raises(NoMatchingWheelError, match="holds compiled code"):
+        with pytest.raises(NoMatchingWheelError, match="holds compiled code") as e:
             build_package(project, pip=PipOptions(no_index=True), build_sdists=True)
+        assert e.value.requirement == "../libs/native"
 
-    def test_a_local_archive_is_built_with_the_opt_in(self, tmp_path: Path) -> None:
-        """./vendor/x-1.0.tar.gz, read from the project folder, is built as pure Python."""
-        project = make_project(tmp_path / "app", requirements_txt="./vendor/crc-like-1.0.tar.gz\n")
+    def test_a_local_archive_and_a_folder_are_built_with_the_opt_in(self, tmp_path: Path) -> None:
+        """./vendor/x-1.0.tar.gz, read from the project folder, and ../libs/y: each is built."""
+        make_source_folder(tmp_path / "libs" / "localpkg", "localpkg")
+        project = make_project(
+            tmp_path / "app",
+            requirements_txt="./vendor/crc-like-1.0.tar.gz\n../libs/localpkg\n",
+        )
         make_sdist(project / "vendor", "crc-like")
         (project / ".fcignore").write_text("vendor/\n")
         report = build_package(project, pip=PipOptions(no_index=True), build_sdists=True)
-        assert "crc_like/__init__.py" in names(report.path)
+        listed = names(report.path)
+        assert "crc_like/__init__.py" in listed
+        assert "localpkg/__init__.py" in listed
 
     @pytest.mark.parametrize(
         "line",

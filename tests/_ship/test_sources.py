@@ -219,6 +219,20 @@ class TestNative:
             "runtime's CPython), or build one on manylinux and pass its folder with --find-links"
         )
 
+    def test_the_wheel_file_is_read_as_utf8_in_any_locale(self, tmp_path: Path) -> None:
+        """Under the C locale (ASCII) too, a WHEEL file's tags are decoded as UTF-8, as written."""
+        import locale
+
+        self._dist(tmp_path, "odd-1.0", "", {"odd/m.so": b"\x7fELF"})
+        (tmp_path / "odd-1.0.dist-info" / "WHEEL").write_bytes("Tag: py3-nöne-any\n".encode())
+        saved = locale.setlocale(locale.LC_CTYPE)
+        locale.setlocale(locale.LC_CTYPE, "C")
+        try:
+            with pytest.raises(PackageError, match=r"odd 1\.0's wheel is tagged py3-nöne-any "):
+                check_installed(tmp_path, Target.for_runtime("python3.12"))
+        finally:
+            locale.setlocale(locale.LC_CTYPE, saved)
+
     def test_compiled_code_for_another_python_is_refused(self, tmp_path: Path) -> None:
         """An extension naming CPython 3.11 in a 3.12 package: the first three are named."""
         names = [f"ext/m{i}.cpython-311-x86_64-linux-gnu.so" for i in range(4)]
