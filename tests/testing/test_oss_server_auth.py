@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import oss2
 import pytest
@@ -65,6 +66,18 @@ class TestAccepted:
         bucket.put_object_with_url(bucket.sign_url("PUT", "signed.bin", 60), b"abc")
         assert bucket.get_object_with_url(bucket.sign_url("GET", "signed.bin", 60)).read() == b"abc"
 
+    def test_url_expiring_in_eighteen_digits(self, server: LocalOSSServer) -> None:
+        """A v1 URL whose Expires has 18 digits is accepted; 19 digits is no number to it."""
+        bucket = client(server, auth_version="v1")
+        url = bucket.sign_url("GET", "obj.txt", 10**17)
+        assert len(parse_qs(urlsplit(url).query)["Expires"][0]) == 18
+        assert requests.get(url, timeout=10).content == b"content"
+        longer = bucket.sign_url("GET", "obj.txt", 10**18)
+        assert len(parse_qs(urlsplit(longer).query)["Expires"][0]) == 19
+        too_long = requests.get(longer, timeout=10)
+        assert too_long.status_code == 403
+        assert b"needs OSSAccessKeyId, Expires and Signature" in too_long.content
+
     def test_no_token_configured_ignores_token(self) -> None:
         """With security_token=None the server takes long-term keys, token or not."""
         with LocalOSSServer(buckets=["b-1"]) as srv:
@@ -95,12 +108,14 @@ class TestRefused:
         error = info.value
         assert error.status == 403
         assert error.details["StringToSign"]
+        assert error.details["OSSAccessKeyId"] == AK
         assert error.request_id
         shown = str(error) + str(error.body)
         assert SECRET not in shown
         assert TOKEN not in shown
         record = server.requests[-1]
         assert (record.status, record.error_code, record.auth) == (403, "SignatureDoesNotMatch", "")
+        assert record.token_present  # refused before its signature was accepted, token seen
 
     @pytest.mark.parametrize("version", ["v1", "v4"])
     def test_head_errors_come_through_x_oss_err(self, server: LocalOSSServer, version: str) -> None:
@@ -138,6 +153,8 @@ class TestRefused:
             srv.rotate_credentials(access_key_id="LTAInew", access_key_secret="s2")
             error = error_of(lambda: old.get_object("k"))
             assert (error.status, error.code) == (403, "InvalidAccessKeyId")
+            assert error.message == "The OSS Access Key Id you provided is disabled."
+            assert error.details["OSSAccessKeyId"] == "LTAIold"
             with pytest.raises(ValueError, match="non-empty"):
                 srv.rotate_credentials(access_key_id="", access_key_secret="x")
 
@@ -183,6 +200,7 @@ class TestRefused:
         with pytest.raises(oe.InvalidArgument) as info:
             bucket.get_object("obj.txt")
         assert "v1 and v4" in info.value.message
+        assert info.value.details["ArgumentName"] == "Authorization"
 
     @pytest.mark.parametrize("version", ["v1", "v4"])
     def test_skewed_clock(self, version: str) -> None:
@@ -190,6 +208,13 @@ class TestRefused:
         with new_server(clock=lambda: time.time() + 1200) as ahead:
             error = error_of(lambda: client(ahead, auth_version=version).get_object("obj.txt"))
             assert (error.status, error.code) == (403, "RequestTimeTooSkewed")
+
+    def test_skew_error_gives_the_server_time(self) -> None:
+        """RequestTimeTooSkewed names the server's time as OSS writes it (ISO 8601, UTC)."""
+        with new_server(clock=lambda: 1_800_000_000.0) as ahead:
+            error = error_of(lambda: client(ahead).get_object("obj.txt"))
+        assert error.code == "RequestTimeTooSkewed"
+        assert error.details["ServerTime"] == "2027-01-15T08:00:00.000Z"
 
     @pytest.mark.parametrize(
         ("headers", "params", "code"),
@@ -231,13 +256,19 @@ class TestSigningUnit:
     def keyring(self) -> signing.Keyring:
         return signing.Keyring(signing.CredentialSet(AK, SECRET, TOKEN))
 
-    def signed_v4(self, **header_changes: str) -> signing.SignedRequest:
+    def signed_v4(
+        self, additional: list[str] | None = None, /, **header_changes: str
+    ) -> signing.SignedRequest:
         req = oss2.http.Request(
-            "GET", "http://127.0.0.1/test-bucket/k", region=REGION, product="oss"
+            "GET",
+            "http://127.0.0.1/test-bucket/k",
+            headers={"Host": "127.0.0.1:9000"},
+            region=REGION,
+            product="oss",
         )
         oss2.auth.ProviderAuthV4(
             oss2.credentials.StaticCredentialsProvider(AK, SECRET, TOKEN)
-        )._sign_request(req, BUCKET, "k")
+        )._sign_request(req, BUCKET, "k", in_additional_headers=additional)
         headers = {k.lower(): v for k, v in req.headers.items() if v is not None}
         headers.update(header_changes)
         return signing.SignedRequest("GET", BUCKET, "k", [], headers)
@@ -248,12 +279,60 @@ class TestSigningUnit:
         assert signing.authenticate(req, self.keyring()).scheme == "v4"
         with pytest.raises(OSSError, match="RequestTimeTooSkewed"):
             signing.authenticate(req, self.keyring(), now=time.time() + 3600)
-        with pytest.raises(OSSError, match="does not match x-oss-date"):
+        with pytest.raises(OSSError) as info:
             signing.authenticate(
                 self.signed_v4(**{"x-oss-date": "20200101T000000Z"}), self.keyring(), now=1577836800
             )
+        assert (info.value.code, info.value.message) == (
+            "InvalidArgument",
+            "The date in the Credential scope does not match x-oss-date.",
+        )
+        assert info.value.extra == {"ArgumentName": "Credential"}
         with pytest.raises(OSSError, match="missing or invalid"):
             signing.authenticate(self.signed_v4(**{"x-oss-date": "garbage"}), self.keyring())
+
+    def test_v4_additional_headers_are_signed(self) -> None:
+        """Headers a v4 signature lists in AdditionalHeaders are part of what it signs."""
+        req = self.signed_v4(["host"])
+        assert "AdditionalHeaders=host" in req.headers["authorization"]
+        assert signing.authenticate(req, self.keyring()).scheme == "v4"
+        moved = self.signed_v4(["host"])
+        moved.headers = {**moved.headers, "host": "127.0.0.1:9001"}
+        with pytest.raises(OSSError, match="SignatureDoesNotMatch"):
+            signing.authenticate(moved, self.keyring())
+
+    def test_v4_without_signature_does_not_match(self) -> None:
+        """A v4 Authorization header with no Signature field is SignatureDoesNotMatch."""
+        req = self.signed_v4()
+        credential = req.headers["authorization"].split(",")[0]
+        req.headers = {**req.headers, "authorization": credential}
+        with pytest.raises(OSSError) as info:
+            signing.authenticate(req, self.keyring())
+        assert (info.value.status, info.value.code) == (403, "SignatureDoesNotMatch")
+        assert info.value.extra["SignatureProvided"] == ""
+
+    @pytest.mark.parametrize(
+        "credential",
+        [
+            "bad",
+            f"{AK}/20260101/{REGION}/oss/aliyun_v2_request",
+            f"/20260101/{REGION}/oss/aliyun_v4_request",
+            f"{AK}/20260101/{REGION}/oss/aliyun_v4_request/more",
+        ],
+    )
+    def test_v4_malformed_credential(self, credential: str) -> None:
+        """A Credential not shaped <AK>/<date>/<region>/<product>/aliyun_v4_request is
+        InvalidArgument naming the Credential, before the key or the time is looked at."""
+        req = self.signed_v4()
+        rest = req.headers["authorization"].split(",", 1)[1]
+        req.headers = {
+            **req.headers,
+            "authorization": f"OSS4-HMAC-SHA256 Credential={credential},{rest}",
+        }
+        with pytest.raises(OSSError) as info:
+            signing.authenticate(req, self.keyring())
+        assert (info.value.status, info.value.code) == (400, "InvalidArgument")
+        assert info.value.extra == {"ArgumentName": "Credential"}
 
     def test_v1_subresources_match_oss2(self) -> None:
         """The server signs v1 over exactly the sub-resources the installed oss2 signs."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import socket
 import subprocess
 import sys
@@ -87,7 +88,7 @@ class TestBadRequests:
         """A request line with a full URL is InvalidURI."""
         answer = raw(server, b"GET http://example.com/x HTTP/1.1\r\nHost: x\r\n\r\n")
         assert answer.startswith(b"HTTP/1.1 400")
-        assert b"InvalidURI" in answer
+        assert b"<Code>InvalidURI</Code>" in answer
 
     def test_put_without_length(self, server: LocalOSSServer) -> None:
         """A PUT with neither Content-Length nor chunking is 411 (checked after auth)."""
@@ -268,18 +269,29 @@ class TestBadRequests:
             client(server, "xml-bucket").create_bucket(input=b"<Wrong/>")
 
     def test_internal_error_is_xml(
-        self, server: LocalOSSServer, monkeypatch: pytest.MonkeyPatch
+        self,
+        server: LocalOSSServer,
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
     ) -> None:
-        """A bug inside the server answers InternalError XML (500), never a traceback."""
+        """A bug inside the server answers InternalError XML (500), never a traceback; the
+        traceback is logged with the request's method and path."""
 
         def broken(request: Any) -> Any:
             raise RuntimeError("boom")
 
         monkeypatch.setattr(server._operations, "head_object", broken)
-        with pytest.raises(oe.ServerError) as info:
+        with (
+            caplog.at_level(logging.ERROR, logger="fcsdk.testing.oss"),
+            pytest.raises(oe.ServerError) as info,
+        ):
             client(server).head_object("obj.txt")
         assert (info.value.status, info.value.code) == (500, "InternalError")
         assert "boom" not in str(info.value)
+        (record,) = [r for r in caplog.records if r.name == "fcsdk.testing.oss"]
+        assert record.getMessage() == f"LocalOSSServer failed on HEAD /{BUCKET}/obj.txt"
+        assert record.exc_info is not None
+        assert str(record.exc_info[1]) == "boom"
 
     def test_client_leaving_mid_download(self, server: LocalOSSServer) -> None:
         """A client that hangs up mid-download does not break the server."""
@@ -474,8 +486,9 @@ class TestRaces:
         monkeypatch.setattr(store, "writer", racing)
         complete = self.request("POST", "k", [("uploadId", "U")], b"")
         complete.headers["x-oss-complete-all"] = "yes"
-        with pytest.raises(OSSError, match="NoSuchUpload"):
+        with pytest.raises(OSSError, match="NoSuchUpload") as info:
             ops.complete_upload(complete)
+        assert info.value.status == 404
 
 
 class TestConcurrency:

@@ -195,6 +195,7 @@ class TestBuckets:
         with pytest.raises(oe.ServerError) as info:
             bucket.get_object("k")
         assert (info.value.status, info.value.code) == (400, "InvalidBucketName")
+        assert info.value.details["BucketName"] == "Bad_Name"
 
     def test_server_side_helpers(self, server: LocalOSSServer) -> None:
         """create_bucket (direct) validates names; object_keys lists a bucket's keys."""

@@ -6,6 +6,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import oss2
@@ -13,6 +14,7 @@ import pytest
 from oss2 import exceptions as oe
 from oss2.models import PartInfo
 
+from fcsdk._local.oss import multipart
 from fcsdk.testing.oss import LocalOSSServer
 from tests.testing.oss_support import client, new_server
 
@@ -128,12 +130,28 @@ class TestMultipart:
                 params={"uploadId": upload_id},
                 data=b"<CompleteMultipartUpload/>",
             )
-        assert info.value.code == "InvalidPart"
+        assert (info.value.code, info.value.message) == (
+            "InvalidPart",
+            "One or more of the specified parts could not be found.",
+        )
         with pytest.raises(oe.InvalidArgument):
             bucket.complete_multipart_upload(
                 "bad", upload_id, parts, headers={"x-oss-complete-all": "yes"}
             )
         bucket.abort_multipart_upload("bad", upload_id)
+
+    def test_times_are_those_of_the_upload(
+        self, bucket: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A part's LastModified is when it was uploaded; the object's, when it was completed."""
+        now = [1_600_000_000.0]
+        monkeypatch.setattr(multipart, "time", SimpleNamespace(time=lambda: now[0]))
+        upload_id, parts = upload_parts(bucket, "timed", [b"only part"])
+        now[0] = 1_700_000_000.0
+        (part,) = bucket.list_parts("timed", upload_id).parts
+        assert part.last_modified == 1_600_000_000
+        bucket.complete_multipart_upload("timed", upload_id, parts)
+        assert bucket.head_object("timed").last_modified == 1_700_000_000
 
     def test_bad_part_number(self, bucket: Any) -> None:
         """Part numbers outside 1..10000 are InvalidArgument."""

@@ -160,11 +160,14 @@ class TestRanges:
         assert got.read() == expected
         assert got.content_range.endswith(f"/{len(self.DATA)}")
 
-    def test_start_past_end(self, bucket: Any) -> None:
-        """A range that starts past the end is InvalidRange (416)."""
+    @pytest.mark.parametrize("byte_range", [(5000, 6000), (5000, None), (len(DATA), None)])
+    def test_start_past_end(self, bucket: Any, byte_range: Any) -> None:
+        """A range that starts at or past the end, open-ended or not, is InvalidRange (416)
+        with the object's size in Content-Range."""
         with pytest.raises(oe.ServerError) as info:
-            bucket.get_object("range.bin", byte_range=(5000, 6000))
+            bucket.get_object("range.bin", byte_range=byte_range)
         assert (info.value.status, info.value.code) == (416, "InvalidRange")
+        assert info.value.headers["Content-Range"] == f"bytes */{len(self.DATA)}"
 
     @pytest.mark.parametrize("header", ["bytes=9-3", "bytes=-0", "lines=1-2", "bytes=-"])
     def test_invalid_range_is_ignored(self, bucket: Any, header: str) -> None:
@@ -190,6 +193,8 @@ class TestHeadExistsMeta:
         with pytest.raises(oe.NoSuchKey) as info:
             bucket.head_object("nope")
         assert info.value.request_id
+        assert info.value.message == "The specified key does not exist."
+        assert info.value.details["Key"] == "nope"
 
     def test_exists(self, server: LocalOSSServer, bucket: Any) -> None:
         """object_exists is True, False, or raises NoSuchBucket for a missing bucket."""
@@ -207,6 +212,9 @@ class TestHeadExistsMeta:
         assert bucket.get_object("cond", headers={"If-Match": f'"{etag}"'}).read() == b"c"
         with pytest.raises(oe.NotModified):
             bucket.get_object("cond", headers={"If-None-Match": f'"{etag}"'})
+        with pytest.raises(oe.NotModified):  # * matches any object there is
+            bucket.get_object("cond", headers={"If-None-Match": "*"})
+        assert bucket.get_object("cond", headers={"If-None-Match": '"0000"'}).read() == b"c"
 
     def test_response_overrides(self, server: LocalOSSServer) -> None:
         """response-* parameters of a signed URL override the response headers."""

@@ -190,16 +190,18 @@ class _FramedBody(BodyReader):
         self._done = False
 
     def chunks(self) -> Iterator[bytes]:
-        """Yield the body as it arrives (sending ``100 Continue`` first if it was asked for)."""
+        """Yield the body as it arrives (sending ``100 Continue`` first if it was asked for).
+
+        A body cut short is no event: h11 raises, which :meth:`_Connection.next_event`
+        answers as ``IncompleteBody``.
+        """
         self.started = True
         while not self._done:
             event = self._connection.next_event()
             if isinstance(event, h11.Data):
                 yield bytes(event.data)
-            elif isinstance(event, h11.EndOfMessage):
+            else:  # EndOfMessage: the only other event h11 gives while a body is read
                 self._done = True
-            else:  # the client closed the connection mid-body
-                raise OSSError(400, "IncompleteBody", "The request body ended early.")
 
 
 class _Connection:
@@ -425,7 +427,7 @@ class OSSRequestHandler(socketserver.BaseRequestHandler):
             response = handler(request)
         except _BadFraming as error:  # a broken chunk size, trailers too long ...
             self._refuse(connection, error)
-            return False
+            return False  # (h11 could not start another cycle: the refusal said close)
         except OSSError as error:
             response = self._error(error, request_id, bucket, method)
         except Exception:  # a bug here must still give OSS-shaped XML, not a traceback

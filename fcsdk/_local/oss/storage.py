@@ -162,9 +162,12 @@ class Blob(Protocol):
 
 
 class BlobWriter:
-    """Receives data chunk by chunk, hashing as it goes; ``finish()`` gives the blob."""
+    """Receives data chunk by chunk, hashing as it goes; ``finish()`` gives the blob.
 
-    def __init__(self, sink: _Sink, *, crc: int = 0) -> None:
+    ``crc`` is the CRC-64 to continue from: 0 for new data, the object's for an append.
+    """
+
+    def __init__(self, sink: _Sink, *, crc: int) -> None:
         self._sink = sink
         self.md5 = hashlib.md5()
         self.crc64 = crc
