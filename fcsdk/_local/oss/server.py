@@ -200,7 +200,9 @@ class _FramedBody(BodyReader):
             event = self._connection.next_event()
             if isinstance(event, h11.Data):
                 yield bytes(event.data)
-            else:  # EndOfMessage: the only other event h11 gives while a body is read
+            else:
+                # the only other event h11 gives while a body is read: never end one quietly
+                assert isinstance(event, h11.EndOfMessage), event
                 self._done = True
 
 
