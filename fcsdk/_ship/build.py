@@ -348,7 +348,7 @@ def build_package(
             ours = [rel for rel in failed if owners[rel] == YOUR_CODE]
             if ours:
                 warnings.append(
-                    f"{', '.join(ours[:3])}{' …' if len(ours) > 3 else ''} did not compile "
+                    f"{_listed(ours)} did not compile "
                     f"with Python {interpreter.version}: shipped as source; check the syntax"
                 )
         sizes = {rel: path.stat().st_size for rel, path in entries.items()}
@@ -367,9 +367,13 @@ def build_package(
         except OSError as exc:
             raise PackageError(f"cannot write {dest}: {exc}") from exc
         except UnicodeEncodeError as exc:
-            # A file name that is not valid UTF-8 on disk cannot be named in a zip.
+            # A file name that is not valid UTF-8 on disk cannot be named in a zip; the
+            # zip's names are sorted, so a module's bytecode may come first: name the source.
+            bad = exc.object
+            if bad.endswith(".pyc") and _source_of(bad) in entries:
+                bad = _source_of(bad)
             raise PackageError(
-                f"cannot write {dest}: the file name {exc.object!r} is not valid UTF-8; "
+                f"cannot write {dest}: the file name {bad!r} is not valid UTF-8; "
                 "rename it or leave it out with .fcignore"
             ) from exc
     zipped = dest.stat().st_size

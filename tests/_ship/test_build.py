@@ -233,7 +233,10 @@ class TestBuildPackage:
         (tmp_path / "p" / "pkg" / "mod.py").write_text("")
         report = build_package(tmp_path / "p")
         assert len(report.warnings) == 2
-        assert "no requirements found" in report.warnings[0]
+        assert report.warnings[0] == (
+            "no requirements found (requirements.txt or pyproject.toml dependencies): "
+            "the package holds your code only"
+        )
         assert "no Python module at the top" in report.warnings[1]
         assert "warning: no requirements" in report.render()
 
@@ -265,7 +268,10 @@ class TestBuildPackage:
         report = build_package(project, with_deps=False, compile_bytecode=False)
         assert not [n for n in names(report.path) if n.startswith("shared")]
         (warning,) = [w for w in report.warnings if "symbolic links" in w]
-        assert warning.startswith("left out shared: symbolic links that point outside p/")
+        assert warning == (
+            "left out shared: symbolic links that point outside p/ are never followed; "
+            "copy what the function needs into the project, or list it as a requirement"
+        )
 
     @pytest.mark.parametrize(
         ("command", "startup"),
@@ -308,8 +314,12 @@ class TestBuildPackage:
         project = make_project(tmp_path / "p")
         with open(os.fsencode(project) + b"/caf\xe9.py", "w") as fh:
             fh.write("")
-        with pytest.raises(PackageError, match="not valid UTF-8"):
+        with pytest.raises(PackageError) as caught:
             build_package(project, with_deps=False, output=tmp_path / "out.zip")
+        assert str(caught.value) == (
+            f"cannot write {tmp_path / 'out.zip'}: the file name 'caf\\udce9.py' is not valid "
+            "UTF-8; rename it or leave it out with .fcignore"
+        )
         assert not (tmp_path / "out.zip").exists()
 
     def test_output_inside_the_project_is_not_packaged(self, tmp_path: Path) -> None:

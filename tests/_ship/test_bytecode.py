@@ -189,7 +189,25 @@ class TestShippedBytecode:
         report = build_package(project, with_deps=False)
         assert "broken.py" in sources(report.path)
         assert "__pycache__/broken.cpython-312.pyc" not in pycs(report.path)
-        assert any("broken.py did not compile" in w for w in report.warnings)
+        (warning,) = [w for w in report.warnings if "did not compile" in w]
+        assert (
+            warning
+            == "broken.py did not compile with Python 3.12: shipped as source; check the syntax"
+        )
+
+    @pytest.mark.parametrize(
+        ("count", "named"), [(3, "a.py, b.py, c.py"), (4, "a.py, b.py, c.py …")]
+    )
+    def test_more_than_three_broken_modules_are_cut_short(
+        self, tmp_path: Path, count: int, named: str
+    ) -> None:
+        """The warning names the first three modules that did not compile, an ellipsis for more."""
+        project = make_project(tmp_path / "p")
+        for stem in "abcd"[:count]:
+            (project / f"{stem}.py").write_text("def f(:\n")
+        report = build_package(project, with_deps=False)
+        (warning,) = [w for w in report.warnings if "did not compile" in w]
+        assert warning.startswith(f"{named} did not compile with Python 3.12")
 
     def test_pycs_of_another_version_are_never_shipped(self, tmp_path: Path) -> None:
         """compile_tree refuses output whose magic is not the interpreter's."""
