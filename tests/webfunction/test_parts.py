@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import json
 import logging
+import secrets
 import sys
 import threading
 from collections.abc import Coroutine
@@ -513,8 +514,14 @@ class TestReadAllHeaders:
         assert headers == [(b"x-fc-request-id", b"it-1"), (b"accept", b"*/*")]
 
     def test_credential_values_are_masked_in_formatted_logs(self) -> None:
-        """The secret and token of a request's headers are masked in fcsdk's log lines."""
-        secret, token = "hD8+kQ2/vR5=zT1wX", "CAIS+Lm4/nP7=Qs2Rt"
+        """The secret and token of a request's headers are masked in fcsdk's log lines.
+
+        Fresh values each run: fcsdk keeps every secret it met for the process's life, so
+        fixed ones met earlier in the process (mutmut forks its runs from a process that
+        ran every test) would be masked even by a read_headers that registered nothing.
+        """
+        fresh = secrets.token_hex(6)
+        secret, token = f"hD8+{fresh}/vR5=zT1wX", f"CAIS+{fresh}/nP7=Qs2Rt"
         context, headers = read_headers(
             [
                 (b"x-fc-request-id", b"cr-1"),
