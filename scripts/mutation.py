@@ -32,10 +32,9 @@ from __future__ import annotations
 import argparse
 import difflib
 import fnmatch
+import hashlib
 import json
-import math
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -351,19 +350,30 @@ _NOTHING = "fcsdk.no_such_module.x_nothing__mutmut_1"
 def _sample(name: str, dest: Path, children: int, fraction: float) -> list[str]:
     """A fixed random share of each module's mutants (at least 20), those without a verdict.
 
-    Each module's mutants are shuffled in an order fixed by the module's path, and the first
-    ``fraction`` of them taken: the same sample every run, and a larger share holds a smaller.
+    Each mutant draws a number in [0, 1) from a hash of its module's path and its name, and
+    is in the sample when the number is below ``fraction`` (a module with fewer than 20 so
+    drawn takes its 20 lowest). A mutant's draw depends on nothing else: the sample is the
+    same every run, a larger share holds a smaller, and mutants that come or go with an
+    edited function leave every other mutant's place as it was.
     """
     if not any((dest / "mutants").rglob("*.py.meta")):
         _mutmut(name, dest, children, [_NOTHING], expect_failure=True)
     chosen: list[str] = []
     for meta in sorted((dest / "mutants").rglob("*.py.meta")):
         codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
-        order = sorted(codes)
-        random.Random(str(meta.relative_to(dest))).shuffle(order)
-        share = order[: max(20, math.ceil(fraction * len(order)))]
+        module = str(meta.relative_to(dest))
+        order = sorted(codes, key=lambda mutant: _draw(module, mutant))
+        share = [m for m in order if _draw(module, m) < fraction]
+        if len(share) < 20:
+            share = order[:20]
         chosen += [mutant for mutant in share if codes[mutant] is None]
     return chosen
+
+
+def _draw(module: str, mutant: str) -> float:
+    """A mutant's number in [0, 1): the first 8 bytes of a hash of its module and name."""
+    digest = hashlib.sha256(f"{module}\0{mutant}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 def run_group(
