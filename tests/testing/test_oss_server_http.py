@@ -20,7 +20,7 @@ import requests
 from oss2 import exceptions as oe
 
 from fcsdk._local.oss import server as server_module
-from fcsdk._local.oss import storage
+from fcsdk._local.oss import folder, storage
 from fcsdk._local.oss.errors import OSSError
 from fcsdk._local.oss.operations import Operations
 from fcsdk.testing import LocalOSSServer as LazyLocalOSSServer
@@ -489,6 +489,32 @@ class TestRaces:
         with pytest.raises(OSSError, match="NoSuchUpload") as info:
             ops.complete_upload(complete)
         assert info.value.status == 404
+
+    def test_upload_aborted_while_completed(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A complete whose upload is aborted after it chose the parts, before it read their
+        files (deleted by the abort), is a 404 NoSuchUpload, and no object is made."""
+        store = folder.FolderStore(tmp_path)
+        store.create_bucket("race")
+        ops = Operations(store, "cn-hangzhou")
+        store.bucket("race").uploads["U"] = storage.Upload("U", "k", 0.0, "a/b", {}, {})
+        ops.upload_part(self.request("PUT", "k", [("partNumber", "1"), ("uploadId", "U")], b"p"))
+        writer = store.writer
+
+        def racing(bucket: str, **kwargs: Any) -> Any:
+            ops.abort_upload(self.request("DELETE", "k", [("uploadId", "U")], b""))
+            return writer(bucket, **kwargs)
+
+        monkeypatch.setattr(store, "writer", racing)
+        complete = self.request("POST", "k", [("uploadId", "U")], b"")
+        complete.headers["x-oss-complete-all"] = "yes"
+        with pytest.raises(OSSError, match="NoSuchUpload") as info:
+            ops.complete_upload(complete)
+        assert info.value.status == 404
+        assert info.value.message == "The specified upload does not exist."
+        assert "k" not in store.bucket("race").objects
+        assert list((tmp_path / "race" / "tmp").iterdir()) == []  # the partial data is gone too
 
 
 class TestConcurrency:
