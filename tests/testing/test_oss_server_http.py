@@ -71,12 +71,31 @@ class TestNotImplemented:
         assert response.headers["x-oss-request-id"]
 
 
+class TestAnswerHeaders:
+    def test_xml_answers_say_so(self, server: LocalOSSServer) -> None:
+        """A successful XML answer (a listing) carries Content-Type: application/xml."""
+        result = client(server).list_objects_v2()
+        assert result.headers["Content-Type"] == "application/xml"
+
+    def test_no_content_answers_have_no_length(self, server: LocalOSSServer) -> None:
+        """A 204 answer (DeleteObject) carries no Content-Length, as RFC 9110 §8.6 requires."""
+        result = client(server).delete_object("never-there")
+        assert result.status == 204
+        assert "Content-Length" not in result.headers
+
+
 class TestBadRequests:
     def test_invalid_utf8_key(self, server: LocalOSSServer) -> None:
         """A key that is not UTF-8 is InvalidObjectName."""
         response = requests.get(f"{server.endpoint}/{BUCKET}/%FF%FE", timeout=10)
         assert response.status_code == 400
         assert b"InvalidObjectName" in response.content
+
+    def test_invalid_utf8_bucket(self, server: LocalOSSServer) -> None:
+        """A bucket name in the path that is not UTF-8 is a 400 too, not a server error."""
+        response = requests.get(f"{server.endpoint}/%FF%FE/k", timeout=10)
+        assert response.status_code == 400
+        assert b"<Code>InvalidObjectName</Code>" in response.content
 
     @pytest.mark.parametrize("key", ["k" * 1024, "/leading-slash"])
     def test_forbidden_keys(self, server: LocalOSSServer, key: str) -> None:
