@@ -9,7 +9,9 @@ import logging
 import socket
 import subprocess
 import sys
+import struct
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -414,6 +416,28 @@ class TestFolderStore:
                 bucket.put_object("bad-md5", b"x", headers={"Content-MD5": "AAAA"})
             assert not bucket.object_exists("bad-md5")
         assert not (tmp_path / BUCKET / "tmp" / "stale.data").exists()
+
+    def test_download_cut_off_closes_its_file_at_once(self, tmp_path: Path) -> None:
+        """A client that resets its connection mid-download: the server closes the object's
+        file as the sending fails, not later when the garbage collector finds it open
+        (which warns ``ResourceWarning: unclosed file``)."""
+        with new_server(root=tmp_path) as srv:
+            bucket = client(srv)
+            bucket.put_object("big", b"z" * (32 << 20))  # more than the sockets' buffers hold
+            path = bucket.sign_url("GET", "big", 60).split(str(srv.port), 1)[1]
+            before = set(threading.enumerate())
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                conn = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+                conn.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()  # a reset: the server's next send fails
+                handlers = [t for t in threading.enumerate() if t not in before]
+                assert len(handlers) == 1
+                handlers[0].join(10)
+                assert not handlers[0].is_alive()
+            assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
 
 
 class TestRaces:
