@@ -157,9 +157,8 @@ class TestAnonymousBodies:
         """After refusing a request whose body is over 1 MiB the server reads none of it: it
         closes the connection, so a client sending the body after the answer is reset."""
         with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
-            conn.sendall(
-                f"PUT /{BUCKET}/big HTTP/1.1\r\nHost: x\r\nContent-Length: {16 << 20}\r\n\r\n".encode()
-            )
+            head = f"PUT /{BUCKET}/big HTTP/1.1\r\nHost: x\r\nContent-Length: {16 << 20}\r\n\r\n"
+            conn.sendall(head.encode())
             answer = b""
             while b"</Error>" not in answer:
                 chunk = conn.recv(65536)

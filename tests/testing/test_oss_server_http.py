@@ -7,9 +7,9 @@ import hashlib
 import io
 import logging
 import socket
+import struct
 import subprocess
 import sys
-import struct
 import threading
 import warnings
 from collections.abc import Iterator
@@ -21,8 +21,8 @@ import pytest
 import requests
 from oss2 import exceptions as oe
 
-from fcsdk._local.oss import server as server_module
 from fcsdk._local.oss import folder, storage
+from fcsdk._local.oss import server as server_module
 from fcsdk._local.oss.errors import OSSError
 from fcsdk._local.oss.operations import Operations
 from fcsdk.testing import LocalOSSServer as LazyLocalOSSServer
