@@ -77,6 +77,17 @@ class TestFraming:
         assert delay < 5
         assert not client(server).object_exists(f"framing-{name.replace(' ', '-')}")
 
+    def test_both_framings_are_named(self, server: LocalOSSServer) -> None:
+        """A request with both Transfer-Encoding and Content-Length is told what was wrong."""
+        answer, _ = exchange(
+            server, f"PUT /{BUCKET}/both HTTP/1.1\r\nHost: x\r\n{FRAMING['te and cl']}".encode()
+        )
+        assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
+        assert (
+            b"<Message>Malformed HTTP request: both Transfer-Encoding and Content-Length</Message>"
+            in answer
+        )
+
     def test_no_host_is_400(self, server: LocalOSSServer) -> None:
         """An HTTP/1.1 request without Host is refused."""
         answer, _ = exchange(server, b"GET /test-bucket/obj.txt HTTP/1.1\r\n\r\n")
@@ -141,6 +152,21 @@ class TestAnonymousBodies:
                 answer += chunk
             assert answer.startswith(b"HTTP/1.1 403")
             assert time.monotonic() - started < 6
+
+    def test_refused_body_over_1_mib_is_not_read(self, server: LocalOSSServer) -> None:
+        """After refusing a request whose body is over 1 MiB the server reads none of it: it
+        closes the connection, so a client sending the body after the answer is reset."""
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+            head = f"PUT /{BUCKET}/big HTTP/1.1\r\nHost: x\r\nContent-Length: {16 << 20}\r\n\r\n"
+            conn.sendall(head.encode())
+            answer = b""
+            while b"</Error>" not in answer:
+                chunk = conn.recv(65536)
+                assert chunk, answer
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 403")
+            with pytest.raises((ConnectionResetError, BrokenPipeError)):
+                conn.sendall(b"x" * (16 << 20))
 
     def test_requests_sending_whole_body_reads_the_403(self, server: LocalOSSServer) -> None:
         """A client that sends a whole 3 MB body before reading still gets the 403 document."""

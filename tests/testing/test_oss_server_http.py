@@ -7,9 +7,11 @@ import hashlib
 import io
 import logging
 import socket
+import struct
 import subprocess
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,8 @@ import pytest
 import requests
 from oss2 import exceptions as oe
 
+from fcsdk._local.oss import folder, storage
 from fcsdk._local.oss import server as server_module
-from fcsdk._local.oss import storage
 from fcsdk._local.oss.errors import OSSError
 from fcsdk._local.oss.operations import Operations
 from fcsdk.testing import LocalOSSServer as LazyLocalOSSServer
@@ -71,12 +73,31 @@ class TestNotImplemented:
         assert response.headers["x-oss-request-id"]
 
 
+class TestAnswerHeaders:
+    def test_xml_answers_say_so(self, server: LocalOSSServer) -> None:
+        """A successful XML answer (a listing) carries Content-Type: application/xml."""
+        result = client(server).list_objects_v2()
+        assert result.headers["Content-Type"] == "application/xml"
+
+    def test_no_content_answers_have_no_length(self, server: LocalOSSServer) -> None:
+        """A 204 answer (DeleteObject) carries no Content-Length, as RFC 9110 §8.6 requires."""
+        result = client(server).delete_object("never-there")
+        assert result.status == 204
+        assert "Content-Length" not in result.headers
+
+
 class TestBadRequests:
     def test_invalid_utf8_key(self, server: LocalOSSServer) -> None:
         """A key that is not UTF-8 is InvalidObjectName."""
         response = requests.get(f"{server.endpoint}/{BUCKET}/%FF%FE", timeout=10)
         assert response.status_code == 400
         assert b"InvalidObjectName" in response.content
+
+    def test_invalid_utf8_bucket(self, server: LocalOSSServer) -> None:
+        """A bucket name in the path that is not UTF-8 is a 400 too, not a server error."""
+        response = requests.get(f"{server.endpoint}/%FF%FE/k", timeout=10)
+        assert response.status_code == 400
+        assert b"<Code>InvalidObjectName</Code>" in response.content
 
     @pytest.mark.parametrize("key", ["k" * 1024, "/leading-slash"])
     def test_forbidden_keys(self, server: LocalOSSServer, key: str) -> None:
@@ -396,6 +417,28 @@ class TestFolderStore:
             assert not bucket.object_exists("bad-md5")
         assert not (tmp_path / BUCKET / "tmp" / "stale.data").exists()
 
+    def test_download_cut_off_closes_its_file_at_once(self, tmp_path: Path) -> None:
+        """A client that resets its connection mid-download: the server closes the object's
+        file as the sending fails, not later when the garbage collector finds it open
+        (which warns ``ResourceWarning: unclosed file``)."""
+        with new_server(root=tmp_path) as srv:
+            bucket = client(srv)
+            bucket.put_object("big", b"z" * (32 << 20))  # more than the sockets' buffers hold
+            path = bucket.sign_url("GET", "big", 60).split(str(srv.port), 1)[1]
+            before = set(threading.enumerate())
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                conn = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+                conn.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()  # a reset: the server's next send fails
+                handlers = [t for t in threading.enumerate() if t not in before]
+                assert len(handlers) == 1
+                handlers[0].join(10)
+                assert not handlers[0].is_alive()
+            assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
+
 
 class TestRaces:
     """Races between requests, made to happen at the exact moment."""
@@ -489,6 +532,32 @@ class TestRaces:
         with pytest.raises(OSSError, match="NoSuchUpload") as info:
             ops.complete_upload(complete)
         assert info.value.status == 404
+
+    def test_upload_aborted_while_completed(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A complete whose upload is aborted after it chose the parts, before it read their
+        files (deleted by the abort), is a 404 NoSuchUpload, and no object is made."""
+        store = folder.FolderStore(tmp_path)
+        store.create_bucket("race")
+        ops = Operations(store, "cn-hangzhou")
+        store.bucket("race").uploads["U"] = storage.Upload("U", "k", 0.0, "a/b", {}, {})
+        ops.upload_part(self.request("PUT", "k", [("partNumber", "1"), ("uploadId", "U")], b"p"))
+        writer = store.writer
+
+        def racing(bucket: str, **kwargs: Any) -> Any:
+            ops.abort_upload(self.request("DELETE", "k", [("uploadId", "U")], b""))
+            return writer(bucket, **kwargs)
+
+        monkeypatch.setattr(store, "writer", racing)
+        complete = self.request("POST", "k", [("uploadId", "U")], b"")
+        complete.headers["x-oss-complete-all"] = "yes"
+        with pytest.raises(OSSError, match="NoSuchUpload") as info:
+            ops.complete_upload(complete)
+        assert info.value.status == 404
+        assert info.value.message == "The specified upload does not exist."
+        assert "k" not in store.bucket("race").objects
+        assert list((tmp_path / "race" / "tmp").iterdir()) == []  # the partial data is gone too
 
 
 class TestConcurrency:

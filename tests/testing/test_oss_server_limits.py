@@ -7,6 +7,7 @@ limit, request heads and trailer fields of 64 KiB.
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
@@ -99,12 +100,15 @@ class TestOSSServerLimits:
             assert (error.status, error.code) == (400, "EntityTooSmall")
 
 
-def raw_exchange(server: LocalOSSServer, parts: list[bytes]) -> bytes:
-    """Send ``parts`` one ``sendall`` each, then read until the server closes (bounded)."""
+def raw_exchange(server: LocalOSSServer, parts: list[bytes], *, end: bool = False) -> bytes:
+    """Send ``parts`` one ``sendall`` each (then end our side if ``end``), then read until
+    the server closes (bounded)."""
     host, port = server.endpoint.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         for part in parts:
             sock.sendall(part)
+        if end:
+            sock.shutdown(socket.SHUT_WR)
         chunks = []
         try:
             while chunk := sock.recv(65536):
@@ -150,6 +154,29 @@ class TestOSSServerHeadLimit:
         assert answer.startswith(b"HTTP/1.1 403 ")
         answer = raw_exchange(oss_server, [start + b"b" * (pad + 1) + b"\r\n\r\n"])
         assert answer.startswith(b"HTTP/1.1 400 ")
+
+    def test_a_head_cut_short_is_measured_against_64_kib(
+        self, oss_server: LocalOSSServer, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """An unfinished head of 64 KiB, then the end of the client's sending, is not
+        refused as too large: the server waits for the rest, gets the end, and closes
+        without an answer, logging why (with the traceback) at DEBUG. One byte more and
+        the head is refused as over the limit. (Every byte is read before the end, so
+        however they arrive the server sees the whole unfinished head.)"""
+        start = b"GET /limits/k HTTP/1.1\r\nHost: x\r\nX-Big: "
+        with caplog.at_level(logging.DEBUG, logger="fcsdk.testing.oss"):
+            answer = raw_exchange(oss_server, [start + b"b" * (HEAD_LIMIT - len(start))], end=True)
+        assert answer == b""
+        (record,) = [r for r in caplog.records if r.name == "fcsdk.testing.oss"]
+        assert record.levelno == logging.DEBUG
+        assert record.getMessage().startswith("connection from ('127.0.0.1', ")
+        assert record.getMessage().endswith(") ended with an error")
+        assert record.exc_info is not None
+        assert str(record.exc_info[1]) == "400 IncompleteBody: The request body ended early."
+        over = start + b"b" * (HEAD_LIMIT + 1 - len(start))
+        answer = raw_exchange(oss_server, [over], end=True)
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        assert b"the request head is over 65536 bytes" in answer
 
     def test_trailer_fields_over_64_kib_are_400(
         self, oss_server: LocalOSSServer, bucket: oss2.Bucket

@@ -241,7 +241,7 @@ class _Connection:
                 if exc.error_status_hint == 431:  # over the limit before it was complete
                     part = "request head is" if in_head else "trailer fields are"
                     raise _BadFraming(f"the {part} over {_HEAD_LIMIT} bytes") from None
-                raise _BadFraming(str(exc) or "Malformed HTTP request.") from None
+                raise _BadFraming(str(exc)) from None  # h11 always says what was wrong
             if isinstance(event, h11.Request):
                 if self._consumed() - self._message_start > _HEAD_LIMIT:
                     raise _BadFraming(f"the request head is over {_HEAD_LIMIT} bytes")
@@ -525,10 +525,7 @@ class OSSRequestHandler(socketserver.BaseRequestHandler):
         ]
         if response.status not in (204, 304):
             fields.append(("Content-Length", str(length or 0)))
-        try:
-            reason = HTTPStatus(response.status).phrase
-        except ValueError:
-            reason = ""
+        reason = HTTPStatus(response.status).phrase  # every status answered is a standard one
         try:
             connection.send(
                 h11.Response(
