@@ -229,6 +229,33 @@ class TestHeadExistsMeta:
         response = requests.get(url, timeout=10)
         assert response.headers["Content-Disposition"] == "attachment; filename=x.bin"
 
+    @pytest.mark.parametrize("value", ["text/€", "a\r\nX-Injected: 1", "a\x00b", " padded"])
+    def test_an_override_no_header_can_carry_is_refused(
+        self, server: LocalOSSServer, value: str
+    ) -> None:
+        """A response-* value outside Latin-1, with CR/LF or NUL, or padded: 400, named."""
+        bucket = client(server, auth_version="v1")
+        bucket.put_object("dl2.bin", b"d")
+        url = bucket.sign_url("GET", "dl2.bin", 60, params={"response-content-type": value})
+        response = requests.get(url, timeout=10)
+        assert response.status_code == 400
+        assert "X-Injected" not in response.headers
+        assert "<Code>InvalidArgument</Code>" in response.text
+        assert (
+            "<Message>The response-content-type parameter cannot be sent as a header value."
+            "</Message>" in response.text
+        )
+        assert "<ArgumentName>response-content-type</ArgumentName>" in response.text
+
+    def test_an_override_any_header_can_carry_is_sent(self, server: LocalOSSServer) -> None:
+        """Latin-1 text and inner tabs and spaces are sent as given."""
+        bucket = client(server, auth_version="v1")
+        bucket.put_object("dl3.bin", b"d")
+        value = "text/plain; name=caf\xe9\tx  y"
+        url = bucket.sign_url("GET", "dl3.bin", 60, params={"response-content-type": value})
+        response = requests.get(url, timeout=10)
+        assert (response.status_code, response.headers["Content-Type"]) == (200, value)
+
 
 class TestDeleteCopyAppend:
     def test_delete(self, bucket: Any) -> None:

@@ -24,6 +24,9 @@ _RESPONSE_OVERRIDES = {
     "response-content-encoding": "Content-Encoding",
 }
 
+_HEADER_VALUE = re.compile(rb"(?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?")
+"""What HTTP/1.1 (and h11, which sends the answer) allows as a header field's value."""
+
 
 class ObjectOperations(OperationBase):
     """The operations on single objects."""
@@ -242,7 +245,7 @@ class ObjectOperations(OperationBase):
             for param, header in _RESPONSE_OVERRIDES.items():
                 value = request.args.get(param)
                 if value is not None:
-                    headers[header] = value
+                    headers[header] = _header_value(param, value)
             byte_range = _parse_range(request.headers.get("range", ""), meta.size)
         except BaseException:
             blob.close()
@@ -257,6 +260,28 @@ class ObjectOperations(OperationBase):
         """DeleteObject (204 whether or not it existed, as OSS does)."""
         self.store.delete(request.bucket, request.key)
         return Response(204)
+
+
+def _header_value(param: str, value: str) -> str:
+    """A ``response-*`` override's value, refused (400) when no header could carry it.
+
+    A value outside Latin-1 (``€``), with a control character (CR, LF, NUL) or with
+    space at either end cannot be sent as a header value: refused here, it is a
+    clear error, rather than an answer the server fails to send.
+    """
+    try:
+        sendable = _HEADER_VALUE.fullmatch(value.encode("latin-1")) is not None
+    except UnicodeEncodeError:
+        sendable = False
+    if not sendable:
+        raise OSSError(
+            400,
+            "InvalidArgument",
+            f"The {param} parameter cannot be sent as a header value.",
+            ArgumentName=param,
+            ArgumentValue=value,
+        )
+    return value
 
 
 def _title(header: str) -> str:
