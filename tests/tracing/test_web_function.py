@@ -185,6 +185,8 @@ class TestInProcess:
             call(WebFunction(app, threads=1), "GET", "/x", f"err-{status}")
         (span,) = own_collector.spans  # the export was awaited before the call returned
         assert span.attributes["http.response.status_code"] == status
+        assert (span.name, span.attributes["http.request.method"]) == ("GET", "GET")
+        assert span.attributes["url.path"] == "/x"
         if recorded:
             assert (span.status_code, span.status_message) == (STATUS_ERROR, "RuntimeError")
             ((name, attributes),) = span.events

@@ -9,7 +9,7 @@ import logging
 import secrets
 import sys
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from fcsdk.exceptions import (
     LifespanError,
     UserCodeError,
 )
-from fcsdk.logging import RequestContextFilter, TextFormatter
+from fcsdk.logging import RequestContextFilter, TextFormatter, current_context
 from fcsdk.webfunction import HeaderContext, WebFunction, load
 from fcsdk.webfunction.app import app_kind
 from fcsdk.webfunction.headers import read_headers
@@ -84,8 +84,12 @@ class TestAppKind:
 
     def test_not_callable(self) -> None:
         """An app that is not callable is a ConfigurationError naming what would do."""
-        with pytest.raises(ConfigurationError, match="ASGI or WSGI"):
+        with pytest.raises(ConfigurationError) as caught:
             app_kind(42)
+        assert str(caught.value) == (
+            "app must be an ASGI or WSGI application, not int: "
+            "a FastAPI/Starlette/Flask/Django app, an @fc.http handler or an fc.HTTPApp"
+        )
 
     @pytest.mark.parametrize(
         ("args", "kwargs", "match"),
@@ -325,6 +329,14 @@ class TestEnviron:
         )
         assert "REMOTE_PORT" not in environ
         assert environ["fc.request_uri"] == "/api/items/%C3%A9"
+        # an ASGI scope may leave out scheme and http_version: http and 1.1 then
+        assert (environ["wsgi.url_scheme"], environ["SERVER_PROTOCOL"]) == ("http", "HTTP/1.1")
+
+    def test_scheme_and_version_of_the_scope(self) -> None:
+        """The scope's scheme and HTTP version reach the environ."""
+        scope = {"method": "GET", "path": "/", "headers": [], "scheme": "https"}
+        environ = build_environ({**scope, "http_version": "1.0"}, b"")
+        assert (environ["wsgi.url_scheme"], environ["SERVER_PROTOCOL"]) == ("https", "HTTP/1.0")
 
 
 class TestAsyncHandlerWithoutContext:
@@ -437,6 +449,20 @@ class TestInvokeInProcess:
         assert (start["status"], end["body"]) == (200, b"42")
         (name,) = threads
         assert name.startswith("fcsdk-web")
+
+    def test_async_plain_handler_runs_in_its_invocation(self) -> None:
+        """A plain ``async def handler(event, context)``: fc.logger's context is the request's."""
+
+        async def handler(event: bytes, context: Any) -> str:
+            seen = current_context()
+            return f"{seen.request_id} {seen is context}"
+
+        web = WebFunction(handler=handler, threads=1)
+        try:
+            start, end = asgi_call(web, "POST", "/invoke", [(b"x-fc-request-id", b"ap-1")], b"{}")
+        finally:
+            web.executor.shutdown()
+        assert (start["status"], end["body"]) == (200, b"ap-1 True")
 
     def test_async_callable_with_an_event_model_is_awaited(self) -> None:
         """An async callable object with ``event_model`` (not an @fc.handler) is awaited."""
@@ -761,3 +787,78 @@ class TestWholeEnviron:
             "wsgi.run_once": False,
             "fc.request_uri": "/orders?a=1",
         }
+
+
+def _stream(web: WebFunction, request_id: bytes, leaves: threading.Event | None) -> list[Message]:
+    """One GET to ``web`` whose client stays connected, or, given ``leaves``, disconnects
+    after the first body part (``leaves`` is set once the server has seen it go)."""
+
+    async def run() -> list[Message]:
+        loop = asyncio.get_running_loop()
+        gone = asyncio.Event()
+        incoming = [{"type": "http.request", "body": b"", "more_body": False}]
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            if incoming:
+                return incoming.pop(0)
+            await gone.wait()
+            if leaves is not None:
+                # the app's thread goes on once the server has seen the disconnect
+                loop.call_soon(leaves.set)
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+            if leaves is not None and message["type"] == "http.response.body":
+                gone.set()
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/stream",
+            "query_string": b"",
+            "headers": [(b"x-fc-request-id", request_id)],
+        }
+        await asyncio.wait_for(web(scope, receive, send), 10)
+        return sent
+
+    try:
+        return asyncio.run(run())
+    finally:
+        web.executor.shutdown()
+
+
+class TestWSGIStreams:
+    def test_an_error_after_the_answer_began_sends_no_second_start(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A WSGI app that fails mid-body: logged; the answer already begun is not restarted."""
+
+        def app(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            yield b"first part"
+            raise KeyError("stock")
+
+        with caplog.at_level(logging.ERROR, logger="fcsdk.webfunction"):
+            sent = _stream(WebFunction(app, threads=1), b"mid-1", None)
+        assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+        assert (sent[0]["status"], sent[1]["body"]) == (200, b"first part")
+        assert [r.getMessage() for r in caplog.records] == ["the WSGI app failed on request mid-1"]
+
+    def test_a_client_gone_mid_stream_ends_the_request(self) -> None:
+        """The client disconnects while a WSGI app streams: the app stops, the request ends."""
+        left = threading.Event()
+        produced: list[bytes] = []
+
+        def app(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            for n in range(100):
+                produced.append(b"%d" % n)
+                yield b"%d" % n
+                assert left.wait(10), "the client never went away"
+
+        sent = _stream(WebFunction(app, threads=1), b"gone-1", left)
+        assert produced == [b"0", b"1"]  # the app was stopped at its next part
+        assert [m.get("body") for m in sent[1:]] == [b"0", b""]
+        assert sent[-1]["more_body"] is False
