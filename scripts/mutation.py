@@ -400,8 +400,9 @@ def run_group(
     print(f"mutation: {name}: {', '.join(group.modules)}", flush=True)
     started = time.monotonic()
     (dest / "mutmut.log").write_bytes(b"")
-    if sample is not None:
-        only = sorted(set(only) | set(_sample(name, dest, children, sample)))
+    if sample is not None and not survivors_only:
+        # the last run's survivors run again even when this share does not draw them
+        only = sorted(set(retried) | set(_sample(name, dest, children, sample)))
         print(f"mutation: {name}: a sample of {len(only)} mutants", flush=True)
         if not only:
             return time.monotonic() - started

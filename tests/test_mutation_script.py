@@ -169,6 +169,45 @@ class TestRetry:
         assert left == {"m.x_a__mutmut_1": None, "m.x_a__mutmut_2": None, "m.x_b__mutmut_1": 33}
 
 
+class TestRunGroup:
+    @pytest.mark.parametrize(
+        ("survivors_only", "sample", "ran"),
+        [
+            (False, 0.1, ["m.x_drawn__mutmut_2", "m.x_lived__mutmut_1"]),
+            (True, 0.1, ["m.x_lived__mutmut_1"]),
+            (False, None, []),  # every mutant without a verdict
+        ],
+    )
+    def test_what_a_run_hands_mutmut(
+        self,
+        mutation: ModuleType,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        survivors_only: bool,
+        sample: float | None,
+        ran: list[str],
+    ) -> None:
+        """A sampled run takes its share and the last survivors (drawn or not); a survivors'
+        run only the survivors; a full run names nothing, so mutmut runs all it has not judged."""
+        given: list[list[str]] = []
+        monkeypatch.setattr(mutation, "WORK", tmp_path)
+        monkeypatch.setattr(mutation, "_copy_tree", lambda dest: None)
+        monkeypatch.setattr(mutation, "_configure", lambda dest, group: None)
+        monkeypatch.setattr(mutation, "_attribute_elsewhere", lambda dest, group: False)
+        monkeypatch.setattr(
+            mutation, "_retry_survivors", lambda dest, wanted=None: ["m.x_lived__mutmut_1"]
+        )
+        monkeypatch.setattr(
+            mutation, "_sample", lambda name, dest, children, share: ["m.x_drawn__mutmut_2"]
+        )
+        monkeypatch.setattr(
+            mutation, "_mutmut", lambda name, dest, children, only: given.append(only)
+        )
+        group = mutation.Group(("fcsdk/m.py",), ("tests/test_m.py",))
+        mutation.run_group("g", group, 1, survivors_only=survivors_only, sample=sample)
+        assert given == [ran]
+
+
 class TestForkedChild:
     def test_aio_names_its_fork_tests(self, mutation: ModuleType) -> None:
         """The shared loop's after-fork functions are tied to tests that exist and fork."""
