@@ -109,6 +109,15 @@ class TestImportTree:
         (tmp_path / "tool").mkdir()  # yours: the wheel's folder is "tool data", not "tool"
         assert owners_of(tmp_path) == {"tool data": "tool 1.0", "tool": "your code"}
 
+    def test_a_record_that_is_not_utf_8_is_still_read(self, tmp_path: Path) -> None:
+        """A RECORD with a Latin-1 file name in it: its other rows still name their owner."""
+        (tmp_path / "caf-1.0.dist-info").mkdir()
+        (tmp_path / "caf-1.0.dist-info" / "RECORD").write_bytes(
+            b"caf/__init__.py,,\ncaf/menu_caf\xe9.txt,,\ncaf-1.0.dist-info/RECORD,,\n"
+        )
+        (tmp_path / "caf").mkdir()
+        assert owners_of(tmp_path) == {"caf": "caf 1.0"}
+
 
 @pytest.fixture(scope="module")
 def event_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -514,6 +514,25 @@ class TestRealInterpreter:
             measure(tmp_path / "p.zip", self.python(), runs=1)
         assert str(e.value) == message
 
+    def test_a_handler_missing_only_from_a_measured_run_names_where_it_came_from(
+        self, tmp_path: Path
+    ) -> None:
+        """The traced run finds the handler, a measured run does not: the message names s.yaml."""
+        with zipfile.ZipFile(tmp_path / "p.zip", "w") as zf:
+            zf.writestr("fcsdk/__init__.py", "")
+            zf.writestr(
+                "app.py",
+                "import sys\n"
+                "if 'importtime' in sys._xoptions:  # only in the traced run\n"
+                "    def main(event, context):\n"
+                "        return 1\n",
+            )
+        with pytest.raises(ColdStartError) as e:
+            measure(
+                tmp_path / "p.zip", self.python(), handler="app.main", runs=1, chosen=" (s.yaml)"
+            )
+        assert str(e.value) == "app.py has no main: the handler is app.main (s.yaml)"
+
 
 class TestUnpacked:
     def test_read_only_while_measured_with_executables_kept(self, tmp_path: Path) -> None:
@@ -547,6 +566,33 @@ class TestImportTimeLines:
             ]
         )
         assert [(n.name, [c.name for c in n.children]) for n in tree] == [("b", ["c"]), ("a", [])]
+
+    def test_an_import_of_exactly_the_threshold_is_shown(self, tmp_path: Path) -> None:
+        """The heaviest imports keep a module of 0.5 ms (the least shown), not one of 0.499 ms."""
+        imports = parse_importtime(
+            [
+                "import time:       500 |        500 |   shown",
+                "import time:       499 |        499 |   hidden",
+                "import time:         1 |       1000 | top",
+            ]
+        )
+        report = ColdStartReport(
+            package=tmp_path / "p.zip",
+            handler="index.handler",
+            interpreter=Interpreter(sys.executable, HOST, "cpython-0", "00"),
+            zipped_size=1,
+            unzipped_size=1,
+            file_count=1,
+            bytecode=None,
+            runs=[Phases(start=1.0, imported=1.0, event=1.0, wall=3.0)],
+            baseline=[1.0],
+            imports=imports,
+        )
+        assert report.render().splitlines()[-3:] == [
+            "heaviest imports (cumulative ms, one -X importtime run):",
+            "      1.0 ms  top  [Python]",
+            "      0.5 ms    shown",
+        ]
 
     def test_a_node_defaults_to_python(self) -> None:
         """A node nobody claimed is Python's."""

@@ -173,7 +173,10 @@ class TestTheDeclaredHandler:
         )
         assert main(["package", str(project), "--no-deps", "--no-compile"]) == 0
         out = capsys.readouterr().out
-        assert "warning: the handler src.index.main needs src/index.py" in out
+        assert (
+            "warning: the handler src.index.main needs src/index.py, which the package does "
+            "not hold: check the handler, or .fcignore\n"
+        ) in out
         assert (
             main(["package", str(project), "--no-deps", "--no-compile", "--handler", "index.main"])
             == 0
