@@ -213,6 +213,33 @@ class TestSourceOnly:
         assert outcome == "built"
         assert [p.name for p in folder.iterdir()] == ["crc_like-1.0-py3-none-any.whl"]
 
+    def test_a_build_that_hangs_is_stopped(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A wheel build over the time limit is stopped, and the reason says how long it had."""
+        slow = tmp_path / "slow-python"
+        slow.write_text("#!/bin/sh\nexec sleep 5\n")
+        slow.chmod(0o755)
+        monkeypatch.setattr(requirements, "PIP_TIMEOUT", 1.0)
+        outcome = requirements.build_pure_wheel(
+            "crc-like==1.0", tmp_path / "built", PipOptions(python=str(slow)), cwd=tmp_path
+        )
+        assert outcome == "building it took longer than 1 s"
+
+    def test_a_relative_path_is_built_from_the_folder_given(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """``libs/localpkg`` is read from ``cwd`` (the project), not from the current folder."""
+        make_source_folder(tmp_path / "app" / "libs" / "localpkg", "localpkg")
+        (tmp_path / "elsewhere").mkdir()
+        monkeypatch.chdir(tmp_path / "elsewhere")
+        folder = tmp_path / "built"
+        outcome = requirements.build_pure_wheel(
+            "./libs/localpkg", folder, PipOptions(no_index=True), cwd=tmp_path / "app"
+        )
+        assert outcome == "built"
+        assert [p.name for p in folder.iterdir()] == ["localpkg-1.0-py3-none-any.whl"]
+
     def test_a_required_extension_is_reported(self, tmp_path: Path, wheelhouse: Path) -> None:
         """An sdist that must compile fails naming it, why, and what to do, with exit 1."""
         make_sdist(wheelhouse, "needs-c", optional_c=False)
