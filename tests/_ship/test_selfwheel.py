@@ -22,7 +22,7 @@ from tests._ship.helpers import make_project, make_wheel
 
 
 def test_the_wheel_is_valid_and_reproducible(tmp_path: Path) -> None:
-    """The wheel holds fcsdk, its metadata and a RECORD whose hashes check; twice, same bytes."""
+    """The wheel holds fcsdk, its metadata, WHEEL and a RECORD whose hashes check; same bytes."""
     first = write_fcsdk_wheel(tmp_path / "a")
     second = write_fcsdk_wheel(tmp_path / "b")
     assert first.name == f"fcsdk-{fcsdk.__version__}-py3-none-any.whl"
@@ -41,6 +41,9 @@ def test_the_wheel_is_valid_and_reproducible(tmp_path: Path) -> None:
             assert int(size) == len(data)
         assert "Requires-Dist: pydantic" in zf.read(f"{info}/METADATA").decode()
         assert "fcsdk.cli:main" in zf.read(f"{info}/entry_points.txt").decode()
+        assert zf.read(f"{info}/WHEEL") == (
+            b"Wheel-Version: 1.0\nGenerator: fcsdk\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
     assert "fcsdk/__init__.py" in listed
     assert "fcsdk/_scaffold/templates/common/Makefile.tmpl" in listed
     assert not [n for n in listed if "__pycache__" in n or n.endswith(".pyc")]
