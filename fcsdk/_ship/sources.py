@@ -12,6 +12,7 @@ wheel instead.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -178,10 +179,27 @@ def copy_folder(folder: Path, scratch: Path) -> Path:
     """Copy a local source folder into ``scratch``, without its VCS data and build litter.
 
     The build then happens in the copy: nothing is ever written into the user's folder.
+    Symbolic links are copied as links; a relative one that leads out of the folder
+    (``shared -> ../../shared``) is pointed at what it led to from the folder, so the
+    copy builds what the folder would.
     """
     scratch.mkdir(parents=True, exist_ok=True)
     dest = scratch / f"{len(list(scratch.iterdir()))}-{folder.name}"
     shutil.copytree(folder, dest, ignore=_COPY_IGNORES, symlinks=True)
+    for where, dirs, files in os.walk(dest):
+        for name in [*dirs, *files]:
+            link = Path(where, name)
+            if not link.is_symlink():
+                continue
+            target = os.readlink(link)
+            rel = link.parent.relative_to(dest)
+            reached = os.path.normpath(rel / target)
+            if os.path.isabs(target) or (
+                reached != os.pardir and not reached.startswith(os.pardir + os.sep)
+            ):
+                continue
+            link.unlink()
+            link.symlink_to(os.path.join(os.path.realpath(folder / rel), target))
     return dest
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -136,6 +137,34 @@ class TestRewriteRequirements:
         assert copy_folder(tmp_path / "lib", scratch) == scratch / "0-lib"
         assert copy_folder(tmp_path / "lib", scratch) == scratch / "1-lib"
         assert (scratch / "1-lib" / "setup.py").is_file()
+
+    def test_links_are_copied_as_links_and_one_leading_out_still_leads_there(
+        self, tmp_path: Path
+    ) -> None:
+        """A link inside stays relative, a dangling one is kept, one leading out still reads."""
+        from fcsdk._ship.sources import copy_folder
+
+        lib = tmp_path / "libs" / "localpkg"
+        (lib / "localpkg").mkdir(parents=True)
+        (lib / "localpkg" / "__init__.py").write_text("from localpkg.shared import X\n")
+        (lib / "localpkg" / "alias.py").symlink_to("__init__.py")
+        (lib / "localpkg" / "stale.py").symlink_to("gone.py")
+        (tmp_path / "libs" / "shared").mkdir()
+        (tmp_path / "libs" / "shared" / "__init__.py").write_text("X = 1\n")
+        (lib / "localpkg" / "shared").symlink_to(Path("..", "..", "shared"))
+        (lib / "top").symlink_to("..")
+        copy = copy_folder(lib, tmp_path / "scratch")
+        assert os.readlink(copy / "localpkg" / "alias.py") == "__init__.py"
+        assert os.readlink(copy / "localpkg" / "stale.py") == "gone.py"
+        assert (copy / "localpkg" / "shared" / "__init__.py").read_text() == "X = 1\n"
+        assert Path(os.readlink(copy / "localpkg" / "shared")).is_absolute()
+        assert (copy / "top").resolve() == (tmp_path / "libs").resolve()
+        assert sorted(p.name for p in (lib / "localpkg").iterdir()) == [
+            "__init__.py",
+            "alias.py",
+            "shared",
+            "stale.py",
+        ]
 
 
 class TestNative:
