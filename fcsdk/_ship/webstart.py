@@ -120,10 +120,14 @@ def _free_port() -> int:
         return port
 
 
-def _answer(port: int) -> str | None:
-    """The status line of ``GET /`` on ``port``, or ``None`` when nothing answers yet."""
+def _answer(port: int, wait: float) -> str | None:
+    """The status line of ``GET /`` on ``port``, or ``None`` when nothing answers yet.
+
+    Connecting and each read wait at most ``wait`` seconds: a server that takes the
+    connection and never answers holds the measurement no longer than its limit.
+    """
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        with socket.create_connection(("127.0.0.1", port), timeout=wait) as conn:
             conn.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             data = b""
             while b"\r\n" not in data:
@@ -173,7 +177,7 @@ def _one_start(
         try:
             deadline = spawn + timeout
             while True:
-                status = _answer(port)
+                status = _answer(port, max(deadline - time.perf_counter(), _POLL))
                 if status is not None:
                     return (time.perf_counter() - spawn) * 1000, status
                 if process.poll() is not None:

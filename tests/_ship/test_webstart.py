@@ -434,7 +434,56 @@ def test_a_status_line_cut_by_the_close_still_counts() -> None:
         server = threading.Thread(target=serve, daemon=True)
         server.start()
         try:
-            assert webstart._answer(port) == expected
+            assert webstart._answer(port, 10) == expected
         finally:
             server.join(timeout=10)
             listener.close()
+
+
+def test_a_server_that_takes_the_connection_and_never_answers_is_left_in_time() -> None:
+    """A server that accepts and stays silent: the poll gives up after the wait it was given."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))  # takes connections, never answers
+    port = listener.getsockname()[1]
+    found: list[str | None] = []
+    poll = threading.Thread(target=lambda: found.append(webstart._answer(port, 0.2)), daemon=True)
+    poll.start()
+    try:
+        poll.join(10)
+        assert not poll.is_alive(), "the poll waited past its 0.2 s"
+        assert found == [None]
+    finally:
+        listener.close()  # resets a connection still waiting, if any
+
+
+def test_a_command_that_takes_connections_and_never_answers_is_stopped_at_its_limit(
+    tmp_path: Path,
+) -> None:
+    """The command listens but never answers: the measurement ends at its limit, saying so."""
+    import os
+    import socket
+    import threading
+
+    with socket.socket() as probe:  # a free port for the command to listen on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    listen = "import socket, sys, time; s = socket.create_server(('127.0.0.1', int(sys.argv[1])))"
+    argv = [sys.executable, "-c", listen + "; time.sleep(60)", str(port)]
+    errors: list[str] = []
+
+    def measure() -> None:
+        try:
+            webstart._one_start(argv, dict(os.environ), tmp_path, port, 1.0)
+        except ColdStartError as exc:
+            errors.append(str(exc))
+
+    run = threading.Thread(target=measure, daemon=True)
+    run.start()
+    run.join(30)
+    assert not run.is_alive(), "the measurement waited on the silent server past its limit"
+    assert errors == [
+        f"the startup command did not answer on FC_CUSTOM_LISTEN_PORT ({port}) within 1 s "
+        "(FC gives up after 120 s)"
+    ]
