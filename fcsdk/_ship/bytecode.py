@@ -104,8 +104,7 @@ def probe(path: str) -> Interpreter | None:
     try:
         done = subprocess.run(
             [path, "-I", "-c", _PROBE],
-            capture_output=True,
-            text=True,
+            capture_output=True,  # bytes: what it prints before its answer may be any bytes
             timeout=30,
             check=False,
         )

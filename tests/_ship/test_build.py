@@ -340,6 +340,56 @@ class TestBuildPackage:
         assert e.value.size > e.value.limit
         assert not (project / "dist").exists()
 
+    def test_the_unzipped_limit_names_the_five_largest_parts(
+        self, tmp_path: Path, wheelhouse: Path, local: PipOptions
+    ) -> None:
+        """Of seven parts, the error names the five largest, each with its size, in order."""
+        extras = ["extra-a", "extra-b", "extra-c", "extra-d"]
+        project = make_project(tmp_path / "p", requirements_txt="\n".join(["demo-dep", *extras]))
+        for index, name in enumerate(extras):
+            package = name.replace("-", "_")
+            make_wheel(
+                wheelhouse,
+                name,
+                files={f"{package}/data.bin": b"\x00" * (1000 * (index + 2))},
+            )
+        options = {"pip": local, "compile_bytecode": False, "output": tmp_path / "out.zip"}
+        fits = build_package(project, **options)  # type: ignore[arg-type]
+        assert len(fits.largest) == 7
+        with pytest.raises(PackageTooLargeError) as caught:
+            build_package(project, max_unzipped_mb=0.001, **options)  # type: ignore[arg-type]
+        assert str(caught.value) == (
+            f"the package would unzip to {format_size(fits.unzipped_size)}, over the "
+            "0.001 MB limit; largest parts: "
+            + ", ".join(f"{n} {format_size(size)}" for n, size in fits.largest[:5])
+        )
+
+    def test_code_importing_pydantic_without_requirements_is_refused(
+        self, tmp_path: Path
+    ) -> None:
+        """No requirements, and code that imports pydantic: an error saying what to add where."""
+        (tmp_path / "orders").mkdir()
+        (tmp_path / "orders" / "index.py").write_text("import pydantic\n")
+        with pytest.raises(ConfigurationError) as caught:
+            build_package(tmp_path / "orders", compile_bytecode=False)
+        assert str(caught.value) == (
+            "index.py imports pydantic, but orders/ declares no requirements (no "
+            "requirements.txt, no [project].dependencies in pyproject.toml), so the package "
+            "would fail on FC with ModuleNotFoundError. Add orders/requirements.txt with:\n"
+            "    pydantic\n(use the names pip installs them by), or pass --no-deps when a "
+            "layer brings them"
+        )
+
+    def test_a_partial_zip_of_an_interrupted_build_is_not_packaged(self, tmp_path: Path) -> None:
+        """A ``*.zip.partial`` left in the project by an interrupted build stays out of the zip."""
+        project = make_project(tmp_path / "p")
+        (project / "function.zip.partial").write_bytes(b"PK\x03\x04 cut short")
+        report = build_package(
+            project, with_deps=False, compile_bytecode=False, output=tmp_path / "out.zip"
+        )
+        assert "function.zip.partial" not in names(report.path)
+        assert "index.py" in names(report.path)
+
     def test_zipped_limit(self, tmp_path: Path, local: PipOptions) -> None:
         """Passing FC's zip limit fails and removes the zip."""
         project = make_project(tmp_path / "p")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -165,8 +166,11 @@ class TestShippedBytecode:
         assert pycs(report.path) == {}
         assert report.bytecode is None
         assert not [w for w in report.warnings if "bytecode" in w]
-        with pytest.raises(ConfigurationError, match="conflicts with --no-compile"):
+        with pytest.raises(ConfigurationError) as caught:
             build_package(project, with_deps=False, compile_bytecode=False, python=sys.executable)
+        assert str(caught.value) == (
+            "--python compiles the bytecode: it conflicts with --no-compile"
+        )
 
     @pytest.mark.usefixtures("no_pythons")
     def test_no_interpreter_warns_with_the_cost_and_the_fix(self, tmp_path: Path) -> None:
@@ -307,6 +311,53 @@ class TestOddInterpreters:
         with pytest.raises(PackageError, match=r"compiling bytecode with .* failed"):
             compile_tree({"m.py": tmp_path / "m.py"}, broken, tmp_path)
         assert compile_tree({"data.txt": tmp_path / "m.py"}, here, tmp_path) == ({}, [])
+
+
+    def test_bytes_that_are_not_utf8_before_the_answer(self, tmp_path: Path) -> None:
+        """A Python whose wrapper prints a Latin-1 banner first is still read by its answer."""
+        chatty = script(
+            tmp_path / "python3",
+            "printf 'caf\\351\\n'\n"
+            'echo \'{"version": "3.99", "implementation": "cpython", '
+            '"cache_tag": "cpython-399", "magic": "aa"}\'\n',
+        )
+        found = probe(str(chatty))
+        assert found is not None
+        assert (found.path, found.version, found.cache_tag, found.magic) == (
+            str(chatty),
+            "3.99",
+            "cpython-399",
+            "aa",
+        )
+
+    def test_the_compiler_runs_in_an_empty_scratch_folder(self, tmp_path: Path) -> None:
+        """The compiler runs in the build's temporary fcsdk-package-*/bytecode, empty then."""
+        real = runtime_python("3.12")
+        log = tmp_path / "where.log"
+        wrapper = script(
+            tmp_path / "python3.12",
+            f'[ "$1" = "-s" ] && {{ pwd; ls -A; }} > {log}\nexec {real} "$@"\n',
+        )
+        project = make_project(tmp_path / "p")
+        report = build_package(project, with_deps=False, python=str(wrapper))
+        assert "__pycache__/index.cpython-312.pyc" in pycs(report.path)
+        folder, *listed = log.read_text().splitlines()
+        assert listed == []
+        assert Path(folder).name == "bytecode"
+        assert Path(folder).parent.name.startswith("fcsdk-package-")
+        assert Path(folder).parent.parent == Path(tempfile.gettempdir()).resolve()
+
+    def test_a_module_of_the_current_folder_never_shadows_the_compilers(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Run from a project that holds a py_compile.py, the build compiles with the real one."""
+        project = make_project(tmp_path / "p")
+        (project / "py_compile.py").write_text("raise SystemExit('the project\\'s py_compile')\n")
+        monkeypatch.chdir(project)
+        report = build_package(project, with_deps=False, output=tmp_path / "out.zip")
+        assert report.warnings == []
+        assert "__pycache__/index.cpython-312.pyc" in pycs(report.path)
+        assert "__pycache__/py_compile.cpython-312.pyc" in pycs(report.path)
 
 
 class TestWhereInterpretersAre:

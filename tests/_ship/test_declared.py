@@ -16,6 +16,16 @@ class TestDeclaredFunction:
         assert found is not None
         assert (found.handler, found.runtime, found.command) == ("index.handler", "python3.10", ())
 
+    def test_a_web_scaffolds_startup_command(self, tmp_path: Path) -> None:
+        """A web scaffold's s.yaml gives its custom runtime and startup command."""
+        create_project(tmp_path / "shop", template="web")
+        assert declared_function(tmp_path / "shop") == Declared(
+            source=tmp_path / "shop" / "s.yaml",
+            handler="index.handler",
+            runtime="custom.debian12",
+            command=("/code/bootstrap",),
+        )
+
     def test_the_functions_own_handler_not_a_lifecycle_hooks(self, tmp_path: Path) -> None:
         """A hook's handler nested deeper (even written first) never wins; quotes are dropped."""
         (tmp_path / "s.yml").write_text(
