@@ -364,9 +364,7 @@ class TestBuildPackage:
             + ", ".join(f"{n} {format_size(size)}" for n, size in fits.largest[:5])
         )
 
-    def test_code_importing_pydantic_without_requirements_is_refused(
-        self, tmp_path: Path
-    ) -> None:
+    def test_code_importing_pydantic_without_requirements_is_refused(self, tmp_path: Path) -> None:
         """No requirements, and code that imports pydantic: an error saying what to add where."""
         (tmp_path / "orders").mkdir()
         (tmp_path / "orders" / "index.py").write_text("import pydantic\n")

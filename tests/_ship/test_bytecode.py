@@ -312,7 +312,6 @@ class TestOddInterpreters:
             compile_tree({"m.py": tmp_path / "m.py"}, broken, tmp_path)
         assert compile_tree({"data.txt": tmp_path / "m.py"}, here, tmp_path) == ({}, [])
 
-
     def test_bytes_that_are_not_utf8_before_the_answer(self, tmp_path: Path) -> None:
         """A Python whose wrapper prints a Latin-1 banner first is still read by its answer."""
         chatty = script(
