@@ -183,16 +183,16 @@ def _probe_launcher(launcher: str, flag: str) -> Interpreter | None:
     try:
         done = subprocess.run(
             [launcher, flag, "-c", "import sys; print(sys.executable)"],
-            capture_output=True,
-            text=True,
+            capture_output=True,  # bytes: a banner before the path may be any bytes
             timeout=30,
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    if done.returncode != 0 or not done.stdout.strip():
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
         return None
-    return probe(done.stdout.strip())
+    return probe(os.fsdecode(lines[-1].strip()))
 
 
 def no_interpreter_warning(version: str) -> str:

@@ -48,6 +48,11 @@ def source_of(pyc: str) -> str:
 @pytest.fixture
 def no_pythons(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Hide every Python but this one: an empty PATH, a HOME without pyenv."""
+    hide_pythons(tmp_path, monkeypatch)
+
+
+def hide_pythons(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What ``no_pythons`` does, for a test that must find a Python first."""
     (tmp_path / "empty-bin").mkdir()
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     monkeypatch.setenv("HOME", str(tmp_path))
@@ -291,6 +296,20 @@ class TestOddInterpreters:
         assert found is not None
         assert found.version == OTHER
         assert found.path == str(candidates[-1])
+
+    def test_a_launcher_that_prints_a_banner_first(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A ``py`` launcher printing a Latin-1 banner before the path: the path is read."""
+        real = runtime_python(OTHER)  # found before every Python but this one is hidden
+        hide_pythons(tmp_path, monkeypatch)
+        script(
+            tmp_path / "empty-bin" / "py",
+            f'printf \'caf\\351\\n\'\n[ "$1" = "-{OTHER}" ] || exit 1\nshift\nexec {real} "$@"\n',
+        )
+        found = find_interpreter(OTHER)
+        assert found is not None
+        assert (found.version, found.path) == (OTHER, real)
 
     @pytest.mark.usefixtures("no_pythons")
     def test_a_launcher_without_the_version(self, tmp_path: Path) -> None:
