@@ -101,6 +101,31 @@ class TestFindRequirements:
             "--no-index",
         ]
 
+    def test_the_index_url_given_is_where_pip_looks(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """--index-url reaches pip: a requirement only that index serves is installed.
+
+        (The index is a PEP 503 folder of pages, read through a file:// URL; the build runs
+        from another folder, with a relative --find-links made absolute beside it.)
+        """
+        simple = tmp_path / "index" / "simple"
+        wheel = make_wheel(simple / "only-here", "only-here")
+        (simple / "only-here" / "index.html").write_text(
+            f'<html><body><a href="{wheel.name}">{wheel.name}</a></body></html>\n'
+        )
+        (simple / "index.html").write_text(
+            '<html><body><a href="only-here/">only-here</a></body></html>\n'
+        )
+        make_wheel(tmp_path / "links", "demo-base")
+        project = make_project(tmp_path / "p", requirements_txt="only-here\ndemo-base\n")
+        monkeypatch.chdir(tmp_path)
+        options = PipOptions(find_links=("links",), index_url=simple.as_uri())
+        report = build_package(project, pip=options, compile_bytecode=False)
+        listed = names(report.path)
+        assert "only_here/__init__.py" in listed
+        assert "demo_base/__init__.py" in listed
+
 
 # --------------------------------------------------------------------------- the zip
 
@@ -411,9 +436,14 @@ class TestLocalPathRequirements:
         )
         with pytest.raises(NoMatchingWheelError) as e:
             build_package(project, pip=PipOptions(no_index=True))
-        message = str(e.value)
-        assert message.startswith("requirements.txt line 2: ../libs/localpkg is built from source")
-        assert "--build-sdists" in message
+        assert str(e.value) == (
+            "requirements.txt line 2: ../libs/localpkg is built from source, which runs its "
+            "build code on this machine and compiles any C code for this machine's Python, not "
+            "for FC's: build a wheel of it for the target (on manylinux when it has C code) and "
+            "require that wheel, or pass --build-sdists to build it here as pure Python (from a "
+            "copy; a wheel with compiled code is refused)"
+        )
+        assert e.value.requirement == "../libs/localpkg"
         assert not build_log.exists()
         assert tree(lib) == before
 
