@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -472,6 +473,41 @@ class TestLocalPathRequirements:
         assert not [n for n in listed if n.endswith(".so")]
         assert build_log.read_text().splitlines() == ["localpkg"]
         assert tree(lib) == before  # no build/, no egg-info: the user's folder is untouched
+
+    def test_a_folder_built_here_gives_the_same_zip_each_time(self, tmp_path: Path) -> None:
+        """The built folder's dist-info keeps no file:// URL of the build's temporary folder.
+
+        pip records where it installed a wheel from (direct_url.json, PEP 610): for the
+        wheel built of ../libs/localpkg that is a temporary folder with a random name,
+        which would make two builds differ. The file and its RECORD line go; the rest of
+        RECORD stays as pip wrote it.
+        """
+        make_source_folder(tmp_path / "libs" / "localpkg", "localpkg")
+        project = make_project(tmp_path / "app", requirements_txt="../libs/localpkg\n")
+        zips = [
+            build_package(
+                project,
+                pip=PipOptions(no_index=True),
+                build_sdists=True,
+                compile_bytecode=False,
+                output=tmp_path / f"{n}.zip",
+            ).path
+            for n in (1, 2)
+        ]
+        assert zips[0].read_bytes() == zips[1].read_bytes()
+        with zipfile.ZipFile(zips[0]) as zf:
+            info = sorted(n for n in zf.namelist() if n.startswith("localpkg-1.0.dist-info/"))
+            record = zf.read("localpkg-1.0.dist-info/RECORD").decode()
+        assert info == [
+            "localpkg-1.0.dist-info/INSTALLER",
+            "localpkg-1.0.dist-info/METADATA",
+            "localpkg-1.0.dist-info/RECORD",
+            "localpkg-1.0.dist-info/REQUESTED",
+            "localpkg-1.0.dist-info/WHEEL",
+        ]
+        rows = record.split("\r\n")
+        assert rows[-1] == ""
+        assert sorted(row.split(",")[0] for row in rows[:-1]) == [*info, "localpkg/__init__.py"]
 
     def test_a_local_folder_that_must_compile_is_refused_even_opted_in(
         self, tmp_path: Path
