@@ -21,6 +21,8 @@ from a copy, so nothing is written into it.
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import re
 import subprocess
@@ -28,6 +30,8 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from fcsdk._ship.target import Target
 from fcsdk.exceptions import ConfigurationError, NoMatchingWheelError, PackageError
@@ -306,6 +310,7 @@ def install_requirements(
     :class:`NoMatchingWheelError` that says so.
     """
     options = pip or PipOptions()
+    given = reqs
     reqs = _with_sources_built(reqs, options, scratch=scratch, cwd=cwd, allowed=build_sdists)
     built_folder = scratch / "built-wheels"
     built: set[str] = set()
@@ -314,6 +319,8 @@ def install_requirements(
     while True:
         try:
             install_for_target(reqs, dest, target, pip=options, scratch=scratch, cwd=cwd)
+            if reqs is not given:
+                _forget_scratch_urls(dest, scratch)
             return
         except NoMatchingWheelError as exc:
             name = _normal(exc.requirement)
@@ -417,6 +424,39 @@ def _with_sources_built(
         wheels[(reference.file, reference.line)] = f"{wheel}{markers}"
     rewritten = rewrite_requirements(reqs.source, reqs.lines, wheels, scratch / "rewritten")
     return Requirements(source=rewritten)
+
+
+def _forget_scratch_urls(dest: Path, scratch: Path) -> None:
+    """Drop the ``direct_url.json`` pip wrote for each wheel it installed from ``scratch``.
+
+    A folder, archive or VCS requirement is installed from the wheel built of it in
+    ``scratch`` (a temporary folder with a random name): pip records that wheel's
+    ``file://`` URL in the distribution's ``direct_url.json`` (PEP 610), which would
+    make each build's zip differ and ship a path of this machine that no longer exists.
+    The file goes, and its line in ``RECORD``.
+    """
+    roots = {scratch.absolute(), scratch.resolve()}
+    for dist_info in sorted(dest.glob("*.dist-info")):
+        direct = dist_info / "direct_url.json"
+        if not direct.is_file():
+            continue
+        try:
+            url = json.loads(direct.read_text(encoding="utf-8")).get("url", "")
+        except (ValueError, AttributeError):
+            continue
+        if not isinstance(url, str) or not url.startswith("file:"):
+            continue
+        where = Path(url2pathname(urlparse(url).path))
+        if not any(where.is_relative_to(root) for root in roots):
+            continue
+        direct.unlink()
+        record = dist_info / "RECORD"
+        if record.is_file():
+            entry = f"{dist_info.name}/direct_url.json"
+            with record.open(encoding="utf-8", newline="") as fh:
+                rows = [row for row in csv.reader(fh) if row and row[0] != entry]
+            with record.open("w", encoding="utf-8", newline="") as fh:
+                csv.writer(fh).writerows(rows)  # as pip writes it
 
 
 def _with_link(options: PipOptions, folder: Path) -> PipOptions:

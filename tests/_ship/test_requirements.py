@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,31 @@ class TestFindRequirements:
             "https://x/simple",
             "--no-index",
         ]
+
+    def test_the_index_url_given_is_where_pip_looks(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """--index-url reaches pip: a requirement only that index serves is installed.
+
+        (The index is a PEP 503 folder of pages, read through a file:// URL; the build runs
+        from another folder, with a relative --find-links made absolute beside it.)
+        """
+        simple = tmp_path / "index" / "simple"
+        wheel = make_wheel(simple / "only-here", "only-here")
+        (simple / "only-here" / "index.html").write_text(
+            f'<html><body><a href="{wheel.name}">{wheel.name}</a></body></html>\n'
+        )
+        (simple / "index.html").write_text(
+            '<html><body><a href="only-here/">only-here</a></body></html>\n'
+        )
+        make_wheel(tmp_path / "links", "demo-base")
+        project = make_project(tmp_path / "p", requirements_txt="only-here\ndemo-base\n")
+        monkeypatch.chdir(tmp_path)
+        options = PipOptions(find_links=("links",), index_url=simple.as_uri())
+        report = build_package(project, pip=options, compile_bytecode=False)
+        listed = names(report.path)
+        assert "only_here/__init__.py" in listed
+        assert "demo_base/__init__.py" in listed
 
 
 # --------------------------------------------------------------------------- the zip
@@ -411,9 +437,14 @@ class TestLocalPathRequirements:
         )
         with pytest.raises(NoMatchingWheelError) as e:
             build_package(project, pip=PipOptions(no_index=True))
-        message = str(e.value)
-        assert message.startswith("requirements.txt line 2: ../libs/localpkg is built from source")
-        assert "--build-sdists" in message
+        assert str(e.value) == (
+            "requirements.txt line 2: ../libs/localpkg is built from source, which runs its "
+            "build code on this machine and compiles any C code for this machine's Python, not "
+            "for FC's: build a wheel of it for the target (on manylinux when it has C code) and "
+            "require that wheel, or pass --build-sdists to build it here as pure Python (from a "
+            "copy; a wheel with compiled code is refused)"
+        )
+        assert e.value.requirement == "../libs/localpkg"
         assert not build_log.exists()
         assert tree(lib) == before
 
@@ -442,6 +473,41 @@ class TestLocalPathRequirements:
         assert not [n for n in listed if n.endswith(".so")]
         assert build_log.read_text().splitlines() == ["localpkg"]
         assert tree(lib) == before  # no build/, no egg-info: the user's folder is untouched
+
+    def test_a_folder_built_here_gives_the_same_zip_each_time(self, tmp_path: Path) -> None:
+        """The built folder's dist-info keeps no file:// URL of the build's temporary folder.
+
+        pip records where it installed a wheel from (direct_url.json, PEP 610): for the
+        wheel built of ../libs/localpkg that is a temporary folder with a random name,
+        which would make two builds differ. The file and its RECORD line go; the rest of
+        RECORD stays as pip wrote it.
+        """
+        make_source_folder(tmp_path / "libs" / "localpkg", "localpkg")
+        project = make_project(tmp_path / "app", requirements_txt="../libs/localpkg\n")
+        zips = [
+            build_package(
+                project,
+                pip=PipOptions(no_index=True),
+                build_sdists=True,
+                compile_bytecode=False,
+                output=tmp_path / f"{n}.zip",
+            ).path
+            for n in (1, 2)
+        ]
+        assert zips[0].read_bytes() == zips[1].read_bytes()
+        with zipfile.ZipFile(zips[0]) as zf:
+            info = sorted(n for n in zf.namelist() if n.startswith("localpkg-1.0.dist-info/"))
+            record = zf.read("localpkg-1.0.dist-info/RECORD").decode()
+        assert info == [
+            "localpkg-1.0.dist-info/INSTALLER",
+            "localpkg-1.0.dist-info/METADATA",
+            "localpkg-1.0.dist-info/RECORD",
+            "localpkg-1.0.dist-info/REQUESTED",
+            "localpkg-1.0.dist-info/WHEEL",
+        ]
+        rows = record.split("\r\n")
+        assert rows[-1] == ""
+        assert sorted(row.split(",")[0] for row in rows[:-1]) == [*info, "localpkg/__init__.py"]
 
     def test_a_local_folder_that_must_compile_is_refused_even_opted_in(
         self, tmp_path: Path

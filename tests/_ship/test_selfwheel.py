@@ -111,8 +111,19 @@ def test_a_pinned_fcsdk_no_index_serves_comes_from_the_running_one(tmp_path: Pat
 def test_another_pinned_version_names_the_running_one(tmp_path: Path) -> None:
     """A pin the running fcsdk cannot satisfy fails, saying which fcsdk is running."""
     project = make_project(tmp_path / "p", requirements_txt="fcsdk==99.0.0\n")
-    with pytest.raises(NoMatchingWheelError, match=f"the running fcsdk is {fcsdk.__version__}"):
+    with pytest.raises(NoMatchingWheelError) as e:
         build_package(project, pip=fake_dependencies(tmp_path / "house"), compile_bytecode=False)
+    running = fcsdk.__version__
+    assert str(e.value) == (
+        f"no index serves the fcsdk your requirements pin, and the running fcsdk is {running}: "
+        f"pin fcsdk=={running}, or pass the folder of a matching fcsdk wheel with --find-links"
+    )
+    assert e.value.requirement == "fcsdk"
+    # The traceback (--debug) shows pip's first refusal, before the running fcsdk was tried.
+    first = e.value.__cause__
+    assert isinstance(first, NoMatchingWheelError)
+    assert first.requirement == "fcsdk"
+    assert "fcsdk==99.0.0" in first.pip_output
 
 
 def test_other_missing_wheels_are_reported_as_before(tmp_path: Path) -> None:

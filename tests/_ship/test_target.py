@@ -55,6 +55,20 @@ class TestTarget:
             "(fcsdk needs Python 3.10 or newer)"
         )
 
+    def test_an_unknown_runtime_or_architecture_and_the_message(self) -> None:
+        """An unknown runtime is refused listing every runtime; an unknown arch, the one FC has."""
+        with pytest.raises(ConfigurationError) as caught:
+            Target.for_runtime("python3.9")
+        assert str(caught.value) == (
+            "unknown runtime 'python3.9': expected one of python3.10, python3.12, "
+            "custom.debian12, custom.debian11, custom.debian10"
+        )
+        with pytest.raises(ConfigurationError) as caught:
+            Target.for_runtime("python3.12", arch="arm64")
+        assert str(caught.value) == (
+            "unknown architecture 'arm64': FC's Python runtimes run on x86_64"
+        )
+
     def test_describe_tags_names_abi_and_platforms(self) -> None:
         """The description lists the ABI and the manylinux range."""
         text = Target.for_runtime("python3.12").describe_tags()
