@@ -48,6 +48,7 @@ SUBRESOURCES = {
     "objectMeta",
     "partNumber",
     "position",
+    "response-content-type",
     "uploadId",
     "uploads",
 }
@@ -724,6 +725,13 @@ class TestObjectAnswers:
         }
         answer = send(server, "PUT", BUCKET, "copied.txt", headers=headers)
         assert answer[0] == 200
+        assert answer_headers(answer) == {
+            "Server": "AliyunOSS",
+            "Content-Type": "application/xml",
+            "ETag": ETAG_X,
+            "x-oss-hash-crc64ecma": str(crc64_xz(b"x")),
+            "Content-Length": str(len(answer[2])),
+        }
         assert answer[2].decode() == (
             XML_DECL + f"<CopyObjectResult><ETag>{ETAG_X}</ETag>"
             "<LastModified>2023-11-14T22:13:20.000Z</LastModified></CopyObjectResult>"
@@ -827,7 +835,116 @@ class TestObjectAnswers:
         )
 
 
+class SteppingClock:
+    """Stands in for the ``time`` module of the object operations: a clock set by hand."""
+
+    now = FIXED
+
+    @classmethod
+    def time(cls) -> float:
+        return cls.now
+
+
+class TestObjectErrorDocuments:
+    def test_unsendable_response_override(self, server: LocalOSSServer) -> None:
+        """A response-* override no header can carry is InvalidArgument naming the parameter
+        and its value."""
+        answer = send(server, "GET", BUCKET, "a.txt", [("response-content-type", "text/€")])
+        assert answer[0] == 400
+        assert error_of(answer) == error(
+            "InvalidArgument",
+            "The response-content-type parameter cannot be sent as a header value.",
+            "<ArgumentName>response-content-type</ArgumentName>"
+            "<ArgumentValue>text/€</ArgumentValue>",
+        )
+
+    def test_range_past_the_end(self, server: LocalOSSServer) -> None:
+        """A range that starts past the end is InvalidRange (416), with Content-Range
+        naming the object's size."""
+        answer = send(server, "GET", BUCKET, "a.txt", headers={"Range": "bytes=1-"})
+        assert answer[0] == 416
+        assert answer[1]["Content-Range"] == "bytes */1"
+        assert error_of(answer) == error("InvalidRange", "The requested range cannot be satisfied.")
+
+    def test_if_match_failing(self, server: LocalOSSServer) -> None:
+        """An If-Match that does not hold is PreconditionFailed naming the If-Match header."""
+        answer = send(server, "GET", BUCKET, "a.txt", headers={"If-Match": '"0000"'})
+        assert answer[0] == 412
+        assert error_of(answer) == error(
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold.",
+            "<Condition>If-Match</Condition>",
+        )
+
+    @pytest.mark.parametrize("method", ["GET", "HEAD"])
+    def test_if_none_match_holding(self, server: LocalOSSServer, method: str) -> None:
+        """An If-None-Match that matches is a bodiless 304, recorded as NotModified."""
+        answer = send(server, method, BUCKET, "a.txt", headers={"If-None-Match": ETAG_X})
+        assert (answer[0], answer[2]) == (304, b"")
+        record = server.requests[-1]
+        assert (record.status, record.error_code) == (304, "NotModified")
+
+    def test_no_such_bucket(self, server: LocalOSSServer) -> None:
+        """An object of a bucket that does not exist is NoSuchBucket naming the bucket."""
+        answer = send(server, "GET", "no-such-bucket", "a.txt")
+        assert answer[0] == 404
+        assert error_of(answer) == error(
+            "NoSuchBucket",
+            "The specified bucket does not exist.",
+            "<BucketName>no-such-bucket</BucketName>",
+        )
+
+    def test_appends(self, server: LocalOSSServer, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Each append gives the object a new ETag and Last-Modified; an append at a wrong
+        position is PositionNotEqualToLength, with the position to append at."""
+        monkeypatch.setattr(objects, "time", SteppingClock)
+        monkeypatch.setattr(SteppingClock, "now", FIXED)
+        first = send(
+            server, "POST", BUCKET, "log.txt", [("append", ""), ("position", "0")], body=b"x"
+        )
+        assert (first[0], first[1]["ETag"]) == (200, ETAG_X)
+        monkeypatch.setattr(SteppingClock, "now", FIXED + 60)
+        query = [("append", ""), ("position", "1")]
+        second = send(server, "POST", BUCKET, "log.txt", query, body=b"y")
+        assert second[0] == 200
+        assert second[1]["ETag"] != ETAG_X
+        head = send(server, "HEAD", BUCKET, "log.txt")
+        assert (head[1]["ETag"], head[1]["Last-Modified"]) == (
+            second[1]["ETag"],
+            "Tue, 14 Nov 2023 22:14:20 GMT",
+        )
+        wrong = send(
+            server, "POST", BUCKET, "log.txt", [("append", ""), ("position", "5")], body=b"z"
+        )
+        assert (wrong[0], wrong[1]["x-oss-next-append-position"]) == (409, "2")
+        assert error_of(wrong) == error(
+            "PositionNotEqualToLength", "Position is not equal to file length."
+        )
+
+
 class TestRefusedDocuments:
+    @pytest.mark.parametrize(
+        ("path", "code", "message"),
+        [
+            ("x", "InvalidURI", "Couldn't parse the specified URI."),
+            (f"/{BUCKET}/%FF", "InvalidObjectName", "The object name is not valid UTF-8."),
+        ],
+    )
+    def test_unusable_paths(
+        self, server: LocalOSSServer, path: str, code: str, message: str
+    ) -> None:
+        """A path that does not start with / is InvalidURI; one whose name is not UTF-8
+        is InvalidObjectName."""
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            answer = (response.status, dict(response.getheaders()), response.read())
+        finally:
+            conn.close()
+        assert answer[0] == 400
+        assert error_of(answer) == error(code, message)
+
     @pytest.mark.parametrize(
         ("method", "path", "message"),
         [
@@ -852,6 +969,7 @@ class TestRefusedDocuments:
         assert error_of(answer) == error(
             "NotImplemented", f"LocalOSSServer does not implement {message}."
         )
+        assert server.requests[-1].token_present == ("security-token" in path)
 
     def test_refused_framing_names_its_request_id(self, server: LocalOSSServer) -> None:
         """The 400 for a request that cannot be framed carries the request id of its header."""
@@ -880,6 +998,18 @@ class TestRefusedDocuments:
 
         handler = object.__new__(server_module.OSSRequestHandler)
         handler._refuse(GoneConnection(), OSSError(400, "MalformedRequest", "Bad framing."))  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("length", ["", "five", "1_0", "\u0665"])
+    def test_content_length_not_a_number(self, length: str) -> None:
+        """A Content-Length that is not a plain decimal number is InvalidArgument naming it."""
+        with pytest.raises(OSSError) as info:
+            server_module.BodyReader(io.BytesIO(b""), {"content-length": length})
+        assert (info.value.status, info.value.code, info.value.message, info.value.extra) == (
+            400,
+            "InvalidArgument",
+            "Content-Length is not a number.",
+            {"ArgumentName": "Content-Length"},
+        )
 
     def test_body_ended_early(self) -> None:
         """A body shorter than its Content-Length is IncompleteBody."""

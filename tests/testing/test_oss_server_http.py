@@ -452,7 +452,6 @@ class TestRaces:
             params=params,
             headers=headers,
             body=server_module.BodyReader(io.BytesIO(body), headers),
-            request_id="r",
         )
 
     def operations(self) -> tuple[Operations, storage.Store]:

@@ -178,6 +178,24 @@ class TestOSSServerHeadLimit:
         assert answer.startswith(b"HTTP/1.1 400 ")
         assert b"the request head is over 65536 bytes" in answer
 
+    def test_trailer_section_of_64_kib_is_stored(
+        self, oss_server: LocalOSSServer, bucket: oss2.Bucket
+    ) -> None:
+        """A signed chunked PUT whose trailer section (64 fields, their line ends and the
+        blank line that ends it) is 64 KiB is stored."""
+        url = urlsplit(bucket.sign_url("PUT", "trailed-at-limit", 300))
+        head = (
+            f"PUT {url.path}?{url.query} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+            "Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n"
+        ).encode()
+        fields = [b"X-T%02d: " % i + b"t" * 1015 + b"\r\n" for i in range(64)]
+        fields[-1] = fields[-1][:-4] + b"\r\n"  # room for the blank line
+        trailer = b"".join(fields) + b"\r\n"
+        assert len(trailer) == HEAD_LIMIT
+        answer = raw_exchange(oss_server, [head + trailer])
+        assert answer.startswith(b"HTTP/1.1 200 ")
+        assert bucket.get_object("trailed-at-limit").read() == b"abc"
+
     def test_trailer_fields_over_64_kib_are_400(
         self, oss_server: LocalOSSServer, bucket: oss2.Bucket
     ) -> None:

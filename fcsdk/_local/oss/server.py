@@ -83,7 +83,6 @@ class Request:
     params: list[tuple[str, str]]
     headers: dict[str, str]
     body: BodyReader
-    request_id: str
     auth: AuthResult | None = None
 
     @property
@@ -413,7 +412,6 @@ class OSSRequestHandler(socketserver.BaseRequestHandler):
                 params=parse_qsl(query, keep_blank_values=True),
                 headers=headers,
                 body=body,
-                request_id=request_id,
             )
             operation, handler = self.server.operations.route(request)
             if operation == "Unknown":
@@ -471,14 +469,14 @@ class OSSRequestHandler(socketserver.BaseRequestHandler):
             return False
         if body is None or body.done:
             return keep
-        if not keep:
-            # Linger as nginx does: read (and drop) a bounded amount so that the client
-            # reads the answer instead of a reset, then close.
-            with contextlib.suppress(OSSError, OSError):
-                connection.sock.settimeout(_LINGER_SECONDS)
-                body.drain(_REFUSED_DRAIN_LIMIT)
-            return False
-        return body.drain()
+        if keep:
+            return body.drain()
+        # Linger as nginx does: read (and drop) a bounded amount so that the client
+        # reads the answer instead of a reset, then close.
+        with contextlib.suppress(OSSError, OSError):
+            connection.sock.settimeout(_LINGER_SECONDS)
+            body.drain(_REFUSED_DRAIN_LIMIT)
+        return keep  # False: the answer said Connection: close
 
     def _split_path(self, raw_path: str) -> tuple[str, str]:
         if not raw_path.startswith("/"):
@@ -503,7 +501,7 @@ class OSSRequestHandler(socketserver.BaseRequestHandler):
             **error.headers,
         }
         if error.status == 304:
-            return Response(304, headers, b"", 0)
+            return Response(304, headers)  # no body, and no Content-Length (see _send)
         if method == "HEAD":
             # HEAD answers have no body: OSS sends the document base64-encoded in x-oss-err.
             headers["x-oss-err"] = base64.b64encode(document).decode("ascii")
