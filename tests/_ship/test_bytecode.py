@@ -331,6 +331,18 @@ class TestOddInterpreters:
             compile_tree({"m.py": tmp_path / "m.py"}, broken, tmp_path)
         assert compile_tree({"data.txt": tmp_path / "m.py"}, here, tmp_path) == ({}, [])
 
+    def test_the_users_pythonpath_does_not_reach_the_probe(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A PYTHONPATH holding a sitecustomize that fails: the Python is probed all the same."""
+        hooks = tmp_path / "hooks"
+        hooks.mkdir()
+        (hooks / "sitecustomize.py").write_text("raise SystemExit(3)\n")
+        monkeypatch.setenv("PYTHONPATH", str(hooks))
+        found = probe(sys.executable)
+        assert found is not None
+        assert found.version == f"{sys.version_info.major}.{sys.version_info.minor}"
+
     def test_bytes_that_are_not_utf8_before_the_answer(self, tmp_path: Path) -> None:
         """A Python whose wrapper prints a Latin-1 banner first is still read by its answer."""
         chatty = script(

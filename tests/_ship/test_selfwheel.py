@@ -124,6 +124,11 @@ def test_another_pinned_version_names_the_running_one(tmp_path: Path) -> None:
     assert isinstance(first, NoMatchingWheelError)
     assert first.requirement == "fcsdk"
     assert "fcsdk==99.0.0" in first.pip_output
+    # the error keeps the tags that would have fitted, and pip's second refusal (which
+    # looked at the running fcsdk's wheel too)
+    assert first.tags
+    assert e.value.tags == first.tags
+    assert "fcsdk-wheel" in e.value.pip_output
 
 
 def test_other_missing_wheels_are_reported_as_before(tmp_path: Path) -> None:
