@@ -3,6 +3,7 @@ server's lifecycle, folder storage, and heavy use (many threads)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import logging
@@ -74,6 +75,21 @@ class TestNotImplemented:
 
 
 class TestAnswerHeaders:
+    def test_a_refused_head_names_x_oss_err_as_oss_does(self, server: LocalOSSServer) -> None:
+        """A refused HEAD carries its error document in ``x-oss-err``, spelled as OSS does."""
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+            conn.sendall(b"HEAD /test-bucket/k HTTP/1.1\r\nHost: x\r\n\r\n")
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = conn.recv(65536)
+                assert chunk, f"the server closed before its answer's end: {head!r}"
+                head += chunk
+        fields = dict(
+            line.split(b": ", 1) for line in head.split(b"\r\n\r\n")[0].split(b"\r\n")[1:]
+        )
+        document = base64.b64decode(fields[b"x-oss-err"])
+        assert b"<Code>AccessDenied</Code>" in document  # anonymous: refused
+
     def test_xml_answers_say_so(self, server: LocalOSSServer) -> None:
         """A successful XML answer (a listing) carries Content-Type: application/xml."""
         result = client(server).list_objects_v2()
