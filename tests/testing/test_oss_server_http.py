@@ -456,6 +456,13 @@ class TestFolderStore:
             assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
 
 
+def _put_now(store: Any, key: str) -> None:
+    """Store a one-byte normal object ``key`` in bucket ``race`` at once (another request's)."""
+    blob = store.writer("race")
+    blob.write(b"n")
+    store.put("race", storage.ObjectMeta(key, 1, '"X"', 0, "text/plain", 0.0), blob.finish())
+
+
 class TestRaces:
     """Races between requests, made to happen at the exact moment."""
 
@@ -482,10 +489,7 @@ class TestRaces:
 
         def racing(request: Any, *, crc: int = 0) -> Any:
             writer = receive(request, crc=crc)
-            meta = storage.ObjectMeta("log", 1, '"X"', 0, "text/plain", 0.0)
-            blob = store.writer("race")
-            blob.write(b"n")
-            store.put("race", meta, blob.finish())
+            _put_now(store, "log")
             return writer
 
         monkeypatch.setattr(ops, "_receive", racing)
@@ -515,10 +519,7 @@ class TestRaces:
 
         def racing(request: Any, *, crc: int = 0) -> Any:
             writer = receive(request, crc=crc)
-            meta = storage.ObjectMeta("k", 1, '"X"', 0, "text/plain", 0.0)
-            blob = store.writer("race")
-            blob.write(b"n")
-            store.put("race", meta, blob.finish())
+            _put_now(store, "k")
             return writer
 
         monkeypatch.setattr(ops, "_receive", racing)
